@@ -1,0 +1,1 @@
+//! Local Entra + Logs Ingestion emulator (work in progress).

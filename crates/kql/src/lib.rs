@@ -1,0 +1,1 @@
+//! KQL analyser for DCR transformations (work in progress).

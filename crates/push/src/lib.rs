@@ -1,0 +1,1 @@
+//! Push runtime for the Logs Ingestion API (work in progress).

@@ -1,0 +1,2 @@
+//! ccfgen: one spec (`ccfgen.toml`) to every Microsoft Sentinel CCF Push connector artifact.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! The `ccfgen` command line.
+fn main() {}
