@@ -1,0 +1,3 @@
+//! Rust code generation: one record struct per stream.
+
+pub mod naming;

@@ -1,0 +1,131 @@
+//! Names for generated Rust: struct names from table names, field names from column names.
+
+/// `cveBusterVulnerabilities` → `CveBusterVulnerability`: words split at case changes and
+/// non-alphanumerics, the last word made singular, PascalCase.
+pub fn struct_name(table_base: &str) -> String {
+    let mut words = split_words(table_base);
+    if let Some(last) = words.last_mut() {
+        *last = singular(last);
+    }
+    let name: String = words.iter().map(|w| capitalize(w)).collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("Record{name}")
+    } else {
+        name
+    }
+}
+
+/// `VulnId` → `vuln_id`, `CVSS` → `cvss`, `TimeGenerated` → `time_generated`; Rust keywords
+/// get a trailing underscore (`type` → `type_`).
+pub fn field_name(column: &str) -> String {
+    let name = split_words(column)
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_");
+    let name = if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("field_{name}")
+    } else {
+        name
+    };
+    if RUST_KEYWORDS.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// `solution name` → a Rust module/file name (`cveBuster` → `cve_buster`).
+pub fn module_name(name: &str) -> String {
+    field_name(name)
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1).copied();
+        let boundary = match prev {
+            Some(p) if c.is_ascii_uppercase() => {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            }
+            _ => false,
+        };
+        if boundary && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
+fn singular(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    let cut = |n: usize| word[..word.len() - n].to_string();
+    if lower.ends_with("ies") && word.len() > 3 {
+        cut(3) + if word.ends_with("IES") { "Y" } else { "y" }
+    } else if ["sses", "shes", "ches", "xes", "zes"].iter().any(|s| lower.ends_with(s)) {
+        cut(2)
+    } else if lower.ends_with('s')
+        && !["ss", "us", "is"].iter().any(|s| lower.ends_with(s))
+        && word.len() > 1
+    {
+        cut(1)
+    } else {
+        word.to_string()
+    }
+}
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+    "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become",
+    "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_names() {
+        assert_eq!(struct_name("cveBusterVulnerabilities"), "CveBusterVulnerability");
+        assert_eq!(struct_name("ContosoSecurityAlerts"), "ContosoSecurityAlert");
+        assert_eq!(struct_name("ZNAudit"), "ZnAudit");
+        assert_eq!(struct_name("databahn_audit_logs"), "DatabahnAuditLog");
+        assert_eq!(struct_name("Processes"), "Process");
+        assert_eq!(struct_name("Status"), "Status");
+    }
+
+    #[test]
+    fn field_names() {
+        assert_eq!(field_name("VulnId"), "vuln_id");
+        assert_eq!(field_name("CVSS"), "cvss");
+        assert_eq!(field_name("TimeGenerated"), "time_generated");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("SourceIPAddress"), "source_ip_address");
+        assert_eq!(field_name("event_v2"), "event_v2");
+    }
+}

@@ -1,0 +1,330 @@
+//! The resolved solution: the spec with every default filled in. Renderers, the checker,
+//! the code generator and the emulator read this, never the raw file format.
+//!
+//! Each element remembers the key path it came from in the spec, so a finding about a
+//! default (say a derived stream name) still points at the right place in `ccfgen.toml`.
+
+use std::fmt;
+
+use ccfgen_push::StreamType;
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub use crate::spec::model::{
+    ApiVersions, Categories, CustomPermission, GraphQuery, SampleQuery, SupportTier, TablePlan,
+};
+
+/// A whole solution, ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Solution name (folder and data file `Name`).
+    pub name: String,
+    /// Solution version (semver text).
+    pub version: String,
+    /// Marketplace publisher id.
+    pub publisher_id: String,
+    /// Marketplace offer id.
+    pub offer_id: String,
+    /// Description markdown.
+    pub description: String,
+    /// The logo, if any.
+    pub logo: Option<Logo>,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: Option<String>,
+    /// Support contact.
+    pub support: Support,
+    /// Providers.
+    pub providers: Vec<String>,
+    /// Categories.
+    pub categories: Categories,
+    /// First publish date `YYYY-MM-DD`.
+    pub first_publish_date: Option<String>,
+    /// Last publish date `YYYY-MM-DD`.
+    pub last_publish_date: Option<String>,
+    /// Release notes, newest first.
+    pub release_notes: Vec<ReleaseNote>,
+    /// The connectors, in order.
+    pub connectors: Vec<Connector>,
+    /// API versions to emit.
+    pub api_versions: ApiVersions,
+}
+
+impl Solution {
+    /// `<publisher_id>.<offer_id>`, the Content Hub solution id.
+    pub fn solution_id(&self) -> String {
+        format!("{}.{}", self.publisher_id, self.offer_id)
+    }
+
+    /// Every table of every connector, with its connector.
+    pub fn tables(&self) -> impl Iterator<Item = (&Connector, &Table)> {
+        self.connectors
+            .iter()
+            .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
+    }
+}
+
+/// A logo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logo {
+    /// SVG markup, inlined (whitespace between tags collapsed, no XML declaration).
+    Svg(String),
+    /// An image URL.
+    Url(String),
+}
+
+impl Logo {
+    /// The HTML the package and the data file carry.
+    pub fn html(&self) -> String {
+        match self {
+            Logo::Svg(svg) => svg.clone(),
+            Logo::Url(url) => format!("<img src=\"{url}\" width=\"75px\" height=\"75px\">"),
+        }
+    }
+}
+
+/// Support contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Support {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Web page.
+    pub link: Option<String>,
+    /// Tier.
+    pub tier: SupportTier,
+}
+
+/// One release-notes entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseNote {
+    /// Version.
+    pub version: String,
+    /// Date `YYYY-MM-DD`.
+    pub date: String,
+    /// Change text.
+    pub change: String,
+}
+
+/// One push connector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connector {
+    /// Key path in the spec (`connectors[0]`).
+    pub path: String,
+    /// Definition id.
+    pub id: String,
+    /// Gallery title.
+    pub title: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Description markdown.
+    pub description: String,
+    /// What the sending application is called.
+    pub application: String,
+    /// Folder under `Data Connectors/`.
+    pub folder: String,
+    /// DCR resource name.
+    pub dcr_name: String,
+    /// Push data connector resource name.
+    pub data_connector_name: String,
+    /// Content template version of this connector.
+    pub version: String,
+    /// KQL timespan for the connectivity query.
+    pub connectivity_window: String,
+    /// Preview flag.
+    pub preview: bool,
+    /// Sample queries.
+    pub sample_queries: Vec<SampleQuery>,
+    /// Graph queries.
+    pub graph_queries: Vec<GraphQuery>,
+    /// Custom permissions.
+    pub permission_customs: Vec<CustomPermission>,
+    /// Whether the workspace permission is listed.
+    pub permission_workspace: bool,
+    /// Deploy button label.
+    pub deploy_button_label: String,
+    /// Entra application display name.
+    pub application_display_name: String,
+    /// Extra instruction markdown.
+    pub instructions: Option<String>,
+    /// Verbatim `connectorUiConfig` members.
+    pub ui: IndexMap<String, Value>,
+    /// The tables, in order.
+    pub tables: Vec<Table>,
+}
+
+impl Connector {
+    /// The stream the Push data connector instance names (the first table's stream).
+    pub fn primary_stream(&self) -> &str {
+        &self.tables[0].stream
+    }
+}
+
+/// One custom table with its input stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Key path in the spec (`connectors[0].tables[1]`).
+    pub path: String,
+    /// Table name (`*_CL`).
+    pub name: String,
+    /// Input stream name (`Custom-*`).
+    pub stream: String,
+    /// Table description.
+    pub description: Option<String>,
+    /// Plan.
+    pub plan: TablePlan,
+    /// Interactive retention.
+    pub retention_in_days: Option<u32>,
+    /// Total retention.
+    pub total_retention_in_days: Option<u32>,
+    /// The transform.
+    pub transform: Transform,
+    /// Rust struct name.
+    pub rust_name: String,
+    /// Columns in spec order.
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    /// Columns of the table schema, in order.
+    pub fn table_columns(&self) -> impl Iterator<Item = (&Column, TableType)> {
+        self.columns
+            .iter()
+            .filter_map(|c| c.table_type.map(|t| (c, t)))
+    }
+
+    /// Columns of the stream declaration, in order.
+    pub fn stream_columns(&self) -> impl Iterator<Item = (&Column, StreamType)> {
+        self.columns
+            .iter()
+            .filter_map(|c| c.stream_type.map(|t| (c, t)))
+    }
+
+    /// The stream's columns as the push runtime describes them.
+    pub fn push_columns(&self) -> Vec<ccfgen_push::Column> {
+        self.stream_columns()
+            .map(|(c, ty)| ccfgen_push::Column {
+                name: c.name.clone().into(),
+                ty,
+                required: !c.optional,
+            })
+            .collect()
+    }
+}
+
+/// A DCR transform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transform {
+    /// The `transformKql` text.
+    pub kql: String,
+    /// Whether ccfgen derived it (true) or the spec wrote it (false).
+    pub derived: bool,
+}
+
+/// One column, with its type in the table and/or the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Key path in the spec (`connectors[0].tables[1].columns[2]`).
+    pub path: String,
+    /// Name.
+    pub name: String,
+    /// Type in the table, if the column is in the table.
+    pub table_type: Option<TableType>,
+    /// Type in the stream, if the column is in the stream.
+    pub stream_type: Option<StreamType>,
+    /// Whether senders may omit it.
+    pub optional: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Data type hint.
+    pub data_type_hint: Option<String>,
+    /// Example values for `ccfgen sample`.
+    pub examples: Vec<Value>,
+}
+
+/// A column type in a Log Analytics table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TableType {
+    /// `string`
+    String,
+    /// `int`
+    Int,
+    /// `long`
+    Long,
+    /// `real`
+    Real,
+    /// `boolean`
+    Boolean,
+    /// `datetime`
+    DateTime,
+    /// `dynamic`
+    Dynamic,
+    /// `guid`
+    Guid,
+}
+
+impl TableType {
+    /// Every table type, in documentation order.
+    pub const ALL: [TableType; 8] = [
+        TableType::String,
+        TableType::Int,
+        TableType::Long,
+        TableType::Real,
+        TableType::Boolean,
+        TableType::DateTime,
+        TableType::Dynamic,
+        TableType::Guid,
+    ];
+
+    /// The spelling ccfgen emits (lowercase, `boolean`, as existing packages use).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableType::String => "string",
+            TableType::Int => "int",
+            TableType::Long => "long",
+            TableType::Real => "real",
+            TableType::Boolean => "boolean",
+            TableType::DateTime => "datetime",
+            TableType::Dynamic => "dynamic",
+            TableType::Guid => "guid",
+        }
+    }
+
+    /// Parses a Tables API type name, case-insensitively (`bool` → boolean, `dateTime` → datetime).
+    pub fn parse(name: &str) -> Option<TableType> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "string" => TableType::String,
+            "int" => TableType::Int,
+            "long" => TableType::Long,
+            "real" => TableType::Real,
+            "boolean" | "bool" => TableType::Boolean,
+            "datetime" => TableType::DateTime,
+            "dynamic" => TableType::Dynamic,
+            "guid" => TableType::Guid,
+            _ => return None,
+        })
+    }
+
+    /// The stream type a sender uses for this table type (streams have no guid: string).
+    pub fn stream_type(self) -> StreamType {
+        match self {
+            TableType::String | TableType::Guid => StreamType::String,
+            TableType::Int => StreamType::Int,
+            TableType::Long => StreamType::Long,
+            TableType::Real => StreamType::Real,
+            TableType::Boolean => StreamType::Boolean,
+            TableType::DateTime => StreamType::DateTime,
+            TableType::Dynamic => StreamType::Dynamic,
+        }
+    }
+}
+
+impl fmt::Display for TableType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

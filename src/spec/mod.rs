@@ -1,0 +1,195 @@
+//! Reading `ccfgen.toml`: parse with spans, deserialize, report every unknown key, then
+//! resolve defaults ([`resolve`]) and validate ([`crate::validate`]).
+
+pub mod date;
+pub mod model;
+pub mod resolve;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::solution::Solution;
+use crate::source::{SourceFile, TomlSpans};
+pub use model::Spec;
+
+/// The file name ccfgen looks for when given a directory.
+pub const SPEC_FILE_NAME: &str = "ccfgen.toml";
+
+/// A spec as read from disk, with what is needed to point at places in it.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The deserialized file.
+    pub spec: Spec,
+    /// The file text (for excerpts).
+    pub source: SourceFile,
+    /// Span of every key path.
+    pub spans: TomlSpans,
+    /// The directory relative paths (logo) are resolved against.
+    pub dir: PathBuf,
+}
+
+impl LoadedSpec {
+    /// A location for a key path: the value's span, or the closest written ancestor.
+    pub fn at(&self, path: &str) -> Location {
+        Location::new(&self.source, self.spans.value_span(path))
+    }
+
+    /// A location for the key (not the value) of a path.
+    pub fn at_key(&self, path: &str) -> Location {
+        Location::new(&self.source, self.spans.key_span(path))
+    }
+}
+
+/// Why a spec could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path tried.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid spec; the findings say where and why.
+    #[error("{} is not a valid ccfgen spec", file.path().display())]
+    Invalid {
+        /// What is wrong.
+        diagnostics: Diagnostics,
+        /// The file text, to render excerpts.
+        file: Box<SourceFile>,
+    },
+}
+
+/// Finds the spec file for a path given on the command line: the file itself, or
+/// `<dir>/ccfgen.toml`.
+pub fn spec_path(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(SPEC_FILE_NAME)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Reads and deserializes a spec. Syntax and type errors are reported with their location;
+/// every unknown key is reported (not only the first).
+pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
+    let file = spec_path(path);
+    let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    parse(&file, text)
+}
+
+/// Deserializes spec text that claims to come from `file`.
+pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
+    let source = SourceFile::new(file, text);
+    let invalid = |diagnostics: Diagnostics, file: SourceFile| LoadError::Invalid {
+        diagnostics,
+        file: Box::new(file),
+    };
+    let spans = match TomlSpans::index(source.text()) {
+        Ok(spans) => spans,
+        Err(e) => {
+            let d = toml_error(&e, &source, "spec-syntax")
+                .with_hint("fix the TOML syntax at the marked place");
+            return Err(invalid(vec![d].into(), source));
+        }
+    };
+    let mut unknown = Vec::new();
+    let result = toml::Deserializer::parse(source.text()).and_then(|de| {
+        serde_ignored::deserialize(de, |path| unknown.push(key_path(&path)))
+            .map_err(|e: toml::de::Error| e)
+    });
+    let spec: Spec = match result {
+        Ok(spec) => spec,
+        Err(e) => {
+            let d = toml_error(&e, &source, "spec-type").with_hint(
+                "see schema/ccfgen.schema.json or `ccfgen init` for the expected shape",
+            );
+            return Err(invalid(vec![d].into(), source));
+        }
+    };
+    if !unknown.is_empty() {
+        let mut diagnostics = Diagnostics::new();
+        for path in unknown {
+            let field = path.rsplit(['.', '[']).next().unwrap_or(&path).to_string();
+            let mut d = Diagnostic::error("spec-unknown-key", format!("unknown key `{field}`"))
+                .at(Location::new(&source, spans.key_span(&path)));
+            if let Some(s) = crate::schema::suggest_key(&path) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            } else {
+                d = d.with_hint("remove it, or see schema/ccfgen.schema.json for the known keys");
+            }
+            diagnostics.push(d);
+        }
+        return Err(invalid(diagnostics, source));
+    }
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(LoadedSpec {
+        spec,
+        source,
+        spans,
+        dir,
+    })
+}
+
+/// Loads, resolves and validates: the one call every command that reads a spec makes.
+/// Returns the solution and the non-fatal findings, or every finding when any is an error.
+pub fn load_solution(path: &Path) -> Result<(Solution, LoadedSpec, Diagnostics), LoadError> {
+    let loaded = load(path)?;
+    let (solution, mut diagnostics) = resolve::resolve(&loaded);
+    if let Some(solution) = &solution {
+        diagnostics.extend(crate::validate::validate(solution, &loaded));
+    }
+    match solution {
+        Some(solution) if !diagnostics.has_errors() => Ok((solution, loaded, diagnostics)),
+        _ => Err(LoadError::Invalid {
+            diagnostics,
+            file: Box::new(loaded.source),
+        }),
+    }
+}
+
+fn toml_error(e: &toml::de::Error, source: &SourceFile, rule: &'static str) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let d = Diagnostic::error(rule, message);
+    match e.span() {
+        Some(span) => d.at(Location::new(source, span)),
+        None => d.at(Location::file(source.path())),
+    }
+}
+
+/// `connectors.0.tables.1.colums` (serde_ignored) → `connectors[0].tables[1].colums`.
+fn key_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => String::new(),
+        P::Seq { parent, index } => format!("{}[{index}]", key_path(parent)),
+        P::Map { parent, key } => {
+            let p = key_path(parent);
+            if p.is_empty() {
+                key.to_string()
+            } else {
+                format!("{p}.{key}")
+            }
+        }
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+            key_path(parent)
+        }
+    }
+}
+
+/// Reads a file next to the spec (logo), for [`resolve`].
+pub(crate) fn read_relative(dir: &Path, rel: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(dir.join(rel))
+}
+
+/// The deserialized spec as a TOML value (for `ccfgen import` output and tests).
+pub fn to_toml_string(spec: &Spec) -> Result<String, toml::ser::Error> {
+    toml::to_string(spec)
+}

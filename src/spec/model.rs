@@ -1,0 +1,403 @@
+//! The `ccfgen.toml` file format: what a person writes and reviews.
+//!
+//! Every field not marked required has a default, computed in [`crate::spec::resolve`].
+//! Doc comments here become the descriptions in `schema/ccfgen.schema.json`, so editors show
+//! them while the spec is written.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole `ccfgen.toml`: one Content Hub solution with its push connectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Spec {
+    /// The solution (Content Hub package) that ships the connectors.
+    pub solution: SolutionSpec,
+    /// The push connectors of the solution, in gallery order. At least one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connectors: Vec<ConnectorSpec>,
+    /// Packaging choices (ARM package output).
+    #[serde(default, skip_serializing_if = "PackageSpec::is_default")]
+    pub package: PackageSpec,
+}
+
+/// The solution block: Content Hub identity, marketing text and support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SolutionSpec {
+    /// Solution name: the `Solutions/<Name>` folder and the data file's `Name`.
+    pub name: String,
+    /// Solution version (semver, e.g. `3.0.0`; new Content Hub solutions start at 3.0.0).
+    pub version: String,
+    /// Marketplace publisher id (lowercase); `solutionId` is `<publisher_id>.<offer_id>`.
+    pub publisher_id: String,
+    /// Marketplace offer id (lowercase).
+    pub offer_id: String,
+    /// Solution description (markdown), shown in Content Hub.
+    pub description: String,
+    /// Path (relative to this file) of an SVG logo, read and inlined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// URL of a logo image (e.g. in the Azure-Sentinel `Logos/` folder); alternative to `logo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// The author shown in the package metadata.
+    pub author: Author,
+    /// Who supports the solution. Needs a name and an email or a link.
+    pub support: Support,
+    /// Providers (companies) listed in Content Hub. Default: the author's name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<String>,
+    /// Content Hub categories.
+    pub categories: Categories,
+    /// First publish date (`YYYY-MM-DD`, a TOML date or a string).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::spec::date::option")]
+    #[schemars(with = "Option<String>")]
+    pub first_publish_date: Option<String>,
+    /// Last publish date (`YYYY-MM-DD`, a TOML date or a string).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::spec::date::option")]
+    #[schemars(with = "Option<String>")]
+    pub last_publish_date: Option<String>,
+    /// Release notes, newest first. They become `ReleaseNotes.md`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release_notes: Vec<ReleaseNote>,
+}
+
+/// The solution author.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Author {
+    /// Author (company) name.
+    pub name: String,
+    /// Author contact email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Support contact of the solution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Support {
+    /// Support organisation name.
+    pub name: String,
+    /// Support email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Support web page (`https://…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Support tier.
+    pub tier: SupportTier,
+}
+
+/// Who supports a solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SupportTier {
+    /// Supported by Microsoft.
+    Microsoft,
+    /// Supported by a partner (most third-party solutions).
+    Partner,
+    /// Community supported.
+    Community,
+}
+
+impl SupportTier {
+    /// The spelling used in `SolutionMetadata.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupportTier::Microsoft => "Microsoft",
+            SupportTier::Partner => "Partner",
+            SupportTier::Community => "Community",
+        }
+    }
+}
+
+/// Content Hub categories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Categories {
+    /// Domains from the Content Hub list (e.g. `Security - Threat Protection`). At least one.
+    pub domains: Vec<String>,
+    /// Industry verticals (e.g. `Finance`).
+    #[serde(default)]
+    pub verticals: Vec<String>,
+}
+
+/// One release-notes entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ReleaseNote {
+    /// The solution version this entry describes.
+    pub version: String,
+    /// Date of the change (`YYYY-MM-DD`, a TOML date or a string).
+    #[serde(with = "crate::spec::date")]
+    #[schemars(with = "String")]
+    pub date: String,
+    /// What changed (markdown, one line).
+    pub change: String,
+}
+
+/// One CCF Push connector.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ConnectorSpec {
+    /// Connector definition id (no spaces). Default: `<solution name>Push`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Gallery title. Default: `<solution name> (Push)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Publisher shown in the gallery. Default: the solution author's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// Connector description (markdown). Default: the solution description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What the pushing application is called in the instructions. Default: `<solution name> application`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// Folder under `Data Connectors/`. Default: `<id>_ccf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// Data collection rule resource name (keep it short). Default: `<id>DCR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_name: Option<String>,
+    /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_connector_name: Option<String>,
+    /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// How recent the last record must be for the connector to show as connected
+    /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connectivity_window: Option<String>,
+    /// Mark the connector as preview in the gallery.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    /// Sample queries shown on the connector page. Default: one "all records" query per table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_queries: Vec<SampleQuery>,
+    /// Graph queries (the connector page chart). Default: one per table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graph_queries: Vec<GraphQuery>,
+    /// Permissions shown on the connector page. Default: workspace read/write plus the
+    /// Microsoft Entra and Monitoring Metrics Publisher requirements of a push connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+    /// Label of the Deploy button. Default: `Deploy <title> connector resources`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_button_label: Option<String>,
+    /// Display name of the Entra application the Deploy button creates.
+    /// Default: `<title> Application`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_display_name: Option<String>,
+    /// Extra instruction markdown, shown as a third step after the connection values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// The custom tables this connector writes, each fed by one input stream. At least one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableSpec>,
+    /// Advanced: `connectorUiConfig` members written verbatim (camelCase keys, as in the JSON),
+    /// replacing what ccfgen would generate for them — e.g. `instructionSteps` for a fully
+    /// custom connector page, or `logo`. A key ccfgen has a typed field for is rejected.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    pub ui: IndexMap<String, toml::Value>,
+}
+
+/// A sample query on the connector page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SampleQuery {
+    /// What the query shows.
+    pub description: String,
+    /// The KQL query.
+    pub query: String,
+}
+
+/// A graph query on the connector page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GraphQuery {
+    /// Metric name shown on the chart.
+    pub metric_name: String,
+    /// Legend of the series.
+    pub legend: String,
+    /// Base KQL query (usually the table name).
+    pub base_query: String,
+}
+
+/// Permissions text on the connector page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Permissions {
+    /// Custom requirements (`customs`), each a name and a description.
+    #[serde(default)]
+    pub customs: Vec<CustomPermission>,
+    /// Whether to list the workspace read/write/delete requirement (`resourceProvider`). Default: true.
+    #[serde(default = "default_true")]
+    pub workspace: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One custom permission requirement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CustomPermission {
+    /// Requirement name (e.g. `Microsoft Entra`).
+    pub name: String,
+    /// What is required.
+    pub description: String,
+}
+
+/// One custom table and the input stream that feeds it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Table name; must end with `_CL`.
+    pub name: String,
+    /// Input stream name (must start with `Custom-`). Default: `Custom-<name without _CL>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Table description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Table plan. Default: `Analytics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<TablePlan>,
+    /// Interactive retention in days (4–730); default: the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<u32>,
+    /// Total retention in days (4–4383); default: the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_retention_in_days: Option<u32>,
+    /// The DCR `transformKql` from the stream to the table. Default: derived from the columns
+    /// (`source` when the stream carries TimeGenerated and types agree, otherwise an `extend`
+    /// that adds `TimeGenerated = now()` and converts types, and a `project-away` of
+    /// stream-only columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<String>,
+    /// Name of the generated Rust record struct. Default: the table name without `_CL`,
+    /// singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` → `CveBusterVulnerability`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_name: Option<String>,
+    /// The columns, in order. Table columns and stream columns are derived from this list.
+    #[serde(default)]
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// A table plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TablePlan {
+    /// Analytics logs (default).
+    Analytics,
+    /// Basic logs.
+    Basic,
+    /// Auxiliary logs.
+    Auxiliary,
+}
+
+impl TablePlan {
+    /// The spelling used in the table resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TablePlan::Analytics => "Analytics",
+            TablePlan::Basic => "Basic",
+            TablePlan::Auxiliary => "Auxiliary",
+        }
+    }
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Column name: a letter, then letters, digits or `_`, at most 45 characters.
+    pub name: String,
+    /// Column type in the table: `string int long real boolean datetime dynamic guid`.
+    #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic", "guid"]))]
+    pub ty: String,
+    /// Type of the column in the input stream when it differs from `type` (the derived transform
+    /// converts it). A `guid` column arrives as `string` by default: streams have no guid type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic"]))]
+    pub stream_type: Option<String>,
+    /// Where the column exists. Default: `both`.
+    #[serde(default, rename = "in", skip_serializing_if = "ColumnIn::is_both")]
+    pub in_: ColumnIn,
+    /// Whether a sender may leave the column out (it becomes `Option<T>` in the Rust struct
+    /// and the push client accepts records without it). Default: false (required).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// Column description (table schema and Rust doc comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Display name in the table schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Data type hint in the table schema: `uri`, `guid`, `armPath` or `ip`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type_hint: Option<String>,
+    /// Example values used by `ccfgen sample` (picked at random).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub examples: Vec<toml::Value>,
+}
+
+/// Where a column exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnIn {
+    /// In the input stream and in the table (default).
+    #[default]
+    Both,
+    /// Only in the input stream (the transform consumes or drops it).
+    Stream,
+    /// Only in the table (the transform produces it, like `TimeGenerated`).
+    Table,
+}
+
+impl ColumnIn {
+    fn is_both(&self) -> bool {
+        *self == ColumnIn::Both
+    }
+}
+
+/// Packaging choices.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PackageSpec {
+    /// API versions of the emitted resources: `official` (what the official packager emits
+    /// today, default) or `current` (the newest stable versions).
+    #[serde(default, skip_serializing_if = "ApiVersions::is_official")]
+    pub api_versions: ApiVersions,
+}
+
+impl PackageSpec {
+    fn is_default(&self) -> bool {
+        *self == PackageSpec::default()
+    }
+}
+
+/// Which resource API versions to emit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiVersions {
+    /// The versions the official packager emits (default).
+    #[default]
+    Official,
+    /// The current stable versions.
+    Current,
+}
+
+impl ApiVersions {
+    fn is_official(&self) -> bool {
+        *self == ApiVersions::Official
+    }
+}

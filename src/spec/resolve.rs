@@ -1,0 +1,407 @@
+//! Defaults: turns the file format ([`super::model`]) into the resolved [`Solution`].
+//!
+//! Problems that make a value unusable (an unknown type name, an unreadable logo) are found
+//! here; the platform rules are checked afterwards on the resolved model by
+//! [`crate::validate`].
+
+use ccfgen_push::StreamType;
+use serde_json::Value;
+
+use super::LoadedSpec;
+use super::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::solution::{
+    Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
+    Support, Table, TablePlan, TableType, Transform,
+};
+use crate::transform;
+
+/// Resolves defaults. Returns `None` when a value is unusable; the findings say why.
+pub fn resolve(loaded: &LoadedSpec) -> (Option<Solution>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let spec = &loaded.spec;
+    let s = &spec.solution;
+
+    let logo = resolve_logo(loaded, &mut diags);
+    let mut connectors = Vec::new();
+    for (i, c) in spec.connectors.iter().enumerate() {
+        if let Some(c) = resolve_connector(loaded, i, c, &mut diags) {
+            connectors.push(c);
+        }
+    }
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let providers = if s.providers.is_empty() {
+        vec![s.author.name.clone()]
+    } else {
+        s.providers.clone()
+    };
+    let solution = Solution {
+        name: s.name.clone(),
+        version: s.version.clone(),
+        publisher_id: s.publisher_id.clone(),
+        offer_id: s.offer_id.clone(),
+        description: s.description.clone(),
+        logo,
+        author_name: s.author.name.clone(),
+        author_email: s.author.email.clone(),
+        support: Support {
+            name: s.support.name.clone(),
+            email: s.support.email.clone(),
+            link: s.support.link.clone(),
+            tier: s.support.tier,
+        },
+        providers,
+        categories: s.categories.clone(),
+        first_publish_date: s.first_publish_date.clone(),
+        last_publish_date: s.last_publish_date.clone(),
+        release_notes: s
+            .release_notes
+            .iter()
+            .map(|r| ReleaseNote {
+                version: r.version.clone(),
+                date: r.date.clone(),
+                change: r.change.clone(),
+            })
+            .collect(),
+        connectors,
+        api_versions: spec.package.api_versions,
+    };
+    (Some(solution), diags)
+}
+
+fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
+    let s = &loaded.spec.solution;
+    match (&s.logo, &s.logo_url) {
+        (Some(_), Some(_)) => {
+            diags.push(
+                Diagnostic::error("logo-conflict", "both `logo` and `logo_url` are set")
+                    .with_hint("keep one: `logo` inlines an SVG file, `logo_url` links an image")
+                    .at(loaded.at_key("solution.logo_url")),
+            );
+            None
+        }
+        (Some(path), None) => {
+            if !path.to_ascii_lowercase().ends_with(".svg") {
+                diags.push(
+                    Diagnostic::error("logo-file", format!("logo `{path}` is not an .svg file"))
+                        .with_hint("Content Hub logos are SVG; convert the image to SVG")
+                        .at(loaded.at("solution.logo")),
+                );
+                return None;
+            }
+            match super::read_relative(&loaded.dir, path) {
+                Ok(svg) => Some(Logo::Svg(inline_svg(&svg))),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("logo-file", format!("cannot read logo `{path}`: {e}"))
+                            .with_hint(format!(
+                                "the path is relative to {}",
+                                loaded.dir.display()
+                            ))
+                            .at(loaded.at("solution.logo")),
+                    );
+                    None
+                }
+            }
+        }
+        (None, Some(url)) => Some(Logo::Url(url.clone())),
+        (None, None) => None,
+    }
+}
+
+/// SVG markup on one line: no XML declaration or comments, whitespace between tags removed,
+/// other runs of whitespace collapsed to one space.
+pub fn inline_svg(svg: &str) -> String {
+    let mut text = svg.trim().to_string();
+    while let Some(start) = text.find("<?") {
+        let Some(end) = text[start..].find("?>") else {
+            break;
+        };
+        text.replace_range(start..start + end + 2, "");
+    }
+    while let Some(start) = text.find("<!--") {
+        let Some(end) = text[start..].find("-->") else {
+            break;
+        };
+        text.replace_range(start..start + end + 3, "");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for ch in text.trim().chars() {
+        if ch.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.ends_with('>') && ch != '<' {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(ch);
+    }
+    out
+}
+
+fn resolve_connector(
+    loaded: &LoadedSpec,
+    index: usize,
+    c: &ConnectorSpec,
+    diags: &mut Diagnostics,
+) -> Option<Connector> {
+    let s = &loaded.spec.solution;
+    let path = format!("connectors[{index}]");
+    let id = c
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{}Push", identifier(&s.name)));
+    let title = c.title.clone().unwrap_or_else(|| format!("{} (Push)", s.name));
+    let mut tables = Vec::new();
+    for (t, table) in c.tables.iter().enumerate() {
+        if let Some(table) = resolve_table(loaded, &format!("{path}.tables[{t}]"), table, diags) {
+            tables.push(table);
+        }
+    }
+    let ui = c
+        .ui
+        .iter()
+        .map(|(k, v)| (k.clone(), toml_to_json(v)))
+        .collect();
+    let sample_queries = if c.sample_queries.is_empty() {
+        tables
+            .iter()
+            .map(|t| SampleQuery {
+                description: format!("All {} records", t.name),
+                query: format!("{}\n| sort by TimeGenerated desc", t.name),
+            })
+            .collect()
+    } else {
+        c.sample_queries.clone()
+    };
+    let graph_queries = if c.graph_queries.is_empty() {
+        tables
+            .iter()
+            .map(|t| GraphQuery {
+                metric_name: "Total data received".to_string(),
+                legend: t.name.clone(),
+                base_query: t.name.clone(),
+            })
+            .collect()
+    } else {
+        c.graph_queries.clone()
+    };
+    let (permission_customs, permission_workspace) = match &c.permissions {
+        Some(p) => (p.customs.clone(), p.workspace),
+        None => (default_customs(), true),
+    };
+    Some(Connector {
+        path,
+        folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
+        dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
+        data_connector_name: c
+            .data_connector_name
+            .clone()
+            .unwrap_or_else(|| format!("{id}ConnectorPolling")),
+        publisher: c.publisher.clone().unwrap_or_else(|| s.author.name.clone()),
+        description: c
+            .description
+            .clone()
+            .unwrap_or_else(|| s.description.clone()),
+        application: c
+            .application
+            .clone()
+            .unwrap_or_else(|| format!("{} application", s.name)),
+        version: c.version.clone().unwrap_or_else(|| "1.0.0".to_string()),
+        connectivity_window: c
+            .connectivity_window
+            .clone()
+            .unwrap_or_else(|| "7d".to_string()),
+        preview: c.preview,
+        sample_queries,
+        graph_queries,
+        permission_customs,
+        permission_workspace,
+        deploy_button_label: c
+            .deploy_button_label
+            .clone()
+            .unwrap_or_else(|| format!("Deploy {} connector resources", s.name)),
+        application_display_name: c
+            .application_display_name
+            .clone()
+            .unwrap_or_else(|| format!("{} Push Connector Application", s.name)),
+        instructions: c.instructions.clone(),
+        ui,
+        tables,
+        id,
+        title,
+    })
+}
+
+fn default_customs() -> Vec<CustomPermission> {
+    vec![
+        CustomPermission {
+            name: "Microsoft Entra".to_string(),
+            description: "Permission to create an app registration in Microsoft Entra ID. Typically requires Entra ID Application Developer role or higher.".to_string(),
+        },
+        CustomPermission {
+            name: "Microsoft Azure".to_string(),
+            description: "Permission to assign Monitoring Metrics Publisher role on data collection rule (DCR). Typically requires Azure RBAC Owner or User Access Administrator role.".to_string(),
+        },
+    ]
+}
+
+fn resolve_table(
+    loaded: &LoadedSpec,
+    path: &str,
+    t: &TableSpec,
+    diags: &mut Diagnostics,
+) -> Option<Table> {
+    let base = t.name.strip_suffix("_CL").unwrap_or(&t.name);
+    let mut columns = Vec::new();
+    let mut ok = true;
+    for (i, c) in t.columns.iter().enumerate() {
+        match resolve_column(loaded, &format!("{path}.columns[{i}]"), c, diags) {
+            Some(c) => columns.push(c),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut table = Table {
+        path: path.to_string(),
+        name: t.name.clone(),
+        stream: t.stream.clone().unwrap_or_else(|| format!("Custom-{base}")),
+        description: t.description.clone(),
+        plan: t.plan.unwrap_or(TablePlan::Analytics),
+        retention_in_days: t.retention_in_days,
+        total_retention_in_days: t.total_retention_in_days,
+        transform: Transform {
+            kql: String::new(),
+            derived: t.transform.is_none(),
+        },
+        rust_name: t
+            .rust_name
+            .clone()
+            .unwrap_or_else(|| crate::codegen::naming::struct_name(base)),
+        columns,
+    };
+    table.transform.kql = match &t.transform {
+        Some(kql) => kql.clone(),
+        None => transform::derive(&table),
+    };
+    Some(table)
+}
+
+fn resolve_column(
+    loaded: &LoadedSpec,
+    path: &str,
+    c: &ColumnSpec,
+    diags: &mut Diagnostics,
+) -> Option<Column> {
+    let type_list = "string, int, long, real, boolean, datetime, dynamic, guid";
+    let Some(ty) = TableType::parse(&c.ty) else {
+        diags.push(
+            Diagnostic::error("column-type", format!("unknown column type `{}`", c.ty))
+                .with_hint(format!("use one of: {type_list}"))
+                .at(loaded.at(&format!("{path}.type"))),
+        );
+        return None;
+    };
+    let stream_override = match &c.stream_type {
+        None => None,
+        Some(name) => match StreamType::parse(name) {
+            Some(st) => Some(st),
+            None => {
+                let hint = if name.eq_ignore_ascii_case("guid") {
+                    "streams have no guid type: leave `stream_type` out (a guid column arrives as string and is converted)".to_string()
+                } else {
+                    "use one of: string, int, long, real, boolean, datetime, dynamic".to_string()
+                };
+                diags.push(
+                    Diagnostic::error("stream-type", format!("unknown stream type `{name}`"))
+                        .with_hint(hint)
+                        .at(loaded.at(&format!("{path}.stream_type"))),
+                );
+                return None;
+            }
+        },
+    };
+    let (table_type, stream_type) = match c.in_ {
+        ColumnIn::Both => (Some(ty), Some(stream_override.unwrap_or(ty.stream_type()))),
+        ColumnIn::Stream => {
+            if ty == TableType::Guid && stream_override.is_none() {
+                diags.push(
+                    Diagnostic::error("stream-type", "a stream-only column cannot be `guid`")
+                        .with_hint("streams have no guid type: declare it as `string`")
+                        .at(loaded.at(&format!("{path}.type"))),
+                );
+                return None;
+            }
+            (None, Some(stream_override.unwrap_or(ty.stream_type())))
+        }
+        ColumnIn::Table => {
+            if stream_override.is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "stream-type",
+                        "`stream_type` is set on a column that is only in the table",
+                    )
+                    .with_hint("remove `stream_type`, or set `in = \"both\"`")
+                    .at(loaded.at_key(&format!("{path}.stream_type"))),
+                );
+                return None;
+            }
+            (Some(ty), None)
+        }
+    };
+    Some(Column {
+        path: path.to_string(),
+        name: c.name.clone(),
+        table_type,
+        stream_type,
+        optional: c.optional,
+        description: c.description.clone(),
+        display_name: c.display_name.clone(),
+        data_type_hint: c.data_type_hint.clone(),
+        examples: c.examples.iter().map(toml_to_json).collect(),
+    })
+}
+
+/// Letters and digits only (for ids derived from display names).
+fn identifier(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// A TOML value as JSON (datetimes become their TOML text).
+pub fn toml_to_json(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_is_inlined_on_one_line() {
+        let svg = "<?xml version=\"1.0\"?>\n<!-- logo -->\n<svg width=\"75\"\n  height=\"75\">\n  <text x=\"1\">A  B</text>\n</svg>\n";
+        assert_eq!(
+            inline_svg(svg),
+            "<svg width=\"75\" height=\"75\"><text x=\"1\">A B</text></svg>"
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! The derived DCR transform: what `transformKql` is when the spec does not write one.
+//!
+//! - `source` when the stream already carries every table column with the table's type;
+//! - otherwise `source | extend …` adding `TimeGenerated = now()` when the stream lacks it and
+//!   converting columns whose stream type differs from the table type (a `guid` table column
+//!   arrives as `string` and becomes `toguid(x)`);
+//! - then `| project-away …` of the columns that are only in the stream.
+
+use crate::solution::{Table, TableType};
+
+/// The transform for `table` derived from its columns.
+pub fn derive(table: &Table) -> String {
+    let mut extend = Vec::new();
+    let stream_has = |name: &str| table.stream_columns().any(|(c, _)| c.name == name);
+    for (column, table_type) in table.table_columns() {
+        match column.stream_type {
+            None if column.name == "TimeGenerated" && !stream_has("TimeGenerated") => {
+                extend.push("TimeGenerated = now()".to_string());
+            }
+            Some(stream_type) if table_type == TableType::Guid || table_type.stream_type() != stream_type => {
+                let name = quote_identifier(&column.name);
+                extend.push(format!("{name} = {}({name})", conversion(table_type)));
+            }
+            _ => {}
+        }
+    }
+    let away: Vec<String> = table
+        .stream_columns()
+        .filter(|(c, _)| c.table_type.is_none())
+        .map(|(c, _)| quote_identifier(&c.name))
+        .collect();
+    let mut kql = String::from("source");
+    if !extend.is_empty() {
+        kql.push_str(" | extend ");
+        kql.push_str(&extend.join(", "));
+    }
+    if !away.is_empty() {
+        kql.push_str(" | project-away ");
+        kql.push_str(&away.join(", "));
+    }
+    kql
+}
+
+/// The KQL conversion function producing a table type.
+pub fn conversion(ty: TableType) -> &'static str {
+    match ty {
+        TableType::String => "tostring",
+        TableType::Int => "toint",
+        TableType::Long => "tolong",
+        TableType::Real => "toreal",
+        TableType::Boolean => "tobool",
+        TableType::DateTime => "todatetime",
+        TableType::Dynamic => "parse_json",
+        TableType::Guid => "toguid",
+    }
+}
+
+/// A column name as a KQL identifier: bracket-quoted when it is a KQL keyword.
+pub fn quote_identifier(name: &str) -> String {
+    if KQL_KEYWORDS.binary_search(&name).is_ok() {
+        format!("['{name}']")
+    } else {
+        name.to_string()
+    }
+}
+
+/// Words that cannot be used as bare identifiers in KQL (sorted for binary search).
+const KQL_KEYWORDS: &[&str] = &[
+    "and", "as", "asc", "between", "bool", "by", "consume", "contains", "count", "datatable",
+    "datetime", "decimal", "desc", "distinct", "double", "dynamic", "extend", "false",
+    "find", "float", "from", "guid", "has", "in", "int", "int64", "invoke", "join", "kind",
+    "let", "like", "limit", "long", "not", "null", "of", "on", "or", "order", "parse",
+    "print", "project", "range", "real", "render", "sample", "search", "set", "sort",
+    "source", "step", "string", "summarize", "table", "take", "time", "timespan", "to",
+    "top", "true", "typeof", "union", "where", "with",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted() {
+        assert!(KQL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(quote_identifier("time"), "['time']");
+        assert_eq!(quote_identifier("Time"), "Time");
+    }
+}

@@ -1,0 +1,399 @@
+//! Validation of a resolved spec: every platform rule ([`crate::rules`]) applied to every
+//! element, each finding located in `ccfgen.toml`. All problems are collected, not only the
+//! first.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::rules::{self, Findings};
+use crate::solution::{Connector, Solution, Table, TableType};
+use crate::spec::LoadedSpec;
+
+/// `connectorUiConfig` members ccfgen generates from typed fields; `ui` may not replace them.
+const TYPED_UI_KEYS: &[(&str, &str)] = &[
+    ("id", "id"),
+    ("title", "title"),
+    ("publisher", "publisher"),
+    ("descriptionMarkdown", "description"),
+    ("graphQueries", "graph_queries"),
+    ("sampleQueries", "sample_queries"),
+    ("permissions", "permissions"),
+    ("availability", "preview"),
+];
+
+/// Checks every rule; returns all findings.
+pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
+    let mut v = Validator {
+        spec,
+        out: Diagnostics::new(),
+    };
+    v.solution(solution);
+    let mut table_owner: BTreeMap<String, &Table> = BTreeMap::new();
+    let mut ids: BTreeMap<String, &Connector> = BTreeMap::new();
+    for connector in &solution.connectors {
+        if let Some(first) = ids.insert(connector.id.to_ascii_lowercase(), connector) {
+            v.add(
+                connector_id_path(connector),
+                vec![
+                    Diagnostic::error(
+                        "connector-duplicate",
+                        format!("connector id `{}` is used twice", connector.id),
+                    )
+                    .with_hint(format!("the first use is {}", spec.at(&connector_id_path(first)))),
+                ],
+            );
+        }
+        v.connector(connector);
+        for table in &connector.tables {
+            if let Some(first) = table_owner.insert(table.name.to_ascii_lowercase(), table) {
+                v.add(
+                    format!("{}.name", table.path),
+                    vec![
+                        Diagnostic::error(
+                            "table-duplicate",
+                            format!("table `{}` is defined twice", table.name),
+                        )
+                        .with_hint(format!(
+                            "the first definition is {}",
+                            spec.at(&format!("{}.name", first.path))
+                        )),
+                    ],
+                );
+            }
+        }
+    }
+    v.out
+}
+
+fn connector_id_path(c: &Connector) -> String {
+    format!("{}.id", c.path)
+}
+
+struct Validator<'a> {
+    spec: &'a LoadedSpec,
+    out: Diagnostics,
+}
+
+impl Validator<'_> {
+    fn add(&mut self, path: impl AsRef<str>, findings: Findings) {
+        for f in findings {
+            let loc = self.spec.at(path.as_ref());
+            self.out.push(f.at(loc));
+        }
+    }
+
+    fn add_at(&mut self, loc: Location, findings: Findings) {
+        for f in findings {
+            self.out.push(f.at(loc.clone()));
+        }
+    }
+
+    fn solution(&mut self, s: &Solution) {
+        use rules::metadata as m;
+        self.add("solution.version", m::semver("solution version", &s.version));
+        self.add(
+            "solution.publisher_id",
+            m::solution_id_part("publisher_id", &s.publisher_id),
+        );
+        self.add("solution.offer_id", m::solution_id_part("offer_id", &s.offer_id));
+        let support = &s.support;
+        self.add(
+            "solution.support",
+            m::support(&support.name, support.email.as_deref(), support.link.as_deref()),
+        );
+        if let Some(email) = s.author_email.as_deref().filter(|e| !m::is_email(e)) {
+            self.add(
+                "solution.author.email",
+                vec![
+                    Diagnostic::error("author", format!("author email `{email}` is not an email address"))
+                        .with_hint("write it as name@example.com"),
+                ],
+            );
+        }
+        if s.categories.domains.is_empty() {
+            self.add(
+                "solution.categories.domains",
+                vec![
+                    Diagnostic::error("domain", "no Content Hub domain is given")
+                        .with_hint("add at least one, e.g. `domains = [\"Security - Threat Protection\"]`"),
+                ],
+            );
+        }
+        for (i, d) in s.categories.domains.iter().enumerate() {
+            self.add(format!("solution.categories.domains[{i}]"), m::domain(d));
+        }
+        for (i, d) in s.categories.verticals.iter().enumerate() {
+            self.add(format!("solution.categories.verticals[{i}]"), m::vertical(d));
+        }
+        self.description("solution.description", &s.description);
+        for (field, value) in [
+            ("first_publish_date", &s.first_publish_date),
+            ("last_publish_date", &s.last_publish_date),
+        ] {
+            if let Some(v) = value {
+                self.add(format!("solution.{field}"), m::date(field, v));
+            }
+        }
+        if let (Some(first), Some(last)) = (&s.first_publish_date, &s.last_publish_date)
+            && last < first
+        {
+            self.add(
+                "solution.last_publish_date",
+                vec![
+                    Diagnostic::error("date", format!("last_publish_date {last} is before first_publish_date {first}"))
+                        .with_hint("the last publish date is the newest release"),
+                ],
+            );
+        }
+        self.release_notes(s);
+        if s.connectors.is_empty() {
+            self.add(
+                "solution",
+                vec![
+                    Diagnostic::error("no-connectors", "the spec declares no connector")
+                        .with_hint("add a `[[connectors]]` block with at least one `[[connectors.tables]]`"),
+                ],
+            );
+        }
+    }
+
+    fn release_notes(&mut self, s: &Solution) {
+        let mut previous: Option<semver::Version> = None;
+        for (i, note) in s.release_notes.iter().enumerate() {
+            let path = format!("solution.release_notes[{i}]");
+            self.add(format!("{path}.version"), rules::metadata::semver("release-notes version", &note.version));
+            self.add(format!("{path}.date"), rules::metadata::date("release-notes date", &note.date));
+            if let Ok(v) = semver::Version::parse(&note.version) {
+                if previous.as_ref().is_some_and(|p| &v >= p) {
+                    self.add(
+                        format!("{path}.version"),
+                        vec![
+                            Diagnostic::warning("release-notes-order", format!("release note {} is not older than the one above it", note.version))
+                                .with_hint("list release notes newest first, as Content Hub reviewers require"),
+                        ],
+                    );
+                }
+                previous = Some(v);
+            }
+        }
+        if !s.release_notes.is_empty() && !s.release_notes.iter().any(|n| n.version == s.version) {
+            self.add(
+                "solution.release_notes",
+                vec![
+                    Diagnostic::warning("release-notes-missing", format!("no release note for the current version {}", s.version))
+                        .with_hint("add a `[[solution.release_notes]]` entry describing this version"),
+                ],
+            );
+        }
+    }
+
+    fn description(&mut self, path: &str, text: &str) {
+        let findings = rules::branding::description(text);
+        if findings.is_empty() {
+            return;
+        }
+        // Point at the word itself when it can be found in the written value.
+        let loc = if self.spec.spans.contains(path) {
+            let span = self.spec.spans.value_span(path);
+            let raw = &self.spec.source.text()[span.clone()];
+            match rules::branding::bare_sentinel(raw).first() {
+                Some(&at) => Location::new(&self.spec.source, span.start + at..span.start + at + 8),
+                None => self.spec.at(path),
+            }
+        } else {
+            self.spec.at(path)
+        };
+        self.add_at(loc, findings);
+    }
+
+    fn connector(&mut self, c: &Connector) {
+        let p = &c.path;
+        self.add(format!("{p}.id"), rules::naming::connector_id(&c.id));
+        self.add(format!("{p}.version"), rules::metadata::semver("connector version", &c.version));
+        self.add(
+            format!("{p}.connectivity_window"),
+            rules::limits::timespan(&c.connectivity_window),
+        );
+        self.add(format!("{p}.dcr_name"), rules::limits::dcr_name(&c.dcr_name));
+        self.description(&format!("{p}.description"), &c.description);
+        self.description(&format!("{p}.title"), &c.title);
+        for (i, q) in c.sample_queries.iter().enumerate() {
+            self.description(&format!("{p}.sample_queries[{i}].description"), &q.description);
+        }
+        for (i, q) in c.permission_customs.iter().enumerate() {
+            self.description(&format!("{p}.permissions.customs[{i}].description"), &q.description);
+        }
+        if c.tables.is_empty() {
+            self.add(
+                p,
+                vec![
+                    Diagnostic::error("no-tables", format!("connector `{}` declares no table", c.id))
+                        .with_hint("add a `[[connectors.tables]]` block with a name and columns"),
+                ],
+            );
+        }
+        self.add(
+            format!("{p}.tables"),
+            rules::limits::dcr_streams(c.tables.len(), c.tables.len()),
+        );
+        self.ui_overrides(c);
+        let mut streams: BTreeMap<&str, &Table> = BTreeMap::new();
+        for t in &c.tables {
+            if streams.insert(t.stream.as_str(), t).is_some() {
+                self.add(
+                    format!("{}.stream", t.path),
+                    vec![
+                        Diagnostic::error("stream-duplicate", format!("stream `{}` is declared twice in the DCR of `{}`", t.stream, c.id))
+                            .with_hint("give each table its own stream"),
+                    ],
+                );
+            }
+            self.table(t);
+        }
+    }
+
+    fn ui_overrides(&mut self, c: &Connector) {
+        for key in c.ui.keys() {
+            if let Some((_, field)) = TYPED_UI_KEYS.iter().find(|(k, _)| k == key) {
+                self.add(
+                    format!("{}.ui.{key}", c.path),
+                    vec![
+                        Diagnostic::error("ui-conflict", format!("`ui.{key}` replaces a member ccfgen generates from `{field}`"))
+                            .with_hint(format!("set `{field}` on the connector instead")),
+                    ],
+                );
+            }
+        }
+        if c.ui.contains_key("instructionSteps") {
+            let spec = &self.spec.spec.connectors;
+            let index: usize = c.path.trim_start_matches("connectors[").trim_end_matches(']').parse().unwrap_or(0);
+            if let Some(raw) = spec.get(index) {
+                for (set, field) in [
+                    (raw.deploy_button_label.is_some(), "deploy_button_label"),
+                    (raw.application_display_name.is_some(), "application_display_name"),
+                    (raw.instructions.is_some(), "instructions"),
+                ] {
+                    if set {
+                        self.add(
+                            format!("{}.{field}", c.path),
+                            vec![
+                                Diagnostic::error("ui-conflict", format!("`{field}` has no effect with `ui.instructionSteps`"))
+                                    .with_hint("remove it, or drop `ui.instructionSteps` to let ccfgen write the steps"),
+                            ],
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn table(&mut self, t: &Table) {
+        let p = &t.path;
+        self.add(format!("{p}.name"), rules::naming::table_name(&t.name));
+        self.add(format!("{p}.stream"), rules::naming::stream_name(&t.stream));
+        self.add(format!("{p}.columns"), rules::limits::table_columns(t.table_columns().count()));
+        self.add(format!("{p}.transform"), rules::limits::transform_length(&t.transform.kql));
+        if let Some(d) = &t.description {
+            self.description(&format!("{p}.description"), d);
+        }
+        for (days, field, range) in [
+            (t.retention_in_days, "retention_in_days", 4..=730),
+            (t.total_retention_in_days, "total_retention_in_days", 4..=4383),
+        ] {
+            if let Some(days) = days.filter(|d| !range.contains(d)) {
+                self.add(
+                    format!("{p}.{field}"),
+                    vec![
+                        Diagnostic::error("retention", format!("{field} is {days}; the allowed range is {}–{}", range.start(), range.end()))
+                            .with_hint("pick a value in range, or leave it out to use the workspace default"),
+                    ],
+                );
+            }
+        }
+        if t.columns.is_empty() {
+            self.add(
+                format!("{p}.columns"),
+                vec![
+                    Diagnostic::error("no-columns", format!("table `{}` has no columns", t.name))
+                        .with_hint("add `columns = [{ name = \"…\", type = \"string\" }, …]`"),
+                ],
+            );
+            return;
+        }
+        for c in &t.columns {
+            self.add(format!("{}.name", c.path), rules::naming::column_name(&c.name));
+            if let Some(hint) = &c.data_type_hint
+                && !["uri", "guid", "armPath", "ip"].contains(&hint.as_str())
+            {
+                self.add(
+                    format!("{}.data_type_hint", c.path),
+                    vec![
+                        Diagnostic::error("data-type-hint", format!("`{hint}` is not a data type hint"))
+                            .with_hint("use one of: uri, guid, armPath, ip"),
+                    ],
+                );
+            }
+            if c.table_type == Some(TableType::Guid)
+                && c.stream_type.is_some_and(|st| st != ccfgen_push::StreamType::String)
+            {
+                self.add(
+                    format!("{}.stream_type", c.path),
+                    vec![
+                        Diagnostic::error("stream-type", format!("guid column `{}` must arrive as string", c.name))
+                            .with_hint("remove `stream_type`: GUIDs are sent as strings and converted with toguid()"),
+                    ],
+                );
+            }
+            if c.table_type.is_some()
+                && c.stream_type.is_none()
+                && c.name != "TimeGenerated"
+                && t.transform.derived
+            {
+                self.add(
+                    format!("{}.in", c.path),
+                    vec![
+                        Diagnostic::warning("column-never-produced", format!("column `{}` is only in the table, and the derived transform never produces it", c.name))
+                            .with_hint("write a `transform` that computes it, or set `in = \"both\"` so senders provide it"),
+                    ],
+                );
+            }
+        }
+        self.duplicates(t, "table", t.table_columns().map(|(c, _)| c).collect());
+        self.duplicates(t, "stream", t.stream_columns().map(|(c, _)| c).collect());
+        match t.table_columns().find(|(c, _)| c.name == "TimeGenerated") {
+            None => {
+                let near = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case("TimeGenerated"));
+                let (path, hint) = match near {
+                    Some(c) => (format!("{}.name", c.path), "the name is case-sensitive: `TimeGenerated`".to_string()),
+                    None => (format!("{p}.columns"), "add `{ name = \"TimeGenerated\", type = \"datetime\", in = \"table\" }` (the derived transform sets it to now())".to_string()),
+                };
+                self.add(
+                    path,
+                    vec![Diagnostic::error("time-generated", format!("table `{}` has no `TimeGenerated` column", t.name)).with_hint(hint)],
+                );
+            }
+            Some((c, ty)) if ty != TableType::DateTime => self.add(
+                format!("{}.type", c.path),
+                vec![
+                    Diagnostic::error("time-generated", format!("`TimeGenerated` is `{ty}`; it must be `datetime`"))
+                        .with_hint("set `type = \"datetime\"`; if the sender sends text, keep `stream_type = \"string\"` and the transform converts it"),
+                ],
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn duplicates(&mut self, t: &Table, side: &str, columns: Vec<&crate::solution::Column>) {
+        for (first, dup) in rules::naming::duplicates(columns.iter().map(|c| c.name.as_str())) {
+            let (a, b) = (columns[first], columns[dup]);
+            let how = if a.name == b.name { "twice" } else { "twice (names differ only in case)" };
+            self.add(
+                format!("{}.name", b.path),
+                vec![
+                    Diagnostic::error("column-duplicate", format!("column `{}` appears in the {side} of `{}` {how}", b.name, t.name))
+                        .with_hint(format!("the first is `{}` at {}; column names must be unique ignoring case", a.name, self.spec.at(&format!("{}.name", a.path)))),
+                ],
+            );
+        }
+    }
+}
