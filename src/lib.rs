@@ -5,12 +5,19 @@
 //! renderers turn the solution into artifacts.
 #![deny(missing_docs)]
 
+pub mod artifacts;
 pub mod codegen;
 pub mod diagnostic;
+pub mod infer;
+pub mod init;
+pub mod output;
+pub mod render;
 pub mod rules;
+pub mod sample;
 pub mod schema;
 pub mod solution;
 pub mod source;
 pub mod spec;
+pub mod templates;
 pub mod transform;
 pub mod validate;

@@ -41,14 +41,22 @@ pub fn suggest_key(path: &str) -> Option<String> {
     let props = object_properties(&schema, node)?;
     props
         .keys()
-        .map(|k| (distance(&k.to_ascii_lowercase(), &unknown.to_ascii_lowercase()), k))
+        .map(|k| {
+            (
+                distance(&k.to_ascii_lowercase(), &unknown.to_ascii_lowercase()),
+                k,
+            )
+        })
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()
         .map(|(_, k)| k.clone())
 }
 
 /// Follows `$ref`, `anyOf` (Option) and array `items` to the object schema under `node`.
-fn object_properties<'a>(root: &'a Value, node: &'a Value) -> Option<&'a serde_json::Map<String, Value>> {
+fn object_properties<'a>(
+    root: &'a Value,
+    node: &'a Value,
+) -> Option<&'a serde_json::Map<String, Value>> {
     let node = deref(root, node);
     if let Some(p) = node.get("properties").and_then(Value::as_object) {
         return Some(p);
@@ -99,13 +107,19 @@ mod tests {
 
     #[test]
     fn suggests_typos() {
-        assert_eq!(suggest_key("connectors[0].tables[0].colums").as_deref(), Some("columns"));
+        assert_eq!(
+            suggest_key("connectors[0].tables[0].colums").as_deref(),
+            Some("columns")
+        );
         assert_eq!(suggest_key("solution.verison").as_deref(), Some("version"));
         assert_eq!(
             suggest_key("connectors[0].tables[0].columns[1].descripton").as_deref(),
             Some("description")
         );
-        assert_eq!(suggest_key("solution.support.emial").as_deref(), Some("email"));
+        assert_eq!(
+            suggest_key("solution.support.emial").as_deref(),
+            Some("email")
+        );
         assert_eq!(suggest_key("solution.zzzzzzzzz"), None);
     }
 }

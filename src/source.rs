@@ -169,7 +169,10 @@ mod tests {
         let text = "[solution]\nname = \"x\"\n[[connectors]]\n[[connectors.tables]]\nname = \"T_CL\"\ncolumns = [{ name = \"A\", type = \"string\" }]\n";
         let spans = TomlSpans::index(text).unwrap();
         assert_eq!(&text[spans.value_span("solution.name")], "\"x\"");
-        assert_eq!(&text[spans.key_span("connectors[0].tables[0].name")], "name");
+        assert_eq!(
+            &text[spans.key_span("connectors[0].tables[0].name")],
+            "name"
+        );
         assert_eq!(
             &text[spans.value_span("connectors[0].tables[0].columns[0].type")],
             "\"string\""

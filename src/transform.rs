@@ -17,7 +17,9 @@ pub fn derive(table: &Table) -> String {
             None if column.name == "TimeGenerated" && !stream_has("TimeGenerated") => {
                 extend.push("TimeGenerated = now()".to_string());
             }
-            Some(stream_type) if table_type == TableType::Guid || table_type.stream_type() != stream_type => {
+            Some(stream_type)
+                if table_type == TableType::Guid || table_type.stream_type() != stream_type =>
+            {
                 let name = quote_identifier(&column.name);
                 extend.push(format!("{name} = {}({name})", conversion(table_type)));
             }
@@ -55,24 +57,84 @@ pub fn conversion(ty: TableType) -> &'static str {
     }
 }
 
-/// A column name as a KQL identifier: bracket-quoted when it is a KQL keyword.
+/// A column name as a KQL identifier: bracket-quoted when it is a KQL keyword or not a plain
+/// identifier (`['my-field']`).
 pub fn quote_identifier(name: &str) -> String {
-    if KQL_KEYWORDS.binary_search(&name).is_ok() {
-        format!("['{name}']")
-    } else {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain && KQL_KEYWORDS.binary_search(&name).is_err() {
         name.to_string()
+    } else {
+        format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
     }
 }
 
 /// Words that cannot be used as bare identifiers in KQL (sorted for binary search).
 const KQL_KEYWORDS: &[&str] = &[
-    "and", "as", "asc", "between", "bool", "by", "consume", "contains", "count", "datatable",
-    "datetime", "decimal", "desc", "distinct", "double", "dynamic", "extend", "false",
-    "find", "float", "from", "guid", "has", "in", "int", "int64", "invoke", "join", "kind",
-    "let", "like", "limit", "long", "not", "null", "of", "on", "or", "order", "parse",
-    "print", "project", "range", "real", "render", "sample", "search", "set", "sort",
-    "source", "step", "string", "summarize", "table", "take", "time", "timespan", "to",
-    "top", "true", "typeof", "union", "where", "with",
+    "and",
+    "as",
+    "asc",
+    "between",
+    "bool",
+    "by",
+    "consume",
+    "contains",
+    "count",
+    "datatable",
+    "datetime",
+    "decimal",
+    "desc",
+    "distinct",
+    "double",
+    "dynamic",
+    "extend",
+    "false",
+    "find",
+    "float",
+    "from",
+    "guid",
+    "has",
+    "in",
+    "int",
+    "int64",
+    "invoke",
+    "join",
+    "kind",
+    "let",
+    "like",
+    "limit",
+    "long",
+    "not",
+    "null",
+    "of",
+    "on",
+    "or",
+    "order",
+    "parse",
+    "print",
+    "project",
+    "range",
+    "real",
+    "render",
+    "sample",
+    "search",
+    "set",
+    "sort",
+    "source",
+    "step",
+    "string",
+    "summarize",
+    "table",
+    "take",
+    "time",
+    "timespan",
+    "to",
+    "top",
+    "true",
+    "typeof",
+    "union",
+    "where",
+    "with",
 ];
 
 #[cfg(test)]
@@ -84,5 +146,8 @@ mod tests {
         assert!(KQL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(quote_identifier("time"), "['time']");
         assert_eq!(quote_identifier("Time"), "Time");
+        assert_eq!(quote_identifier("_raw"), "_raw");
+        assert_eq!(quote_identifier("my-field"), "['my-field']");
+        assert_eq!(quote_identifier("it's"), r"['it\'s']");
     }
 }

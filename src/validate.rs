@@ -39,7 +39,10 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
                         "connector-duplicate",
                         format!("connector id `{}` is used twice", connector.id),
                     )
-                    .with_hint(format!("the first use is {}", spec.at(&connector_id_path(first)))),
+                    .with_hint(format!(
+                        "the first use is {}",
+                        spec.at(&connector_id_path(first))
+                    )),
                 ],
             );
         }
@@ -90,23 +93,36 @@ impl Validator<'_> {
 
     fn solution(&mut self, s: &Solution) {
         use rules::metadata as m;
-        self.add("solution.version", m::semver("solution version", &s.version));
+        self.add(
+            "solution.version",
+            m::semver("solution version", &s.version),
+        );
         self.add(
             "solution.publisher_id",
             m::solution_id_part("publisher_id", &s.publisher_id),
         );
-        self.add("solution.offer_id", m::solution_id_part("offer_id", &s.offer_id));
+        self.add(
+            "solution.offer_id",
+            m::solution_id_part("offer_id", &s.offer_id),
+        );
         let support = &s.support;
         self.add(
             "solution.support",
-            m::support(&support.name, support.email.as_deref(), support.link.as_deref()),
+            m::support(
+                &support.name,
+                support.email.as_deref(),
+                support.link.as_deref(),
+            ),
         );
         if let Some(email) = s.author_email.as_deref().filter(|e| !m::is_email(e)) {
             self.add(
                 "solution.author.email",
                 vec![
-                    Diagnostic::error("author", format!("author email `{email}` is not an email address"))
-                        .with_hint("write it as name@example.com"),
+                    Diagnostic::error(
+                        "author",
+                        format!("author email `{email}` is not an email address"),
+                    )
+                    .with_hint("write it as name@example.com"),
                 ],
             );
         }
@@ -114,8 +130,9 @@ impl Validator<'_> {
             self.add(
                 "solution.categories.domains",
                 vec![
-                    Diagnostic::error("domain", "no Content Hub domain is given")
-                        .with_hint("add at least one, e.g. `domains = [\"Security - Threat Protection\"]`"),
+                    Diagnostic::error("domain", "no Content Hub domain is given").with_hint(
+                        "add at least one, e.g. `domains = [\"Security - Threat Protection\"]`",
+                    ),
                 ],
             );
         }
@@ -123,7 +140,10 @@ impl Validator<'_> {
             self.add(format!("solution.categories.domains[{i}]"), m::domain(d));
         }
         for (i, d) in s.categories.verticals.iter().enumerate() {
-            self.add(format!("solution.categories.verticals[{i}]"), m::vertical(d));
+            self.add(
+                format!("solution.categories.verticals[{i}]"),
+                m::vertical(d),
+            );
         }
         self.description("solution.description", &s.description);
         for (field, value) in [
@@ -135,13 +155,18 @@ impl Validator<'_> {
             }
         }
         if let (Some(first), Some(last)) = (&s.first_publish_date, &s.last_publish_date)
+            && m::date("", first).is_empty()
+            && m::date("", last).is_empty()
             && last < first
         {
             self.add(
                 "solution.last_publish_date",
                 vec![
-                    Diagnostic::error("date", format!("last_publish_date {last} is before first_publish_date {first}"))
-                        .with_hint("the last publish date is the newest release"),
+                    Diagnostic::error(
+                        "date",
+                        format!("last_publish_date {last} is before first_publish_date {first}"),
+                    )
+                    .with_hint("the last publish date is the newest release"),
                 ],
             );
         }
@@ -150,8 +175,9 @@ impl Validator<'_> {
             self.add(
                 "solution",
                 vec![
-                    Diagnostic::error("no-connectors", "the spec declares no connector")
-                        .with_hint("add a `[[connectors]]` block with at least one `[[connectors.tables]]`"),
+                    Diagnostic::error("no-connectors", "the spec declares no connector").with_hint(
+                        "add a `[[connectors]]` block with at least one `[[connectors.tables]]`",
+                    ),
                 ],
             );
         }
@@ -161,15 +187,29 @@ impl Validator<'_> {
         let mut previous: Option<semver::Version> = None;
         for (i, note) in s.release_notes.iter().enumerate() {
             let path = format!("solution.release_notes[{i}]");
-            self.add(format!("{path}.version"), rules::metadata::semver("release-notes version", &note.version));
-            self.add(format!("{path}.date"), rules::metadata::date("release-notes date", &note.date));
+            self.add(
+                format!("{path}.version"),
+                rules::metadata::semver("release-notes version", &note.version),
+            );
+            self.add(
+                format!("{path}.date"),
+                rules::metadata::date("release-notes date", &note.date),
+            );
             if let Ok(v) = semver::Version::parse(&note.version) {
                 if previous.as_ref().is_some_and(|p| &v >= p) {
                     self.add(
                         format!("{path}.version"),
                         vec![
-                            Diagnostic::warning("release-notes-order", format!("release note {} is not older than the one above it", note.version))
-                                .with_hint("list release notes newest first, as Content Hub reviewers require"),
+                            Diagnostic::warning(
+                                "release-notes-order",
+                                format!(
+                                    "release note {} is not older than the one above it",
+                                    note.version
+                                ),
+                            )
+                            .with_hint(
+                                "list release notes newest first, as Content Hub reviewers require",
+                            ),
                         ],
                     );
                 }
@@ -180,14 +220,22 @@ impl Validator<'_> {
             self.add(
                 "solution.release_notes",
                 vec![
-                    Diagnostic::warning("release-notes-missing", format!("no release note for the current version {}", s.version))
-                        .with_hint("add a `[[solution.release_notes]]` entry describing this version"),
+                    Diagnostic::warning(
+                        "release-notes-missing",
+                        format!("no release note for the current version {}", s.version),
+                    )
+                    .with_hint("add a `[[solution.release_notes]]` entry describing this version"),
                 ],
             );
         }
     }
 
+    /// The branding rule on a description-like value. A value the spec does not write (a
+    /// default copied from elsewhere) is checked where it is written, not again here.
     fn description(&mut self, path: &str, text: &str) {
+        if !self.spec.spans.contains(path) {
+            return;
+        }
         let findings = rules::branding::description(text);
         if findings.is_empty() {
             return;
@@ -209,26 +257,41 @@ impl Validator<'_> {
     fn connector(&mut self, c: &Connector) {
         let p = &c.path;
         self.add(format!("{p}.id"), rules::naming::connector_id(&c.id));
-        self.add(format!("{p}.version"), rules::metadata::semver("connector version", &c.version));
+        self.add(
+            format!("{p}.version"),
+            rules::metadata::semver("connector version", &c.version),
+        );
         self.add(
             format!("{p}.connectivity_window"),
             rules::limits::timespan(&c.connectivity_window),
         );
-        self.add(format!("{p}.dcr_name"), rules::limits::dcr_name(&c.dcr_name));
+        self.add(
+            format!("{p}.dcr_name"),
+            rules::limits::dcr_name(&c.dcr_name),
+        );
         self.description(&format!("{p}.description"), &c.description);
         self.description(&format!("{p}.title"), &c.title);
         for (i, q) in c.sample_queries.iter().enumerate() {
-            self.description(&format!("{p}.sample_queries[{i}].description"), &q.description);
+            self.description(
+                &format!("{p}.sample_queries[{i}].description"),
+                &q.description,
+            );
         }
         for (i, q) in c.permission_customs.iter().enumerate() {
-            self.description(&format!("{p}.permissions.customs[{i}].description"), &q.description);
+            self.description(
+                &format!("{p}.permissions.customs[{i}].description"),
+                &q.description,
+            );
         }
         if c.tables.is_empty() {
             self.add(
                 p,
                 vec![
-                    Diagnostic::error("no-tables", format!("connector `{}` declares no table", c.id))
-                        .with_hint("add a `[[connectors.tables]]` block with a name and columns"),
+                    Diagnostic::error(
+                        "no-tables",
+                        format!("connector `{}` declares no table", c.id),
+                    )
+                    .with_hint("add a `[[connectors.tables]]` block with a name and columns"),
                 ],
             );
         }
@@ -243,8 +306,14 @@ impl Validator<'_> {
                 self.add(
                     format!("{}.stream", t.path),
                     vec![
-                        Diagnostic::error("stream-duplicate", format!("stream `{}` is declared twice in the DCR of `{}`", t.stream, c.id))
-                            .with_hint("give each table its own stream"),
+                        Diagnostic::error(
+                            "stream-duplicate",
+                            format!(
+                                "stream `{}` is declared twice in the DCR of `{}`",
+                                t.stream, c.id
+                            ),
+                        )
+                        .with_hint("give each table its own stream"),
                     ],
                 );
             }
@@ -258,19 +327,30 @@ impl Validator<'_> {
                 self.add(
                     format!("{}.ui.{key}", c.path),
                     vec![
-                        Diagnostic::error("ui-conflict", format!("`ui.{key}` replaces a member ccfgen generates from `{field}`"))
-                            .with_hint(format!("set `{field}` on the connector instead")),
+                        Diagnostic::error(
+                            "ui-conflict",
+                            format!("`ui.{key}` replaces a member ccfgen generates from `{field}`"),
+                        )
+                        .with_hint(format!("set `{field}` on the connector instead")),
                     ],
                 );
             }
         }
         if c.ui.contains_key("instructionSteps") {
             let spec = &self.spec.spec.connectors;
-            let index: usize = c.path.trim_start_matches("connectors[").trim_end_matches(']').parse().unwrap_or(0);
+            let index: usize = c
+                .path
+                .trim_start_matches("connectors[")
+                .trim_end_matches(']')
+                .parse()
+                .unwrap_or(0);
             if let Some(raw) = spec.get(index) {
                 for (set, field) in [
                     (raw.deploy_button_label.is_some(), "deploy_button_label"),
-                    (raw.application_display_name.is_some(), "application_display_name"),
+                    (
+                        raw.application_display_name.is_some(),
+                        "application_display_name",
+                    ),
                     (raw.instructions.is_some(), "instructions"),
                 ] {
                     if set {
@@ -291,21 +371,40 @@ impl Validator<'_> {
         let p = &t.path;
         self.add(format!("{p}.name"), rules::naming::table_name(&t.name));
         self.add(format!("{p}.stream"), rules::naming::stream_name(&t.stream));
-        self.add(format!("{p}.columns"), rules::limits::table_columns(t.table_columns().count()));
-        self.add(format!("{p}.transform"), rules::limits::transform_length(&t.transform.kql));
+        self.add(
+            format!("{p}.columns"),
+            rules::limits::table_columns(t.table_columns().count()),
+        );
+        self.add(
+            format!("{p}.transform"),
+            rules::limits::transform_length(&t.transform.kql),
+        );
         if let Some(d) = &t.description {
             self.description(&format!("{p}.description"), d);
         }
         for (days, field, range) in [
             (t.retention_in_days, "retention_in_days", 4..=730),
-            (t.total_retention_in_days, "total_retention_in_days", 4..=4383),
+            (
+                t.total_retention_in_days,
+                "total_retention_in_days",
+                4..=4383,
+            ),
         ] {
             if let Some(days) = days.filter(|d| !range.contains(d)) {
                 self.add(
                     format!("{p}.{field}"),
                     vec![
-                        Diagnostic::error("retention", format!("{field} is {days}; the allowed range is {}–{}", range.start(), range.end()))
-                            .with_hint("pick a value in range, or leave it out to use the workspace default"),
+                        Diagnostic::error(
+                            "retention",
+                            format!(
+                                "{field} is {days}; the allowed range is {}–{}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                        .with_hint(
+                            "pick a value in range, or leave it out to use the workspace default",
+                        ),
                     ],
                 );
             }
@@ -321,20 +420,39 @@ impl Validator<'_> {
             return;
         }
         for c in &t.columns {
-            self.add(format!("{}.name", c.path), rules::naming::column_name(&c.name));
+            // Stream-only columns are JSON property names the transform consumes (real DCRs
+            // use `id`, `_raw`, `time` there); the table naming rules do not apply to them.
+            if c.table_type.is_some() || c.stream_type.is_none() {
+                self.add(
+                    format!("{}.name", c.path),
+                    rules::naming::column_name(&c.name),
+                );
+            } else if c.name.is_empty() {
+                self.add(
+                    format!("{}.name", c.path),
+                    vec![
+                        Diagnostic::error("column-name", "a stream column has an empty name")
+                            .with_hint("name it after the JSON property the sender posts"),
+                    ],
+                );
+            }
             if let Some(hint) = &c.data_type_hint
                 && !["uri", "guid", "armPath", "ip"].contains(&hint.as_str())
             {
                 self.add(
                     format!("{}.data_type_hint", c.path),
                     vec![
-                        Diagnostic::error("data-type-hint", format!("`{hint}` is not a data type hint"))
-                            .with_hint("use one of: uri, guid, armPath, ip"),
+                        Diagnostic::error(
+                            "data-type-hint",
+                            format!("`{hint}` is not a data type hint"),
+                        )
+                        .with_hint("use one of: uri, guid, armPath, ip"),
                     ],
                 );
             }
             if c.table_type == Some(TableType::Guid)
-                && c.stream_type.is_some_and(|st| st != ccfgen_push::StreamType::String)
+                && c.stream_type
+                    .is_some_and(|st| st != ccfgen_push::StreamType::String)
             {
                 self.add(
                     format!("{}.stream_type", c.path),
@@ -367,10 +485,8 @@ impl Validator<'_> {
                     Some(c) => (format!("{}.name", c.path), "the name is case-sensitive: `TimeGenerated`".to_string()),
                     None => (format!("{p}.columns"), "add `{ name = \"TimeGenerated\", type = \"datetime\", in = \"table\" }` (the derived transform sets it to now())".to_string()),
                 };
-                self.add(
-                    path,
-                    vec![Diagnostic::error("time-generated", format!("table `{}` has no `TimeGenerated` column", t.name)).with_hint(hint)],
-                );
+                let finding = Diagnostic::error("time-generated", format!("table `{}` has no `TimeGenerated` column", t.name)).with_hint(hint);
+                self.out.push(finding.at(self.spec.at_key(&path)));
             }
             Some((c, ty)) if ty != TableType::DateTime => self.add(
                 format!("{}.type", c.path),
@@ -386,12 +502,26 @@ impl Validator<'_> {
     fn duplicates(&mut self, t: &Table, side: &str, columns: Vec<&crate::solution::Column>) {
         for (first, dup) in rules::naming::duplicates(columns.iter().map(|c| c.name.as_str())) {
             let (a, b) = (columns[first], columns[dup]);
-            let how = if a.name == b.name { "twice" } else { "twice (names differ only in case)" };
+            let how = if a.name == b.name {
+                "twice"
+            } else {
+                "twice (names differ only in case)"
+            };
             self.add(
                 format!("{}.name", b.path),
                 vec![
-                    Diagnostic::error("column-duplicate", format!("column `{}` appears in the {side} of `{}` {how}", b.name, t.name))
-                        .with_hint(format!("the first is `{}` at {}; column names must be unique ignoring case", a.name, self.spec.at(&format!("{}.name", a.path)))),
+                    Diagnostic::error(
+                        "column-duplicate",
+                        format!(
+                            "column `{}` appears in the {side} of `{}` {how}",
+                            b.name, t.name
+                        ),
+                    )
+                    .with_hint(format!(
+                        "the first is `{}` at {}; column names must be unique ignoring case",
+                        a.name,
+                        self.spec.at(&format!("{}.name", a.path))
+                    )),
                 ],
             );
         }

@@ -75,7 +75,9 @@ fn split_words(s: &str) -> Vec<String> {
 fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {
-        Some(first) => first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase(),
+        Some(first) => {
+            first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+        }
         None => String::new(),
     }
 }
@@ -85,7 +87,10 @@ fn singular(word: &str) -> String {
     let cut = |n: usize| word[..word.len() - n].to_string();
     if lower.ends_with("ies") && word.len() > 3 {
         cut(3) + if word.ends_with("IES") { "Y" } else { "y" }
-    } else if ["sses", "shes", "ches", "xes", "zes"].iter().any(|s| lower.ends_with(s)) {
+    } else if ["sses", "shes", "ches", "xes", "zes"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+    {
         cut(2)
     } else if lower.ends_with('s')
         && !["ss", "us", "is"].iter().any(|s| lower.ends_with(s))
@@ -98,11 +103,11 @@ fn singular(word: &str) -> String {
 }
 
 const RUST_KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-    "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-    "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become",
-    "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
+    "unsafe", "use", "where", "while", "yield", "abstract", "become", "box", "do", "final",
+    "macro", "override", "priv", "typeof", "unsized", "virtual",
 ];
 
 #[cfg(test)]
@@ -111,7 +116,10 @@ mod tests {
 
     #[test]
     fn struct_names() {
-        assert_eq!(struct_name("cveBusterVulnerabilities"), "CveBusterVulnerability");
+        assert_eq!(
+            struct_name("cveBusterVulnerabilities"),
+            "CveBusterVulnerability"
+        );
         assert_eq!(struct_name("ContosoSecurityAlerts"), "ContosoSecurityAlert");
         assert_eq!(struct_name("ZNAudit"), "ZnAudit");
         assert_eq!(struct_name("databahn_audit_logs"), "DatabahnAuditLog");

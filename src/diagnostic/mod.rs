@@ -179,11 +179,7 @@ impl Diagnostics {
     /// The findings, sorted by file, position, severity and rule (stable for equal keys).
     pub fn sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                d.location
-                    .as_ref()
-                    .map(|l| (l.file.clone(), l.span.start))
-            };
+            let key = |d: &Diagnostic| d.location.as_ref().map(|l| (l.file.clone(), l.span.start));
             key(a)
                 .cmp(&key(b))
                 .then(a.severity.cmp(&b.severity))

@@ -36,7 +36,9 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&SourceFile>, color: bool)
     };
     let mut report = vec![group];
     if let Some(hint) = &diagnostic.hint {
-        report.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+        report.push(Group::with_title(
+            Level::HELP.secondary_title(hint.as_str()),
+        ));
     }
     let renderer = if color {
         Renderer::styled()
@@ -69,7 +71,11 @@ pub fn summary(errors: usize, warnings: usize) -> String {
     fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}{}", if n == 1 { "" } else { "s" })
     }
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// Annotate-snippets needs a span on char boundaries inside the text; an empty span at the end

@@ -29,12 +29,24 @@ pub fn table_columns(count: usize) -> Findings {
 pub fn dcr_streams(streams: usize, flows: usize) -> Findings {
     let mut out = Vec::new();
     if streams > MAX_DCR_STREAMS {
-        out.push(Diagnostic::error("limit-streams", format!("the DCR declares {streams} streams; at most {MAX_DCR_STREAMS} are allowed"))
-            .with_hint("split the tables over several connectors (one DCR each)"));
+        out.push(
+            Diagnostic::error(
+                "limit-streams",
+                format!(
+                    "the DCR declares {streams} streams; at most {MAX_DCR_STREAMS} are allowed"
+                ),
+            )
+            .with_hint("split the tables over several connectors (one DCR each)"),
+        );
     }
     if flows > MAX_DCR_FLOWS {
-        out.push(Diagnostic::error("limit-flows", format!("the DCR has {flows} data flows; at most {MAX_DCR_FLOWS} are allowed"))
-            .with_hint("split the tables over several connectors (one DCR each)"));
+        out.push(
+            Diagnostic::error(
+                "limit-flows",
+                format!("the DCR has {flows} data flows; at most {MAX_DCR_FLOWS} are allowed"),
+            )
+            .with_hint("split the tables over several connectors (one DCR each)"),
+        );
     }
     out
 }
@@ -43,8 +55,15 @@ pub fn dcr_streams(streams: usize, flows: usize) -> Findings {
 pub fn transform_length(kql: &str) -> Findings {
     let n = kql.chars().count();
     if n > MAX_TRANSFORM_CHARS {
-        vec![Diagnostic::error("limit-transform", format!("the transform has {n} characters; at most {MAX_TRANSFORM_CHARS} are allowed"))
-            .with_hint("shorten the transform, e.g. move conversions into the sending application")]
+        vec![
+            Diagnostic::error(
+                "limit-transform",
+                format!(
+                    "the transform has {n} characters; at most {MAX_TRANSFORM_CHARS} are allowed"
+                ),
+            )
+            .with_hint("shorten the transform, e.g. move conversions into the sending application"),
+        ]
     } else {
         Vec::new()
     }
@@ -71,8 +90,10 @@ pub fn timespan(text: &str) -> Findings {
     if ok {
         Vec::new()
     } else {
-        vec![Diagnostic::error("timespan", format!("`{text}` is not a KQL timespan"))
-            .with_hint("write a number and a unit: `7d`, `12h`, `30m`")]
+        vec![
+            Diagnostic::error("timespan", format!("`{text}` is not a KQL timespan"))
+                .with_hint("write a number and a unit: `7d`, `12h`, `30m`"),
+        ]
     }
 }
 
@@ -86,7 +107,10 @@ mod tests {
         assert_eq!(table_columns(501).len(), 1);
         assert_eq!(dcr_streams(11, 11).len(), 2);
         assert!(transform_length(&"x".repeat(MAX_TRANSFORM_CHARS)).is_empty());
-        assert_eq!(transform_length(&"x".repeat(MAX_TRANSFORM_CHARS + 1)).len(), 1);
+        assert_eq!(
+            transform_length(&"x".repeat(MAX_TRANSFORM_CHARS + 1)).len(),
+            1
+        );
         assert!(timespan("7d").is_empty());
         assert!(timespan("90ms").is_empty());
         assert_eq!(timespan("7 days").len(), 1);

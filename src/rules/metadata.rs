@@ -45,8 +45,11 @@ pub fn semver(what: &str, version: &str) -> Findings {
     match semver::Version::parse(version) {
         Ok(_) => Vec::new(),
         Err(e) => vec![
-            Diagnostic::error("semver", format!("{what} `{version}` is not a semantic version: {e}"))
-                .with_hint("write MAJOR.MINOR.PATCH, e.g. `3.0.0`"),
+            Diagnostic::error(
+                "semver",
+                format!("{what} `{version}` is not a semantic version: {e}"),
+            )
+            .with_hint("write MAJOR.MINOR.PATCH, e.g. `3.0.0`"),
         ],
     }
 }
@@ -56,8 +59,13 @@ pub fn solution_id_part(what: &str, value: &str) -> Findings {
     let mut out = Vec::new();
     if value.is_empty() || value.contains('.') || value.chars().any(char::is_whitespace) {
         out.push(
-            Diagnostic::error("solution-id", format!("{what} `{value}` must be non-empty, without dots or spaces"))
-                .with_hint("the solution id is `<publisher_id>.<offer_id>` and must match `^[^.]+\\.[^.]+$`"),
+            Diagnostic::error(
+                "solution-id",
+                format!("{what} `{value}` must be non-empty, without dots or spaces"),
+            )
+            .with_hint(
+                "the solution id is `<publisher_id>.<offer_id>` and must match `^[^.]+\\.[^.]+$`",
+            ),
         );
     } else if value.chars().any(|c| c.is_uppercase()) {
         out.push(
@@ -92,16 +100,34 @@ pub fn is_link(s: &str) -> bool {
 pub fn support(name: &str, email: Option<&str>, link: Option<&str>) -> Findings {
     let mut out = Vec::new();
     if name.trim().is_empty() {
-        out.push(Diagnostic::error("support", "support name is empty").with_hint("name the organisation that supports the solution"));
+        out.push(
+            Diagnostic::error("support", "support name is empty")
+                .with_hint("name the organisation that supports the solution"),
+        );
     }
     if email.is_none() && link.is_none() {
-        out.push(Diagnostic::error("support", "support needs an email or a link").with_hint("add `email = \"…\"` or `link = \"https://…\"`"));
+        out.push(
+            Diagnostic::error("support", "support needs an email or a link")
+                .with_hint("add `email = \"…\"` or `link = \"https://…\"`"),
+        );
     }
     if let Some(e) = email.filter(|e| !is_email(e)) {
-        out.push(Diagnostic::error("support", format!("support email `{e}` is not an email address")).with_hint("write it as name@example.com"));
+        out.push(
+            Diagnostic::error(
+                "support",
+                format!("support email `{e}` is not an email address"),
+            )
+            .with_hint("write it as name@example.com"),
+        );
     }
     if let Some(l) = link.filter(|l| !is_link(l)) {
-        out.push(Diagnostic::error("support", format!("support link `{l}` is not an http(s) URL")).with_hint("write it as https://example.com/support"));
+        out.push(
+            Diagnostic::error(
+                "support",
+                format!("support link `{l}` is not an http(s) URL"),
+            )
+            .with_hint("write it as https://example.com/support"),
+        );
     }
     out
 }
@@ -125,7 +151,17 @@ fn member(what: &str, value: &str, list: &[&str]) -> Findings {
         Some(d) => format!("the spelling is `{d}`"),
         None => format!("use one of: {}", list.join(", ")),
     };
-    vec![Diagnostic::error(if what == "domain" { "domain" } else { "vertical" }, format!("`{value}` is not a Content Hub {what}")).with_hint(hint)]
+    vec![
+        Diagnostic::error(
+            if what == "domain" {
+                "domain"
+            } else {
+                "vertical"
+            },
+            format!("`{value}` is not a Content Hub {what}"),
+        )
+        .with_hint(hint),
+    ]
 }
 
 /// A calendar date `YYYY-MM-DD`.
@@ -145,13 +181,16 @@ pub fn date(what: &str, value: &str) -> Findings {
     if valid {
         Vec::new()
     } else {
-        vec![Diagnostic::error("date", format!("{what} `{value}` is not a date")).with_hint("write YYYY-MM-DD, e.g. 2025-11-06")]
+        vec![
+            Diagnostic::error("date", format!("{what} `{value}` is not a date"))
+                .with_hint("write YYYY-MM-DD, e.g. 2025-11-06"),
+        ]
     }
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -174,7 +213,13 @@ mod tests {
         assert!(support("S", Some("a@b.co"), None).is_empty());
         assert_eq!(support("S", None, None).len(), 1);
         assert!(domain("Security - Threat Protection").is_empty());
-        assert!(domain("security - threat protection")[0].hint.as_ref().unwrap().contains("Security - Threat Protection"));
+        assert!(
+            domain("security - threat protection")[0]
+                .hint
+                .as_ref()
+                .unwrap()
+                .contains("Security - Threat Protection")
+        );
         assert!(date("d", "2024-02-29").is_empty());
         assert_eq!(date("d", "2023-02-29").len(), 1);
         assert_eq!(date("d", "06-11-2025").len(), 1);

@@ -46,13 +46,19 @@ pub fn table_name(name: &str) -> Findings {
     let mut out = Vec::new();
     if !name.ends_with("_CL") {
         let hint = if name.to_ascii_lowercase().ends_with("_cl") {
-            format!("the suffix is case-sensitive: rename to `{}_CL`", &name[..name.len() - 3])
+            format!(
+                "the suffix is case-sensitive: rename to `{}_CL`",
+                &name[..name.len() - 3]
+            )
         } else {
             format!("custom tables fed by a DCR must end with `_CL`: rename to `{name}_CL`")
         };
         out.push(
-            Diagnostic::error("table-name", format!("table name `{name}` does not end with `_CL`"))
-                .with_hint(hint),
+            Diagnostic::error(
+                "table-name",
+                format!("table name `{name}` does not end with `_CL`"),
+            )
+            .with_hint(hint),
         );
     }
     let len = name.chars().count();
@@ -82,7 +88,9 @@ pub fn table_name(name: &str) -> Findings {
                 "table-name-style",
                 format!("table name `{name}` should start with a letter and contain no `-`"),
             )
-            .with_hint("column naming rules applied to tables avoid quoting the name in every query"),
+            .with_hint(
+                "column naming rules applied to tables avoid quoting the name in every query",
+            ),
         );
     }
     out
@@ -111,23 +119,37 @@ pub fn column_name(name: &str) -> Findings {
     let len = name.chars().count();
     if let Some(r) = reserved(name) {
         out.push(
-            Diagnostic::error("column-reserved", format!("column name `{name}` is reserved (`{r}`)"))
-                .with_hint(format!("rename it, e.g. `{}`", rename_suggestion(name))),
+            Diagnostic::error(
+                "column-reserved",
+                format!("column name `{name}` is reserved (`{r}`)"),
+            )
+            .with_hint(format!("rename it, e.g. `{}`", rename_suggestion(name))),
         );
         return out;
     }
     if name.starts_with('_') {
         out.push(
-            Diagnostic::error("column-name", format!("column name `{name}` starts with `_`"))
-                .with_hint("names starting with `_` are reserved for system columns; drop the underscore"),
+            Diagnostic::error(
+                "column-name",
+                format!("column name `{name}` starts with `_`"),
+            )
+            .with_hint(
+                "names starting with `_` are reserved for system columns; drop the underscore",
+            ),
         );
     } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         out.push(
-            Diagnostic::error("column-name", format!("column name `{name}` must start with a letter"))
-                .with_hint(format!("rename it, e.g. `{}`", rename_suggestion(name))),
+            Diagnostic::error(
+                "column-name",
+                format!("column name `{name}` must start with a letter"),
+            )
+            .with_hint(format!("rename it, e.g. `{}`", rename_suggestion(name))),
         );
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
         let what = match bad {
             ' ' => "a space".to_string(),
             '.' => "a dot".to_string(),
@@ -135,11 +157,14 @@ pub fn column_name(name: &str) -> Findings {
             c => format!("`{c}`"),
         };
         out.push(
-            Diagnostic::error("column-name", format!("column name `{name}` contains {what}"))
-                .with_hint(format!(
-                    "only ASCII letters, digits and `_` are allowed, e.g. `{}`",
-                    rename_suggestion(name)
-                )),
+            Diagnostic::error(
+                "column-name",
+                format!("column name `{name}` contains {what}"),
+            )
+            .with_hint(format!(
+                "only ASCII letters, digits and `_` are allowed, e.g. `{}`",
+                rename_suggestion(name)
+            )),
         );
     }
     if len > MAX_COLUMN_NAME {
@@ -152,8 +177,11 @@ pub fn column_name(name: &str) -> Findings {
         );
     } else if len < 2 {
         out.push(
-            Diagnostic::error("column-name", format!("column name `{name}` is shorter than 2 characters"))
-                .with_hint("use a descriptive name of at least 2 characters"),
+            Diagnostic::error(
+                "column-name",
+                format!("column name `{name}` is shorter than 2 characters"),
+            )
+            .with_hint("use a descriptive name of at least 2 characters"),
         );
     }
     out
@@ -164,7 +192,13 @@ pub fn column_name(name: &str) -> Findings {
 pub fn rename_suggestion(name: &str) -> String {
     let mut s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     s = s.trim_start_matches('_').to_string();
     if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -193,12 +227,24 @@ pub fn duplicates<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(usize, u
 
 /// A connector definition id: letters, digits, `_` and `-`, no spaces.
 pub fn connector_id(id: &str) -> Findings {
-    if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Vec::new();
     }
     vec![
-        Diagnostic::error("connector-id", format!("connector id `{id}` must be letters, digits, `_` or `-` without spaces"))
-            .with_hint(format!("e.g. `{}`", id.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>())),
+        Diagnostic::error(
+            "connector-id",
+            format!("connector id `{id}` must be letters, digits, `_` or `-` without spaces"),
+        )
+        .with_hint(format!(
+            "e.g. `{}`",
+            id.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+        )),
     ]
 }
 

@@ -32,7 +32,10 @@ pub mod option {
     }
 
     /// Serializes an optional date string.
-    pub fn serialize<S: Serializer>(value: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &Option<String>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => serializer.serialize_str(v),
             None => serializer.serialize_none(),

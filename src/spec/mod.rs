@@ -105,9 +105,8 @@ pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
     let spec: Spec = match result {
         Ok(spec) => spec,
         Err(e) => {
-            let d = toml_error(&e, &source, "spec-type").with_hint(
-                "see schema/ccfgen.schema.json or `ccfgen init` for the expected shape",
-            );
+            let d = toml_error(&e, &source, "spec-type")
+                .with_hint("see schema/ccfgen.schema.json or `ccfgen init` for the expected shape");
             return Err(invalid(vec![d].into(), source));
         }
     };
@@ -141,18 +140,20 @@ pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
 /// Loads, resolves and validates: the one call every command that reads a spec makes.
 /// Returns the solution and the non-fatal findings, or every finding when any is an error.
 pub fn load_solution(path: &Path) -> Result<(Solution, LoadedSpec, Diagnostics), LoadError> {
-    let loaded = load(path)?;
+    finish(load(path)?)
+}
+
+/// Resolves and validates a loaded spec (see [`load_solution`]).
+pub fn finish(loaded: LoadedSpec) -> Result<(Solution, LoadedSpec, Diagnostics), LoadError> {
     let (solution, mut diagnostics) = resolve::resolve(&loaded);
-    if let Some(solution) = &solution {
-        diagnostics.extend(crate::validate::validate(solution, &loaded));
-    }
-    match solution {
-        Some(solution) if !diagnostics.has_errors() => Ok((solution, loaded, diagnostics)),
-        _ => Err(LoadError::Invalid {
+    diagnostics.extend(crate::validate::validate(&solution, &loaded));
+    if diagnostics.has_errors() {
+        return Err(LoadError::Invalid {
             diagnostics,
             file: Box::new(loaded.source),
-        }),
+        });
     }
+    Ok((solution, loaded, diagnostics))
 }
 
 fn toml_error(e: &toml::de::Error, source: &SourceFile, rule: &'static str) -> Diagnostic {

@@ -52,11 +52,19 @@ pub struct SolutionSpec {
     /// Content Hub categories.
     pub categories: Categories,
     /// First publish date (`YYYY-MM-DD`, a TOML date or a string).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::spec::date::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::spec::date::option"
+    )]
     #[schemars(with = "Option<String>")]
     pub first_publish_date: Option<String>,
     /// Last publish date (`YYYY-MM-DD`, a TOML date or a string).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::spec::date::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::spec::date::option"
+    )]
     #[schemars(with = "Option<String>")]
     pub last_publish_date: Option<String>,
     /// Release notes, newest first. They become `ReleaseNotes.md`.

@@ -16,8 +16,9 @@ use crate::solution::{
 };
 use crate::transform;
 
-/// Resolves defaults. Returns `None` when a value is unusable; the findings say why.
-pub fn resolve(loaded: &LoadedSpec) -> (Option<Solution>, Diagnostics) {
+/// Resolves defaults. Always returns a solution so that every problem can be reported; when
+/// the findings hold an error, the solution must not be rendered.
+pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
     let mut diags = Diagnostics::new();
     let spec = &loaded.spec;
     let s = &spec.solution;
@@ -25,12 +26,7 @@ pub fn resolve(loaded: &LoadedSpec) -> (Option<Solution>, Diagnostics) {
     let logo = resolve_logo(loaded, &mut diags);
     let mut connectors = Vec::new();
     for (i, c) in spec.connectors.iter().enumerate() {
-        if let Some(c) = resolve_connector(loaded, i, c, &mut diags) {
-            connectors.push(c);
-        }
-    }
-    if diags.has_errors() {
-        return (None, diags);
+        connectors.push(resolve_connector(loaded, i, c, &mut diags));
     }
     let providers = if s.providers.is_empty() {
         vec![s.author.name.clone()]
@@ -68,7 +64,7 @@ pub fn resolve(loaded: &LoadedSpec) -> (Option<Solution>, Diagnostics) {
         connectors,
         api_versions: spec.package.api_versions,
     };
-    (Some(solution), diags)
+    (solution, diags)
 }
 
 fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
@@ -96,10 +92,7 @@ fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
                 Err(e) => {
                     diags.push(
                         Diagnostic::error("logo-file", format!("cannot read logo `{path}`: {e}"))
-                            .with_hint(format!(
-                                "the path is relative to {}",
-                                loaded.dir.display()
-                            ))
+                            .with_hint(format!("the path is relative to {}", loaded.dir.display()))
                             .at(loaded.at("solution.logo")),
                     );
                     None
@@ -148,25 +141,29 @@ fn resolve_connector(
     index: usize,
     c: &ConnectorSpec,
     diags: &mut Diagnostics,
-) -> Option<Connector> {
+) -> Connector {
     let s = &loaded.spec.solution;
     let path = format!("connectors[{index}]");
-    let id = c
-        .id
+    let id =
+        c.id.clone()
+            .unwrap_or_else(|| format!("{}Push", identifier(&s.name)));
+    let title = c
+        .title
         .clone()
-        .unwrap_or_else(|| format!("{}Push", identifier(&s.name)));
-    let title = c.title.clone().unwrap_or_else(|| format!("{} (Push)", s.name));
+        .unwrap_or_else(|| format!("{} (Push)", s.name));
     let mut tables = Vec::new();
     for (t, table) in c.tables.iter().enumerate() {
-        if let Some(table) = resolve_table(loaded, &format!("{path}.tables[{t}]"), table, diags) {
-            tables.push(table);
-        }
+        tables.push(resolve_table(
+            loaded,
+            &format!("{path}.tables[{t}]"),
+            table,
+            diags,
+        ));
     }
-    let ui = c
-        .ui
-        .iter()
-        .map(|(k, v)| (k.clone(), toml_to_json(v)))
-        .collect();
+    let ui =
+        c.ui.iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect();
     let sample_queries = if c.sample_queries.is_empty() {
         tables
             .iter()
@@ -194,7 +191,7 @@ fn resolve_connector(
         Some(p) => (p.customs.clone(), p.workspace),
         None => (default_customs(), true),
     };
-    Some(Connector {
+    Connector {
         path,
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
@@ -234,7 +231,7 @@ fn resolve_connector(
         tables,
         id,
         title,
-    })
+    }
 }
 
 fn default_customs() -> Vec<CustomPermission> {
@@ -250,24 +247,19 @@ fn default_customs() -> Vec<CustomPermission> {
     ]
 }
 
-fn resolve_table(
-    loaded: &LoadedSpec,
-    path: &str,
-    t: &TableSpec,
-    diags: &mut Diagnostics,
-) -> Option<Table> {
+fn resolve_table(loaded: &LoadedSpec, path: &str, t: &TableSpec, diags: &mut Diagnostics) -> Table {
     let base = t.name.strip_suffix("_CL").unwrap_or(&t.name);
-    let mut columns = Vec::new();
-    let mut ok = true;
-    for (i, c) in t.columns.iter().enumerate() {
-        match resolve_column(loaded, &format!("{path}.columns[{i}]"), c, diags) {
-            Some(c) => columns.push(c),
-            None => ok = false,
-        }
-    }
-    if !ok {
-        return None;
-    }
+    // A column whose type is unusable is kept without types (so its name is still checked and
+    // the other problems are still reported); the error recorded for it stops the build.
+    let columns: Vec<Column> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let path = format!("{path}.columns[{i}]");
+            resolve_column(loaded, &path, c, diags).unwrap_or_else(|| untyped(path, c))
+        })
+        .collect();
     let mut table = Table {
         path: path.to_string(),
         name: t.name.clone(),
@@ -290,7 +282,21 @@ fn resolve_table(
         Some(kql) => kql.clone(),
         None => transform::derive(&table),
     };
-    Some(table)
+    table
+}
+
+fn untyped(path: String, c: &ColumnSpec) -> Column {
+    Column {
+        path,
+        name: c.name.clone(),
+        table_type: None,
+        stream_type: None,
+        optional: c.optional,
+        description: c.description.clone(),
+        display_name: c.display_name.clone(),
+        data_type_hint: c.data_type_hint.clone(),
+        examples: Vec::new(),
+    }
 }
 
 fn resolve_column(

@@ -1,0 +1,90 @@
+//! `ccfgen build`: validates a spec and writes every artifact, or with `--check` verifies that
+//! the output on disk is up to date.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::{Context, Outcome};
+use ccfgen::diagnostic::Severity;
+
+/// Arguments of `ccfgen build`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The spec: a ccfgen.toml, or a directory holding one.
+    #[arg(default_value = ".")]
+    spec: PathBuf,
+    /// Output directory. Default: ./out/<Solution name>.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Write nothing; exit 1 if any file on disk differs from what would be written.
+    #[arg(long)]
+    check: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+/// Runs `ccfgen build`.
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
+    let (solution, loaded, warnings) = match ccfgen::spec::load_solution(&args.spec) {
+        Ok(ok) => ok,
+        Err(e) => return ctx.spec_error(e),
+    };
+    let has_warnings = warnings.count(Severity::Warning) > 0;
+    ctx.print_diagnostics(warnings, &[&loaded.source]);
+    if has_warnings && args.deny_warnings {
+        eprintln!("ccfgen: warnings are errors (--deny-warnings): nothing written");
+        return Ok(Outcome::Findings);
+    }
+    let spec_name = loaded
+        .source
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ccfgen.toml".to_string());
+    let artifacts =
+        ccfgen::artifacts::render_solution(&solution, &spec_name).context("rendering artifacts")?;
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("out").join(&solution.name));
+    if args.check {
+        let stale: Vec<&str> = artifacts
+            .iter()
+            .filter(|(rel, bytes)| std::fs::read(out.join(rel)).map_or(true, |b| b != *bytes))
+            .map(|(rel, _)| rel)
+            .collect();
+        if stale.is_empty() {
+            eprintln!(
+                "ccfgen: {} is up to date ({} files)",
+                out.display(),
+                artifacts.len()
+            );
+            return Ok(Outcome::Ok);
+        }
+        for rel in &stale {
+            eprintln!("stale: {}", out.join(rel).display());
+        }
+        eprintln!(
+            "ccfgen: {} of {} files are out of date; run `ccfgen build`",
+            stale.len(),
+            artifacts.len()
+        );
+        return Ok(Outcome::Findings);
+    }
+    let report = ccfgen::output::write_artifacts(&out, &artifacts)
+        .with_context(|| format!("writing the output to {}", out.display()))?;
+    eprintln!(
+        "ccfgen: {} → {}: {} written, {} unchanged{}",
+        solution.name,
+        out.display(),
+        report.written.len(),
+        report.unchanged.len(),
+        if report.removed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} stale removed", report.removed.len())
+        }
+    );
+    Ok(Outcome::Ok)
+}

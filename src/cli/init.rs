@@ -1,0 +1,66 @@
+//! `ccfgen init`: writes a commented starter spec and the schema next to it.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+
+use super::{Context, Outcome};
+
+/// Arguments of `ccfgen init`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Solution name (e.g. `cveBuster`).
+    #[arg(long)]
+    name: String,
+    /// Directory to write into (created if missing).
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// Date used for the publish dates and the first release note (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// Overwrite an existing ccfgen.toml.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Runs `ccfgen init`.
+pub fn run(args: Args, _: &Context) -> anyhow::Result<Outcome> {
+    let spec_path = args.dir.join(ccfgen::spec::SPEC_FILE_NAME);
+    if spec_path.exists() && !args.force {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            spec_path.display()
+        );
+    }
+    let date = match args.date {
+        Some(d) => {
+            if !ccfgen::rules::metadata::date("--date", &d).is_empty() {
+                bail!("--date `{d}` is not a date; write YYYY-MM-DD");
+            }
+            d
+        }
+        None => today()?,
+    };
+    let text =
+        ccfgen::init::starter_spec(&args.name, &date).context("rendering the starter spec")?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
+    ccfgen::output::write_if_changed(&spec_path, text.as_bytes())
+        .with_context(|| format!("writing {}", spec_path.display()))?;
+    let schema_path = args.dir.join("ccfgen.schema.json");
+    ccfgen::output::write_if_changed(&schema_path, ccfgen::schema::schema_text().as_bytes())
+        .with_context(|| format!("writing {}", schema_path.display()))?;
+    eprintln!(
+        "ccfgen: wrote {} and {}; edit it, then run `ccfgen build {}`",
+        spec_path.display(),
+        schema_path.display(),
+        args.dir.display()
+    );
+    Ok(Outcome::Ok)
+}
+
+fn today() -> anyhow::Result<String> {
+    let now = time::OffsetDateTime::now_utc();
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    now.format(&format).context("formatting today's date")
+}

@@ -1,0 +1,123 @@
+//! Command-line parsing (clap) and dispatch. Each subcommand lives in its own module; they
+//! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
+
+mod build;
+mod infer;
+mod init;
+mod sample;
+mod schema;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ccfgen::diagnostic::{Diagnostics, render};
+use ccfgen::source::SourceFile;
+use ccfgen::spec::LoadError;
+
+/// One spec → every Microsoft Sentinel CCF Push connector artifact.
+#[derive(Debug, Parser)]
+#[command(name = "ccfgen", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 ok, 1 findings or failures, 2 usage or I/O error.")]
+pub struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a commented ccfgen.toml (and its schema) to start from.
+    Init(init::Args),
+    /// Build every artifact of a spec: connector files, package, Rust record module.
+    Build(build::Args),
+    /// Print the JSON Schema of ccfgen.toml.
+    Schema(schema::Args),
+    /// Print realistic sample records for a stream of a spec.
+    Sample(sample::Args),
+    /// Propose table columns from sample JSON events (object, array or NDJSON).
+    Infer(infer::Args),
+}
+
+/// How a command ended when it did not fail outright.
+pub enum Outcome {
+    /// Everything fine: exit 0.
+    Ok,
+    /// Findings or failures were reported: exit 1.
+    Findings,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let ctx = Context { color };
+    let result = match cli.command {
+        Command::Init(a) => init::run(a, &ctx),
+        Command::Build(a) => build::run(a, &ctx),
+        Command::Schema(a) => schema::run(a, &ctx),
+        Command::Sample(a) => sample::run(a, &ctx),
+        Command::Infer(a) => infer::run(a, &ctx),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("ccfgen: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Settings every command sees.
+pub struct Context {
+    /// Whether diagnostics are colored.
+    pub color: bool,
+}
+
+impl Context {
+    /// Prints findings (sorted, rustc style) and a summary to stderr.
+    pub fn print_diagnostics(&self, diagnostics: Diagnostics, sources: &[&SourceFile]) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        eprint!("{}", render::render_all(diagnostics, sources, self.color));
+    }
+
+    /// Handles a spec that failed to load: findings → exit 1, I/O → error (exit 2).
+    pub fn spec_error(&self, err: LoadError) -> anyhow::Result<Outcome> {
+        match err {
+            LoadError::Invalid { diagnostics, file } => {
+                self.print_diagnostics(diagnostics, &[&file]);
+                Ok(Outcome::Findings)
+            }
+            io @ LoadError::Io { .. } => Err(anyhow::Error::new(io)),
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

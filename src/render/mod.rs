@@ -1,0 +1,38 @@
+//! Renders the connector artifacts of a resolved solution: the files a Content Hub solution
+//! folder holds (`Data Connectors/<folder>/…`, `Data/Solution_<Name>.json`,
+//! `SolutionMetadata.json`, `ReleaseNotes.md`). Shapes follow the Microsoft CCF Push guide
+//! and the real solutions in the Azure-Sentinel repository.
+
+pub mod api;
+pub mod data_connector;
+pub mod dcr;
+pub mod definition;
+pub mod solution_files;
+pub mod table;
+
+use crate::solution::{Connector, Solution, Table};
+
+/// File name of a table artifact inside the connector folder: `table.json` for a connector
+/// with one table, `<Table>_table.json` when there are several.
+pub fn table_file_name(connector: &Connector, table: &Table) -> String {
+    if connector.tables.len() == 1 {
+        "table.json".to_string()
+    } else {
+        format!("{}_table.json", table.name)
+    }
+}
+
+/// The solution-relative folder of a connector: `Data Connectors/<folder>`.
+pub fn connector_dir(connector: &Connector) -> String {
+    format!("Data Connectors/{}", connector.folder)
+}
+
+/// `Data/Solution_<Name>.json` (spaces removed from the name).
+pub fn data_file_name(solution: &Solution) -> String {
+    let compact: String = solution
+        .name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    format!("Data/Solution_{compact}.json")
+}

@@ -1,0 +1,159 @@
+//! Handlebars templates for human-facing text (release notes, connector page markdown, the
+//! starter spec). Templates live in `templates/` and are embedded in the binary; rendering is
+//! strict, so a missing value is an error rather than empty text.
+
+use std::sync::OnceLock;
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use serde::Serialize;
+
+/// Every template: (name, file under `templates/`, text).
+pub const TEMPLATES: &[(&str, &str, &str)] = &[
+    (
+        "release_notes",
+        "ReleaseNotes.md.hbs",
+        include_str!("../templates/ReleaseNotes.md.hbs"),
+    ),
+    (
+        "connector/deploy",
+        "connector/deploy.md.hbs",
+        include_str!("../templates/connector/deploy.md.hbs"),
+    ),
+    (
+        "connector/configure",
+        "connector/configure.md.hbs",
+        include_str!("../templates/connector/configure.md.hbs"),
+    ),
+    (
+        "init/spec",
+        "init/ccfgen.toml.hbs",
+        include_str!("../templates/init/ccfgen.toml.hbs"),
+    ),
+];
+
+/// A template failed to render (a bug in ccfgen or in a template).
+#[derive(Debug, thiserror::Error)]
+#[error("template `{name}` failed to render: {message}")]
+pub struct TemplateError {
+    /// The template name.
+    pub name: String,
+    /// What went wrong (with the template line/column when known).
+    pub message: String,
+}
+
+fn registry() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("md_cell", Box::new(md_cell));
+        hb.register_helper("toml", Box::new(toml_string));
+        for (name, _, text) in TEMPLATES {
+            hb.register_template_string(name, *text)
+                .unwrap_or_else(|e| panic!("template {name} does not parse: {e}"));
+        }
+        hb
+    })
+}
+
+/// Renders template `name` with `data`.
+pub fn render(name: &str, data: &impl Serialize) -> Result<String, TemplateError> {
+    registry().render(name, data).map_err(|e| TemplateError {
+        name: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// `{{md_cell text}}`: text safe inside a markdown table cell (pipes escaped, one line).
+fn md_cell(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let text = param_str(h, "md_cell")?;
+    let cell = text.replace('|', "\\|").replace(['\r', '\n'], " ");
+    out.write(&cell)?;
+    Ok(())
+}
+
+/// `{{toml text}}`: the inside of a TOML basic string (quotes, backslashes, controls escaped).
+fn toml_string(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    out.write(&toml_basic_string_body(param_str(h, "toml")?))?;
+    Ok(())
+}
+
+/// The body of a TOML basic string (`"…"`) holding `text`.
+pub fn toml_basic_string_body(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn param_str<'a>(h: &'a Helper<'_>, helper: &'static str) -> Result<&'a str, RenderErrorReason> {
+    h.param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Renders every template with representative data; a template that uses a value the
+    /// data lacks fails here (strict mode).
+    #[test]
+    fn every_template_renders() {
+        let data = json!({
+            "notes": [{"version": "3.0.0", "date": "06-11-2025", "change": "a | b\nc"}],
+            "multiple_tables": false,
+            "application": "the cveBuster scanner",
+            "stream": "Custom-X",
+            "name": "Contoso \"Alerts\"",
+            "publisher_id": "contoso",
+            "offer_id": "contoso-push",
+            "date": "2025-11-06",
+            "id": "ContosoPush",
+            "table": "ContosoEvents_CL",
+            "stream_base": "ContosoEvents",
+        });
+        for (name, file, _) in TEMPLATES {
+            let text = render(name, &data).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(!text.trim().is_empty(), "{file} rendered nothing");
+        }
+        let notes = render("release_notes", &data).unwrap();
+        assert!(
+            notes.contains("| 3.0.0 | 06-11-2025 | a \\| b c |"),
+            "{notes}"
+        );
+        let spec = render("init/spec", &data).unwrap();
+        assert!(spec.contains(r#"name = "Contoso \"Alerts\"""#), "{spec}");
+    }
+
+    #[test]
+    fn strict_mode_rejects_missing_values() {
+        let err = render("connector/configure", &json!({"application": "x"})).unwrap_err();
+        assert!(err.message.contains("stream"), "{err}");
+    }
+}
