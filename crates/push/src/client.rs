@@ -89,6 +89,11 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, PushError> {
         let endpoints = self.config.validate()?;
         let credential = Credential::from_config(&self.config, &endpoints)?;
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // ring keeps the build free of C toolchains beyond a compiler; an application that
+            // installed its own provider keeps it (losing this race to another thread is fine).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))

@@ -197,7 +197,7 @@ struct ConfigFile {
     scope: Option<String>,
     federated_token_file: Option<PathBuf>,
     identity_endpoint: Option<String>,
-    #[serde(alias = "ca_cert", alias = "caCertFile")]
+    #[serde(alias = "ca_cert", alias = "ca_file", alias = "caCertFile")]
     ca_cert_file: Option<PathBuf>,
     allow_http_loopback: Option<bool>,
 }
