@@ -81,7 +81,10 @@ pub enum AuthError {
 impl AuthError {
     /// Whether retrying later may succeed (throttling, outage, network).
     pub fn is_transient(&self) -> bool {
-        matches!(self, AuthError::Transport(_) | AuthError::Unavailable { .. })
+        matches!(
+            self,
+            AuthError::Transport(_) | AuthError::Unavailable { .. }
+        )
     }
 }
 
@@ -410,9 +413,8 @@ async fn read_token_response(resp: reqwest::Response) -> Result<AccessToken, Aut
         .await
         .map_err(|e| AuthError::Transport(transport_message(&e)))?;
     if status == 200 {
-        let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            AuthError::Transport(format!("token response is not a token ({e})"))
-        })?;
+        let parsed: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| AuthError::Transport(format!("token response is not a token ({e})")))?;
         return Ok(token_from(parsed));
     }
     if status == 408 || status == 429 || status >= 500 {
@@ -482,7 +484,14 @@ struct CliToken {
 
 async fn azure_cli(tenant: Option<&str>, scope: &str) -> Result<AccessToken, AuthError> {
     let mut cmd = tokio::process::Command::new(if cfg!(windows) { "az.cmd" } else { "az" });
-    cmd.args(["account", "get-access-token", "--output", "json", "--scope", scope]);
+    cmd.args([
+        "account",
+        "get-access-token",
+        "--output",
+        "json",
+        "--scope",
+        scope,
+    ]);
     if let Some(t) = tenant {
         cmd.args(["--tenant", t]);
     }
@@ -490,7 +499,11 @@ async fn azure_cli(tenant: Option<&str>, scope: &str) -> Result<AccessToken, Aut
     let out = tokio::time::timeout(CLI_TIMEOUT, cmd.output())
         .await
         .map_err(|_| AuthError::Cli("`az account get-access-token` timed out".into()))?
-        .map_err(|e| AuthError::Cli(format!("cannot run `az` ({e}); install the Azure CLI or choose another auth method")))?;
+        .map_err(|e| {
+            AuthError::Cli(format!(
+                "cannot run `az` ({e}); install the Azure CLI or choose another auth method"
+            ))
+        })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let line = stderr
@@ -573,7 +586,11 @@ mod tests {
         }
         c.auth = AuthMethod::ManagedIdentity;
         match Credential::from_config(&c, &e).unwrap() {
-            Credential::ManagedIdentity { endpoint, identity_header, .. } => {
+            Credential::ManagedIdentity {
+                endpoint,
+                identity_header,
+                ..
+            } => {
                 assert_eq!(endpoint.as_str(), IMDS_ENDPOINT);
                 assert!(identity_header.is_none());
             }

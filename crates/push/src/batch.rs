@@ -140,7 +140,9 @@ pub fn encode(records: &[Vec<u8>], refs: &[RecordRef], level: u32) -> std::io::R
 
 /// A record that cannot fit in any request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("record too large: {raw} bytes of JSON ({wire} bytes gzip-compressed) exceed the request limit of {limit} bytes")]
+#[error(
+    "record too large: {raw} bytes of JSON ({wire} bytes gzip-compressed) exceed the request limit of {limit} bytes"
+)]
 pub struct TooLarge {
     /// Serialized size.
     pub raw: usize,
@@ -339,7 +341,14 @@ mod tests {
         let mut originals = Vec::new();
         for i in 0..40_000 {
             let rec = record(i, 200);
-            b.push(&rec, RecordRef { source: 0, ordinal: i }).unwrap();
+            b.push(
+                &rec,
+                RecordRef {
+                    source: 0,
+                    ordinal: i,
+                },
+            )
+            .unwrap();
             originals.push(rec);
         }
         b.seal();
@@ -356,7 +365,11 @@ mod tests {
                     batch.body.len()
                 );
                 // Far more than 1 MiB of JSON per request: the point of packing by wire size.
-                assert!(batch.raw_len > 2 * SERVICE_MAX_BODY, "raw {}", batch.raw_len);
+                assert!(
+                    batch.raw_len > 2 * SERVICE_MAX_BODY,
+                    "raw {}",
+                    batch.raw_len
+                );
             }
             let raw = batch.inflate().unwrap();
             assert_eq!(raw.len(), batch.raw_len);
@@ -382,7 +395,14 @@ mod tests {
         };
         let mut b = Batcher::new(limits);
         for i in 0..500 {
-            b.push(&record(i, 100), RecordRef { source: 0, ordinal: i }).unwrap();
+            b.push(
+                &record(i, 100),
+                RecordRef {
+                    source: 0,
+                    ordinal: i,
+                },
+            )
+            .unwrap();
         }
         b.seal();
         let batches = drain(&mut b);
@@ -395,7 +415,14 @@ mod tests {
             ..Limits::default()
         });
         for i in 0..20 {
-            b.push(&record(i, 10), RecordRef { source: 1, ordinal: i }).unwrap();
+            b.push(
+                &record(i, 10),
+                RecordRef {
+                    source: 1,
+                    ordinal: i,
+                },
+            )
+            .unwrap();
         }
         b.seal();
         let sizes: Vec<usize> = drain(&mut b).iter().map(Batch::len).collect();
@@ -409,15 +436,44 @@ mod tests {
             ..Limits::default()
         };
         let mut b = Batcher::new(limits);
-        b.push(&record(0, 50), RecordRef { source: 0, ordinal: 0 }).unwrap();
+        b.push(
+            &record(0, 50),
+            RecordRef {
+                source: 0,
+                ordinal: 0,
+            },
+        )
+        .unwrap();
         // Too random to compress below the wire limit: refused, earlier records are kept.
         let big = record(1, 9000);
-        let err = b.push(&big, RecordRef { source: 0, ordinal: 1 }).unwrap_err();
+        let err = b
+            .push(
+                &big,
+                RecordRef {
+                    source: 0,
+                    ordinal: 1,
+                },
+            )
+            .unwrap_err();
         assert!(err.wire > 4096 && err.raw == big.len(), "{err:?}");
         // Larger than the worst-case bound but compressible: sent in a batch of its own.
         let compressible = format!(r#"{{"Msg":"{}"}}"#, "x".repeat(20_000)).into_bytes();
-        b.push(&compressible, RecordRef { source: 0, ordinal: 2 }).unwrap();
-        b.push(&record(3, 50), RecordRef { source: 0, ordinal: 3 }).unwrap();
+        b.push(
+            &compressible,
+            RecordRef {
+                source: 0,
+                ordinal: 2,
+            },
+        )
+        .unwrap();
+        b.push(
+            &record(3, 50),
+            RecordRef {
+                source: 0,
+                ordinal: 3,
+            },
+        )
+        .unwrap();
         b.seal();
         let batches = drain(&mut b);
         let ords: Vec<Vec<u64>> = batches
@@ -431,7 +487,15 @@ mod tests {
             max_raw_bytes: 1000,
             ..Limits::default()
         });
-        let err = b.push(&record(9, 2000), RecordRef { source: 0, ordinal: 0 }).unwrap_err();
+        let err = b
+            .push(
+                &record(9, 2000),
+                RecordRef {
+                    source: 0,
+                    ordinal: 0,
+                },
+            )
+            .unwrap_err();
         assert_eq!((err.wire, err.limit), (0, 1000));
     }
 
@@ -439,7 +503,14 @@ mod tests {
     fn split_halves_keep_records_and_get_new_ids() {
         let mut b = Batcher::new(Limits::default());
         for i in 0..11 {
-            b.push(&record(i, 30), RecordRef { source: 2, ordinal: i }).unwrap();
+            b.push(
+                &record(i, 30),
+                RecordRef {
+                    source: 2,
+                    ordinal: i,
+                },
+            )
+            .unwrap();
         }
         b.seal();
         let batch = b.take_ready().unwrap();

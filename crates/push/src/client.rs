@@ -191,12 +191,22 @@ impl Client {
 
     /// The checkpoint store's path.
     pub fn checkpoint_path(&self) -> PathBuf {
-        self.core.store.lock().expect("store lock").path().to_owned()
+        self.core
+            .store
+            .lock()
+            .expect("store lock")
+            .path()
+            .to_owned()
     }
 
     /// The dead-letter file's path.
     pub fn dead_letter_path(&self) -> PathBuf {
-        self.core.dead.lock().expect("dead-letter lock").path().to_owned()
+        self.core
+            .dead
+            .lock()
+            .expect("dead-letter lock")
+            .path()
+            .to_owned()
     }
 
     pub(crate) fn core(&self) -> &Arc<Core> {
@@ -231,7 +241,10 @@ impl Client {
         )
         .await
         .map_err(|message| PushError::Io {
-            context: format!("reaching {}", self.core.url.host_str().unwrap_or("the endpoint")),
+            context: format!(
+                "reaching {}",
+                self.core.url.host_str().unwrap_or("the endpoint")
+            ),
             source: std::io::Error::other(message),
         })?;
         if classify(reply.status, reply.error_code.as_deref()) == Disposition::Delivered {
@@ -283,7 +296,9 @@ impl Client {
         source_id: &str,
         records: impl IntoIterator<Item = R>,
     ) -> Result<Summary, Box<Incomplete>> {
-        let mut sink = self.sink::<R>(source_id).map_err(Incomplete::before_start)?;
+        let mut sink = self
+            .sink::<R>(source_id)
+            .map_err(Incomplete::before_start)?;
         for r in records {
             if sink.push(&r).await.is_err() {
                 break;
@@ -330,7 +345,10 @@ impl SinkInner {
         }
         let ordinal = self.next;
         self.next += 1;
-        Ok(self.producer.admit(&self.source, ordinal).then_some(ordinal))
+        Ok(self
+            .producer
+            .admit(&self.source, ordinal)
+            .then_some(ordinal))
     }
 
     async fn dispatch(&mut self) -> Result<(), PushError> {

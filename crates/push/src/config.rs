@@ -74,7 +74,11 @@ pub enum Cloud {
 impl Cloud {
     /// Parses `public`, `usgov`/`AzureUSGovernment`, `china`/`AzureChinaCloud` (case-insensitive).
     pub fn parse(name: &str) -> Option<Cloud> {
-        match name.to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
+        match name
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "")
+            .as_str()
+        {
             "public" | "azurecloud" | "azurepublic" | "azurepubliccloud" => Some(Cloud::Public),
             "usgov" | "usgovernment" | "azureusgovernment" | "azureusgovernmentcloud" => {
                 Some(Cloud::UsGovernment)
@@ -180,11 +184,25 @@ pub struct Config {
 struct ConfigFile {
     #[serde(alias = "tenantId", alias = "AZURE_TENANT_ID")]
     tenant_id: Option<String>,
-    #[serde(alias = "client_id", alias = "clientId", alias = "applicationId", alias = "app_id")]
+    #[serde(
+        alias = "client_id",
+        alias = "clientId",
+        alias = "applicationId",
+        alias = "app_id"
+    )]
     application_id: Option<String>,
-    #[serde(alias = "client_secret", alias = "clientSecret", alias = "applicationSecret")]
+    #[serde(
+        alias = "client_secret",
+        alias = "clientSecret",
+        alias = "applicationSecret"
+    )]
     application_secret: Option<String>,
-    #[serde(alias = "dce_uri", alias = "dceUri", alias = "dceEndpoint", alias = "endpoint")]
+    #[serde(
+        alias = "dce_uri",
+        alias = "dceUri",
+        alias = "dceEndpoint",
+        alias = "endpoint"
+    )]
     dce_endpoint: Option<String>,
     #[serde(alias = "dcrImmutableId", alias = "rule_id", alias = "dcr_id")]
     dcr_immutable_id: Option<String>,
@@ -283,7 +301,10 @@ impl Config {
     /// `CCFGEN_CLOUD`, `CCFGEN_CA_CERT`. Values already set (e.g. from a file) win.
     ///
     /// `lookup` is normally `|k| std::env::var(k).ok()`; tests pass a map.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub fn apply_env(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         fill(&mut self.tenant_id, get("AZURE_TENANT_ID"));
         fill(&mut self.client_id, get("AZURE_CLIENT_ID"));
@@ -305,7 +326,10 @@ impl Config {
         fill(&mut self.dcr_immutable_id, get("CCFGEN_DCR_IMMUTABLE_ID"));
         fill(&mut self.stream_name, get("CCFGEN_STREAM_NAME"));
         fill(&mut self.scope, get("CCFGEN_SCOPE"));
-        fill(&mut self.ca_cert_file, get("CCFGEN_CA_CERT").map(PathBuf::from));
+        fill(
+            &mut self.ca_cert_file,
+            get("CCFGEN_CA_CERT").map(PathBuf::from),
+        );
         if let Some(name) = get("CCFGEN_CLOUD") {
             self.cloud = Cloud::parse(&name).ok_or_else(|| ConfigError::Invalid {
                 what: "CCFGEN_CLOUD",
@@ -322,10 +346,13 @@ impl Config {
             what: "dce_uri",
             hint: "copy the DCE URI (logs ingestion endpoint) from the connector page",
         })?;
-        let dcr = self.dcr_immutable_id.as_deref().ok_or(ConfigError::Missing {
-            what: "dcr_immutable_id",
-            hint: "copy the DCR immutable ID (dcr-…) from the connector page",
-        })?;
+        let dcr = self
+            .dcr_immutable_id
+            .as_deref()
+            .ok_or(ConfigError::Missing {
+                what: "dcr_immutable_id",
+                hint: "copy the DCR immutable ID (dcr-…) from the connector page",
+            })?;
         let stream = self.stream_name.as_deref().ok_or(ConfigError::Missing {
             what: "stream_name",
             hint: "copy the stream name (Custom-…) from the connector page",
@@ -341,7 +368,9 @@ impl Config {
             })?
             .pop_if_empty()
             .extend(["dataCollectionRules", dcr, "streams", stream]);
-        ingest.query_pairs_mut().append_pair("api-version", API_VERSION);
+        ingest
+            .query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
 
         let authority_text = self
             .authority_host
@@ -457,7 +486,10 @@ mod tests {
     #[test]
     fn seed_keys_are_accepted_and_urls_derived() {
         let c = Config::from_json_str(SEED).unwrap();
-        assert_eq!(c.client_id.as_deref(), Some("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            c.client_id.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
         assert_eq!(c.client_secret.as_ref().unwrap().expose(), "abc~DEF.secret");
         let e = c.validate().unwrap();
         assert_eq!(
@@ -498,14 +530,20 @@ mod tests {
         assert_eq!(e.scope, "https://monitor.azure.us/.default");
         assert_eq!(e.authority.host_str(), Some("login.microsoftonline.us"));
         c.cloud = Cloud::China;
-        assert_eq!(c.validate().unwrap().scope, "https://monitor.azure.cn/.default");
+        assert_eq!(
+            c.validate().unwrap().scope,
+            "https://monitor.azure.cn/.default"
+        );
         c.scope = Some("https://monitor.azure.com//.default".into());
         c.authority_host = Some("https://127.0.0.1:8443".into());
         let e = c.validate().unwrap();
         assert_eq!(e.scope, "https://monitor.azure.com//.default");
         assert_eq!(e.authority.port(), Some(8443));
         c.scope = Some("https://monitor.azure.com".into());
-        assert!(matches!(c.validate(), Err(ConfigError::Invalid { what: "scope", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Invalid { what: "scope", .. })
+        ));
         assert_eq!(Cloud::parse("AzureUSGovernment"), Some(Cloud::UsGovernment));
         assert_eq!(Cloud::parse("azure-china-cloud"), Some(Cloud::China));
     }

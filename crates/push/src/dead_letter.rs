@@ -110,7 +110,10 @@ impl DeadLetterWriter {
         m.insert("ordinal".into(), e.ordinal.into());
         m.insert("message".into(), e.message.into());
         m.insert("status".into(), e.status.map_or(Value::Null, Value::from));
-        m.insert("error_code".into(), e.error_code.map_or(Value::Null, Value::from));
+        m.insert(
+            "error_code".into(),
+            e.error_code.map_or(Value::Null, Value::from),
+        );
         m.insert(
             "client_request_id".into(),
             e.client_request_id
@@ -186,7 +189,10 @@ mod tests {
         // Reopening appends.
         DeadLetterWriter::open(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["reason"], "rejected");
         assert_eq!(lines[0]["status"], 400);

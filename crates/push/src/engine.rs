@@ -210,11 +210,11 @@ impl Run {
             }
         }
         drop(sources);
-        self.core
-            .store
-            .lock()
-            .expect("store lock")
-            .begin_batch(batch.id, &ranges, batch.len() as u64)?;
+        self.core.store.lock().expect("store lock").begin_batch(
+            batch.id,
+            &ranges,
+            batch.len() as u64,
+        )?;
         Ok(())
     }
 
@@ -437,7 +437,12 @@ impl Run {
                         })
                 }
                 Outcome::Exhausted(last) => self
-                    .dead_letter_batch(&b, Reason::RetriesExhausted, &last, &self.counters.exhausted)
+                    .dead_letter_batch(
+                        &b,
+                        Reason::RetriesExhausted,
+                        &last,
+                        &self.counters.exhausted,
+                    )
                     .map(|n| {
                         dead += n;
                         resolved.extend_from_slice(&b.refs);
@@ -466,7 +471,12 @@ impl Run {
         }
         if stopped && !ambiguous {
             // Nothing sent may have landed: forgetting it is exact.
-            let _ = self.core.store.lock().expect("store lock").forget_batch(original);
+            let _ = self
+                .core
+                .store
+                .lock()
+                .expect("store lock")
+                .forget_batch(original);
         }
         self.core.progress.batch_resolved(delivered, dead, wire);
     }
@@ -586,7 +596,11 @@ impl Producer {
     }
 
     /// Registers a source (by a stable key) and loads what earlier runs did with it.
-    pub(crate) fn open_source(&mut self, key: &str, label: &str) -> Result<SourceHandle, PushError> {
+    pub(crate) fn open_source(
+        &mut self,
+        key: &str,
+        label: &str,
+    ) -> Result<SourceHandle, PushError> {
         let state = self
             .run
             .core
@@ -639,7 +653,12 @@ impl Producer {
     }
 
     /// Adds a serialized record.
-    pub(crate) fn add_json(&mut self, src: &SourceHandle, ordinal: u64, json: &[u8]) -> Result<(), PushError> {
+    pub(crate) fn add_json(
+        &mut self,
+        src: &SourceHandle,
+        ordinal: u64,
+        json: &[u8],
+    ) -> Result<(), PushError> {
         let r = RecordRef {
             source: src.index,
             ordinal,
@@ -662,7 +681,13 @@ impl Producer {
         buf.clear();
         let result = match serde_json::to_writer(&mut buf, record) {
             Ok(()) => self.add_json(src, ordinal, &buf),
-            Err(e) => self.add_invalid(src, ordinal, Reason::Invalid, &format!("cannot serialize: {e}"), b""),
+            Err(e) => self.add_invalid(
+                src,
+                ordinal,
+                Reason::Invalid,
+                &format!("cannot serialize: {e}"),
+                b"",
+            ),
         };
         self.buf = buf;
         result
@@ -797,7 +822,11 @@ impl Workers {
     }
 
     /// Waits for every queued batch to be resolved, then builds the result.
-    pub(crate) async fn finish(mut self, run: &Arc<Run>, last: Vec<Work>) -> Result<Summary, Box<Incomplete>> {
+    pub(crate) async fn finish(
+        mut self,
+        run: &Arc<Run>,
+        last: Vec<Work>,
+    ) -> Result<Summary, Box<Incomplete>> {
         for work in last {
             // Workers drain the queue even after a stop (committing settled records only).
             let _ = self.send(work).await;

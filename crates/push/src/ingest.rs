@@ -77,8 +77,16 @@ pub async fn post(
         };
         if !(200..300).contains(&status) {
             let mut buf = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| crate::auth::transport_message(&e))? {
-                buf.extend_from_slice(&chunk[..chunk.len().min(MAX_ERROR_BODY - buf.len().min(MAX_ERROR_BODY))]);
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| crate::auth::transport_message(&e))?
+            {
+                buf.extend_from_slice(
+                    &chunk[..chunk
+                        .len()
+                        .min(MAX_ERROR_BODY - buf.len().min(MAX_ERROR_BODY))],
+                );
                 if buf.len() >= MAX_ERROR_BODY {
                     break;
                 }

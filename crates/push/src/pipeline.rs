@@ -95,7 +95,9 @@ pub async fn push_sources(
         builder = builder.dead_letter_file(p);
     }
     let client = builder.build().map_err(Incomplete::before_start)?;
-    client.push_sources(columns, sources, options.validation).await
+    client
+        .push_sources(columns, sources, options.validation)
+        .await
 }
 
 impl Client {
@@ -168,7 +170,9 @@ fn expand(sources: Vec<Source>, errors: &mut Vec<PushError>) -> Vec<Input> {
                 let walk = walkdir::WalkDir::new(&dir)
                     .sort_by_file_name()
                     .into_iter()
-                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_file() && has_input_extension(e.path()) => {
@@ -218,7 +222,11 @@ pub fn file_key(path: &Path) -> std::io::Result<String> {
         let n = read_full(&mut f, &mut buf)?;
         h.write(&buf[..n]);
     }
-    Ok(format!("file:{}|{len}|{:016x}", canonical.display(), h.finish()))
+    Ok(format!(
+        "file:{}|{len}|{:016x}",
+        canonical.display(),
+        h.finish()
+    ))
 }
 
 fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -287,16 +295,17 @@ fn read_input(
             source,
         }
     };
-    let (key, label, size, reader): (String, String, Option<u64>, Box<dyn Read + Send>) = match input {
-        Input::File(path) => {
-            let label = path.display().to_string();
-            let key = file_key(&path).map_err(io(&label))?;
-            let file = File::open(&path).map_err(io(&label))?;
-            let size = file.metadata().ok().map(|m| m.len());
-            (key, label, size, Box::new(file))
-        }
-        Input::Stream { id, label, reader } => (format!("stream:{id}"), label, None, reader),
-    };
+    let (key, label, size, reader): (String, String, Option<u64>, Box<dyn Read + Send>) =
+        match input {
+            Input::File(path) => {
+                let label = path.display().to_string();
+                let key = file_key(&path).map_err(io(&label))?;
+                let file = File::open(&path).map_err(io(&label))?;
+                let size = file.metadata().ok().map(|m| m.len());
+                (key, label, size, Box::new(file))
+            }
+            Input::Stream { id, label, reader } => (format!("stream:{id}"), label, None, reader),
+        };
     let src = producer.open_source(&key, &label)?;
     if src.complete() {
         tracing::info!(source = %label, records = src.total.unwrap_or(0), "already delivered by an earlier run; skipped");

@@ -330,7 +330,8 @@ mod tests {
                         self.left -= 1;
                         self.buf.extend_from_slice(b"{\"Msg\":\"");
                         self.buf.extend(std::iter::repeat_n(b'x', 1000));
-                        self.buf.extend_from_slice(if self.left == 0 { b"\"}]" } else { b"\"}," });
+                        self.buf
+                            .extend_from_slice(if self.left == 0 { b"\"}]" } else { b"\"}," });
                     }
                 }
                 let n = out.len().min(self.buf.len() - self.pos);
@@ -340,7 +341,12 @@ mod tests {
             }
         }
         let n = 200_000;
-        let generator = Gen { left: n, buf: Vec::new(), pos: 0, started: false };
+        let generator = Gen {
+            left: n,
+            buf: Vec::new(),
+            pos: 0,
+            started: false,
+        };
         let mut count = 0u64;
         let r = for_each_record::<_, ()>(BufReader::new(generator), |item| {
             assert!(matches!(item, Item::Record { .. }));

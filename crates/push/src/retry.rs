@@ -58,7 +58,9 @@ pub fn fatal_hint(status: u16, error_code: Option<&str>) -> &'static str {
         (404, _) => {
             "DCR not found: check dcr_immutable_id, that dce_uri is in the DCR's region, and that stream_name is declared in the DCR"
         }
-        (501, _) => "the endpoint does not support this request (Content-Encoding: gzip); check dce_uri",
+        (501, _) => {
+            "the endpoint does not support this request (Content-Encoding: gzip); check dce_uri"
+        }
         _ => "the endpoint refused the request; check dce_uri, dcr_immutable_id and stream_name",
     }
 }
@@ -155,9 +157,18 @@ mod tests {
         for s in [408, 429, 500, 502, 503, 504] {
             assert_eq!(classify(s, None), Disposition::Retry, "{s}");
         }
-        assert_eq!(classify(401, Some("InvalidAudience")), Disposition::Reauthenticate);
-        assert_eq!(classify(413, Some("ContentLengthLimitExceeded")), Disposition::Split);
-        assert_eq!(classify(400, Some("PayloadSizeLimitExceeded")), Disposition::Split);
+        assert_eq!(
+            classify(401, Some("InvalidAudience")),
+            Disposition::Reauthenticate
+        );
+        assert_eq!(
+            classify(413, Some("ContentLengthLimitExceeded")),
+            Disposition::Split
+        );
+        assert_eq!(
+            classify(400, Some("PayloadSizeLimitExceeded")),
+            Disposition::Split
+        );
         assert_eq!(classify(400, Some("InvalidPayload")), Disposition::Bisect);
         assert_eq!(classify(403, Some("OperationFailed")), Disposition::Fatal);
         assert_eq!(classify(404, Some("NotFound")), Disposition::Fatal);
@@ -173,7 +184,10 @@ mod tests {
         assert_eq!(retry_after(&h, now), None);
         h.insert("retry-after", HeaderValue::from_static("7"));
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
-        h.insert("retry-after", HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"),
+        );
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(10)));
         h.insert("x-ms-retry-after-ms", HeaderValue::from_static("250"));
         assert_eq!(retry_after(&h, now), Some(Duration::from_millis(250)));

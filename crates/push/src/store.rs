@@ -20,7 +20,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The file is not a usable checkpoint store.
-    #[error("checkpoint store {path} is damaged ({detail}); it was left untouched — move it aside to start over (records may then be sent again)")]
+    #[error(
+        "checkpoint store {path} is damaged ({detail}); it was left untouched — move it aside to start over (records may then be sent again)"
+    )]
     Corrupt {
         /// The database file.
         path: PathBuf,
@@ -28,7 +30,9 @@ pub enum StoreError {
         detail: String,
     },
     /// The store was written by a newer version.
-    #[error("checkpoint store {path} has schema version {found}, this ccfgen understands {SCHEMA_VERSION}; use a newer ccfgen")]
+    #[error(
+        "checkpoint store {path} has schema version {found}, this ccfgen understands {SCHEMA_VERSION}; use a newer ccfgen"
+    )]
     Version {
         /// The database file.
         path: PathBuf,
@@ -130,9 +134,13 @@ impl CheckpointStore {
             detail,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| corrupt(format!("cannot create directory: {e}")))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| corrupt(format!("cannot create directory: {e}")))?;
         }
-        let existed = path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
+        let existed = path.exists()
+            && std::fs::metadata(path)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false);
         let conn = Connection::open(path).map_err(sq)?;
         let classify = |e: rusqlite::Error| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
@@ -168,7 +176,9 @@ impl CheckpointStore {
                 .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
                 .map_err(classify)?;
             if existed && tables > 0 {
-                return Err(corrupt("not a ccfgen checkpoint store (no meta table)".into()));
+                return Err(corrupt(
+                    "not a ccfgen checkpoint store (no meta table)".into(),
+                ));
             }
             // BEGIN EXCLUSIVE takes the lock now, so a second process fails here, not later.
             let tx = conn.unchecked_transaction().map_err(classify)?;
@@ -182,7 +192,11 @@ impl CheckpointStore {
             report.created = true;
         } else {
             let version: Option<String> = conn
-                .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'schema_version'",
+                    [],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(classify)?;
             let found = version
@@ -196,9 +210,11 @@ impl CheckpointStore {
                 });
             }
             let (batches, records): (i64, Option<i64>) = conn
-                .query_row("SELECT count(*), sum(record_count) FROM inflight", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT count(*), sum(record_count) FROM inflight",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(classify)?;
             report.interrupted_batches = batches as u64;
             report.duplicates_possible = records.unwrap_or(0) as u64;
@@ -255,9 +271,11 @@ impl CheckpointStore {
             .map_err(|e| self.err(e))?;
         let (id, total): (i64, Option<i64>) = self
             .conn
-            .query_row("SELECT id, total FROM sources WHERE key = ?1", params![key], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT id, total FROM sources WHERE key = ?1",
+                params![key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| self.err(e))?;
         let mut done = RangeSet::new();
         let mut stmt = self
@@ -265,7 +283,9 @@ impl CheckpointStore {
             .prepare_cached("SELECT start, end FROM done WHERE source_id = ?1")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .query_map(params![id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (s, e) = row.map_err(|e| self.err(e))?;
@@ -323,7 +343,8 @@ impl CheckpointStore {
                     .prepare_cached("INSERT INTO done (source_id, start, end) VALUES (?1, ?2, ?3)")
                     .map_err(err)?;
                 for (s, e) in done.iter() {
-                    ins.execute(params![source_id, s as i64, e as i64]).map_err(err)?;
+                    ins.execute(params![source_id, s as i64, e as i64])
+                        .map_err(err)?;
                 }
             }
             tx.execute(
@@ -362,7 +383,8 @@ mod tests {
             let src = s.source("file:a|1|2", "a.ndjson").unwrap();
             assert!(src.done.iter().next().is_none());
             s.begin_batch(id, &[(src.id, 0, 10)], 10).unwrap();
-            s.begin_batch(Uuid::new_v4(), &[(src.id, 10, 15)], 5).unwrap();
+            s.begin_batch(Uuid::new_v4(), &[(src.id, 10, 15)], 5)
+                .unwrap();
             let done = RangeSet::from_ordinals(0..10);
             s.commit(Some(id), &[(src.id, &done, None)]).unwrap();
             // A second opener is refused while the first holds the store.
@@ -398,13 +420,19 @@ mod tests {
             .execute_batch("CREATE TABLE t (x);")
             .unwrap();
         let err = CheckpointStore::open(&foreign).unwrap_err();
-        assert!(err.to_string().contains("not a ccfgen checkpoint store"), "{err}");
+        assert!(
+            err.to_string().contains("not a ccfgen checkpoint store"),
+            "{err}"
+        );
 
         let newer = dir.path().join("newer.sqlite");
         drop(CheckpointStore::open(&newer).unwrap());
         Connection::open(&newer)
             .unwrap()
-            .execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", [])
+            .execute(
+                "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+                [],
+            )
             .unwrap();
         assert!(matches!(
             CheckpointStore::open(&newer),
@@ -423,7 +451,9 @@ mod tests {
                 let done = RangeSet::from_ordinals([1, 3, 5, 7]);
                 s.commit(None, &[(src.id, &done, Some(8))]).unwrap();
             }
-            s.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+            s.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
         }
         let mut bytes = std::fs::read(&path).unwrap();
         assert!(bytes.len() > 3 * 4096);

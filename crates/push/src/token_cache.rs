@@ -92,10 +92,16 @@ impl TokenCache {
 
     async fn fetch(&self) -> Result<Arc<AccessToken>, AuthError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(credential = self.credential.kind(), "requesting access token");
+        tracing::debug!(
+            credential = self.credential.kind(),
+            "requesting access token"
+        );
         let token = Arc::new(self.credential.fetch(&self.http, &self.scope).await?);
         tracing::debug!(
-            lifetime_s = token.expires.saturating_duration_since(token.obtained).as_secs(),
+            lifetime_s = token
+                .expires
+                .saturating_duration_since(token.obtained)
+                .as_secs(),
             "access token obtained"
         );
         *self.current.lock().expect("token lock") = Some(token.clone());

@@ -27,10 +27,7 @@ pub struct ValidationOptions {
 pub fn validate(record: &Value, columns: &[Column], options: ValidationOptions) -> Vec<String> {
     let mut problems = Vec::new();
     let Value::Object(map) = record else {
-        problems.push(format!(
-            "record is a JSON {}, not an object",
-            kind(record)
-        ));
+        problems.push(format!("record is a JSON {}, not an object", kind(record)));
         return problems;
     };
     for col in columns {
@@ -171,7 +168,11 @@ mod tests {
             "Score":1,"Ok":false,"Name":"x","Extra":{"a":[1]}
         }))
         .is_empty());
-        for ts in ["2025-11-06T10:30:00", "2025-11-06 10:30:00", "2025-11-06T10:30:00.5Z"] {
+        for ts in [
+            "2025-11-06T10:30:00",
+            "2025-11-06 10:30:00",
+            "2025-11-06T10:30:00.5Z",
+        ] {
             assert!(parse_datetime(ts), "{ts}");
         }
         assert!(check(json!({"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0})).is_empty());
@@ -184,17 +185,41 @@ mod tests {
             "Name": 5, "TimeGenerated": "yesterday", "name": "dup"
         }));
         let text = p.join("\n");
-        assert!(text.contains("Count (int): 3000000000 is out of the 32-bit int range"), "{text}");
+        assert!(
+            text.contains("Count (int): 3000000000 is out of the 32-bit int range"),
+            "{text}"
+        );
         assert!(text.contains("Big (long): expected an integer"), "{text}");
         assert!(text.contains("Score (real): expected a number"), "{text}");
-        assert!(text.contains("Ok (boolean): expected true or false"), "{text}");
+        assert!(
+            text.contains("Ok (boolean): expected true or false"),
+            "{text}"
+        );
         assert!(text.contains("Name (string): expected a string"), "{text}");
         assert!(text.contains("\"yesterday\" is not an RFC 3339"), "{text}");
-        assert!(text.contains("field name is not a column of the stream (did you mean Name?)"), "{text}");
+        assert!(
+            text.contains("field name is not a column of the stream (did you mean Name?)"),
+            "{text}"
+        );
         assert_eq!(p.len(), 7);
-        assert_eq!(check(json!({})), vec!["required column TimeGenerated is missing"]);
-        assert_eq!(check(json!([1])), vec!["record is a JSON array, not an object"]);
-        let allow = ValidationOptions { unknown_fields: UnknownFields::Allow };
-        assert!(validate(&json!({"TimeGenerated":"2025-11-06T10:30:00Z","zz":1}), COLS, allow).is_empty());
+        assert_eq!(
+            check(json!({})),
+            vec!["required column TimeGenerated is missing"]
+        );
+        assert_eq!(
+            check(json!([1])),
+            vec!["record is a JSON array, not an object"]
+        );
+        let allow = ValidationOptions {
+            unknown_fields: UnknownFields::Allow,
+        };
+        assert!(
+            validate(
+                &json!({"TimeGenerated":"2025-11-06T10:30:00Z","zz":1}),
+                COLS,
+                allow
+            )
+            .is_empty()
+        );
     }
 }

@@ -47,7 +47,11 @@ async fn happy_path_directory_of_ndjson_and_json_array() {
     std::fs::create_dir_all(input.join("sub")).unwrap();
     write_ndjson(&input.join("a.ndjson"), 0..3000);
     let array: Vec<_> = (3000..5000).map(record).collect();
-    std::fs::write(input.join("sub/b.json"), serde_json::to_vec_pretty(&array).unwrap()).unwrap();
+    std::fs::write(
+        input.join("sub/b.json"),
+        serde_json::to_vec_pretty(&array).unwrap(),
+    )
+    .unwrap();
     std::fs::write(input.join("notes.txt"), "not an input").unwrap();
     let mut options = PushOptions::new(state_dir(&dir));
     options.limits = Limits {
@@ -56,7 +60,12 @@ async fn happy_path_directory_of_ndjson_and_json_array() {
     };
     let summary = tokio::time::timeout(
         TEST_TIMEOUT,
-        push_sources(client_config(&emu), COLUMNS, vec![Source::Dir(input.clone())], options),
+        push_sources(
+            client_config(&emu),
+            COLUMNS,
+            vec![Source::Dir(input.clone())],
+            options,
+        ),
     )
     .await
     .unwrap()
@@ -66,7 +75,10 @@ async fn happy_path_directory_of_ndjson_and_json_array() {
     assert_eq!(summary.delivered, 5000);
     assert_eq!(summary.dead_lettered(), 0);
     assert_eq!(summary.pending(), 0);
-    assert_eq!(summary.requests, 8, "5000 records in batches of at most 700: {summary:?}");
+    assert_eq!(
+        summary.requests, 8,
+        "5000 records in batches of at most 700: {summary:?}"
+    );
     assert_eq!(summary.token_requests, 1, "one token shared by all uploads");
     assert!(summary.bytes_wire < summary.bytes_raw / 3, "{summary:?}");
     // Every request was gzip with its own client request id.
@@ -76,16 +88,28 @@ async fn happy_path_directory_of_ndjson_and_json_array() {
         .filter(|r| r.stream.is_some())
         .collect();
     assert_eq!(reqs.len(), 8);
-    assert!(reqs.iter().all(|r| r.content_encoding.as_deref() == Some("gzip")));
-    let ids: std::collections::BTreeSet<_> = reqs.iter().map(|r| r.client_request_id.clone()).collect();
+    assert!(
+        reqs.iter()
+            .all(|r| r.content_encoding.as_deref() == Some("gzip"))
+    );
+    let ids: std::collections::BTreeSet<_> =
+        reqs.iter().map(|r| r.client_request_id.clone()).collect();
     assert_eq!(ids.len(), 8);
 
     // A second run finds everything done and sends nothing.
     let options = PushOptions::new(state_dir(&dir));
-    let again = push_sources(client_config(&emu), COLUMNS, vec![Source::Dir(input)], options)
-        .await
-        .unwrap();
-    assert_eq!((again.skipped, again.requests, again.delivered), (5000, 0, 0));
+    let again = push_sources(
+        client_config(&emu),
+        COLUMNS,
+        vec![Source::Dir(input)],
+        options,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (again.skipped, again.requests, again.delivered),
+        (5000, 0, 0)
+    );
     assert_eq!(stored_ids(&emu), all_ids(5000));
     emu.shutdown().await;
 }
@@ -131,7 +155,10 @@ async fn typed_records_through_a_sink() {
     assert_eq!(summary.requests, 10);
     assert_eq!(stored_ids(&emu), all_ids(1000));
     let row = &emu.rows(STREAM)[0];
-    assert_eq!(row["TimeGenerated"].as_str().unwrap().get(..19), Some("2025-11-06T10:30:00"));
+    assert_eq!(
+        row["TimeGenerated"].as_str().unwrap().get(..19),
+        Some("2025-11-06T10:30:00")
+    );
     emu.shutdown().await;
 }
 
@@ -143,16 +170,28 @@ async fn throttling_storm_honours_retry_after_with_stable_request_ids() {
     write_ndjson(&file, 0..200);
     emu.inject(Fault::fail(429).times(3).retry_after(1));
     let started = std::time::Instant::now();
-    let summary = push_file(&emu, &dir, &file, |o| o.concurrency = 1).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(3), "Retry-After: 1 honoured three times");
+    let summary = push_file(&emu, &dir, &file, |o| o.concurrency = 1)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "Retry-After: 1 honoured three times"
+    );
     assert_eq!(summary.delivered, 200);
     assert_eq!(summary.retried_requests, 3);
     assert_eq!(summary.requests, 4);
     assert_eq!(summary.duplicates_possible, 0, "429 is never applied");
-    let reqs: Vec<_> = emu.requests().into_iter().filter(|r| r.stream.is_some()).collect();
+    let reqs: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.stream.is_some())
+        .collect();
     let statuses: Vec<_> = reqs.iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![Some(429), Some(429), Some(429), Some(204)]);
-    assert!(reqs.windows(2).all(|w| w[0].client_request_id == w[1].client_request_id));
+    assert!(
+        reqs.windows(2)
+            .all(|w| w[0].client_request_id == w[1].client_request_id)
+    );
     assert_eq!(stored_ids(&emu), all_ids(200));
     emu.shutdown().await;
 }
@@ -176,8 +215,15 @@ async fn server_errors_resets_and_stalls_are_retried() {
     assert_eq!(summary.delivered, 300);
     assert_eq!(summary.requests, 6, "{summary:?}");
     assert_eq!(summary.retried_requests, 5);
-    assert_eq!(stored_ids(&emu), all_ids(300), "nothing lost, nothing doubled");
-    assert_eq!(summary.duplicates_possible, 300, "502 / reset / timeout are ambiguous");
+    assert_eq!(
+        stored_ids(&emu),
+        all_ids(300),
+        "nothing lost, nothing doubled"
+    );
+    assert_eq!(
+        summary.duplicates_possible, 300,
+        "502 / reset / timeout are ambiguous"
+    );
     emu.shutdown().await;
 }
 
@@ -201,7 +247,12 @@ async fn retry_budget_exhausted_dead_letters_with_server_details() {
     assert_eq!(dead.len(), 50);
     assert_eq!(dead[0]["reason"], "retries_exhausted");
     assert_eq!(dead[0]["status"], 503);
-    assert!(dead[0]["message"].as_str().unwrap().contains("role assignment"));
+    assert!(
+        dead[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("role assignment")
+    );
     assert!(dead[0]["server_request_id"].is_string());
     assert!(dead[0]["client_request_id"].is_string());
     assert_eq!(dead[7]["record"]["Id"], dead[7]["ordinal"]);
@@ -239,7 +290,10 @@ async fn token_expiry_mid_run_refreshes_once_and_resends() {
         }
         sink.finish().await
     };
-    let summary = tokio::time::timeout(TEST_TIMEOUT, run).await.unwrap().unwrap();
+    let summary = tokio::time::timeout(TEST_TIMEOUT, run)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(summary.delivered, 400);
     assert_eq!(stored_ids(&emu), all_ids(400));
     assert!(summary.token_requests >= 2, "{summary:?}");
@@ -249,7 +303,10 @@ async fn token_expiry_mid_run_refreshes_once_and_resends() {
         .filter(|r| r.stream.is_some() && r.status == Some(401))
         .count();
     assert!(unauthorized >= 1, "the revoked token was tried once");
-    assert!(unauthorized <= 2, "one 401 per concurrent request at most: {unauthorized}");
+    assert!(
+        unauthorized <= 2,
+        "one 401 per concurrent request at most: {unauthorized}"
+    );
     emu.shutdown().await;
 }
 
@@ -283,12 +340,20 @@ async fn oversized_record_is_dead_lettered_before_sending() {
     assert_eq!((summary.delivered, summary.too_large), (9, 1));
     let stored = stored_ids(&emu);
     assert_eq!(stored, vec![0, 1, 2, 3, 5, 6, 7, 8, 9]);
-    assert!(emu.requests().iter().all(|r| r.status != Some(413)), "never sent");
+    assert!(
+        emu.requests().iter().all(|r| r.status != Some(413)),
+        "never sent"
+    );
     let dead = dead_letters(&state_dir(&dir).join("dead-letter.ndjson"));
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["reason"], "too_large");
     assert_eq!(dead[0]["ordinal"], 4);
-    assert!(dead[0]["message"].as_str().unwrap().contains("exceed the request limit"));
+    assert!(
+        dead[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("exceed the request limit")
+    );
     emu.shutdown().await;
 }
 
@@ -299,10 +364,15 @@ async fn forced_413_splits_the_batch_and_delivers_everything() {
     let file = dir.path().join("in.ndjson");
     write_ndjson(&file, 0..100);
     emu.inject(Fault::fail(413).times(2));
-    let summary = push_file(&emu, &dir, &file, |o| o.concurrency = 1).await.unwrap();
+    let summary = push_file(&emu, &dir, &file, |o| o.concurrency = 1)
+        .await
+        .unwrap();
     assert_eq!(summary.delivered, 100);
     assert_eq!(summary.splits, 2);
-    assert_eq!(summary.requests, 5, "413, 413 on the first half, then 25 + 25 + 50: {summary:?}");
+    assert_eq!(
+        summary.requests, 5,
+        "413, 413 on the first half, then 25 + 25 + 50: {summary:?}"
+    );
     assert_eq!(stored_ids(&emu), all_ids(100));
     emu.shutdown().await;
 }
@@ -326,7 +396,10 @@ async fn store_then_drop_duplicates_are_bounded_and_reported() {
     unique.dedup();
     assert_eq!(unique, all_ids(1000), "every record stored");
     let duplicates = stored.len() as u64 - 1000;
-    assert_eq!(duplicates, 100, "exactly the dropped batch was stored twice");
+    assert_eq!(
+        duplicates, 100,
+        "exactly the dropped batch was stored twice"
+    );
     assert!(duplicates <= summary.duplicates_possible, "{summary:?}");
     assert_eq!(summary.duplicates_possible, 100);
     emu.shutdown().await;
@@ -375,12 +448,17 @@ async fn poison_records_are_bisected_out_and_the_rest_delivered() {
         .unwrap()
         .unwrap();
     assert_eq!((summary.delivered, summary.rejected), (996, 4));
-    let expected: Vec<u64> = (0..1000u64).filter(|i| !poison.contains(&(*i as i64))).collect();
+    let expected: Vec<u64> = (0..1000u64)
+        .filter(|i| !poison.contains(&(*i as i64)))
+        .collect();
     assert_eq!(stored_ids(&emu), expected);
     // Bisecting costs O(poison × log n) requests, not n.
     assert!(summary.requests < 60, "{summary:?}");
     let dead = dead_letters(&client.dead_letter_path());
-    let ords: Vec<_> = dead.iter().map(|d| d["ordinal"].as_i64().unwrap()).collect();
+    let ords: Vec<_> = dead
+        .iter()
+        .map(|d| d["ordinal"].as_i64().unwrap())
+        .collect();
     assert_eq!(ords, poison.to_vec());
     assert!(dead.iter().all(|d| d["reason"] == "rejected"
         && d["status"] == 400
@@ -420,8 +498,16 @@ async fn invalid_records_go_to_the_dead_letter_file_with_reasons() {
         .collect();
     assert_eq!(got.len(), 5);
     assert!(got[0].2.contains("TimeGenerated (datetime)"), "{got:?}");
-    assert!(got[1].2.contains("Id (long): expected an integer"), "{got:?}");
-    assert!(got[2].2.contains("required column TimeGenerated is missing"), "{got:?}");
+    assert!(
+        got[1].2.contains("Id (long): expected an integer"),
+        "{got:?}"
+    );
+    assert!(
+        got[2]
+            .2
+            .contains("required column TimeGenerated is missing"),
+        "{got:?}"
+    );
     assert!(got[3].2.contains("field Colour is not a column"), "{got:?}");
     assert_eq!((got[4].0, got[4].1), (5, "unparseable"));
     assert_eq!(dead[4]["record_text"], r#"{"TimeGenerated": oops"#);
@@ -439,10 +525,18 @@ async fn configuration_errors_stop_at_once_with_what_to_change() {
     wrong_dcr.dcr_immutable_id = Some("dcr-00000000000000000000000000000000".into());
     let mut options = PushOptions::new(dir.path().join("s1"));
     options.retry = fast_retry();
-    let err = push_sources(wrong_dcr, COLUMNS, vec![Source::File(file.clone())], options)
-        .await
-        .unwrap_err();
-    assert!(matches!(err.error, PushError::Refused { status: 404, .. }), "{err}");
+    let err = push_sources(
+        wrong_dcr,
+        COLUMNS,
+        vec![Source::File(file.clone())],
+        options,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err.error, PushError::Refused { status: 404, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("check dcr_immutable_id"), "{err}");
     assert_eq!(err.summary.requests, 1, "not retried");
     assert_eq!(err.summary.pending(), 10, "kept for the next run");
@@ -451,11 +545,19 @@ async fn configuration_errors_stop_at_once_with_what_to_change() {
     wrong_secret.client_secret = Some(ccfgen_push::Secret::new("the-secret-id-not-the-value"));
     let mut options = PushOptions::new(dir.path().join("s2"));
     options.retry = fast_retry();
-    let err = push_sources(wrong_secret, COLUMNS, vec![Source::File(file.clone())], options)
-        .await
-        .unwrap_err();
+    let err = push_sources(
+        wrong_secret,
+        COLUMNS,
+        vec![Source::File(file.clone())],
+        options,
+    )
+    .await
+    .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("AADSTS7000215") && text.contains("not its Secret ID"), "{text}");
+    assert!(
+        text.contains("AADSTS7000215") && text.contains("not its Secret ID"),
+        "{text}"
+    );
     assert!(!text.contains("the-secret-id-not-the-value"));
     assert_eq!(err.summary.requests, 0);
 
@@ -465,11 +567,22 @@ async fn configuration_errors_stop_at_once_with_what_to_change() {
     let emu2 = start(config).await;
     let mut options = PushOptions::new(dir.path().join("s3"));
     options.retry = fast_retry();
-    let err = push_sources(client_config(&emu2), COLUMNS, vec![Source::File(file)], options)
-        .await
-        .unwrap_err();
-    assert!(matches!(err.error, PushError::Refused { status: 403, .. }), "{err}");
-    assert!(err.to_string().contains("Monitoring Metrics Publisher"), "{err}");
+    let err = push_sources(
+        client_config(&emu2),
+        COLUMNS,
+        vec![Source::File(file)],
+        options,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err.error, PushError::Refused { status: 403, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("Monitoring Metrics Publisher"),
+        "{err}"
+    );
     emu.shutdown().await;
     emu2.shutdown().await;
 }
@@ -478,7 +591,9 @@ async fn configuration_errors_stop_at_once_with_what_to_change() {
 async fn probe_and_token_check_for_doctor() {
     let emu = start(emulator_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::builder(client_config(&emu), state_dir(&dir)).build().unwrap();
+    let client = Client::builder(client_config(&emu), state_dir(&dir))
+        .build()
+        .unwrap();
     client.check_token().await.unwrap();
     client.probe().await.unwrap();
     assert_eq!(emu.row_count(STREAM), 0);
@@ -537,12 +652,14 @@ fn killed_mid_run_resumes_with_every_record_and_bounded_duplicates() {
     let config = client_config(&emu);
     let f = file.clone();
     let o = options();
-    let handle = push_rt.spawn(async move {
-        push_sources(config, COLUMNS, vec![Source::File(f)], o).await
-    });
+    let handle =
+        push_rt.spawn(async move { push_sources(config, COLUMNS, vec![Source::File(f)], o).await });
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while emu.row_count(STREAM) < 900 {
-        assert!(std::time::Instant::now() < deadline, "run 1 made no progress");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "run 1 made no progress"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     push_rt.shutdown_timeout(Duration::from_secs(10));
@@ -556,7 +673,12 @@ fn killed_mid_run_resumes_with_every_record_and_bounded_duplicates() {
         .block_on(async {
             tokio::time::timeout(
                 TEST_TIMEOUT,
-                push_sources(client_config(&emu), COLUMNS, vec![Source::File(file.clone())], options()),
+                push_sources(
+                    client_config(&emu),
+                    COLUMNS,
+                    vec![Source::File(file.clone())],
+                    options(),
+                ),
             )
             .await
         })
@@ -572,8 +694,14 @@ fn killed_mid_run_resumes_with_every_record_and_bounded_duplicates() {
         "duplicates {duplicates} within the reported bound {}",
         summary.duplicates_possible
     );
-    assert!(summary.duplicates_possible <= 3 * 100 + 100, "bounded by batches in flight: {summary:?}");
-    assert!(summary.skipped > 0, "run 2 skipped what run 1 committed: {summary:?}");
+    assert!(
+        summary.duplicates_possible <= 3 * 100 + 100,
+        "bounded by batches in flight: {summary:?}"
+    );
+    assert!(
+        summary.skipped > 0,
+        "run 2 skipped what run 1 committed: {summary:?}"
+    );
     assert_eq!(summary.skipped + summary.delivered, n);
     let emu = Arc::try_unwrap(emu).ok().expect("sole owner");
     emu_rt.block_on(emu.shutdown());
