@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ccfgen_emulator::{StreamColumn, StreamDecl};
-use ccfgen_push::{Column, Config, PushOptions, Secret, Source, StreamType, push_sources};
+use ccfgen_push::{Column, Config, PushOptions, Source, StreamType, push_sources};
 
 const COLUMNS: &[Column] = &[
     Column::new("TimeGenerated", StreamType::DateTime, true),
@@ -93,19 +93,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .collect(),
             );
             let emu = ccfgen_emulator::start(ccfgen_emulator::Config::single_stream(decl)).await?;
-            let c = emu.connection();
-            let config = Config {
-                tenant_id: Some(c.tenant_id),
-                client_id: Some(c.client_id),
-                client_secret: Some(Secret::new(c.client_secret)),
-                dce_uri: Some(c.dce_uri),
-                dcr_immutable_id: Some(c.dcr_immutable_id),
-                stream_name: Some(c.stream_name),
-                authority_host: Some(c.authority_host),
-                scope: Some(c.scope),
-                ca_cert_pem: emu.ca_pem().map(|p| p.as_bytes().to_vec()),
-                ..Config::default()
-            };
+            let mut config = Config::from_json_str(&emu.connection().to_json(None).to_string())?;
+            config.ca_cert_pem = emu.ca_pem().map(|p| p.as_bytes().to_vec());
             emulator = Some(emu);
             config
         }

@@ -422,31 +422,19 @@ impl Run {
                             b.body.len()
                         );
                     }
-                    self.dead_letter_batch(&b, Reason::TooLarge, &last, &self.counters.too_large)
-                        .map(|n| {
-                            dead += n;
-                            resolved.extend_from_slice(&b.refs);
-                        })
+                    self.dead_letter_batch(&b, Reason::TooLarge, &last, &mut dead, &mut resolved)
                 }
                 Outcome::Bisect(reply) => {
                     let last = reply.as_ref().map(Last::from_reply).unwrap_or_default();
-                    self.dead_letter_batch(&b, Reason::Rejected, &last, &self.counters.rejected)
-                        .map(|n| {
-                            dead += n;
-                            resolved.extend_from_slice(&b.refs);
-                        })
+                    self.dead_letter_batch(&b, Reason::Rejected, &last, &mut dead, &mut resolved)
                 }
-                Outcome::Exhausted(last) => self
-                    .dead_letter_batch(
-                        &b,
-                        Reason::RetriesExhausted,
-                        &last,
-                        &self.counters.exhausted,
-                    )
-                    .map(|n| {
-                        dead += n;
-                        resolved.extend_from_slice(&b.refs);
-                    }),
+                Outcome::Exhausted(last) => self.dead_letter_batch(
+                    &b,
+                    Reason::RetriesExhausted,
+                    &last,
+                    &mut dead,
+                    &mut resolved,
+                ),
                 Outcome::Stopped => {
                     stopped = true;
                     break;
@@ -481,13 +469,15 @@ impl Run {
         self.core.progress.batch_resolved(delivered, dead, wire);
     }
 
+    /// Dead-letters every record of `b`, counting them under `reason` and as resolved.
     fn dead_letter_batch(
         &self,
         b: &Batch,
         reason: Reason,
         last: &Last,
-        counter: &AtomicU64,
-    ) -> Result<u64, PushError> {
+        dead: &mut u64,
+        resolved: &mut Vec<RecordRef>,
+    ) -> Result<(), PushError> {
         let records = b.records().map_err(|source| PushError::Io {
             context: "re-reading a batch to dead-letter it".into(),
             source,
@@ -506,8 +496,16 @@ impl Run {
                 record: rec,
             })?;
         }
+        let counter = match reason {
+            Reason::TooLarge => &self.counters.too_large,
+            Reason::Rejected => &self.counters.rejected,
+            Reason::RetriesExhausted => &self.counters.exhausted,
+            Reason::Invalid | Reason::Unparseable => &self.counters.invalid,
+        };
         add(counter, records.len() as u64);
-        Ok(records.len() as u64)
+        *dead += records.len() as u64;
+        resolved.extend_from_slice(&b.refs);
+        Ok(())
     }
 
     pub(crate) fn summary(&self) -> Summary {

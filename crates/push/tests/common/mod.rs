@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ccfgen_emulator::{Emulator, StreamColumn, StreamDecl};
-use ccfgen_push::{Column, Config, RetryPolicy, Secret, StreamType};
+use ccfgen_push::{Column, Config, RetryPolicy, StreamType};
 
 pub const STREAM: &str = "Custom-PushTest";
 
@@ -40,19 +40,10 @@ pub async fn start(config: ccfgen_emulator::Config) -> Emulator {
 
 /// A client config for the emulator, built the way a user would: from the connector values.
 pub fn client_config(emu: &Emulator) -> Config {
-    let c = emu.connection();
-    Config {
-        tenant_id: Some(c.tenant_id),
-        client_id: Some(c.client_id),
-        client_secret: Some(Secret::new(c.client_secret)),
-        dce_uri: Some(c.dce_uri),
-        dcr_immutable_id: Some(c.dcr_immutable_id),
-        stream_name: Some(c.stream_name),
-        authority_host: Some(c.authority_host),
-        scope: Some(c.scope),
-        ca_cert_pem: emu.ca_pem().map(|p| p.as_bytes().to_vec()),
-        ..Config::default()
-    }
+    let json = emu.connection().to_json(None).to_string();
+    let mut config = Config::from_json_str(&json).expect("the emulator's connection file loads");
+    config.ca_cert_pem = emu.ca_pem().map(|p| p.as_bytes().to_vec());
+    config
 }
 
 /// Fast retries so fault tests finish quickly.
