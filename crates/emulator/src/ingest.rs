@@ -24,7 +24,7 @@ use crate::introspect::{RequestKind, RequestLog};
 use crate::rate::retry_after_secs;
 use crate::schema::{Coerced, coerce, json_kind};
 use crate::server::{Arrival, ConnCtx, arrival_faults};
-use crate::state::{Shared, blocking, persist_log};
+use crate::state::{LogGuard, Shared, blocking, persist_log};
 use crate::store::RowMeta;
 
 /// An error answer: `{"error":{"code","message"}}` with `x-ms-error-code`.
@@ -110,10 +110,12 @@ pub(crate) async fn handle(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let mut log = shared.new_log(
+    let log = shared.new_log(
         RequestKind::Ingest,
         header(&parts.headers, "x-ms-client-request-id"),
     );
+    let mut guard = LogGuard::new(&shared, log);
+    let log = guard.log();
     log.dcr_id = Some(dcr_id);
     log.stream = Some(stream);
     log.content_encoding = header(&parts.headers, "content-encoding").map(str::to_owned);
@@ -124,10 +126,12 @@ pub(crate) async fn handle(
             counters.ingest_retries += 1;
         }
     }
-    match check(&shared, &parts, &mut body, &mut log).await {
-        Ok(accepted) => store(&shared, &ctx, log, accepted).await,
-        Err(Stop::Reject(error)) => reject(&shared, &mut body, log, error).await,
+    let checked = check(&shared, &parts, &mut body, guard.log()).await;
+    match checked {
+        Ok(accepted) => store(&shared, &ctx, guard.finish(), accepted).await,
+        Err(Stop::Reject(error)) => reject(&shared, &mut body, guard, error).await,
         Err(Stop::Abandon { reset }) => {
+            let mut log = guard.finish();
             log.wire_bytes = body.received();
             shared.counters().ingest_unanswered += 1;
             persist_log(&shared, log).await;
@@ -140,10 +144,11 @@ pub(crate) async fn handle(
 async fn reject(
     shared: &Arc<Shared>,
     body: &mut RequestBody,
-    mut log: RequestLog,
+    guard: LogGuard,
     error: ApiError,
 ) -> HttpResponse {
     let drained = body.drain().await;
+    let mut log = guard.finish();
     log.wire_bytes = body.received();
     log.status = Some(error.status);
     log.error_code = Some(error.code.clone());

@@ -159,3 +159,52 @@ pub(crate) async fn persist_log(shared: &Arc<Shared>, log: RequestLog) {
         tracing::error!("ccfgen emulator: cannot write the request log to the state file");
     }
 }
+
+/// Holds a request's log entry while it is processed. If the request is dropped before
+/// it is answered (the client went away, or the connection was torn down), the entry is
+/// still written, with no status.
+pub(crate) struct LogGuard {
+    shared: Arc<Shared>,
+    log: Option<RequestLog>,
+}
+
+impl LogGuard {
+    pub(crate) fn new(shared: &Arc<Shared>, log: RequestLog) -> LogGuard {
+        LogGuard {
+            shared: Arc::clone(shared),
+            log: Some(log),
+        }
+    }
+
+    /// The entry being filled in.
+    pub(crate) fn log(&mut self) -> &mut RequestLog {
+        // Present until `finish` consumes the guard.
+        self.log.as_mut().expect("log entry present until finish")
+    }
+
+    /// Takes the entry out: the caller now writes it.
+    pub(crate) fn finish(mut self) -> RequestLog {
+        self.log.take().expect("log entry present until finish")
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        let Some(mut log) = self.log.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        log.status = None;
+        if log.kind == RequestKind::Ingest {
+            self.shared.counters().ingest_unanswered += 1;
+        }
+        let shared = Arc::clone(&self.shared);
+        runtime.spawn_blocking(move || {
+            if shared.store.log(&log).is_err() {
+                tracing::error!("ccfgen emulator: cannot write the request log to the state file");
+            }
+        });
+    }
+}

@@ -17,7 +17,7 @@ use crate::http::{HttpResponse, RequestBody, header, json_response, query_param,
 use crate::ids;
 use crate::introspect::{RequestKind, RequestLog};
 use crate::server::{Arrival, ConnCtx, arrival_faults};
-use crate::state::{Shared, persist_log};
+use crate::state::{LogGuard, Shared, persist_log};
 
 /// Largest form body read.
 const FORM_LIMIT: u64 = 64 * 1024;
@@ -169,20 +169,16 @@ pub(crate) async fn token(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let mut log = shared.new_log(
+    let log = shared.new_log(
         RequestKind::Token,
         header(&parts.headers, "client-request-id"),
     );
+    let mut guard = LogGuard::new(&shared, log);
     let declared = header(&parts.headers, "content-length").and_then(|v| v.parse().ok());
-    let arrival = arrival_faults(
-        &shared,
-        FaultTarget::Token,
-        &mut body,
-        declared,
-        &mut log.fault,
-    )
-    .await;
+    let fault = &mut guard.log().fault;
+    let arrival = arrival_faults(&shared, FaultTarget::Token, &mut body, declared, fault).await;
     let form = body.read_small(FORM_LIMIT).await.unwrap_or_default();
+    let mut log = guard.finish();
     log.wire_bytes = body.received();
     log.inflated_bytes = log.wire_bytes;
     let fields: HashMap<String, String> = form_urlencoded::parse(&form).into_owned().collect();
@@ -403,14 +399,16 @@ pub(crate) async fn imds(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let mut log = shared.new_log(
+    let log = shared.new_log(
         RequestKind::Imds,
         header(&parts.headers, "x-ms-client-request-id"),
     );
-    log.client_id = shared.config.managed_identity.clone();
-    let arrival =
-        arrival_faults(&shared, FaultTarget::Token, &mut body, None, &mut log.fault).await;
+    let mut guard = LogGuard::new(&shared, log);
+    guard.log().client_id = shared.config.managed_identity.clone();
+    let fault = &mut guard.log().fault;
+    let arrival = arrival_faults(&shared, FaultTarget::Token, &mut body, None, fault).await;
     body.drain().await;
+    let log = guard.finish();
     let query = parts.uri.query();
     let outcome = match arrival {
         Arrival::Abandon { reset } => Outcome::Abandon { reset },

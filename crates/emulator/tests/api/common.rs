@@ -52,7 +52,7 @@ pub async fn start() -> Emulator {
     start_with(|_| {}).await
 }
 
-/// A rustls client configuration trusting only `ca_pem`.
+/// A rustls client configuration trusting only `ca_pem` (nothing when empty).
 pub fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
@@ -68,13 +68,14 @@ pub fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
-/// A plain HTTP client (reqwest) that trusts the emulator's CA, with `timeout`.
+/// An HTTP client (reqwest) that trusts the emulator's CA only, with `timeout`.
 pub fn client_with_timeout(emulator: &Emulator, timeout: Duration) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder().no_proxy().timeout(timeout);
-    if let Some(pem) = emulator.ca_pem() {
-        builder = builder.tls_backend_preconfigured(tls_config(pem));
-    }
-    builder.build().expect("client builds")
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .tls_backend_preconfigured(tls_config(emulator.ca_pem().unwrap_or("")))
+        .build()
+        .expect("client builds")
 }
 
 pub fn client(emulator: &Emulator) -> reqwest::Client {
@@ -219,4 +220,35 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).expect("gzip write");
     encoder.finish().expect("gzip finish")
+}
+
+/// Asserts an Entra token error in full: status, `error`, `error_codes`, the
+/// `AADSTSnnnn: ` prefix and the trace fields. Returns the description.
+pub async fn assert_entra_error(
+    response: reqwest::Response,
+    status: u16,
+    error: &str,
+    code: u64,
+) -> String {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let body: Value = response.json().await.expect("Entra error is JSON");
+    assert_eq!(body["error"], error, "body: {body}");
+    assert_eq!(body["error_codes"], serde_json::json!([code]));
+    let description = body["error_description"]
+        .as_str()
+        .expect("error_description")
+        .to_owned();
+    assert!(
+        description.starts_with(&format!("AADSTS{code}: ")),
+        "{description}"
+    );
+    for field in ["timestamp", "trace_id", "correlation_id", "error_uri"] {
+        assert!(body[field].is_string(), "{field} missing in {body}");
+    }
+    assert!(uuid::Uuid::parse_str(body["trace_id"].as_str().unwrap_or("")).is_ok());
+    assert_eq!(
+        body["error_uri"],
+        format!("https://login.microsoftonline.com/error?code={code}")
+    );
+    description
 }

@@ -2,4 +2,8 @@
 //! HTTPS (or plain HTTP where stated) with reqwest.
 
 mod common;
+mod faults;
 mod happy;
+mod ingest;
+mod storage;
+mod token;
