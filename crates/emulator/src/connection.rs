@@ -1,0 +1,80 @@
+//! The values a CCF Push connector page shows, pointed at the emulator, and the ready
+//! configuration file a push client can read.
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// The six connector-page values plus where to get tokens, pointed at the emulator.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionValues {
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Application (client) id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// DCE URI (the emulator's base URL).
+    pub dce_uri: String,
+    /// DCR immutable id.
+    pub dcr_immutable_id: String,
+    /// Stream name.
+    pub stream_name: String,
+    /// Entra authority host (the emulator's base URL).
+    pub authority_host: String,
+    /// Scope to request.
+    pub scope: String,
+}
+
+impl fmt::Debug for ConnectionValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionValues")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("dce_uri", &self.dce_uri)
+            .field("dcr_immutable_id", &self.dcr_immutable_id)
+            .field("stream_name", &self.stream_name)
+            .field("authority_host", &self.authority_host)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl ConnectionValues {
+    /// The connection file: the connector seed's keys (`tenant_id`, `application_id`,
+    /// `application_secret`, `dce_endpoint`, `dcr_immutable_id`, `stream_name`) plus
+    /// `authority_host` and `ca_file` (`null` for plain HTTP).
+    pub fn to_json(&self, ca_file: Option<&Path>) -> serde_json::Value {
+        serde_json::json!({
+            "tenant_id": self.tenant_id,
+            "application_id": self.client_id,
+            "application_secret": self.client_secret,
+            "dce_endpoint": self.dce_uri,
+            "dcr_immutable_id": self.dcr_immutable_id,
+            "stream_name": self.stream_name,
+            "authority_host": self.authority_host,
+            "ca_file": ca_file.map(|p| p.display().to_string()),
+        })
+    }
+}
+
+/// Writes `contents` to `path`, readable by the owner only (it may hold a secret).
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let io_error = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_error)?;
+    file.write_all(contents).map_err(io_error)?;
+    file.sync_all().map_err(io_error)
+}

@@ -1,0 +1,353 @@
+//! Starting the emulator and the handle tests hold: addresses, connection values,
+//! fault injection and introspection (the Rust mirror of the control API), shutdown.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::{Config, StreamColumn};
+use crate::connection::{ConnectionValues, write_private};
+use crate::error::Error;
+use crate::fault::Fault;
+use crate::introspect::{Counters, RequestLog, SilentDiagnostic};
+use crate::schema::Schema;
+use crate::server;
+use crate::state::Shared;
+use crate::store::{RESERVED_PREFIX, Store, StreamRecord, temp_state};
+use crate::tls;
+
+/// A running emulator. Dropping it stops the server; [`Emulator::shutdown`] also waits
+/// for open connections to end.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    state_path: PathBuf,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+/// Binds the listener, opens the state file and serves on the current tokio runtime.
+pub async fn start(config: Config) -> Result<Emulator, Error> {
+    let streams = validate(&config)?;
+    let (temp_dir, state_path) = match &config.state_path {
+        Some(path) => (None, path.clone()),
+        None => {
+            let (dir, path) = temp_state()?;
+            (Some(dir), path)
+        }
+    };
+    let store = {
+        let path = state_path.clone();
+        tokio::task::spawn_blocking(move || Store::open(&path, &streams))
+            .await
+            .map_err(|e| Error::Config(format!("opening the state file panicked: {e}")))??
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let (acceptor, ca_pem) = if config.tls {
+        let generated = tls::generate(Some(addr.ip()))?;
+        if let Some(path) = &config.ca_path {
+            write_private(path, generated.ca_pem.as_bytes())?;
+        }
+        (
+            Some(TlsAcceptor::from(generated.config)),
+            Some(generated.ca_pem),
+        )
+    } else {
+        (None, None)
+    };
+    let scheme = if config.tls { "https" } else { "http" };
+    let host = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let base_url = format!("{scheme}://{}", SocketAddr::new(host, addr.port()));
+    log_untransformed(&config);
+    let shared = Shared::new(config, store, ca_pem).map_err(|source| Error::State {
+        path: state_path.clone(),
+        source,
+    })?;
+    let shared = Arc::new(shared);
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let server = server::spawn(listener, acceptor, Arc::clone(&shared), shutdown_rx);
+    tracing::info!(%base_url, state = %state_path.display(), "ccfgen emulator listening");
+    Ok(Emulator {
+        shared,
+        addr,
+        base_url,
+        state_path,
+        shutdown,
+        server: Some(server),
+        _temp_dir: temp_dir,
+    })
+}
+
+/// The one startup notice that transforms are not applied.
+fn log_untransformed(config: &Config) {
+    let with_transform: Vec<&str> = config
+        .dcrs
+        .iter()
+        .flat_map(|dcr| &dcr.streams)
+        .filter(|s| s.transform_kql.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    tracing::info!(
+        streams_with_transform = ?with_transform,
+        "ccfgen emulator stores rows untransformed, as each stream received them; transformKql is recorded in _ccfgen_streams, not applied"
+    );
+}
+
+/// Checks the configuration and resolves one table per stream name.
+fn validate(config: &Config) -> Result<Vec<StreamRecord>, Error> {
+    let fail = |message: String| Err(Error::Config(message));
+    if config.tenant_id.trim().is_empty() {
+        return fail("tenant_id is empty".into());
+    }
+    if config.clients.is_empty() {
+        return fail("at least one client app is needed".into());
+    }
+    let Some(first) = config.dcrs.first() else {
+        return fail("at least one DCR is needed".into());
+    };
+    if first.streams.is_empty() {
+        return fail(format!("DCR {} declares no stream", first.immutable_id));
+    }
+    if config.rate_limit.window.is_zero() {
+        return fail("the rate-limit window is zero".into());
+    }
+    let behaviour = &config.behaviour;
+    let statuses = [
+        behaviour.unknown_stream_status,
+        behaviour.payload_too_large_status,
+        behaviour.unsupported_encoding_status,
+    ];
+    let configured = statuses
+        .into_iter()
+        .chain(behaviour.content_type_status)
+        .chain(config.rbac_propagation.map(|p| p.status));
+    if let Some(bad) = configured.into_iter().find(|s| !(400..=599).contains(s)) {
+        return fail(format!(
+            "configured error status {bad} is not a 4xx/5xx status"
+        ));
+    }
+    let mut dcr_ids = HashMap::new();
+    let mut streams: Vec<StreamRecord> = Vec::new();
+    let mut declared: HashMap<String, &Vec<StreamColumn>> = HashMap::new();
+    for dcr in &config.dcrs {
+        if dcr_ids
+            .insert(dcr.immutable_id.to_ascii_lowercase(), ())
+            .is_some()
+        {
+            return fail(format!("DCR {} is declared twice", dcr.immutable_id));
+        }
+        for stream in &dcr.streams {
+            let name = &stream.name;
+            if name.is_empty() || name.starts_with(RESERVED_PREFIX) || name.starts_with("sqlite_") {
+                return fail(format!("stream name {name:?} is empty or reserved"));
+            }
+            if let Some(column) = stream
+                .columns
+                .iter()
+                .find(|c| c.name.starts_with(RESERVED_PREFIX))
+            {
+                return fail(format!(
+                    "stream {name}: column {} uses the reserved prefix",
+                    column.name
+                ));
+            }
+            match declared.get(name) {
+                Some(columns) if *columns == &stream.columns => continue,
+                Some(_) => {
+                    return fail(format!(
+                        "stream {name} is declared with different columns in two DCRs"
+                    ));
+                }
+                None => {
+                    declared.insert(name.clone(), &stream.columns);
+                }
+            }
+            streams.push(StreamRecord {
+                schema: Schema::new(stream).map_err(Error::Config)?,
+                transform_kql: stream.transform_kql.clone(),
+                output_table: stream.output_table.clone(),
+            });
+        }
+    }
+    Ok(streams)
+}
+
+impl Emulator {
+    /// `https://127.0.0.1:PORT` (or `http://` in plain mode): the authority host and
+    /// the DCE endpoint at once.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The CA certificate (PEM) clients must trust; `None` in plain HTTP mode.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.ca_pem.as_deref()
+    }
+
+    /// The SQLite state file.
+    pub fn state_path(&self) -> &Path {
+        &self.state_path
+    }
+
+    /// The configuration the emulator runs with.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The connector-page values for the first client, first DCR and its first stream.
+    pub fn connection(&self) -> ConnectionValues {
+        let config = &self.shared.config;
+        let client = &config.clients[0];
+        let dcr = &config.dcrs[0];
+        ConnectionValues {
+            tenant_id: config.tenant_id.clone(),
+            client_id: client.client_id.clone(),
+            client_secret: client.secret.clone(),
+            dce_uri: self.base_url.clone(),
+            dcr_immutable_id: dcr.immutable_id.clone(),
+            stream_name: dcr.streams[0].name.clone(),
+            authority_host: self.base_url.clone(),
+            scope: config.cloud.monitor_scope(),
+        }
+    }
+
+    /// Writes the CA certificate (PEM) to `path`; plain HTTP mode has none and fails.
+    pub fn write_ca_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let pem = self
+            .ca_pem()
+            .ok_or_else(|| Error::Config("plain HTTP mode has no CA certificate".into()))?;
+        write_private(path.as_ref(), pem.as_bytes())
+    }
+
+    /// Writes a ready client configuration (see [`ConnectionValues::to_json`]) to
+    /// `path`, owner-readable only. In TLS mode the CA goes to the configured `ca_path`,
+    /// or else next to `path` with the extension `ca.pem`.
+    pub fn write_connection_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let ca_file = match (self.ca_pem(), &self.shared.config.ca_path) {
+            (None, _) => None,
+            (Some(_), Some(configured)) => Some(configured.clone()),
+            (Some(_), None) => {
+                let ca = path.with_extension("ca.pem");
+                self.write_ca_file(&ca)?;
+                Some(ca)
+            }
+        };
+        let ca_file = ca_file.map(|p| std::path::absolute(&p).unwrap_or(p));
+        let json = self.connection().to_json(ca_file.as_deref());
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+        write_private(path, text.as_bytes())
+    }
+
+    /// Queues a fault (same as `POST /_emulator/faults`).
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults().push(fault);
+    }
+
+    /// Drops every pending fault (same as `DELETE /_emulator/faults`).
+    pub fn clear_faults(&self) {
+        self.shared.faults().clear();
+    }
+
+    /// Expires every issued token now (same as `POST /_emulator/tokens/expire`).
+    pub fn expire_tokens(&self) {
+        self.shared.tokens().expire_all(Instant::now());
+    }
+
+    /// Stored rows of `stream` in acceptance order: declared columns (typed back to JSON,
+    /// `null` when absent or nulled) followed by the `_ccfgen_*` metadata columns.
+    ///
+    /// # Panics
+    /// When the state file cannot be read (a broken test environment).
+    pub fn rows(&self, stream: &str) -> Vec<serde_json::Value> {
+        expect_state(self.shared.store.rows(stream))
+    }
+
+    /// Number of stored rows of `stream`.
+    ///
+    /// # Panics
+    /// When the state file cannot be read.
+    pub fn row_count(&self, stream: &str) -> u64 {
+        expect_state(self.shared.store.count(stream))
+    }
+
+    /// The request log (every token, IMDS and ingestion request) in arrival order.
+    ///
+    /// # Panics
+    /// When the state file cannot be read.
+    pub fn requests(&self) -> Vec<RequestLog> {
+        expect_state(self.shared.store.requests())
+    }
+
+    /// Counters since start or the last reset.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters().clone()
+    }
+
+    /// Silent-behaviour diagnostics (dropped columns, nulled mismatches, truncations).
+    ///
+    /// # Panics
+    /// When the state file cannot be read.
+    pub fn diagnostics(&self) -> Vec<SilentDiagnostic> {
+        expect_state(self.shared.store.diagnostics())
+    }
+
+    /// Forgets stored rows, the request log, diagnostics, counters, pending faults and
+    /// rate windows (same as `POST /_emulator/reset`); issued tokens stay valid.
+    ///
+    /// # Panics
+    /// When the state file cannot be written.
+    pub fn reset(&self) {
+        expect_state(self.shared.reset());
+    }
+
+    /// Stops accepting, ends open connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+fn expect_state<T>(result: rusqlite::Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("ccfgen emulator state file failed: {error}"),
+    }
+}

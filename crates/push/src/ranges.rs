@@ -1,0 +1,106 @@
+//! A set of record ordinals kept as disjoint, coalesced half-open ranges.
+
+use std::collections::BTreeMap;
+
+/// Ordinals done so far for one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RangeSet {
+    /// start → end (exclusive); ranges never touch or overlap.
+    map: BTreeMap<u64, u64>,
+}
+
+impl RangeSet {
+    /// An empty set.
+    pub fn new() -> RangeSet {
+        RangeSet::default()
+    }
+
+    /// Adds `[start, end)`, merging with neighbours.
+    pub fn insert(&mut self, mut start: u64, mut end: u64) {
+        if start >= end {
+            return;
+        }
+        if let Some((&s, &e)) = self.map.range(..=start).next_back()
+            && e >= start
+        {
+            start = s;
+            end = end.max(e);
+        }
+        let overlapping: Vec<u64> = self.map.range(start..=end).map(|(&s, _)| s).collect();
+        for s in overlapping {
+            let e = self.map.remove(&s).expect("present");
+            end = end.max(e);
+        }
+        self.map.insert(start, end);
+    }
+
+    /// Whether `ordinal` is in the set.
+    pub fn contains(&self, ordinal: u64) -> bool {
+        self.map
+            .range(..=ordinal)
+            .next_back()
+            .is_some_and(|(_, &e)| ordinal < e)
+    }
+
+    /// Whether the set is exactly `[0, n)` (or empty when `n` is 0).
+    pub fn covers_prefix(&self, n: u64) -> bool {
+        n == 0 || self.map.get(&0).is_some_and(|&e| e >= n)
+    }
+
+    /// The ranges in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.map.iter().map(|(&s, &e)| (s, e))
+    }
+
+    /// Number of ordinals in the set.
+    pub fn count(&self) -> u64 {
+        self.iter().map(|(s, e)| e - s).sum()
+    }
+
+    /// Coalesces a list of ordinals into ranges (sorted input not required).
+    pub fn from_ordinals(ordinals: impl IntoIterator<Item = u64>) -> RangeSet {
+        let mut v: Vec<u64> = ordinals.into_iter().collect();
+        v.sort_unstable();
+        let mut set = RangeSet::new();
+        let mut run: Option<(u64, u64)> = None;
+        for o in v {
+            run = match run {
+                Some((s, e)) if o <= e => Some((s, e.max(o + 1))),
+                Some((s, e)) => {
+                    set.insert(s, e);
+                    Some((o, o + 1))
+                }
+                None => Some((o, o + 1)),
+            };
+        }
+        if let Some((s, e)) = run {
+            set.insert(s, e);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_merges_and_contains() {
+        let mut r = RangeSet::new();
+        r.insert(10, 20);
+        r.insert(30, 40);
+        r.insert(20, 30);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(10, 40)]);
+        r.insert(0, 5);
+        r.insert(3, 11);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(0, 40)]);
+        r.insert(50, 60);
+        r.insert(45, 55);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(0, 40), (45, 60)]);
+        assert!(r.contains(0) && r.contains(39) && !r.contains(40) && r.contains(59));
+        assert!(r.covers_prefix(40) && !r.covers_prefix(41));
+        assert_eq!(r.count(), 55);
+        let f = RangeSet::from_ordinals([5, 1, 2, 3, 9, 8]);
+        assert_eq!(f.iter().collect::<Vec<_>>(), vec![(1, 4), (5, 6), (8, 10)]);
+    }
+}

@@ -1,0 +1,76 @@
+//! The outcome of a push (counts of every kind) and the progress callback the caller's UI
+//! implements; the library itself never prints.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a push did. Every record read is exactly one of: skipped (done in an earlier run),
+/// delivered, dead-lettered, or (only when the push stopped early) left for the next run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records read from the inputs (including skipped ones).
+    pub records_read: u64,
+    /// Records resolved by an earlier run and not sent again.
+    pub skipped: u64,
+    /// Records accepted by the service (HTTP 204).
+    pub delivered: u64,
+    /// Records that failed validation or could not be parsed (dead-lettered, never sent).
+    pub invalid: u64,
+    /// Records too large for any request (dead-lettered, never sent).
+    pub too_large: u64,
+    /// Records the service refused, isolated by bisecting (dead-lettered).
+    pub rejected: u64,
+    /// Records whose batch ran out of retry time (dead-lettered).
+    pub retries_exhausted: u64,
+    /// Ingestion requests sent (all attempts).
+    pub requests: u64,
+    /// Of those, resends after a retryable failure or a 401.
+    pub retried_requests: u64,
+    /// Batches split because of 413 or bisected because of 400.
+    pub splits: u64,
+    /// Records that may have been delivered twice: the batches in flight when an earlier run
+    /// was interrupted, plus any batch resent after an ambiguous failure in this run.
+    pub duplicates_possible: u64,
+    /// Inflated JSON bytes of delivered requests.
+    pub bytes_raw: u64,
+    /// Compressed bytes sent (all attempts).
+    pub bytes_wire: u64,
+    /// Token requests made.
+    pub token_requests: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The dead-letter file.
+    pub dead_letter_file: Option<PathBuf>,
+}
+
+impl Summary {
+    /// Records written to the dead-letter file.
+    pub fn dead_lettered(&self) -> u64 {
+        self.invalid + self.too_large + self.rejected + self.retries_exhausted
+    }
+
+    /// Records left for a later run (non-zero only when the push stopped early).
+    pub fn pending(&self) -> u64 {
+        self.records_read
+            .saturating_sub(self.skipped + self.delivered + self.dead_lettered())
+    }
+}
+
+/// Progress events for a UI (progress bar, logs). All methods default to doing nothing and
+/// are called from the push's own threads, so they must be cheap.
+pub trait Progress: Send + Sync {
+    /// A source is about to be read; `bytes` is its size when known.
+    fn source_started(&self, _label: &str, _bytes: Option<u64>) {}
+    /// `n` more input bytes were consumed.
+    fn bytes_read(&self, _n: u64) {}
+    /// A batch was resolved: records delivered and records dead-lettered.
+    fn batch_resolved(&self, _delivered: u64, _dead_lettered: u64, _wire_bytes: u64) {}
+    /// A request will be retried after `wait` (`status` is `None` for network errors).
+    fn retrying(&self, _status: Option<u16>, _wait: Duration) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
