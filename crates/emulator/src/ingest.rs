@@ -10,7 +10,7 @@ use flate2::read::MultiGzDecoder;
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,7 +22,7 @@ use crate::http::{
 };
 use crate::introspect::{RequestKind, RequestLog};
 use crate::rate::retry_after_secs;
-use crate::schema::{Coerced, coerce, json_kind};
+use crate::schema::{Coerced, RawRecord, coerce, json_kind};
 use crate::server::{Arrival, ConnCtx, arrival_faults};
 use crate::state::{LogGuard, Shared, blocking, persist_log};
 use crate::store::RowMeta;
@@ -37,7 +37,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: u16, code: &str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code: code.to_owned(),
@@ -201,7 +201,7 @@ async fn store(
     let request_id = log.request_id.clone();
     let committed = blocking(shared, move |s| {
         s.store
-            .commit_batch(&stream, coerced.rows, &meta, &findings, &log)
+            .commit_batch(&stream, &coerced.rows, &meta, &findings, &log)
     })
     .await;
     if !matches!(committed, Some(Ok(_))) {
@@ -526,25 +526,21 @@ fn parse_and_type(
     accept_single_object: bool,
 ) -> Result<Coerced, ApiError> {
     let invalid = |message: String| ApiError::new(400, "InvalidPayload", message);
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid(format!("The request body is not valid UTF-8 JSON: {e}.")))?;
-    let records: Vec<Map<String, Value>> = match value {
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::Object(object) => Ok(object),
-                other => Err(invalid(format!(
-                    "The request body must be a JSON array of objects; element {i} is {}.",
-                    json_kind(&other)
-                ))),
-            })
-            .collect::<Result<_, _>>()?,
-        Value::Object(object) if accept_single_object => vec![object],
-        other => {
+    let shape_error = |e: serde_json::Error| {
+        invalid(format!(
+            "The request body is not a valid UTF-8 JSON array of objects: {e}."
+        ))
+    };
+    let records: Vec<RawRecord<'_>> = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice(body).map_err(shape_error)?,
+        Some(b'{') if accept_single_object => {
+            vec![serde_json::from_slice(body).map_err(shape_error)?]
+        }
+        _ => {
+            let value: Value = serde_json::from_slice(body).map_err(shape_error)?;
             return Err(invalid(format!(
                 "The request body must be a JSON array of objects, not {}.",
-                json_kind(&other)
+                json_kind(&value)
             )));
         }
     };
@@ -573,10 +569,10 @@ fn parse_and_type(
 }
 
 /// Auxiliary tables: `TimeGenerated` values of one call must span less than `max_span`.
-fn check_time_range(records: &[Map<String, Value>], max_span: Duration) -> Result<(), ApiError> {
+fn check_time_range(records: &[RawRecord<'_>], max_span: Duration) -> Result<(), ApiError> {
     let times: Vec<OffsetDateTime> = records
         .iter()
-        .filter_map(|r| r.get("TimeGenerated")?.as_str())
+        .filter_map(|r| serde_json::from_str::<&str>(r.get("TimeGenerated")?.get()).ok())
         .filter_map(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
         .collect();
     let (Some(min), Some(max)) = (times.iter().min(), times.iter().max()) else {

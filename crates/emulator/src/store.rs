@@ -169,7 +169,7 @@ impl Store {
     pub(crate) fn commit_batch(
         &self,
         stream: &str,
-        rows: Vec<Vec<SqlValue>>,
+        rows: &[Vec<SqlValue>],
         meta: &RowMeta,
         findings: &[Finding],
         log: &RequestLog,
@@ -181,7 +181,6 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut insert = tx.prepare_cached(&table.insert_sql)?;
             let meta_values = [
                 SqlValue::Text(meta.dcr_id.clone()),
                 SqlValue::Text(meta.request_id.clone()),
@@ -191,10 +190,9 @@ impl Store {
                 SqlValue::Integer(meta.attempt.into()),
                 SqlValue::Text(meta.received_at.clone()),
             ];
+            let mut insert = tx.prepare_cached(&table.insert_sql)?;
             for row in rows {
-                insert.execute(rusqlite::params_from_iter(
-                    row.into_iter().chain(meta_values.iter().cloned()),
-                ))?;
+                insert.execute(rusqlite::params_from_iter(row.iter().chain(&meta_values)))?;
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,
