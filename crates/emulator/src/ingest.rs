@@ -110,11 +110,10 @@ pub(crate) async fn handle(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let log = shared.new_log(
+    let mut guard = shared.begin(
         RequestKind::Ingest,
         header(&parts.headers, "x-ms-client-request-id"),
     );
-    let mut guard = LogGuard::new(&shared, log);
     let log = guard.log();
     log.dcr_id = Some(dcr_id);
     log.stream = Some(stream);

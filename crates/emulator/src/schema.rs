@@ -17,71 +17,32 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::StreamDecl;
+use ccfgen_push::StreamType;
+
 use crate::introspect::DiagnosticKind;
 
-/// A DCR stream column type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ColumnType {
-    String,
-    Int,
-    Long,
-    Real,
-    Boolean,
-    DateTime,
-    Dynamic,
+/// The SQLite column type storing values of `ty`.
+pub(crate) fn sql_affinity(ty: StreamType) -> &'static str {
+    match ty {
+        StreamType::Int | StreamType::Long | StreamType::Boolean => "INTEGER",
+        StreamType::Real => "REAL",
+        StreamType::String | StreamType::DateTime | StreamType::Dynamic => "TEXT",
+    }
 }
 
-impl ColumnType {
-    /// Parses a stream type name case-insensitively (`bool` is accepted for `boolean`).
-    pub(crate) fn parse(name: &str) -> Option<ColumnType> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "string" => ColumnType::String,
-            "int" => ColumnType::Int,
-            "long" => ColumnType::Long,
-            "real" => ColumnType::Real,
-            "boolean" | "bool" => ColumnType::Boolean,
-            "datetime" => ColumnType::DateTime,
-            "dynamic" => ColumnType::Dynamic,
-            _ => return None,
-        })
-    }
-
-    /// The DCR spelling.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ColumnType::String => "string",
-            ColumnType::Int => "int",
-            ColumnType::Long => "long",
-            ColumnType::Real => "real",
-            ColumnType::Boolean => "boolean",
-            ColumnType::DateTime => "datetime",
-            ColumnType::Dynamic => "dynamic",
+/// Converts a stored SQLite value of a `ty` column back to the JSON the stream received.
+pub(crate) fn stored_to_json(ty: StreamType, value: SqlValue) -> Value {
+    match (ty, value) {
+        (_, SqlValue::Null) => Value::Null,
+        (StreamType::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
+        (_, SqlValue::Integer(i)) => Value::from(i),
+        (_, SqlValue::Real(f)) => Value::from(f),
+        (StreamType::Dynamic, SqlValue::Text(text)) => {
+            // A truncated dynamic value is no longer JSON: hand back the text.
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
         }
-    }
-
-    /// The SQLite column type used for storage.
-    pub(crate) fn affinity(self) -> &'static str {
-        match self {
-            ColumnType::Int | ColumnType::Long | ColumnType::Boolean => "INTEGER",
-            ColumnType::Real => "REAL",
-            ColumnType::String | ColumnType::DateTime | ColumnType::Dynamic => "TEXT",
-        }
-    }
-
-    /// Converts a stored SQLite value back to the JSON the stream received.
-    pub(crate) fn to_json(self, value: SqlValue) -> Value {
-        match (self, value) {
-            (_, SqlValue::Null) => Value::Null,
-            (ColumnType::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
-            (_, SqlValue::Integer(i)) => Value::from(i),
-            (_, SqlValue::Real(f)) => Value::from(f),
-            (ColumnType::Dynamic, SqlValue::Text(text)) => {
-                // A truncated dynamic value is no longer JSON: hand back the text.
-                serde_json::from_str(&text).unwrap_or(Value::String(text))
-            }
-            (_, SqlValue::Text(text)) => Value::String(text),
-            (_, SqlValue::Blob(bytes)) => Value::String(String::from_utf8_lossy(&bytes).into()),
-        }
+        (_, SqlValue::Text(text)) => Value::String(text),
+        (_, SqlValue::Blob(bytes)) => Value::String(String::from_utf8_lossy(&bytes).into()),
     }
 }
 
@@ -89,7 +50,7 @@ impl ColumnType {
 #[derive(Debug, Clone)]
 pub(crate) struct Schema {
     pub(crate) name: String,
-    pub(crate) columns: Vec<(String, ColumnType)>,
+    pub(crate) columns: Vec<(String, StreamType)>,
     /// Column names sorted, with their position, for binary search.
     sorted: Vec<(String, usize)>,
 }
@@ -100,7 +61,7 @@ impl Schema {
         let mut columns = Vec::with_capacity(decl.columns.len());
         let mut sorted: Vec<(String, usize)> = Vec::with_capacity(decl.columns.len());
         for column in &decl.columns {
-            let ty = ColumnType::parse(&column.type_name).ok_or_else(|| {
+            let ty = StreamType::parse(&column.type_name).ok_or_else(|| {
                 format!(
                     "stream {}: column {} has unknown type {:?}",
                     decl.name, column.name, column.type_name
@@ -278,27 +239,27 @@ pub(crate) fn coerce(schema: &Schema, records: &[RawRecord<'_>], max_field: usiz
 
 /// The stored form of the raw JSON `raw` for a column of type `ty`; `None` for a type
 /// mismatch.
-fn convert(ty: ColumnType, raw: &str) -> Option<SqlValue> {
+fn convert(ty: StreamType, raw: &str) -> Option<SqlValue> {
     if raw == "null" {
         return Some(SqlValue::Null);
     }
     match ty {
-        ColumnType::String => serde_json::from_str::<String>(raw).ok().map(SqlValue::Text),
-        ColumnType::Int => serde_json::from_str::<i32>(raw)
+        StreamType::String => serde_json::from_str::<String>(raw).ok().map(SqlValue::Text),
+        StreamType::Int => serde_json::from_str::<i32>(raw)
             .ok()
             .map(|i| SqlValue::Integer(i.into())),
-        ColumnType::Long => serde_json::from_str::<i64>(raw).ok().map(SqlValue::Integer),
-        ColumnType::Real => serde_json::from_str::<f64>(raw).ok().map(SqlValue::Real),
-        ColumnType::Boolean => serde_json::from_str::<bool>(raw)
+        StreamType::Long => serde_json::from_str::<i64>(raw).ok().map(SqlValue::Integer),
+        StreamType::Real => serde_json::from_str::<f64>(raw).ok().map(SqlValue::Real),
+        StreamType::Boolean => serde_json::from_str::<bool>(raw)
             .ok()
             .map(|b| SqlValue::Integer(b.into())),
-        ColumnType::DateTime => {
+        StreamType::DateTime => {
             let text = serde_json::from_str::<Cow<'_, str>>(raw).ok()?;
             let parsed = OffsetDateTime::parse(&text, &Rfc3339).ok()?;
             let utc = parsed.to_offset(time::UtcOffset::UTC);
             utc.format(&Rfc3339).ok().map(SqlValue::Text)
         }
-        ColumnType::Dynamic => Some(SqlValue::Text(raw.to_owned())),
+        StreamType::Dynamic => Some(SqlValue::Text(raw.to_owned())),
     }
 }
 

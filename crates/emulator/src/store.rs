@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
-use crate::schema::{Finding, Schema};
+use crate::schema::{Finding, Schema, sql_affinity, stored_to_json};
 
 /// Metadata columns appended to every stream table, in order.
 const META_COLUMNS: [(&str, &str); 6] = [
@@ -234,7 +234,7 @@ impl Store {
         let rows = statement.query_map([], |row| {
             let mut object = Map::new();
             for (i, (name, ty)) in table.schema.columns.iter().enumerate() {
-                object.insert(name.clone(), ty.to_json(row.get(i)?));
+                object.insert(name.clone(), stored_to_json(*ty, row.get(i)?));
             }
             for (j, (name, _)) in META_COLUMNS.iter().enumerate() {
                 let value: SqlValue = row.get(declared + j)?;
@@ -375,7 +375,7 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
     let expected: Vec<(String, String)> = schema
         .columns
         .iter()
-        .map(|(name, ty)| (name.clone(), ty.affinity().to_owned()))
+        .map(|(name, ty)| (name.clone(), sql_affinity(*ty).to_owned()))
         .chain(
             META_COLUMNS
                 .iter()
