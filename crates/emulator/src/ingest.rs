@@ -175,15 +175,7 @@ async fn store(
 ) -> HttpResponse {
     let drop_answer = shared.faults().drop_after_apply(FaultTarget::Ingest);
     if drop_answer {
-        *shared
-            .counters()
-            .faults_applied
-            .entry("store_then_drop".to_owned())
-            .or_default() += 1;
-        log.fault = Some(match log.fault.take() {
-            Some(previous) => format!("{previous},store_then_drop"),
-            None => "store_then_drop".to_owned(),
-        });
+        shared.note_fault(&mut log.fault, "store_then_drop");
     } else {
         log.status = Some(204);
     }
@@ -193,17 +185,27 @@ async fn store(
         meta,
     } = accepted;
     log.records = coerced.rows.len() as u64;
-    let findings = coerced.findings;
-    let silent: Vec<_> = findings.iter().map(|f| (f.kind, f.count)).collect();
-    let records = log.records;
-    let (wire, inflated) = (log.wire_bytes, log.inflated_bytes);
     let request_id = log.request_id.clone();
+    // Counted with the commit, so a client that leaves meanwhile cannot skew counters.
     let committed = blocking(shared, move |s| {
+        let findings = &coerced.findings;
         s.store
-            .commit_batch(&stream, &coerced.rows, &meta, &findings, &log)
+            .commit_batch(&stream, &coerced.rows, &meta, findings, &log)?;
+        let mut counters = s.counters();
+        counters.records_stored += log.records;
+        counters.wire_bytes += log.wire_bytes;
+        counters.inflated_bytes += log.inflated_bytes;
+        for finding in findings {
+            *counters.silent.entry(finding.kind).or_default() += finding.count;
+        }
+        match log.status {
+            Some(status) => *counters.ingest_statuses.entry(status).or_default() += 1,
+            None => counters.ingest_unanswered += 1,
+        }
+        Ok::<_, rusqlite::Error>(())
     })
     .await;
-    if !matches!(committed, Some(Ok(_))) {
+    if !matches!(committed, Some(Ok(()))) {
         tracing::error!("ccfgen emulator: cannot commit an accepted batch to the state file");
         *shared.counters().ingest_statuses.entry(500).or_default() += 1;
         return ApiError::new(
@@ -212,20 +214,6 @@ async fn store(
             "The emulator could not store the records.",
         )
         .into_response(&request_id);
-    }
-    {
-        let mut counters = shared.counters();
-        counters.records_stored += records;
-        counters.wire_bytes += wire;
-        counters.inflated_bytes += inflated;
-        for (kind, count) in silent {
-            *counters.silent.entry(kind).or_default() += count;
-        }
-        if drop_answer {
-            counters.ingest_unanswered += 1;
-        } else {
-            *counters.ingest_statuses.entry(204).or_default() += 1;
-        }
     }
     if drop_answer {
         return ctx.abandon(false).await;

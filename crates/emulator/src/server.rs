@@ -230,25 +230,14 @@ pub(crate) async fn arrival_faults(
     applied: &mut Option<String>,
 ) -> Arrival {
     let faults = shared.faults().on_arrival(target);
-    let mut note = |name: &str| {
-        *shared
-            .counters()
-            .faults_applied
-            .entry(name.to_owned())
-            .or_default() += 1;
-        *applied = Some(match applied.take() {
-            Some(previous) => format!("{previous},{name}"),
-            None => name.to_owned(),
-        });
-    };
     if !faults.latency.is_zero() {
-        note("latency");
+        shared.note_fault(applied, "latency");
         tokio::time::sleep(faults.latency).await;
     }
     let Some(action) = faults.action else {
         return Arrival::Proceed;
     };
-    note(action.name());
+    shared.note_fault(applied, action.name());
     match action {
         FaultAction::Fail {
             status,

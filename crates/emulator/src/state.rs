@@ -134,6 +134,19 @@ impl Shared {
         }
     }
 
+    /// Counts an applied fault and appends its name to a request's `applied` list.
+    pub(crate) fn note_fault(&self, applied: &mut Option<String>, name: &str) {
+        *self
+            .counters()
+            .faults_applied
+            .entry(name.to_owned())
+            .or_default() += 1;
+        *applied = Some(match applied.take() {
+            Some(previous) => format!("{previous},{name}"),
+            None => name.to_owned(),
+        });
+    }
+
     /// Forgets stored rows, logs, counters, faults, rate windows and attempt counts
     /// (issued tokens stay valid).
     pub(crate) fn reset(&self) -> rusqlite::Result<()> {
