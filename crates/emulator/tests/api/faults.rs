@@ -157,8 +157,14 @@ async fn reset_mid_body_stores_nothing() {
 async fn stall_makes_the_client_time_out_and_stores_nothing() {
     bounded(async {
         let (emulator, client, token) = ready(|_| {}).await;
-        emulator.inject(Fault::stall(Duration::from_millis(1500)));
-        let impatient = client_with_timeout(&emulator, Duration::from_millis(300));
+        let impatient = client_with_timeout(&emulator, Duration::from_millis(500));
+        // Warm the impatient client's connection so only the stall can time it out.
+        let url = default_ingest_url(&emulator);
+        assert_eq!(
+            post_json(&impatient, &url, &token, "[]").await.status(),
+            204
+        );
+        emulator.inject(Fault::stall(Duration::from_millis(2000)));
         let error = ingest_request(
             &impatient,
             &default_ingest_url(&emulator),
@@ -199,8 +205,16 @@ async fn token_endpoint_can_reset_or_stall() {
             .await
             .expect_err("reset");
         assert!(!error.is_timeout(), "{error}");
-        emulator.inject(Fault::stall(Duration::from_millis(1000)).on(FaultTarget::Any));
-        let impatient = client_with_timeout(&emulator, Duration::from_millis(200));
+        let impatient = client_with_timeout(&emulator, Duration::from_millis(500));
+        // Warm the connection so only the stall can time the client out.
+        let warm = impatient
+            .post(&url)
+            .body(form.clone())
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(warm.status(), 200);
+        emulator.inject(Fault::stall(Duration::from_millis(2000)).on(FaultTarget::Any));
         let error = impatient
             .post(&url)
             .body(form)
@@ -215,7 +229,8 @@ async fn token_endpoint_can_reset_or_stall() {
                 .values()
                 .map(|c| c.issued)
                 .sum::<u64>(),
-            0
+            1,
+            "only the warm-up request got a token"
         );
     })
     .await;

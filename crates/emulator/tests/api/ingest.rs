@@ -66,10 +66,10 @@ async fn missing_or_unknown_token_is_401() {
 #[tokio::test]
 async fn expired_token_is_401_after_ttl_or_forced_expiry() {
     bounded(async {
-        let (emulator, client, token) = ready(|c| c.token_ttl = Duration::from_secs(1)).await;
+        let (emulator, client, token) = ready(|c| c.token_ttl = Duration::from_secs(2)).await;
         let url = default_ingest_url(&emulator);
         assert_eq!(post_json(&client, &url, &token, "[]").await.status(), 204);
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         let response = post_json(&client, &url, &token, "[]").await;
         assert_ingest_error(response, 401, "ExpiredAuthenticationToken").await;
 
