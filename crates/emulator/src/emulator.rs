@@ -242,7 +242,7 @@ impl Emulator {
             dcr_immutable_id: dcr.immutable_id.clone(),
             stream_name: dcr.streams[0].name.clone(),
             authority_host: self.base_url.clone(),
-            scope: config.cloud.monitor_scope(),
+            scope: config.cloud.scope().to_string(),
         }
     }
 

@@ -354,10 +354,7 @@ fn resolve_scope(shared: &Shared, scope: &str) -> Result<&'static str, EntraErro
             ),
         ));
     };
-    shared
-        .config
-        .cloud
-        .resolve_resource(resource)
+    crate::cloud::resolve_resource(shared.config.cloud, resource)
         .ok_or_else(|| unknown_resource(shared, resource))
 }
 
@@ -450,10 +447,7 @@ fn managed_identity_token(
         _ => return Err(imds_error("Identity not found")),
     };
     let resource = query_param(query, "resource").unwrap_or_default();
-    let audience = shared
-        .config
-        .cloud
-        .resolve_resource(&resource)
+    let audience = crate::cloud::resolve_resource(shared.config.cloud, &resource)
         .ok_or_else(|| unknown_resource(shared, &resource))?;
     let ttl = shared.config.token_ttl;
     let value = shared.tokens().issue(IssuedToken {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+use crate::cloud::Cloud;
 use crate::secret::Secret;
 
 /// The Logs Ingestion API version this client speaks.
@@ -57,54 +58,6 @@ pub enum ConfigError {
         /// What went wrong.
         message: String,
     },
-}
-
-/// An Azure cloud: picks the default Entra authority and token scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Cloud {
-    /// Azure public cloud.
-    #[default]
-    Public,
-    /// Azure US Government.
-    UsGovernment,
-    /// Azure China (21Vianet).
-    China,
-}
-
-impl Cloud {
-    /// Parses `public`, `usgov`/`AzureUSGovernment`, `china`/`AzureChinaCloud` (case-insensitive).
-    pub fn parse(name: &str) -> Option<Cloud> {
-        match name
-            .to_ascii_lowercase()
-            .replace(['-', '_', ' '], "")
-            .as_str()
-        {
-            "public" | "azurecloud" | "azurepublic" | "azurepubliccloud" => Some(Cloud::Public),
-            "usgov" | "usgovernment" | "azureusgovernment" | "azureusgovernmentcloud" => {
-                Some(Cloud::UsGovernment)
-            }
-            "china" | "azurechina" | "azurechinacloud" => Some(Cloud::China),
-            _ => None,
-        }
-    }
-
-    /// The Entra authority host of this cloud.
-    pub const fn authority_host(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://login.microsoftonline.com",
-            Cloud::UsGovernment => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
-        }
-    }
-
-    /// The token scope for the Logs Ingestion API in this cloud.
-    pub const fn scope(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://monitor.azure.com/.default",
-            Cloud::UsGovernment => "https://monitor.azure.us/.default",
-            Cloud::China => "https://monitor.azure.cn/.default",
-        }
-    }
 }
 
 /// How the client obtains its access token.

@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod batch;
 pub mod client;
+pub mod cloud;
 pub mod config;
 pub mod dead_letter;
 mod engine;
@@ -36,7 +37,8 @@ pub mod validate;
 
 pub use batch::Limits;
 pub use client::{Client, ClientBuilder, Sink, ValueSink};
-pub use config::{AuthMethod, Cloud, Config, ConfigError};
+pub use cloud::Cloud;
+pub use config::{AuthMethod, Config, ConfigError};
 pub use error::{Incomplete, PushError};
 pub use pipeline::{PushOptions, Source, push_sources};
 pub use record::{Column, Record, StreamType};
