@@ -346,14 +346,7 @@ impl<'q> Checker<'q> {
             );
             return Info::scalar(Ty::Error);
         }
-        self.error(
-            codes::UNKNOWN_NAME,
-            format!(
-                "The name '{}' does not refer to any known column, table, variable or function.",
-                n.text
-            ),
-            n.span.clone(),
-        );
+        self.unknown_name(&n.text, n.span.clone());
         Info::scalar(Ty::Error)
     }
 
@@ -414,11 +407,7 @@ impl<'q> Checker<'q> {
             (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
             (ExprKind::Name(n), _) => {
                 if n.kind != NameKind::Missing {
-                    self.error(
-                        codes::UNKNOWN_NAME,
-                        format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
-                        n.span.clone(),
-                    );
+                    self.unknown_name(&n.text, n.span.clone());
                 }
                 Info::scalar(Ty::Error)
             }

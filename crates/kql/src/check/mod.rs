@@ -230,6 +230,27 @@ impl<'q> Checker<'q> {
         }
     }
 
+    /// KS142: a name that resolves to nothing.
+    pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
+        self.error(
+            codes::UNKNOWN_NAME,
+            format!(
+                "The name '{name}' does not refer to any known column, table, variable or function."
+            ),
+            span,
+        );
+    }
+
+    /// KS109 + KS142: a name that should be a column of the input but is not.
+    pub(crate) fn unknown_column(&mut self, name: &str, span: Span) {
+        self.error(
+            codes::COLUMN_EXPECTED,
+            "Column name expected.",
+            span.clone(),
+        );
+        self.unknown_name(name, span);
+    }
+
     /// Number of errors raised so far (including dropped ones while silent).
     pub(crate) fn diag_count(&self) -> usize {
         self.error_count

@@ -297,16 +297,7 @@ impl<'q> Checker<'q> {
                 let _ = old;
             }
             ExprKind::Name(old) => {
-                self.error(
-                    codes::COLUMN_EXPECTED,
-                    "Column name expected.",
-                    value.span.clone(),
-                );
-                self.error(
-                    codes::UNKNOWN_NAME,
-                    format!("The name '{}' does not refer to any known column, table, variable or function.", old.text),
-                    old.span.clone(),
-                );
+                self.unknown_column(&old.text, old.span.clone());
             }
             _ => {
                 let info = self.expr(value);
@@ -362,18 +353,7 @@ impl<'q> Checker<'q> {
                 match input.find(&n.text) {
                     Some(c) => out.push(c.clone()),
                     None if input.open => {}
-                    None => {
-                        self.error(
-                            codes::COLUMN_EXPECTED,
-                            "Column name expected.",
-                            n.span.clone(),
-                        );
-                        self.error(
-                            codes::UNKNOWN_NAME,
-                            format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
-                            n.span.clone(),
-                        );
-                    }
+                    None => self.unknown_column(&n.text, n.span.clone()),
                 }
             }
         }

@@ -252,14 +252,7 @@ impl<'q> Checker<'q> {
             }
             ExprKind::Call { .. } => {
                 if let Some(col) = &info.result_column {
-                    let c = Col {
-                        ty: column_type.unwrap_or(col.ty),
-                        ..col.clone()
-                    };
-                    b.declare(c, item.span.clone(), style == Style::Replace, self);
-                    if do_not_repeat {
-                        b.do_not_add.insert(col.id);
-                    }
+                    self.declare_result_column(b, col, item, style, opts);
                 } else if let (Style::Print, Some(name), None) = (style, column_name, &info.tuple) {
                     let c = self.new_col(name, column_type.unwrap_or(info.ty));
                     b.add(c, Some(name), false, false, self);
@@ -273,13 +266,8 @@ impl<'q> Checker<'q> {
                         b.add(c, None, false, do_not_repeat, self);
                     }
                 } else {
-                    let name = match self.function_result_name(item, None) {
-                        Some(n) => n,
-                        None => match column_name {
-                            Some(n) => n.to_string(),
-                            None => self.default_column_name(style == Style::Extend),
-                        },
-                    };
+                    let inferred = self.function_result_name(item, None);
+                    let name = self.column_name_or_default(inferred, column_name, style);
                     let c = self.new_col(&name, column_type.unwrap_or(info.ty));
                     b.add(c, None, replace, false, self);
                 }
@@ -296,14 +284,7 @@ impl<'q> Checker<'q> {
             }
             _ => {
                 if let Some(col) = &info.result_column {
-                    let c = Col {
-                        ty: column_type.unwrap_or(col.ty),
-                        ..col.clone()
-                    };
-                    b.declare(c, item.span.clone(), style == Style::Replace, self);
-                    if do_not_repeat {
-                        b.do_not_add.insert(col.id);
-                    }
+                    self.declare_result_column(b, col, item, style, opts);
                     return;
                 }
                 let mut ty = info.ty;
@@ -320,18 +301,45 @@ impl<'q> Checker<'q> {
                     let c = self.new_col(name, ty);
                     b.add(c, Some(name), false, false, self);
                 } else {
-                    let name = match self.expression_result_name(item, None) {
-                        Some(n) => n,
-                        None => match column_name {
-                            Some(n) => n.to_string(),
-                            None => self.default_column_name(style == Style::Extend),
-                        },
-                    };
+                    let inferred = self.expression_result_name(item, None);
+                    let name = self.column_name_or_default(inferred, column_name, style);
                     let c = self.new_col(&name, ty);
                     b.add(c, None, replace, false, self);
                 }
             }
         }
+    }
+
+    /// An item that stands for an existing column (a plain reference or a no-op conversion)
+    /// declares that column.
+    fn declare_result_column(
+        &mut self,
+        b: &mut Builder,
+        col: &Col,
+        item: &Expr,
+        style: Style,
+        opts: ItemOptions<'_>,
+    ) {
+        let c = Col {
+            ty: opts.column_type.unwrap_or(col.ty),
+            ..col.clone()
+        };
+        b.declare(c, item.span.clone(), style == Style::Replace, self);
+        if opts.do_not_repeat {
+            b.do_not_add.insert(col.id);
+        }
+    }
+
+    /// The inferred name, else the given name, else the next `ColumnN`.
+    fn column_name_or_default(
+        &mut self,
+        inferred: Option<String>,
+        given: Option<&str>,
+        style: Style,
+    ) -> String {
+        inferred
+            .or_else(|| given.map(str::to_string))
+            .unwrap_or_else(|| self.default_column_name(style == Style::Extend))
     }
 
     fn call_def(&self, e: &Expr) -> Option<&'static FunctionDef> {
