@@ -863,3 +863,90 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::BinOp;
+    use crate::functions::{binary_operator, builtins};
+
+    fn info(ty: Ty) -> Info {
+        Info::scalar(ty)
+    }
+
+    #[test]
+    fn assignability_and_promotion() {
+        assert!(assignable(Ty::Long, Ty::Int, Conversion::Promotable));
+        assert!(!assignable(Ty::Int, Ty::Long, Conversion::Promotable));
+        assert!(assignable(Ty::Int, Ty::Long, Conversion::Compatible));
+        // a plain dynamic value may be promoted to string, a dynamic literal may not
+        assert!(assignable(Ty::String, Ty::Dynamic, Conversion::Promotable));
+        assert!(!assignable(Ty::String, Ty::DynPrim, Conversion::Promotable));
+        assert!(assignable(Ty::Dynamic, Ty::DynArray, Conversion::None));
+        assert!(assignable(Ty::Dynamic, Ty::Long, Conversion::Dynamic));
+        assert!(!assignable(Ty::Dynamic, Ty::Long, Conversion::Promotable));
+        assert!(assignable(Ty::Real, Ty::Unknown, Conversion::None));
+    }
+
+    #[test]
+    fn common_types() {
+        assert_eq!(
+            common_type(Some(Ty::Int), Ty::Real, Conversion::Promotable),
+            Ok(Ty::Real)
+        );
+        assert_eq!(
+            common_type(Some(Ty::Long), Ty::String, Conversion::Promotable),
+            Err(())
+        );
+        assert_eq!(
+            common_type(Some(Ty::Long), Ty::String, Conversion::Dynamic),
+            Ok(Ty::Dynamic)
+        );
+        assert_eq!(
+            common_type(Some(Ty::DynArray), Ty::DynBag, Conversion::Promotable),
+            Ok(Ty::Dynamic)
+        );
+        assert_eq!(common_type(None, Ty::Bool, Conversion::None), Ok(Ty::Bool));
+    }
+
+    #[test]
+    fn block_layout_pairs_predicates_and_values() {
+        let case = &builtins().function("case", false).expect("case").signatures[0];
+        let infos = [
+            info(Ty::Bool),
+            info(Ty::String),
+            info(Ty::Bool),
+            info(Ty::String),
+            info(Ty::String),
+        ];
+        let args: Vec<Arg<'_>> = infos
+            .iter()
+            .map(|i| Arg {
+                info: i,
+                span: 0..0,
+            })
+            .collect();
+        let names: Vec<&str> = argument_parameters(case, &args)
+            .iter()
+            .map(|p| p.map_or("-", |p| p.name.as_str()))
+            .collect();
+        assert_eq!(names, ["predicate", "then", "predicate", "then", "else"]);
+    }
+
+    #[test]
+    fn failed_resolution_keeps_the_best_candidate() {
+        let sigs = binary_operator(BinOp::Add);
+        let infos = [info(Ty::String), info(Ty::Long)];
+        let args: Vec<Arg<'_>> = infos
+            .iter()
+            .map(|i| Arg {
+                info: i,
+                span: 0..0,
+            })
+            .collect();
+        assert!(best_signatures(sigs, &args, true, false).is_empty());
+        let best = best_signatures(sigs, &args, false, false);
+        assert_eq!(best.len(), 1);
+        assert_eq!(result_type("+", &sigs[best[0]], &args), Ty::Long);
+    }
+}

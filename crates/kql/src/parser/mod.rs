@@ -311,6 +311,19 @@ impl Parser<'_, '_> {
 
     fn parse_statements(&mut self) -> Vec<Stmt> {
         let mut stmts = Vec::new();
+        if self.at(TokenKind::Dot) {
+            // `.show ...`: a management command, not a query
+            let span = self.peek().span.start..self.src.len();
+            self.diags.error(
+                codes::UNSUPPORTED,
+                "Management commands (text starting with '.') are not queries and cannot be transformations.",
+                span,
+            );
+            while !self.at(TokenKind::Eof) {
+                self.bump();
+            }
+            return stmts;
+        }
         loop {
             if self.at(TokenKind::Eof) {
                 break;
@@ -442,10 +455,6 @@ impl Parser<'_, '_> {
                 if self.eat(TokenKind::Semicolon).is_none() {
                     break;
                 }
-            }
-            if body.is_empty() {
-                let e = self.missing_expr();
-                body.push(Stmt::Expr(e));
             }
             self.expect(TokenKind::RBrace, "}");
         }
