@@ -18,7 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod ast;
+mod ast;
 mod check;
 mod compare;
 mod dcr;

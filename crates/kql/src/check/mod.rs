@@ -407,7 +407,7 @@ impl<'q> Checker<'q> {
         scope_len: usize,
         params: Vec<Symbol<'q>>,
     ) -> Info {
-        if self.depth > 16 {
+        if self.depth > 10 {
             return Info::scalar(Ty::Unknown);
         }
         self.depth += 1;
