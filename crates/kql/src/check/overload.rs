@@ -814,52 +814,41 @@ impl Checker<'_> {
                 }
             }
         }
-        match param.arg {
-            ArgKind::Column => {
-                if arg.info.referenced_column.is_none() && t != Ty::Error {
-                    self.error(
-                        codes::COLUMN_EXPECTED,
-                        "Column name expected.",
-                        arg.span.clone(),
-                    );
-                }
-            }
-            ArgKind::Constant => {
-                if !arg.info.constant && t != Ty::Error {
-                    self.error(
-                        codes::CONSTANT_EXPECTED,
-                        "The expression must be a constant.",
-                        arg.span.clone(),
-                    );
-                }
-            }
-            ArgKind::Literal => {
-                if !arg.info.literal && t != Ty::Error {
-                    self.error(
-                        codes::LITERAL_EXPECTED,
-                        "The expression must be a literal.",
-                        arg.span.clone(),
-                    );
-                }
-            }
-            ArgKind::LiteralNotEmpty => {
-                if !arg.info.literal {
-                    if t != Ty::Error {
-                        self.error(
-                            codes::LITERAL_EXPECTED,
-                            "The expression must be a literal.",
-                            arg.span.clone(),
-                        );
-                    }
-                } else if !silent && arg.info.const_string.as_deref() == Some("") {
-                    self.error(
-                        codes::EMPTY_LITERAL,
-                        "The expression must not be empty.",
-                        arg.span.clone(),
-                    );
-                }
-            }
-            ArgKind::Expression | ArgKind::StarAllowed | ArgKind::StarOnly => {}
+        // how the argument must be written (errors only when its type is not already an error)
+        let form = match param.arg {
+            ArgKind::Column => Some((
+                arg.info.referenced_column.is_some(),
+                codes::COLUMN_EXPECTED,
+                "Column name expected.",
+            )),
+            ArgKind::Constant => Some((
+                arg.info.constant,
+                codes::CONSTANT_EXPECTED,
+                "The expression must be a constant.",
+            )),
+            ArgKind::Literal | ArgKind::LiteralNotEmpty => Some((
+                arg.info.literal,
+                codes::LITERAL_EXPECTED,
+                "The expression must be a literal.",
+            )),
+            ArgKind::Expression | ArgKind::StarAllowed | ArgKind::StarOnly => None,
+        };
+        if let Some((ok, code, message)) = form
+            && !ok
+            && t != Ty::Error
+        {
+            self.error(code, message, arg.span.clone());
+        }
+        if param.arg == ArgKind::LiteralNotEmpty
+            && arg.info.literal
+            && !silent
+            && arg.info.const_string.as_deref() == Some("")
+        {
+            self.error(
+                codes::EMPTY_LITERAL,
+                "The expression must not be empty.",
+                arg.span.clone(),
+            );
         }
     }
 }
@@ -872,6 +861,16 @@ mod tests {
 
     fn info(ty: Ty) -> Info {
         Info::scalar(ty)
+    }
+
+    fn args_of(infos: &[Info]) -> Vec<Arg<'_>> {
+        infos
+            .iter()
+            .map(|i| Arg {
+                info: i,
+                span: 0..0,
+            })
+            .collect()
     }
 
     #[test]
@@ -919,13 +918,7 @@ mod tests {
             info(Ty::String),
             info(Ty::String),
         ];
-        let args: Vec<Arg<'_>> = infos
-            .iter()
-            .map(|i| Arg {
-                info: i,
-                span: 0..0,
-            })
-            .collect();
+        let args = args_of(&infos);
         let names: Vec<&str> = argument_parameters(case, &args)
             .iter()
             .map(|p| p.map_or("-", |p| p.name.as_str()))
@@ -937,13 +930,7 @@ mod tests {
     fn failed_resolution_keeps_the_best_candidate() {
         let sigs = binary_operator(BinOp::Add);
         let infos = [info(Ty::String), info(Ty::Long)];
-        let args: Vec<Arg<'_>> = infos
-            .iter()
-            .map(|i| Arg {
-                info: i,
-                span: 0..0,
-            })
-            .collect();
+        let args = args_of(&infos);
         assert!(best_signatures(sigs, &args, true, false).is_empty());
         let best = best_signatures(sigs, &args, false, false);
         assert_eq!(best.len(), 1);
