@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod infer;
 pub mod init;
 pub mod output;
+pub mod package;
 pub mod render;
 pub mod rules;
 pub mod sample;

@@ -42,7 +42,9 @@ pub fn table_properties(table: &Table) -> Value {
         .collect();
     schema.insert("columns".into(), Value::Array(columns));
     let mut props = Map::new();
-    props.insert("plan".into(), json!(table.plan.as_str()));
+    if let Some(plan) = table.plan.as_str() {
+        props.insert("plan".into(), json!(plan));
+    }
     props.insert("schema".into(), Value::Object(schema));
     if let Some(d) = table.retention_in_days {
         props.insert("retentionInDays".into(), json!(d));
