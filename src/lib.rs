@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod codegen;
 pub mod diagnostic;
+pub mod import;
 pub mod infer;
 pub mod init;
 pub mod output;
