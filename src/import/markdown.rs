@@ -19,17 +19,36 @@ pub fn from_ui_description(text: &str) -> Option<String> {
 
 /// The description inside `descriptionHtml`, as markdown (`None` for HTML it cannot read).
 pub fn from_description_html(html: &str) -> Option<String> {
-    let paragraphs: Vec<&str> = html.split("</p>\n").filter(|p| !p.is_empty()).collect();
+    let mut blocks = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("<p>") {
+            let end = r.find("</p>\n")?;
+            blocks.push(inline(&r[..end])?);
+            rest = &r[end + 5..];
+        } else if let Some(r) = rest.strip_prefix("<ol type=\"a\">\n") {
+            let end = r.find("</ol>\n")?;
+            let mut items = &r[..end];
+            let mut letter = b'a';
+            while let Some(i) = items.strip_prefix("<li><p>") {
+                let close = i.find("</p>\n</li>\n")?;
+                blocks.push(format!("{}. {}", letter as char, inline(&i[..close])?));
+                letter += 1;
+                items = &i[close + 11..];
+            }
+            if !items.is_empty() {
+                return None;
+            }
+            rest = &r[end + 6..];
+        } else {
+            return None;
+        }
+    }
     // Header: Note, Release Notes, known issues; footer: counts, Learn more.
-    if paragraphs.len() < 6 {
+    if blocks.len() < 6 {
         return None;
     }
-    let body = &paragraphs[3..paragraphs.len() - 2];
-    let mut out = Vec::new();
-    for p in body {
-        out.push(inline(p.strip_prefix("<p>")?)?);
-    }
-    Some(out.join("\n\n"))
+    Some(blocks[3..blocks.len() - 2].join("\n\n"))
 }
 
 /// Inline HTML → markdown.
@@ -87,7 +106,7 @@ mod tests {
 
     #[test]
     fn both_recoveries_invert_the_renderer() {
-        let text = "The [Gambit](https://gambit.security/) solution pushes **issues** with `X_CL`.\n\nSecond & last.";
+        let text = "The [Gambit](https://gambit.security/) solution pushes **issues** with `X_CL`.\n\nUses:\n\na. [A](https://a)\n\nb. B\n\nSecond & last.";
         let d = description::render(
             &DescriptionInput {
                 name: "Gambit",

@@ -89,9 +89,56 @@ pub fn counts_line(counts: &[(&'static str, usize)]) -> String {
         .join(", ")
 }
 
-/// CommonMark to HTML (the packager uses Markdig through `ConvertFrom-Markdown`; for the
-/// paragraphs, links, emphasis and code spans of descriptions the output is identical).
+/// Markdown to HTML as the packager's `ConvertFrom-Markdown` (Markdig with its advanced
+/// extensions) renders descriptions: CommonMark, plus Markdig's alphabetical lists — blocks
+/// starting `a. `, `b. `, … become `<ol type="a">` (loose items, `<li><p>…</p>`, when blank
+/// lines separate them), which plain CommonMark leaves as paragraphs.
 pub fn to_html(markdown: &str) -> String {
+    let blocks: Vec<&str> = markdown.split("\n\n").collect();
+    if !blocks.iter().any(|b| alpha_item(b, 'a').is_some()) {
+        return commonmark(markdown);
+    }
+    let mut out = String::new();
+    let mut pending: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        if alpha_item(blocks[i], 'a').is_some() {
+            let mut items = Vec::new();
+            let mut letter = 'a';
+            while let Some(text) = blocks.get(i).and_then(|b| alpha_item(b, letter)) {
+                items.push(text);
+                letter = (letter as u8 + 1) as char;
+                i += 1;
+            }
+            if !pending.is_empty() {
+                out.push_str(&commonmark(&pending.join("\n\n")));
+                pending.clear();
+            }
+            out.push_str("<ol type=\"a\">\n");
+            for item in items {
+                out.push_str("<li>");
+                out.push_str(&commonmark(item));
+                out.push_str("</li>\n");
+            }
+            out.push_str("</ol>\n");
+        } else {
+            pending.push(blocks[i]);
+            i += 1;
+        }
+    }
+    if !pending.is_empty() {
+        out.push_str(&commonmark(&pending.join("\n\n")));
+    }
+    out
+}
+
+/// The text of a one-line block `<letter>. text`.
+fn alpha_item(block: &str, letter: char) -> Option<&str> {
+    let text = block.strip_prefix(letter)?.strip_prefix(". ")?;
+    (!text.contains('\n') && !text.trim().is_empty()).then_some(text)
+}
+
+fn commonmark(markdown: &str) -> String {
     let mut out = String::new();
     html::push_html(&mut out, Parser::new_ext(markdown, Options::empty()));
     out
@@ -211,6 +258,15 @@ mod tests {
             theirs
                 .markdown
                 .contains("Costs $5; see {{SolutionDescription}}.")
+        );
+    }
+
+    #[test]
+    fn alphabetical_lists_render_as_markdig_does() {
+        let html = to_html("Uses:\n\na. [A](https://a)\n\nb. B\n\nAfter.");
+        assert_eq!(
+            html,
+            "<p>Uses:</p>\n<ol type=\"a\">\n<li><p><a href=\"https://a\">A</a></p>\n</li>\n<li><p>B</p>\n</li>\n</ol>\n<p>After.</p>\n"
         );
     }
 
