@@ -185,9 +185,10 @@ pub struct Connector {
 }
 
 impl Connector {
-    /// The stream the Push data connector instance names (the first table's stream).
+    /// The stream the Push data connector instance names (the first table's stream; empty
+    /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
-        &self.tables[0].stream
+        self.tables.first().map_or("", |t| t.stream.as_str())
     }
 }
 

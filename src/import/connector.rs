@@ -257,6 +257,7 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
             }
         }
     }
+    let first_instance = raw.instances.first();
     match &raw.dcr {
         Some(dcr) => dcr_tables(
             dcr,
@@ -272,6 +273,16 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
             &def.path,
             "no DCR reads the connector's stream; the spec has no tables",
         ),
+    }
+    if c.tables.is_empty()
+        && let Some(i) = first_instance
+    {
+        notes.add(
+            NoteKind::Unsupported,
+            &i.file,
+            &at(i, ".properties.dcrConfig.streamName"),
+            "the connector has no table ccfgen can write, so the instance has no stream",
+        );
     }
     c
 }
@@ -613,6 +624,7 @@ fn dcr_tables(
         .unwrap_or_default();
     let mut used_streams: Vec<String> = Vec::new();
     let mut specs: Vec<TableSpec> = Vec::new();
+    let notes_before = notes.0.len();
     let mut claimed = vec![false; tables.len()];
     for (i, flow) in flows.iter().enumerate() {
         let fpath = at(dcr, &format!(".properties.dataFlows[{i}]"));
@@ -714,6 +726,14 @@ fn dcr_tables(
             sources,
             notes,
         ));
+    }
+    let flows_path = at(dcr, ".properties.dataFlows");
+    if notes.0[notes_before..]
+        .iter()
+        .any(|n| n.kind == NoteKind::Unsupported && super::verify::under(&n.path, &flows_path))
+    {
+        // A flow ccfgen cannot write shifts the ones after it: the whole list differs.
+        notes.add(NoteKind::Unsupported, file, &flows_path, "holds data flows ccfgen cannot write (see the notes above); the rebuilt list differs from here on");
     }
     for s in streams.keys() {
         if !used_streams.contains(s) {

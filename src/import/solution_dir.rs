@@ -341,22 +341,31 @@ fn link(
             .first()
             .and_then(|p| p.value.pointer("/properties/dcrConfig/streamName"))
             .and_then(Value::as_str);
-        let dcr_index = stream.and_then(|s| {
+        // The packager's rule (first flow's first stream), preferring the definition's folder
+        // when several DCRs match (two connector versions side by side); else any DCR that
+        // declares the stream.
+        let def_folder = folder_of(&def.file);
+        let first_flow = |d: &Res| {
+            d.value
+                .pointer("/properties/dataFlows/0/streams/0")
+                .and_then(Value::as_str)
+                == stream
+        };
+        let declares = |d: &Res| {
+            stream.is_some_and(|s| {
+                d.value
+                    .pointer("/properties/streamDeclarations")
+                    .and_then(|sd| sd.get(s))
+                    .is_some()
+            })
+        };
+        let same_folder = |d: &Res| folder_of(&d.file) == def_folder;
+        let dcr_index = stream.and_then(|_| {
             dcrs.iter()
-                .position(|d| {
-                    d.value
-                        .pointer("/properties/dataFlows/0/streams/0")
-                        .and_then(Value::as_str)
-                        == Some(s)
-                })
-                .or_else(|| {
-                    dcrs.iter().position(|d| {
-                        d.value
-                            .pointer("/properties/streamDeclarations")
-                            .and_then(|sd| sd.get(s))
-                            .is_some()
-                    })
-                })
+                .position(|d| first_flow(d) && same_folder(d))
+                .or_else(|| dcrs.iter().position(|d| first_flow(d)))
+                .or_else(|| dcrs.iter().position(|d| declares(d) && same_folder(d)))
+                .or_else(|| dcrs.iter().position(|d| declares(d)))
         });
         if let Some(i) = dcr_index {
             used_dcrs.push(i);
