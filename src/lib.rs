@@ -7,6 +7,7 @@
 
 pub mod artifacts;
 pub mod codegen;
+pub mod conformance;
 pub mod diagnostic;
 pub mod import;
 pub mod infer;

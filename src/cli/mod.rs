@@ -2,6 +2,7 @@
 //! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
 
 mod build;
+mod conformance;
 mod import;
 mod infer;
 mod init;
@@ -50,6 +51,8 @@ enum Command {
     Infer(infer::Args),
     /// Write a ccfgen.toml from an existing solution folder or packaged mainTemplate.json.
     Import(import::Args),
+    /// Import, rebuild and compare every solution of a corpus (default ../shared/corpus).
+    Conformance(conformance::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Sample(a) => sample::run(a, &ctx),
         Command::Infer(a) => infer::run(a, &ctx),
         Command::Import(a) => import::run(a, &ctx),
+        Command::Conformance(a) => conformance::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -2,8 +2,6 @@
 //! each candidate is dropped, everything is rendered again (connector artifacts, solution
 //! files and the package in both modes), and the drop is kept only if nothing changed.
 
-use serde_json::{Map, Value};
-
 use super::Imported;
 use super::verify;
 use crate::package;
@@ -12,16 +10,25 @@ use crate::spec::model::{ConnectorSpec, Spec, TableSpec};
 
 type Edit = Box<dyn Fn(&mut Spec) -> bool>;
 
-fn rendered(imported: &Imported) -> Option<Map<String, Value>> {
+/// Everything the spec renders, as text: key order counts (a dropped value must not move a
+/// member, or `--compat official` would no longer reproduce the bytes).
+fn rendered(imported: &Imported) -> Option<Vec<(String, String)>> {
     let solution = verify::resolve(imported).ok()?;
-    let mut out = verify::artifacts(&solution).ok()?;
+    let mut out: Vec<(String, String)> = verify::artifacts(&solution)
+        .ok()?
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
     for compat in [Compat::Official, Compat::Ccfgen] {
         let p = package::build(&solution, compat).ok()?;
-        out.insert(format!("{compat:?}/mainTemplate.json"), p.main_template);
-        out.insert(
+        out.push((
+            format!("{compat:?}/mainTemplate.json"),
+            p.main_template.to_string(),
+        ));
+        out.push((
             format!("{compat:?}/createUiDefinition.json"),
-            p.create_ui_definition,
-        );
+            p.create_ui_definition.to_string(),
+        ));
     }
     Some(out)
 }

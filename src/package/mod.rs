@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod checks;
 pub mod description;
+pub mod differences;
 pub mod escape;
 pub mod extra;
 pub mod json;
