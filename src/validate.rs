@@ -362,25 +362,25 @@ impl Validator<'_> {
                 );
             }
         }
-        if c.ui.contains_key("instructionSteps") {
-            if let Some(raw) = raw {
-                for (set, field) in [
-                    (raw.deploy_button_label.is_some(), "deploy_button_label"),
-                    (
-                        raw.application_display_name.is_some(),
-                        "application_display_name",
-                    ),
-                    (raw.instructions.is_some(), "instructions"),
-                ] {
-                    if set {
-                        self.add(
+        if c.ui.contains_key("instructionSteps")
+            && let Some(raw) = raw
+        {
+            for (set, field) in [
+                (raw.deploy_button_label.is_some(), "deploy_button_label"),
+                (
+                    raw.application_display_name.is_some(),
+                    "application_display_name",
+                ),
+                (raw.instructions.is_some(), "instructions"),
+            ] {
+                if set {
+                    self.add(
                             format!("{}.{field}", c.path),
                             vec![
                                 Diagnostic::error("ui-conflict", format!("`{field}` has no effect with `ui.instructionSteps`"))
                                     .with_hint("remove it, or drop `ui.instructionSteps` to let ccfgen write the steps"),
                             ],
                         );
-                    }
                 }
             }
         }

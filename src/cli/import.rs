@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 /// Runs `ccfgen import`.
-pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<Outcome> {
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let imported = ccfgen::import::import(&args.input)
         .with_context(|| format!("importing {}", args.input.display()))?;
     let written = ccfgen::import::write(&imported, &args.out)
@@ -50,6 +50,15 @@ pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<Outcome> {
     }
     for p in &written {
         eprintln!("wrote {}", p.display());
+    }
+    // The spec must also pass ccfgen's own rules to build; say so now if it does not.
+    if let Err(ccfgen::spec::LoadError::Invalid { diagnostics, file }) =
+        ccfgen::spec::load_solution(&args.out)
+    {
+        eprintln!(
+            "ccfgen: the imported spec breaks ccfgen's rules; `ccfgen build` refuses it until they are fixed:"
+        );
+        ctx.print_diagnostics(diagnostics, &[&file]);
     }
     eprintln!(
         "ccfgen: imported {} connector(s); {} note(s); rebuilt output: {} difference(s), {} unexplained",

@@ -288,7 +288,10 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
 }
 
 /// Typed fields for `connectorUiConfig` members that fit them exactly.
-fn typed_ui(key: &str, v: &Value) -> Option<Box<dyn FnOnce(&mut ConnectorSpec)>> {
+/// Sets a typed field on a connector.
+type Apply = Box<dyn FnOnce(&mut ConnectorSpec)>;
+
+fn typed_ui(key: &str, v: &Value) -> Option<Apply> {
     let exact = |o: &Map<String, Value>, keys: &[&str]| {
         o.len() == keys.len() && keys.iter().all(|k| o.get(*k).is_some_and(Value::is_string))
     };

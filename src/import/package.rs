@@ -13,9 +13,12 @@ use crate::package::main_template::DCE_FORMULA;
 
 const MT: &str = "mainTemplate.json";
 
+/// A package as read: mainTemplate.json and, when present, createUiDefinition.json.
+pub type PackageJson = (Value, Option<Value>);
+
 /// Reads a package. Returns the raw solution, the package JSON (mainTemplate,
 /// createUiDefinition) and the notes.
-pub fn read(path: &Path) -> Result<(RawSolution, (Value, Option<Value>), Notes), ImportError> {
+pub fn read(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportError> {
     let template = read_json(path)?;
     let ui_path = path.with_file_name("createUiDefinition.json");
     let ui = if ui_path.is_file() {
@@ -174,7 +177,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
             .pointer("/properties/version")
             .and_then(Value::as_str)
             .and_then(var_name)
-            .and_then(|v| var_str(v));
+            .and_then(&var_str);
         if let Some(n) = r
             .pointer("/properties/contentId")
             .and_then(Value::as_str)
