@@ -121,6 +121,8 @@ pub struct RawConnector {
     pub tables: Vec<Res>,
     /// The content-template version (`dataConnectorCCPVersion`), from a package.
     pub version: Option<String>,
+    /// Whether the definition was made up (a DCR no definition reads): not compared.
+    pub synthetic: bool,
 }
 
 /// A solution as found, before it is mapped onto the spec.

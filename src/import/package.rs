@@ -243,6 +243,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
             dcr,
             tables: find("/tables"),
             version,
+            synthetic: false,
         });
     }
     if connectors.is_empty() {

@@ -395,14 +395,16 @@ fn link(
             path: "$".into(),
             value: serde_json::json!({ "name": id, "properties": { "connectorUiConfig": { "id": id } } }),
         };
-        out.push(raw_connector(
+        let mut connector = raw_connector(
             def,
             Vec::new(),
             Some((*dcr).clone()),
             &tables,
             folder,
             notes,
-        ));
+        );
+        connector.synthetic = true;
+        out.push(connector);
     }
     out
 }
@@ -454,5 +456,6 @@ fn raw_connector(
         dcr,
         tables: mine,
         version: None,
+        synthetic: false,
     }
 }

@@ -111,12 +111,13 @@ pub fn under(path: &str, prefix: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
+/// The most specific note (longest path) that covers `path`.
 fn explain(notes: &[Note], file: &str, path: &str) -> Option<String> {
     notes
         .iter()
         .filter(|n| n.kind != NoteKind::Ignored && n.file == file && under(path, &n.path))
+        .max_by_key(|n| n.path.len())
         .map(|n| format!("{}: {}", n.kind, n.message))
-        .next()
 }
 
 /// The members of a source resource the packager reads.
@@ -164,7 +165,9 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
             // A packaged definition has no source file layout: compare what it carries.
             d["kind"] = Value::String("Customizable".into());
         }
-        compare(&raw.definition, def, sources);
+        if !raw.synthetic {
+            compare(&raw.definition, def, sources);
+        }
         if let Some(instance) = raw.instances.first() {
             compare(instance, file(&c.data_connector_file), true);
         }
