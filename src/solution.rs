@@ -274,6 +274,10 @@ pub struct Column {
     pub display_name: Option<String>,
     /// Data type hint.
     pub data_type_hint: Option<String>,
+    /// `isDefaultDisplay`.
+    pub is_default_display: Option<bool>,
+    /// `isHidden`.
+    pub is_hidden: Option<bool>,
     /// Example values for `ccfgen sample`.
     pub examples: Vec<Value>,
 }

@@ -883,6 +883,8 @@ struct Col {
     description: Option<String>,
     display_name: Option<String>,
     hint: Option<String>,
+    default_display: Option<bool>,
+    hidden: Option<bool>,
 }
 
 fn read_cols(
@@ -896,7 +898,15 @@ fn read_cols(
         let p = format!("{path}[{i}]");
         let o = c.as_object().cloned().unwrap_or_default();
         let allowed: &[&str] = if table {
-            &["name", "type", "description", "displayName", "dataTypeHint"]
+            &[
+                "name",
+                "type",
+                "description",
+                "displayName",
+                "dataTypeHint",
+                "isDefaultDisplay",
+                "isHidden",
+            ]
         } else {
             &["name", "type"]
         };
@@ -954,6 +964,8 @@ fn read_cols(
             description: s("description"),
             display_name: s("displayName"),
             hint: s("dataTypeHint"),
+            default_display: o.get("isDefaultDisplay").and_then(Value::as_bool),
+            hidden: o.get("isHidden").and_then(Value::as_bool),
         });
     }
     out
@@ -991,6 +1003,8 @@ fn merge_columns(
         description: None,
         display_name: None,
         data_type_hint: None,
+        is_default_display: None,
+        is_hidden: None,
         examples: Vec::new(),
     };
     let table_col = |c: &Col, in_: ColumnIn, stream_type: Option<String>| ColumnSpec {
@@ -1002,6 +1016,8 @@ fn merge_columns(
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.hint.clone(),
+        is_default_display: c.default_display,
+        is_hidden: c.hidden,
         examples: Vec::new(),
     };
     let (mut i, mut j) = (0, 0);

@@ -37,6 +37,12 @@ pub fn table_properties(table: &Table) -> Value {
             if let Some(h) = &c.data_type_hint {
                 col.insert("dataTypeHint".into(), json!(h));
             }
+            if let Some(b) = c.is_default_display {
+                col.insert("isDefaultDisplay".into(), json!(b));
+            }
+            if let Some(b) = c.is_hidden {
+                col.insert("isHidden".into(), json!(b));
+            }
             Value::Object(col)
         })
         .collect();

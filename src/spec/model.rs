@@ -433,6 +433,12 @@ pub struct ColumnSpec {
     /// Data type hint in the table schema: `uri`, `guid`, `armPath` or `ip`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type_hint: Option<String>,
+    /// `isDefaultDisplay` in the table schema (whether the column shows by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default_display: Option<bool>,
+    /// `isHidden` in the table schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_hidden: Option<bool>,
     /// Example values used by `ccfgen sample` (picked at random).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]

@@ -383,6 +383,8 @@ fn untyped(path: String, c: &ColumnSpec) -> Column {
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.data_type_hint.clone(),
+        is_default_display: c.is_default_display,
+        is_hidden: c.is_hidden,
         examples: Vec::new(),
     }
 }
@@ -458,6 +460,8 @@ fn resolve_column(
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.data_type_hint.clone(),
+        is_default_display: c.is_default_display,
+        is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
     })
 }
