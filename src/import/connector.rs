@@ -167,15 +167,8 @@ fn support(v: Option<&Value>, file: &str, notes: &mut Notes) -> Support {
 }
 
 fn categories(v: Option<&Value>, file: &str, notes: &mut Notes) -> Categories {
-    let list = |k: &str| -> Vec<String> {
-        v.and_then(|c| c.get(k))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+    let list = |k: &str| {
+        v.map(|c| super::json_get::strings(c, k))
             .unwrap_or_default()
     };
     if v.is_none() {
@@ -360,11 +353,7 @@ fn instance(
     if sources {
         c.data_connector_file = Some(res.file_name());
     }
-    let props = v
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let props = super::json_get::obj(&v, "properties");
     for k in props.keys() {
         if ![
             "connectorDefinitionName",
@@ -392,11 +381,7 @@ fn instance(
         );
     }
     let mut styles = Vec::new();
-    let dcr = props
-        .get("dcrConfig")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let dcr = super::json_get::obj(&props, "dcrConfig");
     let stream = dcr
         .get("streamName")
         .and_then(Value::as_str)
@@ -412,11 +397,7 @@ fn instance(
             _ => notes.add(NoteKind::Unsupported, file, &path, "ccfgen's dcrConfig has streamName, dataCollectionEndpoint and dataCollectionRuleImmutableId only"),
         }
     }
-    let auth = props
-        .get("auth")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let auth = super::json_get::obj(&props, "auth");
     let mut casing = Vec::new();
     for (k, val) in &auth {
         let path = at(res, &format!(".properties.auth.{k}"));
@@ -545,11 +526,7 @@ fn dcr_tables(
             format!("DCR kind {kind}: ccfgen writes none"),
         );
     }
-    let props = v
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let props = super::json_get::obj(&v, "properties");
     let keys: Vec<&String> = props.keys().collect();
     for k in &keys {
         if ![
@@ -615,16 +592,8 @@ fn dcr_tables(
             );
         }
     }
-    let streams = props
-        .get("streamDeclarations")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let flows = props
-        .get("dataFlows")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let streams = super::json_get::obj(&props, "streamDeclarations");
+    let flows = super::json_get::arr(&props, "dataFlows");
     let mut used_streams: Vec<String> = Vec::new();
     let mut specs: Vec<TableSpec> = Vec::new();
     let notes_before = notes.0.len();
@@ -786,11 +755,7 @@ fn table_spec(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let props = v
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let props = super::json_get::obj(&v, "properties");
     for k in props.keys() {
         if !["plan", "schema", "retentionInDays", "totalRetentionInDays"].contains(&k.as_str()) {
             notes.add(
@@ -818,11 +783,7 @@ fn table_spec(
             }
         },
     };
-    let schema = props
-        .get("schema")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let schema = super::json_get::obj(&props, "schema");
     if schema.get("name").and_then(Value::as_str) != Some(name.as_str()) {
         notes.add(
             NoteKind::Unsupported,
@@ -841,11 +802,7 @@ fn table_spec(
             );
         }
     }
-    let table_cols = schema
-        .get("columns")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let table_cols = super::json_get::arr(&schema, "columns");
     let columns = merge_columns(
         stream_cols,
         &table_cols,

@@ -115,16 +115,8 @@ fn instance_name(expr: &str) -> Option<String> {
 }
 
 fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolution, ImportError> {
-    let vars = t
-        .get("variables")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let resources = t
-        .get("resources")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let vars = super::json_get::obj(&t, "variables");
+    let resources = super::json_get::arr(&t, "resources");
     let var_str = |n: &str| vars.get(n).and_then(Value::as_str).map(str::to_string);
     let roles: Vec<Role> = resources.iter().map(role).collect();
     let package_index = roles
@@ -354,17 +346,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
             "the description could not be recovered",
         );
     }
-    let list = |k: &str| {
-        cp.get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = |k: &str| super::json_get::strings(&cp, k);
     Ok(RawSolution {
         name: var_str("_solutionName")
             .or_else(|| cp_str("displayName"))
@@ -418,11 +400,7 @@ const BASE_PARAMETERS: &[&str] = &["location", "workspace-location", "workspace"
 const COMMON_PARAMETERS: &[&str] = &["resourceGroupName", "subscription"];
 
 fn split_parameters(t: &Value, extra: &mut ExtraContent) {
-    let params = t
-        .get("parameters")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let params = super::json_get::obj(&t, "parameters");
     let mut after_common = false;
     for (k, v) in params {
         if BASE_PARAMETERS.contains(&k.as_str()) {
@@ -521,12 +499,7 @@ fn ui_steps(ui: &Value, numbers: &[String], extra: &mut ExtraContent) {
         if !legacy {
             continue;
         }
-        for e in step
-            .get("elements")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
+        for e in super::json_get::arr(&step, "elements") {
             let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
             let ccf = numbers.iter().any(|n| {
                 name == format!("dataconnectors{n}-text")

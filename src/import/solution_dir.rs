@@ -85,16 +85,7 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         offer_id: m("offerId"),
         first_publish_date: m("firstPublishDate"),
         last_publish_date: m("lastPublishDate"),
-        providers: metadata
-            .get("providers")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        providers: super::json_get::strings(&metadata, "providers"),
         categories: metadata.get("categories").cloned(),
         support: metadata.get("support").cloned(),
         connectors,
