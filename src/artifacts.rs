@@ -3,8 +3,9 @@
 
 use crate::codegen::{self, ModuleOptions};
 use crate::output::Artifacts;
+use crate::package::{self, PackageError};
 use crate::render::{self, api::ApiVersionSet};
-use crate::solution::Solution;
+use crate::solution::{Compat, Solution};
 use crate::templates::TemplateError;
 
 /// Where the Rust record module goes, relative to the output directory.
@@ -12,31 +13,70 @@ pub fn rust_module_path(solution: &Solution) -> String {
     format!("Rust/{}.rs", codegen::naming::module_name(&solution.name))
 }
 
-/// Renders every artifact of `solution`. `spec_file_name` labels the generated Rust.
+/// Renders every artifact of `solution` with the package in the spec's compat mode.
+/// `spec_file_name` labels the generated Rust.
 pub fn render_solution(
     solution: &Solution,
     spec_file_name: &str,
-) -> Result<Artifacts, TemplateError> {
+) -> Result<Artifacts, PackageError> {
+    render_with(solution, spec_file_name, solution.compat)
+}
+
+/// Renders every artifact of `solution`: the connector artifacts, the solution files, the
+/// package in the given mode, and the Rust record module.
+pub fn render_with(
+    solution: &Solution,
+    spec_file_name: &str,
+    compat: Compat,
+) -> Result<Artifacts, PackageError> {
+    let mut out = render_connector_artifacts(solution)?;
+    for (path, bytes) in package::build(solution, compat)?.files()? {
+        out.add(path, bytes);
+    }
+    let rust = codegen::records_module(
+        solution,
+        &ModuleOptions {
+            source: spec_file_name.to_string(),
+        },
+    );
+    out.add(rust_module_path(solution), rust.into_bytes());
+    Ok(out)
+}
+
+/// The connector artifacts and solution files (what a Content Hub solution folder holds
+/// besides `Package/`).
+pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, TemplateError> {
     let api = ApiVersionSet::of(solution.api_versions);
     let mut out = Artifacts::new();
     for connector in &solution.connectors {
         let dir = render::connector_dir(connector);
+        // Tables naming the same file share it as a JSON array (in spec order).
+        let mut files: Vec<(&str, Vec<serde_json::Value>)> = Vec::new();
         for table in &connector.tables {
-            out.add_json(
-                format!("{dir}/{}", render::table_file_name(connector, table)),
-                &render::table::table_resource(table, &api),
-            );
+            let resource = render::table::table_resource(table, &api);
+            match files.iter_mut().find(|(f, _)| *f == table.file) {
+                Some((_, list)) => list.push(resource),
+                None => files.push((&table.file, vec![resource])),
+            }
+        }
+        for (file, mut list) in files {
+            let value = if list.len() == 1 {
+                list.remove(0)
+            } else {
+                serde_json::Value::Array(list)
+            };
+            out.add_json(format!("{dir}/{file}"), &value);
         }
         out.add_json(
-            format!("{dir}/DCR.json"),
+            format!("{dir}/{}", connector.dcr_file),
             &render::dcr::dcr_resource(connector, &api),
         );
         out.add_json(
-            format!("{dir}/connectorDefinition.json"),
+            format!("{dir}/{}", connector.definition_file),
             &render::definition::definition_resource(connector, &api)?,
         );
         out.add_json(
-            format!("{dir}/dataConnector.json"),
+            format!("{dir}/{}", connector.data_connector_file),
             &render::data_connector::data_connector_resource(connector, &api),
         );
     }
@@ -52,12 +92,5 @@ pub fn render_solution(
         "ReleaseNotes.md",
         render::solution_files::release_notes(solution)?.into_bytes(),
     );
-    let rust = codegen::records_module(
-        solution,
-        &ModuleOptions {
-            source: spec_file_name.to_string(),
-        },
-    );
-    out.add(rust_module_path(solution), rust.into_bytes());
     Ok(out)
 }

@@ -7,10 +7,13 @@
 
 pub mod artifacts;
 pub mod codegen;
+pub mod conformance;
 pub mod diagnostic;
+pub mod import;
 pub mod infer;
 pub mod init;
 pub mod output;
+pub mod package;
 pub mod render;
 pub mod rules;
 pub mod sample;

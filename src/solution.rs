@@ -10,8 +10,10 @@ use ccfgen_push::StreamType;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+pub use crate::package::extra::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, Categories, CustomPermission, GraphQuery, SampleQuery, SupportTier, TablePlan,
+    ApiVersions, AuthKeys, Categories, Compat, CustomPermission, GraphQuery, Placeholders,
+    SampleQuery, SupportTier, TablePlan,
 };
 
 /// A whole solution, ready to render.
@@ -49,6 +51,10 @@ pub struct Solution {
     pub connectors: Vec<Connector>,
     /// API versions to emit.
     pub api_versions: ApiVersions,
+    /// Which packager's output the package reproduces (the spec's choice; the CLI may override).
+    pub compat: Compat,
+    /// Content carried into the package verbatim (workbooks, rules, parsers, legacy connectors).
+    pub extra_content: Option<ExtraContent>,
 }
 
 impl Solution {
@@ -72,6 +78,8 @@ pub enum Logo {
     Svg(String),
     /// An image URL.
     Url(String),
+    /// HTML written verbatim.
+    Html(String),
 }
 
 impl Logo {
@@ -80,6 +88,7 @@ impl Logo {
         match self {
             Logo::Svg(svg) => svg.clone(),
             Logo::Url(url) => format!("<img src=\"{url}\" width=\"75px\" height=\"75px\">"),
+            Logo::Html(html) => html.clone(),
         }
     }
 }
@@ -129,6 +138,26 @@ pub struct Connector {
     pub dcr_name: String,
     /// Push data connector resource name.
     pub data_connector_name: String,
+    /// File name of the definition in the folder.
+    pub definition_file: String,
+    /// File name of the DCR in the folder.
+    pub dcr_file: String,
+    /// File name of the Push data connector in the folder.
+    pub data_connector_file: String,
+    /// The DCR's `dataCollectionEndpointId` as the DCR file writes it.
+    pub dcr_endpoint: String,
+    /// Whether `dataCollectionEndpointId` comes last in the DCR properties.
+    pub dcr_endpoint_last: bool,
+    /// The DCR destination's `workspaceResourceId` as the DCR file writes it.
+    pub dcr_workspace_resource_id: String,
+    /// The DCR's Log Analytics destination name.
+    pub dcr_destination: String,
+    /// `response.eventsJsonPaths` of the Push instance.
+    pub events_json_paths: Vec<String>,
+    /// Spelling of the Push instance's auth keys.
+    pub auth_keys: AuthKeys,
+    /// How the Push instance file writes connect-time values.
+    pub placeholders: Placeholders,
     /// Content template version of this connector.
     pub version: String,
     /// KQL timespan for the connectivity query.
@@ -156,9 +185,10 @@ pub struct Connector {
 }
 
 impl Connector {
-    /// The stream the Push data connector instance names (the first table's stream).
+    /// The stream the Push data connector instance names (the first table's stream; empty
+    /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
-        &self.tables[0].stream
+        self.tables.first().map_or("", |t| t.stream.as_str())
     }
 }
 
@@ -171,6 +201,8 @@ pub struct Table {
     pub name: String,
     /// Input stream name (`Custom-*`).
     pub stream: String,
+    /// File name in the connector folder.
+    pub file: String,
     /// Table description.
     pub description: Option<String>,
     /// Plan.
@@ -242,6 +274,10 @@ pub struct Column {
     pub display_name: Option<String>,
     /// Data type hint.
     pub data_type_hint: Option<String>,
+    /// `isDefaultDisplay`.
+    pub is_default_display: Option<bool>,
+    /// `isHidden`.
+    pub is_hidden: Option<bool>,
     /// Example values for `ccfgen sample`.
     pub examples: Vec<Value>,
 }

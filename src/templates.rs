@@ -27,6 +27,16 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/connector/configure.md.hbs"),
     ),
     (
+        "package/description",
+        "package/description.md.hbs",
+        include_str!("../templates/package/description.md.hbs"),
+    ),
+    (
+        "package/connector_step",
+        "package/connector_step.md.hbs",
+        include_str!("../templates/package/connector_step.md.hbs"),
+    ),
+    (
         "init/spec",
         "init/ccfgen.toml.hbs",
         include_str!("../templates/init/ccfgen.toml.hbs"),
@@ -137,6 +147,10 @@ mod tests {
             "id": "ContosoPush",
             "table": "ContosoEvents_CL",
             "stream_base": "ContosoEvents",
+            "solution_path": "Contoso%20Alerts",
+            "description": "Pushes alerts.",
+            "counts": "**Data Connectors:** 1",
+            "title": "Contoso (Push)",
         });
         for (name, file, _) in TEMPLATES {
             let text = render(name, &data).unwrap_or_else(|e| panic!("{file}: {e}"));

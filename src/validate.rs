@@ -15,6 +15,11 @@ const TYPED_UI_KEYS: &[(&str, &str)] = &[
     ("title", "title"),
     ("publisher", "publisher"),
     ("descriptionMarkdown", "description"),
+];
+
+/// Members `ui` may write verbatim when the spec does not set the typed field (real
+/// connector pages use shapes the typed fields do not cover).
+const TYPED_UI_KEYS_OPTIONAL: &[(&str, &str)] = &[
     ("graphQueries", "graph_queries"),
     ("sampleQueries", "sample_queries"),
     ("permissions", "permissions"),
@@ -322,8 +327,29 @@ impl Validator<'_> {
     }
 
     fn ui_overrides(&mut self, c: &Connector) {
+        let index: usize = c
+            .path
+            .trim_start_matches("connectors[")
+            .trim_end_matches(']')
+            .parse()
+            .unwrap_or(0);
+        let raw = self.spec.spec.connectors.get(index);
+        let typed_set = |field: &str| {
+            raw.is_some_and(|r| match field {
+                "graph_queries" => !r.graph_queries.is_empty(),
+                "sample_queries" => !r.sample_queries.is_empty(),
+                "permissions" => r.permissions.is_some(),
+                "preview" => r.preview,
+                _ => false,
+            })
+        };
         for key in c.ui.keys() {
-            if let Some((_, field)) = TYPED_UI_KEYS.iter().find(|(k, _)| k == key) {
+            let conflict = TYPED_UI_KEYS.iter().find(|(k, _)| k == key).or_else(|| {
+                TYPED_UI_KEYS_OPTIONAL
+                    .iter()
+                    .find(|(k, f)| k == key && typed_set(f))
+            });
+            if let Some((_, field)) = conflict {
                 self.add(
                     format!("{}.ui.{key}", c.path),
                     vec![
@@ -336,32 +362,25 @@ impl Validator<'_> {
                 );
             }
         }
-        if c.ui.contains_key("instructionSteps") {
-            let spec = &self.spec.spec.connectors;
-            let index: usize = c
-                .path
-                .trim_start_matches("connectors[")
-                .trim_end_matches(']')
-                .parse()
-                .unwrap_or(0);
-            if let Some(raw) = spec.get(index) {
-                for (set, field) in [
-                    (raw.deploy_button_label.is_some(), "deploy_button_label"),
-                    (
-                        raw.application_display_name.is_some(),
-                        "application_display_name",
-                    ),
-                    (raw.instructions.is_some(), "instructions"),
-                ] {
-                    if set {
-                        self.add(
+        if c.ui.contains_key("instructionSteps")
+            && let Some(raw) = raw
+        {
+            for (set, field) in [
+                (raw.deploy_button_label.is_some(), "deploy_button_label"),
+                (
+                    raw.application_display_name.is_some(),
+                    "application_display_name",
+                ),
+                (raw.instructions.is_some(), "instructions"),
+            ] {
+                if set {
+                    self.add(
                             format!("{}.{field}", c.path),
                             vec![
                                 Diagnostic::error("ui-conflict", format!("`{field}` has no effect with `ui.instructionSteps`"))
                                     .with_hint("remove it, or drop `ui.instructionSteps` to let ccfgen write the steps"),
                             ],
                         );
-                    }
                 }
             }
         }

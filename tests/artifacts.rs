@@ -28,10 +28,94 @@ fn every_artifact_of_every_example() {
             artifacts.len()
         );
         for (path, bytes) in artifacts.iter() {
-            let text = std::str::from_utf8(bytes).expect("artifacts are UTF-8");
             let name = path.replace(['/', ' '], "_");
+            if path.ends_with(".zip") {
+                insta::assert_snapshot!(name, zip_listing(bytes));
+                continue;
+            }
+            let text = std::str::from_utf8(bytes).expect("artifacts are UTF-8");
             insta::assert_snapshot!(name, text);
         }
+    });
+}
+
+/// A zip as text: each entry's name, size, mode and sha256, then the archive's sha256.
+fn zip_listing(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut out = String::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        out.push_str(&format!(
+            "{}  {} bytes  mode {:o}  {}  sha256 {:x}\n",
+            entry.name().unwrap(),
+            content.len(),
+            entry.unix_mode().unwrap_or(0),
+            entry
+                .last_modified()
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            Sha256::digest(&content)
+        ));
+    }
+    out.push_str(&format!(
+        "archive: {} bytes  sha256 {:x}\n",
+        bytes.len(),
+        Sha256::digest(bytes)
+    ));
+    out
+}
+
+#[test]
+fn the_zip_holds_exactly_the_package_files_beside_it() {
+    use std::io::Read;
+    insta::glob!("../examples", "*/ccfgen.toml", |spec| {
+        let artifacts = render(spec);
+        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let zip_bytes = artifacts
+            .get(&format!("Package/{}.zip", solution.version))
+            .expect("the package zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .collect();
+        assert_eq!(names, ["createUiDefinition.json", "mainTemplate.json"]);
+        for name in names {
+            let mut inside = Vec::new();
+            archive
+                .by_name(&name)
+                .unwrap()
+                .read_to_end(&mut inside)
+                .unwrap();
+            let beside = artifacts.get(&format!("Package/{name}")).unwrap();
+            assert_eq!(
+                inside, beside,
+                "{name} in the zip differs from the one beside it"
+            );
+        }
+    });
+}
+
+#[test]
+fn the_package_passes_the_content_hub_validations() {
+    insta::glob!("../examples", "*/ccfgen.toml", |spec| {
+        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let package = ccfgen::package::build(&solution, ccfgen::solution::Compat::Ccfgen).unwrap();
+        let findings = package.check();
+        assert!(
+            findings.is_empty(),
+            "{}",
+            findings
+                .iter()
+                .map(|f| format!("{f}\n"))
+                .collect::<String>()
+        );
+        let test_parameters = &package.test_parameters;
+        assert_eq!(test_parameters, &package.main_template["parameters"]);
     });
 }
 

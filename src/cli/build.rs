@@ -23,6 +23,28 @@ pub struct Args {
     /// Treat warnings as errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// Package flavour: `ccfgen` (fixes the official packager's flaws, see docs/package.md) or
+    /// `official` (the official packager's bytes). Default: the spec's `[package] compat`.
+    #[arg(long, value_enum)]
+    compat: Option<CompatArg>,
+}
+
+/// `--compat` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompatArg {
+    /// ccfgen's corrected package.
+    Ccfgen,
+    /// The official packager's output, byte for byte.
+    Official,
+}
+
+impl From<CompatArg> for ccfgen::solution::Compat {
+    fn from(c: CompatArg) -> Self {
+        match c {
+            CompatArg::Ccfgen => ccfgen::solution::Compat::Ccfgen,
+            CompatArg::Official => ccfgen::solution::Compat::Official,
+        }
+    }
 }
 
 /// Runs `ccfgen build`.
@@ -43,8 +65,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "ccfgen.toml".to_string());
-    let artifacts =
-        ccfgen::artifacts::render_solution(&solution, &spec_name).context("rendering artifacts")?;
+    let compat = args.compat.map(Into::into).unwrap_or(solution.compat);
+    let artifacts = ccfgen::artifacts::render_with(&solution, &spec_name, compat)
+        .context("rendering artifacts")?;
     let out = args
         .out
         .unwrap_or_else(|| Path::new("out").join(&solution.name));

@@ -2,6 +2,8 @@
 //! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
 
 mod build;
+mod conformance;
+mod import;
 mod infer;
 mod init;
 mod sample;
@@ -47,6 +49,10 @@ enum Command {
     Sample(sample::Args),
     /// Propose table columns from sample JSON events (object, array or NDJSON).
     Infer(infer::Args),
+    /// Write a ccfgen.toml from an existing solution folder or packaged mainTemplate.json.
+    Import(import::Args),
+    /// Import, rebuild and compare every solution of a corpus (default ../shared/corpus).
+    Conformance(conformance::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -74,6 +80,8 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::run(a, &ctx),
         Command::Sample(a) => sample::run(a, &ctx),
         Command::Infer(a) => infer::run(a, &ctx),
+        Command::Import(a) => import::run(a, &ctx),
+        Command::Conformance(a) => conformance::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -18,7 +18,19 @@ pub struct ModuleOptions {
 
 /// The whole module text, formatted, starting with the `@generated` header.
 pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
-    let structs: Vec<TokenStream> = solution.tables().map(|(_, t)| record_struct(t)).collect();
+    // A table that reads an earlier table's stream has no stream columns of its own: the
+    // stream's record struct is the earlier table's.
+    let structs: Vec<TokenStream> = solution
+        .tables()
+        .filter(|(c, t)| {
+            t.stream_columns().next().is_some()
+                || c.tables
+                    .iter()
+                    .take_while(|x| x.name != t.name)
+                    .all(|x| x.stream != t.stream)
+        })
+        .map(|(_, t)| record_struct(t))
+        .collect();
     let file = quote! { #(#structs)* };
     let syntax: syn::File = syn::parse2(file).expect("generated code parses");
     // No inner attributes: the module must work with `include!` as well as `mod x;`.

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::api::ApiVersionSet;
-use crate::solution::Connector;
+use crate::solution::{Connector, Placeholders};
 
 /// The Push data connector resource as it sits in the connector folder.
 pub fn data_connector_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
@@ -17,21 +17,32 @@ pub fn data_connector_resource(connector: &Connector, api: &ApiVersionSet) -> Va
     })
 }
 
-/// The instance `properties` (also embedded in the package).
+/// The instance `properties` as the connector folder writes them (`placeholders` style).
 pub fn data_connector_properties(connector: &Connector) -> Value {
+    instance_properties(connector, connector.placeholders)
+}
+
+/// The instance `properties` with connect-time values in the given style. The package always
+/// embeds the `parameters` style (what the packager makes of `{{…}}` placeholders).
+pub fn instance_properties(connector: &Connector, style: Placeholders) -> Value {
+    let value = |object: &str, key: &str| match style {
+        Placeholders::Parameters => format!("[[parameters('{object}').{key}]"),
+        Placeholders::Braces => format!("{{{{{key}}}}}"),
+    };
+    let (app_key, sp_key) = connector.auth_keys.names();
     json!({
         "connectorDefinitionName": connector.id,
         "dcrConfig": {
             "streamName": connector.primary_stream(),
-            "dataCollectionEndpoint": "[[parameters('dcrConfig').dataCollectionEndpoint]",
-            "dataCollectionRuleImmutableId": "[[parameters('dcrConfig').dataCollectionRuleImmutableId]"
+            "dataCollectionEndpoint": value("dcrConfig", "dataCollectionEndpoint"),
+            "dataCollectionRuleImmutableId": value("dcrConfig", "dataCollectionRuleImmutableId"),
         },
         "auth": {
             "type": "Push",
-            "appId": "[[parameters('auth').appId]",
-            "servicePrincipalId": "[[parameters('auth').servicePrincipalId]"
+            app_key: value("auth", "appId"),
+            sp_key: value("auth", "servicePrincipalId"),
         },
         "request": { "RetryCount": 1 },
-        "response": { "eventsJsonPaths": ["$"] }
+        "response": { "eventsJsonPaths": connector.events_json_paths }
     })
 }

@@ -8,22 +8,32 @@ use crate::solution::Connector;
 /// The name of the Log Analytics destination in every DCR ccfgen writes.
 pub const DESTINATION: &str = "clv2ws1";
 
-/// The DCR resource as it sits in the connector folder. The DCE id is the placeholder
-/// `{{dataCollectionEndpointId}}`, which packagers turn into a variable (never a literal id).
+/// The DCR resource as it sits in the connector folder. The DCE id is the spec's
+/// `dcr_endpoint`, by default the placeholder `{{dataCollectionEndpointId}}`, which packagers
+/// turn into a variable (never a literal id).
 pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
     json!({
         "name": connector.dcr_name,
         "apiVersion": api.dcr,
         "type": "Microsoft.Insights/dataCollectionRules",
         "location": "[parameters('workspace-location')]",
-        "properties": dcr_properties(connector, json!("{{dataCollectionEndpointId}}")),
+        "properties": dcr_properties(
+            connector,
+            json!(connector.dcr_endpoint),
+            json!(connector.dcr_workspace_resource_id),
+        ),
     })
 }
 
-/// The DCR `properties` with the given `dataCollectionEndpointId` value.
-pub fn dcr_properties(connector: &Connector, dce_id: Value) -> Value {
+/// The DCR `properties` with the given `dataCollectionEndpointId` and destination
+/// `workspaceResourceId` values. A stream read by several tables is declared once, with the
+/// columns of the first table that reads it.
+pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value) -> Value {
     let mut streams = Map::new();
     for table in &connector.tables {
+        if streams.contains_key(&table.stream) {
+            continue;
+        }
         let columns: Vec<Value> = table
             .stream_columns()
             .map(|(c, ty)| json!({"name": c.name, "type": ty.as_str()}))
@@ -36,20 +46,28 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value) -> Value {
         .map(|t| {
             json!({
                 "streams": [t.stream],
-                "destinations": [DESTINATION],
+                "destinations": [connector.dcr_destination],
                 "transformKql": t.transform.kql,
                 "outputStream": format!("Custom-{}", t.name),
             })
         })
         .collect();
-    json!({
-        "dataCollectionEndpointId": dce_id,
-        "streamDeclarations": streams,
-        "destinations": {
+    let mut props = Map::new();
+    if !connector.dcr_endpoint_last {
+        props.insert("dataCollectionEndpointId".into(), dce_id.clone());
+    }
+    props.insert("streamDeclarations".into(), Value::Object(streams));
+    props.insert(
+        "destinations".into(),
+        json!({
             "logAnalytics": [
-                { "workspaceResourceId": "[variables('workspaceResourceId')]", "name": DESTINATION }
+                { "workspaceResourceId": workspace_id, "name": connector.dcr_destination }
             ]
-        },
-        "dataFlows": flows,
-    })
+        }),
+    );
+    props.insert("dataFlows".into(), Value::Array(flows));
+    if connector.dcr_endpoint_last {
+        props.insert("dataCollectionEndpointId".into(), dce_id);
+    }
+    Value::Object(props)
 }

@@ -12,14 +12,10 @@ pub mod table;
 
 use crate::solution::{Connector, Solution, Table};
 
-/// File name of a table artifact inside the connector folder: `table.json` for a connector
-/// with one table, `<Table>_table.json` when there are several.
-pub fn table_file_name(connector: &Connector, table: &Table) -> String {
-    if connector.tables.len() == 1 {
-        "table.json".to_string()
-    } else {
-        format!("{}_table.json", table.name)
-    }
+/// File name of a table artifact inside the connector folder (the spec's `file`; default
+/// `table.json` for a connector with one table, `<Table>_table.json` when there are several).
+pub fn table_file_name(_connector: &Connector, table: &Table) -> String {
+    table.file.clone()
 }
 
 /// The solution-relative folder of a connector: `Data Connectors/<folder>`.

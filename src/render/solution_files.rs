@@ -26,7 +26,7 @@ pub fn data_file(solution: &Solution) -> Value {
     let defs: Vec<String> = solution
         .connectors
         .iter()
-        .map(|c| format!("{}/connectorDefinition.json", super::connector_dir(c)))
+        .map(|c| format!("{}/{}", super::connector_dir(c), c.definition_file))
         .collect();
     m.insert("Data Connectors".into(), json!(defs));
     m.insert("BasePath".into(), json!(""));

@@ -37,12 +37,20 @@ pub fn table_properties(table: &Table) -> Value {
             if let Some(h) = &c.data_type_hint {
                 col.insert("dataTypeHint".into(), json!(h));
             }
+            if let Some(b) = c.is_default_display {
+                col.insert("isDefaultDisplay".into(), json!(b));
+            }
+            if let Some(b) = c.is_hidden {
+                col.insert("isHidden".into(), json!(b));
+            }
             Value::Object(col)
         })
         .collect();
     schema.insert("columns".into(), Value::Array(columns));
     let mut props = Map::new();
-    props.insert("plan".into(), json!(table.plan.as_str()));
+    if let Some(plan) = table.plan.as_str() {
+        props.insert("plan".into(), json!(plan));
+    }
     props.insert("schema".into(), Value::Object(schema));
     if let Some(d) = table.retention_in_days {
         props.insert("retentionInDays".into(), json!(d));

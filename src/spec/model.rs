@@ -42,6 +42,10 @@ pub struct SolutionSpec {
     /// URL of a logo image (e.g. in the Azure-Sentinel `Logos/` folder); alternative to `logo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
+    /// The logo as HTML, written verbatim (what `ccfgen import` keeps when an existing package's
+    /// icon is neither a plain `<img>` of `logo_url` nor an SVG); alternative to `logo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_html: Option<String>,
     /// The author shown in the package metadata.
     pub author: Author,
     /// Who supports the solution. Needs a name and an email or a link.
@@ -128,7 +132,7 @@ pub struct Categories {
     /// Domains from the Content Hub list (e.g. `Security - Threat Protection`). At least one.
     pub domains: Vec<String>,
     /// Industry verticals (e.g. `Finance`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verticals: Vec<String>,
 }
 
@@ -174,6 +178,41 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
+    /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition_file: Option<String>,
+    /// File name of the DCR in the folder. Default: `DCR.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_file: Option<String>,
+    /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_connector_file: Option<String>,
+    /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
+    /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
+    /// package always refers to it through a variable (the official packager copies literals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_endpoint: Option<String>,
+    /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dcr_endpoint_last: bool,
+    /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
+    /// `[variables('workspaceResourceId')]` (the package always uses that variable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_workspace_resource_id: Option<String>,
+    /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_destination: Option<String>,
+    /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events_json_paths: Vec<String>,
+    /// Spelling of the Push data connector's auth keys. Default: `appId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_keys: Option<AuthKeys>,
+    /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
+    /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
+    /// into the same expressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholders: Option<Placeholders>,
     /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -213,6 +252,39 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub ui: IndexMap<String, toml::Value>,
+}
+
+/// Spelling of the Push data connector's `auth` keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum AuthKeys {
+    /// `appId`, `servicePrincipalId` (default; what the official packager adds).
+    #[default]
+    #[serde(rename = "appId")]
+    Camel,
+    /// `AppId`, `ServicePrincipalId` (the Microsoft push guide's spelling).
+    #[serde(rename = "AppId")]
+    Pascal,
+}
+
+impl AuthKeys {
+    /// The (application id, service principal id) key names.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            AuthKeys::Camel => ("appId", "servicePrincipalId"),
+            AuthKeys::Pascal => ("AppId", "ServicePrincipalId"),
+        }
+    }
+}
+
+/// How `dataConnector.json` writes the values the Deploy button supplies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Placeholders {
+    /// `[[parameters('dcrConfig').dataCollectionEndpoint]` (default).
+    #[default]
+    Parameters,
+    /// `{{dataCollectionEndpoint}}`, replaced by the packager.
+    Braces,
 }
 
 /// A sample query on the connector page.
@@ -275,9 +347,15 @@ pub struct TableSpec {
     /// Table description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Table plan. Default: `Analytics`.
+    /// Table plan. Default: `Analytics`. `Default` leaves `plan` out of the table resource
+    /// (the workspace default applies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<TablePlan>,
+    /// File name of the table in the connector folder. Default: `table.json` for a connector
+    /// with one table, `<Table>_table.json` otherwise. Tables that name the same file are
+    /// written into it as a JSON array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Interactive retention in days (4–730); default: the workspace's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<u32>,
@@ -308,15 +386,18 @@ pub enum TablePlan {
     Basic,
     /// Auxiliary logs.
     Auxiliary,
+    /// No `plan` in the table resource: the workspace default (Analytics) applies.
+    Default,
 }
 
 impl TablePlan {
-    /// The spelling used in the table resource.
-    pub fn as_str(self) -> &'static str {
+    /// The spelling used in the table resource (`None`: the resource names no plan).
+    pub fn as_str(self) -> Option<&'static str> {
         match self {
-            TablePlan::Analytics => "Analytics",
-            TablePlan::Basic => "Basic",
-            TablePlan::Auxiliary => "Auxiliary",
+            TablePlan::Analytics => Some("Analytics"),
+            TablePlan::Basic => Some("Basic"),
+            TablePlan::Auxiliary => Some("Auxiliary"),
+            TablePlan::Default => None,
         }
     }
 }
@@ -352,6 +433,12 @@ pub struct ColumnSpec {
     /// Data type hint in the table schema: `uri`, `guid`, `armPath` or `ip`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type_hint: Option<String>,
+    /// `isDefaultDisplay` in the table schema (whether the column shows by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default_display: Option<bool>,
+    /// `isHidden` in the table schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_hidden: Option<bool>,
     /// Example values used by `ccfgen sample` (picked at random).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]
@@ -385,6 +472,27 @@ pub struct PackageSpec {
     /// today, default) or `current` (the newest stable versions).
     #[serde(default, skip_serializing_if = "ApiVersions::is_official")]
     pub api_versions: ApiVersions,
+    /// `ccfgen` (default): ccfgen's corrected package (docs/package.md lists each deliberate
+    /// difference); `official`: the official packager's bytes, quirks included, for a zero
+    /// diff against an existing package. `ccfgen build --compat` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compat: Option<Compat>,
+    /// Path (relative to this file) of a JSON file with content carried into the package
+    /// verbatim: workbooks, analytic rules, parsers, legacy connectors (`ccfgen import` writes
+    /// it from an existing package). See docs/package.md for its shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_content: Option<String>,
+}
+
+/// Which packager's output to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Compat {
+    /// ccfgen's package: the official layout with its flaws fixed (default).
+    #[default]
+    Ccfgen,
+    /// The official packager's output, byte for byte, flaws included.
+    Official,
 }
 
 impl PackageSpec {

@@ -63,21 +63,60 @@ pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
             .collect(),
         connectors,
         api_versions: spec.package.api_versions,
+        compat: spec.package.compat.unwrap_or_default(),
+        extra_content: resolve_extra_content(loaded, &mut diags),
     };
     (solution, diags)
 }
 
-fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
-    let s = &loaded.spec.solution;
-    match (&s.logo, &s.logo_url) {
-        (Some(_), Some(_)) => {
+fn resolve_extra_content(
+    loaded: &LoadedSpec,
+    diags: &mut Diagnostics,
+) -> Option<crate::package::extra::ExtraContent> {
+    let rel = loaded.spec.package.extra_content.as_ref()?;
+    match crate::package::extra::ExtraContent::read(&loaded.dir.join(rel)) {
+        Ok(extra) => Some(extra),
+        Err(e) => {
             diags.push(
-                Diagnostic::error("logo-conflict", "both `logo` and `logo_url` are set")
-                    .with_hint("keep one: `logo` inlines an SVG file, `logo_url` links an image")
-                    .at(loaded.at_key("solution.logo_url")),
+                Diagnostic::error("extra-content", format!("cannot use `{rel}`: {e}"))
+                    .with_hint(format!(
+                        "the path is relative to {}; see docs/package.md for the file's shape",
+                        loaded.dir.display()
+                    ))
+                    .at(loaded.at("package.extra_content")),
             );
             None
         }
+    }
+}
+
+fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
+    let s = &loaded.spec.solution;
+    let set: Vec<&str> = [
+        ("logo", s.logo.is_some()),
+        ("logo_url", s.logo_url.is_some()),
+        ("logo_html", s.logo_html.is_some()),
+    ]
+    .iter()
+    .filter(|(_, set)| *set)
+    .map(|(k, _)| *k)
+    .collect();
+    if set.len() > 1 {
+        diags.push(
+            Diagnostic::error(
+                "logo-conflict",
+                format!("`{}` and `{}` are both set", set[0], set[1]),
+            )
+            .with_hint("keep one: `logo` inlines an SVG file, `logo_url` links an image, `logo_html` is written verbatim")
+            .at(loaded.at_key(&format!("solution.{}", set[1]))),
+        );
+        return None;
+    }
+    if let Some(html) = &s.logo_html {
+        return Some(Logo::Html(html.clone()));
+    }
+    match (&s.logo, &s.logo_url) {
+        (Some(_), Some(_)) => None,
         (Some(path), None) => {
             if !path.to_ascii_lowercase().ends_with(".svg") {
                 diags.push(
@@ -157,6 +196,7 @@ fn resolve_connector(
             loaded,
             &format!("{path}.tables[{t}]"),
             table,
+            c.tables.len(),
             diags,
         ));
     }
@@ -193,6 +233,35 @@ fn resolve_connector(
     };
     Connector {
         path,
+        definition_file: c
+            .definition_file
+            .clone()
+            .unwrap_or_else(|| "connectorDefinition.json".to_string()),
+        dcr_file: c.dcr_file.clone().unwrap_or_else(|| "DCR.json".to_string()),
+        data_connector_file: c
+            .data_connector_file
+            .clone()
+            .unwrap_or_else(|| "dataConnector.json".to_string()),
+        dcr_endpoint: c
+            .dcr_endpoint
+            .clone()
+            .unwrap_or_else(|| DCE_PLACEHOLDER.to_string()),
+        dcr_endpoint_last: c.dcr_endpoint_last,
+        dcr_workspace_resource_id: c
+            .dcr_workspace_resource_id
+            .clone()
+            .unwrap_or_else(|| WORKSPACE_RESOURCE_ID.to_string()),
+        dcr_destination: c
+            .dcr_destination
+            .clone()
+            .unwrap_or_else(|| crate::render::dcr::DESTINATION.to_string()),
+        events_json_paths: if c.events_json_paths.is_empty() {
+            vec!["$".to_string()]
+        } else {
+            c.events_json_paths.clone()
+        },
+        auth_keys: c.auth_keys.unwrap_or_default(),
+        placeholders: c.placeholders.unwrap_or_default(),
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
         data_connector_name: c
@@ -234,6 +303,12 @@ fn resolve_connector(
     }
 }
 
+/// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
+pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
+
+/// The DCR destination `workspaceResourceId` ccfgen writes by default.
+pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";
+
 fn default_customs() -> Vec<CustomPermission> {
     vec![
         CustomPermission {
@@ -247,7 +322,13 @@ fn default_customs() -> Vec<CustomPermission> {
     ]
 }
 
-fn resolve_table(loaded: &LoadedSpec, path: &str, t: &TableSpec, diags: &mut Diagnostics) -> Table {
+fn resolve_table(
+    loaded: &LoadedSpec,
+    path: &str,
+    t: &TableSpec,
+    siblings: usize,
+    diags: &mut Diagnostics,
+) -> Table {
     let base = t.name.strip_suffix("_CL").unwrap_or(&t.name);
     // A column whose type is unusable is kept without types (so its name is still checked and
     // the other problems are still reported); the error recorded for it stops the build.
@@ -264,6 +345,13 @@ fn resolve_table(loaded: &LoadedSpec, path: &str, t: &TableSpec, diags: &mut Dia
         path: path.to_string(),
         name: t.name.clone(),
         stream: t.stream.clone().unwrap_or_else(|| format!("Custom-{base}")),
+        file: t.file.clone().unwrap_or_else(|| {
+            if siblings == 1 {
+                "table.json".to_string()
+            } else {
+                format!("{}_table.json", t.name)
+            }
+        }),
         description: t.description.clone(),
         plan: t.plan.unwrap_or(TablePlan::Analytics),
         retention_in_days: t.retention_in_days,
@@ -295,6 +383,8 @@ fn untyped(path: String, c: &ColumnSpec) -> Column {
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.data_type_hint.clone(),
+        is_default_display: c.is_default_display,
+        is_hidden: c.is_hidden,
         examples: Vec::new(),
     }
 }
@@ -370,6 +460,8 @@ fn resolve_column(
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.data_type_hint.clone(),
+        is_default_display: c.is_default_display,
+        is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
     })
 }

@@ -1,0 +1,375 @@
+//! The conformance runner (`ccfgen conformance [DIR]` and `tests/conformance.rs`): for every
+//! solution of the corpus (`../shared/corpus`),
+//!
+//! 1. **package**: import its `Package/mainTemplate.json` (with the createUiDefinition.json
+//!    beside it), build, and compare with the committed package — in `--compat official`
+//!    mode (JSON value equality, plus whether the bytes are identical) and in ccfgen's mode
+//!    (every difference must be one of the deliberate fixes, [`crate::package::differences`]);
+//! 2. **sources → package**: where the corpus says the connector files are of the package's
+//!    revision ([`EXPECTED`]), import the source files instead and compare the package built
+//!    from them (content ccfgen does not generate, and the corpus does not hold, is taken
+//!    from the package import);
+//! 3. **round trip**: import the solution folder and compare the connector artifacts ccfgen
+//!    builds with the original files (the members the packager reads: `name`, `kind`,
+//!    `properties`).
+//!
+//! A difference is explained when an import note names its path (ccfgen said it cannot
+//! express it), when it is a deliberate fix, or when [`EXPECTED`] lists it with a reason
+//! (revision skew and hand edits in the corpus). docs/conformance.md describes all of it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::import::{self, Imported, verify};
+use crate::package::{self, differences};
+use crate::solution::Compat;
+
+/// The runner's expectations about the corpus (embedded `expected.toml`).
+pub const EXPECTED: &str = include_str!("expected.toml");
+
+/// What `expected.toml` holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Solutions whose connector files are of the same revision as their package.
+    pub sources_agree: Vec<String>,
+    /// Differences explained by the corpus itself.
+    #[serde(default)]
+    pub explained: Vec<Explained>,
+}
+
+/// A difference the corpus explains.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explained {
+    /// Solution directory relative to the corpus.
+    pub solution: String,
+    /// `package`, `sources` or `round-trip`.
+    pub compare: String,
+    /// File the difference is in.
+    pub file: String,
+    /// JSON path prefix.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// One difference, classified.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    /// File.
+    pub file: String,
+    /// JSON path.
+    pub path: String,
+    /// Why it is there (None: unexplained).
+    pub reason: Option<String>,
+}
+
+/// One comparison of one solution.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// What was compared.
+    pub label: String,
+    /// The differences.
+    pub diffs: Vec<Diff>,
+    /// For package comparisons in official mode: whether every file is byte-identical.
+    pub bytes_identical: Option<bool>,
+    /// The comparison could not run (import failed): why.
+    pub error: Option<String>,
+}
+
+impl Comparison {
+    /// Unexplained differences (an error counts as one).
+    pub fn unexplained(&self) -> usize {
+        self.diffs.iter().filter(|d| d.reason.is_none()).count() + usize::from(self.error.is_some())
+    }
+
+    fn line(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("{}: failed: {e}", self.label);
+        }
+        let n = self.diffs.len();
+        let mut s = if n == 0 {
+            format!("{}: identical", self.label)
+        } else {
+            let u = self.unexplained();
+            format!(
+                "{}: {n} differences ({} explained, {u} unexplained)",
+                self.label,
+                n - u
+            )
+        };
+        if let Some(b) = self.bytes_identical {
+            s.push_str(if b {
+                "; bytes identical"
+            } else {
+                "; bytes differ"
+            });
+        }
+        s
+    }
+}
+
+/// The report of one solution.
+#[derive(Debug, Clone)]
+pub struct SolutionReport {
+    /// Directory relative to the corpus.
+    pub solution: String,
+    /// Its comparisons.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Per solution, in directory order.
+    pub solutions: Vec<SolutionReport>,
+}
+
+impl Report {
+    /// Unexplained differences over everything.
+    pub fn unexplained(&self) -> usize {
+        self.solutions
+            .iter()
+            .flat_map(|s| &s.comparisons)
+            .map(Comparison::unexplained)
+            .sum()
+    }
+
+    /// One line per solution and comparison (`identical` / `N differences`).
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for s in &self.solutions {
+            let _ = writeln!(out, "{}", s.solution);
+            for c in &s.comparisons {
+                let _ = writeln!(out, "  {}", c.line());
+            }
+        }
+        let _ = writeln!(out, "unexplained differences: {}", self.unexplained());
+        out
+    }
+
+    /// The differences by JSON path, grouped by reason.
+    pub fn details(&self) -> String {
+        let mut out = String::new();
+        for s in &self.solutions {
+            for c in &s.comparisons {
+                if c.diffs.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(out, "{} — {}", s.solution, c.label);
+                for d in &c.diffs {
+                    let why = d.reason.as_deref().unwrap_or("UNEXPLAINED");
+                    let _ = writeln!(out, "  {} {}  [{why}]", d.file, d.path);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every solution directory of the corpus: `<corpus>/<group>/<solution>` holding
+/// `Data Connectors/` or `Package/`, and the corpus root's own such directories.
+pub fn solutions(corpus: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let is_solution = |p: &Path| p.join("Data Connectors").is_dir() || p.join("Package").is_dir();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        if is_solution(&d) {
+            out.push(d);
+            continue;
+        }
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && is_solution(p))
+            .collect();
+        inner.sort();
+        out.extend(inner);
+    }
+    out
+}
+
+fn relative(corpus: &Path, dir: &Path) -> String {
+    dir.strip_prefix(corpus)
+        .unwrap_or(dir)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Runs everything over `corpus`.
+pub fn run(corpus: &Path) -> Report {
+    let expected: Expectations = toml::from_str(EXPECTED).expect("expected.toml is valid");
+    let mut report = Report::default();
+    for dir in solutions(corpus) {
+        let name = relative(corpus, &dir);
+        report.solutions.push(run_one(&dir, &name, &expected));
+    }
+    report
+}
+
+fn known(
+    expected: &Expectations,
+    solution: &str,
+    compare: &str,
+    file: &str,
+    path: &str,
+) -> Option<String> {
+    expected
+        .explained
+        .iter()
+        .find(|e| {
+            e.solution == solution
+                && e.compare == compare
+                && e.file == file
+                && verify::under(path, &e.path)
+        })
+        .map(|e| format!("corpus: {}", e.reason))
+}
+
+fn classify(
+    d: &verify::Difference,
+    compat: Compat,
+    expected: &Expectations,
+    solution: &str,
+    compare: &str,
+) -> Diff {
+    let reason = d
+        .explained
+        .clone()
+        .or_else(|| match compat {
+            Compat::Ccfgen => differences::classify(&d.path, d.original.as_ref(), d.ours.as_ref())
+                .map(|x| format!("deliberate: {}", x.id)),
+            Compat::Official => None,
+        })
+        .or_else(|| known(expected, solution, compare, &d.file, &d.path));
+    Diff {
+        file: d.file.clone(),
+        path: d.path.clone(),
+        reason,
+    }
+}
+
+fn failed(label: &str, error: String) -> Comparison {
+    Comparison {
+        label: label.to_string(),
+        diffs: Vec::new(),
+        bytes_identical: None,
+        error: Some(error),
+    }
+}
+
+fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
+    let mut comparisons = Vec::new();
+    let package_dir = dir.join("Package");
+    let mut from_package: Option<Imported> = None;
+    if package_dir.join("mainTemplate.json").is_file() {
+        match import::import(&package_dir) {
+            Ok(imported) => {
+                for compat in [Compat::Official, Compat::Ccfgen] {
+                    let label = format!("package, --compat {}", mode(compat));
+                    comparisons.push(match verify::package(&imported, compat) {
+                        Ok(diffs) => Comparison {
+                            label,
+                            diffs: diffs
+                                .iter()
+                                .map(|d| classify(d, compat, expected, name, "package"))
+                                .collect(),
+                            bytes_identical: (compat == Compat::Official)
+                                .then(|| bytes_identical(&imported, &package_dir)),
+                            error: None,
+                        },
+                        Err(e) => failed(&label, e),
+                    });
+                }
+                from_package = Some(imported);
+            }
+            Err(e) => comparisons.push(failed("package", e.to_string())),
+        }
+    }
+    if dir.join("Data Connectors").is_dir() {
+        match import::import(dir) {
+            Ok(mut imported) => {
+                let label = "round trip (sources → connector artifacts)".to_string();
+                comparisons.push(match verify::connector_artifacts(&imported) {
+                    Ok(diffs) => Comparison {
+                        label,
+                        diffs: diffs
+                            .iter()
+                            .map(|d| classify(d, Compat::Official, expected, name, "round-trip"))
+                            .collect(),
+                        bytes_identical: None,
+                        error: None,
+                    },
+                    Err(e) => failed(&label, e),
+                });
+                if let Some(pkg) = from_package
+                    .as_ref()
+                    .filter(|_| expected.sources_agree.iter().any(|s| s == name))
+                {
+                    imported.package = pkg.package.clone();
+                    imported.extra = pkg.extra.clone();
+                    let label = "sources → package, --compat official".to_string();
+                    comparisons.push(match verify::package(&imported, Compat::Official) {
+                        Ok(diffs) => Comparison {
+                            label,
+                            diffs: diffs
+                                .iter()
+                                .map(|d| classify(d, Compat::Official, expected, name, "sources"))
+                                .collect(),
+                            bytes_identical: None,
+                            error: None,
+                        },
+                        Err(e) => failed(&label, e),
+                    });
+                }
+            }
+            Err(e) => comparisons.push(failed("round trip", e.to_string())),
+        }
+    }
+    SolutionReport {
+        solution: name.to_string(),
+        comparisons,
+    }
+}
+
+fn mode(c: Compat) -> &'static str {
+    match c {
+        Compat::Ccfgen => "ccfgen",
+        Compat::Official => "official",
+    }
+}
+
+/// Whether the official-mode package files are byte-identical to the committed ones.
+fn bytes_identical(imported: &Imported, package_dir: &Path) -> bool {
+    let Ok(solution) = verify::resolve(imported) else {
+        return false;
+    };
+    let Ok(built) = package::build(&solution, Compat::Official) else {
+        return false;
+    };
+    let Ok(files) = built.files() else {
+        return false;
+    };
+    files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".json"))
+        .all(|(p, bytes)| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            match std::fs::read(package_dir.join(name)) {
+                Ok(original) => original == *bytes,
+                Err(_) => true,
+            }
+        })
+}

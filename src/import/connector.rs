@@ -1,0 +1,1021 @@
+//! Maps what was read ([`RawSolution`]) onto the spec model. Every value is first made
+//! explicit; [`super::minimize`] then drops what the defaults reproduce.
+
+use ccfgen_push::StreamType;
+use serde_json::{Map, Value};
+
+use super::{NoteKind, Notes, RawConnector, RawSolution, Res};
+use crate::solution::TableType;
+use crate::spec::model::{
+    AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, GraphQuery, PackageSpec,
+    Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier, TablePlan, TableSpec,
+};
+
+/// `connectorUiConfig` members with a typed spec field (the rest go to `ui` verbatim).
+const TYPED_UI: &[&str] = &["id", "title", "publisher", "descriptionMarkdown"];
+
+/// The spec of a solution, and its SVG logo when the logo is one ccfgen inlines identically.
+pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<String>) {
+    let file = raw.metadata_file.as_str();
+    let mut parts = raw.author.split(" - ");
+    let author_name = parts.next().unwrap_or_default().to_string();
+    let author_email = parts.next().map(str::to_string);
+    if parts.next().is_some() {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            "$.Author",
+            format!(
+                "`{}` has more than one \" - \"; the packager keeps only the first two parts",
+                raw.author
+            ),
+        );
+    }
+    let mut logo_svg = None;
+    let (mut logo_url, mut logo_html) = (None, None);
+    if let Some(logo) = &raw.logo {
+        if let Some(url) = img_url(logo) {
+            logo_url = Some(url);
+        } else if logo.starts_with("<svg") && crate::spec::resolve::inline_svg(logo) == *logo {
+            logo_svg = Some(logo.clone());
+            logo_html = Some(logo.clone());
+        } else {
+            logo_html = Some(logo.clone());
+        }
+    }
+    let support = support(raw.support.as_ref(), file, notes);
+    let categories = categories(raw.categories.as_ref(), file, notes);
+    let need = |v: &Option<String>, key: &str, notes: &mut Notes| -> String {
+        v.clone().unwrap_or_else(|| {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("$.{key}"),
+                format!("`{key}` is missing; `unknown` written"),
+            );
+            "unknown".to_string()
+        })
+    };
+    let solution = SolutionSpec {
+        name: raw.name.clone(),
+        version: raw.version.clone().unwrap_or_else(|| {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                "$.Version",
+                "no version; 3.0.0 written",
+            );
+            "3.0.0".to_string()
+        }),
+        publisher_id: need(&raw.publisher_id, "publisherId", notes),
+        offer_id: need(&raw.offer_id, "offerId", notes),
+        description: raw.description.clone().unwrap_or_else(|| {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                "$.Description",
+                "no description found",
+            );
+            String::new()
+        }),
+        logo: None,
+        logo_url: logo_url.take(),
+        logo_html: logo_html.take(),
+        author: Author {
+            name: author_name,
+            email: author_email,
+        },
+        support,
+        providers: raw.providers.clone(),
+        categories,
+        first_publish_date: raw.first_publish_date.clone(),
+        last_publish_date: raw.last_publish_date.clone(),
+        release_notes: Vec::new(),
+    };
+    let connectors = raw
+        .connectors
+        .iter()
+        .map(|c| connector_spec(c, notes))
+        .collect();
+    let spec = Spec {
+        solution,
+        connectors,
+        package: PackageSpec::default(),
+    };
+    (spec, logo_svg)
+}
+
+/// `<img src="URL" width="75px" height="75px">` → URL (the exact form `logo_url` renders).
+fn img_url(html: &str) -> Option<String> {
+    let url = html
+        .strip_prefix("<img src=\"")?
+        .strip_suffix("\" width=\"75px\" height=\"75px\">")?;
+    (!url.contains('"')).then(|| url.to_string())
+}
+
+fn support(v: Option<&Value>, file: &str, notes: &mut Notes) -> Support {
+    let obj = v.and_then(Value::as_object).cloned().unwrap_or_default();
+    if v.is_none() {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            "$.support",
+            "no support object",
+        );
+    }
+    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+    for k in obj.keys() {
+        if !["name", "email", "tier", "link"].contains(&k.as_str()) {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("$.support.{k}"),
+                "unknown support key",
+            );
+        }
+    }
+    let tier = match text("tier").map(|t| t.to_ascii_lowercase()).as_deref() {
+        Some("microsoft") => SupportTier::Microsoft,
+        Some("community") => SupportTier::Community,
+        Some("partner") => SupportTier::Partner,
+        other => {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                "$.support.tier",
+                format!("tier {other:?} is not Microsoft, Partner or Community; Partner written"),
+            );
+            SupportTier::Partner
+        }
+    };
+    if let Some(t) = text("tier")
+        && t != tier.as_str()
+    {
+        notes.add(
+            NoteKind::Normalized,
+            file,
+            "$.support.tier",
+            format!("`{t}` is written `{}`", tier.as_str()),
+        );
+    }
+    Support {
+        name: text("name").unwrap_or_default(),
+        email: text("email").filter(|e| !e.is_empty()),
+        link: text("link").filter(|l| !l.is_empty()),
+        tier,
+    }
+}
+
+fn categories(v: Option<&Value>, file: &str, notes: &mut Notes) -> Categories {
+    let list = |k: &str| {
+        v.map(|c| super::json_get::strings(c, k))
+            .unwrap_or_default()
+    };
+    if v.is_none() {
+        notes.add(NoteKind::Unsupported, file, "$.categories", "no categories");
+    }
+    Categories {
+        domains: list("domains"),
+        verticals: list("verticals"),
+    }
+}
+
+/// JSON path of a member below a resource.
+fn at(res: &Res, rest: &str) -> String {
+    format!("{}{rest}", res.path)
+}
+
+/// The spec of one connector, every value explicit.
+pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
+    let def = &raw.definition;
+    let ui = def
+        .value
+        .pointer("/properties/connectorUiConfig")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let text = |k: &str| ui.get(k).and_then(Value::as_str).map(str::to_string);
+    let id = text("id").unwrap_or_default();
+    if def.value.get("name").and_then(Value::as_str) != Some(id.as_str()) && raw.folder.is_some() {
+        notes.add(
+            NoteKind::Unsupported,
+            &def.file,
+            &at(def, ".name"),
+            format!("the definition name differs from its id `{id}`; ccfgen names it after the id"),
+        );
+    }
+    let mut c = ConnectorSpec {
+        id: Some(id.clone()),
+        title: text("title"),
+        publisher: text("publisher"),
+        description: text("descriptionMarkdown"),
+        folder: raw.folder.clone(),
+        definition_file: raw.folder.as_ref().map(|_| def.file_name()),
+        version: raw.version.clone(),
+        ..ConnectorSpec::default()
+    };
+    for (k, v) in &ui {
+        if TYPED_UI.contains(&k.as_str()) {
+            continue;
+        }
+        match typed_ui(k, v) {
+            Some(apply) => apply(&mut c),
+            None => match json_to_toml(v) {
+                Some(t) => {
+                    c.ui.insert(k.clone(), t);
+                }
+                None => notes.add(
+                    NoteKind::Unsupported,
+                    &def.file,
+                    &at(def, &format!(".properties.connectorUiConfig.{k}")),
+                    "holds a JSON null, which TOML cannot write; left out",
+                ),
+            },
+        }
+    }
+    let mut stream = None;
+    match raw.instances.as_slice() {
+        [] => notes.add(
+            NoteKind::Unsupported,
+            &def.file,
+            &def.path,
+            format!(
+                "no Push data connector names the definition `{id}`; ccfgen writes its default one"
+            ),
+        ),
+        [first, rest @ ..] => {
+            stream = instance(first, &id, &mut c, raw.folder.is_some(), notes);
+            for other in rest {
+                notes.add(NoteKind::Unsupported, &other.file, &other.path, format!("a second Push data connector for `{id}`: ccfgen writes one instance per connector"));
+            }
+        }
+    }
+    let first_instance = raw.instances.first();
+    match &raw.dcr {
+        Some(dcr) => dcr_tables(
+            dcr,
+            &raw.tables,
+            stream.as_deref(),
+            &mut c,
+            raw.folder.is_some(),
+            notes,
+        ),
+        None => notes.add(
+            NoteKind::Unsupported,
+            &def.file,
+            &def.path,
+            "no DCR reads the connector's stream; the spec has no tables",
+        ),
+    }
+    if c.tables.is_empty()
+        && let Some(i) = first_instance
+    {
+        notes.add(
+            NoteKind::Unsupported,
+            &i.file,
+            &at(i, ".properties.dcrConfig.streamName"),
+            "the connector has no table ccfgen can write, so the instance has no stream",
+        );
+    }
+    c
+}
+
+/// Typed fields for `connectorUiConfig` members that fit them exactly.
+/// Sets a typed field on a connector.
+type Apply = Box<dyn FnOnce(&mut ConnectorSpec)>;
+
+fn typed_ui(key: &str, v: &Value) -> Option<Apply> {
+    let exact = |o: &Map<String, Value>, keys: &[&str]| {
+        o.len() == keys.len() && keys.iter().all(|k| o.get(*k).is_some_and(Value::is_string))
+    };
+    match key {
+        "sampleQueries" => {
+            let items = v.as_array()?;
+            let mut out = Vec::new();
+            for i in items {
+                let o = i.as_object()?;
+                if !exact(o, &["description", "query"]) {
+                    return None;
+                }
+                out.push(SampleQuery {
+                    description: o["description"].as_str()?.to_string(),
+                    query: o["query"].as_str()?.to_string(),
+                });
+            }
+            if out.is_empty() {
+                return None;
+            }
+            Some(Box::new(move |c| c.sample_queries = out))
+        }
+        "graphQueries" => {
+            let items = v.as_array()?;
+            let mut out = Vec::new();
+            for i in items {
+                let o = i.as_object()?;
+                if !exact(o, &["metricName", "legend", "baseQuery"]) {
+                    return None;
+                }
+                out.push(GraphQuery {
+                    metric_name: o["metricName"].as_str()?.to_string(),
+                    legend: o["legend"].as_str()?.to_string(),
+                    base_query: o["baseQuery"].as_str()?.to_string(),
+                });
+            }
+            if out.is_empty() {
+                return None;
+            }
+            Some(Box::new(move |c| c.graph_queries = out))
+        }
+        "availability" => {
+            if v == &serde_json::json!({"status": 1}) {
+                Some(Box::new(|c| c.preview = false))
+            } else if v == &serde_json::json!({"status": 1, "isPreview": true}) {
+                Some(Box::new(|c| c.preview = true))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Reads the Push instance; returns its stream name.
+fn instance(
+    res: &Res,
+    id: &str,
+    c: &mut ConnectorSpec,
+    sources: bool,
+    notes: &mut Notes,
+) -> Option<String> {
+    let v = &res.value;
+    let file = res.file.as_str();
+    c.data_connector_name = v.get("name").and_then(Value::as_str).map(str::to_string);
+    if sources {
+        c.data_connector_file = Some(res.file_name());
+    }
+    let props = super::json_get::obj(&v, "properties");
+    for k in props.keys() {
+        if ![
+            "connectorDefinitionName",
+            "dcrConfig",
+            "auth",
+            "request",
+            "response",
+        ]
+        .contains(&k.as_str())
+        {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(res, &format!(".properties.{k}")),
+                "ccfgen's Push instance has no such member",
+            );
+        }
+    }
+    if props.get("connectorDefinitionName").and_then(Value::as_str) != Some(id) {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.connectorDefinitionName"),
+            format!("does not name the definition `{id}`"),
+        );
+    }
+    let mut styles = Vec::new();
+    let dcr = super::json_get::obj(&props, "dcrConfig");
+    let stream = dcr
+        .get("streamName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    for (k, val) in &dcr {
+        let path = at(res, &format!(".properties.dcrConfig.{k}"));
+        match k.as_str() {
+            "streamName" => {}
+            "dataCollectionEndpoint" | "dataCollectionRuleImmutableId" => match placeholder_style(val.as_str().unwrap_or_default(), "dcrConfig", k) {
+                Some(s) => styles.push(s),
+                None => notes.add(NoteKind::Unsupported, file, &path, format!("{val} is neither `{{{{{k}}}}}` nor `[[parameters('dcrConfig').{k}]`")),
+            },
+            _ => notes.add(NoteKind::Unsupported, file, &path, "ccfgen's dcrConfig has streamName, dataCollectionEndpoint and dataCollectionRuleImmutableId only"),
+        }
+    }
+    let auth = super::json_get::obj(&props, "auth");
+    let mut casing = Vec::new();
+    for (k, val) in &auth {
+        let path = at(res, &format!(".properties.auth.{k}"));
+        let key = match k.as_str() {
+            "type" => {
+                if val != "Push" {
+                    notes.add(NoteKind::Unsupported, file, &path, "auth type is not Push");
+                }
+                continue;
+            }
+            "appId" | "servicePrincipalId" => {
+                casing.push(AuthKeys::Camel);
+                k.clone()
+            }
+            "AppId" | "ServicePrincipalId" => {
+                casing.push(AuthKeys::Pascal);
+                let mut lower = k.clone();
+                lower[..1].make_ascii_lowercase();
+                lower
+            }
+            _ => {
+                notes.add(NoteKind::Unsupported, file, &path, "unknown auth key");
+                continue;
+            }
+        };
+        match placeholder_style(val.as_str().unwrap_or_default(), "auth", &key) {
+            Some(s) => styles.push(s),
+            None => notes.add(
+                NoteKind::Unsupported,
+                file,
+                &path,
+                format!("{val} is neither `{{{{{key}}}}}` nor `[[parameters('auth').{key}]`"),
+            ),
+        }
+    }
+    casing.dedup();
+    match casing.as_slice() {
+        [one] => c.auth_keys = Some(*one),
+        [] => notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.auth"),
+            "no appId/servicePrincipalId",
+        ),
+        _ => notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.auth"),
+            "mixes appId and AppId spellings",
+        ),
+    }
+    styles.dedup();
+    match styles.as_slice() {
+        [one] => c.placeholders = Some(*one),
+        [] => {}
+        _ => notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties"),
+            "mixes `{{…}}` and `[[parameters(…)]` placeholders; ccfgen writes one style",
+        ),
+    }
+    if props.get("request") != Some(&serde_json::json!({"RetryCount": 1})) {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.request"),
+            "ccfgen writes {\"RetryCount\": 1}",
+        );
+    }
+    let response = props.get("response").cloned().unwrap_or(Value::Null);
+    match response
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("eventsJsonPaths"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|p| p.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        }) {
+        Some(Some(paths)) if !paths.is_empty() => c.events_json_paths = paths,
+        _ => notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.response"),
+            "ccfgen writes {\"eventsJsonPaths\": [...]} only",
+        ),
+    }
+    stream
+}
+
+fn placeholder_style(value: &str, object: &str, key: &str) -> Option<Placeholders> {
+    if value == format!("{{{{{key}}}}}") {
+        Some(Placeholders::Braces)
+    } else if value == format!("[[parameters('{object}').{key}]") {
+        Some(Placeholders::Parameters)
+    } else {
+        None
+    }
+}
+
+/// Reads the DCR and its tables into the connector's tables.
+fn dcr_tables(
+    dcr: &Res,
+    tables: &[Res],
+    instance_stream: Option<&str>,
+    c: &mut ConnectorSpec,
+    sources: bool,
+    notes: &mut Notes,
+) {
+    let file = dcr.file.as_str();
+    let v = &dcr.value;
+    c.dcr_name = v.get("name").and_then(Value::as_str).map(str::to_string);
+    if sources {
+        c.dcr_file = Some(dcr.file_name());
+    }
+    if let Some(kind) = v
+        .get("kind")
+        .filter(|k| !k.is_null() && k.as_str() != Some("[variables('blanks')]"))
+    {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(dcr, ".kind"),
+            format!("DCR kind {kind}: ccfgen writes none"),
+        );
+    }
+    let props = super::json_get::obj(&v, "properties");
+    let keys: Vec<&String> = props.keys().collect();
+    for k in &keys {
+        if ![
+            "dataCollectionEndpointId",
+            "streamDeclarations",
+            "destinations",
+            "dataFlows",
+        ]
+        .contains(&k.as_str())
+        {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, &format!(".properties.{k}")),
+                "ccfgen's DCR has no such member",
+            );
+        }
+    }
+    match props.get("dataCollectionEndpointId") {
+        Some(Value::String(dce)) => {
+            c.dcr_endpoint = Some(dce.clone());
+            c.dcr_endpoint_last =
+                keys.last().map(|k| k.as_str()) == Some("dataCollectionEndpointId");
+        }
+        _ => notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(dcr, ".properties.dataCollectionEndpointId"),
+            "missing or not a string",
+        ),
+    }
+    let la = props
+        .get("destinations")
+        .and_then(|d| d.get("logAnalytics"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if props
+        .get("destinations")
+        .and_then(Value::as_object)
+        .is_none_or(|d| d.len() != 1)
+        || la.len() != 1
+    {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(dcr, ".properties.destinations"),
+            "ccfgen writes exactly one logAnalytics destination",
+        );
+    }
+    if let Some(dest) = la.first() {
+        c.dcr_workspace_resource_id = dest
+            .get("workspaceResourceId")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        c.dcr_destination = dest.get("name").and_then(Value::as_str).map(str::to_string);
+        if dest.as_object().is_some_and(|o| o.len() != 2) {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, ".properties.destinations.logAnalytics[0]"),
+                "ccfgen writes workspaceResourceId and name only",
+            );
+        }
+    }
+    let streams = super::json_get::obj(&props, "streamDeclarations");
+    let flows = super::json_get::arr(&props, "dataFlows");
+    let mut used_streams: Vec<String> = Vec::new();
+    let mut specs: Vec<TableSpec> = Vec::new();
+    let notes_before = notes.0.len();
+    let mut claimed = vec![false; tables.len()];
+    for (i, flow) in flows.iter().enumerate() {
+        let fpath = at(dcr, &format!(".properties.dataFlows[{i}]"));
+        let f = flow.as_object().cloned().unwrap_or_default();
+        for k in f.keys() {
+            if !["streams", "destinations", "transformKql", "outputStream"].contains(&k.as_str()) {
+                notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &format!("{fpath}.{k}"),
+                    "ccfgen's data flows have no such member",
+                );
+            }
+        }
+        let flow_streams: Vec<&str> = f
+            .get("streams")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let [stream] = flow_streams.as_slice() else {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("{fpath}.streams"),
+                "ccfgen writes one stream per data flow",
+            );
+            continue;
+        };
+        let dest_ok = f
+            .get("destinations")
+            .and_then(Value::as_array)
+            .is_some_and(|d| d.len() == 1 && d[0].as_str() == c.dcr_destination.as_deref());
+        if !dest_ok {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("{fpath}.destinations"),
+                "ccfgen sends every flow to the one Log Analytics destination",
+            );
+        }
+        let output = f
+            .get("outputStream")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(table_name) = output.strip_prefix("Custom-") else {
+            notes.add(NoteKind::Unsupported, file, &format!("{fpath}.outputStream"), format!("`{output}` is a built-in table; ccfgen writes custom (`Custom-*_CL`) tables only"));
+            continue;
+        };
+        let found = tables
+            .iter()
+            .position(|t| t.value.get("name").and_then(Value::as_str) == Some(table_name));
+        let Some(ti) = found else {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("{fpath}.outputStream"),
+                format!("no table `{table_name}` is defined"),
+            );
+            continue;
+        };
+        let shared = used_streams.iter().any(|s| s == stream);
+        let stream_cols = if shared {
+            Vec::new()
+        } else {
+            match streams
+                .get(*stream)
+                .and_then(|s| s.get("columns"))
+                .and_then(Value::as_array)
+            {
+                Some(cols) => cols.clone(),
+                None => {
+                    notes.add(
+                        NoteKind::Unsupported,
+                        file,
+                        &format!("{fpath}.streams"),
+                        format!("stream `{stream}` is not declared"),
+                    );
+                    continue;
+                }
+            }
+        };
+        used_streams.push(stream.to_string());
+        claimed[ti] = true;
+        let kql = f
+            .get("transformKql")
+            .and_then(Value::as_str)
+            .unwrap_or("source")
+            .to_string();
+        let declared = format!(
+            "{}.properties.streamDeclarations.{stream}.columns",
+            dcr.path
+        );
+        specs.push(table_spec(
+            &tables[ti],
+            stream,
+            &stream_cols,
+            (file, &declared),
+            kql,
+            sources,
+            notes,
+        ));
+    }
+    let flows_path = at(dcr, ".properties.dataFlows");
+    if notes.0[notes_before..]
+        .iter()
+        .any(|n| n.kind == NoteKind::Unsupported && super::verify::under(&n.path, &flows_path))
+    {
+        // A flow ccfgen cannot write shifts the ones after it: the whole list differs.
+        notes.add(NoteKind::Unsupported, file, &flows_path, "holds data flows ccfgen cannot write (see the notes above); the rebuilt list differs from here on");
+    }
+    for s in streams.keys() {
+        if !used_streams.contains(s) {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, &format!(".properties.streamDeclarations.{s}")),
+                "a stream no data flow reads",
+            );
+        }
+    }
+    for (t, claimed) in tables.iter().zip(claimed) {
+        if !claimed {
+            notes.add(
+                NoteKind::Unsupported,
+                &t.file,
+                &t.path,
+                "a table no data flow of the connector's DCR writes",
+            );
+        }
+    }
+    if let (Some(s), Some(first)) = (instance_stream, specs.first())
+        && first.stream.as_deref() != Some(s)
+    {
+        match specs.iter().position(|t| t.stream.as_deref() == Some(s)) {
+            Some(_) => notes.add(NoteKind::Unsupported, file, &at(dcr, ".properties.dataFlows"), format!("the Push instance streams `{s}`, which is not the first flow's stream; ccfgen names the first table's stream")),
+            None => notes.add(NoteKind::Unsupported, file, &at(dcr, ".properties.streamDeclarations"), format!("the Push instance streams `{s}`, which no flow reads")),
+        }
+    }
+    c.tables = specs;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn table_spec(
+    res: &Res,
+    stream: &str,
+    stream_cols: &[Value],
+    declared: (&str, &str),
+    transform: String,
+    sources: bool,
+    notes: &mut Notes,
+) -> TableSpec {
+    let v = &res.value;
+    let file = res.file.as_str();
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let props = super::json_get::obj(&v, "properties");
+    for k in props.keys() {
+        if !["plan", "schema", "retentionInDays", "totalRetentionInDays"].contains(&k.as_str()) {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(res, &format!(".properties.{k}")),
+                "ccfgen's tables have no such member",
+            );
+        }
+    }
+    let plan = match props.get("plan").and_then(Value::as_str) {
+        None => TablePlan::Default,
+        Some(p) => match p.to_ascii_lowercase().as_str() {
+            "analytics" => TablePlan::Analytics,
+            "basic" => TablePlan::Basic,
+            "auxiliary" => TablePlan::Auxiliary,
+            _ => {
+                notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &at(res, ".properties.plan"),
+                    format!("unknown plan `{p}`"),
+                );
+                TablePlan::Analytics
+            }
+        },
+    };
+    let schema = super::json_get::obj(&props, "schema");
+    if schema.get("name").and_then(Value::as_str) != Some(name.as_str()) {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &at(res, ".properties.schema.name"),
+            "differs from the table name; ccfgen writes the table name",
+        );
+    }
+    for k in schema.keys() {
+        if !["name", "description", "columns"].contains(&k.as_str()) {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(res, &format!(".properties.schema.{k}")),
+                "ccfgen's table schema has no such member",
+            );
+        }
+    }
+    let table_cols = super::json_get::arr(&schema, "columns");
+    let columns = merge_columns(
+        stream_cols,
+        &table_cols,
+        (file, &at(res, ".properties.schema.columns")),
+        declared,
+        notes,
+    );
+    TableSpec {
+        name,
+        stream: Some(stream.to_string()),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        plan: Some(plan),
+        retention_in_days: props
+            .get("retentionInDays")
+            .and_then(Value::as_u64)
+            .map(|d| d as u32),
+        total_retention_in_days: props
+            .get("totalRetentionInDays")
+            .and_then(Value::as_u64)
+            .map(|d| d as u32),
+        transform: Some(transform),
+        rust_name: None,
+        file: sources.then(|| res.file_name()),
+        columns,
+    }
+}
+
+/// One column as read: name, type, extra members.
+struct Col {
+    name: String,
+    ty: String,
+    description: Option<String>,
+    display_name: Option<String>,
+    hint: Option<String>,
+    default_display: Option<bool>,
+    hidden: Option<bool>,
+}
+
+fn read_cols(
+    cols: &[Value],
+    (file, path): (&str, &str),
+    table: bool,
+    notes: &mut Notes,
+) -> Vec<Col> {
+    let mut out = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let o = c.as_object().cloned().unwrap_or_default();
+        let allowed: &[&str] = if table {
+            &[
+                "name",
+                "type",
+                "description",
+                "displayName",
+                "dataTypeHint",
+                "isDefaultDisplay",
+                "isHidden",
+            ]
+        } else {
+            &["name", "type"]
+        };
+        for k in o.keys() {
+            if !allowed.contains(&k.as_str()) {
+                notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &format!("{p}.{k}"),
+                    "ccfgen's columns have no such member",
+                );
+            }
+        }
+        let name = o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let raw_ty = o
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let canonical = if table {
+            TableType::parse(&raw_ty).map(|t| t.as_str().to_string())
+        } else {
+            StreamType::parse(&raw_ty).map(|t| t.as_str().to_string())
+        };
+        let ty = match canonical {
+            Some(t) => {
+                if t != raw_ty {
+                    notes.add(
+                        NoteKind::Normalized,
+                        file,
+                        &format!("{p}.type"),
+                        format!("`{raw_ty}` is written `{t}`"),
+                    );
+                }
+                t
+            }
+            None => {
+                notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &format!("{p}.type"),
+                    format!("unknown type `{raw_ty}`"),
+                );
+                raw_ty
+            }
+        };
+        let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+        out.push(Col {
+            name,
+            ty,
+            description: s("description"),
+            display_name: s("displayName"),
+            hint: s("dataTypeHint"),
+            default_display: o.get("isDefaultDisplay").and_then(Value::as_bool),
+            hidden: o.get("isHidden").and_then(Value::as_bool),
+        });
+    }
+    out
+}
+
+/// Merges stream and table columns into one spec list: columns in both (in the same relative
+/// order: the longest common subsequence of names) become `in = "both"`, the rest `stream` or
+/// `table`, interleaved so both orders are kept.
+fn merge_columns(
+    stream: &[Value],
+    table: &[Value],
+    table_at: (&str, &str),
+    stream_at: (&str, &str),
+    notes: &mut Notes,
+) -> Vec<ColumnSpec> {
+    let s = read_cols(stream, stream_at, false, notes);
+    let t = read_cols(table, table_at, true, notes);
+    let (n, m) = (s.len(), t.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if s[i].name == t[j].name {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let stream_col = |c: &Col| ColumnSpec {
+        name: c.name.clone(),
+        ty: c.ty.clone(),
+        stream_type: None,
+        in_: ColumnIn::Stream,
+        optional: false,
+        description: None,
+        display_name: None,
+        data_type_hint: None,
+        is_default_display: None,
+        is_hidden: None,
+        examples: Vec::new(),
+    };
+    let table_col = |c: &Col, in_: ColumnIn, stream_type: Option<String>| ColumnSpec {
+        name: c.name.clone(),
+        ty: c.ty.clone(),
+        stream_type,
+        in_,
+        optional: false,
+        description: c.description.clone(),
+        display_name: c.display_name.clone(),
+        data_type_hint: c.hint.clone(),
+        is_default_display: c.default_display,
+        is_hidden: c.hidden,
+        examples: Vec::new(),
+    };
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n || j < m {
+        if i < n && j < m && s[i].name == t[j].name && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
+            let default_stream =
+                TableType::parse(&t[j].ty).map(|ty| ty.stream_type().as_str().to_string());
+            let stream_type =
+                (default_stream.as_deref() != Some(s[i].ty.as_str())).then(|| s[i].ty.clone());
+            out.push(table_col(&t[j], ColumnIn::Both, stream_type));
+            i += 1;
+            j += 1;
+        } else if i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(stream_col(&s[i]));
+            i += 1;
+        } else {
+            out.push(table_col(&t[j], ColumnIn::Table, None));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// A JSON value as TOML (`None` if it holds a null, which TOML cannot write).
+pub fn json_to_toml(v: &Value) -> Option<toml::Value> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => toml::Value::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64()?),
+        },
+        Value::String(s) => toml::Value::String(s.clone()),
+        Value::Array(a) => toml::Value::Array(a.iter().map(json_to_toml).collect::<Option<_>>()?),
+        Value::Object(o) => {
+            let mut t = toml::Table::new();
+            for (k, v) in o {
+                t.insert(k.clone(), json_to_toml(v)?);
+            }
+            toml::Value::Table(t)
+        }
+    })
+}

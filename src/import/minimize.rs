@@ -1,0 +1,123 @@
+//! Leaves out of an imported spec every optional value whose default builds the same output:
+//! each candidate is dropped, everything is rendered again (connector artifacts, solution
+//! files and the package in both modes), and the drop is kept only if nothing changed.
+
+use super::Imported;
+use super::verify;
+use crate::package;
+use crate::solution::Compat;
+use crate::spec::model::{ConnectorSpec, Spec, TableSpec};
+
+type Edit = Box<dyn Fn(&mut Spec) -> bool>;
+
+/// Everything the spec renders, as text: key order counts (a dropped value must not move a
+/// member, or `--compat official` would no longer reproduce the bytes).
+fn rendered(imported: &Imported) -> Option<Vec<(String, String)>> {
+    let solution = verify::resolve(imported).ok()?;
+    let mut out: Vec<(String, String)> = verify::artifacts(&solution)
+        .ok()?
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    for compat in [Compat::Official, Compat::Ccfgen] {
+        let p = package::build(&solution, compat).ok()?;
+        out.push((
+            format!("{compat:?}/mainTemplate.json"),
+            p.main_template.to_string(),
+        ));
+        out.push((
+            format!("{compat:?}/createUiDefinition.json"),
+            p.create_ui_definition.to_string(),
+        ));
+    }
+    Some(out)
+}
+
+fn connector_edit(ci: usize, f: fn(&mut ConnectorSpec) -> bool) -> Edit {
+    Box::new(move |s: &mut Spec| s.connectors.get_mut(ci).is_some_and(f))
+}
+
+fn table_edit(ci: usize, ti: usize, f: fn(&mut TableSpec) -> bool) -> Edit {
+    Box::new(move |s: &mut Spec| {
+        s.connectors
+            .get_mut(ci)
+            .and_then(|c| c.tables.get_mut(ti))
+            .is_some_and(f)
+    })
+}
+
+macro_rules! clear {
+    ($field:ident) => {
+        |c| c.$field.take().is_some()
+    };
+}
+
+/// Minimises `imported.spec` in place.
+pub fn minimize(imported: &mut Imported) {
+    let Some(baseline) = rendered(imported) else {
+        return;
+    };
+    let mut edits: Vec<Edit> = vec![Box::new(|s: &mut Spec| {
+        !std::mem::take(&mut s.solution.providers).is_empty()
+    })];
+    for (ci, c) in imported.spec.connectors.iter().enumerate() {
+        let connector: [fn(&mut ConnectorSpec) -> bool; 17] = [
+            clear!(id),
+            clear!(title),
+            clear!(publisher),
+            clear!(description),
+            clear!(folder),
+            clear!(dcr_name),
+            clear!(data_connector_name),
+            clear!(definition_file),
+            clear!(dcr_file),
+            clear!(data_connector_file),
+            clear!(dcr_endpoint),
+            clear!(dcr_workspace_resource_id),
+            clear!(dcr_destination),
+            clear!(auth_keys),
+            clear!(placeholders),
+            clear!(version),
+            |c| !std::mem::take(&mut c.events_json_paths).is_empty(),
+        ];
+        for f in connector {
+            edits.push(connector_edit(ci, f));
+        }
+        edits.push(connector_edit(ci, |c| {
+            std::mem::take(&mut c.dcr_endpoint_last)
+        }));
+        edits.push(connector_edit(ci, |c| {
+            !std::mem::take(&mut c.sample_queries).is_empty()
+        }));
+        edits.push(connector_edit(ci, |c| {
+            !std::mem::take(&mut c.graph_queries).is_empty()
+        }));
+        for key in c.ui.keys().cloned().collect::<Vec<_>>() {
+            edits.push(Box::new(move |s: &mut Spec| {
+                s.connectors
+                    .get_mut(ci)
+                    .is_some_and(|c| c.ui.shift_remove(&key).is_some())
+            }));
+        }
+        for ti in 0..c.tables.len() {
+            let table: [fn(&mut TableSpec) -> bool; 4] = [
+                clear!(stream),
+                clear!(plan),
+                clear!(file),
+                clear!(transform),
+            ];
+            for f in table {
+                edits.push(table_edit(ci, ti, f));
+            }
+        }
+    }
+    for edit in edits {
+        let mut trial = imported.clone();
+        if !edit(&mut trial.spec) {
+            continue;
+        }
+        if rendered(&trial).as_ref() == Some(&baseline) {
+            imported.spec = trial.spec;
+        }
+    }
+}

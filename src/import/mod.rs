@@ -1,0 +1,327 @@
+//! `ccfgen import`: an existing solution (its `Data/Solution_*.json`, `SolutionMetadata.json`
+//! and `Data Connectors/**.json`) or a packaged `mainTemplate.json` becomes an equivalent
+//! `ccfgen.toml`.
+//!
+//! Both inputs are read into the same raw form ([`RawSolution`]), mapped onto the spec model
+//! ([`connector`]), minimised (every optional value that the default renders identically is
+//! left out) and then **verified**: the spec is rendered again and compared with what was read
+//! ([`verify`]). Whatever ccfgen cannot express is reported as a [`Note`] naming the file and
+//! JSON path, never approximated silently.
+
+pub mod connector;
+pub mod markdown;
+pub mod minimize;
+pub mod package;
+pub mod solution_dir;
+pub mod toml_writer;
+pub mod verify;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::package::extra::ExtraContent;
+use crate::spec::Spec;
+
+/// How serious a note is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoteKind {
+    /// ccfgen cannot express it: the rebuilt artifact will differ here.
+    Unsupported,
+    /// ccfgen writes it in its canonical form (e.g. a type spelled `Datetime`).
+    Normalized,
+    /// Read but not carried over, because the package or the packager drops it anyway.
+    Ignored,
+}
+
+impl fmt::Display for NoteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoteKind::Unsupported => "cannot express",
+            NoteKind::Normalized => "normalized",
+            NoteKind::Ignored => "ignored",
+        })
+    }
+}
+
+/// Something the import could not carry over exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// How serious.
+    pub kind: NoteKind,
+    /// The file it concerns (relative to the imported path).
+    pub file: String,
+    /// JSON path inside the file (`$` for the whole file).
+    pub path: String,
+    /// What and why.
+    pub message: String,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} {}: {}",
+            self.kind, self.file, self.path, self.message
+        )
+    }
+}
+
+/// Collects notes.
+#[derive(Debug, Default, Clone)]
+pub struct Notes(pub Vec<Note>);
+
+impl Notes {
+    /// Adds a note.
+    pub fn add(&mut self, kind: NoteKind, file: &str, path: &str, message: impl Into<String>) {
+        self.0.push(Note {
+            kind,
+            file: file.to_string(),
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A JSON resource read from a file, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Res {
+    /// The file (relative to the imported path).
+    pub file: String,
+    /// JSON path of the resource in the file (`$`, `$[1]`, `$.resources[0]…`).
+    pub path: String,
+    /// The resource.
+    pub value: Value,
+}
+
+impl Res {
+    /// The file name without folders.
+    pub fn file_name(&self) -> String {
+        self.file
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.file)
+            .to_string()
+    }
+}
+
+/// One CCF Push connector as found: its definition and the resources linked to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawConnector {
+    /// Folder under `Data Connectors/` (source import only).
+    pub folder: Option<String>,
+    /// The `dataConnectorDefinitions` resource.
+    pub definition: Res,
+    /// The Push `dataConnectors` resources naming the definition.
+    pub instances: Vec<Res>,
+    /// The DCR whose first flow reads the instance's stream.
+    pub dcr: Option<Res>,
+    /// The tables the DCR writes.
+    pub tables: Vec<Res>,
+    /// The content-template version (`dataConnectorCCPVersion`), from a package.
+    pub version: Option<String>,
+    /// Whether the definition was made up (a DCR no definition reads): not compared.
+    pub synthetic: bool,
+}
+
+/// A solution as found, before it is mapped onto the spec.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawSolution {
+    /// `Name`.
+    pub name: String,
+    /// `Author` (`Name - email`).
+    pub author: String,
+    /// `Description` (markdown), if known.
+    pub description: Option<String>,
+    /// `Logo` HTML.
+    pub logo: Option<String>,
+    /// `Version`.
+    pub version: Option<String>,
+    /// SolutionMetadata `publisherId`.
+    pub publisher_id: Option<String>,
+    /// SolutionMetadata `offerId`.
+    pub offer_id: Option<String>,
+    /// `firstPublishDate`.
+    pub first_publish_date: Option<String>,
+    /// `lastPublishDate`.
+    pub last_publish_date: Option<String>,
+    /// `providers`.
+    pub providers: Vec<String>,
+    /// `categories` object.
+    pub categories: Option<Value>,
+    /// `support` object.
+    pub support: Option<Value>,
+    /// The CCF Push connectors, in order.
+    pub connectors: Vec<RawConnector>,
+    /// Package content ccfgen does not generate, carried verbatim.
+    pub extra: ExtraContent,
+    /// Where the solution-level values came from (for notes).
+    pub metadata_file: String,
+}
+
+/// What the import produced.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The spec.
+    pub spec: Spec,
+    /// Verbatim package content, written beside the spec when not empty.
+    pub extra: Option<ExtraContent>,
+    /// The SVG logo, written beside the spec as `logo.svg`.
+    pub logo_svg: Option<String>,
+    /// Everything not carried over exactly.
+    pub notes: Vec<Note>,
+    /// What was read, for verification.
+    pub raw: RawSolution,
+    /// The package that was read (mainTemplate, createUiDefinition), if any.
+    pub package: Option<(Value, Option<Value>)>,
+}
+
+/// Why nothing could be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The input is not a solution ccfgen can read.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Small JSON accessors the readers share.
+pub(crate) mod json_get {
+    use serde_json::{Map, Value};
+
+    /// Something with members: a JSON value or an object.
+    pub trait Members {
+        /// The member `key`.
+        fn member(&self, key: &str) -> Option<&Value>;
+    }
+
+    impl Members for Value {
+        fn member(&self, key: &str) -> Option<&Value> {
+            self.get(key)
+        }
+    }
+
+    impl<T: Members> Members for &T {
+        fn member(&self, key: &str) -> Option<&Value> {
+            (**self).member(key)
+        }
+    }
+
+    impl Members for Map<String, Value> {
+        fn member(&self, key: &str) -> Option<&Value> {
+            self.get(key)
+        }
+    }
+
+    /// `v[key]` as an object (empty when absent or not an object).
+    pub fn obj(v: &impl Members, key: &str) -> Map<String, Value> {
+        v.member(key)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// `v[key]` as an array (empty when absent or not an array).
+    pub fn arr(v: &impl Members, key: &str) -> Vec<Value> {
+        v.member(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The strings of the array `v[key]`.
+    pub fn strings(v: &impl Members, key: &str) -> Vec<String> {
+        v.member(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// File name of the extra-content file written beside the spec.
+pub const EXTRA_CONTENT_FILE: &str = "extra-content.json";
+
+/// Imports a solution folder, a `Package` folder or a `mainTemplate.json`.
+pub fn import(path: &Path) -> Result<Imported, ImportError> {
+    let (raw, package, mut notes) = if path.is_file() {
+        let (raw, pkg, notes) = package::read(path)?;
+        (raw, Some(pkg), notes)
+    } else if path.join("mainTemplate.json").is_file() {
+        let (raw, pkg, notes) = package::read(&path.join("mainTemplate.json"))?;
+        (raw, Some(pkg), notes)
+    } else {
+        let (raw, notes) = solution_dir::read(path)?;
+        (raw, None, notes)
+    };
+    let (spec, logo_svg) = connector::solution_spec(&raw, &mut notes);
+    let extra = (!raw.extra.is_empty()).then(|| raw.extra.clone());
+    let mut imported = Imported {
+        spec,
+        extra,
+        logo_svg,
+        notes: notes.0,
+        raw,
+        package,
+    };
+    minimize::minimize(&mut imported);
+    Ok(imported)
+}
+
+/// Writes the spec (and `extra-content.json`, `logo.svg` when needed) to `out`; returns the
+/// files written.
+pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportError> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ImportError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut written = Vec::new();
+    let spec = imported.spec_for_output();
+    if let Some(extra) = &imported.extra {
+        let p = dir.join(EXTRA_CONTENT_FILE);
+        let text = crate::package::json::to_text(&serde_json::to_value(extra).expect("serializes"));
+        crate::output::write_if_changed(&p, text.as_bytes()).map_err(io(&p))?;
+        written.push(p);
+    }
+    if let Some(svg) = &imported.logo_svg {
+        let p = dir.join("logo.svg");
+        crate::output::write_if_changed(&p, format!("{svg}\n").as_bytes()).map_err(io(&p))?;
+        written.push(p);
+    }
+    let text = toml_writer::write(&spec);
+    crate::output::write_if_changed(out, text.as_bytes()).map_err(io(out))?;
+    written.push(out.to_path_buf());
+    Ok(written)
+}
+
+impl Imported {
+    /// The spec as written to disk: extra content and the SVG logo point at their files.
+    pub fn spec_for_output(&self) -> Spec {
+        let mut spec = self.spec.clone();
+        if self.extra.is_some() {
+            spec.package.extra_content = Some(EXTRA_CONTENT_FILE.to_string());
+        }
+        if self.logo_svg.is_some() {
+            spec.solution.logo_html = None;
+            spec.solution.logo = Some("logo.svg".to_string());
+        }
+        spec
+    }
+}

@@ -1,0 +1,513 @@
+//! Reading a packaged `mainTemplate.json` (and the `createUiDefinition.json` beside it, when
+//! there is one): the definition, DCR, tables and Push instance of every CCF connector sit in
+//! its content templates; the solution's identity in its variables and `contentPackages`;
+//! everything else is carried verbatim as extra content.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{ImportError, NoteKind, Notes, RawConnector, RawSolution, Res, markdown};
+use crate::package::extra::{ContentBlock, ExtraContent};
+use crate::package::main_template::DCE_FORMULA;
+
+const MT: &str = "mainTemplate.json";
+
+/// A package as read: mainTemplate.json and, when present, createUiDefinition.json.
+pub type PackageJson = (Value, Option<Value>);
+
+/// Reads a package. Returns the raw solution, the package JSON (mainTemplate,
+/// createUiDefinition) and the notes.
+pub fn read(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportError> {
+    let template = read_json(path)?;
+    let ui_path = path.with_file_name("createUiDefinition.json");
+    let ui = if ui_path.is_file() {
+        Some(read_json(&ui_path)?)
+    } else {
+        None
+    };
+    let mut notes = Notes::default();
+    let raw = solution(&template, ui.as_ref(), &mut notes)?;
+    Ok((raw, (template, ui), notes))
+}
+
+fn read_json(path: &Path) -> Result<Value, ImportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| ImportError::Invalid(format!("{} is not JSON: {e}", path.display())))
+}
+
+fn var_name(expr: &str) -> Option<&str> {
+    expr.strip_prefix("[variables('")?.strip_suffix("')]")
+}
+
+fn is_type(r: &Value, suffix: &str) -> bool {
+    r.get("type").and_then(Value::as_str).is_some_and(|t| {
+        t.to_ascii_lowercase()
+            .ends_with(&suffix.to_ascii_lowercase())
+    })
+}
+
+fn inner(r: &Value) -> Vec<Value> {
+    r.pointer("/properties/mainTemplate/resources")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What a top-level resource is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    DefinitionTemplate,
+    Definition,
+    DefinitionMetadata,
+    Connections,
+    ContentPackage,
+    Other,
+}
+
+fn role(r: &Value) -> Role {
+    let kind = r.pointer("/properties/contentKind").and_then(Value::as_str);
+    if is_type(r, "/contentTemplates") {
+        let inner = inner(r);
+        if kind == Some("DataConnector")
+            && inner
+                .iter()
+                .any(|i| is_type(i, "/dataConnectorDefinitions"))
+        {
+            return Role::DefinitionTemplate;
+        }
+        if kind == Some("ResourcesDataConnector")
+            && inner.iter().any(|i| {
+                is_type(i, "/dataConnectors")
+                    && i.get("kind").and_then(Value::as_str) == Some("Push")
+            })
+        {
+            return Role::Connections;
+        }
+        return Role::Other;
+    }
+    if is_type(r, "/dataConnectorDefinitions") {
+        return Role::Definition;
+    }
+    if is_type(r, "/metadata")
+        && r.pointer("/properties/parentId")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.contains("'Microsoft.SecurityInsights/dataConnectorDefinitions'"))
+    {
+        return Role::DefinitionMetadata;
+    }
+    if is_type(r, "/contentPackages") {
+        return Role::ContentPackage;
+    }
+    Role::Other
+}
+
+/// The Push instance name inside `[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', 'NAME', parameters('guidValue'))]`.
+fn instance_name(expr: &str) -> Option<String> {
+    let rest = expr
+        .strip_prefix("[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', '")?;
+    let name = rest.strip_suffix("', parameters('guidValue'))]")?;
+    Some(name.replace("''", "'"))
+}
+
+fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolution, ImportError> {
+    let vars = super::json_get::obj(&t, "variables");
+    let resources = super::json_get::arr(&t, "resources");
+    let var_str = |n: &str| vars.get(n).and_then(Value::as_str).map(str::to_string);
+    let roles: Vec<Role> = resources.iter().map(role).collect();
+    let package_index = roles
+        .iter()
+        .position(|r| *r == Role::ContentPackage)
+        .ok_or_else(|| {
+            ImportError::Invalid(format!(
+                "{MT} has no contentPackages resource: not a Content Hub package"
+            ))
+        })?;
+    let cp = resources[package_index]
+        .get("properties")
+        .cloned()
+        .unwrap_or_default();
+    let ccf: Vec<usize> = (0..resources.len())
+        .filter(|i| !matches!(roles[*i], Role::Other | Role::ContentPackage))
+        .collect();
+    let (first, last) = (ccf.first().copied(), ccf.last().copied());
+
+    let mut connectors = Vec::new();
+    let mut ccf_numbers = Vec::new();
+    for (i, r) in resources.iter().enumerate() {
+        if roles[i] != Role::DefinitionTemplate {
+            continue;
+        }
+        let base = format!("$.resources[{i}].properties.mainTemplate.resources");
+        let inner = inner(r);
+        let find = |suffix: &str| {
+            inner
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| is_type(x, suffix))
+                .map(|(j, x)| Res {
+                    file: MT.into(),
+                    path: format!("{base}[{j}]"),
+                    value: x.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let Some(definition) = find("/dataConnectorDefinitions").into_iter().next() else {
+            continue;
+        };
+        let id = definition
+            .value
+            .pointer("/properties/connectorUiConfig/id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let version = r
+            .pointer("/properties/version")
+            .and_then(Value::as_str)
+            .and_then(var_name)
+            .and_then(&var_str);
+        if let Some(n) = r
+            .pointer("/properties/contentId")
+            .and_then(Value::as_str)
+            .and_then(var_name)
+            .and_then(|v| v.strip_prefix("_dataConnectorContentIdConnectorDefinition"))
+        {
+            ccf_numbers.push(n.to_string());
+        }
+        let mut dcrs = find("/dataCollectionRules");
+        let dcr = if dcrs.is_empty() {
+            None
+        } else {
+            Some(dcrs.remove(0))
+        };
+        for extra in dcrs {
+            notes.add(
+                NoteKind::Unsupported,
+                MT,
+                &extra.path,
+                "a second DCR in one connector; ccfgen writes one",
+            );
+        }
+        let dcr = dcr.map(|mut d| {
+            source_dce(&mut d, &vars, notes);
+            d
+        });
+        let mut instances = Vec::new();
+        for (k, c) in resources.iter().enumerate() {
+            if roles[k] != Role::Connections {
+                continue;
+            }
+            for (j, x) in self::inner(c).iter().enumerate() {
+                if !(is_type(x, "/dataConnectors")
+                    && x.pointer("/properties/connectorDefinitionName")
+                        .and_then(Value::as_str)
+                        == Some(id.as_str()))
+                {
+                    continue;
+                }
+                let path = format!("$.resources[{k}].properties.mainTemplate.resources[{j}]");
+                let expr = x.get("name").and_then(Value::as_str).unwrap_or_default();
+                let mut value = x.clone();
+                match instance_name(expr) {
+                    Some(name) => value["name"] = Value::String(name),
+                    None => notes.add(
+                        NoteKind::Unsupported,
+                        MT,
+                        &format!("{path}.name"),
+                        "not the packager's `[[concat(parameters('innerWorkspace'), …)]` form",
+                    ),
+                }
+                instances.push(Res {
+                    file: MT.into(),
+                    path,
+                    value,
+                });
+            }
+        }
+        connectors.push(RawConnector {
+            folder: None,
+            definition,
+            instances,
+            dcr,
+            tables: find("/tables"),
+            version,
+            synthetic: false,
+        });
+    }
+    if connectors.is_empty() {
+        return Err(ImportError::Invalid(format!(
+            "{MT} has no CCF connector (no DataConnector content template with a dataConnectorDefinitions resource)"
+        )));
+    }
+
+    // Everything else is carried verbatim, before or after the connector block.
+    let mut extra = ExtraContent::default();
+    for (i, r) in resources.iter().enumerate() {
+        if roles[i] != Role::Other {
+            continue;
+        }
+        match (first, last) {
+            (Some(f), _) if i < f => extra.before.resources.push(r.clone()),
+            (_, Some(l)) if i > l => extra.after.resources.push(r.clone()),
+            _ => {
+                notes.add(
+                    NoteKind::Unsupported,
+                    MT,
+                    &format!("$.resources[{i}]"),
+                    "content between CCF connectors; ccfgen places it after them",
+                );
+                extra.after.resources.push(r.clone());
+            }
+        }
+    }
+    split_parameters(t, &mut extra);
+    split_variables(&vars, &ccf_numbers, &connectors, &mut extra);
+    let criteria = cp
+        .pointer("/dependencies/criteria")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let is_ccf = |c: &Value| {
+        c.get("kind").and_then(Value::as_str) == Some("DataConnector")
+            && c.get("contentId")
+                .and_then(Value::as_str)
+                .and_then(var_name)
+                .is_some_and(|v| {
+                    ccf_numbers
+                        .iter()
+                        .any(|n| v == format!("_dataConnectorContentIdConnections{n}"))
+                })
+    };
+    let first_ccf = criteria.iter().position(is_ccf).unwrap_or(criteria.len());
+    for (i, c) in criteria.iter().enumerate() {
+        if is_ccf(c) {
+            continue;
+        }
+        if i < first_ccf {
+            &mut extra.before
+        } else {
+            &mut extra.after
+        }
+        .criteria
+        .push(c.clone());
+    }
+    if cp.pointer("/dependencies/operator").and_then(Value::as_str) != Some("AND") {
+        notes.add(
+            NoteKind::Unsupported,
+            MT,
+            &format!("$.resources[{package_index}].properties.dependencies.operator"),
+            "ccfgen writes operator AND (no dependent domain solutions)",
+        );
+    }
+    if let Some(ui) = ui {
+        ui_steps(ui, &ccf_numbers, &mut extra);
+    }
+
+    let (publisher_id, offer_id) = match var_str("solutionId")
+        .as_deref()
+        .and_then(|id| id.split_once('.'))
+    {
+        Some((p, o)) => (Some(p.to_string()), Some(o.to_string())),
+        None => (None, None),
+    };
+    let cp_str = |k: &str| cp.get(k).and_then(Value::as_str).map(str::to_string);
+    let author = t
+        .pointer("/metadata/author")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let name = cp
+                .pointer("/author/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match var_str("email") {
+                Some(e) => format!("{name} - {e}"),
+                None => name.to_string(),
+            }
+        });
+    let description = match ui
+        .and_then(|u| u.pointer("/parameters/config/basics/description"))
+        .and_then(Value::as_str)
+    {
+        Some(text) => markdown::from_ui_description(text),
+        None => cp_str("descriptionHtml")
+            .as_deref()
+            .and_then(markdown::from_description_html),
+    };
+    if description.is_none() {
+        notes.add(
+            NoteKind::Unsupported,
+            MT,
+            &format!("$.resources[{package_index}].properties.descriptionHtml"),
+            "the description could not be recovered",
+        );
+    }
+    let list = |k: &str| super::json_get::strings(&cp, k);
+    Ok(RawSolution {
+        name: var_str("_solutionName")
+            .or_else(|| cp_str("displayName"))
+            .unwrap_or_default(),
+        author,
+        description,
+        logo: cp_str("icon"),
+        version: var_str("_solutionVersion").or_else(|| cp_str("version")),
+        publisher_id,
+        offer_id,
+        first_publish_date: cp_str("firstPublishDate"),
+        last_publish_date: cp_str("lastPublishDate"),
+        providers: list("providers"),
+        categories: cp.get("categories").cloned(),
+        support: cp.get("support").cloned(),
+        connectors,
+        extra,
+        metadata_file: MT.into(),
+    })
+}
+
+/// Puts back what the DCR's `dataCollectionEndpointId` was in the source file: the packager
+/// turns `{{x}}` into `[variables('xN')]` holding its formula, and copies anything else.
+fn source_dce(dcr: &mut Res, vars: &Map<String, Value>, notes: &mut Notes) {
+    let Some(value) = dcr
+        .value
+        .pointer("/properties/dataCollectionEndpointId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let Some(name) = var_name(&value) else { return };
+    let formula = vars.get(name).and_then(Value::as_str);
+    let prefix = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    let source = if formula == Some(DCE_FORMULA) && prefix != name && !prefix.is_empty() {
+        format!("{{{{{prefix}}}}}")
+    } else {
+        notes.add(
+            NoteKind::Unsupported,
+            MT,
+            &format!("{}.properties.dataCollectionEndpointId", dcr.path),
+            format!("refers to variable `{name}`, which is not the packager's DCE formula"),
+        );
+        return;
+    };
+    dcr.value["properties"]["dataCollectionEndpointId"] = Value::String(source);
+}
+
+const BASE_PARAMETERS: &[&str] = &["location", "workspace-location", "workspace"];
+const COMMON_PARAMETERS: &[&str] = &["resourceGroupName", "subscription"];
+
+fn split_parameters(t: &Value, extra: &mut ExtraContent) {
+    let params = super::json_get::obj(&t, "parameters");
+    let mut after_common = false;
+    for (k, v) in params {
+        if BASE_PARAMETERS.contains(&k.as_str()) {
+            continue;
+        }
+        if COMMON_PARAMETERS.contains(&k.as_str()) {
+            after_common = true;
+            continue;
+        }
+        let block: &mut ContentBlock = if after_common {
+            &mut extra.after
+        } else {
+            &mut extra.before
+        };
+        block.parameters.insert(k, v);
+    }
+}
+
+fn split_variables(
+    vars: &Map<String, Value>,
+    numbers: &[String],
+    connectors: &[RawConnector],
+    extra: &mut ExtraContent,
+) {
+    let mut ours: Vec<String> = [
+        "email",
+        "_email",
+        "_solutionName",
+        "_solutionVersion",
+        "solutionId",
+        "_solutionId",
+        "dataConnectorCCPVersion",
+        "blanks",
+        "_solutioncontentProductId",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for n in numbers {
+        for p in [
+            "_dataConnectorContentIdConnectorDefinition",
+            "dataConnectorTemplateNameConnectorDefinition",
+            "_dataConnectorContentIdConnections",
+            "dataConnectorTemplateNameConnections",
+            "dataConnectorCCPVersion",
+        ] {
+            ours.push(format!("{p}{n}"));
+        }
+    }
+    for c in connectors {
+        if let Some(name) = c
+            .dcr
+            .as_ref()
+            .and_then(|d| d.value.pointer("/properties/dataCollectionEndpointId"))
+            .and_then(Value::as_str)
+        {
+            let inner = name.trim_start_matches("{{").trim_end_matches("}}");
+            for n in numbers {
+                ours.push(format!("{inner}{n}"));
+            }
+        }
+    }
+    let keys: Vec<&String> = vars.keys().collect();
+    let ccf_start = keys
+        .iter()
+        .position(|k| k.starts_with("dataConnectorCCPVersion"))
+        .unwrap_or(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        if ours.contains(k) {
+            continue;
+        }
+        if k.as_str() == "workspaceResourceId" && i + 1 == ccf_start {
+            continue; // added by the CCF connectors themselves
+        }
+        let block = if i < ccf_start {
+            &mut extra.before
+        } else {
+            &mut extra.after
+        };
+        block.variables.insert((*k).clone(), vars[*k].clone());
+    }
+}
+
+fn ui_steps(ui: &Value, numbers: &[String], extra: &mut ExtraContent) {
+    let steps = ui
+        .pointer("/parameters/steps")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let legacy = extra.connectors_before() > 0;
+    for step in steps {
+        if step.get("name").and_then(Value::as_str) != Some("dataconnectors") {
+            extra.ui_steps.push(step);
+            continue;
+        }
+        if !legacy {
+            continue;
+        }
+        for e in super::json_get::arr(&step, "elements") {
+            let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
+            let ccf = numbers.iter().any(|n| {
+                name == format!("dataconnectors{n}-text")
+                    || name == format!("dataconnectors-link{n}")
+            });
+            if !ccf {
+                extra.before.ui_elements.push(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Reading a solution folder the way the official packager links its files (packaging.md
+//! §1.4), but robustly: every `*.json` under `Data Connectors/` is read whatever its name, a
+//! file may hold one resource or a JSON array of them, files that are not JSON are skipped
+//! with a note, and definitions the data file forgot to list are still found.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{ImportError, NoteKind, Notes, RawConnector, RawSolution, Res};
+
+/// Reads a solution folder.
+pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
+    if !dir.is_dir() {
+        return Err(ImportError::Invalid(format!(
+            "{} is neither a solution folder nor a mainTemplate.json",
+            dir.display()
+        )));
+    }
+    let mut notes = Notes::default();
+    let folder_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (data_file, data) = data_file(dir, &folder_name, &mut notes);
+    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
+    let metadata_name = text("Metadata").unwrap_or_else(|| "SolutionMetadata.json".to_string());
+    let (metadata_file, metadata) = match find_file(dir, &metadata_name) {
+        Some(p) => {
+            let rel = relative(dir, &p);
+            match read_json(&p) {
+                Ok(v) => (rel, v),
+                Err(e) => {
+                    notes.add(NoteKind::Unsupported, &rel, "$", format!("not JSON: {e}"));
+                    (rel, Value::Null)
+                }
+            }
+        }
+        None => {
+            notes.add(
+                NoteKind::Unsupported,
+                &metadata_name,
+                "$",
+                "no SolutionMetadata.json: publisher, offer, support and categories are unknown",
+            );
+            (metadata_name.clone(), Value::Null)
+        }
+    };
+    let resources = connector_files(dir, &mut notes);
+    let listed: Vec<String> = data
+        .get("Data Connectors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| s.replace('\\', "/"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let connectors = link(&resources, &listed, &data_file, &mut notes);
+    for key in [
+        "Workbooks",
+        "Analytic Rules",
+        "Parsers",
+        "Hunting Queries",
+        "Watchlists",
+        "Playbooks",
+    ] {
+        if data
+            .get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+        {
+            notes.add(NoteKind::Unsupported, &data_file, &format!("$.{key}"), "content files are not imported from a solution folder (import the package to carry them verbatim)");
+        }
+    }
+    let m = |k: &str| metadata.get(k).and_then(Value::as_str).map(str::to_string);
+    let raw = RawSolution {
+        name: text("Name").unwrap_or(folder_name),
+        author: text("Author").unwrap_or_default(),
+        description: text("Description"),
+        logo: text("Logo"),
+        version: text("Version"),
+        publisher_id: m("publisherId"),
+        offer_id: m("offerId"),
+        first_publish_date: m("firstPublishDate"),
+        last_publish_date: m("lastPublishDate"),
+        providers: super::json_get::strings(&metadata, "providers"),
+        categories: metadata.get("categories").cloned(),
+        support: metadata.get("support").cloned(),
+        connectors,
+        extra: Default::default(),
+        metadata_file,
+    };
+    Ok((raw, notes))
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
+}
+
+fn relative(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A file in `dir` named `name`, compared case-insensitively.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let exact = dir.join(name);
+    if exact.is_file() {
+        return Some(exact);
+    }
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+        })
+}
+
+/// `Data/Solution_*.json`: the one whose `Name` is the folder name, else the first.
+fn data_file(dir: &Path, folder: &str, notes: &mut Notes) -> (String, Value) {
+    let mut found: Vec<(String, Value)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir.join("Data")) {
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            {
+                let rel = relative(dir, &p);
+                match read_json(&p) {
+                    Ok(v) if v.get("Name").is_some() => found.push((rel, v)),
+                    Ok(_) => notes.add(
+                        NoteKind::Ignored,
+                        &rel,
+                        "$",
+                        "not a data input file (no `Name`)",
+                    ),
+                    Err(e) => notes.add(NoteKind::Ignored, &rel, "$", format!("not JSON: {e}")),
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        notes.add(
+            NoteKind::Unsupported,
+            "Data/Solution_*.json",
+            "$",
+            "no data input file: name, author, logo, description and version come from defaults",
+        );
+        return (
+            "Data/Solution_*.json".to_string(),
+            Value::Object(Default::default()),
+        );
+    }
+    let pick = found
+        .iter()
+        .position(|(_, v)| v.get("Name").and_then(Value::as_str) == Some(folder))
+        .unwrap_or(0);
+    found.swap_remove(pick)
+}
+
+/// Every resource in `Data Connectors/**.json`.
+fn connector_files(dir: &Path, notes: &mut Notes) -> Vec<Res> {
+    let mut files = Vec::new();
+    walk(&dir.join("Data Connectors"), &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for p in files {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ["function.json", "host.json", "proxies.json"].contains(&name.as_str())
+            || !name.ends_with(".json")
+        {
+            continue;
+        }
+        let rel = relative(dir, &p);
+        let value = match read_json(&p) {
+            Ok(v) => v,
+            Err(e) => {
+                notes.add(
+                    NoteKind::Ignored,
+                    &rel,
+                    "$",
+                    format!("not JSON ({e}); skipped (the official packager stops here)"),
+                );
+                continue;
+            }
+        };
+        match value {
+            Value::Array(items) => {
+                for (i, v) in items.into_iter().enumerate() {
+                    out.push(Res {
+                        file: rel.clone(),
+                        path: format!("$[{i}]"),
+                        value: v,
+                    });
+                }
+            }
+            v => out.push(Res {
+                file: rel,
+                path: "$".into(),
+                value: v,
+            }),
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+}
+
+fn type_is(r: &Res, suffix: &str) -> bool {
+    r.value
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| {
+            t.to_ascii_lowercase()
+                .ends_with(&suffix.to_ascii_lowercase())
+        })
+}
+
+fn folder_of(file: &str) -> Option<String> {
+    let rest = file.strip_prefix("Data Connectors/")?;
+    let (folder, _) = rest.rsplit_once('/')?;
+    Some(folder.to_string())
+}
+
+/// Definition → Push instance (by `connectorDefinitionName`) → DCR (whose first flow reads
+/// the instance's stream, as the packager links them; else any DCR declaring it) → tables
+/// (by output stream). DCRs no definition claims become connectors of their own, so a folder
+/// holding only a DCR and tables still imports (with a default connector page).
+fn link(
+    resources: &[Res],
+    listed: &[String],
+    data_file: &str,
+    notes: &mut Notes,
+) -> Vec<RawConnector> {
+    let mut definitions: Vec<&Res> = resources
+        .iter()
+        .filter(|r| type_is(r, "/dataConnectorDefinitions"))
+        .collect();
+    // Listed definitions first, in the data file's order; then the ones it forgot.
+    definitions.sort_by_key(|d| {
+        listed
+            .iter()
+            .position(|l| *l == d.file)
+            .unwrap_or(usize::MAX)
+    });
+    for l in listed {
+        if !definitions.iter().any(|d| d.file == *l) && !resources.iter().any(|r| r.file == *l) {
+            notes.add(
+                NoteKind::Ignored,
+                data_file,
+                "$.Data Connectors",
+                format!("`{l}` is listed but was not found (or is not a CCF definition)"),
+            );
+        }
+    }
+    let instances: Vec<&Res> = resources
+        .iter()
+        .filter(|r| type_is(r, "/dataConnectors"))
+        .collect();
+    let dcrs: Vec<&Res> = resources
+        .iter()
+        .filter(|r| type_is(r, "/dataCollectionRules"))
+        .collect();
+    let tables: Vec<&Res> = resources.iter().filter(|r| type_is(r, "/tables")).collect();
+    let mut used_dcrs: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for def in definitions {
+        let id = def
+            .value
+            .pointer("/properties/connectorUiConfig/id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let mine: Vec<&Res> = instances
+            .iter()
+            .copied()
+            .filter(|i| {
+                i.value
+                    .pointer("/properties/connectorDefinitionName")
+                    .and_then(Value::as_str)
+                    == Some(id)
+            })
+            .collect();
+        let push: Vec<Res> = mine
+            .iter()
+            .filter(|i| i.value.get("kind").and_then(Value::as_str) == Some("Push"))
+            .map(|r| (*r).clone())
+            .collect();
+        if push.is_empty() && !mine.is_empty() {
+            notes.add(
+                NoteKind::Ignored,
+                &def.file,
+                &def.path,
+                format!(
+                    "`{id}` is not a Push connector (its data connector is of kind {})",
+                    mine[0].value.get("kind").unwrap_or(&Value::Null)
+                ),
+            );
+            continue;
+        }
+        if !listed.is_empty() && !listed.contains(&def.file) {
+            notes.add(
+                NoteKind::Ignored,
+                data_file,
+                "$.Data Connectors",
+                format!("`{}` is not listed; imported anyway", def.file),
+            );
+        }
+        let stream = push
+            .first()
+            .and_then(|p| p.value.pointer("/properties/dcrConfig/streamName"))
+            .and_then(Value::as_str);
+        // The packager's rule (first flow's first stream), preferring the definition's folder
+        // when several DCRs match (two connector versions side by side); else any DCR that
+        // declares the stream.
+        let def_folder = folder_of(&def.file);
+        let first_flow = |d: &Res| {
+            d.value
+                .pointer("/properties/dataFlows/0/streams/0")
+                .and_then(Value::as_str)
+                == stream
+        };
+        let declares = |d: &Res| {
+            stream.is_some_and(|s| {
+                d.value
+                    .pointer("/properties/streamDeclarations")
+                    .and_then(|sd| sd.get(s))
+                    .is_some()
+            })
+        };
+        let same_folder = |d: &Res| folder_of(&d.file) == def_folder;
+        let dcr_index = stream.and_then(|_| {
+            dcrs.iter()
+                .position(|d| first_flow(d) && same_folder(d))
+                .or_else(|| dcrs.iter().position(|d| first_flow(d)))
+                .or_else(|| dcrs.iter().position(|d| declares(d) && same_folder(d)))
+                .or_else(|| dcrs.iter().position(|d| declares(d)))
+        });
+        if let Some(i) = dcr_index {
+            used_dcrs.push(i);
+        }
+        let dcr = dcr_index.map(|i| dcrs[i].clone());
+        let folder = folder_of(&def.file);
+        let connector = raw_connector(def.clone(), push, dcr, &tables, folder, notes);
+        out.push(connector);
+    }
+    for (i, dcr) in dcrs.iter().enumerate() {
+        if used_dcrs.contains(&i) {
+            continue;
+        }
+        let folder = folder_of(&dcr.file);
+        let id: String = folder
+            .clone()
+            .unwrap_or_else(|| "Imported".into())
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        notes.add(NoteKind::Unsupported, &dcr.file, &dcr.path, "no Push connector definition reads this DCR; imported with ccfgen's default connector page and Push instance");
+        let def = Res {
+            file: format!(
+                "Data Connectors/{}/connectorDefinition.json",
+                folder.clone().unwrap_or_default()
+            ),
+            path: "$".into(),
+            value: serde_json::json!({ "name": id, "properties": { "connectorUiConfig": { "id": id } } }),
+        };
+        let mut connector = raw_connector(
+            def,
+            Vec::new(),
+            Some((*dcr).clone()),
+            &tables,
+            folder,
+            notes,
+        );
+        connector.synthetic = true;
+        out.push(connector);
+    }
+    out
+}
+
+fn raw_connector(
+    definition: Res,
+    instances: Vec<Res>,
+    dcr: Option<Res>,
+    tables: &[&Res],
+    folder: Option<String>,
+    notes: &mut Notes,
+) -> RawConnector {
+    let mut mine = Vec::new();
+    if let Some(dcr) = &dcr {
+        for flow in dcr
+            .value
+            .pointer("/properties/dataFlows")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(table) = flow
+                .get("outputStream")
+                .and_then(Value::as_str)
+                .and_then(|o| o.strip_prefix("Custom-"))
+            else {
+                continue;
+            };
+            if let Some(t) = tables
+                .iter()
+                .find(|t| t.value.get("name").and_then(Value::as_str) == Some(table))
+                && !mine
+                    .iter()
+                    .any(|m: &Res| m.file == t.file && m.path == t.path)
+            {
+                mine.push((*t).clone());
+            }
+        }
+    }
+    for r in instances.iter().chain(dcr.iter()).chain(mine.iter()) {
+        if folder_of(&r.file) != folder {
+            notes.add(NoteKind::Unsupported, &r.file, &r.path, format!("outside the definition's folder {folder:?}; ccfgen writes a connector's files in one folder"));
+        }
+    }
+    RawConnector {
+        folder,
+        definition,
+        instances,
+        dcr,
+        tables: mine,
+        version: None,
+        synthetic: false,
+    }
+}
