@@ -6,8 +6,8 @@ use crate::diagnostic::Diagnostic;
 /// Longest column name the Tables API accepts.
 pub const MAX_COLUMN_NAME: usize = 45;
 
-/// Reserved column names: the union of every documented list, compared case-insensitively
-/// (create-custom-table, Logs Ingestion API overview current and older text, standard columns).
+/// Reserved column names of the current documentation (create-custom-table, the Logs
+/// Ingestion API overview, the standard columns of every table).
 pub const RESERVED_COLUMNS: &[&str] = &[
     "id",
     "BilledSize",
@@ -24,6 +24,10 @@ pub const RESERVED_COLUMNS: &[&str] = &[
     "_TimeReceived",
     "_IsBillable",
     "_BilledSize",
+];
+
+/// Reserved names of an older revision of the Logs Ingestion API overview, no longer listed.
+pub const LEGACY_RESERVED_COLUMNS: &[&str] = &[
     "resource",
     "resourceid",
     "resourcename",
@@ -32,12 +36,44 @@ pub const RESERVED_COLUMNS: &[&str] = &[
     "tenanted",
 ];
 
-/// The reserved name `name` collides with, if any (case-insensitive).
-pub fn reserved(name: &str) -> Option<&'static str> {
-    RESERVED_COLUMNS
+/// How a column name collides with a reserved name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserved {
+    /// Exactly a name of the current lists: rejected.
+    Exact(&'static str),
+    /// A current name in another letter case (shipped packages use e.g. `Id`): risky.
+    Case(&'static str),
+    /// A name of the older list (shipped packages use e.g. `ResourceType`): risky.
+    Legacy(&'static str),
+}
+
+impl Reserved {
+    /// The reserved name collided with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reserved::Exact(r) | Reserved::Case(r) | Reserved::Legacy(r) => r,
+        }
+    }
+}
+
+/// The reserved name `name` collides with, if any (compared case-insensitively, over the
+/// union of the current and the older list).
+pub fn reserved(name: &str) -> Option<Reserved> {
+    if let Some(r) = RESERVED_COLUMNS.iter().copied().find(|r| *r == name) {
+        return Some(Reserved::Exact(r));
+    }
+    if let Some(r) = RESERVED_COLUMNS
         .iter()
         .copied()
         .find(|r| r.eq_ignore_ascii_case(name))
+    {
+        return Some(Reserved::Case(r));
+    }
+    LEGACY_RESERVED_COLUMNS
+        .iter()
+        .copied()
+        .find(|r| r.eq_ignore_ascii_case(name))
+        .map(Reserved::Legacy)
 }
 
 /// A custom table name: ends with `_CL`, 4–63 characters from letters, digits, `_` and `-`
@@ -118,13 +154,26 @@ pub fn column_name(name: &str) -> Findings {
     let mut out = Vec::new();
     let len = name.chars().count();
     if let Some(r) = reserved(name) {
-        out.push(
-            Diagnostic::error(
+        let suggestion = rename_suggestion(name);
+        out.push(match r {
+            Reserved::Exact(r) => Diagnostic::error(
                 "column-reserved",
                 format!("column name `{name}` is reserved (`{r}`)"),
             )
-            .with_hint(format!("rename it, e.g. `{}`", rename_suggestion(name))),
-        );
+            .with_hint(format!("rename it, e.g. `{suggestion}`")),
+            Reserved::Case(r) => Diagnostic::warning(
+                "column-reserved",
+                format!("column name `{name}` differs only in case from the reserved name `{r}`"),
+            )
+            .with_hint(format!(
+                "shipped packages use such names, but the service may reserve them case-insensitively; prefer `{suggestion}`"
+            )),
+            Reserved::Legacy(r) => Diagnostic::warning(
+                "column-reserved",
+                format!("column name `{name}` is reserved in an older revision of the Logs Ingestion API documentation (`{r}`)"),
+            )
+            .with_hint(format!("shipped packages use it, but prefer `{suggestion}`")),
+        });
         return out;
     }
     if name.starts_with('_') {
@@ -271,6 +320,18 @@ mod tests {
     fn column_names() {
         assert!(column_name("VulnId").is_empty());
         assert_eq!(rules(column_name("tenantid")), ["column-reserved"]);
+        assert_eq!(
+            column_name("TenantId")[0].severity,
+            crate::diagnostic::Severity::Error
+        );
+        assert_eq!(
+            column_name("Id")[0].severity,
+            crate::diagnostic::Severity::Warning
+        );
+        assert_eq!(
+            column_name("ResourceType")[0].severity,
+            crate::diagnostic::Severity::Warning
+        );
         assert_eq!(rules(column_name("_ResourceId")), ["column-reserved"]);
         assert_eq!(rules(column_name("_private")), ["column-name"]);
         assert_eq!(rules(column_name("has space")), ["column-name"]);
