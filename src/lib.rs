@@ -6,10 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+pub mod check;
 pub mod codegen;
 pub mod diagnostic;
 pub mod infer;
 pub mod init;
+pub mod json_spans;
 pub mod output;
 pub mod render;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
 
 mod build;
+mod check;
 mod infer;
 mod init;
 mod sample;
@@ -47,6 +48,8 @@ enum Command {
     Sample(sample::Args),
     /// Propose table columns from sample JSON events (object, array or NDJSON).
     Infer(infer::Args),
+    /// Check connector files (or a spec's output): DCR, transform and table agree.
+    Check(check::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::run(a, &ctx),
         Command::Sample(a) => sample::run(a, &ctx),
         Command::Infer(a) => infer::run(a, &ctx),
+        Command::Check(a) => check::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
