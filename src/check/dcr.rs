@@ -167,7 +167,12 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
         }
     }
     if let Some((fi, _)) = builtin.first() {
-        let names: Vec<&str> = builtin.iter().map(|(_, n)| *n).collect();
+        let mut names: Vec<&str> = Vec::new();
+        for (_, n) in &builtin {
+            if !names.contains(n) {
+                names.push(n);
+            }
+        }
         sink.at(
             doc,
             &r.prop_path(&["dataFlows"]).index(*fi).key("outputStream"),

@@ -68,15 +68,15 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             let s = report.stats;
             eprintln!(
-                "ccfgen: checked {} JSON files ({} connectors, {} data flows, {} packages) under {}{}",
-                s.files,
-                s.connectors,
-                s.flows,
-                s.packages,
+                "ccfgen: checked {} ({}, {}, {}) under {}{}",
+                plural(s.files, "JSON file"),
+                plural(s.connectors, "connector"),
+                plural(s.flows, "data flow"),
+                plural(s.packages, "package"),
                 report.root.display(),
                 match report.count(Severity::Note) {
                     0 => String::new(),
-                    n => format!("; {n} notes"),
+                    n => format!("; {}", plural(n, "note")),
                 }
             );
         }
@@ -88,6 +88,10 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Ok
     })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
