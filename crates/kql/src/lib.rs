@@ -1,1 +1,113 @@
-//! KQL analyser for DCR transformations (work in progress).
+//! A KQL analyser for Azure Monitor DCR transformations (`transformKql`).
+//!
+//! [`analyze`] lexes, parses and type-checks a transformation against the input stream's
+//! columns (a virtual table named `source`), computes the output schema the way Microsoft's
+//! Kusto.Language does (column names, order and types), and applies the documented
+//! transformation subset rules ([`DcrReport`]). [`compare_with_table`] compares the output with
+//! the destination table. [`analyze_case`] speaks the JSON format of the project's Kusto.Language
+//! oracle (`shared/tools/kql-oracle`) so the two can be diffed directly.
+//!
+//! ```
+//! use ccfgen_kql::{analyze, Column, Options, ScalarType};
+//! let input = [Column::new("ts", ScalarType::String), Column::new("msg", ScalarType::Dynamic)];
+//! let a = analyze("source | project TimeGenerated = todatetime(ts), Msg = tostring(msg.text)", &input, &Options::default());
+//! assert!(a.is_ok());
+//! let out = a.output.unwrap();
+//! assert_eq!(out[0], Column::new("TimeGenerated", ScalarType::DateTime));
+//! assert_eq!(out[1], Column::new("Msg", ScalarType::String));
+//! ```
+#![deny(missing_docs)]
+
+pub mod ast;
+mod check;
+mod compare;
+mod dcr;
+mod diag;
+mod functions;
+mod keywords;
+pub mod lexer;
+mod oracle_format;
+mod parser;
+pub mod token;
+mod types;
+
+pub use compare::{compare_with_table, Mismatch, TableComparison, TableProblem};
+pub use dcr::{DcrFinding, DcrReport, MAX_PARSE_COLUMNS, MAX_TRANSFORM_CHARS};
+pub use diag::{codes, Diagnostic, Severity};
+pub use oracle_format::{analyze_case, Case, CaseColumn, CaseOptions};
+pub use types::{ScalarType, StreamType};
+
+use serde::{Deserialize, Serialize};
+
+/// A named, typed column (input stream column or output column).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Column {
+    /// Column name (case-sensitive).
+    pub name: String,
+    /// Kusto scalar type.
+    #[serde(rename = "type")]
+    pub ty: ScalarType,
+}
+
+impl Column {
+    /// A column.
+    pub fn new(name: impl Into<String>, ty: ScalarType) -> Column {
+        Column { name: name.into(), ty }
+    }
+}
+
+/// Analysis options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Declare the transformation-only functions `parse_cef_dictionary(string)` and
+    /// `geo_location(string)` (both return `dynamic`).
+    pub dcr_functions: bool,
+    /// Apply the DCR subset rules (fills [`Analysis::dcr`]).
+    pub dcr_check: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { dcr_functions: true, dcr_check: true }
+    }
+}
+
+/// The result of [`analyze`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    /// Syntax and semantic diagnostics, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Output columns in order, when the query's result is a table whose shape is known (also
+    /// when there are errors: a best-effort schema with `unknown` types where unresolved).
+    pub output: Option<Vec<Column>>,
+    /// DCR subset verdict (empty and `ok` when `Options::dcr_check` is off).
+    pub dcr: DcrReport,
+    /// What the result is when it is not a table (`none`, `PrimitiveSymbol bool` ...).
+    pub result_kind: String,
+}
+
+impl Analysis {
+    /// No diagnostic of severity error.
+    pub fn is_ok(&self) -> bool {
+        !self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Analyses a transformation against the input stream columns.
+pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
+    let input: Vec<(String, types::Ty)> = input.iter().map(|c| (c.name.clone(), types::Ty::from_public(c.ty))).collect();
+    let mut diags = diag::Diagnostics::default();
+    let parsed = parser::parse(query, &mut diags);
+    let checked = check::check(query, &parsed, &input, options.dcr_functions);
+    diags.items.extend(checked.diagnostics);
+    diags.items.sort_by_key(|d| d.span.start);
+    let dcr = if options.dcr_check {
+        dcr::check(query, &parsed, &checked.calls)
+    } else {
+        DcrReport { ok: true, ..DcrReport::default() }
+    };
+    let output = checked
+        .output
+        .map(|cols| cols.into_iter().map(|c| Column { name: c.name.to_string(), ty: c.ty.public() }).collect());
+    Analysis { diagnostics: diags.finish(query), output, dcr, result_kind: checked.result_kind }
+}

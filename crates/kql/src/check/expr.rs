@@ -1,0 +1,400 @@
+//! Typing of expressions: names, literals, operators, calls, member access, nested queries.
+
+use std::rc::Rc;
+
+use super::overload::{best_signatures, common_return_type, result_type, Arg};
+use super::{CallTarget, Checker, Info, Symbol, Table};
+use crate::ast::{BinOp, DynShape, Expr, ExprKind, Literal, Name, NameKind, StrOp};
+use crate::diag::codes;
+use crate::functions::{between_operator, binary_operator, builtins, list_operator, unary_operator, FunctionDef, Signature};
+use crate::types::Ty;
+
+/// Conversion functions whose call on a column of the target type is a no-op (the projection
+/// then treats the call as the column itself).
+fn is_conversion(name: &str) -> bool {
+    matches!(
+        name,
+        "tobool" | "todatetime" | "todecimal" | "todouble" | "todynamic" | "toguid" | "toint" | "tolong"
+            | "toreal" | "tostring" | "totime" | "totimespan"
+    )
+}
+
+impl<'q> Checker<'q> {
+    /// Types an expression (and records its type by node id).
+    pub(crate) fn expr(&mut self, e: &'q Expr) -> Info {
+        let info = self.expr_inner(e);
+        self.record(e, &info);
+        info
+    }
+
+    fn expr_inner(&mut self, e: &'q Expr) -> Info {
+        match &e.kind {
+            ExprKind::Missing => Info::scalar(Ty::Error),
+            ExprKind::Name(n) => self.name(n),
+            ExprKind::Literal(l) => literal(l),
+            ExprKind::Dynamic(shape) => Info {
+                ty: match shape {
+                    DynShape::Array => Ty::DynArray,
+                    DynShape::Bag => Ty::DynBag,
+                    DynShape::Scalar => Ty::DynPrim,
+                    DynShape::Null => Ty::Dynamic,
+                },
+                literal: true,
+                constant: true,
+                ..Info::default()
+            },
+            ExprKind::TypeOf(t) => Info { ty: Ty::TypeOf, type_of: Some(*t), literal: true, constant: true, ..Info::default() },
+            ExprKind::Paren(inner) => {
+                let i = self.expr(inner);
+                Info { referenced_column: None, literal: false, ..i }
+            }
+            ExprKind::Star => Info { star: true, ..Info::scalar(Ty::Unknown) },
+            ExprKind::Unary { operand, op_span, .. } => {
+                let o = self.expr(operand);
+                let args = [Arg { info: &o, span: operand.span.clone() }];
+                let text = &self.src[op_span.clone()];
+                self.operator(text, unary_operator(crate::ast::UnaryOp::Minus), &args, op_span.clone(), true)
+            }
+            ExprKind::Binary { op, op_text, op_span, left, right } => {
+                let l = self.expr(left);
+                let r = self.expr(right);
+                let args = [Arg { info: &l, span: left.span.clone() }, Arg { info: &r, span: right.span.clone() }];
+                let sigs = binary_operator(match op {
+                    BinOp::Str(StrOp::StringRhs) => BinOp::Str(StrOp::StringRhs),
+                    BinOp::Str(_) => BinOp::Str(StrOp::Any),
+                    other => *other,
+                });
+                self.operator(op_text, sigs, &args, op_span.clone(), true)
+            }
+            ExprKind::List { op, op_text, op_span, left, values } => {
+                let l = self.expr(left);
+                let vs: Vec<Info> = values.iter().map(|v| self.expr(v)).collect();
+                if vs.len() == 1 && vs[0].table.is_some() {
+                    self.check_scalar(&l, left.span.clone());
+                    return Info { constant: false, ..Info::scalar(Ty::Bool) };
+                }
+                let mut args = vec![Arg { info: &l, span: left.span.clone() }];
+                args.extend(vs.iter().zip(values).map(|(i, v)| Arg { info: i, span: v.span.clone() }));
+                self.operator(op_text, list_operator(*op), &args, op_span.clone(), true)
+            }
+            ExprKind::Between { op_text, op_span, left, low, high, .. } => {
+                let l = self.expr(left);
+                let lo = self.expr(low);
+                let hi = self.expr(high);
+                let args = [
+                    Arg { info: &l, span: left.span.clone() },
+                    Arg { info: &lo, span: low.span.clone() },
+                    Arg { info: &hi, span: high.span.clone() },
+                ];
+                self.operator(op_text, between_operator(), &args, op_span.clone(), true)
+            }
+            ExprKind::Call { name, args } => self.call(e, name, args),
+            ExprKind::Named { value, .. } | ExprKind::NamedTuple { value, .. } => self.expr(value),
+            ExprKind::Path { target, member } => self.path(target, member),
+            ExprKind::Element { target, index } => {
+                let t = self.expr(target);
+                let i = self.expr(index);
+                self.element(t.ty, &i, index, target.span.end..e.span.end)
+            }
+            ExprKind::ToScalar(inner) => {
+                let i = self.expr(inner);
+                match &i.table {
+                    Some(t) => Info::scalar(t.cols.first().map_or(Ty::Unknown, |c| c.ty)),
+                    None => Info::scalar(i.ty),
+                }
+            }
+            ExprKind::ToTable(inner) | ExprKind::Materialize(inner) => {
+                let t = self.tabular(inner);
+                Info::table(t)
+            }
+            ExprKind::Pipe { source, op } => {
+                let input = self.tabular(source);
+                self.query_operator(op, input)
+            }
+            ExprKind::Source(op) => self.query_operator(op, Rc::new(Table::default())),
+            ExprKind::DataTable { columns, values, values_span, .. } => {
+                let saved = self.row.take();
+                for v in values {
+                    let i = self.expr(v);
+                    self.check_scalar(&i, v.span.clone());
+                }
+                self.row = saved;
+                if !columns.is_empty() && values.len() % columns.len() != 0 {
+                    self.error(
+                        codes::DATATABLE_VALUES,
+                        format!("Incorrect number of data values. The values should appear in multiples of {}.", columns.len()),
+                        values_span.clone(),
+                    );
+                }
+                let cols = columns.iter().map(|c| self.new_col(&c.name.text, c.ty.ty)).collect();
+                Info::table(Rc::new(Table { cols, ..Table::default() }))
+            }
+        }
+    }
+
+    /// Resolves an operator application with Kusto's overload rules.
+    fn operator(&mut self, op_text: &str, sigs: &[Signature], args: &[Arg<'_>], location: crate::ast::Span, require_all: bool) -> Info {
+        let constant = args.iter().all(|a| a.info.constant);
+        let mut best = best_signatures(sigs, args, require_all, false);
+        if best.len() == 1 {
+            let sig = &sigs[best[0]];
+            self.check_signature(op_text, sig, args, location, false);
+            return Info { constant, ..Info::scalar(result_type(op_text, sig, args)) };
+        }
+        if best.is_empty() && require_all {
+            best = best_signatures(sigs, args, false, false);
+        }
+        if !args.iter().any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown)) {
+            let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
+            let msg = if types.len() == 1 {
+                format!("The operator '{op_text}' is not defined for the operand type {}.", types[0])
+            } else {
+                format!("The operator '{op_text}' is not defined for the operand types {}.", types.join(" and "))
+            };
+            self.error(codes::OPERATOR_NOT_DEFINED, msg, location);
+        }
+        let cands: Vec<&Signature> = best.iter().map(|&i| &sigs[i]).collect();
+        Info::scalar(common_return_type(op_text, &cands, args))
+    }
+
+    /// A name in expression position.
+    fn name(&mut self, n: &Name) -> Info {
+        if n.kind == NameKind::Missing {
+            return Info::scalar(Ty::Error);
+        }
+        if !self.aggregate_scope
+            && let Some(c) = self.row_lookup(&n.text)
+        {
+            return Info { ty: c.ty, referenced_column: Some(c.clone()), result_column: Some(c), ..Info::default() };
+        }
+        match self.lookup_local(&n.text).cloned() {
+            Some(Symbol::Scalar { ty, constant, const_string }) => return Info { ty, constant, const_string, ..Info::default() },
+            Some(Symbol::Table(t)) => return Info::table(t),
+            Some(Symbol::Function(f)) => {
+                if f.decl.params.iter().all(|p| p.default.is_some()) {
+                    return self.call_user(&f, &[]);
+                }
+                self.error(codes::ARGUMENT_LIST_REQUIRED, format!("The function '{}' requires an argument list.", n.text), n.span.clone());
+                return Info::scalar(Ty::Error);
+            }
+            None => {}
+        }
+        if n.text == "source" {
+            return Info::table(self.source.clone());
+        }
+        if let Some(f) = builtins().function(&n.text, self.dcr_functions) {
+            self.error(codes::ARGUMENT_LIST_REQUIRED, format!("The function '{}' requires an argument list.", n.text), n.span.clone());
+            let sigs: Vec<&Signature> = f.signatures.iter().collect();
+            return Info::scalar(common_return_type(&f.name, &sigs, &[]));
+        }
+        if self.row.as_ref().is_some_and(|r| r.open) && !self.aggregate_scope {
+            // an open table: the name is an inferred column of unknown type
+            let c = self.new_col(&n.text, Ty::Unknown);
+            self.inferred.push(c.clone());
+            return Info { ty: Ty::Unknown, referenced_column: Some(c.clone()), result_column: Some(c), ..Info::default() };
+        }
+        if self.aggregate_scope && self.row_lookup(&n.text).is_some() {
+            self.error(
+                codes::NOT_AN_AGGREGATE,
+                format!("The name '{}' is not an aggregate or scalar function.", n.text),
+                n.span.clone(),
+            );
+            return Info::scalar(Ty::Error);
+        }
+        self.error(
+            codes::UNKNOWN_NAME,
+            format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
+            n.span.clone(),
+        );
+        Info::scalar(Ty::Error)
+    }
+
+    /// `collection[index]` (Kusto's element access rules).
+    fn element(&mut self, collection: Ty, index: &Info, index_expr: &Expr, bracket: crate::ast::Span) -> Info {
+        if index.ty == Ty::Error || collection == Ty::Error {
+            return Info::scalar(Ty::Error);
+        }
+        let integer = index.ty.is_integer() || index.ty == Ty::Dynamic;
+        let string = index.ty == Ty::String || index.ty.is_dynamic();
+        let (ok, expected) = match collection {
+            Ty::DynArray => (integer, "one of the types: int or long"),
+            Ty::DynBag => (string, "the type string"),
+            Ty::Dynamic => (integer || string, "one of the types: int, long or string"),
+            Ty::Unknown => return Info::scalar(Ty::Unknown),
+            _ => {
+                let start = self.src[bracket.clone()].find('[').map_or(bracket.start, |i| bracket.start + i);
+                self.error(codes::ELEMENT_ACCESS, "The element access operator [] is not allowed in this context.", start..bracket.end);
+                return Info::scalar(Ty::Error);
+            }
+        };
+        if !ok {
+            self.error(codes::EXPRESSION_TYPE, format!("The expression must have {expected}."), index_expr.span.clone());
+        }
+        Info::scalar(Ty::Dynamic)
+    }
+
+    fn path(&mut self, target: &'q Expr, member: &'q Expr) -> Info {
+        let t = self.expr(target);
+        let info = match (&member.kind, t.ty) {
+            (ExprKind::Call { .. }, _) => {
+                self.expr(member);
+                self.error(codes::UNSUPPORTED, "Method-style calls (x.f()) are not supported by this analyser.", member.span.clone());
+                Info::scalar(Ty::Error)
+            }
+            (ExprKind::Name(_), ty) if ty.is_dynamic() => Info::scalar(Ty::Dynamic),
+            (ExprKind::Name(_), Ty::Unknown) => Info::scalar(Ty::Unknown),
+            (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
+            (ExprKind::Name(n), _) => {
+                if n.kind != NameKind::Missing {
+                    self.error(
+                        codes::UNKNOWN_NAME,
+                        format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
+                        n.span.clone(),
+                    );
+                }
+                Info::scalar(Ty::Error)
+            }
+            (_, ty) => {
+                // `x.[index]`: treated like `x[index]`
+                let i = self.expr(member);
+                self.element(ty, &i, member, member.span.clone())
+            }
+        };
+        self.record(member, &info);
+        info
+    }
+
+    /// `f(args)`
+    fn call(&mut self, e: &'q Expr, name: &'q Name, args: &'q [Expr]) -> Info {
+        let in_aggregate = self.aggregate_scope;
+        let b = builtins();
+        let user = match self.lookup_local(&name.text) {
+            Some(Symbol::Function(f)) => Some(f.clone()),
+            _ => None,
+        };
+        let def = if user.is_some() {
+            None
+        } else if in_aggregate {
+            b.aggregate(&name.text).or_else(|| b.function(&name.text, self.dcr_functions))
+        } else {
+            b.function(&name.text, self.dcr_functions)
+        };
+        // aggregate arguments are bound in normal scope; other calls keep the outer scope
+        self.aggregate_scope = in_aggregate && !def.is_some_and(|d| d.aggregate);
+        let infos: Vec<Info> = args.iter().map(|a| self.expr(a)).collect();
+        self.aggregate_scope = in_aggregate;
+        let arg_list: Vec<Arg<'_>> = infos.iter().zip(args).map(|(i, a)| Arg { info: i, span: a.span.clone() }).collect();
+
+        if let Some(f) = user {
+            self.set_call(e, CallTarget::User);
+            let n = args.len();
+            let min = f.decl.params.iter().filter(|p| p.default.is_none()).count();
+            if n < min || n > f.decl.params.len() {
+                self.error(
+                    codes::ARGUMENT_COUNT,
+                    format!("The function '{}' expects {} argument(s).", name.text, f.decl.params.len()),
+                    name.span.clone(),
+                );
+            }
+            return self.call_user(&f, &infos);
+        }
+        if let Some(def) = def {
+            self.set_call(e, CallTarget::Builtin(def));
+            return self.call_builtin(def, name, args, &arg_list);
+        }
+        if b.aggregate(&name.text).is_some() {
+            self.set_call(e, CallTarget::Unresolved);
+            self.error(
+                codes::AGGREGATE_CONTEXT,
+                format!("The aggregate function '{}' is not allowed in this context.", name.text),
+                name.span.clone(),
+            );
+            return Info::scalar(Ty::Error);
+        }
+        self.set_call(e, CallTarget::Unresolved);
+        if name.text.starts_with("__") {
+            return Info::scalar(Ty::Unknown);
+        }
+        self.error(codes::UNKNOWN_FUNCTION, format!("The name '{}' does not refer to any known function.", name.text), name.span.clone());
+        Info::scalar(Ty::Error)
+    }
+
+    fn call_builtin(&mut self, def: &'static FunctionDef, name: &Name, exprs: &'q [Expr], args: &[Arg<'_>]) -> Info {
+        let constant = def.foldable && args.iter().all(|a| a.info.constant);
+        let best = best_signatures(&def.signatures, args, false, false);
+        let ty = if best.len() == 1 {
+            let sig = &def.signatures[best[0]];
+            self.check_signature(&def.name, sig, args, name.span.clone(), false);
+            result_type(&def.name, sig, args)
+        } else {
+            if args.is_empty() && def.min_args() > 0 {
+                self.error(
+                    codes::ARGUMENT_COUNT_RANGE,
+                    format!("The function '{}' expects between {} and {} arguments.", def.name, def.min_args(), def.max_args()),
+                    name.span.clone(),
+                );
+            } else if !args.iter().any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown)) {
+                let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
+                self.error(
+                    codes::FUNCTION_NOT_DEFINED_WITH_ARGS,
+                    format!("The function '{}' is not compatible with arguments ({})", def.name, types.join(", ")),
+                    name.span.clone(),
+                );
+            }
+            let cands: Vec<&Signature> = best.iter().map(|&i| &def.signatures[i]).collect();
+            common_return_type(&def.name, &cands, args)
+        };
+        let mut info = Info { constant, ..Info::scalar(ty) };
+        if is_conversion(&def.name)
+            && args.len() == 1
+            && let Some(c) = &args[0].info.referenced_column
+            && c.ty == ty
+        {
+            info.result_column = Some(c.clone());
+        }
+        if def.aggregate {
+            info.tuple = self.aggregate_tuple(def, exprs, args);
+        }
+        info
+    }
+
+    /// Calls a user function: binds its body with the parameters (scalar parameters keep their
+    /// declared types, tabular parameters take the argument's table).
+    fn call_user(&mut self, f: &Rc<super::UserFunction<'q>>, args: &[Info]) -> Info {
+        let params = f
+            .decl
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match &p.ty {
+                crate::ast::ParamType::Scalar(t) => Symbol::Scalar { ty: t.ty, constant: false, const_string: None },
+                crate::ast::ParamType::Tabular(_) => Symbol::Table(
+                    args.get(i).and_then(|a| a.table.clone()).unwrap_or_else(|| Rc::new(Table { open: true, ..Table::default() })),
+                ),
+            })
+            .collect();
+        self.silent += 1;
+        let result = self.bind_body(f.decl, f.scope_len, params);
+        self.silent -= 1;
+        Info { referenced_column: None, result_column: None, literal: false, ..result }
+    }
+}
+
+fn literal(l: &Literal) -> Info {
+    let ty = match l {
+        Literal::Bool => Ty::Bool,
+        Literal::Int => Ty::Int,
+        Literal::Long(_) => Ty::Long,
+        Literal::Real => Ty::Real,
+        Literal::Decimal => Ty::Decimal,
+        Literal::DateTime => Ty::DateTime,
+        Literal::TimeSpan => Ty::TimeSpan,
+        Literal::Guid => Ty::Guid,
+        Literal::String(_) => Ty::String,
+    };
+    let const_string = match l {
+        Literal::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    Info { ty, literal: true, constant: true, const_string, ..Info::default() }
+}

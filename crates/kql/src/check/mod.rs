@@ -1,0 +1,378 @@
+//! The type checker ("binder"): resolves names against the input stream, `let` bindings and the
+//! built-in functions, types every expression with Kusto's rules, and computes the schema each
+//! tabular operator produces. It records what each call resolved to for the DCR rules.
+
+mod expr;
+mod ops;
+mod overload;
+mod projection;
+
+use std::rc::Rc;
+
+use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, ParamType, Query, Span, Stmt};
+use crate::diag::{codes, RawDiagnostic, Severity};
+use crate::functions::FunctionDef;
+use crate::types::Ty;
+
+/// A column of a table being computed, with an identity (Kusto compares column symbols by
+/// identity when deciding what a projection may add again).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Col {
+    pub name: Rc<str>,
+    pub ty: Ty,
+    pub id: u32,
+}
+
+/// A tabular value: its columns, whether it is "open" (unknown column names are accepted, as
+/// for an unresolved table name) and whether its shape is only partly known (after an operator
+/// this analyser does not model: no output schema is reported then).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Table {
+    pub cols: Vec<Col>,
+    pub open: bool,
+    pub partial: bool,
+}
+
+impl Table {
+    fn find(&self, name: &str) -> Option<&Col> {
+        self.cols.iter().find(|c| &*c.name == name)
+    }
+}
+
+/// What the checker knows about an expression.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Info {
+    /// The scalar type (`Table` for tabular values).
+    pub ty: Ty,
+    /// The value when the expression is tabular.
+    pub table: Option<Rc<Table>>,
+    /// Kusto's "constant" (literals, constant lets, foldable calls of constants).
+    pub constant: bool,
+    /// A literal (`'a'`, `1`, `dynamic(...)`, `typeof(...)`).
+    pub literal: bool,
+    /// The argument is `*`.
+    pub star: bool,
+    /// The type named by a `typeof(...)` literal.
+    pub type_of: Option<Ty>,
+    /// Value of a constant string.
+    pub const_string: Option<String>,
+    /// The column a plain name refers to.
+    pub referenced_column: Option<Col>,
+    /// The column the expression stands for (through parentheses and no-op conversions).
+    pub result_column: Option<Col>,
+    /// Multi-column results (`arg_max`, `take_any(a, b)`, `percentiles`).
+    pub tuple: Option<Vec<Col>>,
+}
+
+impl Info {
+    pub(crate) fn scalar(ty: Ty) -> Info {
+        Info { ty, ..Info::default() }
+    }
+
+    fn table(t: Rc<Table>) -> Info {
+        Info { ty: Ty::Table, table: Some(t), ..Info::default() }
+    }
+
+    /// The type used for signature matching.
+    pub(crate) fn arg_type(&self) -> Ty {
+        self.ty
+    }
+}
+
+/// What a call expression resolved to (for the DCR rules).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) enum CallTarget {
+    /// Not a call, or not resolved yet.
+    #[default]
+    None,
+    /// A built-in scalar function, aggregate or transformation-only function.
+    Builtin(&'static FunctionDef),
+    /// A user function declared with `let`.
+    User,
+    /// An unknown function name.
+    Unresolved,
+}
+
+/// A `let` binding.
+#[derive(Debug, Clone)]
+enum Symbol<'q> {
+    Scalar { ty: Ty, constant: bool, const_string: Option<String> },
+    Table(Rc<Table>),
+    Function(Rc<UserFunction<'q>>),
+}
+
+#[derive(Debug)]
+struct UserFunction<'q> {
+    decl: &'q FunctionDecl,
+    /// Number of bindings visible where the function was declared.
+    scope_len: usize,
+}
+
+/// Result of checking a query.
+pub(crate) struct Checked {
+    pub diagnostics: Vec<RawDiagnostic>,
+    /// Output schema when the result is a (fully known) table.
+    pub output: Option<Vec<Col>>,
+    /// Kusto-style description of a non-tabular result.
+    pub result_kind: String,
+    /// Per expression id: what calls resolved to.
+    pub calls: Vec<CallTarget>,
+}
+
+pub(crate) struct Checker<'q> {
+    dcr_functions: bool,
+    diags: Vec<RawDiagnostic>,
+    error_count: usize,
+    /// While > 0, diagnostics are dropped (re-binding function bodies at call sites).
+    silent: u32,
+    next_col: u32,
+    default_suffix: u32,
+    locals: Vec<(Rc<str>, Symbol<'q>)>,
+    row: Option<Rc<Table>>,
+    source: Rc<Table>,
+    /// Inside the top level of a `summarize` aggregate (aggregates allowed, columns not).
+    aggregate_scope: bool,
+    /// Columns of the current `summarize ... by` clause.
+    summarize_by: Vec<u32>,
+    /// Columns inferred from unknown names used on an open row scope (current operator).
+    inferred: Vec<Col>,
+    depth: u32,
+    types: Vec<Ty>,
+    calls: Vec<CallTarget>,
+    src: &'q str,
+}
+
+/// Checks a parsed query against the `source` columns.
+pub(crate) fn check<'q>(src: &'q str, query: &'q Query, input: &[(String, Ty)], dcr_functions: bool) -> Checked {
+    let n = query.node_count as usize;
+    let mut c = Checker {
+        dcr_functions,
+        diags: Vec::new(),
+        error_count: 0,
+        silent: 0,
+        next_col: 0,
+        default_suffix: 1,
+        locals: Vec::new(),
+        row: None,
+        source: Rc::new(Table::default()),
+        aggregate_scope: false,
+        summarize_by: Vec::new(),
+        inferred: Vec::new(),
+        depth: 0,
+        types: vec![Ty::Unknown; n],
+        calls: vec![CallTarget::None; n],
+        src,
+    };
+    let cols = input.iter().map(|(name, ty)| c.new_col(name, *ty)).collect();
+    c.source = Rc::new(Table { cols, ..Table::default() });
+    let last = c.statements(&query.statements);
+    let (output, result_kind) = match last {
+        None => (None, "none".to_string()),
+        Some(info) => match &info.table {
+            Some(t) if !t.partial => (Some(t.cols.clone()), String::new()),
+            Some(_) => (None, "TableSymbol (not fully known: unsupported operator)".to_string()),
+            None => (None, match info.ty {
+                Ty::Error => "ErrorSymbol error".to_string(),
+                t if t.is_dynamic() => "DynamicSymbol dynamic".to_string(),
+                t => format!("PrimitiveSymbol {}", t.name()),
+            }),
+        },
+    };
+    Checked { diagnostics: c.diags, output, result_kind, calls: c.calls }
+}
+
+impl<'q> Checker<'q> {
+    // ----- bookkeeping ----------------------------------------------------------------------
+
+    pub(crate) fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
+        self.error_count += 1;
+        if self.silent == 0 {
+            self.diags.push(RawDiagnostic { severity: Severity::Error, code, message: message.into(), span });
+        }
+    }
+
+    /// Number of errors raised so far (including dropped ones while silent).
+    pub(crate) fn diag_count(&self) -> usize {
+        self.error_count
+    }
+
+    pub(crate) fn new_col(&mut self, name: &str, ty: Ty) -> Col {
+        // like Kusto's ColumnSymbol: a column never has the error type
+        let ty = if matches!(ty, Ty::Error | Ty::Table) { Ty::Unknown } else { ty };
+        self.next_col += 1;
+        Col { name: Rc::from(name), ty, id: self.next_col }
+    }
+
+    fn record(&mut self, e: &Expr, info: &Info) {
+        if let Some(slot) = self.types.get_mut(e.id as usize) {
+            *slot = info.ty;
+        }
+    }
+
+    pub(crate) fn type_of(&self, e: &Expr) -> Ty {
+        self.types.get(e.id as usize).copied().unwrap_or(Ty::Unknown)
+    }
+
+    fn set_call(&mut self, e: &Expr, target: CallTarget) {
+        if self.silent == 0
+            && let Some(slot) = self.calls.get_mut(e.id as usize)
+        {
+            *slot = target;
+        }
+    }
+
+    fn lookup_local(&self, name: &str) -> Option<&Symbol<'q>> {
+        self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, s)| s)
+    }
+
+    /// Kusto's `CanBindName` for default column names: row scope (optionally), lets, tables.
+    fn name_in_scope(&self, name: &str, include_row: bool) -> bool {
+        include_row && self.row.as_ref().is_some_and(|r| r.find(name).is_some())
+            || self.lookup_local(name).is_some()
+            || name == "source"
+    }
+
+    /// `Column1`, `Column2` ... skipping names already in scope.
+    pub(crate) fn default_column_name(&mut self, include_row: bool) -> String {
+        loop {
+            let name = format!("Column{}", self.default_suffix);
+            self.default_suffix += 1;
+            if !self.name_in_scope(&name, include_row) {
+                return name;
+            }
+        }
+    }
+
+    /// Reports "scalar expected" for tabular values; true if the value is usable as a scalar.
+    pub(crate) fn check_scalar(&mut self, info: &Info, span: Span) -> bool {
+        if info.ty.is_scalar() {
+            return true;
+        }
+        if info.ty != Ty::Error {
+            self.error(codes::SCALAR_EXPECTED, "Scalar value expected.", span);
+        }
+        false
+    }
+
+    // ----- statements -----------------------------------------------------------------------
+
+    /// Checks statements in order; returns the info of the last expression statement (or
+    /// `None` if the last statement is a `let`).
+    fn statements(&mut self, stmts: &'q [Stmt]) -> Option<Info> {
+        let mut last = None;
+        for stmt in stmts {
+            match stmt {
+                Stmt::Let { name, value, .. } => {
+                    let symbol = match value {
+                        LetValue::Expr(e) => {
+                            let info = self.expr(e);
+                            match info.table {
+                                Some(t) => Symbol::Table(t),
+                                None => Symbol::Scalar { ty: info.ty, constant: info.constant, const_string: info.const_string },
+                            }
+                        }
+                        LetValue::Function(decl) => {
+                            self.check_function_body(decl);
+                            Symbol::Function(Rc::new(UserFunction { decl, scope_len: self.locals.len() }))
+                        }
+                    };
+                    self.locals.push((Rc::from(name.text.as_str()), symbol));
+                    last = None;
+                }
+                Stmt::Expr(e) => last = Some(self.expr(e)),
+            }
+        }
+        last
+    }
+
+    /// Binds a function body once at its declaration (diagnostics reported), with the
+    /// parameters typed as declared.
+    fn check_function_body(&mut self, decl: &'q FunctionDecl) {
+        let params: Vec<Symbol<'q>> = decl
+            .params
+            .iter()
+            .map(|p| match &p.ty {
+                ParamType::Scalar(t) => Symbol::Scalar { ty: t.ty, constant: false, const_string: None },
+                ParamType::Tabular(cols) => {
+                    let cols = cols.iter().map(|c| self.new_col(&c.name.text, c.ty.ty)).collect();
+                    Symbol::Table(Rc::new(Table { cols, ..Table::default() }))
+                }
+            })
+            .collect();
+        for p in &decl.params {
+            if let Some(d) = &p.default {
+                self.expr(d);
+            }
+        }
+        let scope = self.locals.len();
+        self.bind_body(decl, scope, params);
+    }
+
+    /// Binds a body with the given parameter bindings; returns the result info.
+    fn bind_body(&mut self, decl: &'q FunctionDecl, scope_len: usize, params: Vec<Symbol<'q>>) -> Info {
+        if self.depth > 16 {
+            return Info::scalar(Ty::Unknown);
+        }
+        self.depth += 1;
+        let saved_locals = std::mem::take(&mut self.locals);
+        self.locals = saved_locals[..scope_len.min(saved_locals.len())].to_vec();
+        for (p, s) in decl.params.iter().zip(params) {
+            self.locals.push((Rc::from(p.name.text.as_str()), s));
+        }
+        let saved_row = self.row.take();
+        let saved_suffix = self.default_suffix;
+        let saved_aggregate = std::mem::replace(&mut self.aggregate_scope, false);
+        self.default_suffix = 1;
+        let result = self.statements(&decl.body).unwrap_or_else(|| Info::scalar(Ty::Error));
+        self.default_suffix = saved_suffix;
+        self.aggregate_scope = saved_aggregate;
+        self.row = saved_row;
+        self.locals = saved_locals;
+        self.depth -= 1;
+        result
+    }
+
+    /// Checks an expression that must be tabular (a pipe input).
+    fn tabular(&mut self, e: &'q Expr) -> Rc<Table> {
+        if let ExprKind::Name(n) = &e.kind
+            && self.lookup_tabular_name(&n.text).is_none()
+            && self.row_lookup(&n.text).is_none()
+        {
+            self.error(codes::UNKNOWN_TABLE, format!("The name '{}' does not refer to any known table, tabular variable or function.", n.text), n.span.clone());
+            let t = Rc::new(Table { open: true, ..Table::default() });
+            self.record(e, &Info::table(t.clone()));
+            return t;
+        }
+        let info = self.expr(e);
+        if info.table.is_none()
+            && let ExprKind::Call { .. } = &e.kind
+            && matches!(self.calls.get(e.id as usize), Some(CallTarget::Unresolved))
+        {
+            // an unknown function used as a table: any column may follow
+            return Rc::new(Table { open: true, ..Table::default() });
+        }
+        match info.table {
+            Some(t) => t,
+            None => {
+                if info.ty != Ty::Error {
+                    self.error(codes::TABULAR_EXPECTED, "Tabular expression expected.", e.span.clone());
+                }
+                Rc::new(Table::default())
+            }
+        }
+    }
+
+    fn lookup_tabular_name(&self, name: &str) -> Option<()> {
+        match self.lookup_local(name) {
+            Some(_) => Some(()),
+            None => (name == "source").then_some(()),
+        }
+    }
+
+    fn row_lookup(&self, name: &str) -> Option<Col> {
+        self.row
+            .as_ref()
+            .and_then(|r| r.find(name).cloned())
+            .or_else(|| self.inferred.iter().find(|c| &*c.name == name).cloned())
+    }
+}

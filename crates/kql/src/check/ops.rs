@@ -1,0 +1,373 @@
+//! Output schemas of the tabular operators (`extend`, `project`, `where`, `parse`, the
+//! `project-*` family, `print`, and the non-DCR operators `summarize`, `take`, `sort`, `top`,
+//! `distinct`, `mv-expand`, `count`, `serialize`, `as`, `getschema`).
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use super::overload::{assignable, Conversion};
+use super::projection::{Builder, Style};
+use super::{Checker, Col, Info, Table};
+use crate::ast::{Expr, ExprKind, MvExpandItem, OpKind, Operator, ParsePart};
+use crate::diag::codes;
+use crate::types::Ty;
+
+/// `*`-wildcard match (Kusto's `KustoFacts.Matches`).
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    fn rec(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| rec(rest, &n[i..])),
+            Some((c, rest)) => n.first() == Some(c) && rec(rest, &n[1..]),
+        }
+    }
+    rec(pattern.as_bytes(), name.as_bytes())
+}
+
+impl<'q> Checker<'q> {
+    /// Applies a query operator to `input`.
+    pub(crate) fn query_operator(&mut self, op: &'q Operator, input: Rc<Table>) -> Info {
+        let saved_row = self.row.replace(input.clone());
+        let saved_inferred = std::mem::take(&mut self.inferred);
+        let result = self.operator_inner(op, &input);
+        self.inferred = saved_inferred;
+        self.row = saved_row;
+        result
+    }
+
+    /// The row scope's columns plus the columns inferred from names used on an open table.
+    fn row_columns(&self, input: &Table) -> Vec<Col> {
+        let mut cols = input.cols.clone();
+        cols.extend(self.inferred.iter().cloned());
+        cols
+    }
+
+    fn items(&mut self, items: &'q [Expr]) -> Vec<Info> {
+        items.iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn project_all(&mut self, b: &mut Builder, items: &'q [Expr], infos: &[Info], style: Style) {
+        for (item, info) in items.iter().zip(infos) {
+            self.project_item(b, item, info, style, false, None, None);
+        }
+    }
+
+    fn table_info(&self, cols: Vec<Col>, open: bool) -> Info {
+        let partial = self.row.as_ref().is_some_and(|r| r.partial);
+        Info { ty: Ty::Table, table: Some(Rc::new(Table { cols, open, partial })), ..Info::default() }
+    }
+
+    fn operator_inner(&mut self, op: &'q Operator, input: &Rc<Table>) -> Info {
+        let open = input.open;
+        match &op.kind {
+            OpKind::Extend(items) => {
+                let infos = self.items(items);
+                let mut b = Builder::default();
+                let row = self.row_columns(input);
+                b.add_range(&row, false, true, self);
+                self.project_all(&mut b, items, &infos, Style::Extend);
+                self.table_info(b.columns(), open)
+            }
+            OpKind::Project(items) => {
+                let infos = self.items(items);
+                let mut b = Builder::default();
+                self.project_all(&mut b, items, &infos, Style::Default);
+                self.table_info(b.columns(), open)
+            }
+            OpKind::Print(items) => {
+                self.row = None;
+                let infos = self.items(items);
+                let mut b = Builder::default();
+                for (i, (item, info)) in items.iter().zip(&infos).enumerate() {
+                    let name = format!("print_{i}");
+                    self.project_item(&mut b, item, info, Style::Print, false, None, Some(&name));
+                }
+                self.table_info(b.columns(), false)
+            }
+            OpKind::Where(cond) => {
+                let info = self.expr(cond);
+                if !matches!(info.ty, Ty::Unknown | Ty::Error) && !assignable(Ty::Bool, info.ty, Conversion::None) {
+                    self.error(codes::EXPRESSION_TYPE, "The expression must have the type bool.", cond.span.clone());
+                }
+                let row = self.row_columns(input);
+                self.table_info(row, open)
+            }
+            OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
+                let named = self.column_list(items, input);
+                let keep = matches!(op.kind, OpKind::ProjectKeep(_));
+                let names: HashSet<&str> = named.iter().map(|c| &*c.name).collect();
+                let cols = input.cols.iter().filter(|c| names.contains(&*c.name) == keep).cloned().collect();
+                self.table_info(cols, open)
+            }
+            OpKind::ProjectReorder(items) => {
+                let named = self.column_list(items, input);
+                let mut b = Builder::default();
+                for c in named {
+                    b.add(c, None, false, true, self);
+                }
+                for c in &input.cols {
+                    b.add(c.clone(), None, false, false, self);
+                }
+                self.table_info(b.columns(), open)
+            }
+            OpKind::ProjectRename(items) => {
+                let mut b = Builder::default();
+                let row = self.row_columns(input);
+                b.add_range(&row, true, true, self);
+                for item in items {
+                    self.rename_item(&mut b, item, input);
+                }
+                self.table_info(b.columns(), open)
+            }
+            OpKind::Parse { source, parts, .. } => self.parse_operator(source, parts, input),
+            OpKind::Summarize { aggregates, by } => {
+                let by_infos = self.items(by);
+                for (e, i) in by.iter().zip(&by_infos) {
+                    if self.check_scalar(i, e.span.clone()) && i.ty.is_dynamic() {
+                        self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", e.span.clone());
+                    }
+                }
+                let mut b = Builder::default();
+                self.project_all(&mut b, by, &by_infos, Style::Default);
+                b.do_not_add_all();
+                let by_cols: Vec<u32> = by_infos.iter().filter_map(|i| i.result_column.as_ref().map(|c| c.id)).collect();
+                let saved_by = std::mem::replace(&mut self.summarize_by, by_cols);
+                self.aggregate_scope = true;
+                let agg_infos = self.items(aggregates);
+                self.aggregate_scope = false;
+                self.summarize_by = saved_by;
+                self.project_all(&mut b, aggregates, &agg_infos, Style::Summarize);
+                self.table_info(b.columns(), open)
+            }
+            OpKind::Take(count) => {
+                let info = self.expr(count);
+                self.check_integer(&info, count);
+                let row = self.row_columns(input);
+                self.table_info(row, open)
+            }
+            OpKind::Sort(keys) => {
+                for k in keys {
+                    let info = self.expr(&k.expr);
+                    if self.check_scalar(&info, k.expr.span.clone()) && info.ty.is_dynamic() {
+                        self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", k.expr.span.clone());
+                    }
+                }
+                let row = self.row_columns(input);
+                self.table_info(row, open)
+            }
+            OpKind::Top { count, by } => {
+                let info = self.expr(count);
+                self.check_integer(&info, count);
+                let by_info = self.expr(&by.expr);
+                self.check_scalar(&by_info, by.expr.span.clone());
+                let row = self.row_columns(input);
+                self.table_info(row, open)
+            }
+            OpKind::Distinct(items) => {
+                let infos = self.items(items);
+                let mut b = Builder::default();
+                self.project_all(&mut b, items, &infos, Style::Default);
+                let mut ok = true;
+                for (e, i) in items.iter().zip(&infos) {
+                    if !i.star && ok && (!self.check_scalar(i, e.span.clone()) || i.ty.is_dynamic()) {
+                        if i.ty.is_dynamic() {
+                            self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", e.span.clone());
+                        }
+                        ok = false;
+                    }
+                }
+                let cols = b.columns();
+                if ok
+                    && let Some(star) = items.iter().find(|e| matches!(e.kind, ExprKind::Star))
+                    && cols.iter().any(|c| c.ty.is_dynamic())
+                {
+                    self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", star.span.clone());
+                }
+                self.table_info(cols, open)
+            }
+            OpKind::MvExpand { parameters, items } => self.mv_expand(parameters, items, input),
+            OpKind::Count(name) => {
+                let n = name.as_ref().map_or("Count", |n| n.text.as_str());
+                let c = self.new_col(n, Ty::Long);
+                self.table_info(vec![c], false)
+            }
+            OpKind::Serialize(items) => {
+                let infos = self.items(items);
+                let mut b = Builder::default();
+                let row = self.row_columns(input);
+                b.add_range(&row, false, true, self);
+                self.project_all(&mut b, items, &infos, Style::Default);
+                self.table_info(b.columns(), open)
+            }
+            OpKind::As(_) | OpKind::Render => {
+                let row = self.row_columns(input);
+                self.table_info(row, open)
+            }
+            OpKind::GetSchema => {
+                let cols = [("ColumnName", Ty::String), ("ColumnOrdinal", Ty::Long), ("DataType", Ty::String), ("ColumnType", Ty::String)]
+                    .iter()
+                    .map(|(n, t)| self.new_col(n, *t))
+                    .collect();
+                self.table_info(cols, false)
+            }
+            OpKind::Bad => Info::scalar(Ty::Error),
+            OpKind::Unsupported => {
+                Info { ty: Ty::Table, table: Some(Rc::new(Table { cols: Vec::new(), open: true, partial: true })), ..Info::default() }
+            }
+        }
+    }
+
+    /// One `new = old` of `project-rename`.
+    fn rename_item(&mut self, b: &mut Builder, item: &'q Expr, input: &Table) {
+        let ExprKind::Named { name, value } = &item.kind else {
+            self.expr(item);
+            self.error(codes::RENAME_EXPECTED, "Column rename assignment expected.", item.span.clone());
+            return;
+        };
+        match &value.kind {
+            ExprKind::Name(old) if input.find(&old.text).is_some() => {
+                let info = self.expr(value);
+                self.record(item, &info);
+                b.rename(&old.text, &name.text, name.span.clone(), self);
+            }
+            ExprKind::Name(old) if input.open => {
+                let _ = old;
+            }
+            ExprKind::Name(old) => {
+                self.error(codes::COLUMN_EXPECTED, "Column name expected.", value.span.clone());
+                self.error(
+                    codes::UNKNOWN_NAME,
+                    format!("The name '{}' does not refer to any known column, table, variable or function.", old.text),
+                    old.span.clone(),
+                );
+            }
+            _ => {
+                let info = self.expr(value);
+                if info.ty != Ty::Error {
+                    self.error(codes::COLUMN_EXPECTED, "Column name expected.", value.span.clone());
+                }
+            }
+        }
+    }
+
+    fn check_integer(&mut self, info: &Info, e: &Expr) {
+        if !info.ty.is_integer() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
+            self.error(codes::INTEGER_EXPECTED, "The expression value must be an integer.", e.span.clone());
+        }
+    }
+
+    /// Columns named by a `project-away`/`project-keep`/`project-reorder` list (wildcards allowed).
+    fn column_list(&mut self, items: &'q [Expr], input: &Table) -> Vec<Col> {
+        let mut out = Vec::new();
+        for item in items {
+            let ExprKind::Name(n) = &item.kind else {
+                self.error(codes::COLUMN_EXPECTED, "Column name expected.", item.span.clone());
+                continue;
+            };
+            if n.text.contains('*') {
+                let matched: Vec<Col> = input.cols.iter().filter(|c| wildcard_match(&n.text, &c.name)).cloned().collect();
+                if matched.is_empty() && !input.open {
+                    self.error(
+                        codes::UNKNOWN_NAME,
+                        format!("The name '{}' does not refer to any known column.", n.text),
+                        n.span.clone(),
+                    );
+                }
+                out.extend(matched);
+            } else {
+                match input.find(&n.text) {
+                    Some(c) => out.push(c.clone()),
+                    None if input.open => {}
+                    None => {
+                        self.error(codes::COLUMN_EXPECTED, "Column name expected.", n.span.clone());
+                        self.error(
+                            codes::UNKNOWN_NAME,
+                            format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
+                            n.span.clone(),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn parse_operator(&mut self, source: &'q Expr, parts: &'q [ParsePart], input: &Rc<Table>) -> Info {
+        let info = self.expr(source);
+        self.check_scalar(&info, source.span.clone());
+        let mut cols = self.row_columns(input);
+        let mut declared: HashSet<&str> = HashSet::new();
+        for (i, part) in parts.iter().enumerate() {
+            let prev = i.checked_sub(1).map(|p| &parts[p]);
+            match part {
+                ParsePart::Text(_) => {}
+                ParsePart::Star(span) => {
+                    if let Some(next) = parts.get(i + 1)
+                        && !matches!(next, ParsePart::Text(_))
+                    {
+                        self.error(codes::PARSE_PATTERN, "A string literal must follow '*'.", span.clone());
+                    }
+                    if let Some(ParsePart::Column { ty, .. }) = prev
+                        && ty.as_ref().is_none_or(|t| t.ty == Ty::String)
+                    {
+                        self.error(codes::PARSE_PATTERN, "Using '*' after a string column is ambiguous.", span.clone());
+                    }
+                }
+                ParsePart::Column { name, ty, span } => {
+                    if prev.is_some_and(|p| !matches!(p, ParsePart::Text(_))) {
+                        self.error(codes::PARSE_PATTERN, "The column name must follow a string literal", span.clone());
+                    }
+                    if !declared.insert(name.text.as_str()) {
+                        self.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{}' is already declared.", name.text), name.span.clone());
+                        continue;
+                    }
+                    let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
+                    cols.push(self.new_col(&name.text, t));
+                }
+            }
+        }
+        self.table_info(cols, input.open)
+    }
+
+    fn mv_expand(&mut self, parameters: &[(String, String)], items: &'q [MvExpandItem], input: &Rc<Table>) -> Info {
+        let infos: Vec<Info> = items.iter().map(|i| self.expr(&i.expr)).collect();
+        let mut b = Builder::default();
+        let row = self.row_columns(input);
+        b.add_range(&row, false, true, self);
+        for (item, info) in items.iter().zip(infos) {
+            let value = match &item.expr.kind {
+                ExprKind::Named { value, .. } => value,
+                _ => &item.expr,
+            };
+            if !info.ty.is_dynamic() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
+                self.error(codes::EXPRESSION_TYPE, "The expression must have the type dynamic.", value.span.clone());
+            }
+            let new_ty = match (item.to_type, info.ty) {
+                (Some(t), _) => t,
+                (None, Ty::DynArray) => Ty::Dynamic,
+                (None, Ty::DynBag) => Ty::DynBag,
+                (None, t) => t,
+            };
+            self.project_item(&mut b, &item.expr, &info, Style::Replace, false, Some(new_ty), None);
+        }
+        if let Some((_, name)) = parameters.iter().find(|(n, _)| n == "with_itemindex") {
+            let c = self.new_col(name, Ty::Long);
+            b.add(c, None, false, false, self);
+        }
+        self.table_info(b.columns(), input.open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("a*", "abc"));
+        assert!(wildcard_match("*_s", "name_s"));
+        assert!(wildcard_match("a*c", "abbc"));
+        assert!(!wildcard_match("a*c", "abd"));
+        assert!(wildcard_match("*", ""));
+    }
+}

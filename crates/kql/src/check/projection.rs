@@ -1,0 +1,470 @@
+//! Building the columns of `project`, `extend`, `print`, `summarize` ...: Kusto's projection
+//! builder (declared names, in-place replacement, unique suffixes) and its column-naming rules
+//! for unnamed expressions (`Column1`, `d_a`, `strlen_s`, `print_0` ...).
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use super::overload::Arg;
+use super::{CallTarget, Checker, Col, Info};
+use crate::ast::{Expr, ExprKind, Literal, Span};
+use crate::diag::codes;
+use crate::functions::{FunctionDef, ResultName};
+use crate::types::Ty;
+
+/// How a projection treats its expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Default,
+    Extend,
+    Print,
+    Replace,
+    Summarize,
+}
+
+/// Kusto's `ProjectionBuilder`.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    cols: Vec<Col>,
+    do_not_add: HashSet<u32>,
+    index: HashMap<Rc<str>, usize>,
+    declared: HashSet<Rc<str>>,
+    unique: HashMap<String, u32>,
+}
+
+impl Builder {
+    pub(crate) fn columns(self) -> Vec<Col> {
+        self.cols
+    }
+
+    pub(crate) fn projection(&self) -> &[Col] {
+        &self.cols
+    }
+
+    pub(crate) fn do_not_add_all(&mut self) {
+        let ids: Vec<u32> = self.cols.iter().map(|c| c.id).collect();
+        self.do_not_add.extend(ids);
+    }
+
+    fn unique_name(&mut self, name: &str, base: Option<&str>) -> String {
+        match self.unique.get(name).copied() {
+            Some(last) => {
+                let mut suffix = last + 1;
+                loop {
+                    let candidate = format!("{}{}", base.unwrap_or(name), suffix);
+                    if !self.unique.contains_key(&candidate) {
+                        self.unique.insert(name.to_string(), suffix);
+                        self.unique.insert(candidate.clone(), 0);
+                        return candidate;
+                    }
+                    suffix += 1;
+                }
+            }
+            None => {
+                self.unique.insert(name.to_string(), 0);
+                name.to_string()
+            }
+        }
+    }
+
+    pub(crate) fn add_range(&mut self, cols: &[Col], declare: bool, do_not_repeat: bool, checker: &mut Checker<'_>) {
+        for c in cols {
+            let added = self.add(c.clone(), None, false, do_not_repeat, checker);
+            if declare {
+                self.declared.insert(added.name.clone());
+            }
+        }
+    }
+
+    pub(crate) fn add(&mut self, col: Col, base: Option<&str>, replace: bool, do_not_repeat: bool, checker: &mut Checker<'_>) -> Col {
+        if col.name.is_empty() || self.do_not_add.contains(&col.id) {
+            return col;
+        }
+        let col = match self.index.get(&col.name).copied() {
+            Some(i) if replace => {
+                self.cols[i] = col.clone();
+                col
+            }
+            _ => {
+                let unique = self.unique_name(&col.name, base);
+                let col = if *col.name == *unique { col } else { checker.new_col(&unique, col.ty) };
+                self.cols.push(col.clone());
+                self.index.insert(col.name.clone(), self.cols.len() - 1);
+                col
+            }
+        };
+        if do_not_repeat {
+            self.do_not_add.insert(col.id);
+        }
+        col
+    }
+
+    pub(crate) fn declare(&mut self, col: Col, location: Span, replace: bool, checker: &mut Checker<'_>) {
+        if self.declared.contains(&col.name) {
+            checker.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{}' is already declared.", col.name), location);
+            return;
+        }
+        if replace && let Some(&i) = self.index.get(&col.name) {
+            self.declared.insert(col.name.clone());
+            self.cols[i] = col;
+            return;
+        }
+        let added = self.add(col, None, false, false, checker);
+        self.declared.insert(added.name);
+    }
+
+    pub(crate) fn rename(&mut self, old: &str, new: &str, location: Span, checker: &mut Checker<'_>) {
+        let Some(&i) = self.index.get(old) else { return };
+        if self.declared.contains(new) {
+            checker.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{new}' is already declared."), location);
+            return;
+        }
+        let renamed = checker.new_col(new, self.cols[i].ty);
+        self.index.remove(old);
+        self.index.insert(renamed.name.clone(), i);
+        self.declared.insert(renamed.name.clone());
+        self.unique.entry(new.to_string()).or_insert(0);
+        self.cols[i] = renamed;
+    }
+}
+
+impl<'q> Checker<'q> {
+    /// Kusto's `CreateProjectionColumns` for one item whose info is already computed.
+    pub(crate) fn project_item(
+        &mut self,
+        b: &mut Builder,
+        item: &'q Expr,
+        info: &Info,
+        style: Style,
+        do_not_repeat: bool,
+        column_type: Option<Ty>,
+        column_name: Option<&str>,
+    ) {
+        let replace = matches!(style, Style::Replace | Style::Extend);
+        match &item.kind {
+            _ if matches!(item.underlying().kind, ExprKind::Missing) => {
+                if style == Style::Print
+                    && let Some(name) = column_name
+                {
+                    let c = self.new_col(name, Ty::Unknown);
+                    b.add(c, Some(name), false, false, self);
+                }
+            }
+            ExprKind::Named { name, value } => {
+                if let Some(tuple) = &info.tuple {
+                    let first = tuple.first().map_or(Ty::Unknown, |c| c.ty);
+                    let c = self.new_col(&name.text, column_type.unwrap_or(first));
+                    b.declare(c, name.span.clone(), true, self);
+                    if style != Style::Print {
+                        for c in tuple.iter().skip(1) {
+                            b.add(c.clone(), None, false, do_not_repeat, self);
+                        }
+                    }
+                } else if let (ExprKind::Name(_), Some(rc)) = (&value.kind, &info.referenced_column) {
+                    let c = self.new_col(&name.text, column_type.unwrap_or(rc.ty));
+                    b.declare(c, name.span.clone(), true, self);
+                    if do_not_repeat {
+                        b.do_not_add.insert(rc.id);
+                    }
+                } else {
+                    let c = self.new_col(&name.text, column_type.unwrap_or(info.ty));
+                    b.declare(c, name.span.clone(), replace, self);
+                }
+            }
+            ExprKind::NamedTuple { names, value } => {
+                if let Some(tuple) = &info.tuple {
+                    for (i, c) in tuple.iter().enumerate() {
+                        match names.get(i) {
+                            Some(n) => {
+                                let nc = self.new_col(&n.text, column_type.unwrap_or(c.ty));
+                                b.declare(nc, n.span.clone(), replace, self);
+                            }
+                            None if style != Style::Print => {
+                                b.add(c.clone(), None, replace, do_not_repeat, self);
+                            }
+                            None => {}
+                        }
+                    }
+                } else if names.len() == 1 {
+                    let c = self.new_col(&names[0].text, column_type.unwrap_or(info.ty));
+                    let rep = info.referenced_column.is_some() || replace;
+                    b.declare(c, names[0].span.clone(), rep, self);
+                    let _ = value;
+                } else {
+                    self.error(codes::EXPECTED, "The expression does not have multiple values.", item.span.clone());
+                }
+            }
+            ExprKind::Call { .. } => {
+                if let Some(col) = &info.result_column {
+                    let c = Col { ty: column_type.unwrap_or(col.ty), ..col.clone() };
+                    b.declare(c, item.span.clone(), style == Style::Replace, self);
+                    if do_not_repeat {
+                        b.do_not_add.insert(col.id);
+                    }
+                } else if let (Style::Print, Some(name), None) = (style, column_name, &info.tuple) {
+                    let c = self.new_col(name, column_type.unwrap_or(info.ty));
+                    b.add(c, Some(name), false, false, self);
+                } else if let Some(tuple) = &info.tuple {
+                    let prefix = self.call_def(item).and_then(|d| d.prefix.clone());
+                    for c in tuple {
+                        let c = match &prefix {
+                            Some(p) => self.new_col(&format!("{p}_{}", c.name), c.ty),
+                            None => c.clone(),
+                        };
+                        b.add(c, None, false, do_not_repeat, self);
+                    }
+                } else {
+                    let name = match self.function_result_name(item, None) {
+                        Some(n) => n,
+                        None => match column_name {
+                            Some(n) => n.to_string(),
+                            None => self.default_column_name(style == Style::Extend),
+                        },
+                    };
+                    let c = self.new_col(&name, column_type.unwrap_or(info.ty));
+                    b.add(c, None, replace, false, self);
+                }
+            }
+            ExprKind::Star => {
+                let cols = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+                for c in cols {
+                    b.add(c, None, true, do_not_repeat, self);
+                }
+            }
+            _ => {
+                if let Some(col) = &info.result_column {
+                    let c = Col { ty: column_type.unwrap_or(col.ty), ..col.clone() };
+                    b.declare(c, item.span.clone(), style == Style::Replace, self);
+                    if do_not_repeat {
+                        b.do_not_add.insert(col.id);
+                    }
+                    return;
+                }
+                let mut ty = info.ty;
+                if ty != Ty::Error && !ty.is_scalar() {
+                    self.error(codes::SCALAR_EXPECTED, "Scalar value expected.", item.span.clone());
+                    ty = Ty::Unknown;
+                }
+                let ty = column_type.unwrap_or(ty);
+                if let (Style::Print, Some(name)) = (style, column_name) {
+                    let c = self.new_col(name, ty);
+                    b.add(c, Some(name), false, false, self);
+                } else {
+                    let name = match self.expression_result_name(item, None) {
+                        Some(n) => n,
+                        None => match column_name {
+                            Some(n) => n.to_string(),
+                            None => self.default_column_name(style == Style::Extend),
+                        },
+                    };
+                    let c = self.new_col(&name, ty);
+                    b.add(c, None, replace, false, self);
+                }
+            }
+        }
+    }
+
+    fn call_def(&self, e: &Expr) -> Option<&'static FunctionDef> {
+        match self.calls.get(e.id as usize) {
+            Some(CallTarget::Builtin(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Kusto's `GetExpressionResultName`.
+    pub(crate) fn expression_result_name(&self, e: &Expr, default: Option<&str>) -> Option<String> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.expression_result_name(inner, default),
+            ExprKind::Name(n) => Some(n.text.clone()),
+            ExprKind::Path { target, member } | ExprKind::Element { target, index: member } => {
+                let t = self.type_of(target);
+                let right = match &e.kind {
+                    ExprKind::Element { .. } => selector_name(member),
+                    _ => self.expression_result_name(member, None),
+                };
+                if t.is_dynamic() || t == Ty::Unknown {
+                    let left = self.expression_result_name(target, None);
+                    match left {
+                        Some(l) if !l.trim().is_empty() => Some(format!("{l}_{}", right.unwrap_or_default())),
+                        _ => right,
+                    }
+                } else {
+                    right.or_else(|| default.map(str::to_string))
+                }
+            }
+            ExprKind::Named { name, .. } => Some(name.text.clone()),
+            ExprKind::Call { .. } => self.function_result_name(e, default),
+            _ => default.map(str::to_string),
+        }
+    }
+
+    /// Kusto's `GetFunctionResultName`.
+    pub(crate) fn function_result_name(&self, e: &Expr, default: Option<&str>) -> Option<String> {
+        let ExprKind::Call { args, .. } = &e.kind else { return default.map(str::to_string) };
+        let Some(def) = self.call_def(e) else { return default.map(str::to_string) };
+        let mut kind = def.result_name.clone();
+        let mut prefix = def.prefix.clone();
+        match kind {
+            ResultName::NameAndFirstArgument => {
+                prefix = Some(def.name.clone());
+                kind = ResultName::PrefixAndFirstArgument;
+            }
+            ResultName::NameAndOnlyArgument => {
+                prefix = Some(def.name.clone());
+                kind = ResultName::PrefixAndOnlyArgument;
+            }
+            _ => {}
+        }
+        let with_prefix = |name: Option<String>| match &prefix {
+            Some(p) => Some(format!("{p}_{}", name.unwrap_or_default())),
+            None => name,
+        };
+        match kind {
+            ResultName::PrefixAndFirstArgument => match args.first() {
+                Some(a) => with_prefix(self.expression_result_name(a, default)),
+                None => prefix.as_ref().map(|p| format!("{p}_")),
+            },
+            ResultName::PrefixAndOnlyArgument if args.len() == 1 => with_prefix(self.expression_result_name(&args[0], default)),
+            ResultName::FirstArgumentValueIfColumn => {
+                let value = args.first().and_then(|a| match &a.underlying().kind {
+                    ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
+                    _ => None,
+                });
+                match value {
+                    Some(v) if self.row.as_ref().is_some_and(|r| r.find(&v).is_some()) => Some(v),
+                    _ => default.map(str::to_string),
+                }
+            }
+            ResultName::FirstArgument => args.first().and_then(|a| self.expression_result_name(a, default)),
+            ResultName::PrefixOnly => prefix.or_else(|| default.map(str::to_string)),
+            ResultName::OnlyArgument if args.len() == 1 => self.expression_result_name(&args[0], default),
+            _ => default.map(str::to_string),
+        }
+    }
+
+    /// The columns of a multi-value aggregate (`arg_max`, `arg_min`, `take_any`, `percentiles`).
+    pub(crate) fn aggregate_tuple(&mut self, def: &FunctionDef, exprs: &[Expr], args: &[Arg<'_>]) -> Option<Vec<Col>> {
+        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+        match def.name.as_str() {
+            "percentile" | "percentiles" | "percentilew" | "percentilesw" => {
+                let value = exprs.first()?;
+                let value_name = self.expression_result_name(value, Some(""))?;
+                let ty = match args[0].info.ty {
+                    Ty::Int => Ty::Long,
+                    Ty::Decimal => Ty::Real,
+                    t => t,
+                };
+                let skip = if def.name.ends_with('w') { 2 } else { 1 };
+                let cols = exprs
+                    .iter()
+                    .skip(skip)
+                    .map(|p| {
+                        let fragment: String = self.src[p.span.clone()]
+                            .chars()
+                            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                            .collect();
+                        self.new_col(&format!("percentile_{value_name}_{fragment}"), ty)
+                    })
+                    .collect();
+                Some(cols)
+            }
+            "percentiles_array" | "percentilesw_array" => {
+                let value_name = self.expression_result_name(exprs.first()?, Some(""))?;
+                Some(vec![self.new_col(&format!("percentiles_{value_name}"), Ty::DynArray)])
+            }
+            "arg_max" | "argmax" => Some(self.arg_min_max(exprs, args, "max")),
+            "arg_min" | "argmin" => Some(self.arg_min_max(exprs, args, "min")),
+            "take_any" => Some(self.any_result(exprs, args, "any_")),
+            "any" if args.len() > 1 || args.iter().any(|a| a.info.star) => Some(self.any_result(exprs, args, "")),
+            _ => None,
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Kusto's `GetAnyResult` (`take_any(a, b, *)`).
+    fn any_result(&mut self, exprs: &[Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
+        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+        let any_star = args.iter().any(|a| a.info.star);
+        let mut do_not_repeat: HashSet<u32> = self.summarize_by.iter().copied().collect();
+        let mut cols = Vec::new();
+        for (i, (e, a)) in exprs.iter().zip(args).enumerate() {
+            if a.info.star {
+                for c in &row {
+                    if !any_star || !do_not_repeat.contains(&c.id) {
+                        do_not_repeat.insert(c.id);
+                        cols.push(c.clone());
+                    }
+                }
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, &a.info.result_column) {
+                if !any_star || !do_not_repeat.contains(&vc.id) {
+                    do_not_repeat.insert(vc.id);
+                    cols.push(self.new_col(&name.text, vc.ty));
+                }
+            } else if let Some(c) = &a.info.result_column {
+                if !any_star || !do_not_repeat.contains(&c.id) {
+                    if do_not_repeat.contains(&c.id) {
+                        cols.push(self.new_col(&c.name, c.ty));
+                    } else {
+                        do_not_repeat.insert(c.id);
+                        cols.push(c.clone());
+                    }
+                }
+            } else {
+                let name = self.expression_result_name(e, Some("")).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("{prefix}arg{i}"));
+                cols.push(self.new_col(&name, a.info.ty));
+            }
+        }
+        cols
+    }
+
+    /// Kusto's `GetArgMinMaxResult` (`arg_max(x, a, *)`).
+    fn arg_min_max(&mut self, exprs: &[Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
+        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+        let by: HashSet<u32> = self.summarize_by.iter().copied().collect();
+        let any_star = args.iter().any(|a| a.info.star);
+        let primary = exprs.first().and_then(|e| self.expression_result_name(e, Some(""))).unwrap_or_default();
+        let mut do_not_repeat: HashSet<u32> = HashSet::new();
+        let can_add = |i: usize, id: u32, dnr: &HashSet<u32>| i == 0 || !any_star || !dnr.contains(&id) && !by.contains(&id);
+        let mut cols = Vec::new();
+        for (i, (e, a)) in exprs.iter().zip(args).enumerate() {
+            if a.info.star {
+                for c in &row {
+                    if can_add(i, c.id, &do_not_repeat) {
+                        do_not_repeat.insert(c.id);
+                        cols.push(c.clone());
+                    }
+                }
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, &a.info.result_column) {
+                if can_add(i, vc.id, &do_not_repeat) {
+                    do_not_repeat.insert(vc.id);
+                    cols.push(self.new_col(&name.text, vc.ty));
+                }
+            } else if let Some(c) = &a.info.result_column {
+                if can_add(i, c.id, &do_not_repeat) {
+                    if do_not_repeat.contains(&c.id) || by.contains(&c.id) {
+                        cols.push(self.new_col(&c.name, c.ty));
+                    } else {
+                        do_not_repeat.insert(c.id);
+                        cols.push(c.clone());
+                    }
+                }
+            } else {
+                let name = self.expression_result_name(e, None).unwrap_or_else(|| {
+                    if i == 0 { format!("{prefix}_") } else { format!("{prefix}_{primary}_arg{i}") }
+                });
+                cols.push(self.new_col(&name, a.info.ty));
+            }
+        }
+        cols
+    }
+}
+
+/// Name of an element selector: the value of a string or integer literal.
+fn selector_name(index: &Expr) -> Option<String> {
+    match &index.kind {
+        ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
+        ExprKind::Literal(Literal::Long(Some(v))) => Some(v.to_string()),
+        _ => None,
+    }
+}

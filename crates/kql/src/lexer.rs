@@ -1,0 +1,567 @@
+//! The lexer: turns query text into [`Token`]s with byte spans, following Kusto's scanning rules
+//! (longest keyword match, `keyword(...)` literals, the string literal forms, timespan suffixes).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::keywords::KEYWORDS;
+use crate::token::{LexProblem, Token, TokenKind};
+
+/// Splits `src` into tokens. The last token is always [`TokenKind::Eof`].
+pub fn lex(src: &str) -> Vec<Token> {
+    let mut lexer = Lexer { src, bytes: src.as_bytes(), pos: 0 };
+    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
+    loop {
+        let tok = lexer.next_token();
+        let eof = tok.kind == TokenKind::Eof;
+        tokens.push(tok);
+        if eof {
+            return tokens;
+        }
+    }
+}
+
+/// Keywords grouped by first byte, longest first.
+fn keyword_index() -> &'static HashMap<u8, Vec<&'static str>> {
+    static INDEX: OnceLock<HashMap<u8, Vec<&'static str>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut map: HashMap<u8, Vec<&'static str>> = HashMap::new();
+        for kw in KEYWORDS {
+            map.entry(kw.as_bytes()[0]).or_default().push(kw);
+        }
+        for list in map.values_mut() {
+            list.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        }
+        map
+    })
+}
+
+const TIMESPAN_SUFFIXES: &[&str] = &[
+    "m", "min", "minute", "minutes", "s", "sec", "second", "seconds", "d", "day", "days", "h",
+    "hr", "hrs", "hour", "hours", "ms", "milli", "millis", "millisec", "millisecond",
+    "milliseconds", "micro", "micros", "microsec", "microsecond", "microseconds", "nano", "nanos",
+    "nanosec", "nanosecond", "nanoseconds", "tick", "ticks",
+];
+
+/// True for characters that may start an identifier.
+pub(crate) fn is_ident_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_' || c == '$'
+}
+
+/// True for characters that may continue an identifier.
+pub(crate) fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Lexer<'_> {
+    fn peek_char(&self, at: usize) -> Option<char> {
+        self.src.get(at..).and_then(|s| s.chars().next())
+    }
+
+    fn byte(&self, at: usize) -> u8 {
+        self.bytes.get(at).copied().unwrap_or(0)
+    }
+
+    fn ident_char_at(&self, at: usize) -> bool {
+        self.peek_char(at).is_some_and(is_ident_char)
+    }
+
+    fn skip_trivia(&mut self) {
+        loop {
+            match self.peek_char(self.pos) {
+                Some(c) if c.is_whitespace() => self.pos += c.len_utf8(),
+                Some('/') if self.byte(self.pos + 1) == b'/' => {
+                    while self.pos < self.bytes.len() && !matches!(self.bytes[self.pos], b'\n' | b'\r') {
+                        self.pos += 1;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn make(&mut self, kind: TokenKind, trivia_start: usize, start: usize, end: usize) -> Token {
+        self.pos = end;
+        Token { kind, span: start..end, trivia_start, problem: None }
+    }
+
+    fn next_token(&mut self) -> Token {
+        let trivia_start = self.pos;
+        self.skip_trivia();
+        let start = self.pos;
+        let Some(c) = self.peek_char(start) else {
+            return self.make(TokenKind::Eof, trivia_start, start, start);
+        };
+        if !c.is_alphanumeric() {
+            if let Some((kind, len)) = self.punctuation(start) {
+                return self.make(kind, trivia_start, start, start + len);
+            }
+            if matches!(c, '\'' | '"' | '`' | '~') || (c == '@' && matches!(self.byte(start + 1), b'\'' | b'"')) {
+                if let Some(tok) = self.string_literal(trivia_start, start) {
+                    return tok;
+                }
+            } else if c == '#' {
+                let end = self.src[start..].find(['\n', '\r']).map_or(self.src.len(), |i| start + i);
+                return self.make(TokenKind::Directive, trivia_start, start, end);
+            }
+        }
+        if let Some(kw) = self.longest_keyword(start) {
+            let after = start + kw.len();
+            if self.byte(after) == b'(' {
+                if let Some(kind) = goo_kind(kw) {
+                    return self.goo_literal(kind, trivia_start, start, after);
+                }
+            }
+            if !self.ident_char_at(after) {
+                return self.make(TokenKind::Keyword, trivia_start, start, after);
+            }
+        }
+        if is_ident_start(c) {
+            if let Some(len) = self.boolean_literal(start) {
+                return self.make(TokenKind::BoolLit, trivia_start, start, start + len);
+            }
+            if self.raw_guid(start) {
+                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+            }
+            let end = self.scan_identifier(start);
+            if end == start + 1 && matches!(c, 'h' | 'H') && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~') {
+                if let Some(tok) = self.string_literal(trivia_start, start) {
+                    return tok;
+                }
+            }
+            return self.make(TokenKind::Ident, trivia_start, start, end);
+        }
+        if c.is_ascii_digit() {
+            if self.raw_guid(start) {
+                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+            }
+            if let Some(len) = self.real_literal(start) {
+                return self.make(TokenKind::RealLit, trivia_start, start, start + len);
+            }
+            if let Some(len) = self.timespan_literal(start) {
+                return self.make(TokenKind::TimeSpanLit, trivia_start, start, start + len);
+            }
+            if let Some(len) = self.long_literal(start) {
+                return self.make(TokenKind::LongLit, trivia_start, start, start + len);
+            }
+            let digits = self.digits(start);
+            if self.peek_char(start + digits).is_some_and(|c| c.is_alphabetic() || c == '_') {
+                let end = self.scan_identifier(start + digits);
+                return self.make(TokenKind::Ident, trivia_start, start, end);
+            }
+        }
+        let mut tok = self.make(TokenKind::Bad, trivia_start, start, start + c.len_utf8());
+        tok.problem = Some(LexProblem::UnexpectedChar);
+        tok
+    }
+
+    fn punctuation(&self, at: usize) -> Option<(TokenKind, usize)> {
+        use TokenKind::*;
+        let next = self.byte(at + 1);
+        Some(match self.byte(at) {
+            b'(' => (LParen, 1),
+            b')' => (RParen, 1),
+            b'[' => (LBracket, 1),
+            b']' => (RBracket, 1),
+            b'{' => (LBrace, 1),
+            b'}' => (RBrace, 1),
+            b'|' => (Bar, 1),
+            b'.' if next == b'.' => (DotDot, 2),
+            b'.' => (Dot, 1),
+            b'+' => (Plus, 1),
+            b'-' => (Minus, 1),
+            b'*' => (Star, 1),
+            b'/' => (Slash, 1),
+            b'%' => (Percent, 1),
+            b'<' if next == b'=' => (Le, 2),
+            b'<' if next == b'|' => (LtBar, 2),
+            b'<' if next == b'>' => (LtGt, 2),
+            b'<' => (Lt, 1),
+            b'>' if next == b'=' => (Ge, 2),
+            b'>' => (Gt, 1),
+            b'=' if next == b'=' => (EqEq, 2),
+            b'=' if next == b'>' => (FatArrow, 2),
+            b'=' if next == b'~' => (EqTilde, 2),
+            b'=' => (Eq, 1),
+            b'!' if next == b'=' => (BangEq, 2),
+            b'!' if next == b'~' => (BangTilde, 2),
+            b':' => (Colon, 1),
+            b';' => (Semicolon, 1),
+            b',' => (Comma, 1),
+            b'@' if !matches!(next, b'\'' | b'"' | b'`' | b'~') => (At, 1),
+            b'?' => (Question, 1),
+            _ => return None,
+        })
+    }
+
+    fn longest_keyword(&self, at: usize) -> Option<&'static str> {
+        let rest = &self.bytes[at..];
+        keyword_index()
+            .get(&self.byte(at))?
+            .iter()
+            .find(|kw| rest.starts_with(kw.as_bytes()))
+            .copied()
+    }
+
+    fn goo_literal(&mut self, kind: TokenKind, trivia_start: usize, start: usize, open: usize) -> Token {
+        let mut pos = open + 1;
+        while pos < self.bytes.len() && !matches!(self.bytes[pos], b')' | b'\n' | b'\r') {
+            pos += 1;
+        }
+        let closed = self.byte(pos) == b')';
+        if closed {
+            pos += 1;
+        }
+        let mut tok = self.make(kind, trivia_start, start, pos);
+        if !closed {
+            tok.problem = Some(LexProblem::Missing(")"));
+        }
+        tok
+    }
+
+    fn boolean_literal(&self, at: usize) -> Option<usize> {
+        ["true", "True", "TRUE", "false", "False", "FALSE"]
+            .iter()
+            .find(|w| self.bytes[at..].starts_with(w.as_bytes()) && !self.ident_char_at(at + w.len()))
+            .map(|w| w.len())
+    }
+
+    fn scan_identifier(&self, start: usize) -> usize {
+        let mut end = start;
+        for c in self.src[start..].chars() {
+            if end == start && !(is_ident_start(c) || c.is_ascii_digit()) || end > start && !is_ident_char(c) {
+                break;
+            }
+            end += c.len_utf8();
+        }
+        end
+    }
+
+    fn digits(&self, at: usize) -> usize {
+        self.bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+
+    fn hex_digits(&self, at: usize, n: usize) -> bool {
+        (0..n).all(|i| self.byte(at + i).is_ascii_hexdigit())
+    }
+
+    fn raw_guid(&self, at: usize) -> bool {
+        self.hex_digits(at, 8)
+            && self.byte(at + 8) == b'-'
+            && self.hex_digits(at + 9, 4)
+            && self.byte(at + 13) == b'-'
+            && self.hex_digits(at + 14, 4)
+            && self.byte(at + 18) == b'-'
+            && self.hex_digits(at + 19, 4)
+            && self.byte(at + 23) == b'-'
+            && self.hex_digits(at + 24, 12)
+            && at + 36 < self.bytes.len() + 1
+    }
+
+    fn exponent(&self, at: usize) -> Option<usize> {
+        if !matches!(self.byte(at), b'e' | b'E') {
+            return None;
+        }
+        let mut pos = at + 1;
+        if matches!(self.byte(pos), b'+' | b'-') {
+            pos += 1;
+        }
+        let d = self.digits(pos);
+        (d > 0).then_some(pos + d - at)
+    }
+
+    fn real_literal(&self, at: usize) -> Option<usize> {
+        let d = self.digits(at);
+        let mut pos = at + d;
+        if self.byte(pos) == b'.' && (self.byte(pos + 1) != b'.' || self.byte(pos + 2) == b'.') {
+            pos += 1;
+            pos += self.digits(pos);
+            if let Some(e) = self.exponent(pos) {
+                pos += e;
+            }
+        } else {
+            pos += self.exponent(pos)?;
+        }
+        (!self.ident_char_at(pos)).then_some(pos - at)
+    }
+
+    fn timespan_literal(&self, at: usize) -> Option<usize> {
+        let mut len = self.digits(at);
+        if self.byte(at + len) == b'.' {
+            len += 1 + self.digits(at + len + 1);
+        }
+        let rest = &self.bytes[at + len..];
+        let suffix = TIMESPAN_SUFFIXES
+            .iter()
+            .filter(|s| rest.starts_with(s.as_bytes()))
+            .map(|s| s.len())
+            .max()?;
+        let end = at + len + suffix;
+        (!self.ident_char_at(end)).then_some(end - at)
+    }
+
+    fn long_literal(&self, at: usize) -> Option<usize> {
+        if self.byte(at) == b'0' && matches!(self.byte(at + 1), b'x' | b'X') {
+            let hex = self.bytes[at + 2..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            if hex > 0 && !self.ident_char_at(at + 2 + hex) {
+                return Some(2 + hex);
+            }
+        }
+        let d = self.digits(at);
+        (d > 0 && !self.ident_char_at(at + d)).then_some(d)
+    }
+
+    fn string_literal(&mut self, trivia_start: usize, start: usize) -> Option<Token> {
+        let mut pos = start;
+        if matches!(self.byte(pos), b'h' | b'H') {
+            pos += 1;
+        }
+        let verbatim = self.byte(pos) == b'@';
+        if verbatim {
+            pos += 1;
+        }
+        let missing: Option<&'static str>;
+        match self.byte(pos) {
+            q @ (b'\'' | b'"') => {
+                pos += 1;
+                pos = self.string_content(pos, q, verbatim);
+                if self.byte(pos) == q {
+                    pos += 1;
+                    missing = None;
+                } else {
+                    missing = Some(if q == b'\'' { "'" } else { "\"" });
+                }
+            }
+            b'`' | b'~' => {
+                let fence = if self.byte(pos) == b'`' { "```" } else { "~~~" };
+                if !self.bytes[pos..].starts_with(fence.as_bytes()) {
+                    return None;
+                }
+                pos += 3;
+                match self.src[pos..].find(fence) {
+                    Some(i) => {
+                        pos += i + 3;
+                        missing = None;
+                    }
+                    None => {
+                        pos = self.bytes.len();
+                        missing = Some(fence);
+                    }
+                }
+            }
+            _ => return None,
+        }
+        let mut tok = self.make(TokenKind::StringLit, trivia_start, start, pos);
+        tok.problem = missing.map(LexProblem::Missing);
+        Some(tok)
+    }
+
+    /// Scans the content of a quoted string; returns the position of the closing quote (or where
+    /// scanning stopped: a line break, a bad escape or the end).
+    fn string_content(&self, mut pos: usize, quote: u8, verbatim: bool) -> usize {
+        while pos < self.bytes.len() {
+            let b = self.bytes[pos];
+            if b == quote && verbatim && self.byte(pos + 1) == quote {
+                pos += 2;
+            } else if b == b'\\' && !verbatim {
+                match self.escape_len(pos) {
+                    Some(n) => pos += n,
+                    None => break,
+                }
+            } else if b == quote || b == b'\r' || b == b'\n' {
+                break;
+            } else {
+                pos += 1;
+            }
+        }
+        pos
+    }
+
+    fn escape_len(&self, at: usize) -> Option<usize> {
+        match self.byte(at + 1) {
+            b'\\' | b'\'' | b'"' | b'a' | b'b' | b'f' | b'n' | b'r' | b't' | b'v' => Some(2),
+            b'u' => self.hex_digits(at + 2, 4).then_some(6),
+            b'U' => self.hex_digits(at + 2, 8).then_some(10),
+            b'x' => self.hex_digits(at + 2, 2).then_some(4),
+            b'0'..=b'7' => {
+                let oct = |i: usize| matches!(self.byte(at + 1 + i), b'0'..=b'7');
+                Some(if !oct(1) {
+                    2
+                } else if oct(2) && self.byte(at + 1) <= b'3' {
+                    4
+                } else {
+                    3
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+fn goo_kind(kw: &str) -> Option<TokenKind> {
+    Some(match kw {
+        "long" | "int64" => TokenKind::LongLit,
+        "int" | "int32" => TokenKind::IntLit,
+        "real" | "double" => TokenKind::RealLit,
+        "decimal" => TokenKind::DecimalLit,
+        "bool" => TokenKind::BoolLit,
+        "datetime" | "date" => TokenKind::DateTimeLit,
+        "time" | "timespan" => TokenKind::TimeSpanLit,
+        "guid" => TokenKind::GuidLit,
+        _ => return None,
+    })
+}
+
+/// Decodes the value of a string literal token (all the literal forms), for constant folding
+/// and bracketed names. Invalid escapes are kept as written.
+pub fn string_value(text: &str) -> String {
+    let mut s = text;
+    if s.starts_with(['h', 'H']) {
+        s = &s[1..];
+    }
+    let verbatim = s.starts_with('@');
+    if verbatim {
+        s = &s[1..];
+    }
+    for fence in ["```", "~~~"] {
+        if let Some(inner) = s.strip_prefix(fence) {
+            return inner.strip_suffix(fence).unwrap_or(inner).to_string();
+        }
+    }
+    let Some(quote) = s.chars().next() else { return String::new() };
+    let inner = &s[1..];
+    let inner = inner.strip_suffix(quote).unwrap_or(inner);
+    if verbatim {
+        let doubled: String = [quote, quote].iter().collect();
+        return inner.replace(&doubled, &quote.to_string());
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('a') => out.push('\u{7}'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some(x @ ('u' | 'U' | 'x')) => {
+                let n = match x {
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 2,
+                };
+                let hex: String = chars.by_ref().take(n).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push('\\');
+                        out.push(x);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(TokenKind, &str)> {
+        lex(src).iter().map(|t| (t.kind, t.text(src))).collect()
+    }
+
+    #[test]
+    fn keywords_with_dashes_and_spaces() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("source | project-away a | where b matches regex 'x' and c !contains_cs \"y\""),
+            vec![
+                (Ident, "source"),
+                (Bar, "|"),
+                (Keyword, "project-away"),
+                (Ident, "a"),
+                (Bar, "|"),
+                (Keyword, "where"),
+                (Ident, "b"),
+                (Keyword, "matches regex"),
+                (StringLit, "'x'"),
+                (Keyword, "and"),
+                (Ident, "c"),
+                (Keyword, "!contains_cs"),
+                (StringLit, "\"y\""),
+                (Eof, ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn keyword_prefix_of_identifier_is_identifier() {
+        assert_eq!(kinds("hash_sha256 int64x inx"), vec![
+            (TokenKind::Ident, "hash_sha256"),
+            (TokenKind::Ident, "int64x"),
+            (TokenKind::Ident, "inx"),
+            (TokenKind::Eof, ""),
+        ]);
+    }
+
+    #[test]
+    fn literals() {
+        use TokenKind::*;
+        let src = "1 1.5 1e3 1. 0x1F 1ms 2d 1.5h 10tick datetime(2020-01-01) int(1) time(1d) guid(x) 01234567-89ab-cdef-0123-456789abcdef true False decimal(1)";
+        let got: Vec<TokenKind> = lex(src).iter().map(|t| t.kind).collect();
+        assert_eq!(got, vec![
+            LongLit, RealLit, RealLit, RealLit, LongLit, TimeSpanLit, TimeSpanLit, TimeSpanLit,
+            TimeSpanLit, DateTimeLit, IntLit, TimeSpanLit, GuidLit, GuidLit, BoolLit, BoolLit,
+            DecimalLit, Eof
+        ]);
+    }
+
+    #[test]
+    fn spaced_type_keyword_is_not_a_literal() {
+        let toks = lex("datetime (1)");
+        assert_eq!(toks[0].kind, TokenKind::Keyword);
+        assert_eq!(toks[1].kind, TokenKind::LParen);
+    }
+
+    #[test]
+    fn strings_and_spans() {
+        let src = "x = @'a''b' , h\"secret\" // comment\n ```multi\nline``` 'open";
+        let toks = lex(src);
+        let texts: Vec<&str> = toks.iter().map(|t| t.text(src)).collect();
+        assert_eq!(texts, vec!["x", "=", "@'a''b'", ",", "h\"secret\"", "```multi\nline```", "'open", ""]);
+        assert_eq!(toks[2].span, 4..11);
+        assert_eq!(toks[5].trivia_start, 23);
+        assert_eq!(toks[6].problem, Some(LexProblem::Missing("'")));
+        assert_eq!(string_value("@'a''b'"), "a'b");
+        assert_eq!(string_value("'a\\tb\\u0041'"), "a\tbA");
+        assert_eq!(string_value("h\"secret\""), "secret");
+    }
+
+    #[test]
+    fn unclosed_goo_and_bad_char() {
+        let toks = lex("datetime(2020 ^");
+        assert_eq!(toks[0].kind, TokenKind::DateTimeLit);
+        assert_eq!(toks[0].problem, Some(LexProblem::Missing(")")));
+        assert_eq!(toks[0].span, 0..15);
+        let toks = lex("a ^ b");
+        assert_eq!(toks[1].kind, TokenKind::Bad);
+        assert_eq!(toks[1].span, 2..3);
+    }
+}

@@ -1,0 +1,553 @@
+//! Recursive-descent parser producing [`crate::ast`] with spans, with Kusto.Language's error
+//! recovery for the common mistakes (missing expression/token, unknown query operator, leftover
+//! text), so that the checker still sees a best-effort tree.
+
+mod expr;
+mod ops;
+
+use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, Name, NameKind, Param, ParamType, Query, Span, Stmt, TypeName};
+use crate::diag::{codes, Diagnostics};
+use crate::keywords::{is_type_keyword, keyword_is_declarable, keyword_is_identifier};
+use crate::lexer::{lex, string_value};
+use crate::token::{LexProblem, Token, TokenKind};
+use crate::types::Ty;
+
+/// Parses a whole query. Syntax diagnostics are appended to `diags`.
+pub(crate) fn parse(src: &str, diags: &mut Diagnostics) -> Query {
+    let tokens = lex(src);
+    for tok in &tokens {
+        match &tok.problem {
+            Some(LexProblem::Missing(what)) => {
+                diags.error(codes::MISSING_TEXT, format!("Missing: {what}"), tok.span.end..tok.span.end)
+            }
+            Some(LexProblem::UnexpectedChar) => diags.error(
+                codes::UNEXPECTED_CHAR,
+                format!("Unexpected character: '{}'", tok.text(src)),
+                tok.span.clone(),
+            ),
+            None => {}
+        }
+    }
+    let mut p = Parser { src, tokens, pos: 0, last_end: 0, next_id: 0, diags };
+    let statements = p.parse_statements();
+    Query { statements, node_count: p.next_id }
+}
+
+pub(crate) struct Parser<'s, 'd> {
+    src: &'s str,
+    tokens: Vec<Token>,
+    pos: usize,
+    /// End of the last consumed token (where "missing" diagnostics go).
+    last_end: usize,
+    next_id: u32,
+    diags: &'d mut Diagnostics,
+}
+
+impl Parser<'_, '_> {
+    // ----- token access -------------------------------------------------------------------
+
+    fn peek(&self) -> &Token {
+        self.peek_at(0)
+    }
+
+    fn peek_at(&self, n: usize) -> &Token {
+        let i = (self.pos + n).min(self.tokens.len() - 1);
+        &self.tokens[i]
+    }
+
+    fn kind(&self) -> TokenKind {
+        self.peek().kind
+    }
+
+    fn kind_at(&self, n: usize) -> TokenKind {
+        self.peek_at(n).kind
+    }
+
+    fn text(&self) -> &str {
+        self.peek().text(self.src)
+    }
+
+    fn text_at(&self, n: usize) -> &str {
+        self.peek_at(n).text(self.src)
+    }
+
+    fn at_kw(&self, kw: &str) -> bool {
+        self.peek().is_kw(self.src, kw)
+    }
+
+    fn at_kw_at(&self, n: usize, kw: &str) -> bool {
+        self.peek_at(n).is_kw(self.src, kw)
+    }
+
+    fn at(&self, kind: TokenKind) -> bool {
+        self.kind() == kind
+    }
+
+    fn bump(&mut self) -> Token {
+        let tok = self.peek().clone();
+        if tok.kind != TokenKind::Eof {
+            self.pos += 1;
+            self.last_end = tok.span.end;
+        }
+        tok
+    }
+
+    fn eat(&mut self, kind: TokenKind) -> Option<Token> {
+        self.at(kind).then(|| self.bump())
+    }
+
+    fn eat_kw(&mut self, kw: &str) -> Option<Token> {
+        self.at_kw(kw).then(|| self.bump())
+    }
+
+    /// Consumes `kind` or reports `Expected: <what>` at the end of the previous token.
+    fn expect(&mut self, kind: TokenKind, what: &str) -> bool {
+        if self.eat(kind).is_some() {
+            return true;
+        }
+        self.error_here(codes::EXPECTED, format!("Expected: {what}"));
+        false
+    }
+
+    fn expect_kw(&mut self, kw: &str) -> bool {
+        if self.eat_kw(kw).is_some() {
+            return true;
+        }
+        self.error_here(codes::EXPECTED, format!("Expected: {kw}"));
+        false
+    }
+
+    /// Reports at the zero-width position after the last consumed token.
+    fn error_here(&mut self, code: &'static str, message: impl Into<String>) {
+        let at = self.last_end;
+        self.diags.error(code, message, at..at);
+    }
+
+    fn id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id - 1
+    }
+
+    fn expr(&mut self, span: Span, kind: ExprKind) -> Expr {
+        Expr { id: self.id(), span, kind }
+    }
+
+    /// A missing expression at the current position (reported).
+    fn missing_expr(&mut self) -> Expr {
+        self.error_here(codes::MISSING, "Missing expression");
+        let at = self.last_end;
+        self.expr(at..at, ExprKind::Missing)
+    }
+
+    fn missing_name(&mut self) -> Name {
+        self.error_here(codes::MISSING, "Missing name");
+        let at = self.last_end;
+        Name { text: String::new(), span: at..at, kind: NameKind::Missing }
+    }
+
+    /// Skips tokens up to the next `|`, `;` or `)`/`]`/`}` at nesting depth 0.
+    fn skip_operator_tail(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.kind() {
+                TokenKind::Eof => return,
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                TokenKind::Bar | TokenKind::Semicolon if depth == 0 => return,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    // ----- names and types ----------------------------------------------------------------
+
+    /// `[ 'text' ]` at the current position?
+    fn at_bracketed_name(&self) -> bool {
+        self.at(TokenKind::LBracket) && self.kind_at(1) == TokenKind::StringLit && self.kind_at(2) == TokenKind::RBracket
+    }
+
+    fn parse_bracketed_name(&mut self) -> Name {
+        let open = self.bump();
+        let lit = self.bump();
+        let close = self.bump();
+        let _ = close;
+        Name { text: string_value(lit.text(self.src)), span: open.span.start..self.last_end, kind: NameKind::Bracketed }
+    }
+
+    /// A plain name: identifier, identifier-like keyword or bracketed name.
+    fn at_plain_name(&self) -> bool {
+        match self.kind() {
+            TokenKind::Ident => true,
+            TokenKind::Keyword => keyword_is_identifier(self.text()),
+            TokenKind::LBracket => self.at_bracketed_name(),
+            _ => false,
+        }
+    }
+
+    fn parse_plain_name(&mut self) -> Option<Name> {
+        if self.at_bracketed_name() {
+            return Some(self.parse_bracketed_name());
+        }
+        if !self.at_plain_name() {
+            return None;
+        }
+        let tok = self.bump();
+        Some(Name { text: tok.text(self.src).to_string(), span: tok.span, kind: NameKind::Plain })
+    }
+
+    /// A name being declared (`name = ...`, `let name`, parse columns); some keywords are allowed
+    /// here with a KS228 diagnostic, like Kusto.
+    fn parse_declared_name(&mut self) -> Option<Name> {
+        if let Some(n) = self.parse_plain_name() {
+            return Some(n);
+        }
+        if self.kind() == TokenKind::Keyword {
+            let tok = self.bump();
+            let text = tok.text(self.src).to_string();
+            if !keyword_is_declarable(&text) {
+                self.diags.error(
+                    codes::NAME_NEEDS_BRACKETS,
+                    format!("The name '{text}' needs to be bracketed as ['{text}'] to be used in this context."),
+                    tok.span.clone(),
+                );
+            }
+            return Some(Name { text, span: tok.span, kind: NameKind::Keyword });
+        }
+        None
+    }
+
+    /// True if the current token starts `name =` (a declaration in a projection list).
+    fn at_name_assignment(&self) -> bool {
+        if self.at_bracketed_name() {
+            return self.kind_at(3) == TokenKind::Eq;
+        }
+        matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(1) == TokenKind::Eq
+    }
+
+    /// A type name (`string`, `int`, `dynamic` ...).
+    fn parse_type_name(&mut self) -> Option<TypeName> {
+        let tok = self.peek().clone();
+        let text = tok.text(self.src).to_string();
+        let ok = match tok.kind {
+            TokenKind::Keyword => is_type_keyword(&text),
+            TokenKind::Ident => true,
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+        self.bump();
+        let ty = Ty::from_kusto_name(&text).unwrap_or(Ty::Unknown);
+        if ty == Ty::Unknown {
+            self.diags.error(codes::MISSING, format!("Unknown type: '{text}'"), tok.span.clone());
+        }
+        Some(TypeName { ty, text, span: tok.span })
+    }
+
+    fn expect_type_name(&mut self) -> TypeName {
+        match self.parse_type_name() {
+            Some(t) => t,
+            None => {
+                self.error_here(codes::MISSING, "Missing type");
+                let at = self.last_end;
+                TypeName { ty: Ty::Unknown, text: String::new(), span: at..at }
+            }
+        }
+    }
+
+    // ----- statements ---------------------------------------------------------------------
+
+    fn parse_statements(&mut self) -> Vec<Stmt> {
+        let mut stmts = Vec::new();
+        loop {
+            if self.at(TokenKind::Eof) {
+                break;
+            }
+            let Some(stmt) = self.parse_statement() else {
+                self.incomplete_fragment();
+                break;
+            };
+            stmts.push(stmt);
+            if self.eat(TokenKind::Semicolon).is_some() {
+                continue;
+            }
+            if self.at(TokenKind::Eof) {
+                break;
+            }
+            if self.can_start_statement() {
+                let span = self.peek().span.clone();
+                self.diags.error(codes::EXPECTED, "Expected: ;", span);
+                continue;
+            }
+            self.incomplete_fragment();
+            break;
+        }
+        stmts
+    }
+
+    fn incomplete_fragment(&mut self) {
+        let span = self.peek().span.clone();
+        self.diags.error(codes::INCOMPLETE_FRAGMENT, "The incomplete fragment is unexpected.", span);
+        while !self.at(TokenKind::Eof) {
+            self.bump();
+        }
+    }
+
+    fn can_start_statement(&self) -> bool {
+        self.at_kw("let") || self.can_start_expression() || self.at_misplaced_operator()
+    }
+
+    /// A query operator keyword (that cannot be a name) where a query should start.
+    fn at_misplaced_operator(&self) -> bool {
+        self.at(TokenKind::Keyword) && !keyword_is_identifier(self.text()) && ops::is_query_operator_keyword(self.text())
+    }
+
+    fn parse_statement(&mut self) -> Option<Stmt> {
+        if self.at_kw("let") {
+            return Some(self.parse_let());
+        }
+        if self.at_kw("set") || self.at_kw("declare") || self.at_kw("alias") || self.at_kw("restrict") {
+            let start = self.peek().span.start;
+            let kw = self.text().to_string();
+            self.bump();
+            self.skip_operator_tail();
+            self.diags.error(codes::UNSUPPORTED, format!("The '{kw}' statement is not supported by this analyser."), start..self.last_end);
+            return Some(Stmt::Expr(self.expr(start..self.last_end, ExprKind::Missing)));
+        }
+        self.parse_pipe_expr().map(Stmt::Expr)
+    }
+
+    fn parse_let(&mut self) -> Stmt {
+        let start = self.bump().span.start;
+        let name = self.parse_declared_name().unwrap_or_else(|| self.missing_name());
+        self.expect(TokenKind::Eq, "=");
+        let value = if self.at_function_decl() {
+            LetValue::Function(self.parse_function_decl())
+        } else {
+            let e = self.parse_pipe_expr().unwrap_or_else(|| self.missing_expr());
+            LetValue::Expr(e)
+        };
+        Stmt::Let { span: start..self.last_end, name, value }
+    }
+
+    fn at_function_decl(&self) -> bool {
+        if !self.at(TokenKind::LParen) {
+            return false;
+        }
+        if self.kind_at(1) == TokenKind::RParen {
+            return self.kind_at(2) == TokenKind::LBrace;
+        }
+        matches!(self.kind_at(1), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(2) == TokenKind::Colon
+    }
+
+    fn parse_function_decl(&mut self) -> FunctionDecl {
+        let start = self.bump().span.start;
+        let mut params = Vec::new();
+        if !self.at(TokenKind::RParen) {
+            loop {
+                params.push(self.parse_param());
+                if self.eat(TokenKind::Comma).is_none() {
+                    break;
+                }
+            }
+        }
+        self.expect(TokenKind::RParen, ")");
+        let mut body = Vec::new();
+        if self.expect(TokenKind::LBrace, "{") {
+            loop {
+                if self.at(TokenKind::RBrace) || self.at(TokenKind::Eof) {
+                    break;
+                }
+                let Some(stmt) = self.parse_statement() else {
+                    break;
+                };
+                body.push(stmt);
+                if self.eat(TokenKind::Semicolon).is_none() {
+                    break;
+                }
+            }
+            if body.is_empty() {
+                let e = self.missing_expr();
+                body.push(Stmt::Expr(e));
+            }
+            self.expect(TokenKind::RBrace, "}");
+        }
+        FunctionDecl { params, body, span: start..self.last_end }
+    }
+
+    fn parse_param(&mut self) -> Param {
+        let start = self.peek().span.start;
+        let name = self.parse_declared_name().unwrap_or_else(|| self.missing_name());
+        self.expect(TokenKind::Colon, ":");
+        let ty = if self.at(TokenKind::LParen) {
+            ParamType::Tabular(self.parse_schema())
+        } else {
+            ParamType::Scalar(self.expect_type_name())
+        };
+        let default = if self.eat(TokenKind::Eq).is_some() { Some(self.parse_expr_or_missing()) } else { None };
+        Param { name, ty, default, span: start..self.last_end }
+    }
+
+    /// `(*)`, `(a:string, b:int)`, `(a:string, *)`
+    fn parse_schema(&mut self) -> Vec<crate::ast::ColumnDecl> {
+        self.bump();
+        let mut cols = Vec::new();
+        loop {
+            if self.eat(TokenKind::Star).is_some() {
+            } else if let Some(name) = self.parse_declared_name() {
+                self.expect(TokenKind::Colon, ":");
+                let ty = self.expect_type_name();
+                cols.push(crate::ast::ColumnDecl { name, ty });
+            } else {
+                break;
+            }
+            if self.eat(TokenKind::Comma).is_none() {
+                break;
+            }
+        }
+        self.expect(TokenKind::RParen, ")");
+        cols
+    }
+
+    // ----- pipes --------------------------------------------------------------------------
+
+    /// A tabular or scalar expression with any `| operator` suffix.
+    pub(crate) fn parse_pipe_expr(&mut self) -> Option<Expr> {
+        let mut expr = if self.at_misplaced_operator() {
+            let span = self.peek().span.clone();
+            self.diags.error(codes::OPERATOR_POSITION, "The operator cannot be the first operator in a query.", span.clone());
+            let source = self.expr(span.start..span.start, ExprKind::Missing);
+            let op = self.parse_query_operator();
+            let span = span.start..self.last_end.max(op.span.end);
+            self.expr(span, ExprKind::Pipe { source: Box::new(source), op: Box::new(op) })
+        } else {
+            self.parse_pipe_source()?
+        };
+        while self.at(TokenKind::Bar) {
+            self.bump();
+            let op = self.parse_query_operator();
+            let span = expr.span.start..self.last_end.max(op.span.end);
+            expr = self.expr(span, ExprKind::Pipe { source: Box::new(expr), op: Box::new(op) });
+        }
+        Some(expr)
+    }
+
+    fn parse_pipe_source(&mut self) -> Option<Expr> {
+        if self.at_kw("print") {
+            let op = self.parse_print();
+            let span = op.span.clone();
+            return Some(self.expr(span, ExprKind::Source(Box::new(op))));
+        }
+        if self.at(TokenKind::Keyword) && ops::is_source_only_operator(self.text()) {
+            let op = self.parse_unsupported_operator();
+            let span = op.span.clone();
+            return Some(self.expr(span, ExprKind::Source(Box::new(op))));
+        }
+        self.parse_expr()
+    }
+
+    fn parse_expr_or_missing(&mut self) -> Expr {
+        self.parse_expr().unwrap_or_else(|| self.missing_expr())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{OpKind, ParsePart};
+
+    fn parse_ok(src: &str) -> Query {
+        let mut d = Diagnostics::default();
+        let q = parse(src, &mut d);
+        assert!(d.items.is_empty(), "unexpected diagnostics for {src:?}: {:?}", d.items);
+        q
+    }
+
+    fn diags(src: &str) -> Vec<(&'static str, Span)> {
+        let mut d = Diagnostics::default();
+        parse(src, &mut d);
+        d.items.into_iter().map(|d| (d.code, d.span)).collect()
+    }
+
+    fn last_op(q: &Query) -> &crate::ast::Operator {
+        match q.statements.last() {
+            Some(Stmt::Expr(Expr { kind: ExprKind::Pipe { op, .. }, .. })) => op,
+            other => panic!("not a pipe: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pipeline_with_spans() {
+        let src = "source | extend a = 1 | project-away b";
+        let q = parse_ok(src);
+        let op = last_op(&q);
+        assert_eq!(op.keyword, "project-away");
+        assert_eq!(op.span, 24..38);
+        assert_eq!(&src[op.kw_span.clone()], "project-away");
+    }
+
+    #[test]
+    fn let_function_and_body() {
+        let q = parse_ok("let f = (s:string, t:(*)) { tolower(s) };\nlet n = 5;\nsource | where x > n");
+        assert_eq!(q.statements.len(), 3);
+        match &q.statements[0] {
+            Stmt::Let { value: LetValue::Function(f), name, .. } => {
+                assert_eq!(name.text, "f");
+                assert_eq!(f.params.len(), 2);
+                assert!(matches!(f.params[1].ty, ParamType::Tabular(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_operator_parts() {
+        let q = parse_ok("source | parse kind=regex flags=i Raw with * \"a\" x:int ' ' y");
+        match &last_op(&q).kind {
+            OpKind::Parse { parts, .. } => {
+                assert_eq!(parts.len(), 5);
+                assert!(matches!(parts[2], ParsePart::Column { ty: Some(_), .. }));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn precedence_string_ops_bind_tighter_than_arithmetic() {
+        let q = parse_ok("print a + b contains c");
+        let Some(Stmt::Expr(Expr { kind: ExprKind::Source(op), .. })) = q.statements.first() else { panic!() };
+        let OpKind::Print(items) = &op.kind else { panic!() };
+        match &items[0].kind {
+            ExprKind::Binary { op: crate::ast::BinOp::Add, right, .. } => {
+                assert!(matches!(right.kind, ExprKind::Binary { op: crate::ast::BinOp::Str(_), .. }))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_recovery_positions() {
+        assert_eq!(diags("source | where Message == | extend T = now("), vec![(codes::MISSING, 25..25), (codes::EXPECTED, 43..43)]);
+        assert_eq!(diags("source | extend = 1"), vec![(codes::MISSING, 15..15), (codes::INCOMPLETE_FRAGMENT, 16..17)]);
+        assert_eq!(diags("source | extend x = 1 | "), vec![(codes::QUERY_OPERATOR_EXPECTED, 23..23)]);
+        assert_eq!(diags("source | extend x = 1 y = 2"), vec![(codes::EXPECTED, 22..23)]);
+        assert_eq!(diags("source | extend x = 'abc"), vec![(codes::MISSING_TEXT, 24..24)]);
+        assert_eq!(diags(";source"), vec![(codes::INCOMPLETE_FRAGMENT, 0..1)]);
+        assert_eq!(
+            diags("source | bogus x = 1"),
+            vec![(codes::QUERY_OPERATOR_EXPECTED, 9..14), (codes::EXPECTED, 15..16), (codes::INCOMPLETE_FRAGMENT, 17..18)]
+        );
+    }
+
+    #[test]
+    fn keyword_names() {
+        assert_eq!(diags("source | project x = time * 1ms"), vec![(codes::NAME_NEEDS_BRACKETS, 21..25)]);
+        parse_ok("source | project ['time'], count, d.['user'], d['x'][0]");
+    }
+}
