@@ -57,6 +57,16 @@ impl JsonPath {
         p
     }
 
+    /// Appends a step in place.
+    pub fn push(&mut self, segment: Segment) {
+        self.0.push(segment);
+    }
+
+    /// Removes the last step in place.
+    pub fn pop(&mut self) -> Option<Segment> {
+        self.0.pop()
+    }
+
     /// The steps.
     pub fn segments(&self) -> &[Segment] {
         &self.0

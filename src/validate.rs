@@ -517,7 +517,7 @@ impl Validator<'_> {
             .collect();
         let found = rules::transform::check(rules::transform::Transform {
             kql: &t.transform.kql,
-            stream: &stream,
+            input: &rules::transform::input_columns(&stream),
             table: Some((&t.name, &table)),
         });
         let path = format!("{}.transform", t.path);

@@ -11,7 +11,7 @@ use super::findings::Sink;
 use super::links::declared_streams;
 use super::model::{Kind, get_str};
 use crate::diagnostic::Diagnostic;
-use crate::json_spans::JsonPath;
+use crate::json_spans::{JsonPath, Segment};
 use crate::rules::{self, placeholders};
 
 pub(super) fn check_data_connector(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
@@ -19,7 +19,7 @@ pub(super) fn check_data_connector(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
     let doc = r.doc;
     let props = r.properties();
     let kind = r.value.get("kind").and_then(Value::as_str).unwrap_or("");
-    every_string(r.value, &r.path, &mut |path, s| {
+    every_string(r.value, &mut r.path.clone(), &mut |path, s| {
         sink.all_at(doc, path, placeholders::value(s))
     });
     match get_str(props, &["connectorDefinitionName"]) {
@@ -253,18 +253,25 @@ fn find_labels<'v>(v: Option<&'v Value>, path: JsonPath, out: &mut Vec<(JsonPath
     }
 }
 
-/// Calls `f` with every string value under `v` and its path.
-fn every_string(v: &Value, path: &JsonPath, f: &mut impl FnMut(&JsonPath, &str)) {
+/// Calls `f` with every string value under `v` and its path (`path` is the path of `v`;
+/// it is extended in place while walking and restored afterwards).
+fn every_string(v: &Value, path: &mut JsonPath, f: &mut impl FnMut(&JsonPath, &str)) {
     match v {
         Value::String(s) => f(path, s),
         Value::Array(items) => {
             for (n, item) in items.iter().enumerate() {
-                every_string(item, &path.index(n), f);
+                path.push(Segment::Index(n));
+                every_string(item, path, f);
+                path.pop();
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
-                every_string(item, &path.key(k.as_str()), f);
+                if matches!(item, Value::String(_) | Value::Array(_) | Value::Object(_)) {
+                    path.push(Segment::Key(k.clone()));
+                    every_string(item, path, f);
+                    path.pop();
+                }
             }
         }
         _ => {}

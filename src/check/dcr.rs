@@ -96,6 +96,8 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
         );
     }
     let mut used_streams: Vec<&str> = Vec::new();
+    // The analyser's input columns of each stream, built once however many flows read it.
+    let mut inputs: BTreeMap<&str, Option<Vec<ccfgen_kql::Column>>> = BTreeMap::new();
     let mut builtin: Vec<(usize, &str)> = Vec::new();
     for (fi, flow) in flows.iter().enumerate() {
         let fp = r.prop_path(&["dataFlows"]).index(fi);
@@ -161,9 +163,11 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
             );
         }
         if let [stream] = flow_streams.as_slice()
-            && let Some(stream_cols) = stream_columns(r.value, stream)
+            && let Some(input) = inputs.entry(stream).or_insert_with(|| {
+                stream_columns(r.value, stream).map(|c| rules::transform::input_columns(&c))
+            })
         {
-            transform(cx, r, &fp, kql, &stream_cols, table, sink, produced);
+            transform(cx, r, &fp, kql, input, table, sink, produced);
         }
     }
     if let Some((fi, _)) = builtin.first() {
@@ -261,7 +265,7 @@ fn transform(
     r: &Resource<'_>,
     fp: &JsonPath,
     kql: Option<&str>,
-    stream: &[(String, String)],
+    input: &[ccfgen_kql::Column],
     table: Option<usize>,
     sink: &mut Sink,
     produced: &mut Produced,
@@ -274,7 +278,7 @@ fn transform(
     });
     let f = rules::transform::check(Transform {
         kql: kql.unwrap_or("source"),
-        stream,
+        input,
         table: table_cols.as_ref().map(|(n, c)| (*n, c.as_slice())),
     });
     let at = if kql.is_some() {
@@ -332,13 +336,13 @@ fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
         };
         let mut names = Vec::with_capacity(cols.len());
         for (ci, c) in cols.iter().enumerate() {
-            let cp = p.key("columns").index(ci);
+            let cp = || p.key("columns").index(ci);
             let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
             names.push(cname);
             if cname.is_empty() {
                 sink.at(
                     doc,
-                    &cp,
+                    &cp(),
                     Diagnostic::error("column-name", "a stream column has no name")
                         .with_hint("name it after the JSON property the sender posts"),
                 );
@@ -353,7 +357,7 @@ fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
                 };
                 sink.at(
                     doc,
-                    &cp.key("type"),
+                    &cp().key("type"),
                     Diagnostic::error("stream-column-type", format!("stream column `{cname}` has type `{ty}`, which stream declarations do not support")).with_hint(hint),
                 );
             }

@@ -125,65 +125,78 @@ pub struct Finding {
 
 /// Resolves every pending finding to a location. Returns the findings in a stable order
 /// (file, position, severity, rule, message) and the source text of each file that has one.
-pub(crate) fn resolve(docs: &[Doc], pending: Vec<Pending>) -> (Vec<Finding>, Vec<SourceFile>) {
+pub(crate) fn resolve(
+    docs: &[Doc],
+    pending: Vec<Pending>,
+    threads: usize,
+) -> (Vec<Finding>, Vec<SourceFile>) {
     let mut by_doc: BTreeMap<usize, Vec<Pending>> = BTreeMap::new();
     for p in pending {
         by_doc.entry(p.doc).or_default().push(p);
     }
+    let work: Vec<(usize, Vec<Pending>)> = by_doc.into_iter().collect();
+    let done = super::files::parallel_map(&work, threads, |(doc, items)| {
+        resolve_doc(&docs[*doc], items)
+    });
     let mut findings = Vec::new();
     let mut sources = Vec::new();
-    for (doc_index, items) in by_doc {
-        let doc = &docs[doc_index];
-        let source = SourceFile::new(doc.path.clone(), doc.text.clone());
-        let paths: Vec<&JsonPath> = items
-            .iter()
-            .filter_map(|p| match &p.target {
-                Target::Path { path, .. } => Some(path),
-                Target::Offset(_) => None,
-            })
-            .collect();
-        let spans = if paths.is_empty() {
-            Vec::new()
-        } else {
-            json_spans::locate(&doc.text, &paths)
-        };
-        let mut spans = spans.into_iter();
-        for p in items {
-            let (range, json_path) = match p.target {
-                Target::Offset(r) => (r, None),
-                Target::Path { path, key, inner } => {
-                    let span = spans.next().flatten();
-                    let range = match span {
-                        None => 0..0,
-                        Some(s) => {
-                            let exact = s.depth == path.segments().len();
-                            match (key, s.key, inner) {
-                                (true, Some(k), _) if exact => k,
-                                (false, _, Some(inner)) if exact => {
-                                    let literal = &doc.text[s.value.clone()];
-                                    let start = s.value.start
-                                        + json_spans::string_offset(literal, inner.start);
-                                    let end = s.value.start
-                                        + json_spans::string_offset(literal, inner.end);
-                                    start..end.max(start)
-                                }
-                                _ => s.value,
-                            }
-                        }
-                    };
-                    (range, Some(path.to_string()))
-                }
-            };
-            let diagnostic = p.diagnostic.at(Location::new(&source, range));
-            findings.push(Finding {
-                diagnostic,
-                json_path,
-            });
-        }
-        sources.push(source);
+    for (f, s) in done {
+        findings.extend(f);
+        sources.push(s);
     }
     sort(&mut findings);
     (findings, sources)
+}
+
+/// Locates the findings of one file.
+fn resolve_doc(doc: &Doc, items: &[Pending]) -> (Vec<Finding>, SourceFile) {
+    let source = SourceFile::new(doc.path.clone(), doc.text.clone());
+    let paths: Vec<&JsonPath> = items
+        .iter()
+        .filter_map(|p| match &p.target {
+            Target::Path { path, .. } => Some(path),
+            Target::Offset(_) => None,
+        })
+        .collect();
+    let mut spans = if paths.is_empty() {
+        Vec::new()
+    } else {
+        json_spans::locate(&doc.text, &paths)
+    }
+    .into_iter();
+    let mut findings = Vec::with_capacity(items.len());
+    for p in items {
+        let (range, json_path) = match &p.target {
+            Target::Offset(r) => (r.clone(), None),
+            Target::Path { path, key, inner } => {
+                let range = match spans.next().flatten() {
+                    None => 0..0,
+                    Some(s) => {
+                        let exact = s.depth == path.segments().len();
+                        match (key, s.key, inner) {
+                            (true, Some(k), _) if exact => k,
+                            (false, _, Some(inner)) if exact => {
+                                let literal = &doc.text[s.value.clone()];
+                                let start =
+                                    s.value.start + json_spans::string_offset(literal, inner.start);
+                                let end =
+                                    s.value.start + json_spans::string_offset(literal, inner.end);
+                                start..end.max(start)
+                            }
+                            _ => s.value,
+                        }
+                    }
+                };
+                (range, Some(path.to_string()))
+            }
+        };
+        let diagnostic = p.diagnostic.clone().at(Location::new(&source, range));
+        findings.push(Finding {
+            diagnostic,
+            json_path,
+        });
+    }
+    (findings, source)
 }
 
 /// The stable order of findings: file, position, severity, rule, message.

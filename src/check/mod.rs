@@ -169,9 +169,10 @@ pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report 
         produced.extend(p);
     }
     produced.report(&cx, &mut sink);
+    let sources = package::Sources::build(&cx);
     let package_sinks = files::parallel_map(&model.packages, options.threads, |p| {
         let mut sink = Sink::default();
-        package::check(&cx, p, &mut sink);
+        package::check(&cx, &sources, p, &mut sink);
         sink
     });
     for s in package_sinks {
@@ -186,7 +187,7 @@ pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report 
         flows: graph.flows.values().map(Vec::len).sum(),
         packages: model.packages.len(),
     };
-    let (findings, sources) = findings::resolve(docs, sink.items);
+    let (findings, sources) = findings::resolve(docs, sink.items, options.threads);
     Report {
         root: root.to_path_buf(),
         findings,

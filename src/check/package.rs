@@ -4,13 +4,13 @@
 //! corpus MANIFEST "packager normalisations"): the DCR's endpoint id and workspace id become
 //! variables, and the data connector's `{{placeholders}}` become `[[parameters(…)]`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::findings::Sink;
-use super::model::{Kind, Package, Resource, get_str};
+use super::model::{Kind, Package, get_str};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::json_spans::JsonPath;
 
@@ -21,21 +21,59 @@ struct Embedded<'a> {
     value: &'a Value,
 }
 
-pub(super) fn check(cx: &Ctx<'_>, p: &Package<'_>, sink: &mut Sink) {
+/// The source resources of the solutions that have a package, by identity.
+#[derive(Debug, Default)]
+pub(super) struct Sources {
+    /// (scope, kind, identity) → resource index (the first in file order).
+    by_identity: BTreeMap<(usize, Kind, String), usize>,
+}
+
+impl Sources {
+    pub fn build(cx: &Ctx<'_>) -> Sources {
+        let scopes: BTreeSet<usize> = cx.m.packages.iter().map(|p| p.scope).collect();
+        let mut by_identity = BTreeMap::new();
+        for (i, r) in cx.m.resources.iter().enumerate() {
+            if scopes.contains(&r.scope) {
+                by_identity
+                    .entry((r.scope, r.kind, identity(r.kind, r.value)))
+                    .or_insert(i);
+            }
+        }
+        Sources { by_identity }
+    }
+
+    fn find(&self, scope: usize, kind: Kind, key: &str) -> Option<usize> {
+        self.by_identity
+            .get(&(scope, kind, key.to_string()))
+            .copied()
+    }
+
+    fn of_scope(&self, scope: usize) -> impl Iterator<Item = (Kind, &str, usize)> {
+        self.by_identity
+            .range((scope, Kind::Definition, String::new())..)
+            .take_while(move |((s, _, _), _)| *s == scope)
+            .map(|((_, k, id), i)| (*k, id.as_str(), *i))
+    }
+}
+
+pub(super) fn check(cx: &Ctx<'_>, sources: &Sources, p: &Package<'_>, sink: &mut Sink) {
     let mut embedded = Vec::new();
     collect(
         p.value.get("resources"),
         JsonPath::root().key("resources"),
         &mut embedded,
     );
-    missing_from_package(cx, p, &embedded, sink);
+    missing_from_package(cx, sources, p, &embedded, sink);
     let mut reported: BTreeSet<(Kind, String)> = BTreeSet::new();
     for e in &embedded {
         let key = identity(e.kind, e.value);
         if key.is_empty() || reported.contains(&(e.kind, key.clone())) {
             continue;
         }
-        let Some(source) = find_source(cx, p.scope, e.kind, &key) else {
+        let Some(source) = sources
+            .find(p.scope, e.kind, &key)
+            .map(|i| &cx.m.resources[i])
+        else {
             reported.insert((e.kind, key.clone()));
             sink.at(
                 p.doc,
@@ -71,22 +109,31 @@ pub(super) fn check(cx: &Ctx<'_>, p: &Package<'_>, sink: &mut Sink) {
 }
 
 /// Source resources of the package's solution that the package does not embed.
-fn missing_from_package(cx: &Ctx<'_>, p: &Package<'_>, embedded: &[Embedded<'_>], sink: &mut Sink) {
+fn missing_from_package(
+    cx: &Ctx<'_>,
+    sources: &Sources,
+    p: &Package<'_>,
+    embedded: &[Embedded<'_>],
+    sink: &mut Sink,
+) {
     let packaged: BTreeSet<(Kind, String)> = embedded
         .iter()
         .map(|e| (e.kind, identity(e.kind, e.value)))
         .collect();
-    for r in cx.m.resources.iter().filter(|r| r.scope == p.scope) {
-        let key = identity(r.kind, r.value);
-        if key.is_empty() || packaged.contains(&(r.kind, key.clone())) {
-            continue;
-        }
+    let mut missing: Vec<(usize, Kind, &str)> = sources
+        .of_scope(p.scope)
+        .filter(|(kind, key, _)| !key.is_empty() && !packaged.contains(&(*kind, key.to_string())))
+        .map(|(kind, key, i)| (i, kind, key))
+        .collect();
+    missing.sort_unstable();
+    for (i, kind, key) in missing {
+        let r = &cx.m.resources[i];
         sink.at(
             r.doc,
             &r.path,
             Diagnostic::warning(
                 "package-missing",
-                format!("{} `{key}` is not in the solution package", r.kind.noun()),
+                format!("{} `{key}` is not in the solution package", kind.noun()),
             )
             .with_hint(format!(
                 "rebuild `{}`: the package is older than this file (or the file is a leftover)",
@@ -143,17 +190,6 @@ fn identity(kind: Kind, v: &Value) -> String {
             .unwrap_or("")
             .to_string(),
     }
-}
-
-fn find_source<'a>(
-    cx: &'a Ctx<'_>,
-    scope: usize,
-    kind: Kind,
-    key: &str,
-) -> Option<&'a Resource<'a>> {
-    cx.m.resources
-        .iter()
-        .find(|r| r.scope == scope && r.kind == kind && identity(kind, r.value) == key)
 }
 
 /// The properties with the packager's rewrites undone on both sides.

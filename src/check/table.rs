@@ -77,13 +77,23 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
     sink.all_at(doc, &cols_path, rules::limits::table_columns(cols.len()));
     let mut names = Vec::with_capacity(cols.len());
     for (ci, c) in cols.iter().enumerate() {
-        let p = cols_path.index(ci);
         let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
         names.push(cname);
         for d in rules::naming::column_name(cname) {
-            sink.at(doc, &p.key("name"), soften_reserved(d, cname));
+            sink.at(
+                doc,
+                &cols_path.index(ci).key("name"),
+                soften_reserved(d, cname),
+            );
         }
-        column_type(sink, doc, &p, cname, c.get("type").and_then(Value::as_str));
+        column_type(
+            sink,
+            doc,
+            &cols_path,
+            ci,
+            cname,
+            c.get("type").and_then(Value::as_str),
+        );
     }
     for (first, dup) in rules::naming::duplicates(names.iter().copied()) {
         let how = if names[first] == names[dup] {
@@ -144,12 +154,20 @@ const CANONICAL_TYPES: &[&str] = &[
     "string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic", "guid",
 ];
 
-fn column_type(sink: &mut Sink, doc: usize, p: &JsonPath, cname: &str, ty: Option<&str>) {
+fn column_type(
+    sink: &mut Sink,
+    doc: usize,
+    cols_path: &JsonPath,
+    ci: usize,
+    cname: &str,
+    ty: Option<&str>,
+) {
+    let p = || cols_path.index(ci);
     match ty {
         Some(t) if CANONICAL_TYPES.contains(&t) => {}
         Some(t) if TableType::parse(t).is_some() => sink.at(
             doc,
-            &p.key("type"),
+            &p().key("type"),
             Diagnostic::new(
                 Severity::Note,
                 "column-type-spelling",
@@ -162,7 +180,7 @@ fn column_type(sink: &mut Sink, doc: usize, p: &JsonPath, cname: &str, ty: Optio
         ),
         Some(t) => sink.at(
             doc,
-            &p.key("type"),
+            &p().key("type"),
             Diagnostic::error(
                 "column-type",
                 format!("column `{cname}` has type `{t}`, which the Tables API does not know"),
@@ -171,7 +189,7 @@ fn column_type(sink: &mut Sink, doc: usize, p: &JsonPath, cname: &str, ty: Optio
         ),
         None => sink.at(
             doc,
-            p,
+            &p(),
             Diagnostic::error("column-type", format!("column `{cname}` has no type")).with_hint(
                 "add `\"type\"`: string, int, long, real, boolean, datetime, dynamic or guid",
             ),

@@ -19,8 +19,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 pub struct Transform<'a> {
     /// The `transformKql` text.
     pub kql: &'a str,
-    /// The input stream's columns: name and stream type as written.
-    pub stream: &'a [(String, String)],
+    /// The input stream's columns ([`input_columns`] of the stream declaration).
+    pub input: &'a [Column],
     /// The destination table, when it is known: its name and columns with Tables API types
     /// as written. `None` for a built-in table whose schema ccfgen does not know.
     pub table: Option<(&'a str, &'a [(String, String)])>,
@@ -49,7 +49,7 @@ pub fn input_columns(stream: &[(String, String)]) -> Vec<Column> {
 /// Checks one transformation.
 pub fn check(t: Transform<'_>) -> TransformFindings {
     let mut out = TransformFindings::default();
-    let analysis = ccfgen_kql::analyze(t.kql, &input_columns(t.stream), &Options::default());
+    let analysis = ccfgen_kql::analyze(t.kql, t.input, &Options::default());
     for d in &analysis.diagnostics {
         let severity = match d.severity {
             ccfgen_kql::Severity::Error => Severity::Error,
@@ -388,7 +388,7 @@ mod tests {
         ]);
         let f = check(Transform {
             kql: "source | extend TimeGenerated = todatetime(ts) | project-away ts",
-            stream: &stream,
+            input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
         });
         assert_eq!(
@@ -416,7 +416,7 @@ mod tests {
         let table = cols(&[("TimeGenerated", "datetime"), ("A", "string")]);
         let f = check(Transform {
             kql: "source",
-            stream: &stream,
+            input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
         });
         assert_eq!(
@@ -425,7 +425,7 @@ mod tests {
         );
         let f = check(Transform {
             kql: "source | summarize count() by a",
-            stream: &stream,
+            input: &input_columns(&stream),
             table: None,
         });
         assert!(
@@ -435,7 +435,7 @@ mod tests {
         );
         let f = check(Transform {
             kql: "source | extend b = todynamic(a)",
-            stream: &stream,
+            input: &input_columns(&stream),
             table: None,
         });
         assert_eq!(rules(&f), ["transform-unlisted"]);
@@ -465,7 +465,7 @@ mod tests {
         );
         let f = check(Transform {
             kql: &kql,
-            stream: &stream,
+            input: &input_columns(&stream),
             table: None,
         });
         assert!(
@@ -476,7 +476,7 @@ mod tests {
         let eleven = format!("source | parse _raw with {} \" \" C10", ten.join(" \" \" "));
         let f = check(Transform {
             kql: &eleven,
-            stream: &stream,
+            input: &input_columns(&stream),
             table: None,
         });
         assert_eq!(rules(&f), ["transform-unsupported"]);
@@ -488,7 +488,7 @@ mod tests {
         let table = cols(&[("TimeGenerated", "datetime")]);
         let f = check(Transform {
             kql: "source | extend x = toint(nope)",
-            stream: &stream,
+            input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
         });
         assert_eq!(rules(&f), ["transform-kql"]);
