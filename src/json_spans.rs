@@ -126,6 +126,7 @@ pub fn locate(text: &str, wanted: &[&JsonPath]) -> Vec<Option<Span>> {
         wanted,
         found: vec![None; wanted.len()],
         stack: Vec::new(),
+        open: wanted.len(),
     };
     scanner.skip_ws();
     let start = scanner.pos;
@@ -142,6 +143,8 @@ struct Scanner<'a> {
     found: Vec<Option<Span>>,
     /// The path of the value being scanned.
     stack: Vec<StackSeg<'a>>,
+    /// Wanted paths not found exactly yet; the scan stops when none is left.
+    open: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -180,6 +183,9 @@ impl<'a> Scanner<'a> {
             }
             let better = self.found[i].as_ref().is_none_or(|f| f.depth < depth);
             if better {
+                if depth == w.0.len() {
+                    self.open -= 1;
+                }
                 self.found[i] = Some(Span {
                     key: key.clone(),
                     value: value.clone(),
@@ -190,6 +196,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn value(&mut self, key: Option<Range<usize>>, start: usize) -> Result<(), Bad> {
+        if self.open == 0 {
+            // Everything is found; nothing later can be a better answer.
+            return Err(Bad);
+        }
         let interesting = self.interest();
         match self.peek() {
             Some(b'{') => {

@@ -19,8 +19,11 @@ pub(super) fn check_data_connector(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
     let doc = r.doc;
     let props = r.properties();
     let kind = r.value.get("kind").and_then(Value::as_str).unwrap_or("");
-    every_string(r.value, &mut r.path.clone(), &mut |path, s| {
-        sink.all_at(doc, path, placeholders::value(s))
+    every_string(r.value, &mut Vec::new(), &mut |steps, s| {
+        let found = placeholders::value(s);
+        if !found.is_empty() {
+            sink.all_at(doc, &path_of(&r.path, steps), found);
+        }
     });
     match get_str(props, &["connectorDefinitionName"]) {
         None => sink.at(
@@ -212,12 +215,10 @@ fn data_types(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, sink: &mut
 fn stream_labels(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, sink: &mut Sink) {
     let streams = cx.g.streams_of_definition(cx.m, i);
     let mut labels = Vec::new();
-    find_labels(
-        ui.get("instructionSteps"),
-        ui_path.key("instructionSteps"),
-        &mut labels,
-    );
-    for (path, value) in labels {
+    find_labels(ui.get("instructionSteps"), &mut Vec::new(), &mut labels);
+    let steps_root = ui_path.key("instructionSteps");
+    for (steps, value) in labels {
+        let path = path_of(&steps_root, &steps);
         if !streams.contains(&value) {
             sink.at(
                 cx.m.resources[i].doc,
@@ -229,23 +230,36 @@ fn stream_labels(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, sink: &
     }
 }
 
-fn find_labels<'v>(v: Option<&'v Value>, path: JsonPath, out: &mut Vec<(JsonPath, &'v str)>) {
+fn find_labels<'v>(
+    v: Option<&'v Value>,
+    steps: &mut Vec<Step<'v>>,
+    out: &mut Vec<(Vec<Step<'v>>, &'v str)>,
+) {
     match v {
         Some(Value::Array(items)) => {
             for (n, item) in items.iter().enumerate() {
-                find_labels(Some(item), path.index(n), out);
+                steps.push(Step::Index(n));
+                find_labels(Some(item), steps, out);
+                steps.pop();
             }
         }
         Some(Value::Object(map)) => {
             if map.get("type").and_then(Value::as_str) == Some("CopyableLabel")
-                && let Some(value) = get_str(v.unwrap_or(&Value::Null), &["parameters", "value"])
+                && let Some(value) = map
+                    .get("parameters")
+                    .and_then(|p| p.get("value"))
+                    .and_then(Value::as_str)
                     .filter(|s| s.starts_with("Custom-"))
             {
-                out.push((path.keys(&["parameters", "value"]), value));
+                let mut at = steps.clone();
+                at.extend([Step::Key("parameters"), Step::Key("value")]);
+                out.push((at, value));
             }
             for (k, item) in map {
                 if item.is_array() || item.is_object() {
-                    find_labels(Some(item), path.key(k.as_str()), out);
+                    steps.push(Step::Key(k));
+                    find_labels(Some(item), steps, out);
+                    steps.pop();
                 }
             }
         }
@@ -253,25 +267,44 @@ fn find_labels<'v>(v: Option<&'v Value>, path: JsonPath, out: &mut Vec<(JsonPath
     }
 }
 
-/// Calls `f` with every string value under `v` and its path (`path` is the path of `v`;
-/// it is extended in place while walking and restored afterwards).
-fn every_string(v: &Value, path: &mut JsonPath, f: &mut impl FnMut(&JsonPath, &str)) {
+/// One step of a path while walking a value (borrowed; made a [`JsonPath`] only for a finding).
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn path_of(base: &JsonPath, steps: &[Step<'_>]) -> JsonPath {
+    let mut p = base.clone();
+    for s in steps {
+        p.push(match s {
+            Step::Key(k) => Segment::Key((*k).to_string()),
+            Step::Index(i) => Segment::Index(*i),
+        });
+    }
+    p
+}
+
+/// Calls `f` with every string value under `v` and the steps leading to it.
+fn every_string<'v>(
+    v: &'v Value,
+    steps: &mut Vec<Step<'v>>,
+    f: &mut impl FnMut(&[Step<'v>], &str),
+) {
     match v {
-        Value::String(s) => f(path, s),
+        Value::String(s) => f(steps, s),
         Value::Array(items) => {
             for (n, item) in items.iter().enumerate() {
-                path.push(Segment::Index(n));
-                every_string(item, path, f);
-                path.pop();
+                steps.push(Step::Index(n));
+                every_string(item, steps, f);
+                steps.pop();
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
-                if matches!(item, Value::String(_) | Value::Array(_) | Value::Object(_)) {
-                    path.push(Segment::Key(k.clone()));
-                    every_string(item, path, f);
-                    path.pop();
-                }
+                steps.push(Step::Key(k));
+                every_string(item, steps, f);
+                steps.pop();
             }
         }
         _ => {}

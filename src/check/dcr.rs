@@ -3,7 +3,8 @@
 //! stream, `outputStream` naming a table that exists, and the transform checked by the KQL
 //! analyser against the stream and the table ([`crate::rules::transform`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -14,7 +15,8 @@ use super::model::{Resource, get};
 use super::table;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::json_spans::JsonPath;
-use crate::rules::{self, placeholders, transform::Transform};
+use crate::rules::transform::{Transform, TransformFindings};
+use crate::rules::{self, placeholders};
 
 /// "Table column never produced" findings of every flow, reported only for columns that no
 /// flow writing the table produces.
@@ -98,6 +100,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
     let mut used_streams: Vec<&str> = Vec::new();
     // The analyser's input columns of each stream, built once however many flows read it.
     let mut inputs: BTreeMap<&str, Option<Vec<ccfgen_kql::Column>>> = BTreeMap::new();
+    let mut tables = TableColumns::default();
     let mut builtin: Vec<(usize, &str)> = Vec::new();
     for (fi, flow) in flows.iter().enumerate() {
         let fp = r.prop_path(&["dataFlows"]).index(fi);
@@ -167,7 +170,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
                 stream_columns(r.value, stream).map(|c| rules::transform::input_columns(&c))
             })
         {
-            transform(cx, r, &fp, kql, input, table, sink, produced);
+            transform(cx, r, &fp, kql, input, table, &mut tables, sink, produced);
         }
     }
     if let Some((fi, _)) = builtin.first() {
@@ -267,33 +270,117 @@ fn transform(
     kql: Option<&str>,
     input: &[ccfgen_kql::Column],
     table: Option<usize>,
+    tables: &mut TableColumns,
     sink: &mut Sink,
     produced: &mut Produced,
 ) {
-    let table_cols = table.map(|t| {
-        (
-            cx.m.resources[t].name(),
-            table::columns(cx.m.resources[t].value),
-        )
-    });
-    let f = rules::transform::check(Transform {
+    let table_cols = table.map(|t| (cx.m.resources[t].name(), tables.columns(cx, t)));
+    let f = cx.memo.check(Transform {
         kql: kql.unwrap_or("source"),
         input,
-        table: table_cols.as_ref().map(|(n, c)| (*n, c.as_slice())),
+        table: table_cols,
     });
     let at = if kql.is_some() {
         fp.key("transformKql")
     } else {
         fp.clone()
     };
-    for (d, span) in f.in_transform {
-        sink.inside(r.doc, &at, span.filter(|_| kql.is_some()), d);
+    for (d, span) in &f.in_transform {
+        sink.inside(
+            r.doc,
+            &at,
+            span.clone().filter(|_| kql.is_some()),
+            d.clone(),
+        );
     }
     if let (Some(t), Some(_)) = (table, &f.output) {
         *produced.compared.entry(t).or_default() += 1;
-        for (column, d) in f.in_table {
-            produced.missing.entry((t, column)).or_insert((0, d)).0 += 1;
+        for (column, d) in &f.in_table {
+            produced
+                .missing
+                .entry((t, *column))
+                .or_insert((0, d.clone()))
+                .0 += 1;
         }
+    }
+}
+
+/// The columns of the tables a DCR writes, read once however many flows write them.
+#[derive(Debug, Default)]
+struct TableColumns(BTreeMap<usize, Vec<(String, String)>>);
+
+impl TableColumns {
+    fn columns(&mut self, cx: &Ctx<'_>, t: usize) -> &[(String, String)] {
+        self.0
+            .entry(t)
+            .or_insert_with(|| table::columns(cx.m.resources[t].value))
+    }
+}
+
+/// Transform analyses by content: a tree often holds the same DCR several times (a connector
+/// copied per product, v1 and v2 side by side, a vendored copy), and analysing a transform
+/// costs more than parsing its file, so each distinct (transform, stream, table) is analysed
+/// once per run.
+#[derive(Debug, Default)]
+pub(crate) struct Memo(Mutex<HashMap<u64, Bucket>>);
+
+/// The analyses whose content hashes alike.
+type Bucket = Vec<(MemoKey, Arc<TransformFindings>)>;
+
+#[derive(Debug)]
+struct MemoKey {
+    kql: String,
+    input: Vec<ccfgen_kql::Column>,
+    table: Option<(String, Vec<(String, String)>)>,
+}
+
+impl MemoKey {
+    fn matches(&self, t: &Transform<'_>) -> bool {
+        self.kql == t.kql
+            && self.input == t.input
+            && match (&self.table, t.table) {
+                (None, None) => true,
+                (Some((n, c)), Some((tn, tc))) => n == tn && c.as_slice() == tc,
+                _ => false,
+            }
+    }
+}
+
+impl Memo {
+    fn check(&self, t: Transform<'_>) -> Arc<TransformFindings> {
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (t.kql, t.input, t.table).hash(&mut h);
+            h.finish()
+        };
+        let hit = self
+            .0
+            .lock()
+            .expect("memo lock")
+            .get(&hash)
+            .and_then(|bucket| {
+                bucket
+                    .iter()
+                    .find(|(k, _)| k.matches(&t))
+                    .map(|(_, f)| Arc::clone(f))
+            });
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let found = Arc::new(rules::transform::check(t));
+        let key = MemoKey {
+            kql: t.kql.to_string(),
+            input: t.input.to_vec(),
+            table: t.table.map(|(n, c)| (n.to_string(), c.to_vec())),
+        };
+        self.0
+            .lock()
+            .expect("memo lock")
+            .entry(hash)
+            .or_default()
+            .push((key, Arc::clone(&found)));
+        found
     }
 }
 

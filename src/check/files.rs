@@ -1,7 +1,13 @@
 //! Reading a tree: every `*.json` file under a root, found in sorted order and read and
 //! parsed on all cores, each exactly once. A file that cannot be read or is not JSON is kept
 //! as a [`Doc`] with the reason, so it becomes a finding instead of stopping the run.
+//!
+//! Only what the checks need is kept in memory: the parsed value, pruned of everything that
+//! is not a connector resource ([`super::model::retain`]). The text of a file is read again
+//! only when a finding has to be located in it.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,9 +20,11 @@ pub struct Doc {
     pub path: PathBuf,
     /// The path relative to the root, with `/` separators.
     pub rel: String,
-    /// The text (without a UTF-8 byte order mark), empty when unreadable.
-    pub text: String,
-    /// The parsed value, or why there is none.
+    /// Size of the file in bytes.
+    pub bytes: usize,
+    /// The text, for documents rendered in memory; files on disk are read again on demand.
+    text: Option<String>,
+    /// The parsed value (pruned to what the checks use), or why there is none.
     pub json: Result<Value, DocError>,
 }
 
@@ -35,18 +43,38 @@ pub enum DocError {
 }
 
 impl Doc {
-    /// A document from text (for files rendered in memory and for tests).
+    /// A document from text (for files rendered in memory and for tests); the text is kept.
     pub fn from_text(path: impl Into<PathBuf>, rel: impl Into<String>, text: String) -> Doc {
         let text = match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),
             None => text,
         };
-        let json = parse(&text);
+        let rel = rel.into();
+        let json = parse(&text).map(|v| super::model::retain(&rel, v));
         Doc {
             path: path.into(),
-            rel: rel.into(),
-            text,
+            rel,
+            bytes: text.len(),
+            text: Some(text),
             json,
+        }
+    }
+
+    /// The text (without a byte order mark): kept, or read again from disk (empty if the
+    /// file can no longer be read).
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.text {
+            Some(t) => Cow::Borrowed(t),
+            None => {
+                let text = std::fs::read(&self.path)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default();
+                match text.strip_prefix('\u{feff}') {
+                    Some(rest) => Cow::Owned(rest.to_string()),
+                    None => Cow::Owned(text),
+                }
+            }
         }
     }
 
@@ -141,23 +169,35 @@ pub fn read_tree(root: &Path, threads: usize) -> std::io::Result<Vec<Doc>> {
     }))
 }
 
-fn read_doc(path: &Path, rel: &str) -> Doc {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Doc::from_text(path, rel, text),
-            Err(e) => unreadable(path, rel, format!("not UTF-8 text: {e}")),
-        },
-        Err(e) => unreadable(path, rel, e.to_string()),
-    }
+thread_local! {
+    /// Each reading thread reads every file into the same buffer.
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-fn unreadable(path: &Path, rel: &str, why: String) -> Doc {
-    Doc {
-        path: path.to_path_buf(),
-        rel: rel.to_string(),
-        text: String::new(),
-        json: Err(DocError::Unreadable(why)),
-    }
+/// Reads and parses one file (`rel` is its path relative to the root).
+pub fn read_doc(path: &Path, rel: &str) -> Doc {
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        let read =
+            std::fs::File::open(path).and_then(|mut f| std::io::Read::read_to_end(&mut f, buffer));
+        let (bytes, json) = match read {
+            Err(e) => (0, Err(DocError::Unreadable(e.to_string()))),
+            Ok(n) => match std::str::from_utf8(buffer) {
+                Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),
+                Ok(text) => {
+                    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                    (n, parse(text).map(|v| super::model::retain(rel, v)))
+                }
+            },
+        };
+        Doc {
+            path: path.to_path_buf(),
+            rel: rel.to_string(),
+            bytes,
+            text: None,
+            json,
+        }
+    })
 }
 
 /// Applies `f` to every item on up to `threads` threads; results keep the input order.
@@ -207,10 +247,11 @@ mod tests {
     #[test]
     fn invalid_json_keeps_its_position() {
         let d = Doc::from_text("x.json", "x.json", "{\n  \"a\": 1,\n  \"b\" 2\n}".into());
-        match d.json {
+        match &d.json {
             Err(DocError::Invalid { message, offset }) => {
+                let offset = *offset;
                 assert!(message.contains("expected `:`"), "{message}");
-                assert_eq!(&d.text[offset..offset + 1], "2");
+                assert_eq!(&d.text()[offset..offset + 1], "2");
             }
             other => panic!("{other:?}"),
         }

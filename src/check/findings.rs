@@ -150,7 +150,8 @@ pub(crate) fn resolve(
 
 /// Locates the findings of one file.
 fn resolve_doc(doc: &Doc, items: &[Pending]) -> (Vec<Finding>, SourceFile) {
-    let source = SourceFile::new(doc.path.clone(), doc.text.clone());
+    let source = SourceFile::new(doc.path.clone(), doc.text().into_owned());
+    let text = source.text();
     let paths: Vec<&JsonPath> = items
         .iter()
         .filter_map(|p| match &p.target {
@@ -161,7 +162,7 @@ fn resolve_doc(doc: &Doc, items: &[Pending]) -> (Vec<Finding>, SourceFile) {
     let mut spans = if paths.is_empty() {
         Vec::new()
     } else {
-        json_spans::locate(&doc.text, &paths)
+        json_spans::locate(text, &paths)
     }
     .into_iter();
     let mut findings = Vec::with_capacity(items.len());
@@ -176,7 +177,7 @@ fn resolve_doc(doc: &Doc, items: &[Pending]) -> (Vec<Finding>, SourceFile) {
                         match (key, s.key, inner) {
                             (true, Some(k), _) if exact => k,
                             (false, _, Some(inner)) if exact => {
-                                let literal = &doc.text[s.value.clone()];
+                                let literal = &text[s.value.clone()];
                                 let start =
                                     s.value.start + json_spans::string_offset(literal, inner.start);
                                 let end =

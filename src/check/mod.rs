@@ -132,21 +132,66 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
 }
 
 /// Checks every CCF connector under `root`.
+///
+/// Files link only within their solution folder, so the tree is checked one solution at a
+/// time: each worker reads a solution's files, checks them and lets them go before taking
+/// the next, which keeps memory small however large the repository is.
 pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
-    let docs = files::read_tree(root, options.threads).map_err(|source| CheckError::Io {
+    let files = files::json_files(root).map_err(|source| CheckError::Io {
         path: root.to_path_buf(),
         source,
     })?;
-    Ok(check_docs(root, &docs, options))
+    let mut scopes: std::collections::BTreeMap<&str, Vec<(PathBuf, String)>> = Default::default();
+    for (path, rel) in &files {
+        scopes
+            .entry(model::scope_key(rel))
+            .or_default()
+            .push((path.clone(), rel.clone()));
+    }
+    // Largest solutions first, so that no big one is left for the end.
+    let mut groups: Vec<Vec<(PathBuf, String)>> = scopes.into_values().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let memo = dcr::Memo::default();
+    let parts = files::parallel_map(&groups, options.threads, |group| {
+        let docs: Vec<files::Doc> = group
+            .iter()
+            .map(|(path, rel)| files::read_doc(path, rel))
+            .collect();
+        check_with(root, &docs, 1, &memo)
+    });
+    let mut report = Report {
+        root: root.to_path_buf(),
+        ..Report::default()
+    };
+    for part in parts {
+        report.findings.extend(part.findings);
+        report.sources.extend(part.sources);
+        let (s, p) = (&mut report.stats, part.stats);
+        s.files += p.files;
+        s.bytes += p.bytes;
+        s.connectors += p.connectors;
+        s.resources += p.resources;
+        s.flows += p.flows;
+        s.packages += p.packages;
+    }
+    findings::sort(&mut report.findings);
+    report.sources.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(report)
 }
 
 /// Checks documents already read (from disk or rendered in memory).
 pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report {
+    check_with(root, docs, options.threads, &dcr::Memo::default())
+}
+
+fn check_with(root: &Path, docs: &[files::Doc], threads: usize, memo: &dcr::Memo) -> Report {
+    let options = Options { threads };
     let model = Model::build(docs);
     let graph = Graph::build(&model);
     let cx = Ctx {
         m: &model,
         g: &graph,
+        memo,
     };
     let mut sink = Sink::default();
     file_findings(&cx, &mut sink);
@@ -181,7 +226,7 @@ pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report 
 
     let stats = Stats {
         files: docs.len(),
-        bytes: docs.iter().map(|d| d.text.len()).sum(),
+        bytes: docs.iter().map(|d| d.bytes).sum(),
         connectors: graph.connectors,
         resources: model.resources.len(),
         flows: graph.flows.values().map(Vec::len).sum(),
@@ -200,6 +245,7 @@ pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report 
 pub(crate) struct Ctx<'a> {
     pub m: &'a Model<'a>,
     pub g: &'a Graph,
+    pub memo: &'a dcr::Memo,
 }
 
 /// Findings about whole files: unreadable, not JSON, stray.

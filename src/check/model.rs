@@ -201,18 +201,11 @@ impl<'a> Model<'a> {
     }
 
     fn scope_of(&mut self, rel: &str) -> usize {
-        let parts: Vec<&str> = rel.split('/').collect();
-        let cut = parts[..parts.len().saturating_sub(1)]
-            .iter()
-            .rposition(|p| {
-                p.eq_ignore_ascii_case("Data Connectors") || p.eq_ignore_ascii_case("Package")
-            })
-            .unwrap_or(0);
-        let scope = parts[..cut].join("/");
-        match self.scopes.iter().position(|s| *s == scope) {
+        let scope = scope_key(rel);
+        match self.scopes.iter().position(|s| s == scope) {
             Some(i) => i,
             None => {
-                self.scopes.push(scope);
+                self.scopes.push(scope.to_string());
                 self.scopes.len() - 1
             }
         }
@@ -250,6 +243,102 @@ impl<'a> Model<'a> {
                 )
             })
     }
+}
+
+/// What of a parsed file the checks keep: a package template is cut down to its CCF
+/// resources (array positions are kept, so JSON paths stay valid for the file's text); a file
+/// outside `Data Connectors` that holds no CCF resource is dropped entirely. Everything else
+/// is kept as parsed.
+pub fn retain(rel: &str, value: Value) -> Value {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.eq_ignore_ascii_case("mainTemplate.json") && is_template(&value) {
+        return prune_template(value);
+    }
+    if in_data_connectors(rel) || holds_resources(&value) {
+        value
+    } else {
+        Value::Null
+    }
+}
+
+fn holds_resources(v: &Value) -> bool {
+    let typed = |v: &Value| {
+        v.get("type")
+            .and_then(Value::as_str)
+            .and_then(Kind::of_type)
+            .is_some()
+    };
+    match v {
+        Value::Array(items) => items.iter().any(typed),
+        Value::Object(map) => {
+            typed(v)
+                || map
+                    .get("resources")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(typed))
+        }
+        _ => false,
+    }
+}
+
+/// A template with only its CCF resources, also those nested in contentTemplates
+/// (`properties.mainTemplate.resources`); other resources become `null`.
+fn prune_template(mut value: Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in ["$schema", "contentVersion"] {
+        if let Some(v) = value.get_mut(key) {
+            out.insert(key.to_string(), v.take());
+        }
+    }
+    let resources = value
+        .get_mut("resources")
+        .map(Value::take)
+        .unwrap_or(Value::Null);
+    out.insert("resources".to_string(), prune_resources(resources));
+    Value::Object(out)
+}
+
+fn prune_resources(resources: Value) -> Value {
+    let Value::Array(items) = resources else {
+        return Value::Null;
+    };
+    Value::Array(
+        items
+            .into_iter()
+            .map(|mut item| {
+                if item.get("type").and_then(Value::as_str).and_then(Kind::of_type).is_some() {
+                    return item;
+                }
+                let inner = item
+                    .pointer_mut("/properties/mainTemplate/resources")
+                    .map(Value::take)
+                    .map(prune_resources)
+                    .filter(|r| r.as_array().is_some_and(|a| a.iter().any(|x| !x.is_null())));
+                match inner {
+                    Some(inner) => serde_json::json!({ "properties": { "mainTemplate": { "resources": inner } } }),
+                    None => Value::Null,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The solution folder of a file (relative path): the folder above its last `Data
+/// Connectors` or `Package` folder, or the root (`""`) when it has neither.
+pub fn scope_key(rel: &str) -> &str {
+    let mut cut = 0;
+    let mut at = 0;
+    for part in rel.split('/') {
+        let end = at + part.len();
+        if end < rel.len()
+            && (part.eq_ignore_ascii_case("Data Connectors")
+                || part.eq_ignore_ascii_case("Package"))
+        {
+            cut = at.saturating_sub(1);
+        }
+        at = end + 1;
+    }
+    &rel[..cut]
 }
 
 fn common_depth(a: &str, b: &str) -> usize {
@@ -329,6 +418,11 @@ mod tests {
             ]
         );
         assert_eq!(m.scopes, ["A", "B", ""]);
+        assert_eq!(scope_key("A/B/Data Connectors/x/y.json"), "A/B");
+        assert_eq!(scope_key("Data Connectors/y.json"), "");
+        assert_eq!(scope_key("A/Package/mainTemplate.json"), "A");
+        assert_eq!(scope_key("A/Workbooks/w.json"), "");
+        assert_eq!(scope_key("Package"), "");
         assert_eq!(m.packages.len(), 1);
         assert_eq!(m.strays.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [2]);
         let dcr = &m.resources[0];

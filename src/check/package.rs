@@ -4,6 +4,7 @@
 //! corpus MANIFEST "packager normalisations"): the DCR's endpoint id and workspace id become
 //! variables, and the data connector's `{{placeholders}}` become `[[parameters(…)]`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
@@ -83,9 +84,8 @@ pub(super) fn check(cx: &Ctx<'_>, sources: &Sources, p: &Package<'_>, sink: &mut
             );
             continue;
         };
-        let packaged = normalize(e.kind, e.value.get("properties").unwrap_or(&Value::Null));
-        let original = normalize(e.kind, source.properties());
-        let Some(diff) = first_difference(&packaged, &original, JsonPath::root()) else {
+        let packaged = e.value.get("properties").unwrap_or(&Value::Null);
+        let Some(diff) = difference(e.kind, packaged, source.properties()) else {
             continue;
         };
         reported.insert((e.kind, key.clone()));
@@ -192,45 +192,74 @@ fn identity(kind: Kind, v: &Value) -> String {
     }
 }
 
-/// The properties with the packager's rewrites undone on both sides.
-fn normalize(kind: Kind, props: &Value) -> Value {
-    let mut v = props.clone();
-    match kind {
-        Kind::Dcr => {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("dataCollectionEndpointId");
-            }
-            if let Some(list) = v
-                .pointer_mut("/destinations/logAnalytics")
-                .and_then(Value::as_array_mut)
-            {
-                for d in list {
-                    if let Some(o) = d.as_object_mut() {
-                        o.remove("workspaceResourceId");
-                    }
+/// The first difference between packaged and source `properties`, after the packager's
+/// rewrites are undone on both sides. Only the members the packager rewrites are copied;
+/// everything else is compared in place.
+fn difference(kind: Kind, packaged: &Value, source: &Value) -> Option<JsonPath> {
+    if kind == Kind::DataConnector {
+        // Small objects: normalize whole copies.
+        return first_difference(
+            &normalize_connector(packaged),
+            &normalize_connector(source),
+            JsonPath::root(),
+        );
+    }
+    let (Value::Object(a), Value::Object(b)) = (packaged, source) else {
+        return first_difference(packaged, source, JsonPath::root());
+    };
+    let (a, b) = (members(kind, a), members(kind, b));
+    for (k, va) in &a {
+        match b.iter().find(|(kb, _)| kb == k) {
+            Some((_, vb)) => {
+                if let Some(p) = first_difference(va, vb, JsonPath::root().key(*k)) {
+                    return Some(p);
                 }
             }
+            None => return Some(JsonPath::root().key(*k)),
         }
-        Kind::DataConnector => {
-            if let Some(o) = v.as_object_mut() {
-                rewrite_params(o, "auth", &["appId", "servicePrincipalId"]);
-                rewrite_params(
-                    o,
-                    "dcrConfig",
-                    &["dataCollectionEndpoint", "dataCollectionRuleImmutableId"],
-                );
-            }
-            placeholders_to_parameters(&mut v);
-        }
-        Kind::Table => {
-            // A table without a plan is an Analytics table.
-            if let Some(o) = v.as_object_mut() {
-                o.entry("plan")
-                    .or_insert_with(|| Value::String("Analytics".into()));
-            }
-        }
-        Kind::Definition => {}
     }
+    b.iter()
+        .find(|(k, _)| !a.iter().any(|(ka, _)| ka == k))
+        .map(|(k, _)| JsonPath::root().key(*k))
+}
+
+/// The members of a DCR's or table's `properties` as compared: rewritten ones owned.
+fn members(kind: Kind, props: &Map<String, Value>) -> Vec<(&str, Cow<'_, Value>)> {
+    let mut out: Vec<(&str, Cow<'_, Value>)> = Vec::with_capacity(props.len() + 1);
+    for (k, v) in props {
+        match (kind, k.as_str()) {
+            (Kind::Dcr, "dataCollectionEndpointId") => {}
+            (Kind::Dcr, "destinations") => {
+                let mut v = v.clone();
+                if let Some(list) = v.get_mut("logAnalytics").and_then(Value::as_array_mut) {
+                    for d in list.iter_mut().filter_map(Value::as_object_mut) {
+                        d.remove("workspaceResourceId");
+                    }
+                }
+                out.push((k, Cow::Owned(v)));
+            }
+            _ => out.push((k, Cow::Borrowed(v))),
+        }
+    }
+    // A table without a plan is an Analytics table.
+    if kind == Kind::Table && !props.contains_key("plan") {
+        out.push(("plan", Cow::Owned(Value::String("Analytics".into()))));
+    }
+    out
+}
+
+/// A data connector's properties with the packager's placeholder rewrites applied.
+fn normalize_connector(props: &Value) -> Value {
+    let mut v = props.clone();
+    if let Some(o) = v.as_object_mut() {
+        rewrite_params(o, "auth", &["appId", "servicePrincipalId"]);
+        rewrite_params(
+            o,
+            "dcrConfig",
+            &["dataCollectionEndpoint", "dataCollectionRuleImmutableId"],
+        );
+    }
+    placeholders_to_parameters(&mut v);
     v
 }
 
@@ -273,6 +302,9 @@ fn placeholders_to_parameters(v: &mut Value) {
 /// The path of the first place where `a` and `b` differ (objects compared by key, arrays by
 /// index), or `None` when they are equal.
 fn first_difference(a: &Value, b: &Value, path: JsonPath) -> Option<JsonPath> {
+    if a == b {
+        return None;
+    }
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, va) in x {

@@ -95,8 +95,8 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value).context("writing to stdout")?;
     writeln!(out).context("writing to stdout")?;
-    Ok(())
+    out.flush().context("writing to stdout")
 }

@@ -127,13 +127,9 @@ fn balanced_expression(text: &str) -> bool {
         match c {
             '\'' => in_string = true,
             '(' | '[' => stack.push(c),
-            ')' => {
-                if stack.pop() != Some('(') {
-                    return false;
-                }
-            }
-            ']' => {
-                if stack.pop() != Some('[') {
+            ')' | ']' => {
+                let open = if c == ')' { '(' } else { '[' };
+                if stack.pop() != Some(open) {
                     return false;
                 }
             }
