@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Speed of `ccfgen check` against its floor (reading and parsing the same JSON files with
-# serde_json, nothing else), on a large synthetic Solutions tree: the real corpus
-# (../shared/corpus) replicated COPIES times into a temp dir.
+# Speed of `ccfgen check` against its floor — walking the same tree and reading and parsing
+# the same JSON files with serde_json, nothing else (bench/json_floor.rs) — on a large
+# synthetic Solutions tree: the real corpus (../shared/corpus) replicated COPIES times.
 #
 #   bench/check.sh [COPIES] [RUNS]      (defaults: 90 copies ≈ 2,000 connectors, best of 5)
 #
-# Release builds of `ccfgen` and of the floor program (bench/json_floor.rs) are used. Each
-# figure is the best of RUNS runs after one warm-up run (files in the page cache).
+# Two trees are measured:
+#   replicated — exact copies; `ccfgen check` analyses each distinct transform once (memo);
+#   unique     — the same tree with `// copy N` prepended to every transformKql, so every
+#                transform is analysed (the worst case: no two transforms alike).
+# Release builds are used; each figure is the best of RUNS runs after a warm-up run (files in
+# the page cache). Ratios compare equal thread counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COPIES=${1:-90}
@@ -14,16 +18,19 @@ RUNS=${2:-5}
 CORPUS=../shared/corpus
 [ -d "$CORPUS" ] || { echo "bench/check.sh: $CORPUS is missing" >&2; exit 2; }
 
-cargo build --release --quiet --bin ccfgen --example json_floor
+cargo build --release --quiet --bin ccfgen --example json_floor 2>/dev/null
 CCFGEN=target/release/ccfgen
 FLOOR=target/release/examples/json_floor
 THREADS=$(nproc)
 
-TREE=$(mktemp -d "${TMPDIR:-/tmp}/ccfgen-bench.XXXXXX")
-trap 'rm -rf "$TREE"' EXIT
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ccfgen-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
 for i in $(seq 1 "$COPIES"); do
-  mkdir -p "$TREE/Solutions/copy$i"
-  cp -r "$CORPUS"/. "$TREE/Solutions/copy$i/"
+  mkdir -p "$WORK/replicated/copy$i" "$WORK/unique/copy$i"
+  cp -r "$CORPUS"/. "$WORK/replicated/copy$i/"
+  cp -r "$CORPUS"/. "$WORK/unique/copy$i/"
+  grep -rlZ --include='*.json' '"transformKql"' "$WORK/unique/copy$i" |
+    xargs -0 sed -i "s|\"transformKql\": *\"|&// copy $i\\\\n|"
 done
 
 # seconds of the fastest of RUNS runs of a command (after one warm-up run)
@@ -41,22 +48,27 @@ best() {
   echo "$best"
 }
 
-read -r FILES BYTES _ < <("$FLOOR" "$TREE/Solutions" 1 2>/dev/null)
-CONNECTORS=$({ "$CCFGEN" check "$TREE/Solutions" --format json 2>/dev/null || true; } | sed -n 's/.*"connectors": \([0-9]*\).*/\1/p' | head -n 1)
-
-T_CHECK=$(best "$CCFGEN" check "$TREE/Solutions" --format json)
-T_CHECK1=$(best "$CCFGEN" check "$TREE/Solutions" --format json --threads 1)
-T_FLOOR1=$(best "$FLOOR" "$TREE/Solutions" 1)
-T_FLOORN=$(best "$FLOOR" "$TREE/Solutions" "$THREADS")
-
-MB=$(echo "$BYTES / 1000000" | bc -l)
-printf 'tree: %d copies of the corpus, %d JSON files, %.1f MB, %d connectors; %d cores\n' "$COPIES" "$FILES" "$MB" "$CONNECTORS" "$THREADS"
 row() { # label seconds
-  printf '%-38s %7.3f s  %8.0f connectors/s  %7.1f MB/s\n' "$1" "$2" "$(echo "$CONNECTORS / $2" | bc -l)" "$(echo "$MB / $2" | bc -l)"
+  printf '  %-40s %7.3f s  %7.0f connectors/s  %6.1f MB/s\n' "$1" "$2" \
+    "$(echo "$CONNECTORS / $2" | bc -l)" "$(echo "$MB / $2" | bc -l)"
 }
-row "ccfgen check ($THREADS threads)" "$T_CHECK"
-row "ccfgen check (1 thread)" "$T_CHECK1"
-row "floor: read + serde_json (1 thread)" "$T_FLOOR1"
-row "floor: read + serde_json ($THREADS threads)" "$T_FLOORN"
-printf 'ratio check/floor, same threads (%d): %.2f\n' "$THREADS" "$(echo "$T_CHECK / $T_FLOORN" | bc -l)"
-printf 'ratio check/floor, 1 thread each:   %.2f\n' "$(echo "$T_CHECK1 / $T_FLOOR1" | bc -l)"
+
+for tree in replicated unique; do
+  T="$WORK/$tree"
+  read -r FILES BYTES _ < <("$FLOOR" "$T" 1 2>/dev/null)
+  CONNECTORS=$({ "$CCFGEN" check "$T" --format json 2>/dev/null || true; } |
+    sed -n 's/.*"connectors": \([0-9]*\).*/\1/p' | head -n 1)
+  MB=$(echo "$BYTES / 1000000" | bc -l)
+  C1=$(best "$CCFGEN" check "$T" --format json --threads 1)
+  F1=$(best "$FLOOR" "$T" 1)
+  CN=$(best "$CCFGEN" check "$T" --format json --threads "$THREADS")
+  FN=$(best "$FLOOR" "$T" "$THREADS")
+  printf '%s tree: %d copies of the corpus, %d JSON files, %.1f MB, %d connectors\n' \
+    "$tree" "$COPIES" "$FILES" "$MB" "$CONNECTORS"
+  row "ccfgen check --format json (1 thread)" "$C1"
+  row "floor: read + serde_json (1 thread)" "$F1"
+  row "ccfgen check --format json ($THREADS threads)" "$CN"
+  row "floor: read + serde_json ($THREADS threads)" "$FN"
+  printf '  ratio check/floor: %.2f (1 thread), %.2f (%d threads)\n' \
+    "$(echo "$C1 / $F1" | bc -l)" "$(echo "$CN / $FN" | bc -l)" "$THREADS"
+done

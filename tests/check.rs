@@ -385,6 +385,35 @@ fn every_rule_is_found_and_located() {
 }
 
 #[test]
+fn pull_connectors_link_like_push_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    good_solution(tmp.path(), "Pull");
+    let mut poller = data_connector("GoodPoller", "GoodPush", "Custom-Good");
+    poller["kind"] = json!("RestApiPoller");
+    poller["properties"]["auth"] =
+        json!({"type": "APIKey", "ApiKey": "{{apiKey}}", "ApiKeyName": "Authorization"});
+    poller["properties"]["request"] =
+        json!({"apiEndpoint": "https://api.contoso.com/events", "httpMethod": "GET"});
+    write_json(
+        tmp.path(),
+        "Pull/Data Connectors/Good_ccf/Good_poller.json",
+        &poller,
+    );
+    let report = check::check_tree(tmp.path(), Options::default()).unwrap();
+    assert_eq!(lines(&report, tmp.path()), Vec::<String>::new());
+    assert_eq!(report.stats.connectors, 1);
+    // The same poller naming a stream nobody declares is found like a push connector's.
+    poller["properties"]["dcrConfig"]["streamName"] = json!("Custom-Other");
+    write_json(
+        tmp.path(),
+        "Pull/Data Connectors/Good_ccf/Good_poller.json",
+        &poller,
+    );
+    let report = check::check_tree(tmp.path(), Options::default()).unwrap();
+    assert_eq!(rules_of(&report), BTreeSet::from(["stream-unknown"]));
+}
+
+#[test]
 fn findings_inside_a_transform_point_at_the_place() {
     let tmp = tempfile::tempdir().unwrap();
     let kql = "source\n| extend TimeGenerated = now(), X = tostring(nope)";
@@ -748,6 +777,18 @@ fn corpus_findings_match_the_manifest() {
     }
     assert!(report.count(Severity::Error) > 0);
     insta::assert_snapshot!(text.join("\n"));
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let doc = std::fs::read_to_string(repo("docs/check.md")).unwrap();
+    for rule in check::catalog::RULES {
+        assert!(
+            doc.contains(&format!("`{}`", rule.id)),
+            "docs/check.md does not mention `{}`",
+            rule.id
+        );
+    }
 }
 
 #[test]

@@ -272,7 +272,7 @@ fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
             *doc,
             0..0,
             Diagnostic::new(Severity::Note, "stray-file", format!("ignored: {why}"))
-                .with_hint("the official packager parses every JSON file under Data Connectors; move files that are not connector resources elsewhere"),
+                .with_hint("nothing to do if it is meant to be there; the official packager parses it too and stops if it is not valid JSON"),
         );
     }
 }

@@ -67,6 +67,14 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
                 );
             }
             let s = report.stats;
+            let spec = report.root.extension().is_some_and(|e| e == "toml");
+            if spec && s.files == 0 {
+                eprintln!(
+                    "ccfgen: {} is not a valid spec; nothing was generated to check",
+                    report.root.display()
+                );
+                return Ok(Outcome::Findings);
+            }
             eprintln!(
                 "ccfgen: checked {} ({}, {}, {}) under {}{}",
                 plural(s.files, "JSON file"),
