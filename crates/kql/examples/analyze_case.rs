@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use ccfgen_kql::{analyze_case, Case};
+use ccfgen_kql::{Case, analyze_case};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut text = String::new();
@@ -12,7 +12,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let value: serde_json::Value = serde_json::from_str(&text)?;
     let answer = match value {
         serde_json::Value::Array(items) => {
-            let cases: Vec<Case> = items.into_iter().map(serde_json::from_value).collect::<Result<_, _>>()?;
+            let cases: Vec<Case> = items
+                .into_iter()
+                .map(serde_json::from_value)
+                .collect::<Result<_, _>>()?;
             serde_json::Value::Array(cases.iter().map(analyze_case).collect())
         }
         single => analyze_case(&serde_json::from_value(single)?),

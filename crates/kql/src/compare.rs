@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::types::ScalarType;
 use crate::Column;
+use crate::types::ScalarType;
 
 /// How an output column disagrees with the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +50,9 @@ impl Mismatch {
     /// The output column concerned.
     pub fn name(&self) -> &str {
         match self {
-            Mismatch::MissingInTable { name, .. } | Mismatch::CaseDiffers { name, .. } | Mismatch::TypeDiffers { name, .. } => name,
+            Mismatch::MissingInTable { name, .. }
+            | Mismatch::CaseDiffers { name, .. }
+            | Mismatch::TypeDiffers { name, .. } => name,
         }
     }
 }
@@ -128,13 +130,20 @@ pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> Tabl
                             table_name: cols[i].0.to_string(),
                         });
                     }
-                    None => result.mismatch.push(Mismatch::MissingInTable { name: o.name.clone(), output_type: o.ty }),
+                    None => result.mismatch.push(Mismatch::MissingInTable {
+                        name: o.name.clone(),
+                        output_type: o.ty,
+                    }),
                 }
             }
         }
     }
-    result.table_columns_not_in_output =
-        cols.iter().zip(&produced).filter(|(_, p)| !**p).map(|(c, _)| c.0.to_string()).collect();
+    result.table_columns_not_in_output = cols
+        .iter()
+        .zip(&produced)
+        .filter(|(_, p)| !**p)
+        .map(|(c, _)| c.0.to_string())
+        .collect();
     result
 }
 
@@ -143,24 +152,60 @@ mod tests {
     use super::*;
 
     fn col(name: &str, ty: ScalarType) -> Column {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 
     fn table(cols: &[(&str, &str)]) -> Vec<(String, String)> {
-        cols.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+        cols.iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
     }
 
     #[test]
     fn kinds_of_mismatch() {
-        let out = [col("TimeGenerated", ScalarType::DateTime), col("code", ScalarType::Int), col("Id", ScalarType::String), col("Extra", ScalarType::Dynamic), col("Elapsed", ScalarType::TimeSpan)];
-        let t = table(&[("TimeGenerated", "dateTime"), ("Code", "int"), ("Id", "guid"), ("Elapsed", "string"), ("Severity", "string"), ("Odd", "float")]);
-        let r = compare_with_table(&out, &t);
-        assert_eq!(r.mismatch, vec![
-            Mismatch::CaseDiffers { name: "code".into(), output_type: ScalarType::Int, table_name: "Code".into() },
-            Mismatch::MissingInTable { name: "Extra".into(), output_type: ScalarType::Dynamic },
-            Mismatch::TypeDiffers { name: "Elapsed".into(), output_type: ScalarType::TimeSpan, table_type: "string".into(), table_type_as_kusto: ScalarType::String },
+        let out = [
+            col("TimeGenerated", ScalarType::DateTime),
+            col("code", ScalarType::Int),
+            col("Id", ScalarType::String),
+            col("Extra", ScalarType::Dynamic),
+            col("Elapsed", ScalarType::TimeSpan),
+        ];
+        let t = table(&[
+            ("TimeGenerated", "dateTime"),
+            ("Code", "int"),
+            ("Id", "guid"),
+            ("Elapsed", "string"),
+            ("Severity", "string"),
+            ("Odd", "float"),
         ]);
-        assert_eq!(r.table_columns_not_in_output, vec!["Severity".to_string(), "Odd".to_string()]);
+        let r = compare_with_table(&out, &t);
+        assert_eq!(
+            r.mismatch,
+            vec![
+                Mismatch::CaseDiffers {
+                    name: "code".into(),
+                    output_type: ScalarType::Int,
+                    table_name: "Code".into()
+                },
+                Mismatch::MissingInTable {
+                    name: "Extra".into(),
+                    output_type: ScalarType::Dynamic
+                },
+                Mismatch::TypeDiffers {
+                    name: "Elapsed".into(),
+                    output_type: ScalarType::TimeSpan,
+                    table_type: "string".into(),
+                    table_type_as_kusto: ScalarType::String
+                },
+            ]
+        );
+        assert_eq!(
+            r.table_columns_not_in_output,
+            vec!["Severity".to_string(), "Odd".to_string()]
+        );
         assert_eq!(r.table_problems.len(), 1);
     }
 }

@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::ast::{Expr, ExprKind, LetValue, OpKind, Operator, ParamType, ParsePart, Query, Span, Stmt};
+use crate::ast::{
+    Expr, ExprKind, LetValue, OpKind, Operator, ParamType, ParsePart, Query, Span, Stmt,
+};
 use crate::check::CallTarget;
 use crate::diag::LineIndex;
 
@@ -14,34 +16,154 @@ pub const MAX_TRANSFORM_CHARS: usize = 15_360;
 /// Most columns one `parse` may extract.
 pub const MAX_PARSE_COLUMNS: usize = 10;
 
-const DOC_TABULAR: &[&str] = &["extend", "project", "print", "where", "parse", "project-away", "project-rename", "datatable"];
+const DOC_TABULAR: &[&str] = &[
+    "extend",
+    "project",
+    "print",
+    "where",
+    "parse",
+    "project-away",
+    "project-rename",
+    "datatable",
+];
 
 const DOC_SCALAR_OPS: &[&str] = &[
-    "==", "!=", "=~", "!~", "contains", "!contains", "contains_cs", "!contains_cs", "has", "!has", "has_cs",
-    "!has_cs", "startswith", "!startswith", "startswith_cs", "!startswith_cs", "endswith", "!endswith",
-    "endswith_cs", "!endswith_cs", "matches regex", "in", "!in", "+", "-", "*", "/", "%", "<", "<=", ">",
-    ">=", "and", "or",
+    "==",
+    "!=",
+    "=~",
+    "!~",
+    "contains",
+    "!contains",
+    "contains_cs",
+    "!contains_cs",
+    "has",
+    "!has",
+    "has_cs",
+    "!has_cs",
+    "startswith",
+    "!startswith",
+    "startswith_cs",
+    "!startswith_cs",
+    "endswith",
+    "!endswith",
+    "endswith_cs",
+    "!endswith_cs",
+    "matches regex",
+    "in",
+    "!in",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "and",
+    "or",
 ];
 
 const DOC_FUNCTIONS: &[&str] = &[
-    "binary_and", "binary_or", "binary_not", "binary_shift_left", "binary_shift_right", "binary_xor",
-    "tobool", "todatetime", "todouble", "toreal", "toguid", "toint", "tolong", "tostring", "totimespan",
-    "ago", "datetime_add", "datetime_diff", "datetime_part", "dayofmonth", "dayofweek", "dayofyear",
-    "endofday", "endofmonth", "endofweek", "endofyear", "getmonth", "getyear", "hourofday",
-    "make_datetime", "make_timespan", "now", "startofday", "startofmonth", "startofweek", "startofyear",
-    "weekofyear", "array_concat", "array_length", "pack_array", "pack", "parse_json", "parse_xml", "zip",
-    "abs", "bin", "floor", "ceiling", "exp", "exp10", "exp2", "isfinite", "isinf", "isnan", "log", "log10",
-    "log2", "pow", "round", "sign", "case", "iif", "max_of", "min_of", "base64_encodestring",
-    "base64_decodestring", "countof", "extract", "extract_all", "indexof", "isempty", "isnotempty", "split",
-    "strcat", "strcat_delim", "strlen", "substring", "tolower", "toupper", "hash_sha256", "gettype",
-    "isnotnull", "isnull", "columnifexists", "parse_cef_dictionary", "geo_location", "iff", "replace",
+    "binary_and",
+    "binary_or",
+    "binary_not",
+    "binary_shift_left",
+    "binary_shift_right",
+    "binary_xor",
+    "tobool",
+    "todatetime",
+    "todouble",
+    "toreal",
+    "toguid",
+    "toint",
+    "tolong",
+    "tostring",
+    "totimespan",
+    "ago",
+    "datetime_add",
+    "datetime_diff",
+    "datetime_part",
+    "dayofmonth",
+    "dayofweek",
+    "dayofyear",
+    "endofday",
+    "endofmonth",
+    "endofweek",
+    "endofyear",
+    "getmonth",
+    "getyear",
+    "hourofday",
+    "make_datetime",
+    "make_timespan",
+    "now",
+    "startofday",
+    "startofmonth",
+    "startofweek",
+    "startofyear",
+    "weekofyear",
+    "array_concat",
+    "array_length",
+    "pack_array",
+    "pack",
+    "parse_json",
+    "parse_xml",
+    "zip",
+    "abs",
+    "bin",
+    "floor",
+    "ceiling",
+    "exp",
+    "exp10",
+    "exp2",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "log",
+    "log10",
+    "log2",
+    "pow",
+    "round",
+    "sign",
+    "case",
+    "iif",
+    "max_of",
+    "min_of",
+    "base64_encodestring",
+    "base64_decodestring",
+    "countof",
+    "extract",
+    "extract_all",
+    "indexof",
+    "isempty",
+    "isnotempty",
+    "split",
+    "strcat",
+    "strcat_delim",
+    "strlen",
+    "substring",
+    "tolower",
+    "toupper",
+    "hash_sha256",
+    "gettype",
+    "isnotnull",
+    "isnull",
+    "columnifexists",
+    "parse_cef_dictionary",
+    "geo_location",
+    "iff",
+    "replace",
 ];
 
 fn doc_note(name: &str) -> Option<&'static str> {
     Some(match name {
         "column_ifexists" => "docs: use columnifexists instead of column_ifexists",
-        "base64_encode_tostring" => "docs: use base64_encodestring instead of base64_encode_tostring",
-        "base64_decode_tostring" => "docs: use base64_decodestring instead of base64_decode_tostring",
+        "base64_encode_tostring" => {
+            "docs: use base64_encodestring instead of base64_encode_tostring"
+        }
+        "base64_decode_tostring" => {
+            "docs: use base64_decodestring instead of base64_decode_tostring"
+        }
         "todynamic" => "not listed; alias of parse_json, which is listed",
         "filter" => "not listed; synonym of where, which is listed",
         _ => return None,
@@ -102,14 +224,20 @@ struct Walker<'a> {
 
 /// Applies the subset rules.
 pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport {
-    let mut w = Walker { calls, src, report: DcrReport::default() };
+    let mut w = Walker {
+        calls,
+        src,
+        report: DcrReport::default(),
+    };
     let chars = src.encode_utf16().count();
     if chars > MAX_TRANSFORM_CHARS {
         w.report.errors.push(DcrFinding {
             kind: "length".into(),
             name: "transformKql".into(),
             span: 0..src.len(),
-            message: format!("transformation has {chars} characters; the limit is {MAX_TRANSFORM_CHARS}"),
+            message: format!(
+                "transformation has {chars} characters; the limit is {MAX_TRANSFORM_CHARS}"
+            ),
         });
     }
     w.statements(&query.statements);
@@ -119,21 +247,43 @@ pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport
 
 impl Walker<'_> {
     fn error(&mut self, kind: &str, name: &str, span: Span, message: &str) {
-        self.report.errors.push(DcrFinding { kind: kind.into(), name: name.into(), span, message: message.into() });
+        self.report.errors.push(DcrFinding {
+            kind: kind.into(),
+            name: name.into(),
+            span,
+            message: message.into(),
+        });
     }
 
     fn warning(&mut self, kind: &str, name: &str, span: Span, message: &str) {
-        self.report.warnings.push(DcrFinding { kind: kind.into(), name: name.into(), span, message: message.into() });
+        self.report.warnings.push(DcrFinding {
+            kind: kind.into(),
+            name: name.into(),
+            span,
+            message: message.into(),
+        });
     }
 
     fn statements(&mut self, stmts: &[Stmt]) {
         for s in stmts {
             match s {
-                Stmt::Let { value: LetValue::Expr(e), .. } | Stmt::Expr(e) => self.expr(e),
-                Stmt::Let { value: LetValue::Function(f), .. } => {
+                Stmt::Let {
+                    value: LetValue::Expr(e),
+                    ..
+                }
+                | Stmt::Expr(e) => self.expr(e),
+                Stmt::Let {
+                    value: LetValue::Function(f),
+                    ..
+                } => {
                     for p in &f.params {
                         if matches!(p.ty, ParamType::Tabular(_)) {
-                            self.error("let-function", "tabular parameter", p.span.clone(), "only user-defined functions with scalar arguments are supported");
+                            self.error(
+                                "let-function",
+                                "tabular parameter",
+                                p.span.clone(),
+                                "only user-defined functions with scalar arguments are supported",
+                            );
                         }
                         if let Some(d) = &p.default {
                             self.expr(d);
@@ -146,18 +296,33 @@ impl Walker<'_> {
     }
 
     fn operator(&mut self, op: &Operator) {
-        let kw = if op.keyword.is_empty() { "BadQueryOperator" } else { op.keyword.as_str() };
+        let kw = if op.keyword.is_empty() {
+            "BadQueryOperator"
+        } else {
+            op.keyword.as_str()
+        };
         if !DOC_TABULAR.contains(&kw) {
-            let msg = doc_note(kw).unwrap_or("tabular operator not in the documented list for transformations");
+            let msg = doc_note(kw)
+                .unwrap_or("tabular operator not in the documented list for transformations");
             self.error("tabular-operator", kw, op.span.clone(), msg);
         }
         match &op.kind {
-            OpKind::Parse { parameters, source, parts } => {
+            OpKind::Parse {
+                parameters,
+                source,
+                parts,
+            } => {
                 // like the oracle, count every name declaration in the operator, the names of
                 // `kind=`/`flags=` parameters included
-                let n = parts.iter().filter(|p| matches!(p, ParsePart::Column { .. })).count() + parameters.len();
+                let n = parts
+                    .iter()
+                    .filter(|p| matches!(p, ParsePart::Column { .. }))
+                    .count()
+                    + parameters.len();
                 if n > MAX_PARSE_COLUMNS {
-                    let msg = format!("parse extracts {n} columns; the limit is {MAX_PARSE_COLUMNS} per statement");
+                    let msg = format!(
+                        "parse extracts {n} columns; the limit is {MAX_PARSE_COLUMNS} per statement"
+                    );
                     self.error("parse-columns", kw, op.span.clone(), &msg);
                 }
                 self.expr(source);
@@ -182,56 +347,105 @@ impl Walker<'_> {
                 self.expr(&by.expr);
             }
             OpKind::MvExpand { items, .. } => items.iter().for_each(|i| self.expr(&i.expr)),
-            OpKind::Count(_) | OpKind::As(_) | OpKind::GetSchema | OpKind::Render | OpKind::Bad | OpKind::Unsupported => {}
+            OpKind::Count(_)
+            | OpKind::As(_)
+            | OpKind::GetSchema
+            | OpKind::Render
+            | OpKind::Bad
+            | OpKind::Unsupported => {}
         }
     }
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Missing | ExprKind::Name(_) | ExprKind::Literal(_) | ExprKind::TypeOf(_) | ExprKind::Star => {}
-            ExprKind::Dynamic(_) => self.warning("dynamic-literal", "dynamic", e.span.clone(), "docs: use parse_json(...) to handle dynamic literals"),
-            ExprKind::Paren(inner) | ExprKind::Named { value: inner, .. } | ExprKind::NamedTuple { value: inner, .. } => self.expr(inner),
-            ExprKind::Unary { op_span, operand, .. } => {
+            ExprKind::Missing
+            | ExprKind::Name(_)
+            | ExprKind::Literal(_)
+            | ExprKind::TypeOf(_)
+            | ExprKind::Star => {}
+            ExprKind::Dynamic(_) => self.warning(
+                "dynamic-literal",
+                "dynamic",
+                e.span.clone(),
+                "docs: use parse_json(...) to handle dynamic literals",
+            ),
+            ExprKind::Paren(inner)
+            | ExprKind::Named { value: inner, .. }
+            | ExprKind::NamedTuple { value: inner, .. } => self.expr(inner),
+            ExprKind::Unary {
+                op_span, operand, ..
+            } => {
                 let op = self.src[op_span.clone()].to_string();
                 self.scalar_operator(&op, e.span.clone());
                 self.expr(operand);
             }
-            ExprKind::Binary { op_text, left, right, .. } => {
+            ExprKind::Binary {
+                op_text,
+                left,
+                right,
+                ..
+            } => {
                 self.scalar_operator(op_text, e.span.clone());
                 self.expr(left);
                 self.expr(right);
             }
-            ExprKind::List { op_text, left, values, .. } => {
+            ExprKind::List {
+                op_text,
+                left,
+                values,
+                ..
+            } => {
                 self.scalar_operator(op_text, e.span.clone());
                 self.expr(left);
                 values.iter().for_each(|v| self.expr(v));
             }
-            ExprKind::Between { op_text, left, low, high, .. } => {
+            ExprKind::Between {
+                op_text,
+                left,
+                low,
+                high,
+                ..
+            } => {
                 self.scalar_operator(op_text, e.span.clone());
                 self.expr(left);
                 self.expr(low);
                 self.expr(high);
             }
             ExprKind::Call { name, args } => {
-                let (builtin, fname) = match self.calls.get(e.id as usize).copied().unwrap_or_default() {
-                    CallTarget::Builtin(def) => (true, def.name.as_str()),
-                    CallTarget::Unresolved | CallTarget::None => (true, name.text.as_str()),
-                    CallTarget::User => (false, name.text.as_str()),
-                };
+                let (builtin, fname) =
+                    match self.calls.get(e.id as usize).copied().unwrap_or_default() {
+                        CallTarget::Builtin(def) => (true, def.name.as_str()),
+                        CallTarget::Unresolved | CallTarget::None => (true, name.text.as_str()),
+                        CallTarget::User => (false, name.text.as_str()),
+                    };
                 if builtin && !DOC_FUNCTIONS.contains(&fname) {
-                    let msg = doc_note(fname).unwrap_or("function not in the documented list for transformations");
+                    let msg = doc_note(fname)
+                        .unwrap_or("function not in the documented list for transformations");
                     let fname = fname.to_string();
                     self.warning("function", &fname, e.span.clone(), msg);
                 }
                 args.iter().for_each(|a| self.expr(a));
             }
-            ExprKind::Path { target, member } | ExprKind::Element { target, index: member } => {
+            ExprKind::Path { target, member }
+            | ExprKind::Element {
+                target,
+                index: member,
+            } => {
                 self.expr(target);
                 self.expr(member);
             }
             ExprKind::ToScalar(inner) | ExprKind::ToTable(inner) | ExprKind::Materialize(inner) => {
-                let kw = self.src[e.span.clone()].split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_lowercase();
-                self.warning("function", &kw, e.span.clone(), "function not in the documented list for transformations");
+                let kw = self.src[e.span.clone()]
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase();
+                self.warning(
+                    "function",
+                    &kw,
+                    e.span.clone(),
+                    "function not in the documented list for transformations",
+                );
                 self.expr(inner);
             }
             ExprKind::Pipe { source, op } => {
@@ -245,7 +459,12 @@ impl Walker<'_> {
 
     fn scalar_operator(&mut self, op: &str, span: Span) {
         if !DOC_SCALAR_OPS.contains(&op) {
-            self.warning("scalar-operator", op, span, "scalar operator not in the documented list for transformations");
+            self.warning(
+                "scalar-operator",
+                op,
+                span,
+                "scalar operator not in the documented list for transformations",
+            );
         }
     }
 }

@@ -154,7 +154,11 @@ fn floor_char(text: &str, mut offset: usize) -> usize {
 }
 
 fn utf16_len(s: &str) -> usize {
-    if s.is_ascii() { s.len() } else { s.chars().map(char::len_utf16).sum() }
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    }
 }
 
 /// Collects diagnostics while parsing and checking.
@@ -173,8 +177,18 @@ pub(crate) struct RawDiagnostic {
 }
 
 impl Diagnostics {
-    pub(crate) fn error(&mut self, code: &'static str, message: impl Into<String>, span: Range<usize>) {
-        self.items.push(RawDiagnostic { severity: Severity::Error, code, message: message.into(), span });
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Range<usize>,
+    ) {
+        self.items.push(RawDiagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+        });
     }
 
     pub(crate) fn finish(self, text: &str) -> Vec<Diagnostic> {

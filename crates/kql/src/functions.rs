@@ -98,7 +98,13 @@ pub(crate) struct Param {
 
 impl Param {
     fn new(name: &str, kind: ParamKind) -> Param {
-        Param { name: name.to_string(), kind, arg: ArgKind::Expression, min: 1, max: 1 }
+        Param {
+            name: name.to_string(),
+            kind,
+            arg: ArgKind::Expression,
+            min: 1,
+            max: 1,
+        }
     }
 
     fn declared(name: &str, ty: Ty) -> Param {
@@ -108,10 +114,6 @@ impl Param {
     fn many(mut self, max: u32) -> Param {
         self.max = max;
         self
-    }
-
-    pub fn is_optional(&self) -> bool {
-        self.min == 0
     }
 
     pub fn is_repeatable(&self) -> bool {
@@ -166,7 +168,13 @@ impl Signature {
             (true, false) => Layout::Repeating,
             _ => Layout::Fixed,
         };
-        Signature { params, ret, layout, min_args, max_args }
+        Signature {
+            params,
+            ret,
+            layout,
+            min_args,
+            max_args,
+        }
     }
 
     pub(crate) fn has_repeatable(&self) -> bool {
@@ -179,11 +187,19 @@ impl Signature {
             return false;
         }
         if self.layout == Layout::Block {
-            let first = self.params.iter().position(Param::is_repeatable).unwrap_or(0) as u32;
-            let last = self.params.iter().rposition(Param::is_repeatable).unwrap_or(0) as u32;
+            let first = self
+                .params
+                .iter()
+                .position(Param::is_repeatable)
+                .unwrap_or(0) as u32;
+            let last = self
+                .params
+                .iter()
+                .rposition(Param::is_repeatable)
+                .unwrap_or(0) as u32;
             let group = last - first + 1;
             let fixed = self.params.len() as u32 - group;
-            return (n - fixed) % group == 0;
+            return (n - fixed).is_multiple_of(group);
         }
         true
     }
@@ -219,11 +235,19 @@ pub(crate) struct FunctionDef {
 
 impl FunctionDef {
     pub(crate) fn min_args(&self) -> u32 {
-        self.signatures.iter().map(|s| s.min_args).min().unwrap_or(0)
+        self.signatures
+            .iter()
+            .map(|s| s.min_args)
+            .min()
+            .unwrap_or(0)
     }
 
     pub(crate) fn max_args(&self) -> u32 {
-        self.signatures.iter().map(|s| s.max_args).max().unwrap_or(0)
+        self.signatures
+            .iter()
+            .map(|s| s.max_args)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -247,7 +271,9 @@ pub(crate) fn builtins() -> &'static Builtins {
 impl Builtins {
     /// A scalar built-in, including the transformation-only ones when `dcr` is set.
     pub(crate) fn function(&self, name: &str, dcr: bool) -> Option<&FunctionDef> {
-        self.functions.get(name).or_else(|| if dcr { self.dcr.get(name) } else { None })
+        self.functions
+            .get(name)
+            .or_else(|| if dcr { self.dcr.get(name) } else { None })
     }
 
     /// An aggregate function.
@@ -261,15 +287,22 @@ fn dcr_functions() -> HashMap<String, FunctionDef> {
         name: name.to_string(),
         result_name: ResultName::None,
         prefix: None,
-        signatures: vec![Signature::new(vec![Param::declared(param, Ty::String)], Ret::Declared(Ty::Dynamic), false)],
+        signatures: vec![Signature::new(
+            vec![Param::declared(param, Ty::String)],
+            Ret::Declared(Ty::Dynamic),
+            false,
+        )],
         foldable: false,
         aggregate: false,
         block: false,
     };
-    [one("parse_cef_dictionary", "message"), one("geo_location", "ipAddress")]
-        .into_iter()
-        .map(|f| (f.name.clone(), f))
-        .collect()
+    [
+        one("parse_cef_dictionary", "message"),
+        one("geo_location", "ipAddress"),
+    ]
+    .into_iter()
+    .map(|f| (f.name.clone(), f))
+    .collect()
 }
 
 fn parse_table(text: &str, aggregate: bool) -> HashMap<String, FunctionDef> {
@@ -277,7 +310,9 @@ fn parse_table(text: &str, aggregate: bool) -> HashMap<String, FunctionDef> {
     let mut current: Option<FunctionDef> = None;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if let Some(sig) = line.strip_prefix("   ") {
-            let def = current.as_mut().expect("signature line before a function line");
+            let def = current
+                .as_mut()
+                .expect("signature line before a function line");
             let sig = parse_signature(sig.trim(), def.block);
             def.signatures.push(sig);
             continue;
@@ -400,9 +435,20 @@ fn parse_param(text: &str) -> Param {
         "CommonScalarOrDynamic" => ParamKind::CommonScalarOrDynamic,
         "Tabular" => ParamKind::Tabular,
         "type" => ParamKind::TypeLiteral,
-        types => ParamKind::Declared(types.split('|').map(|t| Ty::from_kusto_name(t).unwrap_or(Ty::Unknown)).collect()),
+        types => ParamKind::Declared(
+            types
+                .split('|')
+                .map(|t| Ty::from_kusto_name(t).unwrap_or(Ty::Unknown))
+                .collect(),
+        ),
     };
-    Param { name: name.to_string(), kind, arg, min: if optional { 0 } else { min }, max: max.max(1) }
+    Param {
+        name: name.to_string(),
+        kind,
+        arg,
+        min: if optional { 0 } else { min },
+        max: max.max(1),
+    }
 }
 
 /// Result type of functions whose rule is "custom" in Kusto.Language.
@@ -422,9 +468,21 @@ pub(crate) fn binary_operator(op: BinOp) -> &'static [Signature] {
     TABLE
         .get_or_init(|| {
             [
-                BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Mod, BinOp::Lt, BinOp::Le,
-                BinOp::Gt, BinOp::Ge, BinOp::Eq, BinOp::Ne, BinOp::And, BinOp::Or,
-                BinOp::Str(StrOp::Any), BinOp::Str(StrOp::StringRhs),
+                BinOp::Add,
+                BinOp::Sub,
+                BinOp::Mul,
+                BinOp::Div,
+                BinOp::Mod,
+                BinOp::Lt,
+                BinOp::Le,
+                BinOp::Gt,
+                BinOp::Ge,
+                BinOp::Eq,
+                BinOp::Ne,
+                BinOp::And,
+                BinOp::Or,
+                BinOp::Str(StrOp::Any),
+                BinOp::Str(StrOp::StringRhs),
             ]
             .into_iter()
             .map(|op| (op, build_binary(op)))
@@ -440,8 +498,16 @@ pub(crate) fn unary_operator(_op: UnaryOp) -> &'static [Signature] {
     static TABLE: OnceLock<Vec<Signature>> = OnceLock::new();
     TABLE.get_or_init(|| {
         vec![
-            Signature::new(vec![Param::new("operand", ParamKind::Summable)], Ret::Unary, false),
-            Signature::new(vec![Param::declared("operand", Ty::Dynamic)], Ret::Declared(Ty::Dynamic), false),
+            Signature::new(
+                vec![Param::new("operand", ParamKind::Summable)],
+                Ret::Unary,
+                false,
+            ),
+            Signature::new(
+                vec![Param::declared("operand", Ty::Dynamic)],
+                Ret::Declared(Ty::Dynamic),
+                false,
+            ),
         ]
     })
 }
@@ -453,11 +519,22 @@ pub(crate) fn list_operator(op: ListOp) -> &'static [Signature] {
         let values = || Param::new("value", ParamKind::Scalar).many(u32::from(u16::MAX >> 1));
         (
             vec![
-                Signature::new(vec![Param::declared("value", Ty::Bool), values()], Ret::Declared(Ty::Bool), false),
-                Signature::new(vec![Param::new("value", ParamKind::NotBool), values()], Ret::Declared(Ty::Bool), false),
+                Signature::new(
+                    vec![Param::declared("value", Ty::Bool), values()],
+                    Ret::Declared(Ty::Bool),
+                    false,
+                ),
+                Signature::new(
+                    vec![Param::new("value", ParamKind::NotBool), values()],
+                    Ret::Declared(Ty::Bool),
+                    false,
+                ),
             ],
             vec![Signature::new(
-                vec![Param::new("value", ParamKind::Declared(vec![Ty::String, Ty::Dynamic])), values()],
+                vec![
+                    Param::new("value", ParamKind::Declared(vec![Ty::String, Ty::Dynamic])),
+                    values(),
+                ],
                 Ret::Declared(Ty::Bool),
                 false,
             )],
@@ -476,11 +553,51 @@ pub(crate) fn between_operator() -> &'static [Signature] {
         let p = |n: &str, k: ParamKind| Param::new(n, k);
         let bool_ret = Ret::Declared(Ty::Bool);
         vec![
-            Signature::new(vec![p("value", ParamKind::Number), p("start", ParamKind::Number), p("end", ParamKind::Number)], bool_ret, false),
-            Signature::new(vec![p("value", ParamKind::Summable), p("start", ParamKind::Parameter0), p("end", ParamKind::Parameter0)], bool_ret, false),
-            Signature::new(vec![Param::declared("value", Ty::DateTime), Param::declared("start", Ty::DateTime), Param::declared("end", Ty::TimeSpan)], bool_ret, false),
-            Signature::new(vec![p("value", ParamKind::Number), Param::declared("start", Ty::Dynamic), p("end", ParamKind::Parameter1)], bool_ret, false),
-            Signature::new(vec![Param::declared("value", Ty::Dynamic), p("start", ParamKind::Number), p("end", ParamKind::Parameter1)], bool_ret, false),
+            Signature::new(
+                vec![
+                    p("value", ParamKind::Number),
+                    p("start", ParamKind::Number),
+                    p("end", ParamKind::Number),
+                ],
+                bool_ret,
+                false,
+            ),
+            Signature::new(
+                vec![
+                    p("value", ParamKind::Summable),
+                    p("start", ParamKind::Parameter0),
+                    p("end", ParamKind::Parameter0),
+                ],
+                bool_ret,
+                false,
+            ),
+            Signature::new(
+                vec![
+                    Param::declared("value", Ty::DateTime),
+                    Param::declared("start", Ty::DateTime),
+                    Param::declared("end", Ty::TimeSpan),
+                ],
+                bool_ret,
+                false,
+            ),
+            Signature::new(
+                vec![
+                    p("value", ParamKind::Number),
+                    Param::declared("start", Ty::Dynamic),
+                    p("end", ParamKind::Parameter1),
+                ],
+                bool_ret,
+                false,
+            ),
+            Signature::new(
+                vec![
+                    Param::declared("value", Ty::Dynamic),
+                    p("start", ParamKind::Number),
+                    p("end", ParamKind::Parameter1),
+                ],
+                bool_ret,
+                false,
+            ),
         ]
     })
 }
@@ -495,11 +612,24 @@ fn build_binary(op: BinOp) -> Vec<Signature> {
     use ParamKind::*;
     let d = |t: Ty| Declared(vec![t]);
     let sig = |l: ParamKind, r: ParamKind, ret: Ret| {
-        Signature::new(vec![Param::new("left", l), Param::new("right", r)], ret, false)
+        Signature::new(
+            vec![Param::new("left", l), Param::new("right", r)],
+            ret,
+            false,
+        )
     };
     let decl = Ret::Declared;
     let date_or_span = || Declared(vec![Ty::DateTime, Ty::TimeSpan]);
-    let dyn_addable = || Declared(vec![Ty::Int, Ty::Long, Ty::Real, Ty::Decimal, Ty::TimeSpan, Ty::DateTime]);
+    let dyn_addable = || {
+        Declared(vec![
+            Ty::Int,
+            Ty::Long,
+            Ty::Real,
+            Ty::Decimal,
+            Ty::TimeSpan,
+            Ty::DateTime,
+        ])
+    };
     let dynamic_tail = |right_number: bool| {
         let addable = if right_number { Number } else { dyn_addable() };
         let addable2 = if right_number { Number } else { dyn_addable() };
@@ -575,7 +705,10 @@ fn build_binary(op: BinOp) -> Vec<Signature> {
             sig(NotBool, Scalar, decl(Ty::Bool)),
             star_left(sig(NotBool, Scalar, decl(Ty::Bool))),
         ],
-        BinOp::Ne => vec![sig(d(Ty::Bool), Scalar, decl(Ty::Bool)), sig(NotBool, Scalar, decl(Ty::Bool))],
+        BinOp::Ne => vec![
+            sig(d(Ty::Bool), Scalar, decl(Ty::Bool)),
+            sig(NotBool, Scalar, decl(Ty::Bool)),
+        ],
         BinOp::And | BinOp::Or => logical(),
         BinOp::Str(StrOp::Any) => vec![
             sig(StringOrDynamic, StringOrDynamic, decl(Ty::Bool)),
@@ -613,7 +746,10 @@ mod tests {
         assert!(b.function("geo_location", true).is_some());
         assert!(b.function("geo_location", false).is_none());
         assert!(b.aggregate("count").is_some());
-        assert_eq!(b.function("tostring", false).map(|f| &f.result_name), Some(&ResultName::FirstArgument));
+        assert_eq!(
+            b.function("tostring", false).map(|f| &f.result_name),
+            Some(&ResultName::FirstArgument)
+        );
         let pack = b.function("bag_pack", false).expect("bag_pack");
         assert_eq!(pack.signatures[0].layout, Layout::Block);
         let pack_array = b.function("pack_array", false).expect("pack_array");

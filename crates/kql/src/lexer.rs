@@ -9,7 +9,11 @@ use crate::token::{LexProblem, Token, TokenKind};
 
 /// Splits `src` into tokens. The last token is always [`TokenKind::Eof`].
 pub fn lex(src: &str) -> Vec<Token> {
-    let mut lexer = Lexer { src, bytes: src.as_bytes(), pos: 0 };
+    let mut lexer = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+    };
     let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
     loop {
         let tok = lexer.next_token();
@@ -37,20 +41,59 @@ fn keyword_index() -> &'static HashMap<u8, Vec<&'static str>> {
 }
 
 const TIMESPAN_SUFFIXES: &[&str] = &[
-    "m", "min", "minute", "minutes", "s", "sec", "second", "seconds", "d", "day", "days", "h",
-    "hr", "hrs", "hour", "hours", "ms", "milli", "millis", "millisec", "millisecond",
-    "milliseconds", "micro", "micros", "microsec", "microsecond", "microseconds", "nano", "nanos",
-    "nanosec", "nanosecond", "nanoseconds", "tick", "ticks",
+    "m",
+    "min",
+    "minute",
+    "minutes",
+    "s",
+    "sec",
+    "second",
+    "seconds",
+    "d",
+    "day",
+    "days",
+    "h",
+    "hr",
+    "hrs",
+    "hour",
+    "hours",
+    "ms",
+    "milli",
+    "millis",
+    "millisec",
+    "millisecond",
+    "milliseconds",
+    "micro",
+    "micros",
+    "microsec",
+    "microsecond",
+    "microseconds",
+    "nano",
+    "nanos",
+    "nanosec",
+    "nanosecond",
+    "nanoseconds",
+    "tick",
+    "ticks",
 ];
 
-/// True for characters that may start an identifier.
+/// True for characters that may start an identifier (ASCII letters, `_`, `$`, like Kusto).
 pub(crate) fn is_ident_start(c: char) -> bool {
-    c.is_alphabetic() || c == '_' || c == '$'
+    c.is_ascii_alphabetic() || c == '_' || c == '$'
 }
 
 /// True for characters that may continue an identifier.
 pub(crate) fn is_ident_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Kusto's whitespace characters.
+fn is_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | ' ' | '\r' | '\n' | '\u{000c}' | '\u{00a0}' | '\u{1680}' | '\u{180e}' | '\u{2000}'
+            ..='\u{200b}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+    )
 }
 
 struct Lexer<'a> {
@@ -75,9 +118,11 @@ impl Lexer<'_> {
     fn skip_trivia(&mut self) {
         loop {
             match self.peek_char(self.pos) {
-                Some(c) if c.is_whitespace() => self.pos += c.len_utf8(),
+                Some(c) if is_whitespace(c) => self.pos += c.len_utf8(),
                 Some('/') if self.byte(self.pos + 1) == b'/' => {
-                    while self.pos < self.bytes.len() && !matches!(self.bytes[self.pos], b'\n' | b'\r') {
+                    while self.pos < self.bytes.len()
+                        && !matches!(self.bytes[self.pos], b'\n' | b'\r')
+                    {
                         self.pos += 1;
                     }
                 }
@@ -88,7 +133,12 @@ impl Lexer<'_> {
 
     fn make(&mut self, kind: TokenKind, trivia_start: usize, start: usize, end: usize) -> Token {
         self.pos = end;
-        Token { kind, span: start..end, trivia_start, problem: None }
+        Token {
+            kind,
+            span: start..end,
+            trivia_start,
+            problem: None,
+        }
     }
 
     fn next_token(&mut self) -> Token {
@@ -98,25 +148,29 @@ impl Lexer<'_> {
         let Some(c) = self.peek_char(start) else {
             return self.make(TokenKind::Eof, trivia_start, start, start);
         };
-        if !c.is_alphanumeric() {
+        if !c.is_ascii_alphanumeric() {
             if let Some((kind, len)) = self.punctuation(start) {
                 return self.make(kind, trivia_start, start, start + len);
             }
-            if matches!(c, '\'' | '"' | '`' | '~') || (c == '@' && matches!(self.byte(start + 1), b'\'' | b'"')) {
+            if matches!(c, '\'' | '"' | '`' | '~')
+                || (c == '@' && matches!(self.byte(start + 1), b'\'' | b'"'))
+            {
                 if let Some(tok) = self.string_literal(trivia_start, start) {
                     return tok;
                 }
             } else if c == '#' {
-                let end = self.src[start..].find(['\n', '\r']).map_or(self.src.len(), |i| start + i);
+                let end = self.src[start..]
+                    .find(['\n', '\r'])
+                    .map_or(self.src.len(), |i| start + i);
                 return self.make(TokenKind::Directive, trivia_start, start, end);
             }
         }
         if let Some(kw) = self.longest_keyword(start) {
             let after = start + kw.len();
-            if self.byte(after) == b'(' {
-                if let Some(kind) = goo_kind(kw) {
-                    return self.goo_literal(kind, trivia_start, start, after);
-                }
+            if self.byte(after) == b'('
+                && let Some(kind) = goo_kind(kw)
+            {
+                return self.goo_literal(kind, trivia_start, start, after);
             }
             if !self.ident_char_at(after) {
                 return self.make(TokenKind::Keyword, trivia_start, start, after);
@@ -130,10 +184,12 @@ impl Lexer<'_> {
                 return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
             }
             let end = self.scan_identifier(start);
-            if end == start + 1 && matches!(c, 'h' | 'H') && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~') {
-                if let Some(tok) = self.string_literal(trivia_start, start) {
-                    return tok;
-                }
+            if end == start + 1
+                && matches!(c, 'h' | 'H')
+                && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
+                && let Some(tok) = self.string_literal(trivia_start, start)
+            {
+                return tok;
             }
             return self.make(TokenKind::Ident, trivia_start, start, end);
         }
@@ -151,7 +207,10 @@ impl Lexer<'_> {
                 return self.make(TokenKind::LongLit, trivia_start, start, start + len);
             }
             let digits = self.digits(start);
-            if self.peek_char(start + digits).is_some_and(|c| c.is_alphabetic() || c == '_') {
+            if self
+                .peek_char(start + digits)
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            {
                 let end = self.scan_identifier(start + digits);
                 return self.make(TokenKind::Ident, trivia_start, start, end);
             }
@@ -209,7 +268,13 @@ impl Lexer<'_> {
             .copied()
     }
 
-    fn goo_literal(&mut self, kind: TokenKind, trivia_start: usize, start: usize, open: usize) -> Token {
+    fn goo_literal(
+        &mut self,
+        kind: TokenKind,
+        trivia_start: usize,
+        start: usize,
+        open: usize,
+    ) -> Token {
         let mut pos = open + 1;
         while pos < self.bytes.len() && !matches!(self.bytes[pos], b')' | b'\n' | b'\r') {
             pos += 1;
@@ -228,14 +293,18 @@ impl Lexer<'_> {
     fn boolean_literal(&self, at: usize) -> Option<usize> {
         ["true", "True", "TRUE", "false", "False", "FALSE"]
             .iter()
-            .find(|w| self.bytes[at..].starts_with(w.as_bytes()) && !self.ident_char_at(at + w.len()))
+            .find(|w| {
+                self.bytes[at..].starts_with(w.as_bytes()) && !self.ident_char_at(at + w.len())
+            })
             .map(|w| w.len())
     }
 
     fn scan_identifier(&self, start: usize) -> usize {
         let mut end = start;
         for c in self.src[start..].chars() {
-            if end == start && !(is_ident_start(c) || c.is_ascii_digit()) || end > start && !is_ident_char(c) {
+            if end == start && !(is_ident_start(c) || c.is_ascii_digit())
+                || end > start && !is_ident_char(c)
+            {
                 break;
             }
             end += c.len_utf8();
@@ -244,7 +313,10 @@ impl Lexer<'_> {
     }
 
     fn digits(&self, at: usize) -> usize {
-        self.bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count()
+        self.bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
     }
 
     fn hex_digits(&self, at: usize, n: usize) -> bool {
@@ -261,7 +333,6 @@ impl Lexer<'_> {
             && self.hex_digits(at + 19, 4)
             && self.byte(at + 23) == b'-'
             && self.hex_digits(at + 24, 12)
-            && at + 36 < self.bytes.len() + 1
     }
 
     fn exponent(&self, at: usize) -> Option<usize> {
@@ -308,7 +379,10 @@ impl Lexer<'_> {
 
     fn long_literal(&self, at: usize) -> Option<usize> {
         if self.byte(at) == b'0' && matches!(self.byte(at + 1), b'x' | b'X') {
-            let hex = self.bytes[at + 2..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            let hex = self.bytes[at + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
             if hex > 0 && !self.ident_char_at(at + 2 + hex) {
                 return Some(2 + hex);
             }
@@ -434,7 +508,9 @@ pub fn string_value(text: &str) -> String {
             return inner.strip_suffix(fence).unwrap_or(inner).to_string();
         }
     }
-    let Some(quote) = s.chars().next() else { return String::new() };
+    let Some(quote) = s.chars().next() else {
+        return String::new();
+    };
     let inner = &s[1..];
     let inner = inner.strip_suffix(quote).unwrap_or(inner);
     if verbatim {
@@ -513,12 +589,15 @@ mod tests {
 
     #[test]
     fn keyword_prefix_of_identifier_is_identifier() {
-        assert_eq!(kinds("hash_sha256 int64x inx"), vec![
-            (TokenKind::Ident, "hash_sha256"),
-            (TokenKind::Ident, "int64x"),
-            (TokenKind::Ident, "inx"),
-            (TokenKind::Eof, ""),
-        ]);
+        assert_eq!(
+            kinds("hash_sha256 int64x inx"),
+            vec![
+                (TokenKind::Ident, "hash_sha256"),
+                (TokenKind::Ident, "int64x"),
+                (TokenKind::Ident, "inx"),
+                (TokenKind::Eof, ""),
+            ]
+        );
     }
 
     #[test]
@@ -526,11 +605,29 @@ mod tests {
         use TokenKind::*;
         let src = "1 1.5 1e3 1. 0x1F 1ms 2d 1.5h 10tick datetime(2020-01-01) int(1) time(1d) guid(x) 01234567-89ab-cdef-0123-456789abcdef true False decimal(1)";
         let got: Vec<TokenKind> = lex(src).iter().map(|t| t.kind).collect();
-        assert_eq!(got, vec![
-            LongLit, RealLit, RealLit, RealLit, LongLit, TimeSpanLit, TimeSpanLit, TimeSpanLit,
-            TimeSpanLit, DateTimeLit, IntLit, TimeSpanLit, GuidLit, GuidLit, BoolLit, BoolLit,
-            DecimalLit, Eof
-        ]);
+        assert_eq!(
+            got,
+            vec![
+                LongLit,
+                RealLit,
+                RealLit,
+                RealLit,
+                LongLit,
+                TimeSpanLit,
+                TimeSpanLit,
+                TimeSpanLit,
+                TimeSpanLit,
+                DateTimeLit,
+                IntLit,
+                TimeSpanLit,
+                GuidLit,
+                GuidLit,
+                BoolLit,
+                BoolLit,
+                DecimalLit,
+                Eof
+            ]
+        );
     }
 
     #[test]
@@ -545,7 +642,19 @@ mod tests {
         let src = "x = @'a''b' , h\"secret\" // comment\n ```multi\nline``` 'open";
         let toks = lex(src);
         let texts: Vec<&str> = toks.iter().map(|t| t.text(src)).collect();
-        assert_eq!(texts, vec!["x", "=", "@'a''b'", ",", "h\"secret\"", "```multi\nline```", "'open", ""]);
+        assert_eq!(
+            texts,
+            vec![
+                "x",
+                "=",
+                "@'a''b'",
+                ",",
+                "h\"secret\"",
+                "```multi\nline```",
+                "'open",
+                ""
+            ]
+        );
         assert_eq!(toks[2].span, 4..11);
         assert_eq!(toks[5].trivia_start, 23);
         assert_eq!(toks[6].problem, Some(LexProblem::Missing("'")));

@@ -18,7 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod ast;
+mod ast;
 mod check;
 mod compare;
 mod dcr;
@@ -31,10 +31,10 @@ mod parser;
 pub mod token;
 mod types;
 
-pub use compare::{compare_with_table, Mismatch, TableComparison, TableProblem};
+pub use compare::{Mismatch, TableComparison, TableProblem, compare_with_table};
 pub use dcr::{DcrFinding, DcrReport, MAX_PARSE_COLUMNS, MAX_TRANSFORM_CHARS};
-pub use diag::{codes, Diagnostic, Severity};
-pub use oracle_format::{analyze_case, Case, CaseColumn, CaseOptions};
+pub use diag::{Diagnostic, Severity, codes};
+pub use oracle_format::{Case, CaseColumn, CaseOptions, analyze_case};
 pub use types::{ScalarType, StreamType};
 
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,10 @@ pub struct Column {
 impl Column {
     /// A column.
     pub fn new(name: impl Into<String>, ty: ScalarType) -> Column {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 }
 
@@ -68,7 +71,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { dcr_functions: true, dcr_check: true }
+        Options {
+            dcr_functions: true,
+            dcr_check: true,
+        }
     }
 }
 
@@ -89,13 +95,19 @@ pub struct Analysis {
 impl Analysis {
     /// No diagnostic of severity error.
     pub fn is_ok(&self) -> bool {
-        !self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        !self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
 /// Analyses a transformation against the input stream columns.
 pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
-    let input: Vec<(String, types::Ty)> = input.iter().map(|c| (c.name.clone(), types::Ty::from_public(c.ty))).collect();
+    let input: Vec<(String, types::Ty)> = input
+        .iter()
+        .map(|c| (c.name.clone(), types::Ty::from_public(c.ty)))
+        .collect();
     let mut diags = diag::Diagnostics::default();
     let parsed = parser::parse(query, &mut diags);
     let checked = check::check(query, &parsed, &input, options.dcr_functions);
@@ -104,10 +116,23 @@ pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
     let dcr = if options.dcr_check {
         dcr::check(query, &parsed, &checked.calls)
     } else {
-        DcrReport { ok: true, ..DcrReport::default() }
+        DcrReport {
+            ok: true,
+            ..DcrReport::default()
+        }
     };
-    let output = checked
-        .output
-        .map(|cols| cols.into_iter().map(|c| Column { name: c.name.to_string(), ty: c.ty.public() }).collect());
-    Analysis { diagnostics: diags.finish(query), output, dcr, result_kind: checked.result_kind }
+    let output = checked.output.map(|cols| {
+        cols.into_iter()
+            .map(|c| Column {
+                name: c.name.to_string(),
+                ty: c.ty.public(),
+            })
+            .collect()
+    });
+    Analysis {
+        diagnostics: diags.finish(query),
+        output,
+        dcr,
+        result_kind: checked.result_kind,
+    }
 }

@@ -2,12 +2,12 @@
 //! can be diffed against Microsoft's Kusto.Language key by key.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::compare::{compare_with_table, Mismatch};
+use crate::compare::{Mismatch, compare_with_table};
 use crate::diag::{LineIndex, Severity};
 use crate::types::StreamType;
-use crate::{analyze, Column, Options};
+use crate::{Column, Options, analyze};
 
 /// A column as written in a case: a name and a type name (stream or Tables API vocabulary).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +23,11 @@ pub struct CaseColumn {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseOptions {
     /// Declare the transformation-only functions (default true).
-    #[serde(rename = "dcrFunctions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "dcrFunctions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dcr_functions: Option<bool>,
     /// Produce the `dcr` section (default true).
     #[serde(rename = "dcrCheck", default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +83,10 @@ pub fn analyze_case(case: &Case) -> Value {
     let index = LineIndex::new(&case.query);
 
     let mut out = Map::new();
-    out.insert("oracle".into(), json!({ "engine": "ccfgen-kql", "version": env!("CARGO_PKG_VERSION") }));
+    out.insert(
+        "oracle".into(),
+        json!({ "engine": "ccfgen-kql", "version": env!("CARGO_PKG_VERSION") }),
+    );
     out.insert("ok".into(), json!(analysis.is_ok()));
     let diagnostics: Vec<Value> = analysis
         .diagnostics
@@ -116,12 +123,24 @@ pub fn analyze_case(case: &Case) -> Value {
         out.insert("inputProblems".into(), Value::Array(input_problems));
     }
     if let Some(table) = &case.table {
-        let table: Vec<(String, String)> = table.iter().map(|c| (c.name.clone(), c.ty.clone())).collect();
+        let table: Vec<(String, String)> = table
+            .iter()
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect();
         let cmp = compare_with_table(analysis.output.as_deref().unwrap_or(&[]), &table);
-        out.insert("mismatch".into(), Value::Array(cmp.mismatch.iter().map(mismatch_json).collect()));
-        out.insert("tableColumnsNotInOutput".into(), json!(cmp.table_columns_not_in_output));
+        out.insert(
+            "mismatch".into(),
+            Value::Array(cmp.mismatch.iter().map(mismatch_json).collect()),
+        );
+        out.insert(
+            "tableColumnsNotInOutput".into(),
+            json!(cmp.table_columns_not_in_output),
+        );
         if !cmp.table_problems.is_empty() {
-            out.insert("tableProblems".into(), serde_json::to_value(&cmp.table_problems).unwrap_or(Value::Null));
+            out.insert(
+                "tableProblems".into(),
+                serde_json::to_value(&cmp.table_problems).unwrap_or(Value::Null),
+            );
         }
     }
     if options.dcr_check {
@@ -135,10 +154,19 @@ fn mismatch_json(m: &Mismatch) -> Value {
         Mismatch::MissingInTable { name, output_type } => {
             json!({ "name": name, "kind": "missing_in_table", "outputType": output_type.kusto_name() })
         }
-        Mismatch::CaseDiffers { name, output_type, table_name } => {
+        Mismatch::CaseDiffers {
+            name,
+            output_type,
+            table_name,
+        } => {
             json!({ "name": name, "kind": "case_differs", "outputType": output_type.kusto_name(), "tableName": table_name })
         }
-        Mismatch::TypeDiffers { name, output_type, table_type, table_type_as_kusto } => json!({
+        Mismatch::TypeDiffers {
+            name,
+            output_type,
+            table_type,
+            table_type_as_kusto,
+        } => json!({
             "name": name,
             "kind": "type_differs",
             "outputType": output_type.kusto_name(),

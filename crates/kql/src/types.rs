@@ -133,14 +133,16 @@ impl StreamType {
     /// The Kusto type the column gets.
     pub fn scalar(&self) -> ScalarType {
         match self {
-            StreamType::Documented(t) | StreamType::Undocumented(t) | StreamType::KustoOnly(t) => *t,
+            StreamType::Documented(t) | StreamType::Undocumented(t) | StreamType::KustoOnly(t) => {
+                *t
+            }
             StreamType::Unknown => ScalarType::Dynamic,
         }
     }
 }
 
 /// The checker's type of an expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Ty {
     /// `bool`
     Bool,
@@ -169,6 +171,7 @@ pub enum Ty {
     /// `dynamic` known to hold a scalar (`dynamic(1)`)
     DynPrim,
     /// The type is not known (no error reported for it).
+    #[default]
     Unknown,
     /// The expression is in error (already reported); suppresses follow-up diagnostics.
     Error,
@@ -176,12 +179,6 @@ pub enum Ty {
     TypeOf,
     /// A tabular value (not a scalar).
     Table,
-}
-
-impl Default for Ty {
-    fn default() -> Ty {
-        Ty::Unknown
-    }
 }
 
 impl Ty {
@@ -268,7 +265,10 @@ impl Ty {
 
     /// `int`, `long`, `real`, `decimal` (and `unknown`).
     pub fn is_numeric(self) -> bool {
-        matches!(self, Ty::Int | Ty::Long | Ty::Real | Ty::Decimal | Ty::Unknown)
+        matches!(
+            self,
+            Ty::Int | Ty::Long | Ty::Real | Ty::Decimal | Ty::Unknown
+        )
     }
 
     /// Numbers, `datetime`, `timespan` (and `unknown`).
@@ -294,7 +294,8 @@ impl Ty {
 
     /// `self` can be promoted to `target` (int→long→real→decimal; array/bag→dynamic).
     pub fn promotable_to(self, target: Ty) -> bool {
-        target.is_wider_than(self) || matches!(self, Ty::DynArray | Ty::DynBag) && target == Ty::Dynamic
+        target.is_wider_than(self)
+            || matches!(self, Ty::DynArray | Ty::DynBag) && target == Ty::Dynamic
     }
 
     /// `int` becomes `long` (Kusto's arithmetic result promotion).

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ccfgen_kql::{analyze_case, Case, CaseColumn};
+use ccfgen_kql::{Case, CaseColumn, analyze_case};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -23,7 +23,9 @@ struct Fixture {
 }
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 fn corpus_dir() -> PathBuf {
@@ -34,8 +36,10 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 fn divergence(v: &Value) -> Option<Map<String, Value>> {
@@ -52,12 +56,22 @@ fn hand_fixtures() -> Vec<Fixture> {
     files.sort();
     let mut out = Vec::new();
     for file in files {
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let Value::Array(items) = read_json(&file) else { panic!("{} must hold an array", file.display()) };
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Value::Array(items) = read_json(&file) else {
+            panic!("{} must hold an array", file.display())
+        };
         for item in items {
             let name = item["name"].as_str().expect("fixture name").to_string();
-            let case: Case = serde_json::from_value(item["case"].clone()).unwrap_or_else(|e| panic!("{stem}:{name}: bad case: {e}"));
-            assert!(item.get("oracle").is_some(), "{stem}:{name} has no recorded oracle answer: run tests/oracle/record.sh");
+            let case: Case = serde_json::from_value(item["case"].clone())
+                .unwrap_or_else(|e| panic!("{stem}:{name}: bad case: {e}"));
+            assert!(
+                item.get("oracle").is_some(),
+                "{stem}:{name} has no recorded oracle answer: run tests/oracle/record.sh"
+            );
             out.push(Fixture {
                 id: format!("{stem}:{name}"),
                 note: item.get("note").and_then(Value::as_str).map(str::to_string),
@@ -86,7 +100,9 @@ fn columns(v: &Value) -> Vec<CaseColumn> {
 /// Rebuilds corpus cases from their references. Returns the fixtures that could be built and the
 /// number of references whose corpus files are absent.
 fn corpus_fixtures() -> (Vec<Fixture>, usize) {
-    let Value::Array(items) = read_json(&fixtures_dir().join("corpus.json")) else { panic!("corpus.json must hold an array") };
+    let Value::Array(items) = read_json(&fixtures_dir().join("corpus.json")) else {
+        panic!("corpus.json must hold an array")
+    };
     let corpus = corpus_dir();
     let mut out = Vec::new();
     let mut missing = 0;
@@ -99,23 +115,39 @@ fn corpus_fixtures() -> (Vec<Fixture>, usize) {
             continue;
         }
         let doc = read_json(&file);
-        let dcr = doc.pointer(r["pointer"].as_str().unwrap_or_default()).unwrap_or_else(|| panic!("{id}: pointer not found"));
+        let dcr = doc
+            .pointer(r["pointer"].as_str().unwrap_or_default())
+            .unwrap_or_else(|| panic!("{id}: pointer not found"));
         let props = &dcr["properties"];
         let flow = &props["dataFlows"][r["flow"].as_u64().expect("ref.flow") as usize];
-        let query = flow["transformKql"].as_str().unwrap_or_else(|| panic!("{id}: no transformKql")).to_string();
+        let query = flow["transformKql"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: no transformKql"))
+            .to_string();
         let sha = format!("{:x}", Sha256::digest(query.as_bytes()));
-        assert_eq!(sha, r["querySha256"].as_str().unwrap_or_default(), "{id}: the corpus query changed; re-record (tests/oracle/record.sh)");
+        assert_eq!(
+            sha,
+            r["querySha256"].as_str().unwrap_or_default(),
+            "{id}: the corpus query changed; re-record (tests/oracle/record.sh)"
+        );
         let stream = flow["streams"][0].as_str().unwrap_or_default();
         let input = columns(&props["streamDeclarations"][stream]["columns"]);
         let table = r.get("table").map(|t| {
             let tdoc = read_json(&corpus.join(t["file"].as_str().expect("table.file")));
-            let res = tdoc.pointer(t["pointer"].as_str().unwrap_or_default()).unwrap_or_else(|| panic!("{id}: table pointer not found"));
+            let res = tdoc
+                .pointer(t["pointer"].as_str().unwrap_or_default())
+                .unwrap_or_else(|| panic!("{id}: table pointer not found"));
             columns(&res["properties"]["schema"]["columns"])
         });
         out.push(Fixture {
             id,
             note: item.get("note").and_then(Value::as_str).map(str::to_string),
-            case: Case { input, query, table, ..Case::default() },
+            case: Case {
+                input,
+                query,
+                table,
+                ..Case::default()
+            },
             oracle: item["oracle"].clone(),
             divergence: divergence(&item),
         });
@@ -126,19 +158,35 @@ fn corpus_fixtures() -> (Vec<Fixture>, usize) {
 /// The parts of an answer the acceptance criteria compare.
 fn essentials(answer: &Value) -> Value {
     let schema = match &answer["output"] {
-        Value::Array(cols) => Value::Array(cols.iter().map(|c| serde_json::json!([c["name"], c["type"]])).collect()),
+        Value::Array(cols) => Value::Array(
+            cols.iter()
+                .map(|c| serde_json::json!([c["name"], c["type"]]))
+                .collect(),
+        ),
         _ => Value::Null,
     };
     let findings = |list: &Value| -> Value {
         let mut v: Vec<String> = list
             .as_array()
-            .map(|l| l.iter().map(|f| format!("{}:{}", f["kind"].as_str().unwrap_or(""), f["name"].as_str().unwrap_or(""))).collect())
+            .map(|l| {
+                l.iter()
+                    .map(|f| {
+                        format!(
+                            "{}:{}",
+                            f["kind"].as_str().unwrap_or(""),
+                            f["name"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         serde_json::json!(v)
     };
     let dcr = match answer.get("dcr") {
-        Some(d) => serde_json::json!({ "ok": d["ok"], "errors": findings(&d["errors"]), "warnings": findings(&d["warnings"]) }),
+        Some(d) => {
+            serde_json::json!({ "ok": d["ok"], "errors": findings(&d["errors"]), "warnings": findings(&d["warnings"]) })
+        }
         None => Value::Null,
     };
     serde_json::json!({
@@ -151,7 +199,11 @@ fn essentials(answer: &Value) -> Value {
 }
 
 fn first_error_start(answer: &Value) -> Option<u64> {
-    answer["diagnostics"].as_array()?.iter().find(|d| d["severity"] == "Error").and_then(|d| d["start"].as_u64())
+    answer["diagnostics"]
+        .as_array()?
+        .iter()
+        .find(|d| d["severity"] == "Error")
+        .and_then(|d| d["start"].as_u64())
 }
 
 #[test]
@@ -178,13 +230,25 @@ fn oracle_fixtures() {
         }
         let mut want = expected.clone();
         if let Some(div) = &f.divergence {
-            assert!(f.note.as_deref().is_some_and(|n| !n.is_empty()), "{}: a divergence needs a note saying why", f.id);
+            assert!(
+                f.note.as_deref().is_some_and(|n| !n.is_empty()),
+                "{}: a divergence needs a note saying why",
+                f.id
+            );
             let want_obj = want.as_object_mut().expect("object");
             for (k, v) in div {
-                let v = if k == "output" { essentials(&serde_json::json!({ "output": v }))["output"].clone() } else { v.clone() };
+                let v = if k == "output" {
+                    essentials(&serde_json::json!({ "output": v }))["output"].clone()
+                } else {
+                    v.clone()
+                };
                 want_obj.insert(k.clone(), v);
             }
-            assert_ne!(want, expected, "{}: the documented divergence does not differ from the oracle; remove it", f.id);
+            assert_ne!(
+                want, expected,
+                "{}: the documented divergence does not differ from the oracle; remove it",
+                f.id
+            );
         }
         if got != want {
             failures.push(format!(
@@ -197,7 +261,10 @@ fn oracle_fixtures() {
         }
         let (a, b) = (first_error_start(&f.oracle), first_error_start(&ours));
         if a != b && f.divergence.is_none() {
-            position_differences.push(format!("{}: first error at {:?} (oracle) vs {:?} (ours)", f.id, a, b));
+            position_differences.push(format!(
+                "{}: first error at {:?} (oracle) vs {:?} (ours)",
+                f.id, a, b
+            ));
         }
     }
 
@@ -211,12 +278,30 @@ fn oracle_fixtures() {
         missing
     );
     if !position_differences.is_empty() {
-        println!("first-error positions that differ (not a failure):\n  {}", position_differences.join("\n  "));
+        println!(
+            "first-error positions that differ (not a failure):\n  {}",
+            position_differences.join("\n  ")
+        );
     }
     if missing > 0 {
-        println!("{missing} corpus fixtures were not run: {} is absent", corpus_dir().display());
-        assert!(std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"), "CCFGEN_REQUIRE_CORPUS=1 but the corpus is absent");
+        println!(
+            "{missing} corpus fixtures were not run: {} is absent",
+            corpus_dir().display()
+        );
+        assert!(
+            std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
+            "CCFGEN_REQUIRE_CORPUS=1 but the corpus is absent"
+        );
     }
-    assert!(hand >= 100, "expected at least 100 hand-written fixtures, found {hand}");
-    assert!(failures.is_empty(), "{} of {} fixtures differ from the oracle:\n{}", failures.len(), fixtures.len(), failures.join("\n"));
+    assert!(
+        hand >= 100,
+        "expected at least 100 hand-written fixtures, found {hand}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ from the oracle:\n{}",
+        failures.len(),
+        fixtures.len(),
+        failures.join("\n")
+    );
 }

@@ -2,11 +2,14 @@
 
 use std::rc::Rc;
 
-use super::overload::{best_signatures, common_return_type, result_type, Arg};
+use super::overload::{Arg, best_signatures, common_return_type, result_type};
 use super::{CallTarget, Checker, Info, Symbol, Table};
 use crate::ast::{BinOp, DynShape, Expr, ExprKind, Literal, Name, NameKind, StrOp};
 use crate::diag::codes;
-use crate::functions::{between_operator, binary_operator, builtins, list_operator, unary_operator, FunctionDef, Signature};
+use crate::functions::{
+    FunctionDef, Signature, between_operator, binary_operator, builtins, list_operator,
+    unary_operator,
+};
 use crate::types::Ty;
 
 /// Conversion functions whose call on a column of the target type is a no-op (the projection
@@ -14,8 +17,18 @@ use crate::types::Ty;
 fn is_conversion(name: &str) -> bool {
     matches!(
         name,
-        "tobool" | "todatetime" | "todecimal" | "todouble" | "todynamic" | "toguid" | "toint" | "tolong"
-            | "toreal" | "tostring" | "totime" | "totimespan"
+        "tobool"
+            | "todatetime"
+            | "todecimal"
+            | "todouble"
+            | "todynamic"
+            | "toguid"
+            | "toint"
+            | "tolong"
+            | "toreal"
+            | "tostring"
+            | "totime"
+            | "totimespan"
     )
 }
 
@@ -43,22 +56,61 @@ impl<'q> Checker<'q> {
                 constant: true,
                 ..Info::default()
             },
-            ExprKind::TypeOf(t) => Info { ty: Ty::TypeOf, type_of: Some(*t), literal: true, constant: true, ..Info::default() },
+            ExprKind::TypeOf(t) => Info {
+                ty: Ty::TypeOf,
+                type_of: Some(*t),
+                literal: true,
+                constant: true,
+                ..Info::default()
+            },
             ExprKind::Paren(inner) => {
                 let i = self.expr(inner);
-                Info { referenced_column: None, literal: false, ..i }
+                Info {
+                    referenced_column: None,
+                    literal: false,
+                    ..i
+                }
             }
-            ExprKind::Star => Info { star: true, ..Info::scalar(Ty::Unknown) },
-            ExprKind::Unary { operand, op_span, .. } => {
+            ExprKind::Star => Info {
+                star: true,
+                ..Info::scalar(Ty::Unknown)
+            },
+            ExprKind::Unary {
+                operand, op_span, ..
+            } => {
                 let o = self.expr(operand);
-                let args = [Arg { info: &o, span: operand.span.clone() }];
+                let args = [Arg {
+                    info: &o,
+                    span: operand.span.clone(),
+                }];
                 let text = &self.src[op_span.clone()];
-                self.operator(text, unary_operator(crate::ast::UnaryOp::Minus), &args, op_span.clone(), true)
+                self.operator(
+                    text,
+                    unary_operator(crate::ast::UnaryOp::Minus),
+                    &args,
+                    op_span.clone(),
+                    true,
+                )
             }
-            ExprKind::Binary { op, op_text, op_span, left, right } => {
+            ExprKind::Binary {
+                op,
+                op_text,
+                op_span,
+                left,
+                right,
+            } => {
                 let l = self.expr(left);
                 let r = self.expr(right);
-                let args = [Arg { info: &l, span: left.span.clone() }, Arg { info: &r, span: right.span.clone() }];
+                let args = [
+                    Arg {
+                        info: &l,
+                        span: left.span.clone(),
+                    },
+                    Arg {
+                        info: &r,
+                        span: right.span.clone(),
+                    },
+                ];
                 let sigs = binary_operator(match op {
                     BinOp::Str(StrOp::StringRhs) => BinOp::Str(StrOp::StringRhs),
                     BinOp::Str(_) => BinOp::Str(StrOp::Any),
@@ -66,25 +118,56 @@ impl<'q> Checker<'q> {
                 });
                 self.operator(op_text, sigs, &args, op_span.clone(), true)
             }
-            ExprKind::List { op, op_text, op_span, left, values } => {
+            ExprKind::List {
+                op,
+                op_text,
+                op_span,
+                left,
+                values,
+            } => {
                 let l = self.expr(left);
                 let vs: Vec<Info> = values.iter().map(|v| self.expr(v)).collect();
                 if vs.len() == 1 && vs[0].table.is_some() {
                     self.check_scalar(&l, left.span.clone());
-                    return Info { constant: false, ..Info::scalar(Ty::Bool) };
+                    return Info {
+                        constant: false,
+                        ..Info::scalar(Ty::Bool)
+                    };
                 }
-                let mut args = vec![Arg { info: &l, span: left.span.clone() }];
-                args.extend(vs.iter().zip(values).map(|(i, v)| Arg { info: i, span: v.span.clone() }));
+                let mut args = vec![Arg {
+                    info: &l,
+                    span: left.span.clone(),
+                }];
+                args.extend(vs.iter().zip(values).map(|(i, v)| Arg {
+                    info: i,
+                    span: v.span.clone(),
+                }));
                 self.operator(op_text, list_operator(*op), &args, op_span.clone(), true)
             }
-            ExprKind::Between { op_text, op_span, left, low, high, .. } => {
+            ExprKind::Between {
+                op_text,
+                op_span,
+                left,
+                low,
+                high,
+                ..
+            } => {
                 let l = self.expr(left);
                 let lo = self.expr(low);
                 let hi = self.expr(high);
                 let args = [
-                    Arg { info: &l, span: left.span.clone() },
-                    Arg { info: &lo, span: low.span.clone() },
-                    Arg { info: &hi, span: high.span.clone() },
+                    Arg {
+                        info: &l,
+                        span: left.span.clone(),
+                    },
+                    Arg {
+                        info: &lo,
+                        span: low.span.clone(),
+                    },
+                    Arg {
+                        info: &hi,
+                        span: high.span.clone(),
+                    },
                 ];
                 self.operator(op_text, between_operator(), &args, op_span.clone(), true)
             }
@@ -112,7 +195,12 @@ impl<'q> Checker<'q> {
                 self.query_operator(op, input)
             }
             ExprKind::Source(op) => self.query_operator(op, Rc::new(Table::default())),
-            ExprKind::DataTable { columns, values, values_span, .. } => {
+            ExprKind::DataTable {
+                columns,
+                values,
+                values_span,
+                ..
+            } => {
                 let saved = self.row.take();
                 for v in values {
                     let i = self.expr(v);
@@ -126,30 +214,55 @@ impl<'q> Checker<'q> {
                         values_span.clone(),
                     );
                 }
-                let cols = columns.iter().map(|c| self.new_col(&c.name.text, c.ty.ty)).collect();
-                Info::table(Rc::new(Table { cols, ..Table::default() }))
+                let cols = columns
+                    .iter()
+                    .map(|c| self.new_col(&c.name.text, c.ty.ty))
+                    .collect();
+                Info::table(Rc::new(Table {
+                    cols,
+                    ..Table::default()
+                }))
             }
         }
     }
 
     /// Resolves an operator application with Kusto's overload rules.
-    fn operator(&mut self, op_text: &str, sigs: &[Signature], args: &[Arg<'_>], location: crate::ast::Span, require_all: bool) -> Info {
+    fn operator(
+        &mut self,
+        op_text: &str,
+        sigs: &[Signature],
+        args: &[Arg<'_>],
+        location: crate::ast::Span,
+        require_all: bool,
+    ) -> Info {
         let constant = args.iter().all(|a| a.info.constant);
         let mut best = best_signatures(sigs, args, require_all, false);
         if best.len() == 1 {
             let sig = &sigs[best[0]];
             self.check_signature(op_text, sig, args, location, false);
-            return Info { constant, ..Info::scalar(result_type(op_text, sig, args)) };
+            return Info {
+                constant,
+                ..Info::scalar(result_type(op_text, sig, args))
+            };
         }
         if best.is_empty() && require_all {
             best = best_signatures(sigs, args, false, false);
         }
-        if !args.iter().any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown)) {
+        if !args
+            .iter()
+            .any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown))
+        {
             let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
             let msg = if types.len() == 1 {
-                format!("The operator '{op_text}' is not defined for the operand type {}.", types[0])
+                format!(
+                    "The operator '{op_text}' is not defined for the operand type {}.",
+                    types[0]
+                )
             } else {
-                format!("The operator '{op_text}' is not defined for the operand types {}.", types.join(" and "))
+                format!(
+                    "The operator '{op_text}' is not defined for the operand types {}.",
+                    types.join(" and ")
+                )
             };
             self.error(codes::OPERATOR_NOT_DEFINED, msg, location);
         }
@@ -165,16 +278,36 @@ impl<'q> Checker<'q> {
         if !self.aggregate_scope
             && let Some(c) = self.row_lookup(&n.text)
         {
-            return Info { ty: c.ty, referenced_column: Some(c.clone()), result_column: Some(c), ..Info::default() };
+            return Info {
+                ty: c.ty,
+                referenced_column: Some(c.clone()),
+                result_column: Some(c),
+                ..Info::default()
+            };
         }
         match self.lookup_local(&n.text).cloned() {
-            Some(Symbol::Scalar { ty, constant, const_string }) => return Info { ty, constant, const_string, ..Info::default() },
+            Some(Symbol::Scalar {
+                ty,
+                constant,
+                const_string,
+            }) => {
+                return Info {
+                    ty,
+                    constant,
+                    const_string,
+                    ..Info::default()
+                };
+            }
             Some(Symbol::Table(t)) => return Info::table(t),
             Some(Symbol::Function(f)) => {
                 if f.decl.params.iter().all(|p| p.default.is_some()) {
                     return self.call_user(&f, &[]);
                 }
-                self.error(codes::ARGUMENT_LIST_REQUIRED, format!("The function '{}' requires an argument list.", n.text), n.span.clone());
+                self.error(
+                    codes::ARGUMENT_LIST_REQUIRED,
+                    format!("The function '{}' requires an argument list.", n.text),
+                    n.span.clone(),
+                );
                 return Info::scalar(Ty::Error);
             }
             None => {}
@@ -183,7 +316,11 @@ impl<'q> Checker<'q> {
             return Info::table(self.source.clone());
         }
         if let Some(f) = builtins().function(&n.text, self.dcr_functions) {
-            self.error(codes::ARGUMENT_LIST_REQUIRED, format!("The function '{}' requires an argument list.", n.text), n.span.clone());
+            self.error(
+                codes::ARGUMENT_LIST_REQUIRED,
+                format!("The function '{}' requires an argument list.", n.text),
+                n.span.clone(),
+            );
             let sigs: Vec<&Signature> = f.signatures.iter().collect();
             return Info::scalar(common_return_type(&f.name, &sigs, &[]));
         }
@@ -191,26 +328,36 @@ impl<'q> Checker<'q> {
             // an open table: the name is an inferred column of unknown type
             let c = self.new_col(&n.text, Ty::Unknown);
             self.inferred.push(c.clone());
-            return Info { ty: Ty::Unknown, referenced_column: Some(c.clone()), result_column: Some(c), ..Info::default() };
+            return Info {
+                ty: Ty::Unknown,
+                referenced_column: Some(c.clone()),
+                result_column: Some(c),
+                ..Info::default()
+            };
         }
         if self.aggregate_scope && self.row_lookup(&n.text).is_some() {
             self.error(
                 codes::NOT_AN_AGGREGATE,
-                format!("The name '{}' is not an aggregate or scalar function.", n.text),
+                format!(
+                    "The name '{}' is not an aggregate or scalar function.",
+                    n.text
+                ),
                 n.span.clone(),
             );
             return Info::scalar(Ty::Error);
         }
-        self.error(
-            codes::UNKNOWN_NAME,
-            format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
-            n.span.clone(),
-        );
+        self.unknown_name(&n.text, n.span.clone());
         Info::scalar(Ty::Error)
     }
 
     /// `collection[index]` (Kusto's element access rules).
-    fn element(&mut self, collection: Ty, index: &Info, index_expr: &Expr, bracket: crate::ast::Span) -> Info {
+    fn element(
+        &mut self,
+        collection: Ty,
+        index: &Info,
+        index_expr: &Expr,
+        bracket: crate::ast::Span,
+    ) -> Info {
         if index.ty == Ty::Error || collection == Ty::Error {
             return Info::scalar(Ty::Error);
         }
@@ -222,13 +369,23 @@ impl<'q> Checker<'q> {
             Ty::Dynamic => (integer || string, "one of the types: int, long or string"),
             Ty::Unknown => return Info::scalar(Ty::Unknown),
             _ => {
-                let start = self.src[bracket.clone()].find('[').map_or(bracket.start, |i| bracket.start + i);
-                self.error(codes::ELEMENT_ACCESS, "The element access operator [] is not allowed in this context.", start..bracket.end);
+                let start = self.src[bracket.clone()]
+                    .find('[')
+                    .map_or(bracket.start, |i| bracket.start + i);
+                self.error(
+                    codes::ELEMENT_ACCESS,
+                    "The element access operator [] is not allowed in this context.",
+                    start..bracket.end,
+                );
                 return Info::scalar(Ty::Error);
             }
         };
         if !ok {
-            self.error(codes::EXPRESSION_TYPE, format!("The expression must have {expected}."), index_expr.span.clone());
+            self.error(
+                codes::EXPRESSION_TYPE,
+                format!("The expression must have {expected}."),
+                index_expr.span.clone(),
+            );
         }
         Info::scalar(Ty::Dynamic)
     }
@@ -238,7 +395,11 @@ impl<'q> Checker<'q> {
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
                 self.expr(member);
-                self.error(codes::UNSUPPORTED, "Method-style calls (x.f()) are not supported by this analyser.", member.span.clone());
+                self.error(
+                    codes::UNSUPPORTED,
+                    "Method-style calls (x.f()) are not supported by this analyser.",
+                    member.span.clone(),
+                );
                 Info::scalar(Ty::Error)
             }
             (ExprKind::Name(_), ty) if ty.is_dynamic() => Info::scalar(Ty::Dynamic),
@@ -246,11 +407,7 @@ impl<'q> Checker<'q> {
             (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
             (ExprKind::Name(n), _) => {
                 if n.kind != NameKind::Missing {
-                    self.error(
-                        codes::UNKNOWN_NAME,
-                        format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
-                        n.span.clone(),
-                    );
+                    self.unknown_name(&n.text, n.span.clone());
                 }
                 Info::scalar(Ty::Error)
             }
@@ -275,7 +432,8 @@ impl<'q> Checker<'q> {
         let def = if user.is_some() {
             None
         } else if in_aggregate {
-            b.aggregate(&name.text).or_else(|| b.function(&name.text, self.dcr_functions))
+            b.aggregate(&name.text)
+                .or_else(|| b.function(&name.text, self.dcr_functions))
         } else {
             b.function(&name.text, self.dcr_functions)
         };
@@ -283,7 +441,14 @@ impl<'q> Checker<'q> {
         self.aggregate_scope = in_aggregate && !def.is_some_and(|d| d.aggregate);
         let infos: Vec<Info> = args.iter().map(|a| self.expr(a)).collect();
         self.aggregate_scope = in_aggregate;
-        let arg_list: Vec<Arg<'_>> = infos.iter().zip(args).map(|(i, a)| Arg { info: i, span: a.span.clone() }).collect();
+        let arg_list: Vec<Arg<'_>> = infos
+            .iter()
+            .zip(args)
+            .map(|(i, a)| Arg {
+                info: i,
+                span: a.span.clone(),
+            })
+            .collect();
 
         if let Some(f) = user {
             self.set_call(e, CallTarget::User);
@@ -292,7 +457,11 @@ impl<'q> Checker<'q> {
             if n < min || n > f.decl.params.len() {
                 self.error(
                     codes::ARGUMENT_COUNT,
-                    format!("The function '{}' expects {} argument(s).", name.text, f.decl.params.len()),
+                    format!(
+                        "The function '{}' expects {} argument(s).",
+                        name.text,
+                        f.decl.params.len()
+                    ),
                     name.span.clone(),
                 );
             }
@@ -306,7 +475,10 @@ impl<'q> Checker<'q> {
             self.set_call(e, CallTarget::Unresolved);
             self.error(
                 codes::AGGREGATE_CONTEXT,
-                format!("The aggregate function '{}' is not allowed in this context.", name.text),
+                format!(
+                    "The aggregate function '{}' is not allowed in this context.",
+                    name.text
+                ),
                 name.span.clone(),
             );
             return Info::scalar(Ty::Error);
@@ -315,11 +487,24 @@ impl<'q> Checker<'q> {
         if name.text.starts_with("__") {
             return Info::scalar(Ty::Unknown);
         }
-        self.error(codes::UNKNOWN_FUNCTION, format!("The name '{}' does not refer to any known function.", name.text), name.span.clone());
+        self.error(
+            codes::UNKNOWN_FUNCTION,
+            format!(
+                "The name '{}' does not refer to any known function.",
+                name.text
+            ),
+            name.span.clone(),
+        );
         Info::scalar(Ty::Error)
     }
 
-    fn call_builtin(&mut self, def: &'static FunctionDef, name: &Name, exprs: &'q [Expr], args: &[Arg<'_>]) -> Info {
+    fn call_builtin(
+        &mut self,
+        def: &'static FunctionDef,
+        name: &Name,
+        exprs: &'q [Expr],
+        args: &[Arg<'_>],
+    ) -> Info {
         let constant = def.foldable && args.iter().all(|a| a.info.constant);
         let best = best_signatures(&def.signatures, args, false, false);
         let ty = if best.len() == 1 {
@@ -330,21 +515,36 @@ impl<'q> Checker<'q> {
             if args.is_empty() && def.min_args() > 0 {
                 self.error(
                     codes::ARGUMENT_COUNT_RANGE,
-                    format!("The function '{}' expects between {} and {} arguments.", def.name, def.min_args(), def.max_args()),
+                    format!(
+                        "The function '{}' expects between {} and {} arguments.",
+                        def.name,
+                        def.min_args(),
+                        def.max_args()
+                    ),
                     name.span.clone(),
                 );
-            } else if !args.iter().any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown)) {
+            } else if !args
+                .iter()
+                .any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown))
+            {
                 let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
                 self.error(
                     codes::FUNCTION_NOT_DEFINED_WITH_ARGS,
-                    format!("The function '{}' is not compatible with arguments ({})", def.name, types.join(", ")),
+                    format!(
+                        "The function '{}' is not compatible with arguments ({})",
+                        def.name,
+                        types.join(", ")
+                    ),
                     name.span.clone(),
                 );
             }
             let cands: Vec<&Signature> = best.iter().map(|&i| &def.signatures[i]).collect();
             common_return_type(&def.name, &cands, args)
         };
-        let mut info = Info { constant, ..Info::scalar(ty) };
+        let mut info = Info {
+            constant,
+            ..Info::scalar(ty)
+        };
         if is_conversion(&def.name)
             && args.len() == 1
             && let Some(c) = &args[0].info.referenced_column
@@ -367,16 +567,32 @@ impl<'q> Checker<'q> {
             .iter()
             .enumerate()
             .map(|(i, p)| match &p.ty {
-                crate::ast::ParamType::Scalar(t) => Symbol::Scalar { ty: t.ty, constant: false, const_string: None },
+                crate::ast::ParamType::Scalar(t) => Symbol::Scalar {
+                    ty: t.ty,
+                    constant: false,
+                    const_string: None,
+                },
                 crate::ast::ParamType::Tabular(_) => Symbol::Table(
-                    args.get(i).and_then(|a| a.table.clone()).unwrap_or_else(|| Rc::new(Table { open: true, ..Table::default() })),
+                    args.get(i)
+                        .and_then(|a| a.table.clone())
+                        .unwrap_or_else(|| {
+                            Rc::new(Table {
+                                open: true,
+                                ..Table::default()
+                            })
+                        }),
                 ),
             })
             .collect();
         self.silent += 1;
         let result = self.bind_body(f.decl, f.scope_len, params);
         self.silent -= 1;
-        Info { referenced_column: None, result_column: None, literal: false, ..result }
+        Info {
+            referenced_column: None,
+            result_column: None,
+            literal: false,
+            ..result
+        }
     }
 }
 
@@ -396,5 +612,11 @@ fn literal(l: &Literal) -> Info {
         Literal::String(s) => Some(s.clone()),
         _ => None,
     };
-    Info { ty, literal: true, constant: true, const_string, ..Info::default() }
+    Info {
+        ty,
+        literal: true,
+        constant: true,
+        const_string,
+        ..Info::default()
+    }
 }

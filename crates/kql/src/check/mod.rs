@@ -3,6 +3,7 @@
 //! tabular operator produces. It records what each call resolved to for the DCR rules.
 
 mod expr;
+mod fxhash;
 mod ops;
 mod overload;
 mod projection;
@@ -10,7 +11,7 @@ mod projection;
 use std::rc::Rc;
 
 use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, ParamType, Query, Span, Stmt};
-use crate::diag::{codes, RawDiagnostic, Severity};
+use crate::diag::{RawDiagnostic, Severity, codes};
 use crate::functions::FunctionDef;
 use crate::types::Ty;
 
@@ -66,11 +67,18 @@ pub(crate) struct Info {
 
 impl Info {
     pub(crate) fn scalar(ty: Ty) -> Info {
-        Info { ty, ..Info::default() }
+        Info {
+            ty,
+            ..Info::default()
+        }
     }
 
     fn table(t: Rc<Table>) -> Info {
-        Info { ty: Ty::Table, table: Some(t), ..Info::default() }
+        Info {
+            ty: Ty::Table,
+            table: Some(t),
+            ..Info::default()
+        }
     }
 
     /// The type used for signature matching.
@@ -96,7 +104,11 @@ pub(crate) enum CallTarget {
 /// A `let` binding.
 #[derive(Debug, Clone)]
 enum Symbol<'q> {
-    Scalar { ty: Ty, constant: bool, const_string: Option<String> },
+    Scalar {
+        ty: Ty,
+        constant: bool,
+        const_string: Option<String>,
+    },
     Table(Rc<Table>),
     Function(Rc<UserFunction<'q>>),
 }
@@ -143,7 +155,12 @@ pub(crate) struct Checker<'q> {
 }
 
 /// Checks a parsed query against the `source` columns.
-pub(crate) fn check<'q>(src: &'q str, query: &'q Query, input: &[(String, Ty)], dcr_functions: bool) -> Checked {
+pub(crate) fn check<'q>(
+    src: &'q str,
+    query: &'q Query,
+    input: &[(String, Ty)],
+    dcr_functions: bool,
+) -> Checked {
     let n = query.node_count as usize;
     let mut c = Checker {
         dcr_functions,
@@ -163,22 +180,39 @@ pub(crate) fn check<'q>(src: &'q str, query: &'q Query, input: &[(String, Ty)], 
         calls: vec![CallTarget::None; n],
         src,
     };
-    let cols = input.iter().map(|(name, ty)| c.new_col(name, *ty)).collect();
-    c.source = Rc::new(Table { cols, ..Table::default() });
+    let cols = input
+        .iter()
+        .map(|(name, ty)| c.new_col(name, *ty))
+        .collect();
+    c.source = Rc::new(Table {
+        cols,
+        ..Table::default()
+    });
     let last = c.statements(&query.statements);
     let (output, result_kind) = match last {
         None => (None, "none".to_string()),
         Some(info) => match &info.table {
             Some(t) if !t.partial => (Some(t.cols.clone()), String::new()),
-            Some(_) => (None, "TableSymbol (not fully known: unsupported operator)".to_string()),
-            None => (None, match info.ty {
-                Ty::Error => "ErrorSymbol error".to_string(),
-                t if t.is_dynamic() => "DynamicSymbol dynamic".to_string(),
-                t => format!("PrimitiveSymbol {}", t.name()),
-            }),
+            Some(_) => (
+                None,
+                "TableSymbol (not fully known: unsupported operator)".to_string(),
+            ),
+            None => (
+                None,
+                match info.ty {
+                    Ty::Error => "ErrorSymbol error".to_string(),
+                    t if t.is_dynamic() => "DynamicSymbol dynamic".to_string(),
+                    t => format!("PrimitiveSymbol {}", t.name()),
+                },
+            ),
         },
     };
-    Checked { diagnostics: c.diags, output, result_kind, calls: c.calls }
+    Checked {
+        diagnostics: c.diags,
+        output,
+        result_kind,
+        calls: c.calls,
+    }
 }
 
 impl<'q> Checker<'q> {
@@ -187,8 +221,34 @@ impl<'q> Checker<'q> {
     pub(crate) fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
         self.error_count += 1;
         if self.silent == 0 {
-            self.diags.push(RawDiagnostic { severity: Severity::Error, code, message: message.into(), span });
+            self.diags.push(RawDiagnostic {
+                severity: Severity::Error,
+                code,
+                message: message.into(),
+                span,
+            });
         }
+    }
+
+    /// KS142: a name that resolves to nothing.
+    pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
+        self.error(
+            codes::UNKNOWN_NAME,
+            format!(
+                "The name '{name}' does not refer to any known column, table, variable or function."
+            ),
+            span,
+        );
+    }
+
+    /// KS109 + KS142: a name that should be a column of the input but is not.
+    pub(crate) fn unknown_column(&mut self, name: &str, span: Span) {
+        self.error(
+            codes::COLUMN_EXPECTED,
+            "Column name expected.",
+            span.clone(),
+        );
+        self.unknown_name(name, span);
     }
 
     /// Number of errors raised so far (including dropped ones while silent).
@@ -198,9 +258,17 @@ impl<'q> Checker<'q> {
 
     pub(crate) fn new_col(&mut self, name: &str, ty: Ty) -> Col {
         // like Kusto's ColumnSymbol: a column never has the error type
-        let ty = if matches!(ty, Ty::Error | Ty::Table) { Ty::Unknown } else { ty };
+        let ty = if matches!(ty, Ty::Error | Ty::Table) {
+            Ty::Unknown
+        } else {
+            ty
+        };
         self.next_col += 1;
-        Col { name: Rc::from(name), ty, id: self.next_col }
+        Col {
+            name: Rc::from(name),
+            ty,
+            id: self.next_col,
+        }
     }
 
     fn record(&mut self, e: &Expr, info: &Info) {
@@ -210,7 +278,10 @@ impl<'q> Checker<'q> {
     }
 
     pub(crate) fn type_of(&self, e: &Expr) -> Ty {
-        self.types.get(e.id as usize).copied().unwrap_or(Ty::Unknown)
+        self.types
+            .get(e.id as usize)
+            .copied()
+            .unwrap_or(Ty::Unknown)
     }
 
     fn set_call(&mut self, e: &Expr, target: CallTarget) {
@@ -222,7 +293,11 @@ impl<'q> Checker<'q> {
     }
 
     fn lookup_local(&self, name: &str) -> Option<&Symbol<'q>> {
-        self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, s)| s)
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, s)| s)
     }
 
     /// Kusto's `CanBindName` for default column names: row scope (optionally), lets, tables.
@@ -268,12 +343,19 @@ impl<'q> Checker<'q> {
                             let info = self.expr(e);
                             match info.table {
                                 Some(t) => Symbol::Table(t),
-                                None => Symbol::Scalar { ty: info.ty, constant: info.constant, const_string: info.const_string },
+                                None => Symbol::Scalar {
+                                    ty: info.ty,
+                                    constant: info.constant,
+                                    const_string: info.const_string,
+                                },
                             }
                         }
                         LetValue::Function(decl) => {
                             self.check_function_body(decl);
-                            Symbol::Function(Rc::new(UserFunction { decl, scope_len: self.locals.len() }))
+                            Symbol::Function(Rc::new(UserFunction {
+                                decl,
+                                scope_len: self.locals.len(),
+                            }))
                         }
                     };
                     self.locals.push((Rc::from(name.text.as_str()), symbol));
@@ -292,10 +374,20 @@ impl<'q> Checker<'q> {
             .params
             .iter()
             .map(|p| match &p.ty {
-                ParamType::Scalar(t) => Symbol::Scalar { ty: t.ty, constant: false, const_string: None },
+                ParamType::Scalar(t) => Symbol::Scalar {
+                    ty: t.ty,
+                    constant: false,
+                    const_string: None,
+                },
                 ParamType::Tabular(cols) => {
-                    let cols = cols.iter().map(|c| self.new_col(&c.name.text, c.ty.ty)).collect();
-                    Symbol::Table(Rc::new(Table { cols, ..Table::default() }))
+                    let cols = cols
+                        .iter()
+                        .map(|c| self.new_col(&c.name.text, c.ty.ty))
+                        .collect();
+                    Symbol::Table(Rc::new(Table {
+                        cols,
+                        ..Table::default()
+                    }))
                 }
             })
             .collect();
@@ -309,8 +401,13 @@ impl<'q> Checker<'q> {
     }
 
     /// Binds a body with the given parameter bindings; returns the result info.
-    fn bind_body(&mut self, decl: &'q FunctionDecl, scope_len: usize, params: Vec<Symbol<'q>>) -> Info {
-        if self.depth > 16 {
+    fn bind_body(
+        &mut self,
+        decl: &'q FunctionDecl,
+        scope_len: usize,
+        params: Vec<Symbol<'q>>,
+    ) -> Info {
+        if self.depth > 10 {
             return Info::scalar(Ty::Unknown);
         }
         self.depth += 1;
@@ -323,7 +420,9 @@ impl<'q> Checker<'q> {
         let saved_suffix = self.default_suffix;
         let saved_aggregate = std::mem::replace(&mut self.aggregate_scope, false);
         self.default_suffix = 1;
-        let result = self.statements(&decl.body).unwrap_or_else(|| Info::scalar(Ty::Error));
+        let result = self
+            .statements(&decl.body)
+            .unwrap_or_else(|| Info::scalar(Ty::Error));
         self.default_suffix = saved_suffix;
         self.aggregate_scope = saved_aggregate;
         self.row = saved_row;
@@ -339,7 +438,10 @@ impl<'q> Checker<'q> {
             && self.row_lookup(&n.text).is_none()
         {
             self.error(codes::UNKNOWN_TABLE, format!("The name '{}' does not refer to any known table, tabular variable or function.", n.text), n.span.clone());
-            let t = Rc::new(Table { open: true, ..Table::default() });
+            let t = Rc::new(Table {
+                open: true,
+                ..Table::default()
+            });
             self.record(e, &Info::table(t.clone()));
             return t;
         }
@@ -349,13 +451,20 @@ impl<'q> Checker<'q> {
             && matches!(self.calls.get(e.id as usize), Some(CallTarget::Unresolved))
         {
             // an unknown function used as a table: any column may follow
-            return Rc::new(Table { open: true, ..Table::default() });
+            return Rc::new(Table {
+                open: true,
+                ..Table::default()
+            });
         }
         match info.table {
             Some(t) => t,
             None => {
                 if info.ty != Ty::Error {
-                    self.error(codes::TABULAR_EXPECTED, "Tabular expression expected.", e.span.clone());
+                    self.error(
+                        codes::TABULAR_EXPECTED,
+                        "Tabular expression expected.",
+                        e.span.clone(),
+                    );
                 }
                 Rc::new(Table::default())
             }

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use super::overload::{assignable, Conversion};
-use super::projection::{Builder, Style};
+use super::overload::{Conversion, assignable};
+use super::projection::{Builder, ItemOptions, Style};
 use super::{Checker, Col, Info, Table};
 use crate::ast::{Expr, ExprKind, MvExpandItem, OpKind, Operator, ParsePart};
 use crate::diag::codes;
@@ -48,13 +48,21 @@ impl<'q> Checker<'q> {
 
     fn project_all(&mut self, b: &mut Builder, items: &'q [Expr], infos: &[Info], style: Style) {
         for (item, info) in items.iter().zip(infos) {
-            self.project_item(b, item, info, style, false, None, None);
+            self.project_item(b, item, info, style, ItemOptions::default());
         }
     }
 
     fn table_info(&self, cols: Vec<Col>, open: bool) -> Info {
         let partial = self.row.as_ref().is_some_and(|r| r.partial);
-        Info { ty: Ty::Table, table: Some(Rc::new(Table { cols, open, partial })), ..Info::default() }
+        Info {
+            ty: Ty::Table,
+            table: Some(Rc::new(Table {
+                cols,
+                open,
+                partial,
+            })),
+            ..Info::default()
+        }
     }
 
     fn operator_inner(&mut self, op: &'q Operator, input: &Rc<Table>) -> Info {
@@ -80,14 +88,29 @@ impl<'q> Checker<'q> {
                 let mut b = Builder::default();
                 for (i, (item, info)) in items.iter().zip(&infos).enumerate() {
                     let name = format!("print_{i}");
-                    self.project_item(&mut b, item, info, Style::Print, false, None, Some(&name));
+                    self.project_item(
+                        &mut b,
+                        item,
+                        info,
+                        Style::Print,
+                        ItemOptions {
+                            column_name: Some(&name),
+                            ..ItemOptions::default()
+                        },
+                    );
                 }
                 self.table_info(b.columns(), false)
             }
             OpKind::Where(cond) => {
                 let info = self.expr(cond);
-                if !matches!(info.ty, Ty::Unknown | Ty::Error) && !assignable(Ty::Bool, info.ty, Conversion::None) {
-                    self.error(codes::EXPRESSION_TYPE, "The expression must have the type bool.", cond.span.clone());
+                if !matches!(info.ty, Ty::Unknown | Ty::Error)
+                    && !assignable(Ty::Bool, info.ty, Conversion::None)
+                {
+                    self.error(
+                        codes::EXPRESSION_TYPE,
+                        "The expression must have the type bool.",
+                        cond.span.clone(),
+                    );
                 }
                 let row = self.row_columns(input);
                 self.table_info(row, open)
@@ -96,7 +119,12 @@ impl<'q> Checker<'q> {
                 let named = self.column_list(items, input);
                 let keep = matches!(op.kind, OpKind::ProjectKeep(_));
                 let names: HashSet<&str> = named.iter().map(|c| &*c.name).collect();
-                let cols = input.cols.iter().filter(|c| names.contains(&*c.name) == keep).cloned().collect();
+                let cols = input
+                    .cols
+                    .iter()
+                    .filter(|c| names.contains(&*c.name) == keep)
+                    .cloned()
+                    .collect();
                 self.table_info(cols, open)
             }
             OpKind::ProjectReorder(items) => {
@@ -124,13 +152,20 @@ impl<'q> Checker<'q> {
                 let by_infos = self.items(by);
                 for (e, i) in by.iter().zip(&by_infos) {
                     if self.check_scalar(i, e.span.clone()) && i.ty.is_dynamic() {
-                        self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", e.span.clone());
+                        self.error(
+                            codes::TYPE_NOT_ALLOWED,
+                            "The value of type 'dynamic' is not allowed in this context.",
+                            e.span.clone(),
+                        );
                     }
                 }
                 let mut b = Builder::default();
                 self.project_all(&mut b, by, &by_infos, Style::Default);
                 b.do_not_add_all();
-                let by_cols: Vec<u32> = by_infos.iter().filter_map(|i| i.result_column.as_ref().map(|c| c.id)).collect();
+                let by_cols: Vec<u32> = by_infos
+                    .iter()
+                    .filter_map(|i| i.result_column.as_ref().map(|c| c.id))
+                    .collect();
                 let saved_by = std::mem::replace(&mut self.summarize_by, by_cols);
                 self.aggregate_scope = true;
                 let agg_infos = self.items(aggregates);
@@ -149,7 +184,11 @@ impl<'q> Checker<'q> {
                 for k in keys {
                     let info = self.expr(&k.expr);
                     if self.check_scalar(&info, k.expr.span.clone()) && info.ty.is_dynamic() {
-                        self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", k.expr.span.clone());
+                        self.error(
+                            codes::TYPE_NOT_ALLOWED,
+                            "The value of type 'dynamic' is not allowed in this context.",
+                            k.expr.span.clone(),
+                        );
                     }
                 }
                 let row = self.row_columns(input);
@@ -169,9 +208,14 @@ impl<'q> Checker<'q> {
                 self.project_all(&mut b, items, &infos, Style::Default);
                 let mut ok = true;
                 for (e, i) in items.iter().zip(&infos) {
-                    if !i.star && ok && (!self.check_scalar(i, e.span.clone()) || i.ty.is_dynamic()) {
+                    if !i.star && ok && (!self.check_scalar(i, e.span.clone()) || i.ty.is_dynamic())
+                    {
                         if i.ty.is_dynamic() {
-                            self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", e.span.clone());
+                            self.error(
+                                codes::TYPE_NOT_ALLOWED,
+                                "The value of type 'dynamic' is not allowed in this context.",
+                                e.span.clone(),
+                            );
                         }
                         ok = false;
                     }
@@ -181,7 +225,11 @@ impl<'q> Checker<'q> {
                     && let Some(star) = items.iter().find(|e| matches!(e.kind, ExprKind::Star))
                     && cols.iter().any(|c| c.ty.is_dynamic())
                 {
-                    self.error(codes::TYPE_NOT_ALLOWED, "The value of type 'dynamic' is not allowed in this context.", star.span.clone());
+                    self.error(
+                        codes::TYPE_NOT_ALLOWED,
+                        "The value of type 'dynamic' is not allowed in this context.",
+                        star.span.clone(),
+                    );
                 }
                 self.table_info(cols, open)
             }
@@ -204,16 +252,27 @@ impl<'q> Checker<'q> {
                 self.table_info(row, open)
             }
             OpKind::GetSchema => {
-                let cols = [("ColumnName", Ty::String), ("ColumnOrdinal", Ty::Long), ("DataType", Ty::String), ("ColumnType", Ty::String)]
-                    .iter()
-                    .map(|(n, t)| self.new_col(n, *t))
-                    .collect();
+                let cols = [
+                    ("ColumnName", Ty::String),
+                    ("ColumnOrdinal", Ty::Long),
+                    ("DataType", Ty::String),
+                    ("ColumnType", Ty::String),
+                ]
+                .iter()
+                .map(|(n, t)| self.new_col(n, *t))
+                .collect();
                 self.table_info(cols, false)
             }
             OpKind::Bad => Info::scalar(Ty::Error),
-            OpKind::Unsupported => {
-                Info { ty: Ty::Table, table: Some(Rc::new(Table { cols: Vec::new(), open: true, partial: true })), ..Info::default() }
-            }
+            OpKind::Unsupported => Info {
+                ty: Ty::Table,
+                table: Some(Rc::new(Table {
+                    cols: Vec::new(),
+                    open: true,
+                    partial: true,
+                })),
+                ..Info::default()
+            },
         }
     }
 
@@ -221,7 +280,11 @@ impl<'q> Checker<'q> {
     fn rename_item(&mut self, b: &mut Builder, item: &'q Expr, input: &Table) {
         let ExprKind::Named { name, value } = &item.kind else {
             self.expr(item);
-            self.error(codes::RENAME_EXPECTED, "Column rename assignment expected.", item.span.clone());
+            self.error(
+                codes::RENAME_EXPECTED,
+                "Column rename assignment expected.",
+                item.span.clone(),
+            );
             return;
         };
         match &value.kind {
@@ -234,17 +297,16 @@ impl<'q> Checker<'q> {
                 let _ = old;
             }
             ExprKind::Name(old) => {
-                self.error(codes::COLUMN_EXPECTED, "Column name expected.", value.span.clone());
-                self.error(
-                    codes::UNKNOWN_NAME,
-                    format!("The name '{}' does not refer to any known column, table, variable or function.", old.text),
-                    old.span.clone(),
-                );
+                self.unknown_column(&old.text, old.span.clone());
             }
             _ => {
                 let info = self.expr(value);
                 if info.ty != Ty::Error {
-                    self.error(codes::COLUMN_EXPECTED, "Column name expected.", value.span.clone());
+                    self.error(
+                        codes::COLUMN_EXPECTED,
+                        "Column name expected.",
+                        value.span.clone(),
+                    );
                 }
             }
         }
@@ -252,7 +314,11 @@ impl<'q> Checker<'q> {
 
     fn check_integer(&mut self, info: &Info, e: &Expr) {
         if !info.ty.is_integer() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
-            self.error(codes::INTEGER_EXPECTED, "The expression value must be an integer.", e.span.clone());
+            self.error(
+                codes::INTEGER_EXPECTED,
+                "The expression value must be an integer.",
+                e.span.clone(),
+            );
         }
     }
 
@@ -261,11 +327,20 @@ impl<'q> Checker<'q> {
         let mut out = Vec::new();
         for item in items {
             let ExprKind::Name(n) = &item.kind else {
-                self.error(codes::COLUMN_EXPECTED, "Column name expected.", item.span.clone());
+                self.error(
+                    codes::COLUMN_EXPECTED,
+                    "Column name expected.",
+                    item.span.clone(),
+                );
                 continue;
             };
             if n.text.contains('*') {
-                let matched: Vec<Col> = input.cols.iter().filter(|c| wildcard_match(&n.text, &c.name)).cloned().collect();
+                let matched: Vec<Col> = input
+                    .cols
+                    .iter()
+                    .filter(|c| wildcard_match(&n.text, &c.name))
+                    .cloned()
+                    .collect();
                 if matched.is_empty() && !input.open {
                     self.error(
                         codes::UNKNOWN_NAME,
@@ -278,21 +353,19 @@ impl<'q> Checker<'q> {
                 match input.find(&n.text) {
                     Some(c) => out.push(c.clone()),
                     None if input.open => {}
-                    None => {
-                        self.error(codes::COLUMN_EXPECTED, "Column name expected.", n.span.clone());
-                        self.error(
-                            codes::UNKNOWN_NAME,
-                            format!("The name '{}' does not refer to any known column, table, variable or function.", n.text),
-                            n.span.clone(),
-                        );
-                    }
+                    None => self.unknown_column(&n.text, n.span.clone()),
                 }
             }
         }
         out
     }
 
-    fn parse_operator(&mut self, source: &'q Expr, parts: &'q [ParsePart], input: &Rc<Table>) -> Info {
+    fn parse_operator(
+        &mut self,
+        source: &'q Expr,
+        parts: &'q [ParsePart],
+        input: &Rc<Table>,
+    ) -> Info {
         let info = self.expr(source);
         self.check_scalar(&info, source.span.clone());
         let mut cols = self.row_columns(input);
@@ -305,20 +378,39 @@ impl<'q> Checker<'q> {
                     if let Some(next) = parts.get(i + 1)
                         && !matches!(next, ParsePart::Text(_))
                     {
-                        self.error(codes::PARSE_PATTERN, "A string literal must follow '*'.", span.clone());
+                        self.error(
+                            codes::PARSE_PATTERN,
+                            "A string literal must follow '*'.",
+                            span.clone(),
+                        );
                     }
                     if let Some(ParsePart::Column { ty, .. }) = prev
                         && ty.as_ref().is_none_or(|t| t.ty == Ty::String)
                     {
-                        self.error(codes::PARSE_PATTERN, "Using '*' after a string column is ambiguous.", span.clone());
+                        self.error(
+                            codes::PARSE_PATTERN,
+                            "Using '*' after a string column is ambiguous.",
+                            span.clone(),
+                        );
                     }
                 }
                 ParsePart::Column { name, ty, span } => {
                     if prev.is_some_and(|p| !matches!(p, ParsePart::Text(_))) {
-                        self.error(codes::PARSE_PATTERN, "The column name must follow a string literal", span.clone());
+                        self.error(
+                            codes::PARSE_PATTERN,
+                            "The column name must follow a string literal",
+                            span.clone(),
+                        );
                     }
                     if !declared.insert(name.text.as_str()) {
-                        self.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{}' is already declared.", name.text), name.span.clone());
+                        self.error(
+                            codes::DUPLICATE_COLUMN,
+                            format!(
+                                "A column with the name '{}' is already declared.",
+                                name.text
+                            ),
+                            name.span.clone(),
+                        );
                         continue;
                     }
                     let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
@@ -329,7 +421,12 @@ impl<'q> Checker<'q> {
         self.table_info(cols, input.open)
     }
 
-    fn mv_expand(&mut self, parameters: &[(String, String)], items: &'q [MvExpandItem], input: &Rc<Table>) -> Info {
+    fn mv_expand(
+        &mut self,
+        parameters: &[(String, String)],
+        items: &'q [MvExpandItem],
+        input: &Rc<Table>,
+    ) -> Info {
         let infos: Vec<Info> = items.iter().map(|i| self.expr(&i.expr)).collect();
         let mut b = Builder::default();
         let row = self.row_columns(input);
@@ -340,7 +437,11 @@ impl<'q> Checker<'q> {
                 _ => &item.expr,
             };
             if !info.ty.is_dynamic() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
-                self.error(codes::EXPRESSION_TYPE, "The expression must have the type dynamic.", value.span.clone());
+                self.error(
+                    codes::EXPRESSION_TYPE,
+                    "The expression must have the type dynamic.",
+                    value.span.clone(),
+                );
             }
             let new_ty = match (item.to_type, info.ty) {
                 (Some(t), _) => t,
@@ -348,7 +449,16 @@ impl<'q> Checker<'q> {
                 (None, Ty::DynBag) => Ty::DynBag,
                 (None, t) => t,
             };
-            self.project_item(&mut b, &item.expr, &info, Style::Replace, false, Some(new_ty), None);
+            self.project_item(
+                &mut b,
+                &item.expr,
+                &info,
+                Style::Replace,
+                ItemOptions {
+                    column_type: Some(new_ty),
+                    ..ItemOptions::default()
+                },
+            );
         }
         if let Some((_, name)) = parameters.iter().find(|(n, _)| n == "with_itemindex") {
             let c = self.new_col(name, Ty::Long);

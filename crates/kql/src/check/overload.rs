@@ -4,7 +4,7 @@
 
 use crate::ast::Span;
 use crate::diag::codes;
-use crate::functions::{custom_return, ArgKind, Layout, Param, ParamKind, Ret, Signature};
+use crate::functions::{ArgKind, Layout, Param, ParamKind, Ret, Signature, custom_return};
 use crate::types::Ty;
 
 use super::{Checker, Info};
@@ -57,7 +57,9 @@ pub(crate) fn assignable(target: Ty, source: Ty, conv: Conversion) -> bool {
     if source == Ty::Unknown && target.is_scalar() || target == Ty::Unknown && source.is_scalar() {
         return true;
     }
-    if target == Ty::Dynamic && (source.is_dynamic() || source.is_scalar() && conv >= Conversion::Dynamic) {
+    if target == Ty::Dynamic
+        && (source.is_dynamic() || source.is_scalar() && conv >= Conversion::Dynamic)
+    {
         return true;
     }
     // a plain `dynamic` value may be promoted to `string` (Kusto: string is wider than dynamic)
@@ -101,7 +103,11 @@ pub(crate) fn common_type(a: Option<Ty>, b: Ty, allowed: Conversion) -> Result<T
 }
 
 /// Kusto's `GetCommonArgumentType` over the arguments bound to `Common*` parameters.
-pub(crate) fn common_argument_type(params: &[Option<&Param>], types: &[Ty], ignore_dynamic: bool) -> Option<Ty> {
+pub(crate) fn common_argument_type(
+    params: &[Option<&Param>],
+    types: &[Ty],
+    ignore_dynamic: bool,
+) -> Option<Ty> {
     let mut common = None;
     for (p, &t) in params.iter().zip(types) {
         let Some(p) = p else { continue };
@@ -135,7 +141,10 @@ fn widest(types: &[Ty]) -> Option<Ty> {
 }
 
 /// Which parameter each argument binds to (`None`: no parameter, an extra argument).
-pub(crate) fn argument_parameters<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Vec<Option<&'s Param>> {
+pub(crate) fn argument_parameters<'s>(
+    sig: &'s Signature,
+    args: &[Arg<'_>],
+) -> Vec<Option<&'s Param>> {
     match sig.layout {
         Layout::Fixed => (0..args.len()).map(|i| sig.params.get(i)).collect(),
         Layout::Block => block_layout(sig, args.len()),
@@ -195,9 +204,9 @@ fn repeating_layout<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Vec<Option<&'s 
                 out.push(None);
             }
         } else {
-            let current = match_kind(sig, &out, &types, Some(p), arg, false);
+            let current = match_kind(&out, &types, Some(p), arg, false);
             let next = &params[cur + 1];
-            let next_match = match_kind(sig, &out, &types, Some(next), arg, false);
+            let next_match = match_kind(&out, &types, Some(next), arg, false);
             if current >= next_match && current != Match::None {
                 out.push(Some(p));
                 count += 1;
@@ -216,16 +225,21 @@ fn repeating_layout<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Vec<Option<&'s 
 
 /// Kusto's `GetParameterMatchKind`.
 pub(crate) fn match_kind(
-    sig: &Signature,
     params: &[Option<&Param>],
     types: &[Ty],
     param: Option<&Param>,
     arg: &Arg<'_>,
     coercion: bool,
 ) -> Match {
-    let Some(param) = param else { return Match::None };
+    let Some(param) = param else {
+        return Match::None;
+    };
     if arg.info.star {
-        return if matches!(param.arg, ArgKind::StarOnly | ArgKind::StarAllowed) { Match::Exact } else { Match::None };
+        return if matches!(param.arg, ArgKind::StarOnly | ArgKind::StarAllowed) {
+            Match::Exact
+        } else {
+            Match::None
+        };
     }
     let t = arg.ty();
     if t == Ty::Unknown {
@@ -238,12 +252,27 @@ pub(crate) fn match_kind(
     match &param.kind {
         ParamKind::Declared(types_) => {
             if types_.iter().any(|&d| assignable(d, t, Conversion::None)) {
-                if types_.len() == 1 { Match::Exact } else { Match::OneOfMany }
-            } else if types_.iter().any(|&d| assignable(d, t, Conversion::Promotable)) {
+                if types_.len() == 1 {
+                    Match::Exact
+                } else {
+                    Match::OneOfMany
+                }
+            } else if types_
+                .iter()
+                .any(|&d| assignable(d, t, Conversion::Promotable))
+            {
                 Match::Promoted
-            } else if coercion && types_.iter().any(|&d| assignable(d, t, Conversion::Dynamic)) {
+            } else if coercion
+                && types_
+                    .iter()
+                    .any(|&d| assignable(d, t, Conversion::Dynamic))
+            {
                 Match::Dynamic
-            } else if coercion && types_.iter().any(|&d| assignable(d, t, Conversion::Compatible)) {
+            } else if coercion
+                && types_
+                    .iter()
+                    .any(|&d| assignable(d, t, Conversion::Compatible))
+            {
                 Match::Compatible
             } else {
                 Match::None
@@ -254,8 +283,14 @@ pub(crate) fn match_kind(
         ParamKind::Integer => yes(t.is_integer(), Match::Integer),
         ParamKind::RealOrDecimal => yes(matches!(t, Ty::Real | Ty::Decimal), Match::OneOfMany),
         ParamKind::StringOrDynamic => yes(t == Ty::String || t.is_dynamic(), Match::OneOfMany),
-        ParamKind::StringOrArray => yes(matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray), Match::OneOfMany),
-        ParamKind::IntegerOrArray => yes(t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray), Match::OneOfMany),
+        ParamKind::StringOrArray => yes(
+            matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray),
+            Match::OneOfMany,
+        ),
+        ParamKind::IntegerOrArray => yes(
+            t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray),
+            Match::OneOfMany,
+        ),
         ParamKind::DynamicArray => yes(matches!(t, Ty::Dynamic | Ty::DynArray), Match::OneOfMany),
         ParamKind::DynamicBag => yes(matches!(t, Ty::Dynamic | Ty::DynBag), Match::OneOfMany),
         ParamKind::Number => yes(t.is_numeric(), Match::Number),
@@ -264,14 +299,16 @@ pub(crate) fn match_kind(
         ParamKind::Orderable => yes(t.is_orderable(), Match::Orderable),
         ParamKind::Tabular => yes(arg.info.table.is_some(), Match::Tabular),
         ParamKind::NotBool => yes(!assignable(Ty::Bool, t, Conversion::None), Match::NotType),
-        ParamKind::NotRealOrBool => {
-            yes(!assignable(Ty::Real, t, Conversion::None) && !assignable(Ty::Bool, t, Conversion::None), Match::NotType)
-        }
+        ParamKind::NotRealOrBool => yes(
+            !assignable(Ty::Real, t, Conversion::None)
+                && !assignable(Ty::Bool, t, Conversion::None),
+            Match::NotType,
+        ),
         ParamKind::NotDynamic => yes(t.is_scalar() && !t.is_dynamic(), Match::NotType),
         ParamKind::Parameter0 | ParamKind::Parameter1 => {
             let i = usize::from(param.kind == ParamKind::Parameter1);
             match params.get(i) {
-                Some(p) => match_kind(sig, params, types, *p, arg, coercion),
+                Some(p) => match_kind(params, types, *p, arg, coercion),
                 None => Match::None,
             }
         }
@@ -280,7 +317,9 @@ pub(crate) fn match_kind(
         | ParamKind::CommonSummable
         | ParamKind::CommonOrderable
         | ParamKind::CommonScalarOrDynamic => {
-            let Some(common) = common_argument_type(params, types, false) else { return Match::None };
+            let Some(common) = common_argument_type(params, types, false) else {
+                return Match::None;
+            };
             if assignable(common, t, Conversion::None) {
                 Match::Exact
             } else if assignable(common, t, Conversion::Promotable) {
@@ -289,7 +328,9 @@ pub(crate) fn match_kind(
                 Match::Dynamic
             } else if coercion && assignable(common, t, Conversion::Compatible) {
                 Match::Compatible
-            } else if param.kind == ParamKind::CommonScalarOrDynamic && assignable(Ty::Dynamic, t, Conversion::None) {
+            } else if param.kind == ParamKind::CommonScalarOrDynamic
+                && assignable(Ty::Dynamic, t, Conversion::None)
+            {
                 Match::Exact
             } else {
                 Match::None
@@ -308,9 +349,13 @@ struct Fit {
 fn fit(sig: &Signature, args: &[Arg<'_>], coercion: bool) -> Fit {
     let params = argument_parameters(sig, args);
     let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
-    let mut f = Fit { count: 0, worst: Match::Exact, best: Match::None };
+    let mut f = Fit {
+        count: 0,
+        worst: Match::Exact,
+        best: Match::None,
+    };
     for (i, arg) in args.iter().enumerate() {
-        let m = match_kind(sig, &params, &types, params[i], arg, coercion);
+        let m = match_kind(&params, &types, params[i], arg, coercion);
         if m != Match::None {
             f.count += 1;
         }
@@ -337,15 +382,24 @@ fn compare(a: &Fit, b: &Fit, n: usize) -> isize {
 }
 
 /// Kusto's `GetBestMatchingSignatures`: indices of the best signatures (one if unambiguous).
-pub(crate) fn best_signatures(sigs: &[Signature], args: &[Arg<'_>], require_all: bool, coercion: bool) -> Vec<usize> {
+pub(crate) fn best_signatures(
+    sigs: &[Signature],
+    args: &[Arg<'_>],
+    require_all: bool,
+    coercion: bool,
+) -> Vec<usize> {
     if sigs.len() <= 1 {
         return (0..sigs.len()).collect();
     }
     let n = args.len() as u32;
-    let mut result: Vec<usize> = (0..sigs.len()).filter(|&i| n >= sigs[i].min_args && n <= sigs[i].max_args).collect();
+    let mut result: Vec<usize> = (0..sigs.len())
+        .filter(|&i| n >= sigs[i].min_args && n <= sigs[i].max_args)
+        .collect();
     if result.is_empty() {
         let max = sigs.iter().map(|s| s.max_args).max().unwrap_or(0);
-        result = (0..sigs.len()).filter(|&i| max >= sigs[i].min_args && max <= sigs[i].max_args).collect();
+        result = (0..sigs.len())
+            .filter(|&i| max >= sigs[i].min_args && max <= sigs[i].max_args)
+            .collect();
     }
     if result.len() <= 1 {
         return result;
@@ -367,7 +421,10 @@ pub(crate) fn best_signatures(sigs: &[Signature], args: &[Arg<'_>], require_all:
             _ => {}
         }
     }
-    if result.iter().any(|&i| i != best && compare(&fits[best], &fits[i], args.len()) <= 0) {
+    if result
+        .iter()
+        .any(|&i| i != best && compare(&fits[best], &fits[i], args.len()) <= 0)
+    {
         return result;
     }
     vec![best]
@@ -378,15 +435,29 @@ pub(crate) fn best_signatures(sigs: &[Signature], args: &[Arg<'_>], require_all:
 pub(crate) fn result_type(fn_name: &str, sig: &Signature, args: &[Arg<'_>]) -> Ty {
     let params = argument_parameters(sig, args);
     let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
-    let arg_of = |p: &Param| params.iter().position(|q| q.is_some_and(|q| std::ptr::eq(q, p)));
-    let nth = |i: usize| sig.params.get(i).and_then(arg_of).map(|a| types[a]).unwrap_or(Ty::Error);
+    let arg_of = |p: &Param| {
+        params
+            .iter()
+            .position(|q| q.is_some_and(|q| std::ptr::eq(q, p)))
+    };
+    let nth = |i: usize| {
+        sig.params
+            .get(i)
+            .and_then(arg_of)
+            .map(|a| types[a])
+            .unwrap_or(Ty::Error)
+    };
     match sig.ret {
         Ret::Declared(t) => t,
         Ret::Parameter0 => nth(0),
         Ret::Parameter1 => nth(1),
         Ret::Parameter0Promoted => nth(0).promote_to_long(),
         Ret::Parameter0Array => {
-            if sig.params.first().and_then(arg_of).is_some() { Ty::DynArray } else { Ty::Error }
+            if sig.params.first().and_then(arg_of).is_some() {
+                Ty::DynArray
+            } else {
+                Ty::Error
+            }
         }
         Ret::ParameterNLiteral => sig
             .params
@@ -400,19 +471,32 @@ pub(crate) fn result_type(fn_name: &str, sig: &Signature, args: &[Arg<'_>]) -> T
         Ret::Custom => custom_return(fn_name),
         Ret::Unary => {
             let t = types.first().copied().unwrap_or(Ty::Error);
-            if t == Ty::Int && !args[0].info.constant { Ty::Long } else { t }
+            if t == Ty::Int && !args[0].info.constant {
+                Ty::Long
+            } else {
+                t
+            }
         }
     }
 }
 
 /// Kusto's `GetCommonReturnType` for ambiguous or failed resolution.
 pub(crate) fn common_return_type(fn_name: &str, sigs: &[&Signature], args: &[Arg<'_>]) -> Ty {
-    let Some((first, rest)) = sigs.split_first() else { return Ty::Error };
+    let Some((first, rest)) = sigs.split_first() else {
+        return Ty::Error;
+    };
     let t = result_type(fn_name, first, args);
     for s in rest {
         let u = result_type(fn_name, s, args);
         if !assignable(t, u, Conversion::None) {
-            return if args.iter().any(|a| matches!(a.ty(), Ty::Error | Ty::Unknown)) { Ty::Unknown } else { Ty::Error };
+            return if args
+                .iter()
+                .any(|a| matches!(a.ty(), Ty::Error | Ty::Unknown))
+            {
+                Ty::Unknown
+            } else {
+                Ty::Error
+            };
         }
     }
     t
@@ -429,7 +513,14 @@ fn type_list(types: &[Ty]) -> String {
 
 impl Checker<'_> {
     /// Kusto's `CheckSignature`: argument count, common types and per-argument checks.
-    pub(crate) fn check_signature(&mut self, fn_name: &str, sig: &Signature, args: &[Arg<'_>], location: Span, coercion: bool) {
+    pub(crate) fn check_signature(
+        &mut self,
+        fn_name: &str,
+        sig: &Signature,
+        args: &[Arg<'_>],
+        location: Span,
+        coercion: bool,
+    ) {
         let n = args.len() as u32;
         let before = self.diag_count();
         if !sig.valid_arg_count(n) {
@@ -437,16 +528,26 @@ impl Checker<'_> {
                 if n < sig.min_args || n > sig.max_args {
                     self.error(
                         codes::ARGUMENT_COUNT_RANGE,
-                        format!("The function '{fn_name}' expects between {} and {} arguments.", sig.min_args, sig.max_args),
+                        format!(
+                            "The function '{fn_name}' expects between {} and {} arguments.",
+                            sig.min_args, sig.max_args
+                        ),
                         location.clone(),
                     );
                 } else {
-                    self.error(codes::ARGUMENT_COUNT, "The function has an incorrect number of arguments.", location.clone());
+                    self.error(
+                        codes::ARGUMENT_COUNT,
+                        "The function has an incorrect number of arguments.",
+                        location.clone(),
+                    );
                 }
             } else if n as usize != sig.params.len() {
                 self.error(
                     codes::ARGUMENT_COUNT,
-                    format!("The function '{fn_name}' expects {} argument(s).", sig.params.len()),
+                    format!(
+                        "The function '{fn_name}' expects {} argument(s).",
+                        sig.params.len()
+                    ),
                     location.clone(),
                 );
             }
@@ -457,25 +558,44 @@ impl Checker<'_> {
             let has_common = params.iter().flatten().any(|p| {
                 matches!(
                     p.kind,
-                    ParamKind::CommonNumber | ParamKind::CommonSummable | ParamKind::CommonOrderable | ParamKind::CommonScalar | ParamKind::CommonScalarOrDynamic
+                    ParamKind::CommonNumber
+                        | ParamKind::CommonSummable
+                        | ParamKind::CommonOrderable
+                        | ParamKind::CommonScalar
+                        | ParamKind::CommonScalarOrDynamic
                 )
             });
             if has_common && common_argument_type(&params, &types, false).is_none() {
-                self.error(codes::NO_COMMON_TYPE, "No common type can be determined from the arguments.", location.clone());
+                self.error(
+                    codes::NO_COMMON_TYPE,
+                    "No common type can be determined from the arguments.",
+                    location.clone(),
+                );
             }
         }
         if self.diag_count() == before {
             for (i, arg) in args.iter().enumerate() {
-                self.check_argument(sig, &params, &types, i, arg, coercion);
+                self.check_argument(&params, &types, i, arg, coercion);
             }
         }
     }
 
-    fn check_argument(&mut self, sig: &Signature, params: &[Option<&Param>], types: &[Ty], i: usize, arg: &Arg<'_>, coercion: bool) {
+    fn check_argument(
+        &mut self,
+        params: &[Option<&Param>],
+        types: &[Ty],
+        i: usize,
+        arg: &Arg<'_>,
+        coercion: bool,
+    ) {
         let Some(param) = params[i] else { return };
         if arg.info.star {
             if !matches!(param.arg, ArgKind::StarOnly | ArgKind::StarAllowed) {
-                self.error(codes::STAR_NOT_ALLOWED, "The expression '*' is not allowed in this context.", arg.span.clone());
+                self.error(
+                    codes::STAR_NOT_ALLOWED,
+                    "The expression '*' is not allowed in this context.",
+                    arg.span.clone(),
+                );
             }
             return;
         }
@@ -490,51 +610,114 @@ impl Checker<'_> {
         };
         match &param.kind {
             ParamKind::Declared(ds) => {
-                let m = match_kind(sig, params, types, Some(param), arg, coercion);
+                let m = match_kind(params, types, Some(param), arg, coercion);
                 if matches!(m, Match::Compatible | Match::None) && !coercion {
-                    self.error(codes::TYPE_EXPECTED, format!("A value of type {} expected.", type_list(ds)), arg.span.clone());
+                    self.error(
+                        codes::TYPE_EXPECTED,
+                        format!("A value of type {} expected.", type_list(ds)),
+                        arg.span.clone(),
+                    );
                 }
             }
             ParamKind::TypeLiteral => {
-                require(self, t == Ty::TypeOf, codes::TYPE_EXPECTED, "A value of type type expected.");
+                require(
+                    self,
+                    t == Ty::TypeOf,
+                    codes::TYPE_EXPECTED,
+                    "A value of type type expected.",
+                );
             }
             ParamKind::Scalar => {
                 self.check_scalar(arg.info, arg.span.clone());
             }
             ParamKind::Integer => {
                 if !t.is_integer() && !silent {
-                    self.error(codes::INTEGER_EXPECTED, "The expression value must be an integer.", arg.span.clone());
+                    self.error(
+                        codes::INTEGER_EXPECTED,
+                        "The expression value must be an integer.",
+                        arg.span.clone(),
+                    );
                 }
             }
             ParamKind::RealOrDecimal => {
-                require(self, matches!(t, Ty::Real | Ty::Decimal), codes::REAL_OR_DECIMAL_EXPECTED, "The expression value must be a real or decimal.");
+                require(
+                    self,
+                    matches!(t, Ty::Real | Ty::Decimal),
+                    codes::REAL_OR_DECIMAL_EXPECTED,
+                    "The expression value must be a real or decimal.",
+                );
             }
             ParamKind::StringOrDynamic => {
-                require(self, t == Ty::String || t.is_dynamic(), codes::EXPRESSION_TYPE, "The expression must have one of the types: string, dynamic.");
+                require(
+                    self,
+                    t == Ty::String || t.is_dynamic(),
+                    codes::EXPRESSION_TYPE,
+                    "The expression must have one of the types: string, dynamic.",
+                );
             }
             ParamKind::StringOrArray => {
-                require(self, matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray), "KS233", "The expression value must be a string or a dynamic array of strings.");
+                require(
+                    self,
+                    matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray),
+                    "KS233",
+                    "The expression value must be a string or a dynamic array of strings.",
+                );
             }
             ParamKind::IntegerOrArray => {
-                require(self, t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray), codes::INTEGER_OR_ARRAY_EXPECTED, "The expression must be an integer or an array of integers.");
+                require(
+                    self,
+                    t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray),
+                    codes::INTEGER_OR_ARRAY_EXPECTED,
+                    "The expression must be an integer or an array of integers.",
+                );
             }
             ParamKind::DynamicArray => {
-                require(self, matches!(t, Ty::Dynamic | Ty::DynArray), codes::EXPRESSION_TYPE, "The expression must be a dynamic array.");
+                require(
+                    self,
+                    matches!(t, Ty::Dynamic | Ty::DynArray),
+                    codes::EXPRESSION_TYPE,
+                    "The expression must be a dynamic array.",
+                );
             }
             ParamKind::DynamicBag => {
-                require(self, matches!(t, Ty::Dynamic | Ty::DynBag), codes::EXPRESSION_TYPE, "The expression must be a dynamic property bag.");
+                require(
+                    self,
+                    matches!(t, Ty::Dynamic | Ty::DynBag),
+                    codes::EXPRESSION_TYPE,
+                    "The expression must be a dynamic property bag.",
+                );
             }
             ParamKind::Number => {
-                require(self, t.is_numeric(), codes::NUMERIC_EXPECTED, "The expression must be a numeric value.");
+                require(
+                    self,
+                    t.is_numeric(),
+                    codes::NUMERIC_EXPECTED,
+                    "The expression must be a numeric value.",
+                );
             }
             ParamKind::NumberOrBool => {
-                require(self, t.is_numeric() || t == Ty::Bool, codes::NUMERIC_EXPECTED, "The expression must be a numeric or bool value.");
+                require(
+                    self,
+                    t.is_numeric() || t == Ty::Bool,
+                    codes::NUMERIC_EXPECTED,
+                    "The expression must be a numeric or bool value.",
+                );
             }
             ParamKind::Summable => {
-                require(self, t.is_summable(), codes::SUMMABLE_EXPECTED, "The argument value must be summable: a number, timespan or datetime.");
+                require(
+                    self,
+                    t.is_summable(),
+                    codes::SUMMABLE_EXPECTED,
+                    "The argument value must be summable: a number, timespan or datetime.",
+                );
             }
             ParamKind::Orderable => {
-                require(self, t.is_orderable(), codes::EXPRESSION_TYPE, "The expression must be an orderable value.");
+                require(
+                    self,
+                    t.is_orderable(),
+                    codes::EXPRESSION_TYPE,
+                    "The expression must be an orderable value.",
+                );
             }
             ParamKind::NotBool | ParamKind::NotRealOrBool | ParamKind::NotDynamic => {
                 if self.check_scalar(arg.info, arg.span.clone()) && !silent {
@@ -544,34 +727,76 @@ impl Checker<'_> {
                         _ => &[Ty::Dynamic],
                     };
                     for &b in banned {
-                        let hit = if b == Ty::Dynamic { t.is_dynamic() } else { t == b };
+                        let hit = if b == Ty::Dynamic {
+                            t.is_dynamic()
+                        } else {
+                            t == b
+                        };
                         if hit {
-                            self.error(codes::TYPE_NOT_ALLOWED, format!("The value of type '{}' is not allowed in this context.", b.name()), arg.span.clone());
+                            self.error(
+                                codes::TYPE_NOT_ALLOWED,
+                                format!(
+                                    "The value of type '{}' is not allowed in this context.",
+                                    b.name()
+                                ),
+                                arg.span.clone(),
+                            );
                         }
                     }
                 }
             }
             ParamKind::Tabular => {
                 if arg.info.table.is_none() && t != Ty::Error {
-                    self.error(codes::TABULAR_EXPECTED, "A tabular value expected.", arg.span.clone());
+                    self.error(
+                        codes::TABULAR_EXPECTED,
+                        "A tabular value expected.",
+                        arg.span.clone(),
+                    );
                 }
             }
             ParamKind::Parameter0 | ParamKind::Parameter1 => {
-                let want = types.get(usize::from(param.kind == ParamKind::Parameter1)).copied().unwrap_or(Ty::Error);
+                let want = types
+                    .get(usize::from(param.kind == ParamKind::Parameter1))
+                    .copied()
+                    .unwrap_or(Ty::Error);
                 if t != want && !silent && !matches!(want, Ty::Error | Ty::Unknown) {
-                    self.error(codes::EXPRESSION_TYPE, format!("The expression must have the type {}.", want.name()), arg.span.clone());
+                    self.error(
+                        codes::EXPRESSION_TYPE,
+                        format!("The expression must have the type {}.", want.name()),
+                        arg.span.clone(),
+                    );
                 }
             }
-            ParamKind::CommonScalar | ParamKind::CommonScalarOrDynamic | ParamKind::CommonNumber | ParamKind::CommonSummable | ParamKind::CommonOrderable => {
+            ParamKind::CommonScalar
+            | ParamKind::CommonScalarOrDynamic
+            | ParamKind::CommonNumber
+            | ParamKind::CommonSummable
+            | ParamKind::CommonOrderable => {
                 let ok = match param.kind {
-                    ParamKind::CommonNumber => require(self, t.is_numeric(), codes::NUMERIC_EXPECTED, "The expression must be a numeric value."),
-                    ParamKind::CommonSummable => require(self, t.is_summable(), codes::SUMMABLE_EXPECTED, "The argument value must be summable: a number, timespan or datetime."),
-                    ParamKind::CommonOrderable => require(self, t.is_orderable(), codes::EXPRESSION_TYPE, "The expression must be an orderable value."),
+                    ParamKind::CommonNumber => require(
+                        self,
+                        t.is_numeric(),
+                        codes::NUMERIC_EXPECTED,
+                        "The expression must be a numeric value.",
+                    ),
+                    ParamKind::CommonSummable => require(
+                        self,
+                        t.is_summable(),
+                        codes::SUMMABLE_EXPECTED,
+                        "The argument value must be summable: a number, timespan or datetime.",
+                    ),
+                    ParamKind::CommonOrderable => require(
+                        self,
+                        t.is_orderable(),
+                        codes::EXPRESSION_TYPE,
+                        "The expression must be an orderable value.",
+                    ),
                     _ => self.check_scalar(arg.info, arg.span.clone()),
                 };
                 if ok && let Some(common) = common_argument_type(params, types, false) {
                     let fine = if param.kind == ParamKind::CommonScalarOrDynamic {
-                        assignable(common, t, Conversion::Promotable) || assignable(Ty::Dynamic, t, Conversion::Dynamic)
+                        assignable(common, t, Conversion::Promotable)
+                            || assignable(Ty::Dynamic, t, Conversion::Dynamic)
                     } else if t == Ty::Unknown {
                         true
                     } else if common == Ty::Dynamic {
@@ -580,37 +805,135 @@ impl Checker<'_> {
                         assignable(common, t, Conversion::Promotable)
                     };
                     if !fine && !silent && !matches!(common, Ty::Error | Ty::Unknown) {
-                        self.error(codes::EXPRESSION_TYPE, format!("The expression must have the type {}.", common.name()), arg.span.clone());
+                        self.error(
+                            codes::EXPRESSION_TYPE,
+                            format!("The expression must have the type {}.", common.name()),
+                            arg.span.clone(),
+                        );
                     }
                 }
             }
         }
-        match param.arg {
-            ArgKind::Column => {
-                if arg.info.referenced_column.is_none() && t != Ty::Error {
-                    self.error(codes::COLUMN_EXPECTED, "Column name expected.", arg.span.clone());
-                }
-            }
-            ArgKind::Constant => {
-                if !arg.info.constant && t != Ty::Error {
-                    self.error(codes::CONSTANT_EXPECTED, "The expression must be a constant.", arg.span.clone());
-                }
-            }
-            ArgKind::Literal => {
-                if !arg.info.literal && t != Ty::Error {
-                    self.error(codes::LITERAL_EXPECTED, "The expression must be a literal.", arg.span.clone());
-                }
-            }
-            ArgKind::LiteralNotEmpty => {
-                if !arg.info.literal {
-                    if t != Ty::Error {
-                        self.error(codes::LITERAL_EXPECTED, "The expression must be a literal.", arg.span.clone());
-                    }
-                } else if !silent && arg.info.const_string.as_deref() == Some("") {
-                    self.error(codes::EMPTY_LITERAL, "The expression must not be empty.", arg.span.clone());
-                }
-            }
-            ArgKind::Expression | ArgKind::StarAllowed | ArgKind::StarOnly => {}
+        // how the argument must be written (errors only when its type is not already an error)
+        let form = match param.arg {
+            ArgKind::Column => Some((
+                arg.info.referenced_column.is_some(),
+                codes::COLUMN_EXPECTED,
+                "Column name expected.",
+            )),
+            ArgKind::Constant => Some((
+                arg.info.constant,
+                codes::CONSTANT_EXPECTED,
+                "The expression must be a constant.",
+            )),
+            ArgKind::Literal | ArgKind::LiteralNotEmpty => Some((
+                arg.info.literal,
+                codes::LITERAL_EXPECTED,
+                "The expression must be a literal.",
+            )),
+            ArgKind::Expression | ArgKind::StarAllowed | ArgKind::StarOnly => None,
+        };
+        if let Some((ok, code, message)) = form
+            && !ok
+            && t != Ty::Error
+        {
+            self.error(code, message, arg.span.clone());
         }
+        if param.arg == ArgKind::LiteralNotEmpty
+            && arg.info.literal
+            && !silent
+            && arg.info.const_string.as_deref() == Some("")
+        {
+            self.error(
+                codes::EMPTY_LITERAL,
+                "The expression must not be empty.",
+                arg.span.clone(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::BinOp;
+    use crate::functions::{binary_operator, builtins};
+
+    fn info(ty: Ty) -> Info {
+        Info::scalar(ty)
+    }
+
+    fn args_of(infos: &[Info]) -> Vec<Arg<'_>> {
+        infos
+            .iter()
+            .map(|i| Arg {
+                info: i,
+                span: 0..0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn assignability_and_promotion() {
+        assert!(assignable(Ty::Long, Ty::Int, Conversion::Promotable));
+        assert!(!assignable(Ty::Int, Ty::Long, Conversion::Promotable));
+        assert!(assignable(Ty::Int, Ty::Long, Conversion::Compatible));
+        // a plain dynamic value may be promoted to string, a dynamic literal may not
+        assert!(assignable(Ty::String, Ty::Dynamic, Conversion::Promotable));
+        assert!(!assignable(Ty::String, Ty::DynPrim, Conversion::Promotable));
+        assert!(assignable(Ty::Dynamic, Ty::DynArray, Conversion::None));
+        assert!(assignable(Ty::Dynamic, Ty::Long, Conversion::Dynamic));
+        assert!(!assignable(Ty::Dynamic, Ty::Long, Conversion::Promotable));
+        assert!(assignable(Ty::Real, Ty::Unknown, Conversion::None));
+    }
+
+    #[test]
+    fn common_types() {
+        assert_eq!(
+            common_type(Some(Ty::Int), Ty::Real, Conversion::Promotable),
+            Ok(Ty::Real)
+        );
+        assert_eq!(
+            common_type(Some(Ty::Long), Ty::String, Conversion::Promotable),
+            Err(())
+        );
+        assert_eq!(
+            common_type(Some(Ty::Long), Ty::String, Conversion::Dynamic),
+            Ok(Ty::Dynamic)
+        );
+        assert_eq!(
+            common_type(Some(Ty::DynArray), Ty::DynBag, Conversion::Promotable),
+            Ok(Ty::Dynamic)
+        );
+        assert_eq!(common_type(None, Ty::Bool, Conversion::None), Ok(Ty::Bool));
+    }
+
+    #[test]
+    fn block_layout_pairs_predicates_and_values() {
+        let case = &builtins().function("case", false).expect("case").signatures[0];
+        let infos = [
+            info(Ty::Bool),
+            info(Ty::String),
+            info(Ty::Bool),
+            info(Ty::String),
+            info(Ty::String),
+        ];
+        let args = args_of(&infos);
+        let names: Vec<&str> = argument_parameters(case, &args)
+            .iter()
+            .map(|p| p.map_or("-", |p| p.name.as_str()))
+            .collect();
+        assert_eq!(names, ["predicate", "then", "predicate", "then", "else"]);
+    }
+
+    #[test]
+    fn failed_resolution_keeps_the_best_candidate() {
+        let sigs = binary_operator(BinOp::Add);
+        let infos = [info(Ty::String), info(Ty::Long)];
+        let args = args_of(&infos);
+        assert!(best_signatures(sigs, &args, true, false).is_empty());
+        let best = best_signatures(sigs, &args, false, false);
+        assert_eq!(best.len(), 1);
+        assert_eq!(result_type("+", &sigs[best[0]], &args), Ty::Long);
     }
 }

@@ -2,9 +2,10 @@
 //! builder (declared names, in-place replacement, unique suffixes) and its column-naming rules
 //! for unnamed expressions (`Column1`, `d_a`, `strlen_s`, `print_0` ...).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::overload::Arg;
 use super::{CallTarget, Checker, Col, Info};
 use crate::ast::{Expr, ExprKind, Literal, Span};
@@ -22,14 +23,25 @@ pub(crate) enum Style {
     Summarize,
 }
 
+/// Per-item options of [`Checker::project_item`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ItemOptions<'a> {
+    /// Columns added by this item may not be added again.
+    pub do_not_repeat: bool,
+    /// Force the column type (`mv-expand ... to typeof(t)`).
+    pub column_type: Option<Ty>,
+    /// Name for unnamed items (`print_0`).
+    pub column_name: Option<&'a str>,
+}
+
 /// Kusto's `ProjectionBuilder`.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
     cols: Vec<Col>,
-    do_not_add: HashSet<u32>,
-    index: HashMap<Rc<str>, usize>,
-    declared: HashSet<Rc<str>>,
-    unique: HashMap<String, u32>,
+    do_not_add: FxHashSet<u32>,
+    index: FxHashMap<Rc<str>, usize>,
+    declared: FxHashSet<Rc<str>>,
+    unique: FxHashMap<Rc<str>, u32>,
 }
 
 impl Builder {
@@ -37,37 +49,42 @@ impl Builder {
         self.cols
     }
 
-    pub(crate) fn projection(&self) -> &[Col] {
-        &self.cols
-    }
-
     pub(crate) fn do_not_add_all(&mut self) {
         let ids: Vec<u32> = self.cols.iter().map(|c| c.id).collect();
         self.do_not_add.extend(ids);
     }
 
-    fn unique_name(&mut self, name: &str, base: Option<&str>) -> String {
-        match self.unique.get(name).copied() {
-            Some(last) => {
-                let mut suffix = last + 1;
-                loop {
-                    let candidate = format!("{}{}", base.unwrap_or(name), suffix);
-                    if !self.unique.contains_key(&candidate) {
-                        self.unique.insert(name.to_string(), suffix);
-                        self.unique.insert(candidate.clone(), 0);
-                        return candidate;
-                    }
-                    suffix += 1;
-                }
+    /// Kusto's `UniqueNameTable.GetOrAddName`: `None` when the name is free (and now taken).
+    fn unique_name(&mut self, name: &Rc<str>, base: Option<&str>) -> Option<String> {
+        let Some(last) = self.unique.get(name).copied() else {
+            self.unique.insert(name.clone(), 0);
+            return None;
+        };
+        let mut suffix = last + 1;
+        loop {
+            let candidate = format!("{}{}", base.unwrap_or(name), suffix);
+            if !self.unique.contains_key(candidate.as_str()) {
+                self.unique.insert(name.clone(), suffix);
+                self.unique.insert(Rc::from(candidate.as_str()), 0);
+                return Some(candidate);
             }
-            None => {
-                self.unique.insert(name.to_string(), 0);
-                name.to_string()
-            }
+            suffix += 1;
         }
     }
 
-    pub(crate) fn add_range(&mut self, cols: &[Col], declare: bool, do_not_repeat: bool, checker: &mut Checker<'_>) {
+    pub(crate) fn add_range(
+        &mut self,
+        cols: &[Col],
+        declare: bool,
+        do_not_repeat: bool,
+        checker: &mut Checker<'_>,
+    ) {
+        self.cols.reserve(cols.len() + 4);
+        self.index.reserve(cols.len() + 4);
+        self.unique.reserve(cols.len() + 4);
+        if do_not_repeat {
+            self.do_not_add.reserve(cols.len());
+        }
         for c in cols {
             let added = self.add(c.clone(), None, false, do_not_repeat, checker);
             if declare {
@@ -76,7 +93,14 @@ impl Builder {
         }
     }
 
-    pub(crate) fn add(&mut self, col: Col, base: Option<&str>, replace: bool, do_not_repeat: bool, checker: &mut Checker<'_>) -> Col {
+    pub(crate) fn add(
+        &mut self,
+        col: Col,
+        base: Option<&str>,
+        replace: bool,
+        do_not_repeat: bool,
+        checker: &mut Checker<'_>,
+    ) -> Col {
         if col.name.is_empty() || self.do_not_add.contains(&col.id) {
             return col;
         }
@@ -86,8 +110,10 @@ impl Builder {
                 col
             }
             _ => {
-                let unique = self.unique_name(&col.name, base);
-                let col = if *col.name == *unique { col } else { checker.new_col(&unique, col.ty) };
+                let col = match self.unique_name(&col.name, base) {
+                    None => col,
+                    Some(unique) => checker.new_col(&unique, col.ty),
+                };
                 self.cols.push(col.clone());
                 self.index.insert(col.name.clone(), self.cols.len() - 1);
                 col
@@ -99,9 +125,19 @@ impl Builder {
         col
     }
 
-    pub(crate) fn declare(&mut self, col: Col, location: Span, replace: bool, checker: &mut Checker<'_>) {
+    pub(crate) fn declare(
+        &mut self,
+        col: Col,
+        location: Span,
+        replace: bool,
+        checker: &mut Checker<'_>,
+    ) {
         if self.declared.contains(&col.name) {
-            checker.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{}' is already declared.", col.name), location);
+            checker.error(
+                codes::DUPLICATE_COLUMN,
+                format!("A column with the name '{}' is already declared.", col.name),
+                location,
+            );
             return;
         }
         if replace && let Some(&i) = self.index.get(&col.name) {
@@ -113,17 +149,29 @@ impl Builder {
         self.declared.insert(added.name);
     }
 
-    pub(crate) fn rename(&mut self, old: &str, new: &str, location: Span, checker: &mut Checker<'_>) {
-        let Some(&i) = self.index.get(old) else { return };
+    pub(crate) fn rename(
+        &mut self,
+        old: &str,
+        new: &str,
+        location: Span,
+        checker: &mut Checker<'_>,
+    ) {
+        let Some(&i) = self.index.get(old) else {
+            return;
+        };
         if self.declared.contains(new) {
-            checker.error(codes::DUPLICATE_COLUMN, format!("A column with the name '{new}' is already declared."), location);
+            checker.error(
+                codes::DUPLICATE_COLUMN,
+                format!("A column with the name '{new}' is already declared."),
+                location,
+            );
             return;
         }
         let renamed = checker.new_col(new, self.cols[i].ty);
         self.index.remove(old);
         self.index.insert(renamed.name.clone(), i);
         self.declared.insert(renamed.name.clone());
-        self.unique.entry(new.to_string()).or_insert(0);
+        self.unique.entry(renamed.name.clone()).or_insert(0);
         self.cols[i] = renamed;
     }
 }
@@ -136,10 +184,13 @@ impl<'q> Checker<'q> {
         item: &'q Expr,
         info: &Info,
         style: Style,
-        do_not_repeat: bool,
-        column_type: Option<Ty>,
-        column_name: Option<&str>,
+        opts: ItemOptions<'_>,
     ) {
+        let ItemOptions {
+            do_not_repeat,
+            column_type,
+            column_name,
+        } = opts;
         let replace = matches!(style, Style::Replace | Style::Extend);
         match &item.kind {
             _ if matches!(item.underlying().kind, ExprKind::Missing) => {
@@ -160,7 +211,8 @@ impl<'q> Checker<'q> {
                             b.add(c.clone(), None, false, do_not_repeat, self);
                         }
                     }
-                } else if let (ExprKind::Name(_), Some(rc)) = (&value.kind, &info.referenced_column) {
+                } else if let (ExprKind::Name(_), Some(rc)) = (&value.kind, &info.referenced_column)
+                {
                     let c = self.new_col(&name.text, column_type.unwrap_or(rc.ty));
                     b.declare(c, name.span.clone(), true, self);
                     if do_not_repeat {
@@ -191,16 +243,16 @@ impl<'q> Checker<'q> {
                     b.declare(c, names[0].span.clone(), rep, self);
                     let _ = value;
                 } else {
-                    self.error(codes::EXPECTED, "The expression does not have multiple values.", item.span.clone());
+                    self.error(
+                        codes::EXPECTED,
+                        "The expression does not have multiple values.",
+                        item.span.clone(),
+                    );
                 }
             }
             ExprKind::Call { .. } => {
                 if let Some(col) = &info.result_column {
-                    let c = Col { ty: column_type.unwrap_or(col.ty), ..col.clone() };
-                    b.declare(c, item.span.clone(), style == Style::Replace, self);
-                    if do_not_repeat {
-                        b.do_not_add.insert(col.id);
-                    }
+                    self.declare_result_column(b, col, item, style, opts);
                 } else if let (Style::Print, Some(name), None) = (style, column_name, &info.tuple) {
                     let c = self.new_col(name, column_type.unwrap_or(info.ty));
                     b.add(c, Some(name), false, false, self);
@@ -214,35 +266,34 @@ impl<'q> Checker<'q> {
                         b.add(c, None, false, do_not_repeat, self);
                     }
                 } else {
-                    let name = match self.function_result_name(item, None) {
-                        Some(n) => n,
-                        None => match column_name {
-                            Some(n) => n.to_string(),
-                            None => self.default_column_name(style == Style::Extend),
-                        },
-                    };
+                    let inferred = self.function_result_name(item, None);
+                    let name = self.column_name_or_default(inferred, column_name, style);
                     let c = self.new_col(&name, column_type.unwrap_or(info.ty));
                     b.add(c, None, replace, false, self);
                 }
             }
             ExprKind::Star => {
-                let cols = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+                let cols = self
+                    .row
+                    .as_ref()
+                    .map(|r| r.cols.clone())
+                    .unwrap_or_default();
                 for c in cols {
                     b.add(c, None, true, do_not_repeat, self);
                 }
             }
             _ => {
                 if let Some(col) = &info.result_column {
-                    let c = Col { ty: column_type.unwrap_or(col.ty), ..col.clone() };
-                    b.declare(c, item.span.clone(), style == Style::Replace, self);
-                    if do_not_repeat {
-                        b.do_not_add.insert(col.id);
-                    }
+                    self.declare_result_column(b, col, item, style, opts);
                     return;
                 }
                 let mut ty = info.ty;
                 if ty != Ty::Error && !ty.is_scalar() {
-                    self.error(codes::SCALAR_EXPECTED, "Scalar value expected.", item.span.clone());
+                    self.error(
+                        codes::SCALAR_EXPECTED,
+                        "Scalar value expected.",
+                        item.span.clone(),
+                    );
                     ty = Ty::Unknown;
                 }
                 let ty = column_type.unwrap_or(ty);
@@ -250,18 +301,45 @@ impl<'q> Checker<'q> {
                     let c = self.new_col(name, ty);
                     b.add(c, Some(name), false, false, self);
                 } else {
-                    let name = match self.expression_result_name(item, None) {
-                        Some(n) => n,
-                        None => match column_name {
-                            Some(n) => n.to_string(),
-                            None => self.default_column_name(style == Style::Extend),
-                        },
-                    };
+                    let inferred = self.expression_result_name(item, None);
+                    let name = self.column_name_or_default(inferred, column_name, style);
                     let c = self.new_col(&name, ty);
                     b.add(c, None, replace, false, self);
                 }
             }
         }
+    }
+
+    /// An item that stands for an existing column (a plain reference or a no-op conversion)
+    /// declares that column.
+    fn declare_result_column(
+        &mut self,
+        b: &mut Builder,
+        col: &Col,
+        item: &Expr,
+        style: Style,
+        opts: ItemOptions<'_>,
+    ) {
+        let c = Col {
+            ty: opts.column_type.unwrap_or(col.ty),
+            ..col.clone()
+        };
+        b.declare(c, item.span.clone(), style == Style::Replace, self);
+        if opts.do_not_repeat {
+            b.do_not_add.insert(col.id);
+        }
+    }
+
+    /// The inferred name, else the given name, else the next `ColumnN`.
+    fn column_name_or_default(
+        &mut self,
+        inferred: Option<String>,
+        given: Option<&str>,
+        style: Style,
+    ) -> String {
+        inferred
+            .or_else(|| given.map(str::to_string))
+            .unwrap_or_else(|| self.default_column_name(style == Style::Extend))
     }
 
     fn call_def(&self, e: &Expr) -> Option<&'static FunctionDef> {
@@ -276,7 +354,11 @@ impl<'q> Checker<'q> {
         match &e.kind {
             ExprKind::Paren(inner) => self.expression_result_name(inner, default),
             ExprKind::Name(n) => Some(n.text.clone()),
-            ExprKind::Path { target, member } | ExprKind::Element { target, index: member } => {
+            ExprKind::Path { target, member }
+            | ExprKind::Element {
+                target,
+                index: member,
+            } => {
                 let t = self.type_of(target);
                 let right = match &e.kind {
                     ExprKind::Element { .. } => selector_name(member),
@@ -285,7 +367,9 @@ impl<'q> Checker<'q> {
                 if t.is_dynamic() || t == Ty::Unknown {
                     let left = self.expression_result_name(target, None);
                     match left {
-                        Some(l) if !l.trim().is_empty() => Some(format!("{l}_{}", right.unwrap_or_default())),
+                        Some(l) if !l.trim().is_empty() => {
+                            Some(format!("{l}_{}", right.unwrap_or_default()))
+                        }
                         _ => right,
                     }
                 } else {
@@ -300,8 +384,12 @@ impl<'q> Checker<'q> {
 
     /// Kusto's `GetFunctionResultName`.
     pub(crate) fn function_result_name(&self, e: &Expr, default: Option<&str>) -> Option<String> {
-        let ExprKind::Call { args, .. } = &e.kind else { return default.map(str::to_string) };
-        let Some(def) = self.call_def(e) else { return default.map(str::to_string) };
+        let ExprKind::Call { args, .. } = &e.kind else {
+            return default.map(str::to_string);
+        };
+        let Some(def) = self.call_def(e) else {
+            return default.map(str::to_string);
+        };
         let mut kind = def.result_name.clone();
         let mut prefix = def.prefix.clone();
         match kind {
@@ -324,7 +412,9 @@ impl<'q> Checker<'q> {
                 Some(a) => with_prefix(self.expression_result_name(a, default)),
                 None => prefix.as_ref().map(|p| format!("{p}_")),
             },
-            ResultName::PrefixAndOnlyArgument if args.len() == 1 => with_prefix(self.expression_result_name(&args[0], default)),
+            ResultName::PrefixAndOnlyArgument if args.len() == 1 => {
+                with_prefix(self.expression_result_name(&args[0], default))
+            }
             ResultName::FirstArgumentValueIfColumn => {
                 let value = args.first().and_then(|a| match &a.underlying().kind {
                     ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
@@ -335,16 +425,24 @@ impl<'q> Checker<'q> {
                     _ => default.map(str::to_string),
                 }
             }
-            ResultName::FirstArgument => args.first().and_then(|a| self.expression_result_name(a, default)),
+            ResultName::FirstArgument => args
+                .first()
+                .and_then(|a| self.expression_result_name(a, default)),
             ResultName::PrefixOnly => prefix.or_else(|| default.map(str::to_string)),
-            ResultName::OnlyArgument if args.len() == 1 => self.expression_result_name(&args[0], default),
+            ResultName::OnlyArgument if args.len() == 1 => {
+                self.expression_result_name(&args[0], default)
+            }
             _ => default.map(str::to_string),
         }
     }
 
     /// The columns of a multi-value aggregate (`arg_max`, `arg_min`, `take_any`, `percentiles`).
-    pub(crate) fn aggregate_tuple(&mut self, def: &FunctionDef, exprs: &[Expr], args: &[Arg<'_>]) -> Option<Vec<Col>> {
-        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+    pub(crate) fn aggregate_tuple(
+        &mut self,
+        def: &FunctionDef,
+        exprs: &[Expr],
+        args: &[Arg<'_>],
+    ) -> Option<Vec<Col>> {
         match def.name.as_str() {
             "percentile" | "percentiles" | "percentilew" | "percentilesw" => {
                 let value = exprs.first()?;
@@ -370,12 +468,16 @@ impl<'q> Checker<'q> {
             }
             "percentiles_array" | "percentilesw_array" => {
                 let value_name = self.expression_result_name(exprs.first()?, Some(""))?;
-                Some(vec![self.new_col(&format!("percentiles_{value_name}"), Ty::DynArray)])
+                Some(vec![
+                    self.new_col(&format!("percentiles_{value_name}"), Ty::DynArray),
+                ])
             }
             "arg_max" | "argmax" => Some(self.arg_min_max(exprs, args, "max")),
             "arg_min" | "argmin" => Some(self.arg_min_max(exprs, args, "min")),
             "take_any" => Some(self.any_result(exprs, args, "any_")),
-            "any" if args.len() > 1 || args.iter().any(|a| a.info.star) => Some(self.any_result(exprs, args, "")),
+            "any" if args.len() > 1 || args.iter().any(|a| a.info.star) => {
+                Some(self.any_result(exprs, args, ""))
+            }
             _ => None,
         }
     }
@@ -384,7 +486,11 @@ impl<'q> Checker<'q> {
 impl Checker<'_> {
     /// Kusto's `GetAnyResult` (`take_any(a, b, *)`).
     fn any_result(&mut self, exprs: &[Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
-        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+        let row: Vec<Col> = self
+            .row
+            .as_ref()
+            .map(|r| r.cols.clone())
+            .unwrap_or_default();
         let any_star = args.iter().any(|a| a.info.star);
         let mut do_not_repeat: HashSet<u32> = self.summarize_by.iter().copied().collect();
         let mut cols = Vec::new();
@@ -396,7 +502,9 @@ impl Checker<'_> {
                         cols.push(c.clone());
                     }
                 }
-            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, &a.info.result_column) {
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) =
+                (&e.kind, &a.info.result_column)
+            {
                 if !any_star || !do_not_repeat.contains(&vc.id) {
                     do_not_repeat.insert(vc.id);
                     cols.push(self.new_col(&name.text, vc.ty));
@@ -411,7 +519,10 @@ impl Checker<'_> {
                     }
                 }
             } else {
-                let name = self.expression_result_name(e, Some("")).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("{prefix}arg{i}"));
+                let name = self
+                    .expression_result_name(e, Some(""))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| format!("{prefix}arg{i}"));
                 cols.push(self.new_col(&name, a.info.ty));
             }
         }
@@ -420,12 +531,21 @@ impl Checker<'_> {
 
     /// Kusto's `GetArgMinMaxResult` (`arg_max(x, a, *)`).
     fn arg_min_max(&mut self, exprs: &[Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
-        let row: Vec<Col> = self.row.as_ref().map(|r| r.cols.clone()).unwrap_or_default();
+        let row: Vec<Col> = self
+            .row
+            .as_ref()
+            .map(|r| r.cols.clone())
+            .unwrap_or_default();
         let by: HashSet<u32> = self.summarize_by.iter().copied().collect();
         let any_star = args.iter().any(|a| a.info.star);
-        let primary = exprs.first().and_then(|e| self.expression_result_name(e, Some(""))).unwrap_or_default();
+        let primary = exprs
+            .first()
+            .and_then(|e| self.expression_result_name(e, Some("")))
+            .unwrap_or_default();
         let mut do_not_repeat: HashSet<u32> = HashSet::new();
-        let can_add = |i: usize, id: u32, dnr: &HashSet<u32>| i == 0 || !any_star || !dnr.contains(&id) && !by.contains(&id);
+        let can_add = |i: usize, id: u32, dnr: &HashSet<u32>| {
+            i == 0 || !any_star || !dnr.contains(&id) && !by.contains(&id)
+        };
         let mut cols = Vec::new();
         for (i, (e, a)) in exprs.iter().zip(args).enumerate() {
             if a.info.star {
@@ -435,7 +555,9 @@ impl Checker<'_> {
                         cols.push(c.clone());
                     }
                 }
-            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, &a.info.result_column) {
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) =
+                (&e.kind, &a.info.result_column)
+            {
                 if can_add(i, vc.id, &do_not_repeat) {
                     do_not_repeat.insert(vc.id);
                     cols.push(self.new_col(&name.text, vc.ty));
@@ -451,7 +573,11 @@ impl Checker<'_> {
                 }
             } else {
                 let name = self.expression_result_name(e, None).unwrap_or_else(|| {
-                    if i == 0 { format!("{prefix}_") } else { format!("{prefix}_{primary}_arg{i}") }
+                    if i == 0 {
+                        format!("{prefix}_")
+                    } else {
+                        format!("{prefix}_{primary}_arg{i}")
+                    }
                 });
                 cols.push(self.new_col(&name, a.info.ty));
             }

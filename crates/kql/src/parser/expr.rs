@@ -3,7 +3,9 @@
 //! < string operators < unary `-`/`+` < postfix `.name`/`[index]` < primary.
 
 use super::Parser;
-use crate::ast::{BinOp, ColumnDecl, DynShape, Expr, ExprKind, ListOp, Literal, Name, NameKind, StrOp, UnaryOp};
+use crate::ast::{
+    BinOp, ColumnDecl, DynShape, Expr, ExprKind, ListOp, Literal, Name, NameKind, StrOp, UnaryOp,
+};
 use crate::diag::codes;
 use crate::functions::builtins;
 use crate::keywords::keyword_is_identifier;
@@ -15,7 +17,9 @@ use crate::types::Ty;
 fn string_operator(text: &str) -> Option<StrOp> {
     Some(match text {
         "has" | "!has" | "has_cs" | "!has_cs" | "hasprefix" | "!hasprefix" | "hasprefix_cs"
-        | "!hasprefix_cs" | "hassuffix" | "!hassuffix" | "hassuffix_cs" | "!hassuffix_cs" => StrOp::StringRhs,
+        | "!hasprefix_cs" | "hassuffix" | "!hassuffix" | "hassuffix_cs" | "!hassuffix_cs" => {
+            StrOp::StringRhs
+        }
         "like" | "notlike" | "likecs" | "notlikecs" | "contains" | "!contains" | "notcontains"
         | "containscs" | "contains_cs" | "!contains_cs" | "notcontainscs" | "startswith"
         | "!startswith" | "startswith_cs" | "!startswith_cs" | "endswith" | "!endswith"
@@ -48,13 +52,22 @@ impl Parser<'_, '_> {
     pub(crate) fn can_start_expression(&self) -> bool {
         use TokenKind::*;
         match self.kind() {
-            Ident | LongLit | RealLit | IntLit | DecimalLit | BoolLit | DateTimeLit | TimeSpanLit
-            | GuidLit | StringLit | LParen | Minus | Plus | Star => true,
+            Ident | LongLit | RealLit | IntLit | DecimalLit | BoolLit | DateTimeLit
+            | TimeSpanLit | GuidLit | StringLit | LParen | Minus | Plus | Star => true,
             LBracket => self.at_bracketed_name(),
             Keyword => {
                 let t = self.text();
                 keyword_is_identifier(t)
-                    || matches!(t, "dynamic" | "datatable" | "toscalar" | "totable" | "materialize" | "typeof" | "print")
+                    || matches!(
+                        t,
+                        "dynamic"
+                            | "datatable"
+                            | "toscalar"
+                            | "totable"
+                            | "materialize"
+                            | "typeof"
+                            | "print"
+                    )
                     || self.kind_at(1) == LParen && keyword_can_be_called(t)
                     || self.keyword_in_name_position()
             }
@@ -67,12 +80,30 @@ impl Parser<'_, '_> {
         self.parse_or()
     }
 
-    fn binary(&mut self, op: BinOp, left: Expr, parse_right: fn(&mut Self) -> Option<Expr>) -> Expr {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        left: Expr,
+        parse_right: fn(&mut Self) -> Option<Expr>,
+    ) -> Expr {
         let tok = self.bump();
-        let op_text = tok.text(self.src).split_whitespace().collect::<Vec<_>>().join(" ");
+        let op_text = tok
+            .text(self.src)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let right = parse_right(self).unwrap_or_else(|| self.missing_expr());
         let span = left.span.start..right.span.end.max(tok.span.end);
-        self.expr(span, ExprKind::Binary { op, op_text, op_span: tok.span, left: Box::new(left), right: Box::new(right) })
+        self.expr(
+            span,
+            ExprKind::Binary {
+                op,
+                op_text,
+                op_span: tok.span,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+        )
     }
 
     fn parse_or(&mut self) -> Option<Expr> {
@@ -95,7 +126,9 @@ impl Parser<'_, '_> {
         let e = self.parse_relational()?;
         match self.kind() {
             TokenKind::EqEq => return Some(self.binary(BinOp::Eq, e, Self::parse_relational)),
-            TokenKind::BangEq | TokenKind::LtGt => return Some(self.binary(BinOp::Ne, e, Self::parse_relational)),
+            TokenKind::BangEq | TokenKind::LtGt => {
+                return Some(self.binary(BinOp::Ne, e, Self::parse_relational));
+            }
             TokenKind::Keyword => {}
             _ => return Some(e),
         }
@@ -114,7 +147,10 @@ impl Parser<'_, '_> {
         let mut values = Vec::new();
         if self.expect(TokenKind::LParen, "(") {
             if self.paren_holds_query() {
-                values.push(self.parse_pipe_expr().unwrap_or_else(|| self.missing_expr()));
+                values.push(
+                    self.parse_pipe_expr()
+                        .unwrap_or_else(|| self.missing_expr()),
+                );
             } else {
                 loop {
                     values.push(self.parse_expr_or_missing());
@@ -126,7 +162,16 @@ impl Parser<'_, '_> {
             self.expect(TokenKind::RParen, ")");
         }
         let span = left.span.start..self.last_end;
-        self.expr(span, ExprKind::List { op, op_text, op_span: tok.span, left: Box::new(left), values })
+        self.expr(
+            span,
+            ExprKind::List {
+                op,
+                op_text,
+                op_span: tok.span,
+                left: Box::new(left),
+                values,
+            },
+        )
     }
 
     /// True if a `|` appears before the end of the parenthesized list (the list is a query).
@@ -160,14 +205,17 @@ impl Parser<'_, '_> {
         self.expect(TokenKind::RParen, ")");
         let span = left.span.start..self.last_end;
         let negated = op_text.starts_with('!');
-        self.expr(span, ExprKind::Between {
-            negated,
-            op_text,
-            op_span: tok.span,
-            left: Box::new(left),
-            low: Box::new(low),
-            high: Box::new(high),
-        })
+        self.expr(
+            span,
+            ExprKind::Between {
+                negated,
+                op_text,
+                op_span: tok.span,
+                left: Box::new(left),
+                low: Box::new(low),
+                high: Box::new(high),
+            },
+        )
     }
 
     fn parse_relational(&mut self) -> Option<Expr> {
@@ -216,7 +264,10 @@ impl Parser<'_, '_> {
     }
 
     fn parse_string_op(&mut self) -> Option<Expr> {
-        let e = if self.at(TokenKind::Star) && self.peek_at(1).kind == TokenKind::Keyword && string_operator(self.text_at(1)).is_some() {
+        let e = if self.at(TokenKind::Star)
+            && self.peek_at(1).kind == TokenKind::Keyword
+            && string_operator(self.text_at(1)).is_some()
+        {
             let tok = self.bump();
             self.expr(tok.span, ExprKind::Star)
         } else {
@@ -237,7 +288,14 @@ impl Parser<'_, '_> {
         let tok = self.bump();
         let operand = self.parse_postfix().unwrap_or_else(|| self.missing_expr());
         let span = tok.span.start..operand.span.end.max(tok.span.end);
-        Some(self.expr(span, ExprKind::Unary { op, op_span: tok.span, operand: Box::new(operand) }))
+        Some(self.expr(
+            span,
+            ExprKind::Unary {
+                op,
+                op_span: tok.span,
+                operand: Box::new(operand),
+            },
+        ))
     }
 
     fn parse_postfix(&mut self) -> Option<Expr> {
@@ -248,14 +306,26 @@ impl Parser<'_, '_> {
                     self.bump();
                     let member = self.parse_path_member();
                     let span = e.span.start..self.last_end;
-                    e = self.expr(span, ExprKind::Path { target: Box::new(e), member: Box::new(member) });
+                    e = self.expr(
+                        span,
+                        ExprKind::Path {
+                            target: Box::new(e),
+                            member: Box::new(member),
+                        },
+                    );
                 }
                 TokenKind::LBracket => {
                     self.bump();
                     let index = self.parse_expr_or_missing();
                     self.expect(TokenKind::RBracket, "]");
                     let span = e.span.start..self.last_end;
-                    e = self.expr(span, ExprKind::Element { target: Box::new(e), index: Box::new(index) });
+                    e = self.expr(
+                        span,
+                        ExprKind::Element {
+                            target: Box::new(e),
+                            index: Box::new(index),
+                        },
+                    );
                 }
                 _ => return Some(e),
             }
@@ -263,7 +333,9 @@ impl Parser<'_, '_> {
     }
 
     fn parse_path_member(&mut self) -> Expr {
-        if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(1) == TokenKind::LParen {
+        if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword)
+            && self.kind_at(1) == TokenKind::LParen
+        {
             return self.parse_call();
         }
         if self.at(TokenKind::LBracket) {
@@ -277,10 +349,15 @@ impl Parser<'_, '_> {
             let _ = start;
             return index;
         }
-        let special = self.at(TokenKind::Keyword) && matches!(self.text(), "kind" | "with_source" | "withsource");
+        let special = self.at(TokenKind::Keyword)
+            && matches!(self.text(), "kind" | "with_source" | "withsource");
         if special || self.at_plain_name() {
             let tok = self.bump();
-            let name = Name { text: tok.text(self.src).to_string(), span: tok.span.clone(), kind: NameKind::Plain };
+            let name = Name {
+                text: tok.text(self.src).to_string(),
+                span: tok.span.clone(),
+                kind: NameKind::Plain,
+            };
             return self.expr(tok.span, ExprKind::Name(name));
         }
         let name = self.missing_name();
@@ -295,10 +372,23 @@ impl Parser<'_, '_> {
         }
         let next = self.peek_at(1);
         match next.kind {
-            TokenKind::EqEq | TokenKind::BangEq | TokenKind::EqTilde | TokenKind::BangTilde
-            | TokenKind::Gt | TokenKind::Ge | TokenKind::Lt | TokenKind::Le | TokenKind::Star
-            | TokenKind::Slash | TokenKind::Percent | TokenKind::RParen | TokenKind::RBracket
-            | TokenKind::RBrace | TokenKind::Dot | TokenKind::Comma | TokenKind::Colon
+            TokenKind::EqEq
+            | TokenKind::BangEq
+            | TokenKind::EqTilde
+            | TokenKind::BangTilde
+            | TokenKind::Gt
+            | TokenKind::Ge
+            | TokenKind::Lt
+            | TokenKind::Le
+            | TokenKind::Star
+            | TokenKind::Slash
+            | TokenKind::Percent
+            | TokenKind::RParen
+            | TokenKind::RBracket
+            | TokenKind::RBrace
+            | TokenKind::Dot
+            | TokenKind::Comma
+            | TokenKind::Colon
             | TokenKind::Bar => true,
             TokenKind::Keyword => {
                 let t = next.text(self.src);
@@ -337,7 +427,10 @@ impl Parser<'_, '_> {
                     let t = self.bump();
                     value.push_str(&string_value(t.text(self.src)));
                 }
-                return Some(self.expr(start..self.last_end, ExprKind::Literal(Literal::String(value))));
+                return Some(self.expr(
+                    start..self.last_end,
+                    ExprKind::Literal(Literal::String(value)),
+                ));
             }
             LParen => {
                 self.bump();
@@ -348,7 +441,10 @@ impl Parser<'_, '_> {
                 };
                 let inner = inner.unwrap_or_else(|| self.missing_expr());
                 self.expect(RParen, ")");
-                return Some(self.expr(tok.span.start..self.last_end, ExprKind::Paren(Box::new(inner))));
+                return Some(self.expr(
+                    tok.span.start..self.last_end,
+                    ExprKind::Paren(Box::new(inner)),
+                ));
             }
             LBracket if self.at_bracketed_name() => {
                 let name = self.parse_bracketed_name();
@@ -360,7 +456,11 @@ impl Parser<'_, '_> {
                     return Some(self.parse_call());
                 }
                 self.bump();
-                let name = Name { text: tok.text(self.src).to_string(), span: tok.span.clone(), kind: NameKind::Plain };
+                let name = Name {
+                    text: tok.text(self.src).to_string(),
+                    span: tok.span.clone(),
+                    kind: NameKind::Plain,
+                };
                 return Some(self.expr(tok.span, ExprKind::Name(name)));
             }
             _ => {}
@@ -376,7 +476,9 @@ impl Parser<'_, '_> {
             "dynamic" => return Some(self.parse_dynamic()),
             "datatable" => return Some(self.parse_datatable()),
             "typeof" if call_follows => return Some(self.parse_typeof()),
-            "toscalar" | "totable" | "materialize" if call_follows => return Some(self.parse_special_call(&text)),
+            "toscalar" | "totable" | "materialize" if call_follows => {
+                return Some(self.parse_special_call(&text));
+            }
             _ => {}
         }
         if call_follows && keyword_can_be_called(&text) {
@@ -384,7 +486,11 @@ impl Parser<'_, '_> {
         }
         if keyword_is_identifier(&text) {
             self.bump();
-            let name = Name { text, span: tok.span.clone(), kind: NameKind::Plain };
+            let name = Name {
+                text,
+                span: tok.span.clone(),
+                kind: NameKind::Plain,
+            };
             return Some(self.expr(tok.span, ExprKind::Name(name)));
         }
         if self.keyword_in_name_position() {
@@ -394,7 +500,11 @@ impl Parser<'_, '_> {
                 format!("The name '{text}' needs to be bracketed as ['{text}'] to be used in this context."),
                 tok.span.clone(),
             );
-            let name = Name { text, span: tok.span.clone(), kind: NameKind::Keyword };
+            let name = Name {
+                text,
+                span: tok.span.clone(),
+                kind: NameKind::Keyword,
+            };
             return Some(self.expr(tok.span, ExprKind::Name(name)));
         }
         None
@@ -403,7 +513,11 @@ impl Parser<'_, '_> {
     /// `f(args)` where the current token is the function name.
     fn parse_call(&mut self) -> Expr {
         let tok = self.bump();
-        let name = Name { text: tok.text(self.src).to_string(), span: tok.span.clone(), kind: NameKind::Plain };
+        let name = Name {
+            text: tok.text(self.src).to_string(),
+            span: tok.span.clone(),
+            kind: NameKind::Plain,
+        };
         self.bump();
         let mut args = Vec::new();
         if self.can_start_expression() || self.at_name_assignment() {
@@ -417,7 +531,10 @@ impl Parser<'_, '_> {
                 if self.eat(TokenKind::Comma).is_some() {
                     continue;
                 }
-                if !self.at(TokenKind::RParen) && !self.at(TokenKind::Bar) && self.can_start_expression() {
+                if !self.at(TokenKind::RParen)
+                    && !self.at(TokenKind::Bar)
+                    && self.can_start_expression()
+                {
                     let span = self.peek().span.clone();
                     self.diags.error(codes::EXPECTED, "Expected: ,", span);
                     continue;
@@ -430,7 +547,9 @@ impl Parser<'_, '_> {
     }
 
     fn parse_argument(&mut self) -> Expr {
-        if self.at(TokenKind::Star) && matches!(self.kind_at(1), TokenKind::Comma | TokenKind::RParen) {
+        if self.at(TokenKind::Star)
+            && matches!(self.kind_at(1), TokenKind::Comma | TokenKind::RParen)
+        {
             let tok = self.bump();
             return self.expr(tok.span, ExprKind::Star);
         }
@@ -438,7 +557,9 @@ impl Parser<'_, '_> {
             return self.parse_named_item();
         }
         if self.paren_holds_query() {
-            return self.parse_pipe_expr().unwrap_or_else(|| self.missing_expr());
+            return self
+                .parse_pipe_expr()
+                .unwrap_or_else(|| self.missing_expr());
         }
         self.parse_expr_or_missing()
     }
@@ -447,16 +568,27 @@ impl Parser<'_, '_> {
     pub(crate) fn parse_named_item(&mut self) -> Expr {
         let start = self.peek().span.start;
         if self.at_name_assignment() {
-            let name = self.parse_declared_name().unwrap_or_else(|| self.missing_name());
+            let name = self
+                .parse_declared_name()
+                .unwrap_or_else(|| self.missing_name());
             self.bump();
             let value = self.parse_expr_or_missing();
-            return self.expr(start..self.last_end, ExprKind::Named { name, value: Box::new(value) });
+            return self.expr(
+                start..self.last_end,
+                ExprKind::Named {
+                    name,
+                    value: Box::new(value),
+                },
+            );
         }
         if self.at(TokenKind::LParen) && self.at_tuple_declaration() {
             self.bump();
             let mut names = Vec::new();
             loop {
-                names.push(self.parse_declared_name().unwrap_or_else(|| self.missing_name()));
+                names.push(
+                    self.parse_declared_name()
+                        .unwrap_or_else(|| self.missing_name()),
+                );
                 if self.eat(TokenKind::Comma).is_none() {
                     break;
                 }
@@ -464,7 +596,13 @@ impl Parser<'_, '_> {
             self.expect(TokenKind::RParen, ")");
             self.expect(TokenKind::Eq, "=");
             let value = self.parse_expr_or_missing();
-            return self.expr(start..self.last_end, ExprKind::NamedTuple { names, value: Box::new(value) });
+            return self.expr(
+                start..self.last_end,
+                ExprKind::NamedTuple {
+                    names,
+                    value: Box::new(value),
+                },
+            );
         }
         self.parse_expr_or_missing()
     }
@@ -487,12 +625,16 @@ impl Parser<'_, '_> {
         let start = self.bump().span.start;
         self.bump();
         // toscalar(kind=nooptimization ...) options
-        while matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(1) == TokenKind::Eq {
+        while matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword)
+            && self.kind_at(1) == TokenKind::Eq
+        {
             self.bump();
             self.bump();
             self.bump();
         }
-        let inner = self.parse_pipe_expr().unwrap_or_else(|| self.missing_expr());
+        let inner = self
+            .parse_pipe_expr()
+            .unwrap_or_else(|| self.missing_expr());
         self.expect(TokenKind::RParen, ")");
         let inner = Box::new(inner);
         let kind = match kw {
@@ -507,7 +649,10 @@ impl Parser<'_, '_> {
         let start = self.bump().span.start;
         self.bump();
         let ty = self.parse_type_name().map_or(Ty::Unknown, |t| t.ty);
-        while !matches!(self.kind(), TokenKind::RParen | TokenKind::Eof | TokenKind::Bar | TokenKind::Semicolon) {
+        while !matches!(
+            self.kind(),
+            TokenKind::RParen | TokenKind::Eof | TokenKind::Bar | TokenKind::Semicolon
+        ) {
             self.bump();
         }
         self.expect(TokenKind::RParen, ")");
@@ -563,7 +708,8 @@ impl Parser<'_, '_> {
                 }
                 self.expect(RBrace, "}");
             }
-            StringLit | LongLit | RealLit | IntLit | DecimalLit | BoolLit | DateTimeLit | TimeSpanLit | GuidLit => {
+            StringLit | LongLit | RealLit | IntLit | DecimalLit | BoolLit | DateTimeLit
+            | TimeSpanLit | GuidLit => {
                 self.bump();
             }
             Keyword if self.text() == "null" => {
@@ -582,8 +728,7 @@ impl Parser<'_, '_> {
         let kw = self.bump();
         let mut columns = Vec::new();
         if self.expect(TokenKind::LParen, "(") {
-            loop {
-                let Some(name) = self.parse_declared_name() else { break };
+            while let Some(name) = self.parse_declared_name() {
                 self.expect(TokenKind::Colon, ":");
                 let ty = self.expect_type_name();
                 columns.push(ColumnDecl { name, ty });
@@ -608,7 +753,15 @@ impl Parser<'_, '_> {
             values_span = vstart..self.last_end.max(vstart);
             self.expect(TokenKind::RBracket, "]");
         }
-        self.expr(kw.span.start..self.last_end, ExprKind::DataTable { kw_span: kw.span, columns, values, values_span })
+        self.expr(
+            kw.span.start..self.last_end,
+            ExprKind::DataTable {
+                kw_span: kw.span,
+                columns,
+                values,
+                values_span,
+            },
+        )
     }
 }
 

@@ -5,8 +5,11 @@
 mod expr;
 mod ops;
 
-use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, Name, NameKind, Param, ParamType, Query, Span, Stmt, TypeName};
-use crate::diag::{codes, Diagnostics};
+use crate::ast::{
+    Expr, ExprKind, FunctionDecl, LetValue, Name, NameKind, Param, ParamType, Query, Span, Stmt,
+    TypeName,
+};
+use crate::diag::{Diagnostics, codes};
 use crate::keywords::{is_type_keyword, keyword_is_declarable, keyword_is_identifier};
 use crate::lexer::{lex, string_value};
 use crate::token::{LexProblem, Token, TokenKind};
@@ -17,20 +20,32 @@ pub(crate) fn parse(src: &str, diags: &mut Diagnostics) -> Query {
     let tokens = lex(src);
     for tok in &tokens {
         match &tok.problem {
-            Some(LexProblem::Missing(what)) => {
-                diags.error(codes::MISSING_TEXT, format!("Missing: {what}"), tok.span.end..tok.span.end)
-            }
+            Some(LexProblem::Missing(what)) => diags.error(
+                codes::MISSING_TEXT,
+                format!("Missing: {what}"),
+                tok.span.end..tok.span.end,
+            ),
             Some(LexProblem::UnexpectedChar) => diags.error(
                 codes::UNEXPECTED_CHAR,
-                format!("Unexpected character: '{}'", tok.text(src)),
+                format!("Unexpected: {}", tok.text(src)),
                 tok.span.clone(),
             ),
             None => {}
         }
     }
-    let mut p = Parser { src, tokens, pos: 0, last_end: 0, next_id: 0, diags };
+    let mut p = Parser {
+        src,
+        tokens,
+        pos: 0,
+        last_end: 0,
+        next_id: 0,
+        diags,
+    };
     let statements = p.parse_statements();
-    Query { statements, node_count: p.next_id }
+    Query {
+        statements,
+        node_count: p.next_id,
+    }
 }
 
 pub(crate) struct Parser<'s, 'd> {
@@ -73,10 +88,6 @@ impl Parser<'_, '_> {
 
     fn at_kw(&self, kw: &str) -> bool {
         self.peek().is_kw(self.src, kw)
-    }
-
-    fn at_kw_at(&self, n: usize, kw: &str) -> bool {
-        self.peek_at(n).is_kw(self.src, kw)
     }
 
     fn at(&self, kind: TokenKind) -> bool {
@@ -129,7 +140,11 @@ impl Parser<'_, '_> {
     }
 
     fn expr(&mut self, span: Span, kind: ExprKind) -> Expr {
-        Expr { id: self.id(), span, kind }
+        Expr {
+            id: self.id(),
+            span,
+            kind,
+        }
     }
 
     /// A missing expression at the current position (reported).
@@ -142,7 +157,11 @@ impl Parser<'_, '_> {
     fn missing_name(&mut self) -> Name {
         self.error_here(codes::MISSING, "Missing name");
         let at = self.last_end;
-        Name { text: String::new(), span: at..at, kind: NameKind::Missing }
+        Name {
+            text: String::new(),
+            span: at..at,
+            kind: NameKind::Missing,
+        }
     }
 
     /// Skips tokens up to the next `|`, `;` or `)`/`]`/`}` at nesting depth 0.
@@ -169,7 +188,9 @@ impl Parser<'_, '_> {
 
     /// `[ 'text' ]` at the current position?
     fn at_bracketed_name(&self) -> bool {
-        self.at(TokenKind::LBracket) && self.kind_at(1) == TokenKind::StringLit && self.kind_at(2) == TokenKind::RBracket
+        self.at(TokenKind::LBracket)
+            && self.kind_at(1) == TokenKind::StringLit
+            && self.kind_at(2) == TokenKind::RBracket
     }
 
     fn parse_bracketed_name(&mut self) -> Name {
@@ -177,7 +198,11 @@ impl Parser<'_, '_> {
         let lit = self.bump();
         let close = self.bump();
         let _ = close;
-        Name { text: string_value(lit.text(self.src)), span: open.span.start..self.last_end, kind: NameKind::Bracketed }
+        Name {
+            text: string_value(lit.text(self.src)),
+            span: open.span.start..self.last_end,
+            kind: NameKind::Bracketed,
+        }
     }
 
     /// A plain name: identifier, identifier-like keyword or bracketed name.
@@ -198,7 +223,11 @@ impl Parser<'_, '_> {
             return None;
         }
         let tok = self.bump();
-        Some(Name { text: tok.text(self.src).to_string(), span: tok.span, kind: NameKind::Plain })
+        Some(Name {
+            text: tok.text(self.src).to_string(),
+            span: tok.span,
+            kind: NameKind::Plain,
+        })
     }
 
     /// A name being declared (`name = ...`, `let name`, parse columns); some keywords are allowed
@@ -217,7 +246,11 @@ impl Parser<'_, '_> {
                     tok.span.clone(),
                 );
             }
-            return Some(Name { text, span: tok.span, kind: NameKind::Keyword });
+            return Some(Name {
+                text,
+                span: tok.span,
+                kind: NameKind::Keyword,
+            });
         }
         None
     }
@@ -227,7 +260,8 @@ impl Parser<'_, '_> {
         if self.at_bracketed_name() {
             return self.kind_at(3) == TokenKind::Eq;
         }
-        matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(1) == TokenKind::Eq
+        matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword)
+            && self.kind_at(1) == TokenKind::Eq
     }
 
     /// A type name (`string`, `int`, `dynamic` ...).
@@ -245,9 +279,17 @@ impl Parser<'_, '_> {
         self.bump();
         let ty = Ty::from_kusto_name(&text).unwrap_or(Ty::Unknown);
         if ty == Ty::Unknown {
-            self.diags.error(codes::MISSING, format!("Unknown type: '{text}'"), tok.span.clone());
+            self.diags.error(
+                codes::MISSING,
+                format!("Unknown type: '{text}'"),
+                tok.span.clone(),
+            );
         }
-        Some(TypeName { ty, text, span: tok.span })
+        Some(TypeName {
+            ty,
+            text,
+            span: tok.span,
+        })
     }
 
     fn expect_type_name(&mut self) -> TypeName {
@@ -256,7 +298,11 @@ impl Parser<'_, '_> {
             None => {
                 self.error_here(codes::MISSING, "Missing type");
                 let at = self.last_end;
-                TypeName { ty: Ty::Unknown, text: String::new(), span: at..at }
+                TypeName {
+                    ty: Ty::Unknown,
+                    text: String::new(),
+                    span: at..at,
+                }
             }
         }
     }
@@ -265,6 +311,19 @@ impl Parser<'_, '_> {
 
     fn parse_statements(&mut self) -> Vec<Stmt> {
         let mut stmts = Vec::new();
+        if self.at(TokenKind::Dot) {
+            // `.show ...`: a management command, not a query
+            let span = self.peek().span.start..self.src.len();
+            self.diags.error(
+                codes::UNSUPPORTED,
+                "Management commands (text starting with '.') are not queries and cannot be transformations.",
+                span,
+            );
+            while !self.at(TokenKind::Eof) {
+                self.bump();
+            }
+            return stmts;
+        }
         loop {
             if self.at(TokenKind::Eof) {
                 break;
@@ -293,7 +352,11 @@ impl Parser<'_, '_> {
 
     fn incomplete_fragment(&mut self) {
         let span = self.peek().span.clone();
-        self.diags.error(codes::INCOMPLETE_FRAGMENT, "The incomplete fragment is unexpected.", span);
+        self.diags.error(
+            codes::INCOMPLETE_FRAGMENT,
+            "The incomplete fragment is unexpected.",
+            span,
+        );
         while !self.at(TokenKind::Eof) {
             self.bump();
         }
@@ -305,35 +368,55 @@ impl Parser<'_, '_> {
 
     /// A query operator keyword (that cannot be a name) where a query should start.
     fn at_misplaced_operator(&self) -> bool {
-        self.at(TokenKind::Keyword) && !keyword_is_identifier(self.text()) && ops::is_query_operator_keyword(self.text())
+        self.at(TokenKind::Keyword)
+            && !keyword_is_identifier(self.text())
+            && ops::is_query_operator_keyword(self.text())
     }
 
     fn parse_statement(&mut self) -> Option<Stmt> {
         if self.at_kw("let") {
             return Some(self.parse_let());
         }
-        if self.at_kw("set") || self.at_kw("declare") || self.at_kw("alias") || self.at_kw("restrict") {
+        if self.at_kw("set")
+            || self.at_kw("declare")
+            || self.at_kw("alias")
+            || self.at_kw("restrict")
+        {
             let start = self.peek().span.start;
             let kw = self.text().to_string();
             self.bump();
             self.skip_operator_tail();
-            self.diags.error(codes::UNSUPPORTED, format!("The '{kw}' statement is not supported by this analyser."), start..self.last_end);
-            return Some(Stmt::Expr(self.expr(start..self.last_end, ExprKind::Missing)));
+            self.diags.error(
+                codes::UNSUPPORTED,
+                format!("The '{kw}' statement is not supported by this analyser."),
+                start..self.last_end,
+            );
+            return Some(Stmt::Expr(
+                self.expr(start..self.last_end, ExprKind::Missing),
+            ));
         }
         self.parse_pipe_expr().map(Stmt::Expr)
     }
 
     fn parse_let(&mut self) -> Stmt {
         let start = self.bump().span.start;
-        let name = self.parse_declared_name().unwrap_or_else(|| self.missing_name());
+        let name = self
+            .parse_declared_name()
+            .unwrap_or_else(|| self.missing_name());
         self.expect(TokenKind::Eq, "=");
         let value = if self.at_function_decl() {
             LetValue::Function(self.parse_function_decl())
         } else {
-            let e = self.parse_pipe_expr().unwrap_or_else(|| self.missing_expr());
+            let e = self
+                .parse_pipe_expr()
+                .unwrap_or_else(|| self.missing_expr());
             LetValue::Expr(e)
         };
-        Stmt::Let { span: start..self.last_end, name, value }
+        Stmt::Let {
+            span: start..self.last_end,
+            name,
+            value,
+        }
     }
 
     fn at_function_decl(&self) -> bool {
@@ -343,7 +426,8 @@ impl Parser<'_, '_> {
         if self.kind_at(1) == TokenKind::RParen {
             return self.kind_at(2) == TokenKind::LBrace;
         }
-        matches!(self.kind_at(1), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(2) == TokenKind::Colon
+        matches!(self.kind_at(1), TokenKind::Ident | TokenKind::Keyword)
+            && self.kind_at(2) == TokenKind::Colon
     }
 
     fn parse_function_decl(&mut self) -> FunctionDecl {
@@ -372,26 +456,37 @@ impl Parser<'_, '_> {
                     break;
                 }
             }
-            if body.is_empty() {
-                let e = self.missing_expr();
-                body.push(Stmt::Expr(e));
-            }
             self.expect(TokenKind::RBrace, "}");
         }
-        FunctionDecl { params, body, span: start..self.last_end }
+        FunctionDecl {
+            params,
+            body,
+            span: start..self.last_end,
+        }
     }
 
     fn parse_param(&mut self) -> Param {
         let start = self.peek().span.start;
-        let name = self.parse_declared_name().unwrap_or_else(|| self.missing_name());
+        let name = self
+            .parse_declared_name()
+            .unwrap_or_else(|| self.missing_name());
         self.expect(TokenKind::Colon, ":");
         let ty = if self.at(TokenKind::LParen) {
             ParamType::Tabular(self.parse_schema())
         } else {
             ParamType::Scalar(self.expect_type_name())
         };
-        let default = if self.eat(TokenKind::Eq).is_some() { Some(self.parse_expr_or_missing()) } else { None };
-        Param { name, ty, default, span: start..self.last_end }
+        let default = if self.eat(TokenKind::Eq).is_some() {
+            Some(self.parse_expr_or_missing())
+        } else {
+            None
+        };
+        Param {
+            name,
+            ty,
+            default,
+            span: start..self.last_end,
+        }
     }
 
     /// `(*)`, `(a:string, b:int)`, `(a:string, *)`
@@ -421,11 +516,21 @@ impl Parser<'_, '_> {
     pub(crate) fn parse_pipe_expr(&mut self) -> Option<Expr> {
         let mut expr = if self.at_misplaced_operator() {
             let span = self.peek().span.clone();
-            self.diags.error(codes::OPERATOR_POSITION, "The operator cannot be the first operator in a query.", span.clone());
+            self.diags.error(
+                codes::OPERATOR_POSITION,
+                "The operator cannot be the first operator in a query.",
+                span.clone(),
+            );
             let source = self.expr(span.start..span.start, ExprKind::Missing);
             let op = self.parse_query_operator();
             let span = span.start..self.last_end.max(op.span.end);
-            self.expr(span, ExprKind::Pipe { source: Box::new(source), op: Box::new(op) })
+            self.expr(
+                span,
+                ExprKind::Pipe {
+                    source: Box::new(source),
+                    op: Box::new(op),
+                },
+            )
         } else {
             self.parse_pipe_source()?
         };
@@ -433,7 +538,13 @@ impl Parser<'_, '_> {
             self.bump();
             let op = self.parse_query_operator();
             let span = expr.span.start..self.last_end.max(op.span.end);
-            expr = self.expr(span, ExprKind::Pipe { source: Box::new(expr), op: Box::new(op) });
+            expr = self.expr(
+                span,
+                ExprKind::Pipe {
+                    source: Box::new(expr),
+                    op: Box::new(op),
+                },
+            );
         }
         Some(expr)
     }
@@ -465,7 +576,11 @@ mod tests {
     fn parse_ok(src: &str) -> Query {
         let mut d = Diagnostics::default();
         let q = parse(src, &mut d);
-        assert!(d.items.is_empty(), "unexpected diagnostics for {src:?}: {:?}", d.items);
+        assert!(
+            d.items.is_empty(),
+            "unexpected diagnostics for {src:?}: {:?}",
+            d.items
+        );
         q
     }
 
@@ -477,7 +592,10 @@ mod tests {
 
     fn last_op(q: &Query) -> &crate::ast::Operator {
         match q.statements.last() {
-            Some(Stmt::Expr(Expr { kind: ExprKind::Pipe { op, .. }, .. })) => op,
+            Some(Stmt::Expr(Expr {
+                kind: ExprKind::Pipe { op, .. },
+                ..
+            })) => op,
             other => panic!("not a pipe: {other:?}"),
         }
     }
@@ -494,10 +612,15 @@ mod tests {
 
     #[test]
     fn let_function_and_body() {
-        let q = parse_ok("let f = (s:string, t:(*)) { tolower(s) };\nlet n = 5;\nsource | where x > n");
+        let q =
+            parse_ok("let f = (s:string, t:(*)) { tolower(s) };\nlet n = 5;\nsource | where x > n");
         assert_eq!(q.statements.len(), 3);
         match &q.statements[0] {
-            Stmt::Let { value: LetValue::Function(f), name, .. } => {
+            Stmt::Let {
+                value: LetValue::Function(f),
+                name,
+                ..
+            } => {
                 assert_eq!(name.text, "f");
                 assert_eq!(f.params.len(), 2);
                 assert!(matches!(f.params[1].ty, ParamType::Tabular(_)));
@@ -521,11 +644,29 @@ mod tests {
     #[test]
     fn precedence_string_ops_bind_tighter_than_arithmetic() {
         let q = parse_ok("print a + b contains c");
-        let Some(Stmt::Expr(Expr { kind: ExprKind::Source(op), .. })) = q.statements.first() else { panic!() };
-        let OpKind::Print(items) = &op.kind else { panic!() };
+        let Some(Stmt::Expr(Expr {
+            kind: ExprKind::Source(op),
+            ..
+        })) = q.statements.first()
+        else {
+            panic!()
+        };
+        let OpKind::Print(items) = &op.kind else {
+            panic!()
+        };
         match &items[0].kind {
-            ExprKind::Binary { op: crate::ast::BinOp::Add, right, .. } => {
-                assert!(matches!(right.kind, ExprKind::Binary { op: crate::ast::BinOp::Str(_), .. }))
+            ExprKind::Binary {
+                op: crate::ast::BinOp::Add,
+                right,
+                ..
+            } => {
+                assert!(matches!(
+                    right.kind,
+                    ExprKind::Binary {
+                        op: crate::ast::BinOp::Str(_),
+                        ..
+                    }
+                ))
             }
             other => panic!("{other:?}"),
         }
@@ -533,21 +674,46 @@ mod tests {
 
     #[test]
     fn error_recovery_positions() {
-        assert_eq!(diags("source | where Message == | extend T = now("), vec![(codes::MISSING, 25..25), (codes::EXPECTED, 43..43)]);
-        assert_eq!(diags("source | extend = 1"), vec![(codes::MISSING, 15..15), (codes::INCOMPLETE_FRAGMENT, 16..17)]);
-        assert_eq!(diags("source | extend x = 1 | "), vec![(codes::QUERY_OPERATOR_EXPECTED, 23..23)]);
-        assert_eq!(diags("source | extend x = 1 y = 2"), vec![(codes::EXPECTED, 22..23)]);
-        assert_eq!(diags("source | extend x = 'abc"), vec![(codes::MISSING_TEXT, 24..24)]);
+        assert_eq!(
+            diags("source | where Message == | extend T = now("),
+            vec![(codes::MISSING, 25..25), (codes::EXPECTED, 43..43)]
+        );
+        assert_eq!(
+            diags("source | extend = 1"),
+            vec![
+                (codes::MISSING, 15..15),
+                (codes::INCOMPLETE_FRAGMENT, 16..17)
+            ]
+        );
+        assert_eq!(
+            diags("source | extend x = 1 | "),
+            vec![(codes::QUERY_OPERATOR_EXPECTED, 23..23)]
+        );
+        assert_eq!(
+            diags("source | extend x = 1 y = 2"),
+            vec![(codes::EXPECTED, 22..23)]
+        );
+        assert_eq!(
+            diags("source | extend x = 'abc"),
+            vec![(codes::MISSING_TEXT, 24..24)]
+        );
         assert_eq!(diags(";source"), vec![(codes::INCOMPLETE_FRAGMENT, 0..1)]);
         assert_eq!(
             diags("source | bogus x = 1"),
-            vec![(codes::QUERY_OPERATOR_EXPECTED, 9..14), (codes::EXPECTED, 15..16), (codes::INCOMPLETE_FRAGMENT, 17..18)]
+            vec![
+                (codes::QUERY_OPERATOR_EXPECTED, 9..14),
+                (codes::EXPECTED, 15..16),
+                (codes::INCOMPLETE_FRAGMENT, 17..18)
+            ]
         );
     }
 
     #[test]
     fn keyword_names() {
-        assert_eq!(diags("source | project x = time * 1ms"), vec![(codes::NAME_NEEDS_BRACKETS, 21..25)]);
+        assert_eq!(
+            diags("source | project x = time * 1ms"),
+            vec![(codes::NAME_NEEDS_BRACKETS, 21..25)]
+        );
         parse_ok("source | project ['time'], count, d.['user'], d['x'][0]");
     }
 }

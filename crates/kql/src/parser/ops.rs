@@ -1,26 +1,67 @@
 //! Tabular query operators after `|` (and `print`, which starts a pipeline).
 
 use super::Parser;
-use crate::ast::{Expr, ExprKind, MvExpandItem, Name, NameKind, OpKind, Operator, ParsePart, SortKey};
+use crate::ast::{
+    Expr, ExprKind, MvExpandItem, Name, NameKind, OpKind, Operator, ParsePart, SortKey,
+};
 use crate::diag::codes;
 use crate::keywords::keyword_is_identifier;
 use crate::token::TokenKind;
 
 /// Kusto operators that start a query and that this analyser does not model.
 pub(super) fn is_source_only_operator(kw: &str) -> bool {
-    matches!(kw, "range" | "union" | "find" | "search" | "evaluate" | "externaldata" | "external_data" | "materialized-view-combine")
+    matches!(
+        kw,
+        "range"
+            | "union"
+            | "find"
+            | "search"
+            | "evaluate"
+            | "externaldata"
+            | "external_data"
+            | "materialized-view-combine"
+    )
 }
 
 /// Kusto query operators (after `|`) that this analyser does not model.
 fn is_unsupported_operator(kw: &str) -> bool {
     matches!(
         kw,
-        "join" | "lookup" | "union" | "mv-apply" | "mvapply" | "make-series" | "evaluate" | "invoke"
-            | "fork" | "facet" | "scan" | "top-nested" | "top-hitters" | "sample-distinct" | "reduce"
-            | "consume" | "partition" | "parse-kv" | "project-by-names" | "assert-schema" | "search"
-            | "find" | "make-graph" | "graph-match" | "graph-shortest-paths" | "graph-to-table"
-            | "graph-mark-components" | "graph-where-nodes" | "graph-where-edges" | "macro-expand"
-            | "project-smart" | "__executeAndCache" | "range" | "datatable" | "externaldata"
+        "join"
+            | "lookup"
+            | "union"
+            | "mv-apply"
+            | "mvapply"
+            | "make-series"
+            | "evaluate"
+            | "invoke"
+            | "fork"
+            | "facet"
+            | "scan"
+            | "top-nested"
+            | "top-hitters"
+            | "sample-distinct"
+            | "reduce"
+            | "consume"
+            | "partition"
+            | "parse-kv"
+            | "project-by-names"
+            | "assert-schema"
+            | "search"
+            | "find"
+            | "make-graph"
+            | "graph-match"
+            | "graph-shortest-paths"
+            | "graph-to-table"
+            | "graph-mark-components"
+            | "graph-where-nodes"
+            | "graph-where-edges"
+            | "macro-expand"
+            | "project-smart"
+            | "__executeAndCache"
+            | "range"
+            | "datatable"
+            | "externaldata"
     )
 }
 
@@ -28,11 +69,36 @@ fn is_unsupported_operator(kw: &str) -> bool {
 pub(super) fn is_query_operator_keyword(kw: &str) -> bool {
     matches!(
         kw,
-        "extend" | "project" | "project-away" | "project-keep" | "project-reorder" | "project-rename"
-            | "where" | "filter" | "parse" | "parse-where" | "summarize" | "take" | "limit" | "sample"
-            | "sort" | "order" | "top" | "distinct" | "mv-expand" | "mvexpand" | "count" | "serialize"
-            | "as" | "getschema" | "render"
-    ) || is_unsupported_operator(kw) && !matches!(kw, "datatable" | "externaldata" | "range" | "union" | "find" | "search" | "evaluate")
+        "extend"
+            | "project"
+            | "project-away"
+            | "project-keep"
+            | "project-reorder"
+            | "project-rename"
+            | "where"
+            | "filter"
+            | "parse"
+            | "parse-where"
+            | "summarize"
+            | "take"
+            | "limit"
+            | "sample"
+            | "sort"
+            | "order"
+            | "top"
+            | "distinct"
+            | "mv-expand"
+            | "mvexpand"
+            | "count"
+            | "serialize"
+            | "as"
+            | "getschema"
+            | "render"
+    ) || is_unsupported_operator(kw)
+        && !matches!(
+            kw,
+            "datatable" | "externaldata" | "range" | "union" | "find" | "search" | "evaluate"
+        )
 }
 
 /// Where a comma-separated list of this operator ends (besides `|`, `;`, closers and EOF).
@@ -45,14 +111,24 @@ enum ListEnd {
 impl Parser<'_, '_> {
     fn at_list_end(&self, end: ListEnd) -> bool {
         match self.kind() {
-            TokenKind::Eof | TokenKind::Bar | TokenKind::Semicolon | TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => true,
+            TokenKind::Eof
+            | TokenKind::Bar
+            | TokenKind::Semicolon
+            | TokenKind::RParen
+            | TokenKind::RBracket
+            | TokenKind::RBrace => true,
             _ => matches!(end, ListEnd::By) && self.at_kw("by"),
         }
     }
 
     /// A comma list of items; reports `Expected: ,` between items that lack one and a missing
     /// expression when `one_or_more` and the list is empty or ends with a comma.
-    fn comma_list(&mut self, end: ListEnd, one_or_more: bool, item: fn(&mut Self) -> Option<Expr>) -> Vec<Expr> {
+    fn comma_list(
+        &mut self,
+        end: ListEnd,
+        one_or_more: bool,
+        item: fn(&mut Self) -> Option<Expr>,
+    ) -> Vec<Expr> {
         let mut items = Vec::new();
         loop {
             let before = self.pos;
@@ -87,9 +163,21 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn operator(&mut self, start: usize, keyword: String, kw_span: crate::ast::Span, kind: OpKind) -> Operator {
+    fn operator(
+        &mut self,
+        start: usize,
+        keyword: String,
+        kw_span: crate::ast::Span,
+        kind: OpKind,
+    ) -> Operator {
         let id = self.id();
-        Operator { id, span: start..self.last_end.max(kw_span.end), keyword, kw_span, kind }
+        Operator {
+            id,
+            span: start..self.last_end.max(kw_span.end),
+            keyword,
+            kw_span,
+            kind,
+        }
     }
 
     /// Parses the operator after a `|`.
@@ -128,7 +216,8 @@ impl Parser<'_, '_> {
             "where" | "filter" => {
                 self.bump();
                 let _ = self.operator_parameters();
-                OpKind::Where(self.parse_expr_or_missing())
+                // `where x = 1` parses (as a named expression) and fails the bool check
+                OpKind::Where(self.parse_named_item())
             }
             "parse" | "parse-where" => {
                 self.bump();
@@ -183,7 +272,10 @@ impl Parser<'_, '_> {
             "count" => {
                 self.bump();
                 let name = if self.eat_kw("as").is_some() {
-                    Some(self.parse_declared_name().unwrap_or_else(|| self.missing_name()))
+                    Some(
+                        self.parse_declared_name()
+                            .unwrap_or_else(|| self.missing_name()),
+                    )
                 } else {
                     None
                 };
@@ -196,14 +288,21 @@ impl Parser<'_, '_> {
             "as" => {
                 self.bump();
                 let _ = self.operator_parameters();
-                OpKind::As(self.parse_declared_name().unwrap_or_else(|| self.missing_name()))
+                OpKind::As(
+                    self.parse_declared_name()
+                        .unwrap_or_else(|| self.missing_name()),
+                )
             }
             "getschema" => {
                 self.bump();
                 OpKind::GetSchema
             }
             "print" => {
-                self.diags.error(codes::OPERATOR_POSITION, "The operator must be the first operator in the query.", tok.span.clone());
+                self.diags.error(
+                    codes::OPERATOR_POSITION,
+                    "The operator must be the first operator in the query.",
+                    tok.span.clone(),
+                );
                 return self.parse_print();
             }
             "render" => {
@@ -236,7 +335,11 @@ impl Parser<'_, '_> {
     fn parse_bad_operator(&mut self) -> Operator {
         if self.at(TokenKind::Ident) {
             let tok = self.bump();
-            self.diags.error(codes::QUERY_OPERATOR_EXPECTED, "Query operator expected.", tok.span.clone());
+            self.diags.error(
+                codes::QUERY_OPERATOR_EXPECTED,
+                "Query operator expected.",
+                tok.span.clone(),
+            );
             let kw = tok.text(self.src).to_lowercase();
             return self.operator(tok.span.start, kw, tok.span, OpKind::Bad);
         }
@@ -249,7 +352,12 @@ impl Parser<'_, '_> {
     pub(super) fn parse_print(&mut self) -> Operator {
         let tok = self.bump();
         let items = self.comma_list(ListEnd::Plain, true, Self::named_item);
-        self.operator(tok.span.start, "print".to_string(), tok.span, OpKind::Print(items))
+        self.operator(
+            tok.span.start,
+            "print".to_string(),
+            tok.span,
+            OpKind::Print(items),
+        )
     }
 
     /// `name=value` operator parameters (`kind=regex`, `hint.strategy=shuffle`, `flags=i`).
@@ -257,10 +365,14 @@ impl Parser<'_, '_> {
         let mut params = Vec::new();
         loop {
             let mut n = 0;
-            while matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(n + 1) == TokenKind::Dot {
+            while matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword)
+                && self.kind_at(n + 1) == TokenKind::Dot
+            {
                 n += 2;
             }
-            if !(matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword) && self.kind_at(n + 1) == TokenKind::Eq) {
+            if !(matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword)
+                && self.kind_at(n + 1) == TokenKind::Eq)
+            {
                 return params;
             }
             if n == 0 && !self.is_known_parameter_name() {
@@ -279,15 +391,25 @@ impl Parser<'_, '_> {
             } else {
                 self.bump();
             }
-            params.push((name, self.src[vstart..self.last_end.max(vstart)].to_string()));
+            params.push((
+                name,
+                self.src[vstart..self.last_end.max(vstart)].to_string(),
+            ));
         }
     }
 
     fn is_known_parameter_name(&self) -> bool {
         matches!(
             self.text(),
-            "kind" | "flags" | "bagexpansion" | "with_itemindex" | "isfuzzy" | "withsource"
-                | "with_source" | "decodeblocks" | "nulls"
+            "kind"
+                | "flags"
+                | "bagexpansion"
+                | "with_itemindex"
+                | "isfuzzy"
+                | "withsource"
+                | "with_source"
+                | "decodeblocks"
+                | "nulls"
         )
     }
 
@@ -312,10 +434,16 @@ impl Parser<'_, '_> {
 
     fn sort_key(&mut self) -> SortKey {
         let expr = self.parse_expr_or_missing();
-        if self.at_kw("asc") || self.at_kw("desc") || self.at_kw("granny-asc") || self.at_kw("granny-desc") {
+        if self.at_kw("asc")
+            || self.at_kw("desc")
+            || self.at_kw("granny-asc")
+            || self.at_kw("granny-desc")
+        {
             self.bump();
         }
-        if self.eat_kw("nulls").is_some() && (self.eat_kw("first").is_none() && self.eat_kw("last").is_none()) {
+        if self.eat_kw("nulls").is_some()
+            && (self.eat_kw("first").is_none() && self.eat_kw("last").is_none())
+        {
             self.error_here(codes::EXPECTED, "Expected: first or last");
         }
         SortKey { expr }
@@ -353,7 +481,12 @@ impl Parser<'_, '_> {
                 TokenKind::LongLit => !first,
                 _ => false,
             };
-            if !ok || !first && tok.has_trivia() || tok.kind == TokenKind::Keyword && !first && !keyword_is_identifier(tok.text(self.src)) {
+            if !ok
+                || !first && tok.has_trivia()
+                || tok.kind == TokenKind::Keyword
+                    && !first
+                    && !keyword_is_identifier(tok.text(self.src))
+            {
                 break;
             }
             text.push_str(tok.text(self.src));
@@ -363,14 +496,22 @@ impl Parser<'_, '_> {
         if text.is_empty() {
             return None;
         }
-        let name = Name { text, span: start..self.last_end, kind: NameKind::Plain };
+        let name = Name {
+            text,
+            span: start..self.last_end,
+            kind: NameKind::Plain,
+        };
         let e = self.expr(name.span.clone(), ExprKind::Name(name));
         self.order_suffix();
         Some(e)
     }
 
     fn order_suffix(&mut self) {
-        if self.at_kw("asc") || self.at_kw("desc") || self.at_kw("granny-asc") || self.at_kw("granny-desc") {
+        if self.at_kw("asc")
+            || self.at_kw("desc")
+            || self.at_kw("granny-asc")
+            || self.at_kw("granny-desc")
+        {
             self.bump();
         }
     }
@@ -398,15 +539,29 @@ impl Parser<'_, '_> {
                     if self.at(TokenKind::Keyword) && !keyword_is_identifier(self.text()) {
                         break;
                     }
-                    let Some(name) = self.parse_declared_name() else { break };
+                    let Some(name) = self.parse_declared_name() else {
+                        break;
+                    };
                     let start = name.span.start;
-                    let ty = if self.eat(TokenKind::Colon).is_some() { Some(self.expect_type_name()) } else { None };
-                    parts.push(ParsePart::Column { name, ty, span: start..self.last_end });
+                    let ty = if self.eat(TokenKind::Colon).is_some() {
+                        Some(self.expect_type_name())
+                    } else {
+                        None
+                    };
+                    parts.push(ParsePart::Column {
+                        name,
+                        ty,
+                        span: start..self.last_end,
+                    });
                 }
                 _ => break,
             }
         }
-        OpKind::Parse { parameters, source, parts }
+        OpKind::Parse {
+            parameters,
+            source,
+            parts,
+        }
     }
 
     /// `mv-expand [params] a, b = c to typeof(t) [limit n]`
