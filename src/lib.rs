@@ -6,12 +6,14 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+pub mod check;
 pub mod codegen;
 pub mod conformance;
 pub mod diagnostic;
 pub mod import;
 pub mod infer;
 pub mod init;
+pub mod json_spans;
 pub mod output;
 pub mod package;
 pub mod render;

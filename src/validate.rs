@@ -495,6 +495,9 @@ impl Validator<'_> {
                 );
             }
         }
+        if !t.transform.derived {
+            self.custom_transform(t);
+        }
         self.duplicates(t, "table", t.table_columns().map(|(c, _)| c).collect());
         self.duplicates(t, "stream", t.stream_columns().map(|(c, _)| c).collect());
         match t.table_columns().find(|(c, _)| c.name == "TimeGenerated") {
@@ -516,6 +519,56 @@ impl Validator<'_> {
             ),
             Some(_) => {}
         }
+    }
+
+    /// A hand-written `transform` is analysed against the stream and the table: KQL errors,
+    /// the transformation subset, and every output column the table lacks or types
+    /// differently is an error at the `transform` key (at the exact place when it can be
+    /// found inside the string).
+    fn custom_transform(&mut self, t: &Table) {
+        let stream: Vec<(String, String)> = t
+            .stream_columns()
+            .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
+            .collect();
+        let table: Vec<(String, String)> = t
+            .table_columns()
+            .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
+            .collect();
+        let found = rules::transform::check(rules::transform::Transform {
+            kql: &t.transform.kql,
+            input: &rules::transform::input_columns(&stream),
+            table: Some((&t.name, &table)),
+        });
+        let path = format!("{}.transform", t.path);
+        for (d, span) in found.in_transform {
+            let loc = span
+                .and_then(|s| self.inside_string(&path, s))
+                .unwrap_or_else(|| self.spec.at(&path));
+            self.out.push(d.at(loc));
+        }
+        for (index, d) in found.in_table {
+            let column = t.columns.iter().find(|c| c.name == table[index].0);
+            let at = column.map_or_else(
+                || format!("{}.columns", t.path),
+                |c| format!("{}.name", c.path),
+            );
+            self.add(at, vec![d]);
+        }
+    }
+
+    /// The location of a byte range of the decoded TOML string at `path`.
+    fn inside_string(&self, path: &str, range: std::ops::Range<usize>) -> Option<Location> {
+        if !self.spec.spans.contains(path) {
+            return None;
+        }
+        let span = self.spec.spans.value_span(path);
+        let literal = &self.spec.source.text()[span.clone()];
+        let start = toml_string_offset(literal, range.start)?;
+        let end = toml_string_offset(literal, range.end)?;
+        Some(Location::new(
+            &self.spec.source,
+            span.start + start..span.start + end,
+        ))
     }
 
     fn duplicates(&mut self, t: &Table, side: &str, columns: Vec<&crate::solution::Column>) {
@@ -544,5 +597,91 @@ impl Validator<'_> {
                 ],
             );
         }
+    }
+}
+
+/// The byte offset in a TOML string literal (quotes included) of byte `offset` of its decoded
+/// text, for the four TOML string forms.
+fn toml_string_offset(literal: &str, offset: usize) -> Option<usize> {
+    let (open, escapes) = if literal.starts_with("\"\"\"") {
+        (3, true)
+    } else if literal.starts_with("'''") {
+        (3, false)
+    } else if literal.starts_with('"') {
+        (1, true)
+    } else if literal.starts_with('\'') {
+        (1, false)
+    } else {
+        return None;
+    };
+    let bytes = literal.as_bytes();
+    let mut raw = open;
+    // A newline right after the opening delimiter of a multi-line string is not content.
+    if open == 3 {
+        if bytes.get(raw) == Some(&b'\n') {
+            raw += 1;
+        } else if bytes.get(raw..raw + 2) == Some(b"\r\n") {
+            raw += 2;
+        }
+    }
+    if !escapes {
+        return Some((raw + offset).min(literal.len()));
+    }
+    let mut decoded = 0;
+    while raw < bytes.len() {
+        let line_continuation =
+            bytes[raw] == b'\\' && bytes.get(raw + 1).is_some_and(u8::is_ascii_whitespace);
+        if decoded >= offset && !line_continuation {
+            break;
+        }
+        if bytes[raw] != b'\\' {
+            let len = literal[raw..].chars().next().map_or(1, char::len_utf8);
+            raw += len;
+            decoded += len;
+            continue;
+        }
+        match bytes.get(raw + 1) {
+            Some(b'u') => {
+                let cp = literal
+                    .get(raw + 2..raw + 6)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok());
+                raw += 6;
+                decoded += cp.and_then(char::from_u32).map_or(1, char::len_utf8);
+            }
+            Some(b'U') => {
+                let cp = literal
+                    .get(raw + 2..raw + 10)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok());
+                raw += 10;
+                decoded += cp.and_then(char::from_u32).map_or(1, char::len_utf8);
+            }
+            Some(c) if c.is_ascii_whitespace() => {
+                // A line-ending backslash removes the newline and the following whitespace.
+                raw += 1;
+                while bytes.get(raw).is_some_and(u8::is_ascii_whitespace) {
+                    raw += 1;
+                }
+            }
+            _ => {
+                raw += 2;
+                decoded += 1;
+            }
+        }
+    }
+    Some(raw.min(literal.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toml_string_offset;
+
+    #[test]
+    fn offsets_inside_toml_strings() {
+        assert_eq!(toml_string_offset("'abc'", 1), Some(2));
+        assert_eq!(toml_string_offset("'''\nabc'''", 1), Some(5));
+        assert_eq!(toml_string_offset(r#""a\"bc""#, 2), Some(4));
+        assert_eq!(toml_string_offset(r#""\u00e9x""#, 2), Some(7));
+        assert_eq!(toml_string_offset("\"\"\"a\\\n   b\"\"\"", 1), Some(9));
+        assert_eq!(toml_string_offset("x", 0), None);
     }
 }

@@ -2,6 +2,7 @@
 //! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
 
 mod build;
+mod check;
 mod conformance;
 mod import;
 mod infer;
@@ -53,6 +54,8 @@ enum Command {
     Import(import::Args),
     /// Import, rebuild and compare every solution of a corpus (default ../shared/corpus).
     Conformance(conformance::Args),
+    /// Check connector files (or a spec's output): DCR, transform and table agree.
+    Check(check::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Infer(a) => infer::run(a, &ctx),
         Command::Import(a) => import::run(a, &ctx),
         Command::Conformance(a) => conformance::run(a, &ctx),
+        Command::Check(a) => check::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

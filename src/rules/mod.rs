@@ -9,6 +9,8 @@ pub mod branding;
 pub mod limits;
 pub mod metadata;
 pub mod naming;
+pub mod placeholders;
+pub mod transform;
 
 use crate::diagnostic::Diagnostic;
 

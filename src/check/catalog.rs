@@ -1,0 +1,387 @@
+//! Every rule `ccfgen check` can report, with its default severity, a one-line summary and
+//! help text. SARIF output lists these as the tool's rules; a test makes sure every rule id
+//! a check emits is listed here.
+
+use crate::diagnostic::Severity;
+
+/// One rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, e.g. `transform-column-missing`.
+    pub id: &'static str,
+    /// Default severity (a finding may be reported at another one, e.g. KQL warnings).
+    pub level: Severity,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// Why it matters and where the rule comes from.
+    pub help: &'static str,
+}
+
+const fn rule(
+    id: &'static str,
+    level: Severity,
+    summary: &'static str,
+    help: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        level,
+        summary,
+        help,
+    }
+}
+
+use Severity::{Error as E, Note as N, Warning as W};
+
+/// Every rule, grouped by what it checks.
+pub const RULES: &[Rule] = &[
+    // Files
+    rule(
+        "file-unreadable",
+        E,
+        "A file cannot be read as UTF-8 text.",
+        "Every JSON file of a solution must be readable; the Content Hub JSON validation parses every changed file.",
+    ),
+    rule(
+        "json-invalid",
+        E,
+        "A file is not valid JSON.",
+        "The official packager stops on any invalid JSON file under Data Connectors; the PR pipeline runs JSON.parse on every changed file.",
+    ),
+    rule(
+        "stray-file",
+        N,
+        "A JSON file under Data Connectors is not a CCF resource.",
+        "It is ignored; the official packager also parses it, so it must at least be valid JSON.",
+    ),
+    rule(
+        "resource-shape",
+        E,
+        "A required member of a resource is missing.",
+        "Tables need schema.name and schema.columns; DCRs need streamDeclarations, destinations and dataFlows; data connectors need connectorDefinitionName and dcrConfig; definitions need connectorUiConfig.id.",
+    ),
+    // Tables
+    rule(
+        "table-name",
+        E,
+        "A custom table name breaks the Tables API rules.",
+        "Custom tables fed by a DCR end with _CL and have 4 to 63 characters from letters, digits, _ and - (Logs Ingestion overview, Tables API).",
+    ),
+    rule(
+        "table-name-style",
+        W,
+        "A table name does not start with a letter or contains '-'.",
+        "Allowed by the Tables API, but the column naming rules applied to tables avoid quoting the name in every query.",
+    ),
+    rule(
+        "table-schema-name",
+        E,
+        "A table's schema.name differs from its name.",
+        "The table name must equal properties.schema.name (CCP_README).",
+    ),
+    rule(
+        "table-unused",
+        N,
+        "No data flow writes a table.",
+        "The packager bundles unmapped tables into the first connector; an unused table is usually a leftover or a typo in outputStream.",
+    ),
+    rule(
+        "column-name",
+        E,
+        "A column name breaks the naming rules.",
+        "Column names start with a letter, then letters, digits or _, 2 to 45 characters (create-custom-table, Logs Ingestion API overview).",
+    ),
+    rule(
+        "column-reserved",
+        E,
+        "A column uses a reserved name.",
+        "Names such as id, Type, TenantId, _ResourceId and the other system columns are reserved. A name reserved only in superseded documentation (resourceName, …) or only ignoring case (tenantId) is reported as a warning for existing tables.",
+    ),
+    rule(
+        "column-duplicate",
+        E,
+        "A column appears twice.",
+        "Column names must be unique; Auxiliary tables drop data whose names differ only in case.",
+    ),
+    rule(
+        "column-type",
+        E,
+        "A table column type is unknown.",
+        "Tables API column types: string, int, long, real, boolean, datetime (dateTime), dynamic, guid.",
+    ),
+    rule(
+        "column-type-spelling",
+        N,
+        "A table column type is spelled unusually.",
+        "Type names are matched ignoring case, but the Tables API documents string, int, long, real, boolean, dateTime, dynamic and guid.",
+    ),
+    rule(
+        "limit-columns",
+        E,
+        "A table has more than 500 columns.",
+        "Azure Monitor limit: 500 columns per table.",
+    ),
+    rule(
+        "time-generated",
+        E,
+        "A table has no datetime TimeGenerated column.",
+        "Every Log Analytics table needs TimeGenerated of type datetime.",
+    ),
+    // DCRs
+    rule(
+        "stream-name",
+        E,
+        "A stream declaration is not named Custom-<name>.",
+        "Stream declaration keys must begin with Custom- (DCR structure page, push guide).",
+    ),
+    rule(
+        "stream-named-like-table",
+        N,
+        "An input stream is named like a table (Custom-<x>_CL).",
+        "Allowed, but input streams and output tables are different things and senders confuse them.",
+    ),
+    rule(
+        "stream-column-type",
+        E,
+        "A stream column has a type streams do not support.",
+        "Stream columns are string, int, long, real, boolean, datetime or dynamic; there is no guid (declare string and use toguid()).",
+    ),
+    rule(
+        "stream-unused",
+        W,
+        "A declared stream is read by no data flow.",
+        "Records sent to it are accepted and dropped.",
+    ),
+    rule(
+        "limit-streams",
+        E,
+        "A DCR declares more than 10 streams.",
+        "Azure Monitor limit: 10 data streams per DCR.",
+    ),
+    rule(
+        "limit-flows",
+        E,
+        "A DCR has more than 10 data flows.",
+        "Azure Monitor limit: 10 data flows per DCR.",
+    ),
+    rule(
+        "dcr-name-length",
+        W,
+        "A DCR name is long.",
+        "The deployed name Microsoft-Sentinel-{name}-{workspace}-{random} must stay within 64 characters or DCR creation fails silently.",
+    ),
+    rule(
+        "dcr-destination",
+        E,
+        "A Log Analytics destination has no workspaceResourceId.",
+        "destinations.logAnalytics[] entries need workspaceResourceId and name.",
+    ),
+    rule(
+        "dce-id-literal",
+        W,
+        "dataCollectionEndpointId is a literal resource id.",
+        "Use {{dataCollectionEndpointId}}; the packager turns it into a variable (a literal fails arm-ttk 'IDs Should Be Derived From ResourceIDs').",
+    ),
+    rule(
+        "flow-stream-undeclared",
+        E,
+        "A data flow reads a stream that is not declared.",
+        "Every stream of dataFlows[].streams must be a key of streamDeclarations.",
+    ),
+    rule(
+        "flow-streams-multiple",
+        E,
+        "A data flow with a transform reads several streams.",
+        "If a data flow uses a transformation it should use a single stream (DCR structure page).",
+    ),
+    rule(
+        "flow-destination",
+        E,
+        "A data flow sends to an undefined destination.",
+        "dataFlows[].destinations must name destinations defined in the DCR.",
+    ),
+    rule(
+        "output-stream",
+        E,
+        "A data flow's outputStream is not Custom-<table>_CL or Microsoft-<table>.",
+        "outputStream is Custom-<Table>_CL for a custom table or Microsoft-<Table> for a standard one.",
+    ),
+    rule(
+        "output-table-missing",
+        E,
+        "A data flow writes a custom table no file defines.",
+        "The table must be created with the connector (a workspaces/tables resource in the solution) or ingestion fails.",
+    ),
+    rule(
+        "output-table-case",
+        E,
+        "A data flow names its table with different letter case.",
+        "Table names are case-sensitive: outputStream must match the table name exactly.",
+    ),
+    rule(
+        "builtin-table-unchecked",
+        N,
+        "Flows to built-in tables are not compared with a schema.",
+        "ccfgen has no schemas of built-in tables; their transforms are still checked for KQL errors.",
+    ),
+    // Transforms
+    rule(
+        "limit-transform",
+        E,
+        "A transformation is longer than 15,360 characters.",
+        "Azure Monitor limit for one transformation.",
+    ),
+    rule(
+        "transform-kql",
+        E,
+        "The transformation does not compile.",
+        "Checked with ccfgen's KQL analyser against the stream's columns; Azure rejects such DCRs with InvalidTransformQuery.",
+    ),
+    rule(
+        "transform-unsupported",
+        E,
+        "The transformation uses KQL that transformations do not support.",
+        "Only extend, project, print, where, parse, project-away, project-rename and datatable are supported; parse extracts at most 10 columns (supported KQL features page).",
+    ),
+    rule(
+        "transform-unlisted",
+        W,
+        "The transformation uses a function or operator not in the documented list.",
+        "The documented list of supported functions is not exhaustive in practice, so this is a warning.",
+    ),
+    rule(
+        "transform-column-missing",
+        E,
+        "The transformation outputs a column the table does not have.",
+        "The output must have the shape of the destination table (DCR structure page); Azure rejects the DCR with InvalidTransformOutput.",
+    ),
+    rule(
+        "transform-column-case",
+        E,
+        "An output column differs from a table column only in letter case.",
+        "Column names are case-sensitive for Analytics and Basic tables.",
+    ),
+    rule(
+        "transform-column-type",
+        E,
+        "An output column's type differs from the table column's type.",
+        "A dynamic value reaching a string column and similar mismatches fail with InvalidTransformOutput; convert with tostring(), toint(), todatetime(), toguid() … (a guid column accepts string).",
+    ),
+    rule(
+        "transform-time-generated",
+        E,
+        "The transformation does not produce TimeGenerated.",
+        "Every table needs TimeGenerated; if the input lacks it the transform must add it (source | extend TimeGenerated = now()).",
+    ),
+    rule(
+        "table-column-not-produced",
+        W,
+        "A table column is never produced by the transformations writing the table.",
+        "The column stays empty; usually a renamed or forgotten field.",
+    ),
+    // Connectors
+    rule(
+        "connector-id",
+        E,
+        "A connector id contains spaces or punctuation.",
+        "connectorUiConfig.id has no spaces and equals the definition's name.",
+    ),
+    rule(
+        "definition-name",
+        W,
+        "A definition's name differs from its id.",
+        "The connector id equals the definition's resource name (CCF reference).",
+    ),
+    rule(
+        "definition-unused",
+        W,
+        "No data connector names a definition.",
+        "The official packager maps a definition to its data connector through connectorDefinitionName and fails without one.",
+    ),
+    rule(
+        "definition-data-type",
+        W,
+        "A definition's data type is not a table its DCRs write.",
+        "dataTypes drive the 'last data received' status in the gallery.",
+    ),
+    rule(
+        "definition-stream",
+        W,
+        "The instructions name a stream the DCR does not declare.",
+        "Senders that follow them get errors from the Logs Ingestion API.",
+    ),
+    rule(
+        "connector-definition-unknown",
+        E,
+        "A data connector names a definition that does not exist.",
+        "properties.connectorDefinitionName must equal a definition's connectorUiConfig.id.",
+    ),
+    rule(
+        "stream-unknown",
+        E,
+        "A data connector names a stream no DCR declares.",
+        "dcrConfig.streamName must be a declared stream of the connector's DCR.",
+    ),
+    rule(
+        "dcr-config-literal",
+        W,
+        "A dcrConfig value is a literal.",
+        "The endpoint and immutable id are only known at deploy time: use {{placeholders}} or [[parameters('dcrConfig').…].",
+    ),
+    rule(
+        "auth-type",
+        E,
+        "A Push data connector's auth.type is not Push.",
+        "Push connectors authenticate with auth.type Push and the app created at deploy time.",
+    ),
+    rule(
+        "placeholder",
+        E,
+        "A placeholder or escaped expression is malformed.",
+        "Connect-time values are {{name}} placeholders or [[parameters('…').x] expressions; mixed or unbalanced forms deploy a connector that cannot connect.",
+    ),
+    rule(
+        "branding",
+        E,
+        "\"Sentinel\" is used without \"Microsoft\".",
+        "The Content Hub PR validation rejects a bare \"Sentinel\" in descriptions.",
+    ),
+    // Packages
+    rule(
+        "package-stale",
+        E,
+        "The package embeds a resource that differs from its source file.",
+        "Package/mainTemplate.json must be rebuilt after the sources change; the comparison ignores the packager's known rewrites.",
+    ),
+    rule(
+        "package-missing",
+        W,
+        "A source resource is not in the solution package.",
+        "Package/mainTemplate.json is older than the sources, or the file is a leftover.",
+    ),
+    rule(
+        "package-source-missing",
+        N,
+        "The package embeds a resource with no source file.",
+        "The sources are incomplete or renamed; staleness cannot be checked for it.",
+    ),
+];
+
+/// The catalogue entry of a rule id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}

@@ -1,0 +1,549 @@
+//! Rules for a data collection rule: stream declarations (names, column types per stream
+//! context), destinations, the endpoint placeholder, and every data flow — declared input
+//! stream, `outputStream` naming a table that exists, and the transform checked by the KQL
+//! analyser against the stream and the table ([`crate::rules::transform`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::findings::Sink;
+use super::links::{Output, declared_streams};
+use super::model::{Resource, get};
+use super::table;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::json_spans::JsonPath;
+use crate::rules::transform::{Transform, TransformFindings};
+use crate::rules::{self, placeholders};
+
+/// "Table column never produced" findings of every flow, reported only for columns that no
+/// flow writing the table produces.
+#[derive(Debug, Default)]
+pub(super) struct Produced {
+    /// Table → number of flows whose output was compared with it.
+    compared: BTreeMap<usize, usize>,
+    /// (table, column index) → (flows not producing it, the finding).
+    missing: BTreeMap<(usize, usize), (usize, Diagnostic)>,
+}
+
+impl Produced {
+    pub fn extend(&mut self, other: Produced) {
+        for (t, n) in other.compared {
+            *self.compared.entry(t).or_default() += n;
+        }
+        for (k, (n, d)) in other.missing {
+            self.missing.entry(k).or_insert((0, d)).0 += n;
+        }
+    }
+
+    pub fn report(&self, cx: &Ctx<'_>, sink: &mut Sink) {
+        for ((t, column), (n, d)) in &self.missing {
+            if self.compared.get(t) == Some(n) {
+                let r = &cx.m.resources[*t];
+                let path = r
+                    .prop_path(&["schema", "columns"])
+                    .index(*column)
+                    .key("name");
+                sink.at(r.doc, &path, d.clone());
+            }
+        }
+    }
+}
+
+/// `(name, type as written)` columns of a declared stream.
+pub fn stream_columns(dcr: &Value, stream: &str) -> Option<Vec<(String, String)>> {
+    let cols = get(
+        dcr,
+        &["properties", "streamDeclarations", stream, "columns"],
+    )?
+    .as_array()?;
+    Some(
+        cols.iter()
+            .map(|c| {
+                let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                (s("name"), s("type"))
+            })
+            .collect(),
+    )
+}
+
+pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Produced) {
+    let r = &cx.m.resources[i];
+    let doc = r.doc;
+    let props = r.properties();
+    if let Some(name) = r.value.get("name").and_then(Value::as_str) {
+        sink.all_at(doc, &r.path.key("name"), rules::limits::dcr_name(name));
+    }
+    let streams = declared_streams(r);
+    let flows = get(props, &["dataFlows"])
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    sink.all_at(
+        doc,
+        &r.prop_path(&[]),
+        rules::limits::dcr_streams(streams.len(), flows.len()),
+    );
+    stream_declarations(r, sink);
+    let destinations = destinations(r, sink);
+    endpoint(r, sink);
+    if flows.is_empty() {
+        sink.at(
+            doc,
+            &r.prop_path(&[]),
+            Diagnostic::error("resource-shape", "the DCR has no `dataFlows`").with_hint(
+                "add one data flow per stream: streams, destinations, transformKql, outputStream",
+            ),
+        );
+    }
+    let mut used_streams: Vec<&str> = Vec::new();
+    // The analyser's input columns of each stream, built once however many flows read it.
+    let mut inputs: BTreeMap<&str, Option<Vec<ccfgen_kql::Column>>> = BTreeMap::new();
+    let mut tables = TableColumns::default();
+    let mut builtin: Vec<(usize, &str)> = Vec::new();
+    for (fi, flow) in flows.iter().enumerate() {
+        let fp = r.prop_path(&["dataFlows"]).index(fi);
+        let info = cx.g.flows.get(&i).and_then(|f| f.get(fi));
+        let flow_streams: Vec<&str> = flow
+            .get("streams")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        used_streams.extend(&flow_streams);
+        for (si, s) in flow_streams.iter().enumerate() {
+            if !streams.contains(s) && !s.starts_with("Microsoft-") {
+                sink.at(
+                    doc,
+                    &fp.key("streams").index(si),
+                    Diagnostic::error("flow-stream-undeclared", format!("data flow {fi} reads stream `{s}`, which `streamDeclarations` does not declare"))
+                        .with_hint(suggest("declared streams", s, &streams)),
+                );
+            }
+        }
+        if flow_streams.is_empty() {
+            sink.at(
+                doc,
+                &fp,
+                Diagnostic::error("resource-shape", format!("data flow {fi} has no `streams`"))
+                    .with_hint("name the input stream: `\"streams\": [\"Custom-<Stream>\"]`"),
+            );
+        }
+        let kql = flow.get("transformKql").and_then(Value::as_str);
+        if kql.is_some() && flow_streams.len() > 1 {
+            sink.at(
+                doc,
+                &fp.key("streams"),
+                Diagnostic::error("flow-streams-multiple", format!("data flow {fi} has a transform and {} input streams", flow_streams.len()))
+                    .with_hint("a data flow with a transformation reads exactly one stream; split it into one flow per stream"),
+            );
+        }
+        for (di, d) in flow
+            .get("destinations")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(d) = d.as_str().filter(|d| !destinations.contains(d)) {
+                sink.at(
+                    doc,
+                    &fp.key("destinations").index(di),
+                    Diagnostic::error("flow-destination", format!("data flow {fi} sends to destination `{d}`, which `destinations` does not define"))
+                        .with_hint(suggest("defined destinations", d, &destinations)),
+                );
+            }
+        }
+        let table = output(cx, r, fi, flow, &fp, info.map(|f| &f.output), sink);
+        if let Some(Output::BuiltIn(name)) = info.map(|f| &f.output) {
+            builtin.push((fi, name.as_str()));
+        }
+        if let Some(k) = kql {
+            sink.all_at(
+                doc,
+                &fp.key("transformKql"),
+                rules::limits::transform_length(k),
+            );
+        }
+        if let [stream] = flow_streams.as_slice()
+            && let Some(input) = inputs.entry(stream).or_insert_with(|| {
+                stream_columns(r.value, stream).map(|c| rules::transform::input_columns(&c))
+            })
+        {
+            transform(cx, r, &fp, kql, input, table, &mut tables, sink, produced);
+        }
+    }
+    if let Some((fi, _)) = builtin.first() {
+        let mut names: Vec<&str> = Vec::new();
+        for (_, n) in &builtin {
+            if !names.contains(n) {
+                names.push(n);
+            }
+        }
+        sink.at(
+            doc,
+            &r.prop_path(&["dataFlows"]).index(*fi).key("outputStream"),
+            Diagnostic::new(Severity::Note, "builtin-table-unchecked", format!("flows to built-in tables ({}) are checked for KQL errors but not against a schema", names.join(", ")))
+                .with_hint("ccfgen has no schemas of built-in tables; make sure the transform outputs only columns the table has, with its types"),
+        );
+    }
+    for s in &streams {
+        if !used_streams.contains(s) {
+            sink.at_key(
+                doc,
+                &r.prop_path(&["streamDeclarations", s]),
+                Diagnostic::warning("stream-unused", format!("stream `{s}` is declared but no data flow reads it"))
+                    .with_hint("records sent to it are accepted and dropped; add a data flow or remove the declaration"),
+            );
+        }
+    }
+}
+
+/// The table a flow writes, with its checks; returns `(table name, table columns)` when the
+/// output can be compared.
+fn output(
+    cx: &Ctx<'_>,
+    r: &Resource<'_>,
+    fi: usize,
+    flow: &Value,
+    fp: &JsonPath,
+    link: Option<&Output>,
+    sink: &mut Sink,
+) -> Option<usize> {
+    let doc = r.doc;
+    let op = fp.key("outputStream");
+    let written = flow.get("outputStream").and_then(Value::as_str);
+    match link? {
+        Output::Table(t) => return Some(*t),
+        Output::CaseDiffers(t, name) => {
+            let actual = cx.m.resources[*t].name();
+            sink.at(
+                doc,
+                &op,
+                Diagnostic::error(
+                    "output-table-case",
+                    format!(
+                        "data flow {fi} writes `Custom-{name}`, but the table is named `{actual}`"
+                    ),
+                )
+                .with_hint(format!(
+                    "table names are case-sensitive: write `\"outputStream\": \"Custom-{actual}\"`"
+                )),
+            );
+        }
+        Output::Missing(name) => {
+            if !name.ends_with("_CL") {
+                sink.at(
+                    doc,
+                    &op,
+                    Diagnostic::error("output-stream", format!("data flow {fi} writes `Custom-{name}`; custom tables end with `_CL`"))
+                        .with_hint(format!("write `\"outputStream\": \"Custom-{name}_CL\"` and name the table `{name}_CL`")),
+                );
+            } else {
+                sink.at(
+                    doc,
+                    if written.is_some() { &op } else { fp },
+                    Diagnostic::error("output-table-missing", format!("data flow {fi} writes table `{name}`, which no table file of this solution defines"))
+                        .with_hint(format!("add a `Microsoft.OperationalInsights/workspaces/tables` resource named `{name}` next to the DCR, or fix `outputStream`")),
+                );
+            }
+        }
+        Output::BuiltIn(_) => {}
+        Output::Invalid => {
+            let d = match written {
+                Some(w) => Diagnostic::error("output-stream", format!("data flow {fi} writes `{w}`, which is neither `Custom-<table>` nor `Microsoft-<table>`"))
+                    .with_hint("write `\"outputStream\": \"Custom-<Table>_CL\"` for a custom table or `Microsoft-<Table>` for a built-in one"),
+                None => Diagnostic::error("output-stream", format!("data flow {fi} has no `outputStream`"))
+                    .with_hint("name the destination table: `\"outputStream\": \"Custom-<Table>_CL\"`"),
+            };
+            sink.at(doc, if written.is_some() { &op } else { fp }, d);
+        }
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transform(
+    cx: &Ctx<'_>,
+    r: &Resource<'_>,
+    fp: &JsonPath,
+    kql: Option<&str>,
+    input: &[ccfgen_kql::Column],
+    table: Option<usize>,
+    tables: &mut TableColumns,
+    sink: &mut Sink,
+    produced: &mut Produced,
+) {
+    let table_cols = table.map(|t| (cx.m.resources[t].name(), tables.columns(cx, t)));
+    let f = cx.memo.check(Transform {
+        kql: kql.unwrap_or("source"),
+        input,
+        table: table_cols,
+    });
+    let at = if kql.is_some() {
+        fp.key("transformKql")
+    } else {
+        fp.clone()
+    };
+    for (d, span) in &f.in_transform {
+        sink.inside(
+            r.doc,
+            &at,
+            span.clone().filter(|_| kql.is_some()),
+            d.clone(),
+        );
+    }
+    if let (Some(t), Some(_)) = (table, &f.output) {
+        *produced.compared.entry(t).or_default() += 1;
+        for (column, d) in &f.in_table {
+            produced
+                .missing
+                .entry((t, *column))
+                .or_insert((0, d.clone()))
+                .0 += 1;
+        }
+    }
+}
+
+/// The columns of the tables a DCR writes, read once however many flows write them.
+#[derive(Debug, Default)]
+struct TableColumns(BTreeMap<usize, Vec<(String, String)>>);
+
+impl TableColumns {
+    fn columns(&mut self, cx: &Ctx<'_>, t: usize) -> &[(String, String)] {
+        self.0
+            .entry(t)
+            .or_insert_with(|| table::columns(cx.m.resources[t].value))
+    }
+}
+
+/// Transform analyses by content: a tree often holds the same DCR several times (a connector
+/// copied per product, v1 and v2 side by side, a vendored copy), and analysing a transform
+/// costs more than parsing its file, so each distinct (transform, stream, table) is analysed
+/// once per run.
+#[derive(Debug, Default)]
+pub(crate) struct Memo(Mutex<HashMap<u64, Bucket>>);
+
+/// The analyses whose content hashes alike.
+type Bucket = Vec<(MemoKey, Arc<TransformFindings>)>;
+
+#[derive(Debug)]
+struct MemoKey {
+    kql: String,
+    input: Vec<ccfgen_kql::Column>,
+    table: Option<(String, Vec<(String, String)>)>,
+}
+
+impl MemoKey {
+    fn matches(&self, t: &Transform<'_>) -> bool {
+        self.kql == t.kql
+            && self.input == t.input
+            && match (&self.table, t.table) {
+                (None, None) => true,
+                (Some((n, c)), Some((tn, tc))) => n == tn && c.as_slice() == tc,
+                _ => false,
+            }
+    }
+}
+
+impl Memo {
+    fn check(&self, t: Transform<'_>) -> Arc<TransformFindings> {
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (t.kql, t.input, t.table).hash(&mut h);
+            h.finish()
+        };
+        let hit = self
+            .0
+            .lock()
+            .expect("memo lock")
+            .get(&hash)
+            .and_then(|bucket| {
+                bucket
+                    .iter()
+                    .find(|(k, _)| k.matches(&t))
+                    .map(|(_, f)| Arc::clone(f))
+            });
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let found = Arc::new(rules::transform::check(t));
+        let key = MemoKey {
+            kql: t.kql.to_string(),
+            input: t.input.to_vec(),
+            table: t.table.map(|(n, c)| (n.to_string(), c.to_vec())),
+        };
+        self.0
+            .lock()
+            .expect("memo lock")
+            .entry(hash)
+            .or_default()
+            .push((key, Arc::clone(&found)));
+        found
+    }
+}
+
+fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
+    let doc = r.doc;
+    let Some(decls) = get(r.properties(), &["streamDeclarations"]).and_then(Value::as_object)
+    else {
+        sink.at(
+            doc,
+            &r.prop_path(&[]),
+            Diagnostic::error("resource-shape", "the DCR has no `streamDeclarations`")
+                .with_hint("declare the input stream: `\"streamDeclarations\": {\"Custom-<Stream>\": {\"columns\": [...]}}`"),
+        );
+        return;
+    };
+    for (name, decl) in decls {
+        let p = r.prop_path(&["streamDeclarations", name]);
+        for d in rules::naming::stream_name(name) {
+            sink.at_key(doc, &p, d);
+        }
+        if name.starts_with("Custom-") && name.ends_with("_CL") {
+            sink.at_key(
+                doc,
+                &p,
+                Diagnostic::new(Severity::Note, "stream-named-like-table", format!("stream `{name}` is named like a table"))
+                    .with_hint("the input stream and the output table are different things; a name without `_CL` (e.g. `Custom-<Source>`) avoids confusing senders"),
+            );
+        }
+        let Some(cols) = decl.get("columns").and_then(Value::as_array) else {
+            sink.at(
+                doc,
+                &p,
+                Diagnostic::error(
+                    "resource-shape",
+                    format!("stream `{name}` has no `columns`"),
+                )
+                .with_hint("list the JSON properties senders post, with their types"),
+            );
+            continue;
+        };
+        let mut names = Vec::with_capacity(cols.len());
+        for (ci, c) in cols.iter().enumerate() {
+            let cp = || p.key("columns").index(ci);
+            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+            names.push(cname);
+            if cname.is_empty() {
+                sink.at(
+                    doc,
+                    &cp(),
+                    Diagnostic::error("column-name", "a stream column has no name")
+                        .with_hint("name it after the JSON property the sender posts"),
+                );
+            }
+            let ty = c.get("type").and_then(Value::as_str).unwrap_or("");
+            if ccfgen_push::StreamType::parse(ty).is_none() {
+                let hint = if ty.eq_ignore_ascii_case("guid") {
+                    "DCR streams have no guid type: declare it `string` and convert with `toguid()` in the transform".to_string()
+                } else {
+                    "stream columns are string, int, long, real, boolean, datetime or dynamic"
+                        .to_string()
+                };
+                sink.at(
+                    doc,
+                    &cp().key("type"),
+                    Diagnostic::error("stream-column-type", format!("stream column `{cname}` has type `{ty}`, which stream declarations do not support")).with_hint(hint),
+                );
+            }
+        }
+        for (first, dup) in rules::naming::duplicates(names.iter().copied()) {
+            sink.at(
+                doc,
+                &p.key("columns").index(dup).key("name"),
+                Diagnostic::error(
+                    "column-duplicate",
+                    format!("column `{}` appears in stream `{name}` twice", names[dup]),
+                )
+                .with_hint(format!(
+                    "the first is column {} (`{}`)",
+                    first + 1,
+                    names[first]
+                )),
+            );
+        }
+    }
+}
+
+/// Checks `destinations` and returns every destination name.
+fn destinations<'a>(r: &Resource<'a>, sink: &mut Sink) -> Vec<&'a str> {
+    let mut names = Vec::new();
+    let Some(dests) = get(r.properties(), &["destinations"]).and_then(Value::as_object) else {
+        sink.at(
+            r.doc,
+            &r.prop_path(&[]),
+            Diagnostic::error("resource-shape", "the DCR has no `destinations`")
+                .with_hint("add `\"destinations\": {\"logAnalytics\": [{\"workspaceResourceId\": \"{{workspaceResourceId}}\", \"name\": \"clv2ws1\"}]}`"),
+        );
+        return names;
+    };
+    for (kind, list) in dests {
+        for (di, d) in list.as_array().into_iter().flatten().enumerate() {
+            let dp = r.prop_path(&["destinations", kind]).index(di);
+            if let Some(n) = d.get("name").and_then(Value::as_str) {
+                names.push(n);
+            }
+            if kind == "logAnalytics" {
+                match d.get("workspaceResourceId") {
+                    Some(Value::String(w)) => sink.all_at(
+                        r.doc,
+                        &dp.key("workspaceResourceId"),
+                        placeholders::value(w),
+                    ),
+                    _ => {
+                        let wrong = d.as_object().and_then(|o| {
+                            o.keys()
+                                .find(|k| k.to_ascii_lowercase().starts_with("workspace"))
+                        });
+                        let message = match wrong {
+                            Some(k) => format!(
+                                "the Log Analytics destination has `{k}` instead of `workspaceResourceId`"
+                            ),
+                            None => "the Log Analytics destination has no `workspaceResourceId`"
+                                .to_string(),
+                        };
+                        let at = wrong.map_or(dp.clone(), |k| dp.key(k));
+                        sink.at_key(
+                            r.doc,
+                            &at,
+                            Diagnostic::error("dcr-destination", message)
+                                .with_hint("write `\"workspaceResourceId\": \"{{workspaceResourceId}}\"` (the packager replaces it with the workspace's resource id)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+fn endpoint(r: &Resource<'_>, sink: &mut Sink) {
+    let p = r.prop_path(&["dataCollectionEndpointId"]);
+    let Some(v) = get(r.properties(), &["dataCollectionEndpointId"]).and_then(Value::as_str) else {
+        return;
+    };
+    let findings = placeholders::value(v);
+    if findings.is_empty() && !placeholders::is_placeholder(v) && !placeholders::is_expression(v) {
+        sink.at(
+            r.doc,
+            &p,
+            Diagnostic::warning("dce-id-literal", "`dataCollectionEndpointId` is a literal resource id")
+                .with_hint("write `{{dataCollectionEndpointId}}`: the packager turns it into a variable derived from the workspace; a literal id fails arm-ttk and points every customer at one endpoint"),
+        );
+    }
+    sink.all_at(r.doc, &p, findings);
+}
+
+/// A hint listing what exists, nearest (case-insensitive prefix) first.
+pub(super) fn suggest(what: &str, wanted: &str, have: &[&str]) -> String {
+    if have.is_empty() {
+        return format!("there are no {what}");
+    }
+    if let Some(close) = have.iter().find(|h| h.eq_ignore_ascii_case(wanted)) {
+        return format!("did you mean `{close}`? (names are case-sensitive)");
+    }
+    let list: Vec<String> = have.iter().take(8).map(|h| format!("`{h}`")).collect();
+    format!("{what}: {}", list.join(", "))
+}

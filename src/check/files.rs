@@ -1,0 +1,270 @@
+//! Reading a tree: every `*.json` file under a root, found in sorted order and read and
+//! parsed on all cores, each exactly once. A file that cannot be read or is not JSON is kept
+//! as a [`Doc`] with the reason, so it becomes a finding instead of stopping the run.
+//!
+//! Only what the checks need is kept in memory: the parsed value, pruned of everything that
+//! is not a connector resource ([`super::model::retain`]). The text of a file is read again
+//! only when a finding has to be located in it.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+/// One JSON file of the tree.
+#[derive(Debug)]
+pub struct Doc {
+    /// The path shown to the user (the root as given, joined with the relative path).
+    pub path: PathBuf,
+    /// The path relative to the root, with `/` separators.
+    pub rel: String,
+    /// Size of the file in bytes.
+    pub bytes: usize,
+    /// The text, for documents rendered in memory; files on disk are read again on demand.
+    text: Option<String>,
+    /// The parsed value (pruned to what the checks use), or why there is none.
+    pub json: Result<Value, DocError>,
+}
+
+/// Why a file has no JSON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocError {
+    /// The file could not be read or is not UTF-8.
+    Unreadable(String),
+    /// The text is not JSON: the parser's message and the byte offset where it stopped.
+    Invalid {
+        /// What the parser said.
+        message: String,
+        /// Byte offset of the error.
+        offset: usize,
+    },
+}
+
+impl Doc {
+    /// A document from text (for files rendered in memory and for tests); the text is kept.
+    pub fn from_text(path: impl Into<PathBuf>, rel: impl Into<String>, text: String) -> Doc {
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        let rel = rel.into();
+        let json = parse(&text).map(|v| super::model::retain(&rel, v));
+        Doc {
+            path: path.into(),
+            rel,
+            bytes: text.len(),
+            text: Some(text),
+            json,
+        }
+    }
+
+    /// The text (without a byte order mark): kept, or read again from disk (empty if the
+    /// file can no longer be read).
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.text {
+            Some(t) => Cow::Borrowed(t),
+            None => {
+                let text = std::fs::read(&self.path)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default();
+                match text.strip_prefix('\u{feff}') {
+                    Some(rest) => Cow::Owned(rest.to_string()),
+                    None => Cow::Owned(text),
+                }
+            }
+        }
+    }
+
+    /// The file name (last path component).
+    pub fn file_name(&self) -> &str {
+        self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+}
+
+fn parse(text: &str) -> Result<Value, DocError> {
+    serde_json::from_str(text).map_err(|e| DocError::Invalid {
+        message: strip_position(&e.to_string()),
+        offset: offset_of(text, e.line(), e.column()),
+    })
+}
+
+/// serde_json appends " at line L column C"; the location is reported separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Byte offset of serde_json's 1-based line and (byte) column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    let mut at = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Every `*.json` file under `root` (or `root` itself when it is a file), sorted by path.
+/// Hidden directories, `node_modules` and `target` are not entered.
+pub fn json_files(root: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with('.') || n == "node_modules" || n == "target")
+        });
+    for entry in walker {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let is_json = entry
+            .path()
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if !is_json {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let rel = if rel.is_empty() {
+            entry.file_name().to_string_lossy().into_owned()
+        } else {
+            rel
+        };
+        out.push((entry.path().to_path_buf(), rel));
+    }
+    Ok(out)
+}
+
+/// Reads and parses every file of the tree under `root` on `threads` threads. The order of
+/// the result is the sorted file order, whatever the threads did.
+pub fn read_tree(root: &Path, threads: usize) -> std::io::Result<Vec<Doc>> {
+    let files = json_files(root)?;
+    Ok(parallel_map(&files, threads, |(path, rel)| {
+        read_doc(path, rel)
+    }))
+}
+
+thread_local! {
+    /// Each reading thread reads every file into the same buffer.
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads and parses one file (`rel` is its path relative to the root).
+pub fn read_doc(path: &Path, rel: &str) -> Doc {
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        let read =
+            std::fs::File::open(path).and_then(|mut f| std::io::Read::read_to_end(&mut f, buffer));
+        let (bytes, json) = match read {
+            Err(e) => (0, Err(DocError::Unreadable(e.to_string()))),
+            Ok(n) => match std::str::from_utf8(buffer) {
+                Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),
+                Ok(text) => {
+                    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                    (n, parse(text).map(|v| super::model::retain(rel, v)))
+                }
+            },
+        };
+        Doc {
+            path: path.to_path_buf(),
+            rel: rel.to_string(),
+            bytes,
+            text: None,
+            json,
+        }
+    })
+}
+
+/// Applies `f` to every item on up to `threads` threads; results keep the input order.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a check worker panicked"))
+            .collect()
+    });
+    let mut all: Vec<(usize, R)> = parts.iter_mut().flat_map(std::mem::take).collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The number of threads to use by default: the available cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_json_keeps_its_position() {
+        let d = Doc::from_text("x.json", "x.json", "{\n  \"a\": 1,\n  \"b\" 2\n}".into());
+        match &d.json {
+            Err(DocError::Invalid { message, offset }) => {
+                let offset = *offset;
+                assert!(message.contains("expected `:`"), "{message}");
+                assert_eq!(&d.text()[offset..offset + 1], "2");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bom = Doc::from_text("b.json", "b.json", "\u{feff}[1]".into());
+        assert!(bom.json.is_ok());
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<usize> = (0..100).collect();
+        assert_eq!(
+            parallel_map(&items, 4, |i| i * 2),
+            (0..100).map(|i| i * 2).collect::<Vec<_>>()
+        );
+    }
+}

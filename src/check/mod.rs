@@ -1,0 +1,278 @@
+//! `ccfgen check`: the CI gate proving that the files of CCF connectors agree — connector
+//! definition ↔ data connector ↔ DCR ↔ table, the DCR transforms against their streams and
+//! tables (with the KQL analyser), and the solution package against its sources.
+//!
+//! The pipeline: [`files`] reads and parses every `*.json` of a tree once, on all cores;
+//! [`model`] says what each file holds; [`links`] follows the references between them; the
+//! rule modules ([`table`], [`dcr`], [`connector`], [`package`]) apply the platform rules of
+//! [`crate::rules`] to every resource, in parallel; [`findings`] locates each finding inside
+//! its JSON file (file:line:col) only for files that have findings. [`spec`] runs the same
+//! checks on what a `ccfgen.toml` would generate; [`output`] writes JSON and SARIF.
+
+pub mod catalog;
+mod connector;
+mod dcr;
+pub mod explain;
+pub mod files;
+mod findings;
+pub mod links;
+pub mod model;
+pub mod output;
+mod package;
+pub mod spec;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+pub use findings::Finding;
+use findings::Sink;
+use links::Graph;
+use model::{Kind, Model};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceFile;
+
+/// How to run a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Worker threads for reading, parsing and checking.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: files::default_threads(),
+        }
+    }
+}
+
+/// Counts of what was checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// JSON files read.
+    pub files: usize,
+    /// Bytes of JSON read.
+    pub bytes: usize,
+    /// Connectors found (linked groups of definition, data connectors, DCRs and tables).
+    pub connectors: usize,
+    /// CCF resources found.
+    pub resources: usize,
+    /// DCR data flows checked.
+    pub flows: usize,
+    /// Package templates compared with their sources.
+    pub packages: usize,
+}
+
+/// The result of a check: located findings in a stable order, the text of every file a
+/// finding points into (for excerpts), and counts.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// What was checked (the path as given).
+    pub root: PathBuf,
+    /// The findings, sorted by file and position.
+    pub findings: Vec<Finding>,
+    /// Source text of the files with findings.
+    pub sources: Vec<SourceFile>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Number of findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.diagnostic.severity == severity)
+            .count()
+    }
+
+    /// Whether the check fails: any error, or any warning when `deny_warnings`.
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.count(Severity::Error) > 0 || (deny_warnings && self.count(Severity::Warning) > 0)
+    }
+
+    /// The findings as plain diagnostics.
+    pub fn diagnostics(&self) -> crate::diagnostic::Diagnostics {
+        self.findings
+            .iter()
+            .map(|f| f.diagnostic.clone())
+            .collect::<Vec<_>>()
+            .into()
+    }
+}
+
+/// Why a check could not run at all (findings about files are never errors).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The tree could not be walked.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The path does not exist.
+    #[error("{} does not exist", .0.display())]
+    NotFound(PathBuf),
+}
+
+/// Checks what is at `path`: a `ccfgen.toml` (or a directory holding one) is rendered in
+/// memory and its output checked; anything else is walked as a solution or a repository of
+/// solutions.
+pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
+    if !path.exists() {
+        return Err(CheckError::NotFound(path.to_path_buf()));
+    }
+    if let Some(spec_file) = spec::spec_file(path) {
+        return spec::check_spec(&spec_file, options);
+    }
+    check_tree(path, options)
+}
+
+/// Checks every CCF connector under `root`.
+///
+/// Files link only within their solution folder, so the tree is checked one solution at a
+/// time: each worker reads a solution's files, checks them and lets them go before taking
+/// the next, which keeps memory small however large the repository is.
+pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
+    let files = files::json_files(root).map_err(|source| CheckError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let mut scopes: std::collections::BTreeMap<&str, Vec<(PathBuf, String)>> = Default::default();
+    for (path, rel) in &files {
+        scopes
+            .entry(model::scope_key(rel))
+            .or_default()
+            .push((path.clone(), rel.clone()));
+    }
+    // Largest solutions first, so that no big one is left for the end.
+    let mut groups: Vec<Vec<(PathBuf, String)>> = scopes.into_values().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let memo = dcr::Memo::default();
+    let parts = files::parallel_map(&groups, options.threads, |group| {
+        let docs: Vec<files::Doc> = group
+            .iter()
+            .map(|(path, rel)| files::read_doc(path, rel))
+            .collect();
+        check_with(root, &docs, 1, &memo)
+    });
+    let mut report = Report {
+        root: root.to_path_buf(),
+        ..Report::default()
+    };
+    for part in parts {
+        report.findings.extend(part.findings);
+        report.sources.extend(part.sources);
+        let (s, p) = (&mut report.stats, part.stats);
+        s.files += p.files;
+        s.bytes += p.bytes;
+        s.connectors += p.connectors;
+        s.resources += p.resources;
+        s.flows += p.flows;
+        s.packages += p.packages;
+    }
+    findings::sort(&mut report.findings);
+    report.sources.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(report)
+}
+
+/// Checks documents already read (from disk or rendered in memory).
+pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report {
+    check_with(root, docs, options.threads, &dcr::Memo::default())
+}
+
+fn check_with(root: &Path, docs: &[files::Doc], threads: usize, memo: &dcr::Memo) -> Report {
+    let options = Options { threads };
+    let model = Model::build(docs);
+    let graph = Graph::build(&model);
+    let cx = Ctx {
+        m: &model,
+        g: &graph,
+        memo,
+    };
+    let mut sink = Sink::default();
+    file_findings(&cx, &mut sink);
+
+    let indices: Vec<usize> = (0..model.resources.len()).collect();
+    let results = files::parallel_map(&indices, options.threads, |&i| {
+        let mut sink = Sink::default();
+        let mut produced = dcr::Produced::default();
+        match model.resources[i].kind {
+            Kind::Table => table::check(&cx, i, &mut sink),
+            Kind::Dcr => dcr::check(&cx, i, &mut sink, &mut produced),
+            Kind::DataConnector => connector::check_data_connector(&cx, i, &mut sink),
+            Kind::Definition => connector::check_definition(&cx, i, &mut sink),
+        }
+        (sink, produced)
+    });
+    let mut produced = dcr::Produced::default();
+    for (s, p) in results {
+        sink.extend(s);
+        produced.extend(p);
+    }
+    produced.report(&cx, &mut sink);
+    let sources = package::Sources::build(&cx);
+    let package_sinks = files::parallel_map(&model.packages, options.threads, |p| {
+        let mut sink = Sink::default();
+        package::check(&cx, &sources, p, &mut sink);
+        sink
+    });
+    for s in package_sinks {
+        sink.extend(s);
+    }
+
+    let stats = Stats {
+        files: docs.len(),
+        bytes: docs.iter().map(|d| d.bytes).sum(),
+        connectors: graph.connectors,
+        resources: model.resources.len(),
+        flows: graph.flows.values().map(Vec::len).sum(),
+        packages: model.packages.len(),
+    };
+    let (findings, sources) = findings::resolve(docs, sink.items, options.threads);
+    Report {
+        root: root.to_path_buf(),
+        findings,
+        sources,
+        stats,
+    }
+}
+
+/// What every rule module sees.
+pub(crate) struct Ctx<'a> {
+    pub m: &'a Model<'a>,
+    pub g: &'a Graph,
+    pub memo: &'a dcr::Memo,
+}
+
+/// Findings about whole files: unreadable, not JSON, stray.
+fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
+    for (i, doc) in cx.m.docs.iter().enumerate() {
+        match &doc.json {
+            Ok(_) => {}
+            Err(files::DocError::Unreadable(why)) => sink.at_offset(
+                i,
+                0..0,
+                Diagnostic::error("file-unreadable", format!("cannot read the file: {why}"))
+                    .with_hint("save it as UTF-8 text"),
+            ),
+            Err(files::DocError::Invalid { message, offset }) => sink.at_offset(
+                i,
+                *offset..*offset,
+                Diagnostic::error("json-invalid", format!("not valid JSON: {message}"))
+                    .with_hint("fix the JSON syntax at the marked place (the official packager stops on any invalid file under Data Connectors)"),
+            ),
+        }
+    }
+    for (doc, why) in &cx.m.strays {
+        sink.at_offset(
+            *doc,
+            0..0,
+            Diagnostic::new(Severity::Note, "stray-file", format!("ignored: {why}"))
+                .with_hint("nothing to do if it is meant to be there; the official packager parses it too and stops if it is not valid JSON"),
+        );
+    }
+}

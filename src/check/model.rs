@@ -1,0 +1,435 @@
+//! What the files of a tree are: the CCF resources they hold (a file may hold one resource,
+//! an array of them, or an ARM template with a `resources` array), the solution packages
+//! (`Package/mainTemplate.json`), the files ccfgen knows and ignores, and stray files.
+//!
+//! Every resource remembers its file, its JSON path in the file and its *scope*: the solution
+//! folder it belongs to (the folder above `Data Connectors` or `Package`), so that two
+//! solutions in one repository never link to each other.
+
+use serde_json::Value;
+
+use super::files::Doc;
+use crate::json_spans::JsonPath;
+
+/// The kinds of CCF resources `ccfgen check` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `Microsoft.SecurityInsights/dataConnectorDefinitions` (the gallery entry).
+    Definition,
+    /// `Microsoft.SecurityInsights/dataConnectors` (Push, RestApiPoller, …).
+    DataConnector,
+    /// `Microsoft.Insights/dataCollectionRules`.
+    Dcr,
+    /// `Microsoft.OperationalInsights/workspaces/tables`.
+    Table,
+}
+
+impl Kind {
+    /// The resource kind of an ARM `type`, if it is one of ours.
+    pub fn of_type(ty: &str) -> Option<Kind> {
+        let t = ty.to_ascii_lowercase();
+        if t.ends_with("/dataconnectordefinitions") {
+            Some(Kind::Definition)
+        } else if t.ends_with("/dataconnectors") {
+            Some(Kind::DataConnector)
+        } else if t.ends_with("microsoft.insights/datacollectionrules") {
+            Some(Kind::Dcr)
+        } else if t.ends_with("workspaces/tables") {
+            Some(Kind::Table)
+        } else {
+            None
+        }
+    }
+
+    /// A short name for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Definition => "connector definition",
+            Kind::DataConnector => "data connector",
+            Kind::Dcr => "DCR",
+            Kind::Table => "table",
+        }
+    }
+}
+
+/// One CCF resource found in a file.
+#[derive(Debug, Clone)]
+pub struct Resource<'a> {
+    /// Index of the file in the tree.
+    pub doc: usize,
+    /// JSON path of the resource object in the file.
+    pub path: JsonPath,
+    /// What it is.
+    pub kind: Kind,
+    /// The resource object.
+    pub value: &'a Value,
+    /// Index of its scope (solution folder) in [`Model::scopes`].
+    pub scope: usize,
+}
+
+impl<'a> Resource<'a> {
+    /// The resource `name`.
+    pub fn name(&self) -> &'a str {
+        self.value.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// `properties`, or null.
+    pub fn properties(&self) -> &'a Value {
+        self.value.get("properties").unwrap_or(&Value::Null)
+    }
+
+    /// JSON path of `properties.<keys…>`.
+    pub fn prop_path(&self, keys: &[&str]) -> JsonPath {
+        self.path.key("properties").keys(keys)
+    }
+}
+
+/// A `Package/mainTemplate.json`.
+#[derive(Debug, Clone)]
+pub struct Package<'a> {
+    /// Index of the file.
+    pub doc: usize,
+    /// The template.
+    pub value: &'a Value,
+    /// Its scope.
+    pub scope: usize,
+}
+
+/// Everything found in a tree.
+#[derive(Debug)]
+pub struct Model<'a> {
+    /// The files.
+    pub docs: &'a [Doc],
+    /// Every resource, in file order.
+    pub resources: Vec<Resource<'a>>,
+    /// Every package template.
+    pub packages: Vec<Package<'a>>,
+    /// Files under `Data Connectors` that are no CCF resource (index, why).
+    pub strays: Vec<(usize, &'static str)>,
+    /// Scope folders (relative paths; `""` is the root).
+    pub scopes: Vec<String>,
+}
+
+/// File names that belong to a solution and are not connector resources.
+const KNOWN_FILES: &[&str] = &[
+    "solutionmetadata.json",
+    "createuidefinition.json",
+    "testparameters.json",
+    "function.json",
+    "host.json",
+    "proxies.json",
+    "local.settings.json",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+];
+
+impl<'a> Model<'a> {
+    /// Classifies every file.
+    pub fn build(docs: &'a [Doc]) -> Model<'a> {
+        let mut m = Model {
+            docs,
+            resources: Vec::new(),
+            packages: Vec::new(),
+            strays: Vec::new(),
+            scopes: Vec::new(),
+        };
+        for (i, doc) in docs.iter().enumerate() {
+            let Ok(value) = &doc.json else { continue };
+            let scope = m.scope_of(&doc.rel);
+            let before = m.resources.len();
+            let name = doc.file_name().to_ascii_lowercase();
+            if name == "maintemplate.json" && is_template(value) {
+                m.packages.push(Package {
+                    doc: i,
+                    value,
+                    scope,
+                });
+                continue;
+            }
+            m.collect(i, scope, value, JsonPath::root());
+            if m.resources.len() > before || !in_data_connectors(&doc.rel) {
+                continue;
+            }
+            if KNOWN_FILES.contains(&name.as_str()) {
+                continue;
+            }
+            let why = if value.get("connectivityCriterias").is_some() {
+                "a legacy (GenericUI) data connector, not a CCF resource"
+            } else if is_template(value) {
+                "an ARM template without CCF resources"
+            } else {
+                "not a CCF resource (no known `type`)"
+            };
+            m.strays.push((i, why));
+        }
+        m
+    }
+
+    fn collect(&mut self, doc: usize, scope: usize, value: &'a Value, path: JsonPath) {
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.is_object() {
+                        self.collect(doc, scope, item, path.index(i));
+                    }
+                }
+            }
+            Value::Object(map) => {
+                if let Some(kind) = map
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .and_then(Kind::of_type)
+                {
+                    self.resources.push(Resource {
+                        doc,
+                        path,
+                        kind,
+                        value,
+                        scope,
+                    });
+                } else if path.is_root()
+                    && let Some(Value::Array(items)) = map.get("resources")
+                {
+                    for (i, item) in items.iter().enumerate() {
+                        self.collect(doc, scope, item, path.key("resources").index(i));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn scope_of(&mut self, rel: &str) -> usize {
+        let scope = scope_key(rel);
+        match self.scopes.iter().position(|s| s == scope) {
+            Some(i) => i,
+            None => {
+                self.scopes.push(scope.to_string());
+                self.scopes.len() - 1
+            }
+        }
+    }
+
+    /// The resources of a kind.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = (usize, &Resource<'a>)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.kind == kind)
+    }
+
+    /// The folder of a resource's file (relative, `/`-separated).
+    pub fn dir(&self, r: &Resource<'_>) -> &str {
+        let rel = &self.docs[r.doc].rel;
+        rel.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+
+    /// Among `candidates` (resource indices), the one closest to `from` in the folder tree:
+    /// the same folder first, then the deepest common ancestor; ties go to file order.
+    pub fn closest(
+        &self,
+        from: &Resource<'_>,
+        candidates: impl IntoIterator<Item = usize>,
+    ) -> Option<usize> {
+        let here = self.dir(from);
+        candidates
+            .into_iter()
+            .filter(|&c| self.resources[c].scope == from.scope)
+            .max_by_key(|&c| {
+                (
+                    common_depth(here, self.dir(&self.resources[c])),
+                    std::cmp::Reverse(c),
+                )
+            })
+    }
+}
+
+/// What of a parsed file the checks keep: a package template is cut down to its CCF
+/// resources (array positions are kept, so JSON paths stay valid for the file's text); a file
+/// outside `Data Connectors` that holds no CCF resource is dropped entirely. Everything else
+/// is kept as parsed.
+pub fn retain(rel: &str, value: Value) -> Value {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.eq_ignore_ascii_case("mainTemplate.json") && is_template(&value) {
+        return prune_template(value);
+    }
+    if in_data_connectors(rel) || holds_resources(&value) {
+        value
+    } else {
+        Value::Null
+    }
+}
+
+fn holds_resources(v: &Value) -> bool {
+    let typed = |v: &Value| {
+        v.get("type")
+            .and_then(Value::as_str)
+            .and_then(Kind::of_type)
+            .is_some()
+    };
+    match v {
+        Value::Array(items) => items.iter().any(typed),
+        Value::Object(map) => {
+            typed(v)
+                || map
+                    .get("resources")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(typed))
+        }
+        _ => false,
+    }
+}
+
+/// A template with only its CCF resources, also those nested in contentTemplates
+/// (`properties.mainTemplate.resources`); other resources become `null`.
+fn prune_template(mut value: Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in ["$schema", "contentVersion"] {
+        if let Some(v) = value.get_mut(key) {
+            out.insert(key.to_string(), v.take());
+        }
+    }
+    let resources = value
+        .get_mut("resources")
+        .map(Value::take)
+        .unwrap_or(Value::Null);
+    out.insert("resources".to_string(), prune_resources(resources));
+    Value::Object(out)
+}
+
+fn prune_resources(resources: Value) -> Value {
+    let Value::Array(items) = resources else {
+        return Value::Null;
+    };
+    Value::Array(
+        items
+            .into_iter()
+            .map(|mut item| {
+                if item.get("type").and_then(Value::as_str).and_then(Kind::of_type).is_some() {
+                    return item;
+                }
+                let inner = item
+                    .pointer_mut("/properties/mainTemplate/resources")
+                    .map(Value::take)
+                    .map(prune_resources)
+                    .filter(|r| r.as_array().is_some_and(|a| a.iter().any(|x| !x.is_null())));
+                match inner {
+                    Some(inner) => serde_json::json!({ "properties": { "mainTemplate": { "resources": inner } } }),
+                    None => Value::Null,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The solution folder of a file (relative path): the folder above its last `Data
+/// Connectors` or `Package` folder, or the root (`""`) when it has neither.
+pub fn scope_key(rel: &str) -> &str {
+    let mut cut = 0;
+    let mut at = 0;
+    for part in rel.split('/') {
+        let end = at + part.len();
+        if end < rel.len()
+            && (part.eq_ignore_ascii_case("Data Connectors")
+                || part.eq_ignore_ascii_case("Package"))
+        {
+            cut = at.saturating_sub(1);
+        }
+        at = end + 1;
+    }
+    &rel[..cut]
+}
+
+fn common_depth(a: &str, b: &str) -> usize {
+    if a == b {
+        return usize::MAX;
+    }
+    a.split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn is_template(v: &Value) -> bool {
+    v.get("resources").is_some_and(Value::is_array)
+        && (v.get("$schema").is_some() || v.get("contentVersion").is_some())
+}
+
+fn in_data_connectors(rel: &str) -> bool {
+    rel.split('/')
+        .any(|p| p.eq_ignore_ascii_case("Data Connectors"))
+}
+
+/// `value` at `keys` (object members only).
+pub fn get<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().try_fold(value, |v, k| v.get(*k))
+}
+
+/// The string at `keys`.
+pub fn get_str<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v str> {
+    get(value, keys).and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(rel: &str, text: &str) -> Doc {
+        Doc::from_text(rel, rel, text.to_string())
+    }
+
+    #[test]
+    fn classifies_files_and_scopes() {
+        let docs = vec![
+            doc(
+                "A/Data Connectors/x/dcr.json",
+                r#"{"type":"Microsoft.Insights/dataCollectionRules","name":"d"}"#,
+            ),
+            doc(
+                "A/Data Connectors/x/tables.json",
+                r#"[{"type":"Microsoft.OperationalInsights/workspaces/tables","name":"T_CL"},{"type":"Microsoft.OperationalInsights/workspaces/tables","name":"U_CL"}]"#,
+            ),
+            doc("A/Data Connectors/x/notes.json", r#"{"hello":1}"#),
+            doc("A/Data Connectors/x/host.json", r#"{"version":"2.0"}"#),
+            doc(
+                "A/Package/mainTemplate.json",
+                r#"{"$schema":"x","resources":[]}"#,
+            ),
+            doc(
+                "B/Data Connectors/arm.json",
+                r#"{"$schema":"x","resources":[{"type":"Microsoft.OperationalInsights/workspaces/providers/dataConnectors","name":"p"}]}"#,
+            ),
+            doc("A/Workbooks/w.json", r#"{"version":"Notebook/1.0"}"#),
+        ];
+        let m = Model::build(&docs);
+        let kinds: Vec<(Kind, String, usize)> = m
+            .resources
+            .iter()
+            .map(|r| (r.kind, r.path.to_string(), r.scope))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::Dcr, "$".to_string(), 0),
+                (Kind::Table, "[0]".to_string(), 0),
+                (Kind::Table, "[1]".to_string(), 0),
+                (Kind::DataConnector, "resources[0]".to_string(), 1),
+            ]
+        );
+        assert_eq!(m.scopes, ["A", "B", ""]);
+        assert_eq!(scope_key("A/B/Data Connectors/x/y.json"), "A/B");
+        assert_eq!(scope_key("Data Connectors/y.json"), "");
+        assert_eq!(scope_key("A/Package/mainTemplate.json"), "A");
+        assert_eq!(scope_key("A/Workbooks/w.json"), "");
+        assert_eq!(scope_key("Package"), "");
+        assert_eq!(m.packages.len(), 1);
+        assert_eq!(m.strays.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [2]);
+        let dcr = &m.resources[0];
+        assert_eq!(
+            m.closest(dcr, [1, 2, 3]),
+            Some(1),
+            "same folder and scope; other scopes never"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! `ccfgen check` on a `ccfgen.toml`: the spec is loaded and validated (findings located in
+//! the TOML), then every artifact it would generate is rendered in memory and put through the
+//! same checks as hand-written files. Generated files are shown under `out/<Solution>/…`,
+//! where `ccfgen build` writes them by default.
+
+use std::path::{Path, PathBuf};
+
+use super::files::Doc;
+use super::{CheckError, Finding, Options, Report};
+use crate::spec::{LoadError, SPEC_FILE_NAME};
+
+/// The spec file `path` designates: a `.toml` file, or a directory holding `ccfgen.toml`.
+pub fn spec_file(path: &Path) -> Option<PathBuf> {
+    if path.is_dir() {
+        let f = path.join(SPEC_FILE_NAME);
+        f.is_file().then_some(f)
+    } else {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            .then(|| path.to_path_buf())
+    }
+}
+
+/// Checks a spec and what it generates.
+pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckError> {
+    let dir = spec_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let (solution, loaded, warnings) = match crate::spec::load_solution(spec_file) {
+        Ok(ok) => ok,
+        Err(LoadError::Invalid { diagnostics, file }) => {
+            return Ok(spec_only(diagnostics, *file));
+        }
+        Err(LoadError::Io { path, source }) => return Err(CheckError::Io { path, source }),
+    };
+    let spec_name = spec_file.file_name().map_or_else(
+        || SPEC_FILE_NAME.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let artifacts =
+        crate::artifacts::render_solution(&solution, &spec_name).map_err(|e| CheckError::Io {
+            path: spec_file.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let out = dir.join("out").join(&solution.name);
+    let docs: Vec<Doc> = artifacts
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".json"))
+        .map(|(rel, bytes)| {
+            Doc::from_text(
+                out.join(rel),
+                rel,
+                String::from_utf8_lossy(bytes).into_owned(),
+            )
+        })
+        .collect();
+    let mut report = super::check_docs(&out, &docs, options);
+    report.root = spec_file.to_path_buf();
+    report
+        .findings
+        .extend(warnings.into_iter().map(|diagnostic| Finding {
+            diagnostic,
+            json_path: None,
+        }));
+    super::findings::sort(&mut report.findings);
+    report.sources.push(loaded.source);
+    Ok(report)
+}
+
+fn spec_only(
+    diagnostics: crate::diagnostic::Diagnostics,
+    file: crate::source::SourceFile,
+) -> Report {
+    let mut findings: Vec<Finding> = diagnostics
+        .into_iter()
+        .map(|diagnostic| Finding {
+            diagnostic,
+            json_path: None,
+        })
+        .collect();
+    super::findings::sort(&mut findings);
+    Report {
+        root: file.path().to_path_buf(),
+        findings,
+        sources: vec![file],
+        stats: super::Stats::default(),
+    }
+}
