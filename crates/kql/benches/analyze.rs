@@ -8,6 +8,8 @@
 //! times instead of for 2 seconds (for instruction counts under `valgrind --tool=callgrind`);
 //! `FILTER` keeps the groups whose label contains it.
 
+// the bench reads only the rebuilt cases, not the recorded oracle answers
+#[allow(dead_code)]
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
 

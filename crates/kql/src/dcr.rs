@@ -10,6 +10,7 @@ use crate::ast::{
 };
 use crate::check::CallTarget;
 use crate::diag::LineIndex;
+use crate::fxhash::WordSet;
 
 /// Longest accepted transformation (Azure Monitor service limits).
 pub const MAX_TRANSFORM_CHARS: usize = 15_360;
@@ -155,6 +156,16 @@ const DOC_FUNCTIONS: &[&str] = &[
     "replace",
 ];
 
+fn documented_function(name: &str) -> bool {
+    static SET: WordSet = WordSet::new(DOC_FUNCTIONS);
+    SET.contains(name)
+}
+
+fn documented_scalar_operator(op: &str) -> bool {
+    static SET: WordSet = WordSet::new(DOC_SCALAR_OPS);
+    SET.contains(op)
+}
+
 fn doc_note(name: &str) -> Option<&'static str> {
     Some(match name {
         "column_ifexists" => "docs: use columnifexists instead of column_ifexists",
@@ -229,7 +240,12 @@ pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport
         src,
         report: DcrReport::default(),
     };
-    let chars = src.encode_utf16().count();
+    // UTF-16 code units never outnumber UTF-8 bytes: count only texts that may be too long
+    let chars = if src.len() > MAX_TRANSFORM_CHARS {
+        src.encode_utf16().count()
+    } else {
+        0
+    };
     if chars > MAX_TRANSFORM_CHARS {
         w.report.errors.push(DcrFinding {
             kind: "length".into(),
@@ -418,7 +434,7 @@ impl Walker<'_> {
                         CallTarget::Unresolved | CallTarget::None => (true, name.text.as_str()),
                         CallTarget::User => (false, name.text.as_str()),
                     };
-                if builtin && !DOC_FUNCTIONS.contains(&fname) {
+                if builtin && !documented_function(fname) {
                     let msg = doc_note(fname)
                         .unwrap_or("function not in the documented list for transformations");
                     let fname = fname.to_string();
@@ -458,7 +474,7 @@ impl Walker<'_> {
     }
 
     fn scalar_operator(&mut self, op: &str, span: Span) {
-        if !DOC_SCALAR_OPS.contains(&op) {
+        if !documented_scalar_operator(op) {
             self.warning(
                 "scalar-operator",
                 op,

@@ -1,9 +1,9 @@
 //! The lexer: turns query text into [`Token`]s with byte spans, following Kusto's scanning rules
 //! (longest keyword match, `keyword(...)` literals, the string literal forms, timespan suffixes).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::keywords::KEYWORDS;
 use crate::token::{LexProblem, Token, TokenKind};
 
@@ -25,18 +25,45 @@ pub fn lex(src: &str) -> Vec<Token> {
     }
 }
 
-/// Keywords grouped by first byte, longest first.
-fn keyword_index() -> &'static HashMap<u8, Vec<&'static str>> {
-    static INDEX: OnceLock<HashMap<u8, Vec<&'static str>>> = OnceLock::new();
+/// The keyword table arranged for [`Lexer::keyword_at`].
+struct KeywordIndex {
+    /// Keywords made only of identifier characters (`extend`, `has_any`, `3Dchart`).
+    plain: FxHashSet<&'static str>,
+    /// Keywords with a dash, a space or `~` after a run of identifier characters
+    /// (`project-away`, `matches regex`, `in~`), by that run, longest first.
+    compound: FxHashMap<&'static str, Vec<&'static str>>,
+    /// Keywords that start with another character (`!contains`), longest first.
+    other: Vec<&'static str>,
+}
+
+/// True for bytes that may continue an identifier (ASCII letters and digits, `_`, like Kusto).
+fn ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn keyword_index() -> &'static KeywordIndex {
+    static INDEX: OnceLock<KeywordIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map: HashMap<u8, Vec<&'static str>> = HashMap::new();
-        for kw in KEYWORDS {
-            map.entry(kw.as_bytes()[0]).or_default().push(kw);
+        let mut index = KeywordIndex {
+            plain: FxHashSet::default(),
+            compound: FxHashMap::default(),
+            other: Vec::new(),
+        };
+        for &kw in KEYWORDS {
+            let run = kw.bytes().take_while(|&b| ident_byte(b)).count();
+            if run == kw.len() {
+                index.plain.insert(kw);
+            } else if run == 0 {
+                index.other.push(kw);
+            } else {
+                index.compound.entry(&kw[..run]).or_default().push(kw);
+            }
         }
-        for list in map.values_mut() {
+        index.other.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        for list in index.compound.values_mut() {
             list.sort_by_key(|k| std::cmp::Reverse(k.len()));
         }
-        map
+        index
     })
 }
 
@@ -82,11 +109,6 @@ pub(crate) fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || c == '$'
 }
 
-/// True for characters that may continue an identifier.
-pub(crate) fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
 /// Kusto's whitespace characters.
 fn is_whitespace(c: char) -> bool {
     matches!(
@@ -104,7 +126,10 @@ struct Lexer<'a> {
 
 impl Lexer<'_> {
     fn peek_char(&self, at: usize) -> Option<char> {
-        self.src.get(at..).and_then(|s| s.chars().next())
+        match self.bytes.get(at) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src.get(at..).and_then(|s| s.chars().next()),
+        }
     }
 
     fn byte(&self, at: usize) -> u8 {
@@ -112,11 +137,14 @@ impl Lexer<'_> {
     }
 
     fn ident_char_at(&self, at: usize) -> bool {
-        self.peek_char(at).is_some_and(is_ident_char)
+        ident_byte(self.byte(at))
     }
 
     fn skip_trivia(&mut self) {
         loop {
+            while matches!(self.byte(self.pos), b' ' | b'\t' | b'\r' | b'\n') {
+                self.pos += 1;
+            }
             match self.peek_char(self.pos) {
                 Some(c) if is_whitespace(c) => self.pos += c.len_utf8(),
                 Some('/') if self.byte(self.pos + 1) == b'/' => {
@@ -165,16 +193,14 @@ impl Lexer<'_> {
                 return self.make(TokenKind::Directive, trivia_start, start, end);
             }
         }
-        if let Some(kw) = self.longest_keyword(start) {
+        if let Some(kw) = self.keyword_at(start) {
             let after = start + kw.len();
             if self.byte(after) == b'('
                 && let Some(kind) = goo_kind(kw)
             {
                 return self.goo_literal(kind, trivia_start, start, after);
             }
-            if !self.ident_char_at(after) {
-                return self.make(TokenKind::Keyword, trivia_start, start, after);
-            }
+            return self.make(TokenKind::Keyword, trivia_start, start, after);
         }
         if is_ident_start(c) {
             if let Some(len) = self.boolean_literal(start) {
@@ -259,13 +285,31 @@ impl Lexer<'_> {
         })
     }
 
-    fn longest_keyword(&self, at: usize) -> Option<&'static str> {
+    /// The keyword token at `at`: Kusto takes the longest keyword that is a prefix of the
+    /// text there, and that is a keyword token only when no identifier character follows it
+    /// (otherwise the text is an identifier, even if a shorter keyword would fit).
+    fn keyword_at(&self, at: usize) -> Option<&'static str> {
+        let index = keyword_index();
         let rest = &self.bytes[at..];
-        keyword_index()
-            .get(&self.byte(at))?
-            .iter()
-            .find(|kw| rest.starts_with(kw.as_bytes()))
-            .copied()
+        let run = rest.iter().take_while(|&&b| ident_byte(b)).count();
+        let longest = if run == 0 {
+            index
+                .other
+                .iter()
+                .find(|kw| rest.starts_with(kw.as_bytes()))
+                .copied()
+        } else {
+            // a compound keyword starts with the whole run and is longer than any plain one;
+            // a plain keyword shorter than the run is followed by an identifier character
+            let word = &self.src[at..at + run];
+            index
+                .compound
+                .get(word)
+                .and_then(|list| list.iter().find(|kw| rest.starts_with(kw.as_bytes())))
+                .or_else(|| index.plain.get(word))
+                .copied()
+        }?;
+        (!self.ident_char_at(at + longest.len())).then_some(longest)
     }
 
     fn goo_literal(
@@ -291,6 +335,9 @@ impl Lexer<'_> {
     }
 
     fn boolean_literal(&self, at: usize) -> Option<usize> {
+        if !matches!(self.byte(at), b't' | b'T' | b'f' | b'F') {
+            return None;
+        }
         ["true", "True", "TRUE", "false", "False", "FALSE"]
             .iter()
             .find(|w| {
@@ -300,16 +347,12 @@ impl Lexer<'_> {
     }
 
     fn scan_identifier(&self, start: usize) -> usize {
-        let mut end = start;
-        for c in self.src[start..].chars() {
-            if end == start && !(is_ident_start(c) || c.is_ascii_digit())
-                || end > start && !is_ident_char(c)
-            {
-                break;
+        match self.byte(start) {
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => {
+                start + 1 + self.bytes[start + 1..].iter().take_while(|&&b| ident_byte(b)).count()
             }
-            end += c.len_utf8();
+            _ => start,
         }
-        end
     }
 
     fn digits(&self, at: usize) -> usize {
@@ -585,6 +628,41 @@ mod tests {
                 (Eof, ""),
             ]
         );
+    }
+
+    /// The keyword rule as Kusto states it: the longest keyword that is a prefix of the text,
+    /// a keyword token only when no identifier character follows.
+    fn reference_keyword(text: &str) -> Option<&'static str> {
+        let longest = KEYWORDS
+            .iter()
+            .filter(|kw| text.starts_with(**kw))
+            .max_by_key(|kw| kw.len())?;
+        let next = text.as_bytes().get(longest.len()).copied().unwrap_or(0);
+        (!ident_byte(next)).then_some(*longest)
+    }
+
+    #[test]
+    fn keyword_index_follows_the_longest_match_rule() {
+        let tails = [
+            "", "x", "_", "1", " ", "(", "-", "~", "-away", "-awayx", " regex", " regexp", "~x",
+            "!", "=",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for kw in KEYWORDS {
+            for cut in 1..=kw.len() {
+                for tail in tails {
+                    texts.push(format!("{}{tail}", &kw[..cut]));
+                }
+            }
+        }
+        for text in &texts {
+            let lexer = Lexer {
+                src: text,
+                bytes: text.as_bytes(),
+                pos: 0,
+            };
+            assert_eq!(lexer.keyword_at(0), reference_keyword(text), "{text:?}");
+        }
     }
 
     #[test]

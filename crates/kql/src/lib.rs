@@ -24,6 +24,7 @@ mod compare;
 mod dcr;
 mod diag;
 mod functions;
+mod fxhash;
 mod keywords;
 pub mod lexer;
 mod oracle_format;
@@ -104,13 +105,9 @@ impl Analysis {
 
 /// Analyses a transformation against the input stream columns.
 pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
-    let input: Vec<(String, types::Ty)> = input
-        .iter()
-        .map(|c| (c.name.clone(), types::Ty::from_public(c.ty)))
-        .collect();
     let mut diags = diag::Diagnostics::default();
     let parsed = parser::parse(query, &mut diags);
-    let checked = check::check(query, &parsed, &input, options.dcr_functions);
+    let checked = check::check(query, &parsed, input, options.dcr_functions);
     diags.items.extend(checked.diagnostics);
     diags.items.sort_by_key(|d| d.span.start);
     let dcr = if options.dcr_check {
@@ -121,17 +118,9 @@ pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
             ..DcrReport::default()
         }
     };
-    let output = checked.output.map(|cols| {
-        cols.into_iter()
-            .map(|c| Column {
-                name: c.name.to_string(),
-                ty: c.ty.public(),
-            })
-            .collect()
-    });
     Analysis {
         diagnostics: diags.finish(query),
-        output,
+        output: checked.output,
         dcr,
         result_kind: checked.result_kind,
     }

@@ -216,7 +216,7 @@ impl<'q> Checker<'q> {
                 }
                 let cols = columns
                     .iter()
-                    .map(|c| self.new_col(&c.name.text, c.ty.ty))
+                    .map(|c| self.named_col(c.name.text.as_str(), c.ty.ty))
                     .collect();
                 Info::table(Rc::new(Table {
                     cols,
@@ -271,7 +271,7 @@ impl<'q> Checker<'q> {
     }
 
     /// A name in expression position.
-    fn name(&mut self, n: &Name) -> Info {
+    fn name(&mut self, n: &'q Name) -> Info {
         if n.kind == NameKind::Missing {
             return Info::scalar(Ty::Error);
         }
@@ -280,7 +280,7 @@ impl<'q> Checker<'q> {
         {
             return Info {
                 ty: c.ty,
-                referenced_column: Some(c.clone()),
+                referenced_column: Some(c),
                 result_column: Some(c),
                 ..Info::default()
             };
@@ -289,12 +289,12 @@ impl<'q> Checker<'q> {
             Some(Symbol::Scalar {
                 ty,
                 constant,
-                const_string,
+                empty_string,
             }) => {
                 return Info {
                     ty,
                     constant,
-                    const_string,
+                    empty_string,
                     ..Info::default()
                 };
             }
@@ -326,11 +326,11 @@ impl<'q> Checker<'q> {
         }
         if self.row.as_ref().is_some_and(|r| r.open) && !self.aggregate_scope {
             // an open table: the name is an inferred column of unknown type
-            let c = self.new_col(&n.text, Ty::Unknown);
-            self.inferred.push(c.clone());
+            let c = self.named_col(n.text.as_str(), Ty::Unknown);
+            self.inferred.push(c);
             return Info {
                 ty: Ty::Unknown,
-                referenced_column: Some(c.clone()),
+                referenced_column: Some(c),
                 result_column: Some(c),
                 ..Info::default()
             };
@@ -547,10 +547,10 @@ impl<'q> Checker<'q> {
         };
         if is_conversion(&def.name)
             && args.len() == 1
-            && let Some(c) = &args[0].info.referenced_column
+            && let Some(c) = args[0].info.referenced_column
             && c.ty == ty
         {
-            info.result_column = Some(c.clone());
+            info.result_column = Some(c);
         }
         if def.aggregate {
             info.tuple = self.aggregate_tuple(def, exprs, args);
@@ -570,7 +570,7 @@ impl<'q> Checker<'q> {
                 crate::ast::ParamType::Scalar(t) => Symbol::Scalar {
                     ty: t.ty,
                     constant: false,
-                    const_string: None,
+                    empty_string: false,
                 },
                 crate::ast::ParamType::Tabular(_) => Symbol::Table(
                     args.get(i)
@@ -608,15 +608,11 @@ fn literal(l: &Literal) -> Info {
         Literal::Guid => Ty::Guid,
         Literal::String(_) => Ty::String,
     };
-    let const_string = match l {
-        Literal::String(s) => Some(s.clone()),
-        _ => None,
-    };
     Info {
         ty,
         literal: true,
         constant: true,
-        const_string,
+        empty_string: matches!(l, Literal::String(s) if s.is_empty()),
         ..Info::default()
     }
 }

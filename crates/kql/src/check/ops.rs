@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
+use super::names::BitSet;
 use super::overload::{Conversion, assignable};
 use super::projection::{Builder, ItemOptions, Style};
 use super::{Checker, Col, Info, Table};
@@ -38,7 +39,7 @@ impl<'q> Checker<'q> {
     /// The row scope's columns plus the columns inferred from names used on an open table.
     fn row_columns(&self, input: &Table) -> Vec<Col> {
         let mut cols = input.cols.clone();
-        cols.extend(self.inferred.iter().cloned());
+        cols.extend_from_slice(&self.inferred);
         cols
     }
 
@@ -87,14 +88,14 @@ impl<'q> Checker<'q> {
                 let infos = self.items(items);
                 let mut b = Builder::default();
                 for (i, (item, info)) in items.iter().zip(&infos).enumerate() {
-                    let name = format!("print_{i}");
+                    let name = self.sym(format!("print_{i}"));
                     self.project_item(
                         &mut b,
                         item,
                         info,
                         Style::Print,
                         ItemOptions {
-                            column_name: Some(&name),
+                            column_name: Some(name),
                             ..ItemOptions::default()
                         },
                     );
@@ -118,12 +119,15 @@ impl<'q> Checker<'q> {
             OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
                 let named = self.column_list(items, input);
                 let keep = matches!(op.kind, OpKind::ProjectKeep(_));
-                let names: HashSet<&str> = named.iter().map(|c| &*c.name).collect();
+                let mut names = BitSet::default();
+                for c in &named {
+                    names.insert(c.name.index());
+                }
                 let cols = input
                     .cols
                     .iter()
-                    .filter(|c| names.contains(&*c.name) == keep)
-                    .cloned()
+                    .filter(|c| names.contains(c.name.index()) == keep)
+                    .copied()
                     .collect();
                 self.table_info(cols, open)
             }
@@ -133,8 +137,8 @@ impl<'q> Checker<'q> {
                 for c in named {
                     b.add(c, None, false, true, self);
                 }
-                for c in &input.cols {
-                    b.add(c.clone(), None, false, false, self);
+                for &c in &input.cols {
+                    b.add(c, None, false, false, self);
                 }
                 self.table_info(b.columns(), open)
             }
@@ -236,7 +240,7 @@ impl<'q> Checker<'q> {
             OpKind::MvExpand { parameters, items } => self.mv_expand(parameters, items, input),
             OpKind::Count(name) => {
                 let n = name.as_ref().map_or("Count", |n| n.text.as_str());
-                let c = self.new_col(n, Ty::Long);
+                let c = self.named_col(n, Ty::Long);
                 self.table_info(vec![c], false)
             }
             OpKind::Serialize(items) => {
@@ -259,7 +263,7 @@ impl<'q> Checker<'q> {
                     ("ColumnType", Ty::String),
                 ]
                 .iter()
-                .map(|(n, t)| self.new_col(n, *t))
+                .map(|&(n, t)| self.named_col(n, t))
                 .collect();
                 self.table_info(cols, false)
             }
@@ -288,7 +292,7 @@ impl<'q> Checker<'q> {
             return;
         };
         match &value.kind {
-            ExprKind::Name(old) if input.find(&old.text).is_some() => {
+            ExprKind::Name(old) if self.find_in(input, &old.text).is_some() => {
                 let info = self.expr(value);
                 self.record(item, &info);
                 b.rename(&old.text, &name.text, name.span.clone(), self);
@@ -338,8 +342,8 @@ impl<'q> Checker<'q> {
                 let matched: Vec<Col> = input
                     .cols
                     .iter()
-                    .filter(|c| wildcard_match(&n.text, &c.name))
-                    .cloned()
+                    .filter(|c| wildcard_match(&n.text, self.names.text(c.name)))
+                    .copied()
                     .collect();
                 if matched.is_empty() && !input.open {
                     self.error(
@@ -350,8 +354,8 @@ impl<'q> Checker<'q> {
                 }
                 out.extend(matched);
             } else {
-                match input.find(&n.text) {
-                    Some(c) => out.push(c.clone()),
+                match self.find_in(input, &n.text) {
+                    Some(c) => out.push(c),
                     None if input.open => {}
                     None => self.unknown_column(&n.text, n.span.clone()),
                 }
@@ -414,7 +418,7 @@ impl<'q> Checker<'q> {
                         continue;
                     }
                     let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
-                    cols.push(self.new_col(&name.text, t));
+                    cols.push(self.named_col(name.text.as_str(), t));
                 }
             }
         }
@@ -423,7 +427,7 @@ impl<'q> Checker<'q> {
 
     fn mv_expand(
         &mut self,
-        parameters: &[(String, String)],
+        parameters: &'q [(String, String)],
         items: &'q [MvExpandItem],
         input: &Rc<Table>,
     ) -> Info {
@@ -461,7 +465,7 @@ impl<'q> Checker<'q> {
             );
         }
         if let Some((_, name)) = parameters.iter().find(|(n, _)| n == "with_itemindex") {
-            let c = self.new_col(name, Ty::Long);
+            let c = self.named_col(name.as_str(), Ty::Long);
             b.add(c, None, false, false, self);
         }
         self.table_info(b.columns(), input.open)

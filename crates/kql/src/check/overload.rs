@@ -842,7 +842,7 @@ impl Checker<'_> {
         if param.arg == ArgKind::LiteralNotEmpty
             && arg.info.literal
             && !silent
-            && arg.info.const_string.as_deref() == Some("")
+            && arg.info.empty_string
         {
             self.error(
                 codes::EMPTY_LITERAL,

@@ -1,8 +1,10 @@
-//! A small, fast, non-cryptographic hasher (the FxHash scheme) for the checker's internal maps
-//! of column names and ids: queries are small and trusted, and SipHash dominated the profile.
+//! A small, fast, non-cryptographic hasher (the FxHash scheme) for the analyser's internal maps
+//! (keywords, built-in functions, column names and ids): keys are short and trusted, and SipHash
+//! dominated the profile.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 /// FxHash: multiply-rotate over machine words.
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,6 +59,30 @@ impl Hasher for FxHasher {
 pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// `HashSet` with [`FxHasher`].
 pub(crate) type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+
+/// A fixed list of words with a set built on first use, for membership tests on hot paths
+/// (keyword classes, documented function names).
+pub(crate) struct WordSet {
+    list: &'static [&'static str],
+    set: OnceLock<FxHashSet<&'static str>>,
+}
+
+impl WordSet {
+    /// The set of `list`.
+    pub(crate) const fn new(list: &'static [&'static str]) -> WordSet {
+        WordSet {
+            list,
+            set: OnceLock::new(),
+        }
+    }
+
+    /// True if `word` is in the list.
+    pub(crate) fn contains(&self, word: &str) -> bool {
+        self.set
+            .get_or_init(|| self.list.iter().copied().collect())
+            .contains(word)
+    }
+}
 
 #[cfg(test)]
 mod tests {
