@@ -292,7 +292,7 @@ impl Walker<'_> {
                     value: LetValue::Function(f),
                     ..
                 } => {
-                    for p in &f.params {
+                    for p in f.params {
                         if matches!(p.ty, ParamType::Tabular(_)) {
                             self.error(
                                 "let-function",
@@ -315,7 +315,7 @@ impl Walker<'_> {
         let kw = if op.keyword.is_empty() {
             "BadQueryOperator"
         } else {
-            op.keyword.as_str()
+            op.keyword
         };
         if !DOC_TABULAR.contains(&kw) {
             let msg = doc_note(kw)
@@ -431,8 +431,8 @@ impl Walker<'_> {
                 let (builtin, fname) =
                     match self.calls.get(e.id as usize).copied().unwrap_or_default() {
                         CallTarget::Builtin(def) => (true, def.name.as_str()),
-                        CallTarget::Unresolved | CallTarget::None => (true, name.text.as_str()),
-                        CallTarget::User => (false, name.text.as_str()),
+                        CallTarget::Unresolved | CallTarget::None => (true, name.text),
+                        CallTarget::User => (false, name.text),
                     };
                 if builtin && !documented_function(fname) {
                     let msg = doc_note(fname)

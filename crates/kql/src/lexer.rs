@@ -1,6 +1,7 @@
 //! The lexer: turns query text into [`Token`]s with byte spans, following Kusto's scanning rules
 //! (longest keyword match, `keyword(...)` literals, the string literal forms, timespan suffixes).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::fxhash::{FxHashMap, FxHashSet};
@@ -9,18 +10,24 @@ use crate::token::{LexProblem, Token, TokenKind};
 
 /// Splits `src` into tokens. The last token is always [`TokenKind::Eof`].
 pub fn lex(src: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
+    scan(src, |tok| tokens.push(tok));
+    tokens
+}
+
+/// Hands every token of `src` to `emit`, in order, up to and including [`TokenKind::Eof`].
+pub(crate) fn scan(src: &str, mut emit: impl FnMut(Token)) {
     let mut lexer = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
     };
-    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
     loop {
         let tok = lexer.next_token();
         let eof = tok.kind == TokenKind::Eof;
-        tokens.push(tok);
+        emit(tok);
         if eof {
-            return tokens;
+            return;
         }
     }
 }
@@ -349,7 +356,12 @@ impl Lexer<'_> {
     fn scan_identifier(&self, start: usize) -> usize {
         match self.byte(start) {
             b if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => {
-                start + 1 + self.bytes[start + 1..].iter().take_while(|&&b| ident_byte(b)).count()
+                start
+                    + 1
+                    + self.bytes[start + 1..]
+                        .iter()
+                        .take_while(|&&b| ident_byte(b))
+                        .count()
             }
             _ => start,
         }
@@ -538,6 +550,12 @@ fn goo_kind(kw: &str) -> Option<TokenKind> {
 /// Decodes the value of a string literal token (all the literal forms), for constant folding
 /// and bracketed names. Invalid escapes are kept as written.
 pub fn string_value(text: &str) -> String {
+    decode_string(text).into_owned()
+}
+
+/// [`string_value`], borrowing from `text` when the value is written as is (no escapes, no
+/// doubled quotes).
+pub(crate) fn decode_string(text: &str) -> Cow<'_, str> {
     let mut s = text;
     if s.starts_with(['h', 'H']) {
         s = &s[1..];
@@ -548,17 +566,23 @@ pub fn string_value(text: &str) -> String {
     }
     for fence in ["```", "~~~"] {
         if let Some(inner) = s.strip_prefix(fence) {
-            return inner.strip_suffix(fence).unwrap_or(inner).to_string();
+            return Cow::Borrowed(inner.strip_suffix(fence).unwrap_or(inner));
         }
     }
     let Some(quote) = s.chars().next() else {
-        return String::new();
+        return Cow::Borrowed("");
     };
     let inner = &s[1..];
     let inner = inner.strip_suffix(quote).unwrap_or(inner);
     if verbatim {
         let doubled: String = [quote, quote].iter().collect();
-        return inner.replace(&doubled, &quote.to_string());
+        if !inner.contains(&doubled) {
+            return Cow::Borrowed(inner);
+        }
+        return Cow::Owned(inner.replace(&doubled, &quote.to_string()));
+    }
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars().peekable();
@@ -595,7 +619,7 @@ pub fn string_value(text: &str) -> String {
             None => out.push('\\'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

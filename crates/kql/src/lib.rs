@@ -105,8 +105,9 @@ impl Analysis {
 
 /// Analyses a transformation against the input stream columns.
 pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
+    let arena = bumpalo::Bump::new();
     let mut diags = diag::Diagnostics::default();
-    let parsed = parser::parse(query, &mut diags);
+    let parsed = parser::parse(query, &arena, &mut diags);
     let checked = check::check(query, &parsed, input, options.dcr_functions);
     diags.items.extend(checked.diagnostics);
     diags.items.sort_by_key(|d| d.span.start);

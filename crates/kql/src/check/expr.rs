@@ -11,6 +11,7 @@ use crate::functions::{
     unary_operator,
 };
 use crate::types::Ty;
+use smallvec::SmallVec;
 
 /// Conversion functions whose call on a column of the target type is a no-op (the projection
 /// then treats the call as the column itself).
@@ -34,13 +35,13 @@ fn is_conversion(name: &str) -> bool {
 
 impl<'q> Checker<'q> {
     /// Types an expression (and records its type by node id).
-    pub(crate) fn expr(&mut self, e: &'q Expr) -> Info {
+    pub(crate) fn expr(&mut self, e: &'q Expr<'q>) -> Info {
         let info = self.expr_inner(e);
         self.record(e, &info);
         info
     }
 
-    fn expr_inner(&mut self, e: &'q Expr) -> Info {
+    fn expr_inner(&mut self, e: &'q Expr<'q>) -> Info {
         match &e.kind {
             ExprKind::Missing => Info::scalar(Ty::Error),
             ExprKind::Name(n) => self.name(n),
@@ -138,7 +139,7 @@ impl<'q> Checker<'q> {
                     info: &l,
                     span: left.span.clone(),
                 }];
-                args.extend(vs.iter().zip(values).map(|(i, v)| Arg {
+                args.extend(vs.iter().zip(values.iter()).map(|(i, v)| Arg {
                     info: i,
                     span: v.span.clone(),
                 }));
@@ -202,7 +203,7 @@ impl<'q> Checker<'q> {
                 ..
             } => {
                 let saved = self.row.take();
-                for v in values {
+                for v in values.iter() {
                     let i = self.expr(v);
                     self.check_scalar(&i, v.span.clone());
                 }
@@ -216,7 +217,7 @@ impl<'q> Checker<'q> {
                 }
                 let cols = columns
                     .iter()
-                    .map(|c| self.named_col(c.name.text.as_str(), c.ty.ty))
+                    .map(|c| self.named_col(c.name.text, c.ty.ty))
                     .collect();
                 Info::table(Rc::new(Table {
                     cols,
@@ -271,7 +272,7 @@ impl<'q> Checker<'q> {
     }
 
     /// A name in expression position.
-    fn name(&mut self, n: &'q Name) -> Info {
+    fn name(&mut self, n: &'q Name<'q>) -> Info {
         if n.kind == NameKind::Missing {
             return Info::scalar(Ty::Error);
         }
@@ -326,7 +327,7 @@ impl<'q> Checker<'q> {
         }
         if self.row.as_ref().is_some_and(|r| r.open) && !self.aggregate_scope {
             // an open table: the name is an inferred column of unknown type
-            let c = self.named_col(n.text.as_str(), Ty::Unknown);
+            let c = self.named_col(n.text, Ty::Unknown);
             self.inferred.push(c);
             return Info {
                 ty: Ty::Unknown,
@@ -390,7 +391,7 @@ impl<'q> Checker<'q> {
         Info::scalar(Ty::Dynamic)
     }
 
-    fn path(&mut self, target: &'q Expr, member: &'q Expr) -> Info {
+    fn path(&mut self, target: &'q Expr<'q>, member: &'q Expr<'q>) -> Info {
         let t = self.expr(target);
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
@@ -422,7 +423,7 @@ impl<'q> Checker<'q> {
     }
 
     /// `f(args)`
-    fn call(&mut self, e: &'q Expr, name: &'q Name, args: &'q [Expr]) -> Info {
+    fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
         let in_aggregate = self.aggregate_scope;
         let b = builtins();
         let user = match self.lookup_local(&name.text) {
@@ -439,9 +440,9 @@ impl<'q> Checker<'q> {
         };
         // aggregate arguments are bound in normal scope; other calls keep the outer scope
         self.aggregate_scope = in_aggregate && !def.is_some_and(|d| d.aggregate);
-        let infos: Vec<Info> = args.iter().map(|a| self.expr(a)).collect();
+        let infos: SmallVec<[Info; 4]> = args.iter().map(|a| self.expr(a)).collect();
         self.aggregate_scope = in_aggregate;
-        let arg_list: Vec<Arg<'_>> = infos
+        let arg_list: SmallVec<[Arg<'_>; 4]> = infos
             .iter()
             .zip(args)
             .map(|(i, a)| Arg {
@@ -502,7 +503,7 @@ impl<'q> Checker<'q> {
         &mut self,
         def: &'static FunctionDef,
         name: &Name,
-        exprs: &'q [Expr],
+        exprs: &'q [Expr<'q>],
         args: &[Arg<'_>],
     ) -> Info {
         let constant = def.foldable && args.iter().all(|a| a.info.constant);

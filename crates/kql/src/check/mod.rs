@@ -118,7 +118,7 @@ enum Symbol<'q> {
 
 #[derive(Debug)]
 struct UserFunction<'q> {
-    decl: &'q FunctionDecl,
+    decl: &'q FunctionDecl<'q>,
     /// Number of bindings visible where the function was declared.
     scope_len: usize,
 }
@@ -161,7 +161,7 @@ pub(crate) struct Checker<'q> {
 /// Checks a parsed query against the `source` columns.
 pub(crate) fn check<'q>(
     src: &'q str,
-    query: &'q Query,
+    query: &'q Query<'q>,
     input: &'q [Column],
     dcr_functions: bool,
 ) -> Checked {
@@ -173,7 +173,7 @@ pub(crate) fn check<'q>(
         silent: 0,
         next_col: 0,
         default_suffix: 1,
-        names: Names::new(),
+        names: Names::with_capacity(input.len() + n / 2),
         locals: Vec::new(),
         row: None,
         source: Rc::new(Table::default()),
@@ -370,7 +370,7 @@ impl<'q> Checker<'q> {
 
     /// Checks statements in order; returns the info of the last expression statement (or
     /// `None` if the last statement is a `let`).
-    fn statements(&mut self, stmts: &'q [Stmt]) -> Option<Info> {
+    fn statements(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
         let mut last = None;
         for stmt in stmts {
             match stmt {
@@ -395,7 +395,7 @@ impl<'q> Checker<'q> {
                             }))
                         }
                     };
-                    self.locals.push((name.text.as_str(), symbol));
+                    self.locals.push((name.text, symbol));
                     last = None;
                 }
                 Stmt::Expr(e) => last = Some(self.expr(e)),
@@ -406,7 +406,7 @@ impl<'q> Checker<'q> {
 
     /// Binds a function body once at its declaration (diagnostics reported), with the
     /// parameters typed as declared.
-    fn check_function_body(&mut self, decl: &'q FunctionDecl) {
+    fn check_function_body(&mut self, decl: &'q FunctionDecl<'q>) {
         let params: Vec<Symbol<'q>> = decl
             .params
             .iter()
@@ -419,7 +419,7 @@ impl<'q> Checker<'q> {
                 ParamType::Tabular(cols) => {
                     let cols = cols
                         .iter()
-                        .map(|c| self.named_col(c.name.text.as_str(), c.ty.ty))
+                        .map(|c| self.named_col(c.name.text, c.ty.ty))
                         .collect();
                     Symbol::Table(Rc::new(Table {
                         cols,
@@ -428,7 +428,7 @@ impl<'q> Checker<'q> {
                 }
             })
             .collect();
-        for p in &decl.params {
+        for p in decl.params {
             if let Some(d) = &p.default {
                 self.expr(d);
             }
@@ -440,7 +440,7 @@ impl<'q> Checker<'q> {
     /// Binds a body with the given parameter bindings; returns the result info.
     fn bind_body(
         &mut self,
-        decl: &'q FunctionDecl,
+        decl: &'q FunctionDecl<'q>,
         scope_len: usize,
         params: Vec<Symbol<'q>>,
     ) -> Info {
@@ -451,7 +451,7 @@ impl<'q> Checker<'q> {
         let saved_locals = std::mem::take(&mut self.locals);
         self.locals = saved_locals[..scope_len.min(saved_locals.len())].to_vec();
         for (p, s) in decl.params.iter().zip(params) {
-            self.locals.push((p.name.text.as_str(), s));
+            self.locals.push((p.name.text, s));
         }
         let saved_row = self.row.take();
         let saved_suffix = self.default_suffix;
@@ -469,7 +469,7 @@ impl<'q> Checker<'q> {
     }
 
     /// Checks an expression that must be tabular (a pipe input).
-    fn tabular(&mut self, e: &'q Expr) -> Rc<Table> {
+    fn tabular(&mut self, e: &'q Expr<'q>) -> Rc<Table> {
         if let ExprKind::Name(n) = &e.kind
             && self.lookup_tabular_name(&n.text).is_none()
             && self.row_lookup(&n.text).is_none()

@@ -28,11 +28,11 @@ pub(crate) struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
-    /// An interner that knows the empty name.
-    pub(crate) fn new() -> Names<'a> {
+    /// An interner that knows the empty name, with room for `capacity` names.
+    pub(crate) fn with_capacity(capacity: usize) -> Names<'a> {
         let mut names = Names {
-            map: FxHashMap::default(),
-            list: Vec::new(),
+            map: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            list: Vec::with_capacity(capacity),
         };
         names.intern(Cow::Borrowed(""));
         names
@@ -58,6 +58,11 @@ impl<'a> Names<'a> {
     pub(crate) fn text(&self, sym: Sym) -> &str {
         &self.list[sym.index()]
     }
+
+    /// Number of names so far (every symbol's index is below it).
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
 }
 
 /// A map from symbols to small values, stored densely (symbols are small integers).
@@ -68,6 +73,13 @@ pub(crate) struct SymMap {
 
 impl SymMap {
     const NONE: u32 = u32::MAX;
+
+    /// A map with room for symbols below `len` (it grows past that as needed).
+    pub(crate) fn with_len(len: usize) -> SymMap {
+        SymMap {
+            slots: vec![Self::NONE; len],
+        }
+    }
 
     pub(crate) fn get(&self, sym: Sym) -> Option<u32> {
         self.slots
@@ -102,6 +114,13 @@ pub(crate) struct BitSet {
 }
 
 impl BitSet {
+    /// A set with room for values below `len` (it grows past that as needed).
+    pub(crate) fn with_len(len: usize) -> BitSet {
+        BitSet {
+            words: vec![0; len.div_ceil(64)],
+        }
+    }
+
     pub(crate) fn contains(&self, i: usize) -> bool {
         self.words
             .get(i / 64)
@@ -127,7 +146,7 @@ mod tests {
 
     #[test]
     fn interning_maps_and_sets() {
-        let mut names = Names::new();
+        let mut names = Names::with_capacity(4);
         let a = names.intern(Cow::Borrowed("a"));
         let b = names.intern(Cow::Owned("b".to_string()));
         assert_eq!(names.intern(Cow::Borrowed("a")), a);

@@ -27,7 +27,7 @@ fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 impl<'q> Checker<'q> {
     /// Applies a query operator to `input`.
-    pub(crate) fn query_operator(&mut self, op: &'q Operator, input: Rc<Table>) -> Info {
+    pub(crate) fn query_operator(&mut self, op: &'q Operator<'q>, input: Rc<Table>) -> Info {
         let saved_row = self.row.replace(input.clone());
         let saved_inferred = std::mem::take(&mut self.inferred);
         let result = self.operator_inner(op, &input);
@@ -43,11 +43,17 @@ impl<'q> Checker<'q> {
         cols
     }
 
-    fn items(&mut self, items: &'q [Expr]) -> Vec<Info> {
+    fn items(&mut self, items: &'q [Expr<'q>]) -> Vec<Info> {
         items.iter().map(|e| self.expr(e)).collect()
     }
 
-    fn project_all(&mut self, b: &mut Builder, items: &'q [Expr], infos: &[Info], style: Style) {
+    fn project_all(
+        &mut self,
+        b: &mut Builder,
+        items: &'q [Expr<'q>],
+        infos: &[Info],
+        style: Style,
+    ) {
         for (item, info) in items.iter().zip(infos) {
             self.project_item(b, item, info, style, ItemOptions::default());
         }
@@ -66,12 +72,12 @@ impl<'q> Checker<'q> {
         }
     }
 
-    fn operator_inner(&mut self, op: &'q Operator, input: &Rc<Table>) -> Info {
+    fn operator_inner(&mut self, op: &'q Operator<'q>, input: &Rc<Table>) -> Info {
         let open = input.open;
         match &op.kind {
             OpKind::Extend(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, false, true, self);
                 self.project_all(&mut b, items, &infos, Style::Extend);
@@ -79,14 +85,14 @@ impl<'q> Checker<'q> {
             }
             OpKind::Project(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, items, &infos, Style::Default);
                 self.table_info(b.columns(), open)
             }
             OpKind::Print(items) => {
                 self.row = None;
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 for (i, (item, info)) in items.iter().zip(&infos).enumerate() {
                     let name = self.sym(format!("print_{i}"));
                     self.project_item(
@@ -133,7 +139,7 @@ impl<'q> Checker<'q> {
             }
             OpKind::ProjectReorder(items) => {
                 let named = self.column_list(items, input);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 for c in named {
                     b.add(c, None, false, true, self);
                 }
@@ -143,10 +149,10 @@ impl<'q> Checker<'q> {
                 self.table_info(b.columns(), open)
             }
             OpKind::ProjectRename(items) => {
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, true, true, self);
-                for item in items {
+                for item in items.iter() {
                     self.rename_item(&mut b, item, input);
                 }
                 self.table_info(b.columns(), open)
@@ -163,7 +169,7 @@ impl<'q> Checker<'q> {
                         );
                     }
                 }
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, by, &by_infos, Style::Default);
                 b.do_not_add_all();
                 let by_cols: Vec<u32> = by_infos
@@ -185,7 +191,7 @@ impl<'q> Checker<'q> {
                 self.table_info(row, open)
             }
             OpKind::Sort(keys) => {
-                for k in keys {
+                for k in keys.iter() {
                     let info = self.expr(&k.expr);
                     if self.check_scalar(&info, k.expr.span.clone()) && info.ty.is_dynamic() {
                         self.error(
@@ -208,7 +214,7 @@ impl<'q> Checker<'q> {
             }
             OpKind::Distinct(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, items, &infos, Style::Default);
                 let mut ok = true;
                 for (e, i) in items.iter().zip(&infos) {
@@ -239,13 +245,13 @@ impl<'q> Checker<'q> {
             }
             OpKind::MvExpand { parameters, items } => self.mv_expand(parameters, items, input),
             OpKind::Count(name) => {
-                let n = name.as_ref().map_or("Count", |n| n.text.as_str());
+                let n = name.as_ref().map_or("Count", |n| n.text);
                 let c = self.named_col(n, Ty::Long);
                 self.table_info(vec![c], false)
             }
             OpKind::Serialize(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, false, true, self);
                 self.project_all(&mut b, items, &infos, Style::Default);
@@ -281,7 +287,7 @@ impl<'q> Checker<'q> {
     }
 
     /// One `new = old` of `project-rename`.
-    fn rename_item(&mut self, b: &mut Builder, item: &'q Expr, input: &Table) {
+    fn rename_item(&mut self, b: &mut Builder, item: &'q Expr<'q>, input: &Table) {
         let ExprKind::Named { name, value } = &item.kind else {
             self.expr(item);
             self.error(
@@ -327,7 +333,7 @@ impl<'q> Checker<'q> {
     }
 
     /// Columns named by a `project-away`/`project-keep`/`project-reorder` list (wildcards allowed).
-    fn column_list(&mut self, items: &'q [Expr], input: &Table) -> Vec<Col> {
+    fn column_list(&mut self, items: &'q [Expr<'q>], input: &Table) -> Vec<Col> {
         let mut out = Vec::new();
         for item in items {
             let ExprKind::Name(n) = &item.kind else {
@@ -366,8 +372,8 @@ impl<'q> Checker<'q> {
 
     fn parse_operator(
         &mut self,
-        source: &'q Expr,
-        parts: &'q [ParsePart],
+        source: &'q Expr<'q>,
+        parts: &'q [ParsePart<'q>],
         input: &Rc<Table>,
     ) -> Info {
         let info = self.expr(source);
@@ -406,7 +412,7 @@ impl<'q> Checker<'q> {
                             span.clone(),
                         );
                     }
-                    if !declared.insert(name.text.as_str()) {
+                    if !declared.insert(name.text) {
                         self.error(
                             codes::DUPLICATE_COLUMN,
                             format!(
@@ -418,7 +424,7 @@ impl<'q> Checker<'q> {
                         continue;
                     }
                     let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
-                    cols.push(self.named_col(name.text.as_str(), t));
+                    cols.push(self.named_col(name.text, t));
                 }
             }
         }
@@ -427,12 +433,12 @@ impl<'q> Checker<'q> {
 
     fn mv_expand(
         &mut self,
-        parameters: &'q [(String, String)],
-        items: &'q [MvExpandItem],
+        parameters: &'q [(&'q str, &'q str)],
+        items: &'q [MvExpandItem<'q>],
         input: &Rc<Table>,
     ) -> Info {
         let infos: Vec<Info> = items.iter().map(|i| self.expr(&i.expr)).collect();
-        let mut b = Builder::default();
+        let mut b = self.builder();
         let row = self.row_columns(input);
         b.add_range(&row, false, true, self);
         for (item, info) in items.iter().zip(infos) {
@@ -464,8 +470,8 @@ impl<'q> Checker<'q> {
                 },
             );
         }
-        if let Some((_, name)) = parameters.iter().find(|(n, _)| n == "with_itemindex") {
-            let c = self.named_col(name.as_str(), Ty::Long);
+        if let Some(&(_, name)) = parameters.iter().find(|(n, _)| *n == "with_itemindex") {
+            let c = self.named_col(name, Ty::Long);
             b.add(c, None, false, false, self);
         }
         self.table_info(b.columns(), input.open)

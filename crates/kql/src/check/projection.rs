@@ -36,7 +36,7 @@ pub(crate) struct ItemOptions {
 
 /// Kusto's `ProjectionBuilder`. Names are symbols and column ids small integers, so its tables
 /// are dense vectors: seeding a builder with the input columns costs no hashing.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Builder {
     cols: Vec<Col>,
     /// Ids of the columns that may not be added again.
@@ -50,6 +50,17 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
+    /// A builder sized for the names and column ids handed out so far.
+    fn new(names: usize, columns: usize) -> Builder {
+        Builder {
+            cols: Vec::new(),
+            do_not_add: BitSet::with_len(columns + 64),
+            index: SymMap::with_len(names + 16),
+            declared: BitSet::with_len(names + 64),
+            unique: SymMap::with_len(names + 16),
+        }
+    }
+
     pub(crate) fn columns(self) -> Vec<Col> {
         self.cols
     }
@@ -194,11 +205,16 @@ impl Builder {
 }
 
 impl<'q> Checker<'q> {
+    /// A projection builder for an operator of this query.
+    pub(crate) fn builder(&self) -> Builder {
+        Builder::new(self.names.len(), self.next_col as usize + 1)
+    }
+
     /// Kusto's `CreateProjectionColumns` for one item whose info is already computed.
     pub(crate) fn project_item(
         &mut self,
         b: &mut Builder,
-        item: &'q Expr,
+        item: &'q Expr<'q>,
         info: &Info,
         style: Style,
         opts: ItemOptions,
@@ -221,7 +237,7 @@ impl<'q> Checker<'q> {
             ExprKind::Named { name, value } => {
                 if let Some(tuple) = &info.tuple {
                     let first = tuple.first().map_or(Ty::Unknown, |c| c.ty);
-                    let c = self.named_col(name.text.as_str(), column_type.unwrap_or(first));
+                    let c = self.named_col(name.text, column_type.unwrap_or(first));
                     b.declare(c, name.span.clone(), true, self);
                     if style != Style::Print {
                         for &c in tuple.iter().skip(1) {
@@ -230,13 +246,13 @@ impl<'q> Checker<'q> {
                     }
                 } else if let (ExprKind::Name(_), Some(rc)) = (&value.kind, &info.referenced_column)
                 {
-                    let c = self.named_col(name.text.as_str(), column_type.unwrap_or(rc.ty));
+                    let c = self.named_col(name.text, column_type.unwrap_or(rc.ty));
                     b.declare(c, name.span.clone(), true, self);
                     if do_not_repeat {
                         b.do_not_add.insert(rc.id as usize);
                     }
                 } else {
-                    let c = self.named_col(name.text.as_str(), column_type.unwrap_or(info.ty));
+                    let c = self.named_col(name.text, column_type.unwrap_or(info.ty));
                     b.declare(c, name.span.clone(), replace, self);
                 }
             }
@@ -245,7 +261,7 @@ impl<'q> Checker<'q> {
                     for (i, &c) in tuple.iter().enumerate() {
                         match names.get(i) {
                             Some(n) => {
-                                let nc = self.named_col(n.text.as_str(), column_type.unwrap_or(c.ty));
+                                let nc = self.named_col(n.text, column_type.unwrap_or(c.ty));
                                 b.declare(nc, n.span.clone(), replace, self);
                             }
                             None if style != Style::Print => {
@@ -255,7 +271,7 @@ impl<'q> Checker<'q> {
                         }
                     }
                 } else if names.len() == 1 {
-                    let c = self.named_col(names[0].text.as_str(), column_type.unwrap_or(info.ty));
+                    let c = self.named_col(names[0].text, column_type.unwrap_or(info.ty));
                     let rep = info.referenced_column.is_some() || replace;
                     b.declare(c, names[0].span.clone(), rep, self);
                     let _ = value;
@@ -377,7 +393,7 @@ impl<'q> Checker<'q> {
     /// Kusto's `GetExpressionResultName`.
     pub(crate) fn expression_result_name(
         &self,
-        e: &'q Expr,
+        e: &'q Expr<'q>,
         default: Option<&'q str>,
     ) -> Option<Cow<'q, str>> {
         match &e.kind {
@@ -414,7 +430,7 @@ impl<'q> Checker<'q> {
     /// Kusto's `GetFunctionResultName`.
     pub(crate) fn function_result_name(
         &self,
-        e: &'q Expr,
+        e: &'q Expr<'q>,
         default: Option<&'q str>,
     ) -> Option<Cow<'q, str>> {
         let ExprKind::Call { args, .. } = &e.kind else {
@@ -450,7 +466,7 @@ impl<'q> Checker<'q> {
             }
             ResultName::FirstArgumentValueIfColumn => {
                 let value = args.first().and_then(|a| match &a.underlying().kind {
-                    ExprKind::Literal(Literal::String(s)) => Some(s.as_str()),
+                    ExprKind::Literal(Literal::String(s)) => Some(*s),
                     _ => None,
                 });
                 match value {
@@ -480,7 +496,7 @@ impl<'q> Checker<'q> {
     pub(crate) fn aggregate_tuple(
         &mut self,
         def: &FunctionDef,
-        exprs: &'q [Expr],
+        exprs: &'q [Expr<'q>],
         args: &[Arg<'_>],
     ) -> Option<Vec<Col>> {
         match def.name.as_str() {
@@ -508,9 +524,10 @@ impl<'q> Checker<'q> {
             }
             "percentiles_array" | "percentilesw_array" => {
                 let value_name = self.expression_result_name(exprs.first()?, Some(""))?;
-                Some(vec![
-                    self.named_col(format!("percentiles_{value_name}"), Ty::DynArray),
-                ])
+                Some(vec![self.named_col(
+                    format!("percentiles_{value_name}"),
+                    Ty::DynArray,
+                )])
             }
             "arg_max" | "argmax" => Some(self.arg_min_max(exprs, args, "max")),
             "arg_min" | "argmin" => Some(self.arg_min_max(exprs, args, "min")),
@@ -523,7 +540,7 @@ impl<'q> Checker<'q> {
     }
 
     /// Kusto's `GetAnyResult` (`take_any(a, b, *)`).
-    fn any_result(&mut self, exprs: &'q [Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
+    fn any_result(&mut self, exprs: &'q [Expr<'q>], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
         let row: Vec<Col> = self
             .row
             .as_ref()
@@ -540,12 +557,11 @@ impl<'q> Checker<'q> {
                         cols.push(c);
                     }
                 }
-            } else if let (ExprKind::Named { name, .. }, Some(vc)) =
-                (&e.kind, a.info.result_column)
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, a.info.result_column)
             {
                 if !any_star || !do_not_repeat.contains(&vc.id) {
                     do_not_repeat.insert(vc.id);
-                    cols.push(self.named_col(name.text.as_str(), vc.ty));
+                    cols.push(self.named_col(name.text, vc.ty));
                 }
             } else if let Some(c) = a.info.result_column {
                 if !any_star || !do_not_repeat.contains(&c.id) {
@@ -568,7 +584,7 @@ impl<'q> Checker<'q> {
     }
 
     /// Kusto's `GetArgMinMaxResult` (`arg_max(x, a, *)`).
-    fn arg_min_max(&mut self, exprs: &'q [Expr], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
+    fn arg_min_max(&mut self, exprs: &'q [Expr<'q>], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
         let row: Vec<Col> = self
             .row
             .as_ref()
@@ -593,12 +609,11 @@ impl<'q> Checker<'q> {
                         cols.push(c);
                     }
                 }
-            } else if let (ExprKind::Named { name, .. }, Some(vc)) =
-                (&e.kind, a.info.result_column)
+            } else if let (ExprKind::Named { name, .. }, Some(vc)) = (&e.kind, a.info.result_column)
             {
                 if can_add(i, vc.id, &do_not_repeat) {
                     do_not_repeat.insert(vc.id);
-                    cols.push(self.named_col(name.text.as_str(), vc.ty));
+                    cols.push(self.named_col(name.text, vc.ty));
                 }
             } else if let Some(c) = a.info.result_column {
                 if can_add(i, c.id, &do_not_repeat) {
@@ -625,7 +640,7 @@ impl<'q> Checker<'q> {
 }
 
 /// Name of an element selector: the value of a string or integer literal.
-fn selector_name(index: &Expr) -> Option<Cow<'_, str>> {
+fn selector_name<'q>(index: &Expr<'q>) -> Option<Cow<'q, str>> {
     match &index.kind {
         ExprKind::Literal(Literal::String(s)) => Some(Cow::Borrowed(s)),
         ExprKind::Literal(Literal::Long(Some(v))) => Some(Cow::Owned(v.to_string())),
