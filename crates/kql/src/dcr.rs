@@ -194,6 +194,12 @@ pub struct DcrFinding {
     pub span: Span,
     /// Explanation.
     pub message: String,
+    /// For `parse-columns`: the number of columns the `parse` really extracts (the names of
+    /// its `with` pattern). The rule counts, like the oracle, every name the operator
+    /// declares, the `kind=`/`flags=` parameter names included (the count in `message`);
+    /// the service limit is about extracted columns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted: Option<usize>,
 }
 
 /// The DCR subset verdict.
@@ -227,6 +233,16 @@ impl DcrReport {
     }
 }
 
+fn finding(kind: &str, name: &str, span: Span, message: &str) -> DcrFinding {
+    DcrFinding {
+        kind: kind.into(),
+        name: name.into(),
+        span,
+        message: message.into(),
+        extracted: None,
+    }
+}
+
 struct Walker<'a> {
     calls: &'a [CallTarget],
     src: &'a str,
@@ -254,6 +270,7 @@ pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport
             message: format!(
                 "transformation has {chars} characters; the limit is {MAX_TRANSFORM_CHARS}"
             ),
+            extracted: None,
         });
     }
     w.statements(&query.statements);
@@ -263,21 +280,13 @@ pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport
 
 impl Walker<'_> {
     fn error(&mut self, kind: &str, name: &str, span: Span, message: &str) {
-        self.report.errors.push(DcrFinding {
-            kind: kind.into(),
-            name: name.into(),
-            span,
-            message: message.into(),
-        });
+        self.report.errors.push(finding(kind, name, span, message));
     }
 
     fn warning(&mut self, kind: &str, name: &str, span: Span, message: &str) {
-        self.report.warnings.push(DcrFinding {
-            kind: kind.into(),
-            name: name.into(),
-            span,
-            message: message.into(),
-        });
+        self.report
+            .warnings
+            .push(finding(kind, name, span, message));
     }
 
     fn statements(&mut self, stmts: &[Stmt]) {
@@ -330,16 +339,19 @@ impl Walker<'_> {
             } => {
                 // like the oracle, count every name declaration in the operator, the names of
                 // `kind=`/`flags=` parameters included
-                let n = parts
+                let extracted = parts
                     .iter()
                     .filter(|p| matches!(p, ParsePart::Column { .. }))
-                    .count()
-                    + parameters.len();
+                    .count();
+                let n = extracted + parameters.len();
                 if n > MAX_PARSE_COLUMNS {
                     let msg = format!(
                         "parse extracts {n} columns; the limit is {MAX_PARSE_COLUMNS} per statement"
                     );
-                    self.error("parse-columns", kw, op.span.clone(), &msg);
+                    self.report.errors.push(DcrFinding {
+                        extracted: Some(extracted),
+                        ..finding("parse-columns", kw, op.span.clone(), &msg)
+                    });
                 }
                 self.expr(source);
             }

@@ -180,6 +180,10 @@ impl Lexer<'_> {
         let trivia_start = self.pos;
         self.skip_trivia();
         let start = self.pos;
+        let first = self.byte(start);
+        if first.is_ascii_alphabetic() || first == b'_' {
+            return self.word(trivia_start, start);
+        }
         let Some(c) = self.peek_char(start) else {
             return self.make(TokenKind::Eof, trivia_start, start, start);
         };
@@ -200,14 +204,8 @@ impl Lexer<'_> {
                 return self.make(TokenKind::Directive, trivia_start, start, end);
             }
         }
-        if let Some(kw) = self.keyword_at(start) {
-            let after = start + kw.len();
-            if self.byte(after) == b'('
-                && let Some(kind) = goo_kind(kw)
-            {
-                return self.goo_literal(kind, trivia_start, start, after);
-            }
-            return self.make(TokenKind::Keyword, trivia_start, start, after);
+        if let Some(tok) = self.keyword_token(trivia_start, start, self.ident_run(start)) {
+            return tok;
         }
         if is_ident_start(c) {
             if let Some(len) = self.boolean_literal(start) {
@@ -253,6 +251,54 @@ impl Lexer<'_> {
         tok
     }
 
+    /// Length of the run of identifier bytes at `at`.
+    fn ident_run(&self, at: usize) -> usize {
+        self.bytes[at..]
+            .iter()
+            .take_while(|&&b| ident_byte(b))
+            .count()
+    }
+
+    /// A token starting with a letter or `_`: a keyword (or `keyword(...)` literal), `true`,
+    /// a bare guid, an `h'...'` string or an identifier. `run` is decided once and used for
+    /// all of them (each needs the whole run of identifier bytes).
+    fn word(&mut self, trivia_start: usize, start: usize) -> Token {
+        let run = self.ident_run(start);
+        if let Some(tok) = self.keyword_token(trivia_start, start, run) {
+            return tok;
+        }
+        if matches!(run, 4 | 5)
+            && let Some(len) = self.boolean_literal(start)
+        {
+            return self.make(TokenKind::BoolLit, trivia_start, start, start + len);
+        }
+        // a bare guid starts with 8 hex digits and a dash
+        if run == 8 && self.raw_guid(start) {
+            return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+        }
+        let end = start + run;
+        if run == 1
+            && matches!(self.byte(start), b'h' | b'H')
+            && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
+            && let Some(tok) = self.string_literal(trivia_start, start)
+        {
+            return tok;
+        }
+        self.make(TokenKind::Ident, trivia_start, start, end)
+    }
+
+    /// The keyword token (or `keyword(...)` literal) at `start`, if there is one.
+    fn keyword_token(&mut self, trivia_start: usize, start: usize, run: usize) -> Option<Token> {
+        let kw = self.keyword_at(start, run)?;
+        let after = start + kw.len();
+        if self.byte(after) == b'('
+            && let Some(kind) = goo_kind(kw)
+        {
+            return Some(self.goo_literal(kind, trivia_start, start, after));
+        }
+        Some(self.make(TokenKind::Keyword, trivia_start, start, after))
+    }
+
     fn punctuation(&self, at: usize) -> Option<(TokenKind, usize)> {
         use TokenKind::*;
         let next = self.byte(at + 1);
@@ -294,11 +340,11 @@ impl Lexer<'_> {
 
     /// The keyword token at `at`: Kusto takes the longest keyword that is a prefix of the
     /// text there, and that is a keyword token only when no identifier character follows it
-    /// (otherwise the text is an identifier, even if a shorter keyword would fit).
-    fn keyword_at(&self, at: usize) -> Option<&'static str> {
+    /// (otherwise the text is an identifier, even if a shorter keyword would fit). `run` is the
+    /// length of the run of identifier bytes at `at`.
+    fn keyword_at(&self, at: usize, run: usize) -> Option<&'static str> {
         let index = keyword_index();
         let rest = &self.bytes[at..];
-        let run = rest.iter().take_while(|&&b| ident_byte(b)).count();
         let longest = if run == 0 {
             index
                 .other
@@ -685,7 +731,11 @@ mod tests {
                 bytes: text.as_bytes(),
                 pos: 0,
             };
-            assert_eq!(lexer.keyword_at(0), reference_keyword(text), "{text:?}");
+            assert_eq!(
+                lexer.keyword_at(0, lexer.ident_run(0)),
+                reference_keyword(text),
+                "{text:?}"
+            );
         }
     }
 

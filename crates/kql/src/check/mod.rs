@@ -11,6 +11,8 @@ mod projection;
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use bumpalo::Bump;
+
 use crate::Column;
 use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, ParamType, Query, Span, Stmt};
 use crate::diag::{RawDiagnostic, Severity, codes};
@@ -124,14 +126,14 @@ struct UserFunction<'q> {
 }
 
 /// Result of checking a query.
-pub(crate) struct Checked {
+pub(crate) struct Checked<'q> {
     pub diagnostics: Vec<RawDiagnostic>,
     /// Output schema when the result is a (fully known) table.
     pub output: Option<Vec<Column>>,
     /// Kusto-style description of a non-tabular result.
     pub result_kind: String,
     /// Per expression id: what calls resolved to.
-    pub calls: Vec<CallTarget>,
+    pub calls: &'q [CallTarget],
 }
 
 pub(crate) struct Checker<'q> {
@@ -153,8 +155,8 @@ pub(crate) struct Checker<'q> {
     /// Columns inferred from unknown names used on an open row scope (current operator).
     inferred: Vec<Col>,
     depth: u32,
-    types: Vec<Ty>,
-    calls: Vec<CallTarget>,
+    types: &'q mut [Ty],
+    calls: &'q mut [CallTarget],
     src: &'q str,
 }
 
@@ -164,7 +166,8 @@ pub(crate) fn check<'q>(
     query: &'q Query<'q>,
     input: &'q [Column],
     dcr_functions: bool,
-) -> Checked {
+    arena: &'q Bump,
+) -> Checked<'q> {
     let n = query.node_count as usize;
     let mut c = Checker {
         dcr_functions,
@@ -181,8 +184,8 @@ pub(crate) fn check<'q>(
         summarize_by: Vec::new(),
         inferred: Vec::new(),
         depth: 0,
-        types: vec![Ty::Unknown; n],
-        calls: vec![CallTarget::None; n],
+        types: arena.alloc_slice_fill_copy(n, Ty::Unknown),
+        calls: arena.alloc_slice_fill_copy(n, CallTarget::None),
         src,
     };
     let cols = input

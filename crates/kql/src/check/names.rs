@@ -3,6 +3,7 @@
 //! borrowed; only generated names (`Column1`, `x1`, `percentile_a_50`) are allocated.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use crate::fxhash::FxHashMap;
 
@@ -40,13 +41,15 @@ impl<'a> Names<'a> {
 
     /// The symbol of `name`, added if new.
     pub(crate) fn intern(&mut self, name: Cow<'a, str>) -> Sym {
-        if let Some(&sym) = self.map.get(name.as_ref()) {
-            return sym;
+        match self.map.entry(name) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let sym = Sym(self.list.len() as u32);
+                self.list.push(e.key().clone());
+                e.insert(sym);
+                sym
+            }
         }
-        let sym = Sym(self.list.len() as u32);
-        self.list.push(name.clone());
-        self.map.insert(name, sym);
-        sym
     }
 
     /// The symbol of `name` if some column or lookup used it before.
