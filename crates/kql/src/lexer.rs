@@ -4,28 +4,41 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::fxhash::FxHashMap;
 use crate::keywords::KEYWORDS;
-use crate::token::{LexProblem, Token, TokenKind};
+use crate::token::{LexProblem, Tok, Token, TokenKind};
 
 /// Splits `src` into tokens. The last token is always [`TokenKind::Eof`].
 pub fn lex(src: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
-    scan(src, |tok| tokens.push(tok));
+    // a token's trivia starts where the previous token ends
+    let mut trivia_start = 0;
+    scan(src, |tok, problem| {
+        let end = tok.span.end;
+        tokens.push(Token {
+            kind: tok.kind,
+            span: tok.span,
+            trivia_start,
+            problem,
+        });
+        trivia_start = end;
+    });
     tokens
 }
 
-/// Hands every token of `src` to `emit`, in order, up to and including [`TokenKind::Eof`].
-pub(crate) fn scan(src: &str, mut emit: impl FnMut(Token)) {
+/// Hands every token of `src` to `emit` with its lexical problem, in order, up to and
+/// including [`TokenKind::Eof`].
+pub(crate) fn scan(src: &str, mut emit: impl FnMut(Tok, Option<LexProblem>)) {
     let mut lexer = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
+        problem: None,
     };
     loop {
         let tok = lexer.next_token();
         let eof = tok.kind == TokenKind::Eof;
-        emit(tok);
+        emit(tok, lexer.problem.take());
         if eof {
             return;
         }
@@ -34,13 +47,22 @@ pub(crate) fn scan(src: &str, mut emit: impl FnMut(Token)) {
 
 /// The keyword table arranged for [`Lexer::keyword_at`].
 struct KeywordIndex {
-    /// Keywords made only of identifier characters (`extend`, `has_any`, `3Dchart`).
-    plain: FxHashSet<&'static str>,
-    /// Keywords with a dash, a space or `~` after a run of identifier characters
-    /// (`project-away`, `matches regex`, `in~`), by that run, longest first.
-    compound: FxHashMap<&'static str, Vec<&'static str>>,
+    /// By run of identifier characters: the keyword made of that run alone, and the longer
+    /// ones that start with it and go on with a dash, a space or `~` (`project-away`,
+    /// `matches regex`, `in~`), longest first.
+    runs: FxHashMap<&'static str, KeywordRun>,
+    /// Per first byte, a bit for each run length some keyword starts with (a quick no for
+    /// most identifiers, `TimeGenerated` for one, before hashing).
+    lengths: [u64; 128],
     /// Keywords that start with another character (`!contains`), longest first.
     other: Vec<&'static str>,
+}
+
+/// The keywords that start with one run of identifier characters.
+#[derive(Default)]
+struct KeywordRun {
+    plain: Option<&'static str>,
+    compound: Vec<&'static str>,
 }
 
 /// True for bytes that may continue an identifier (ASCII letters and digits, `_`, like Kusto).
@@ -52,23 +74,27 @@ fn keyword_index() -> &'static KeywordIndex {
     static INDEX: OnceLock<KeywordIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = KeywordIndex {
-            plain: FxHashSet::default(),
-            compound: FxHashMap::default(),
+            runs: FxHashMap::default(),
+            lengths: [0; 128],
             other: Vec::new(),
         };
         for &kw in KEYWORDS {
             let run = kw.bytes().take_while(|&b| ident_byte(b)).count();
-            if run == kw.len() {
-                index.plain.insert(kw);
-            } else if run == 0 {
+            if run == 0 {
                 index.other.push(kw);
-            } else {
-                index.compound.entry(&kw[..run]).or_default().push(kw);
+                continue;
             }
+            let entry = index.runs.entry(&kw[..run]).or_default();
+            if run == kw.len() {
+                entry.plain = Some(kw);
+            } else {
+                entry.compound.push(kw);
+            }
+            index.lengths[usize::from(kw.as_bytes()[0])] |= 1 << run.min(63);
         }
         index.other.sort_by_key(|k| std::cmp::Reverse(k.len()));
-        for list in index.compound.values_mut() {
-            list.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        for run in index.runs.values_mut() {
+            run.compound.sort_by_key(|k| std::cmp::Reverse(k.len()));
         }
         index
     })
@@ -129,6 +155,8 @@ struct Lexer<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The problem of the token just scanned.
+    problem: Option<LexProblem>,
 }
 
 impl Lexer<'_> {
@@ -166,76 +194,73 @@ impl Lexer<'_> {
         }
     }
 
-    fn make(&mut self, kind: TokenKind, trivia_start: usize, start: usize, end: usize) -> Token {
+    fn make(&mut self, kind: TokenKind, start: usize, end: usize) -> Tok {
         self.pos = end;
-        Token {
+        Tok {
             kind,
             span: start..end,
-            trivia_start,
-            problem: None,
         }
     }
 
-    fn next_token(&mut self) -> Token {
-        let trivia_start = self.pos;
+    fn next_token(&mut self) -> Tok {
         self.skip_trivia();
         let start = self.pos;
         let first = self.byte(start);
         if first.is_ascii_alphabetic() || first == b'_' {
-            return self.word(trivia_start, start);
+            return self.word(start);
         }
         let Some(c) = self.peek_char(start) else {
-            return self.make(TokenKind::Eof, trivia_start, start, start);
+            return self.make(TokenKind::Eof, start, start);
         };
         if !c.is_ascii_alphanumeric() {
             if let Some((kind, len)) = self.punctuation(start) {
-                return self.make(kind, trivia_start, start, start + len);
+                return self.make(kind, start, start + len);
             }
             if matches!(c, '\'' | '"' | '`' | '~')
                 || (c == '@' && matches!(self.byte(start + 1), b'\'' | b'"'))
             {
-                if let Some(tok) = self.string_literal(trivia_start, start) {
+                if let Some(tok) = self.string_literal(start) {
                     return tok;
                 }
             } else if c == '#' {
                 let end = self.src[start..]
                     .find(['\n', '\r'])
                     .map_or(self.src.len(), |i| start + i);
-                return self.make(TokenKind::Directive, trivia_start, start, end);
+                return self.make(TokenKind::Directive, start, end);
             }
         }
-        if let Some(tok) = self.keyword_token(trivia_start, start, self.ident_run(start)) {
+        if let Some(tok) = self.keyword_token(start, self.ident_run(start)) {
             return tok;
         }
         if is_ident_start(c) {
             if let Some(len) = self.boolean_literal(start) {
-                return self.make(TokenKind::BoolLit, trivia_start, start, start + len);
+                return self.make(TokenKind::BoolLit, start, start + len);
             }
             if self.raw_guid(start) {
-                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+                return self.make(TokenKind::GuidLit, start, start + 36);
             }
             let end = self.scan_identifier(start);
             if end == start + 1
                 && matches!(c, 'h' | 'H')
                 && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
-                && let Some(tok) = self.string_literal(trivia_start, start)
+                && let Some(tok) = self.string_literal(start)
             {
                 return tok;
             }
-            return self.make(TokenKind::Ident, trivia_start, start, end);
+            return self.make(TokenKind::Ident, start, end);
         }
         if c.is_ascii_digit() {
             if self.raw_guid(start) {
-                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+                return self.make(TokenKind::GuidLit, start, start + 36);
             }
             if let Some(len) = self.real_literal(start) {
-                return self.make(TokenKind::RealLit, trivia_start, start, start + len);
+                return self.make(TokenKind::RealLit, start, start + len);
             }
             if let Some(len) = self.timespan_literal(start) {
-                return self.make(TokenKind::TimeSpanLit, trivia_start, start, start + len);
+                return self.make(TokenKind::TimeSpanLit, start, start + len);
             }
             if let Some(len) = self.long_literal(start) {
-                return self.make(TokenKind::LongLit, trivia_start, start, start + len);
+                return self.make(TokenKind::LongLit, start, start + len);
             }
             let digits = self.digits(start);
             if self
@@ -243,12 +268,11 @@ impl Lexer<'_> {
                 .is_some_and(|c| c.is_alphabetic() || c == '_')
             {
                 let end = self.scan_identifier(start + digits);
-                return self.make(TokenKind::Ident, trivia_start, start, end);
+                return self.make(TokenKind::Ident, start, end);
             }
         }
-        let mut tok = self.make(TokenKind::Bad, trivia_start, start, start + c.len_utf8());
-        tok.problem = Some(LexProblem::UnexpectedChar);
-        tok
+        self.problem = Some(LexProblem::UnexpectedChar);
+        self.make(TokenKind::Bad, start, start + c.len_utf8())
     }
 
     /// Length of the run of identifier bytes at `at`.
@@ -262,41 +286,41 @@ impl Lexer<'_> {
     /// A token starting with a letter or `_`: a keyword (or `keyword(...)` literal), `true`,
     /// a bare guid, an `h'...'` string or an identifier. `run` is decided once and used for
     /// all of them (each needs the whole run of identifier bytes).
-    fn word(&mut self, trivia_start: usize, start: usize) -> Token {
+    fn word(&mut self, start: usize) -> Tok {
         let run = self.ident_run(start);
-        if let Some(tok) = self.keyword_token(trivia_start, start, run) {
+        if let Some(tok) = self.keyword_token(start, run) {
             return tok;
         }
         if matches!(run, 4 | 5)
             && let Some(len) = self.boolean_literal(start)
         {
-            return self.make(TokenKind::BoolLit, trivia_start, start, start + len);
+            return self.make(TokenKind::BoolLit, start, start + len);
         }
         // a bare guid starts with 8 hex digits and a dash
         if run == 8 && self.raw_guid(start) {
-            return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+            return self.make(TokenKind::GuidLit, start, start + 36);
         }
         let end = start + run;
         if run == 1
             && matches!(self.byte(start), b'h' | b'H')
             && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
-            && let Some(tok) = self.string_literal(trivia_start, start)
+            && let Some(tok) = self.string_literal(start)
         {
             return tok;
         }
-        self.make(TokenKind::Ident, trivia_start, start, end)
+        self.make(TokenKind::Ident, start, end)
     }
 
     /// The keyword token (or `keyword(...)` literal) at `start`, if there is one.
-    fn keyword_token(&mut self, trivia_start: usize, start: usize, run: usize) -> Option<Token> {
+    fn keyword_token(&mut self, start: usize, run: usize) -> Option<Tok> {
         let kw = self.keyword_at(start, run)?;
         let after = start + kw.len();
         if self.byte(after) == b'('
             && let Some(kind) = goo_kind(kw)
         {
-            return Some(self.goo_literal(kind, trivia_start, start, after));
+            return Some(self.goo_literal(kind, start, after));
         }
-        Some(self.make(TokenKind::Keyword, trivia_start, start, after))
+        Some(self.make(TokenKind::Keyword, start, after))
     }
 
     fn punctuation(&self, at: usize) -> Option<(TokenKind, usize)> {
@@ -352,26 +376,23 @@ impl Lexer<'_> {
                 .find(|kw| rest.starts_with(kw.as_bytes()))
                 .copied()
         } else {
-            // a compound keyword starts with the whole run and is longer than any plain one;
-            // a plain keyword shorter than the run is followed by an identifier character
-            let word = &self.src[at..at + run];
-            index
+            // a compound keyword starts with the whole run and is longer than a plain one; a
+            // plain keyword shorter than the run is followed by an identifier character
+            if index.lengths[usize::from(rest[0] & 0x7f)] & (1 << run.min(63)) == 0 {
+                return None;
+            }
+            let keywords = index.runs.get(&self.src[at..at + run])?;
+            keywords
                 .compound
-                .get(word)
-                .and_then(|list| list.iter().find(|kw| rest.starts_with(kw.as_bytes())))
-                .or_else(|| index.plain.get(word))
+                .iter()
+                .find(|kw| rest.starts_with(kw.as_bytes()))
                 .copied()
+                .or(keywords.plain)
         }?;
         (!self.ident_char_at(at + longest.len())).then_some(longest)
     }
 
-    fn goo_literal(
-        &mut self,
-        kind: TokenKind,
-        trivia_start: usize,
-        start: usize,
-        open: usize,
-    ) -> Token {
+    fn goo_literal(&mut self, kind: TokenKind, start: usize, open: usize) -> Tok {
         let mut pos = open + 1;
         while pos < self.bytes.len() && !matches!(self.bytes[pos], b')' | b'\n' | b'\r') {
             pos += 1;
@@ -380,11 +401,10 @@ impl Lexer<'_> {
         if closed {
             pos += 1;
         }
-        let mut tok = self.make(kind, trivia_start, start, pos);
         if !closed {
-            tok.problem = Some(LexProblem::Missing(")"));
+            self.problem = Some(LexProblem::Missing(")"));
         }
-        tok
+        self.make(kind, start, pos)
     }
 
     fn boolean_literal(&self, at: usize) -> Option<usize> {
@@ -492,7 +512,7 @@ impl Lexer<'_> {
         (d > 0 && !self.ident_char_at(at + d)).then_some(d)
     }
 
-    fn string_literal(&mut self, trivia_start: usize, start: usize) -> Option<Token> {
+    fn string_literal(&mut self, start: usize) -> Option<Tok> {
         let mut pos = start;
         if matches!(self.byte(pos), b'h' | b'H') {
             pos += 1;
@@ -532,9 +552,8 @@ impl Lexer<'_> {
             }
             _ => return None,
         }
-        let mut tok = self.make(TokenKind::StringLit, trivia_start, start, pos);
-        tok.problem = missing.map(LexProblem::Missing);
-        Some(tok)
+        self.problem = missing.map(LexProblem::Missing);
+        Some(self.make(TokenKind::StringLit, start, pos))
     }
 
     /// Scans the content of a quoted string; returns the position of the closing quote (or where
@@ -730,6 +749,7 @@ mod tests {
                 src: text,
                 bytes: text.as_bytes(),
                 pos: 0,
+                problem: None,
             };
             assert_eq!(
                 lexer.keyword_at(0, lexer.ident_run(0)),

@@ -24,8 +24,8 @@ use crate::types::Ty;
 pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) -> Query<'a> {
     // rarely more than one token per two bytes of text
     let mut tokens = ArenaVec::with_capacity_in(src.len() / 2 + 2, arena);
-    scan(src, |tok| {
-        match &tok.problem {
+    scan(src, |tok, problem| {
+        match problem {
             Some(LexProblem::Missing(what)) => diags.error(
                 codes::MISSING_TEXT,
                 format!("Missing: {what}"),
@@ -38,10 +38,7 @@ pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) 
             ),
             None => {}
         }
-        tokens.push(Tok {
-            kind: tok.kind,
-            span: tok.span,
-        });
+        tokens.push(tok);
     });
     let tokens = tokens.into_bump_slice();
     let mut p = Parser {
