@@ -65,9 +65,28 @@ struct KeywordRun {
     compound: Vec<&'static str>,
 }
 
+/// Byte classes of the lexer's hot loops.
+const IDENT: u8 = 1;
+const SPACE: u8 = 2;
+
+static CLASS: [u8; 256] = {
+    let mut class = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            class[b] = IDENT;
+        } else if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            class[b] = SPACE;
+        }
+        b += 1;
+    }
+    class
+};
+
 /// True for bytes that may continue an identifier (ASCII letters and digits, `_`, like Kusto).
 fn ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[usize::from(b)] == IDENT
 }
 
 fn keyword_index() -> &'static KeywordIndex {
@@ -177,7 +196,11 @@ impl Lexer<'_> {
 
     fn skip_trivia(&mut self) {
         loop {
-            while matches!(self.byte(self.pos), b' ' | b'\t' | b'\r' | b'\n') {
+            while self
+                .bytes
+                .get(self.pos)
+                .is_some_and(|&b| CLASS[usize::from(b)] == SPACE)
+            {
                 self.pos += 1;
             }
             match self.peek_char(self.pos) {
@@ -277,10 +300,11 @@ impl Lexer<'_> {
 
     /// Length of the run of identifier bytes at `at`.
     fn ident_run(&self, at: usize) -> usize {
-        self.bytes[at..]
-            .iter()
-            .take_while(|&&b| ident_byte(b))
-            .count()
+        let mut end = at;
+        while self.bytes.get(end).is_some_and(|&b| ident_byte(b)) {
+            end += 1;
+        }
+        end - at
     }
 
     /// A token starting with a letter or `_`: a keyword (or `keyword(...)` literal), `true`,
@@ -489,6 +513,10 @@ impl Lexer<'_> {
             len += 1 + self.digits(at + len + 1);
         }
         let rest = &self.bytes[at + len..];
+        // every suffix starts with a letter
+        if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
+            return None;
+        }
         let suffix = TIMESPAN_SUFFIXES
             .iter()
             .filter(|s| rest.starts_with(s.as_bytes()))
