@@ -158,6 +158,8 @@ pub(crate) struct Checker<'q> {
     types: &'q mut [Ty],
     calls: &'q mut [CallTarget],
     src: &'q str,
+    /// The analysis arena (the checker's short-lived tables).
+    arena: &'q Bump,
 }
 
 /// Checks a parsed query against the `source` columns.
@@ -187,6 +189,7 @@ pub(crate) fn check<'q>(
         types: arena.alloc_slice_fill_copy(n, Ty::Unknown),
         calls: arena.alloc_slice_fill_copy(n, CallTarget::None),
         src,
+        arena,
     };
     let cols = input
         .iter()

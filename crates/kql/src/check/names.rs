@@ -5,6 +5,9 @@
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
+use bumpalo::Bump;
+use bumpalo::collections::Vec as ArenaVec;
+
 use crate::fxhash::FxHashMap;
 
 /// An interned name.
@@ -68,20 +71,21 @@ impl<'a> Names<'a> {
     }
 }
 
-/// A map from symbols to small values, stored densely (symbols are small integers).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct SymMap {
-    slots: Vec<u32>,
+/// A map from symbols to small values, stored densely (symbols are small integers), in the
+/// analysis arena.
+#[derive(Debug)]
+pub(crate) struct SymMap<'a> {
+    slots: ArenaVec<'a, u32>,
 }
 
-impl SymMap {
+impl<'a> SymMap<'a> {
     const NONE: u32 = u32::MAX;
 
     /// A map with room for symbols below `len` (it grows past that as needed).
-    pub(crate) fn with_len(len: usize) -> SymMap {
-        SymMap {
-            slots: vec![Self::NONE; len],
-        }
+    pub(crate) fn with_len(len: usize, arena: &'a Bump) -> SymMap<'a> {
+        let mut slots = ArenaVec::with_capacity_in(len, arena);
+        slots.resize(len, Self::NONE);
+        SymMap { slots }
     }
 
     pub(crate) fn get(&self, sym: Sym) -> Option<u32> {
@@ -110,18 +114,20 @@ impl SymMap {
     }
 }
 
-/// A set of small integers (column ids, symbol indexes) as a bit vector.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct BitSet {
-    words: Vec<u64>,
+/// A set of small integers (column ids, symbol indexes) as a bit vector, in the analysis
+/// arena.
+#[derive(Debug)]
+pub(crate) struct BitSet<'a> {
+    words: ArenaVec<'a, u64>,
 }
 
-impl BitSet {
+impl<'a> BitSet<'a> {
     /// A set with room for values below `len` (it grows past that as needed).
-    pub(crate) fn with_len(len: usize) -> BitSet {
-        BitSet {
-            words: vec![0; len.div_ceil(64)],
-        }
+    pub(crate) fn with_len(len: usize, arena: &'a Bump) -> BitSet<'a> {
+        let words = len.div_ceil(64);
+        let mut set = ArenaVec::with_capacity_in(words, arena);
+        set.resize(words, 0);
+        BitSet { words: set }
     }
 
     pub(crate) fn contains(&self, i: usize) -> bool {
@@ -158,7 +164,8 @@ mod tests {
         assert_eq!(names.get("c"), None);
         assert_eq!(names.text(b), "b");
 
-        let mut m = SymMap::default();
+        let arena = Bump::new();
+        let mut m = SymMap::with_len(0, &arena);
         assert_eq!(m.get(b), None);
         m.insert(b, 7);
         assert_eq!(m.get(b), Some(7));
@@ -166,7 +173,7 @@ mod tests {
         m.remove(b);
         assert!(!m.contains(b));
 
-        let mut s = BitSet::default();
+        let mut s = BitSet::with_len(0, &arena);
         assert!(s.insert(130));
         assert!(!s.insert(130));
         assert!(s.contains(130) && !s.contains(129) && !s.contains(100_000));

@@ -49,7 +49,7 @@ impl<'q> Checker<'q> {
 
     fn project_all(
         &mut self,
-        b: &mut Builder,
+        b: &mut Builder<'q>,
         items: &'q [Expr<'q>],
         infos: &[Info],
         style: Style,
@@ -125,7 +125,7 @@ impl<'q> Checker<'q> {
             OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
                 let named = self.column_list(items, input);
                 let keep = matches!(op.kind, OpKind::ProjectKeep(_));
-                let mut names = BitSet::default();
+                let mut names = BitSet::with_len(self.names.len(), self.arena);
                 for c in &named {
                     names.insert(c.name.index());
                 }
@@ -287,7 +287,7 @@ impl<'q> Checker<'q> {
     }
 
     /// One `new = old` of `project-rename`.
-    fn rename_item(&mut self, b: &mut Builder, item: &'q Expr<'q>, input: &Table) {
+    fn rename_item(&mut self, b: &mut Builder<'q>, item: &'q Expr<'q>, input: &Table) {
         let ExprKind::Named { name, value } = &item.kind else {
             self.expr(item);
             self.error(

@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use bumpalo::Bump;
+
 use super::names::{BitSet, Sym, SymMap};
 use super::overload::Arg;
 use super::{CallTarget, Checker, Col, Info};
@@ -37,27 +39,27 @@ pub(crate) struct ItemOptions {
 /// Kusto's `ProjectionBuilder`. Names are symbols and column ids small integers, so its tables
 /// are dense vectors: seeding a builder with the input columns costs no hashing.
 #[derive(Debug)]
-pub(crate) struct Builder {
+pub(crate) struct Builder<'a> {
     cols: Vec<Col>,
     /// Ids of the columns that may not be added again.
-    do_not_add: BitSet,
+    do_not_add: BitSet<'a>,
     /// Position of each name in `cols`.
-    index: SymMap,
+    index: SymMap<'a>,
     /// Names declared explicitly (`name = ...`).
-    declared: BitSet,
+    declared: BitSet<'a>,
     /// Kusto's unique name table: the names taken, with the last suffix tried for each.
-    unique: SymMap,
+    unique: SymMap<'a>,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// A builder sized for the names and column ids handed out so far.
-    fn new(names: usize, columns: usize) -> Builder {
+    fn new(names: usize, columns: usize, arena: &'a Bump) -> Builder<'a> {
         Builder {
             cols: Vec::new(),
-            do_not_add: BitSet::with_len(columns + 64),
-            index: SymMap::with_len(names + 16),
-            declared: BitSet::with_len(names + 64),
-            unique: SymMap::with_len(names + 16),
+            do_not_add: BitSet::with_len(columns + 64, arena),
+            index: SymMap::with_len(names + 16, arena),
+            declared: BitSet::with_len(names + 64, arena),
+            unique: SymMap::with_len(names + 16, arena),
         }
     }
 
@@ -108,7 +110,22 @@ impl Builder {
     ) {
         self.cols.reserve(cols.len() + 4);
         for &c in cols {
-            let added = self.add(c, None, false, do_not_repeat, checker);
+            // what `add` does for a column not added yet whose name is free (all of a row's
+            // columns, as a rule), inline
+            let added = if c.name != Sym::EMPTY
+                && !self.unique.contains(c.name)
+                && !self.do_not_add.contains(c.id as usize)
+            {
+                self.unique.insert(c.name, 0);
+                self.index.insert(c.name, self.cols.len() as u32);
+                self.cols.push(c);
+                if do_not_repeat {
+                    self.do_not_add.insert(c.id as usize);
+                }
+                c
+            } else {
+                self.add(c, None, false, do_not_repeat, checker)
+            };
             if declare {
                 self.declared.insert(added.name.index());
             }
@@ -206,14 +223,14 @@ impl Builder {
 
 impl<'q> Checker<'q> {
     /// A projection builder for an operator of this query.
-    pub(crate) fn builder(&self) -> Builder {
-        Builder::new(self.names.len(), self.next_col as usize + 1)
+    pub(crate) fn builder(&self) -> Builder<'q> {
+        Builder::new(self.names.len(), self.next_col as usize + 1, self.arena)
     }
 
     /// Kusto's `CreateProjectionColumns` for one item whose info is already computed.
     pub(crate) fn project_item(
         &mut self,
-        b: &mut Builder,
+        b: &mut Builder<'q>,
         item: &'q Expr<'q>,
         info: &Info,
         style: Style,
@@ -350,7 +367,7 @@ impl<'q> Checker<'q> {
     /// declares that column.
     fn declare_result_column(
         &mut self,
-        b: &mut Builder,
+        b: &mut Builder<'q>,
         col: Col,
         item: &Expr,
         style: Style,
