@@ -26,13 +26,24 @@ impl Hasher for FxHasher {
         for c in &mut chunks {
             self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
         }
-        let rest = chunks.remainder();
+        let mut rest = chunks.remainder();
         if !rest.is_empty() {
-            // the tail as a little-endian word padded with zeros
-            let word = rest
-                .iter()
-                .rev()
-                .fold(0u64, |word, &b| word << 8 | u64::from(b));
+            // the tail as a little-endian word padded with zeros, read 4, 2 and 1 bytes at a time
+            let mut word = 0u64;
+            let mut shift = 0;
+            if let Some((four, tail)) = rest.split_first_chunk::<4>() {
+                word = u64::from(u32::from_le_bytes(*four));
+                shift = 32;
+                rest = tail;
+            }
+            if let Some((two, tail)) = rest.split_first_chunk::<2>() {
+                word |= u64::from(u16::from_le_bytes(*two)) << shift;
+                shift += 16;
+                rest = tail;
+            }
+            if let [b] = rest {
+                word |= u64::from(*b) << shift;
+            }
             self.add(word);
         }
     }
@@ -90,6 +101,22 @@ impl WordSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tails_are_padded_words() {
+        let hash = |bytes: &[u8]| {
+            let mut h = FxHasher::default();
+            h.write(bytes);
+            h.finish()
+        };
+        let mut word = FxHasher::default();
+        word.add(u64::from_le_bytes([1, 2, 3, 4, 5, 6, 7, 0]));
+        assert_eq!(hash(&[1, 2, 3, 4, 5, 6, 7]), word.finish());
+        let mut two = FxHasher::default();
+        two.add(u64::from_le_bytes([9, 9, 9, 9, 9, 9, 9, 9]));
+        two.add(u64::from_le_bytes([1, 2, 3, 0, 0, 0, 0, 0]));
+        assert_eq!(hash(&[9, 9, 9, 9, 9, 9, 9, 9, 1, 2, 3]), two.finish());
+    }
 
     #[test]
     fn distinct_keys_stay_distinct() {

@@ -178,7 +178,7 @@ pub(crate) fn check<'q>(
         silent: 0,
         next_col: 0,
         default_suffix: 1,
-        names: Names::with_capacity(input.len() + n / 2),
+        names: Names::with_capacity(input.len() + n / 2, arena),
         locals: Vec::new(),
         row: None,
         source: Rc::new(Table::default()),

@@ -1,14 +1,14 @@
 //! Column names interned per analysis: the checker compares, indexes and copies names as small
 //! integers ([`Sym`]) instead of strings. Names from the query text and the input stream are
-//! borrowed; only generated names (`Column1`, `x1`, `percentile_a_50`) are allocated.
+//! borrowed; generated names (`Column1`, `x1`, `percentile_a_50`) are copied into the arena.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
+use std::hash::Hasher;
 
 use bumpalo::Bump;
 use bumpalo::collections::Vec as ArenaVec;
 
-use crate::fxhash::FxHashMap;
+use crate::fxhash::FxHasher;
 
 /// An interned name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,45 +24,96 @@ impl Sym {
     }
 }
 
-/// The interner: every distinct name of one analysis, in order of first use.
+/// The interner: every distinct name of one analysis, in order of first use, with an
+/// open-addressing table (linear probing) over their hashes.
 #[derive(Debug)]
 pub(crate) struct Names<'a> {
-    map: FxHashMap<Cow<'a, str>, Sym>,
-    list: Vec<Cow<'a, str>>,
+    arena: &'a Bump,
+    /// Text and hash of each symbol.
+    list: Vec<(&'a str, u64)>,
+    /// Per slot, the symbol + 1 of a name whose hash points there (0: free). The length is a
+    /// power of two, at least twice the number of names.
+    slots: Vec<u32>,
+}
+
+fn hash(name: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 impl<'a> Names<'a> {
     /// An interner that knows the empty name, with room for `capacity` names.
-    pub(crate) fn with_capacity(capacity: usize) -> Names<'a> {
+    pub(crate) fn with_capacity(capacity: usize, arena: &'a Bump) -> Names<'a> {
         let mut names = Names {
-            map: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            arena,
             list: Vec::with_capacity(capacity),
+            slots: vec![0; (2 * capacity).next_power_of_two().max(16)],
         };
         names.intern(Cow::Borrowed(""));
         names
     }
 
+    /// The symbol of the name with text `name` and hash `h`, or the free slot where it goes.
+    fn find(&self, name: &str, h: u64) -> Result<Sym, usize> {
+        let mask = self.slots.len() - 1;
+        // the high bits of the product are the best mixed
+        let mut i = (h >> 32) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return Err(i),
+                s => {
+                    let (text, th) = self.list[s as usize - 1];
+                    if th == h && text == name {
+                        return Ok(Sym(s - 1));
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The symbol of `name`, added if new.
     pub(crate) fn intern(&mut self, name: Cow<'a, str>) -> Sym {
-        match self.map.entry(name) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let sym = Sym(self.list.len() as u32);
-                self.list.push(e.key().clone());
-                e.insert(sym);
-                sym
+        let h = hash(&name);
+        let slot = match self.find(&name, h) {
+            Ok(sym) => return sym,
+            Err(slot) => slot,
+        };
+        let text = match name {
+            Cow::Borrowed(text) => text,
+            Cow::Owned(text) => self.arena.alloc_str(&text),
+        };
+        let sym = Sym(self.list.len() as u32);
+        self.list.push((text, h));
+        self.slots[slot] = sym.0 + 1;
+        if 2 * self.list.len() > self.slots.len() {
+            self.grow();
+        }
+        sym
+    }
+
+    /// Doubles the table (the hashes are kept, the texts are not hashed again).
+    fn grow(&mut self) {
+        self.slots = vec![0; 2 * self.slots.len()];
+        let mask = self.slots.len() - 1;
+        for (sym, &(_, h)) in self.list.iter().enumerate() {
+            let mut i = (h >> 32) as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
             }
+            self.slots[i] = sym as u32 + 1;
         }
     }
 
     /// The symbol of `name` if some column or lookup used it before.
     pub(crate) fn get(&self, name: &str) -> Option<Sym> {
-        self.map.get(name).copied()
+        self.find(name, hash(name)).ok()
     }
 
     /// The text of a symbol.
-    pub(crate) fn text(&self, sym: Sym) -> &str {
-        &self.list[sym.index()]
+    pub(crate) fn text(&self, sym: Sym) -> &'a str {
+        self.list[sym.index()].0
     }
 
     /// Number of names so far (every symbol's index is below it).
@@ -155,7 +206,8 @@ mod tests {
 
     #[test]
     fn interning_maps_and_sets() {
-        let mut names = Names::with_capacity(4);
+        let arena = Bump::new();
+        let mut names = Names::with_capacity(4, &arena);
         let a = names.intern(Cow::Borrowed("a"));
         let b = names.intern(Cow::Owned("b".to_string()));
         assert_eq!(names.intern(Cow::Borrowed("a")), a);
@@ -163,8 +215,15 @@ mod tests {
         assert_eq!(names.get("b"), Some(b));
         assert_eq!(names.get("c"), None);
         assert_eq!(names.text(b), "b");
+        // growing keeps every name findable
+        let many: Vec<Sym> = (0..100)
+            .map(|i| names.intern(Cow::Owned(format!("c{i}"))))
+            .collect();
+        for (i, sym) in many.iter().enumerate() {
+            assert_eq!(names.get(&format!("c{i}")), Some(*sym));
+        }
+        assert_eq!(names.intern(Cow::Borrowed("a")), a);
 
-        let arena = Bump::new();
         let mut m = SymMap::with_len(0, &arena);
         assert_eq!(m.get(b), None);
         m.insert(b, 7);
