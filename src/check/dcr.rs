@@ -305,7 +305,7 @@ fn transform(
             d.clone(),
         );
     }
-    if let (Some(t), Some(_)) = (table, &f.output) {
+    if let (Some(t), true) = (table, f.has_output) {
         *produced.compared.entry(t).or_default() += 1;
         for (column, d) in &f.in_table {
             produced
@@ -337,7 +337,27 @@ impl TableColumns {
 pub(crate) struct Memo(Mutex<HashMap<u64, Bucket>>);
 
 /// The analyses whose content hashes alike, each with its [`memo_key`].
-type Bucket = Vec<(Box<[u8]>, Arc<TransformFindings>)>;
+type Bucket = Vec<(Box<[u8]>, Arc<Checked>)>;
+
+/// What a flow's check keeps of a transform analysis (not the output schema itself, which
+/// only tells whether the output was compared with the table).
+#[derive(Debug)]
+struct Checked {
+    in_transform: Vec<(Diagnostic, Option<std::ops::Range<usize>>)>,
+    in_table: Vec<(usize, Diagnostic)>,
+    /// The transform produces a table (its output was compared when a table is known).
+    has_output: bool,
+}
+
+impl From<TransformFindings> for Checked {
+    fn from(f: TransformFindings) -> Checked {
+        Checked {
+            in_transform: f.in_transform,
+            in_table: f.in_table,
+            has_output: f.output.is_some(),
+        }
+    }
+}
 
 /// Everything a transform check depends on as bytes: the KQL, the input columns and the
 /// table, each text prefixed with its length so that different contents never give the same
@@ -365,7 +385,7 @@ fn memo_key(t: &Transform<'_>, key: &mut Vec<u8>) {
 }
 
 impl Memo {
-    fn check(&self, t: Transform<'_>) -> Arc<TransformFindings> {
+    fn check(&self, t: Transform<'_>) -> Arc<Checked> {
         thread_local! {
             /// The key of the transform being looked up (a hit allocates nothing).
             static KEY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -395,7 +415,7 @@ impl Memo {
             Ok(key) => key,
             Err(hit) => return hit,
         };
-        let found = Arc::new(rules::transform::check(t));
+        let found = Arc::new(Checked::from(rules::transform::check(t)));
         self.0
             .lock()
             .expect("memo lock")

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use super::overload::{Arg, best_signatures, common_return_type, result_type};
+use super::overload::{Arg, best_signatures_of, common_return_type, result_type};
 use super::{CallTarget, Checker, Info, Symbol, Table};
 use crate::ast::{BinOp, DynShape, Expr, ExprKind, Literal, Name, NameKind, StrOp};
 use crate::diag::codes;
@@ -231,13 +231,13 @@ impl<'q> Checker<'q> {
     fn operator(
         &mut self,
         op_text: &str,
-        sigs: &[Signature],
+        sigs: &'static [Signature],
         args: &[Arg<'_>],
         location: crate::ast::Span,
         require_all: bool,
     ) -> Info {
         let constant = args.iter().all(|a| a.info.constant);
-        let mut best = best_signatures(sigs, args, require_all, false);
+        let mut best = best_signatures_of(sigs, args, require_all, false);
         if best.len() == 1 {
             let sig = &sigs[best[0]];
             self.check_signature(op_text, sig, args, location, false);
@@ -247,7 +247,7 @@ impl<'q> Checker<'q> {
             };
         }
         if best.is_empty() && require_all {
-            best = best_signatures(sigs, args, false, false);
+            best = best_signatures_of(sigs, args, false, false);
         }
         if !args
             .iter()
@@ -507,7 +507,7 @@ impl<'q> Checker<'q> {
         args: &[Arg<'_>],
     ) -> Info {
         let constant = def.foldable && args.iter().all(|a| a.info.constant);
-        let best = best_signatures(&def.signatures, args, false, false);
+        let best = best_signatures_of(&def.signatures, args, false, false);
         let ty = if best.len() == 1 {
             let sig = &def.signatures[best[0]];
             self.check_signature(&def.name, sig, args, name.span.clone(), false);

@@ -178,7 +178,8 @@ pub(crate) fn check<'q>(
         silent: 0,
         next_col: 0,
         default_suffix: 1,
-        names: Names::with_capacity(input.len() + n / 2, arena),
+        // the input's names and a few more; the table grows when a query names many more
+        names: Names::with_capacity(input.len() + 32, arena),
         locals: Vec::new(),
         row: None,
         source: Rc::new(Table::default()),

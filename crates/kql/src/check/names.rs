@@ -30,10 +30,10 @@ impl Sym {
 pub(crate) struct Names<'a> {
     arena: &'a Bump,
     /// Text and hash of each symbol.
-    list: Vec<(&'a str, u64)>,
+    list: ArenaVec<'a, (&'a str, u64)>,
     /// Per slot, the symbol + 1 of a name whose hash points there (0: free). The length is a
     /// power of two, at least twice the number of names.
-    slots: Vec<u32>,
+    slots: &'a mut [u32],
 }
 
 fn hash(name: &str) -> u64 {
@@ -47,8 +47,8 @@ impl<'a> Names<'a> {
     pub(crate) fn with_capacity(capacity: usize, arena: &'a Bump) -> Names<'a> {
         let mut names = Names {
             arena,
-            list: Vec::with_capacity(capacity),
-            slots: vec![0; (2 * capacity).next_power_of_two().max(16)],
+            list: ArenaVec::with_capacity_in(capacity, arena),
+            slots: arena.alloc_slice_fill_copy((2 * capacity).next_power_of_two().max(16), 0),
         };
         names.intern(Cow::Borrowed(""));
         names
@@ -95,7 +95,7 @@ impl<'a> Names<'a> {
 
     /// Doubles the table (the hashes are kept, the texts are not hashed again).
     fn grow(&mut self) {
-        self.slots = vec![0; 2 * self.slots.len()];
+        self.slots = self.arena.alloc_slice_fill_copy(2 * self.slots.len(), 0);
         let mask = self.slots.len() - 1;
         for (sym, &(_, h)) in self.list.iter().enumerate() {
             let mut i = (h >> 32) as usize & mask;

@@ -2,11 +2,14 @@
 //! overload wins, the argument checks, and the result type — the rules Kusto.Language uses for
 //! built-in functions and operators.
 
+use std::cell::RefCell;
+
 use smallvec::SmallVec;
 
 use crate::ast::Span;
 use crate::diag::codes;
 use crate::functions::{ArgKind, Layout, Param, ParamKind, Ret, Signature, custom_return};
+use crate::fxhash::FxHashMap;
 use crate::types::Ty;
 
 use super::{Checker, Info};
@@ -376,6 +379,55 @@ fn fit(sig: &Signature, args: &[Arg<'_>], coercion: bool) -> Fit {
         f.best = f.best.max(m);
     }
     f
+}
+
+/// What overload resolution sees of a short argument list: for each argument its type,
+/// whether it is `*` and whether it is tabular (all [`match_kind`] looks at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ArgShape(Ty, bool, bool);
+
+/// The signature set (by address: the tables are built once), the flags and the shapes of up
+/// to three arguments.
+type ResolutionKey = (usize, bool, bool, usize, [Option<ArgShape>; 3]);
+
+/// [`best_signatures`] of the built-in signature tables, remembered per thread for argument
+/// lists of up to three arguments: transforms apply the same operators and functions to the
+/// same types over and over.
+pub(crate) fn best_signatures_of(
+    sigs: &'static [Signature],
+    args: &[Arg<'_>],
+    require_all: bool,
+    coercion: bool,
+) -> Candidates {
+    thread_local! {
+        static KNOWN: RefCell<FxHashMap<ResolutionKey, Candidates>> = RefCell::default();
+    }
+    /// At most this many resolutions are kept per thread.
+    const MAX: usize = 4096;
+    if sigs.len() <= 1 || args.len() > 3 {
+        return best_signatures(sigs, args, require_all, coercion);
+    }
+    let mut shapes = [None; 3];
+    for (shape, a) in shapes.iter_mut().zip(args) {
+        *shape = Some(ArgShape(a.ty(), a.info.star, a.info.table.is_some()));
+    }
+    let key = (
+        sigs.as_ptr() as usize,
+        require_all,
+        coercion,
+        args.len(),
+        shapes,
+    );
+    if let Some(found) = KNOWN.with_borrow(|known| known.get(&key).cloned()) {
+        return found;
+    }
+    let found = best_signatures(sigs, args, require_all, coercion);
+    KNOWN.with_borrow_mut(|known| {
+        if known.len() < MAX {
+            known.insert(key, found.clone());
+        }
+    });
+    found
 }
 
 /// Kusto's `CompareSignatureMatch` (> 0: `a` is better).
