@@ -273,7 +273,7 @@ pub(crate) fn check(src: &str, query: &Query, calls: &[CallTarget]) -> DcrReport
             extracted: None,
         });
     }
-    w.statements(&query.statements);
+    w.statements(query.statements);
     w.report.ok = w.report.errors.is_empty();
     w.report
 }
@@ -314,7 +314,7 @@ impl Walker<'_> {
                             self.expr(d);
                         }
                     }
-                    self.statements(&f.body);
+                    self.statements(f.body);
                 }
             }
         }

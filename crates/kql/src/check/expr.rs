@@ -277,7 +277,7 @@ impl<'q> Checker<'q> {
             return Info::scalar(Ty::Error);
         }
         if !self.aggregate_scope
-            && let Some(c) = self.row_lookup(&n.text)
+            && let Some(c) = self.row_lookup(n.text)
         {
             return Info {
                 ty: c.ty,
@@ -286,7 +286,7 @@ impl<'q> Checker<'q> {
                 ..Info::default()
             };
         }
-        match self.lookup_local(&n.text).cloned() {
+        match self.lookup_local(n.text).cloned() {
             Some(Symbol::Scalar {
                 ty,
                 constant,
@@ -316,7 +316,7 @@ impl<'q> Checker<'q> {
         if n.text == "source" {
             return Info::table(self.source.clone());
         }
-        if let Some(f) = builtins().function(&n.text, self.dcr_functions) {
+        if let Some(f) = builtins().function(n.text, self.dcr_functions) {
             self.error(
                 codes::ARGUMENT_LIST_REQUIRED,
                 format!("The function '{}' requires an argument list.", n.text),
@@ -336,7 +336,7 @@ impl<'q> Checker<'q> {
                 ..Info::default()
             };
         }
-        if self.aggregate_scope && self.row_lookup(&n.text).is_some() {
+        if self.aggregate_scope && self.row_lookup(n.text).is_some() {
             self.error(
                 codes::NOT_AN_AGGREGATE,
                 format!(
@@ -347,7 +347,7 @@ impl<'q> Checker<'q> {
             );
             return Info::scalar(Ty::Error);
         }
-        self.unknown_name(&n.text, n.span.clone());
+        self.unknown_name(n.text, n.span.clone());
         Info::scalar(Ty::Error)
     }
 
@@ -408,7 +408,7 @@ impl<'q> Checker<'q> {
             (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
             (ExprKind::Name(n), _) => {
                 if n.kind != NameKind::Missing {
-                    self.unknown_name(&n.text, n.span.clone());
+                    self.unknown_name(n.text, n.span.clone());
                 }
                 Info::scalar(Ty::Error)
             }
@@ -426,17 +426,17 @@ impl<'q> Checker<'q> {
     fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
         let in_aggregate = self.aggregate_scope;
         let b = builtins();
-        let user = match self.lookup_local(&name.text) {
+        let user = match self.lookup_local(name.text) {
             Some(Symbol::Function(f)) => Some(f.clone()),
             _ => None,
         };
         let def = if user.is_some() {
             None
         } else if in_aggregate {
-            b.aggregate(&name.text)
-                .or_else(|| b.function(&name.text, self.dcr_functions))
+            b.aggregate(name.text)
+                .or_else(|| b.function(name.text, self.dcr_functions))
         } else {
-            b.function(&name.text, self.dcr_functions)
+            b.function(name.text, self.dcr_functions)
         };
         // aggregate arguments are bound in normal scope; other calls keep the outer scope
         self.aggregate_scope = in_aggregate && !def.is_some_and(|d| d.aggregate);
@@ -472,7 +472,7 @@ impl<'q> Checker<'q> {
             self.set_call(e, CallTarget::Builtin(def));
             return self.call_builtin(def, name, args, &arg_list);
         }
-        if b.aggregate(&name.text).is_some() {
+        if b.aggregate(name.text).is_some() {
             self.set_call(e, CallTarget::Unresolved);
             self.error(
                 codes::AGGREGATE_CONTEXT,

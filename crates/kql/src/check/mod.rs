@@ -200,7 +200,7 @@ pub(crate) fn check<'q>(
         cols,
         ..Table::default()
     });
-    let last = c.statements(&query.statements);
+    let last = c.statements(query.statements);
     let (output, result_kind) = match last {
         None => (None, "none".to_string()),
         Some(info) => match &info.table {
@@ -465,7 +465,7 @@ impl<'q> Checker<'q> {
         let saved_aggregate = std::mem::replace(&mut self.aggregate_scope, false);
         self.default_suffix = 1;
         let result = self
-            .statements(&decl.body)
+            .statements(decl.body)
             .unwrap_or_else(|| Info::scalar(Ty::Error));
         self.default_suffix = saved_suffix;
         self.aggregate_scope = saved_aggregate;
@@ -478,8 +478,8 @@ impl<'q> Checker<'q> {
     /// Checks an expression that must be tabular (a pipe input).
     fn tabular(&mut self, e: &'q Expr<'q>) -> Rc<Table> {
         if let ExprKind::Name(n) = &e.kind
-            && self.lookup_tabular_name(&n.text).is_none()
-            && self.row_lookup(&n.text).is_none()
+            && self.lookup_tabular_name(n.text).is_none()
+            && self.row_lookup(n.text).is_none()
         {
             self.error(codes::UNKNOWN_TABLE, format!("The name '{}' does not refer to any known table, tabular variable or function.", n.text), n.span.clone());
             let t = Rc::new(Table {

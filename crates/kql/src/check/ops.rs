@@ -298,16 +298,16 @@ impl<'q> Checker<'q> {
             return;
         };
         match &value.kind {
-            ExprKind::Name(old) if self.find_in(input, &old.text).is_some() => {
+            ExprKind::Name(old) if self.find_in(input, old.text).is_some() => {
                 let info = self.expr(value);
                 self.record(item, &info);
-                b.rename(&old.text, &name.text, name.span.clone(), self);
+                b.rename(old.text, name.text, name.span.clone(), self);
             }
             ExprKind::Name(old) if input.open => {
                 let _ = old;
             }
             ExprKind::Name(old) => {
-                self.unknown_column(&old.text, old.span.clone());
+                self.unknown_column(old.text, old.span.clone());
             }
             _ => {
                 let info = self.expr(value);
@@ -348,7 +348,7 @@ impl<'q> Checker<'q> {
                 let matched: Vec<Col> = input
                     .cols
                     .iter()
-                    .filter(|c| wildcard_match(&n.text, self.names.text(c.name)))
+                    .filter(|c| wildcard_match(n.text, self.names.text(c.name)))
                     .copied()
                     .collect();
                 if matched.is_empty() && !input.open {
@@ -360,10 +360,10 @@ impl<'q> Checker<'q> {
                 }
                 out.extend(matched);
             } else {
-                match self.find_in(input, &n.text) {
+                match self.find_in(input, n.text) {
                     Some(c) => out.push(c),
                     None if input.open => {}
-                    None => self.unknown_column(&n.text, n.span.clone()),
+                    None => self.unknown_column(n.text, n.span.clone()),
                 }
             }
         }

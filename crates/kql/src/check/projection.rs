@@ -415,7 +415,7 @@ impl<'q> Checker<'q> {
     ) -> Option<Cow<'q, str>> {
         match &e.kind {
             ExprKind::Paren(inner) => self.expression_result_name(inner, default),
-            ExprKind::Name(n) => Some(Cow::Borrowed(&n.text)),
+            ExprKind::Name(n) => Some(Cow::Borrowed(n.text)),
             ExprKind::Path { target, member }
             | ExprKind::Element {
                 target,
@@ -438,7 +438,7 @@ impl<'q> Checker<'q> {
                     right.or_else(|| default.map(Cow::Borrowed))
                 }
             }
-            ExprKind::Named { name, .. } => Some(Cow::Borrowed(&name.text)),
+            ExprKind::Named { name, .. } => Some(Cow::Borrowed(name.text)),
             ExprKind::Call { .. } => self.function_result_name(e, default),
             _ => default.map(Cow::Borrowed),
         }
