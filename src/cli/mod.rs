@@ -2,8 +2,15 @@
 //! return [`Outcome`] or an error, which [`main`] maps to the documented exit codes.
 
 mod build;
+mod connection;
+mod doctor;
+mod duration;
+mod emulate;
+mod files;
 mod infer;
 mod init;
+mod logging;
+mod push;
 mod sample;
 mod schema;
 
@@ -47,6 +54,12 @@ enum Command {
     Sample(sample::Args),
     /// Propose table columns from sample JSON events (object, array or NDJSON).
     Infer(infer::Args),
+    /// Run a local Entra + Logs Ingestion API for a spec or solution (prints the connector values).
+    Emulate(emulate::Args),
+    /// Push JSON/NDJSON records to a DCR stream: validated, batched, retried, resumable.
+    Push(push::Args),
+    /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
+    Doctor(doctor::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -74,6 +87,9 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::run(a, &ctx),
         Command::Sample(a) => sample::run(a, &ctx),
         Command::Infer(a) => infer::run(a, &ctx),
+        Command::Emulate(a) => emulate::run(a, &ctx),
+        Command::Push(a) => push::run(a, &ctx),
+        Command::Doctor(a) => doctor::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
