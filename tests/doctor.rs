@@ -44,6 +44,9 @@ fn status(out: &Output, check: &str) -> String {
         .to_owned()
 }
 
+/// A change to a connector config.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 fn edit(config: &Path, dir: &Path, name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
     let mut json: Value = serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
     change(&mut json);
@@ -102,7 +105,7 @@ fn broken_configs_fail_with_the_fix() {
     assert!(line(&out, "token").contains("not its Secret ID"));
     assert_eq!(status(&out, "stream"), "skip");
 
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str, &[&str])> = vec![
+    let cases: Vec<(&str, Edit, &str, &[&str])> = vec![
         (
             "unknown-app.json",
             Box::new(|j| j["application_id"] = "00000000-0000-0000-0000-000000000000".into()),
