@@ -28,7 +28,8 @@ pub struct Limits {
     pub max_raw_bytes: usize,
     /// Most records per request (default unlimited).
     pub max_records: usize,
-    /// gzip level 0–9 (default 6).
+    /// gzip level 0–9 (default 2: deflate's fast strategy; level 6 saves about a quarter of
+    /// the wire bytes for two to three times the CPU).
     pub level: u32,
 }
 
@@ -38,7 +39,7 @@ impl Default for Limits {
             max_wire_bytes: SERVICE_MAX_BODY - 8 * 1024,
             max_raw_bytes: 50 * 1024 * 1024,
             max_records: usize::MAX,
-            level: 6,
+            level: 2,
         }
     }
 }

@@ -58,6 +58,10 @@ pub struct Args {
     /// At most this many records per request (default: as many as fit in 1 MB compressed).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     batch_records: Option<u64>,
+    /// gzip level of request bodies, 1 (fastest) to 9 (smallest). Default 2: level 6 saves
+    /// about a quarter of the bytes on the wire for two to three times the CPU.
+    #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(u32).range(1..=9))]
+    gzip_level: Option<u32>,
     /// How long one request may be retried before its records are dead-lettered.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::duration::parse)]
     max_retry_time: Duration,
@@ -218,6 +222,9 @@ async fn push(
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
     let mut limits = ccfgen_push::Limits::default();
+    if let Some(level) = args.gzip_level {
+        limits.level = level;
+    }
     if let Some(n) = args.batch_records {
         limits.max_records = usize::try_from(n).unwrap_or(usize::MAX);
     }
