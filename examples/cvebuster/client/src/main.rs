@@ -42,7 +42,7 @@ struct Args {
     #[arg(long)]
     scan_id: Option<String>,
     /// Checkpoint store and dead-letter file.
-    #[arg(long, default_value = ".cvebuster-client")]
+    #[arg(long, default_value = ".ccfgen/cvebuster-client")]
     state_dir: PathBuf,
 }
 
