@@ -58,8 +58,8 @@ pub struct Args {
     /// At most this many records per request (default: as many as fit in 1 MB compressed).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     batch_records: Option<u64>,
-    /// gzip level of request bodies, 1 (fastest) to 9 (smallest). Default 2: level 6 saves
-    /// about a quarter of the bytes on the wire for two to three times the CPU.
+    /// gzip level of request bodies, 1 (fastest, the default) to 9 (smallest). Level 6
+    /// sends ~45% fewer bytes and ~40% fewer requests for several times the CPU.
     #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(u32).range(1..=9))]
     gzip_level: Option<u32>,
     /// How long one request may be retried before its records are dead-lettered.
