@@ -54,7 +54,7 @@ enum Command {
     Sample(sample::Args),
     /// Propose table columns from sample JSON events (object, array or NDJSON).
     Infer(infer::Args),
-    /// Run a local Entra + Logs Ingestion API for a spec or solution (prints the connector values).
+    /// Serve a local Entra + Logs Ingestion API for the DCRs of a spec or solution.
     Emulate(emulate::Args),
     /// Push JSON/NDJSON records to a DCR stream: validated, batched, retried, resumable.
     Push(push::Args),
