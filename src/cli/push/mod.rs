@@ -125,9 +125,18 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(push(&args, config, &columns, sources, validation, progress));
-    if let Some(bar) = bar {
-        bar.handle().finish_and_clear();
+    let handle = bar.as_ref().map(|b| b.handle());
+    let result = runtime.block_on(push(
+        &args,
+        config,
+        &columns,
+        sources,
+        validation,
+        progress,
+        handle.as_ref(),
+    ));
+    if let Some(bar) = handle {
+        bar.finish_and_clear();
     }
     result
 }
@@ -218,6 +227,7 @@ async fn push(
     sources: Vec<Source>,
     validation: ValidationOptions,
     progress: Arc<dyn Progress>,
+    bar: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Outcome> {
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
@@ -248,6 +258,9 @@ async fn push(
         );
     }
     let result = client.push_sources(columns, sources, validation).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear(); // before the summary
+    }
     let target = report::Target {
         stream: &stream,
         dcr: &dcr,

@@ -1,5 +1,5 @@
-//! The progress bar of `ccfgen push` (terminal only): input bytes read, records resolved,
-//! rate, retries and dead letters.
+//! The progress bar of `ccfgen push` (terminal only): share of the input read, MB/s, records
+//! resolved and their rate, retries and dead letters.
 
 use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,10 +46,11 @@ pub struct Bar {
 impl Bar {
     /// A bar sized by input bytes (the total grows as sources start; unknown for stdin).
     pub fn new(known_total: bool) -> Bar {
+        // Short enough for an 80-column terminal.
         let template = if known_total {
-            "{spinner} {prefix} [{elapsed_precise}] [{wide_bar}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}) {msg}"
+            "{spinner} {bar:20} {percent:>3}% {binary_bytes_per_sec:>11} {msg}"
         } else {
-            "{spinner} {prefix} [{elapsed_precise}] {binary_bytes} read ({binary_bytes_per_sec}) {msg}"
+            "{spinner} {binary_bytes:>10} read {binary_bytes_per_sec:>11} {msg}"
         };
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -75,7 +76,7 @@ impl Bar {
         let records = self.records.load(Ordering::Relaxed);
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
-            "{records} records ({:.0}/s), {} retries, {} dead-lettered",
+            "{records} rec {:.0}/s, {} retries, {} dead",
             records as f64 / secs,
             self.retries.load(Ordering::Relaxed),
             self.dead.load(Ordering::Relaxed),
@@ -84,14 +85,10 @@ impl Bar {
 }
 
 impl Progress for Bar {
-    fn source_started(&self, label: &str, bytes: Option<u64>) {
+    fn source_started(&self, _label: &str, bytes: Option<u64>) {
         if let Some(n) = bytes {
             self.bar.inc_length(n);
         }
-        let name = std::path::Path::new(label)
-            .file_name()
-            .map_or_else(|| label.to_owned(), |n| n.to_string_lossy().into_owned());
-        self.bar.set_prefix(name);
     }
 
     fn bytes_read(&self, n: u64) {
