@@ -48,15 +48,10 @@ fn every_example_round_trips_through_emulate_and_push() {
             let records = sample(&example, &table.name, 250, 11);
             let input = dir.path().join(format!("{}.ndjson", table.name));
             std::fs::write(&input, &records).unwrap();
-            let out = run(ccfgen()
-                .arg("push")
-                .arg(&input)
-                .arg("--config")
-                .arg(emu.config_for(&table.stream))
+            let state = dir.path().join(format!("state-{}", table.name));
+            let out = run(push_cmd(&input, &emu.config_for(&table.stream), &state)
                 .arg("--spec")
                 .arg(&example)
-                .arg("--state-dir")
-                .arg(dir.path().join(format!("state-{}", table.name)))
                 .args(["--log-format", "json"]));
             assert_code(&out, 0);
             let summary = summary(&out);
@@ -129,15 +124,9 @@ fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
     let input = dir.path().join("in.ndjson");
     std::fs::write(&input, lines.join("\n")).unwrap();
     let dead = dir.path().join("dead.ndjson");
-    let out = run(ccfgen()
-        .arg("push")
-        .arg(&input)
-        .arg("--config")
-        .arg(&emu.config)
+    let out = run(push_cmd(&input, &emu.config, &dir.path().join("state"))
         .arg("--spec")
         .arg(repo("examples/cvebuster"))
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
         .arg("--dead-letter")
         .arg(&dead));
     assert_code(&out, 1);
@@ -171,13 +160,11 @@ fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
 
     // Without --spec only the JSON shape is checked: the unknown field and wrong type go
     // through (the service would drop / null them); the broken line is still dead-lettered.
-    let out = run(ccfgen()
-        .arg("push")
-        .arg(&input)
-        .arg("--config")
-        .arg(&emu.config)
-        .arg("--state-dir")
-        .arg(dir.path().join("state2")));
+    let out = run(&mut push_cmd(
+        &input,
+        &emu.config,
+        &dir.path().join("state2"),
+    ));
     assert_code(&out, 1);
     assert!(
         text(&out.stderr).contains("no --spec given"),
@@ -202,16 +189,10 @@ fn stdin_and_directories_are_read() {
     let ndjson: Vec<String> = (30..50).map(|i| cvebuster_record(i).to_string()).collect();
     std::fs::write(inputs.join("nested/b.ndjson"), ndjson.join("\n")).unwrap();
     std::fs::write(inputs.join("ignored.txt"), "not records").unwrap();
-    let push = |args: &[&std::ffi::OsStr], stdin: Option<String>| {
-        let mut cmd = ccfgen();
-        cmd.arg("push")
-            .args(args)
-            .arg("--config")
-            .arg(&emu.config)
-            .arg("--spec")
+    let push = |input: &std::ffi::OsStr, stdin: Option<String>| {
+        let mut cmd = push_cmd(input, &emu.config, &dir.path().join("state"));
+        cmd.arg("--spec")
             .arg(repo("examples/cvebuster"))
-            .arg("--state-dir")
-            .arg(dir.path().join("state"))
             .args(["--log-format", "json"]);
         match stdin {
             None => run(&mut cmd),
@@ -231,20 +212,20 @@ fn stdin_and_directories_are_read() {
             }
         }
     };
-    let out = push(&[inputs.as_os_str()], None);
+    let out = push(inputs.as_os_str(), None);
     assert_code(&out, 0);
     assert_eq!(summary(&out)["delivered"], 50);
     // A second run skips what the first delivered.
-    let out = push(&[inputs.as_os_str()], None);
+    let out = push(inputs.as_os_str(), None);
     assert_code(&out, 0);
     assert_eq!(summary(&out)["delivered"], 0);
     assert_eq!(summary(&out)["skipped"], 50);
     let piped: Vec<String> = (50..60).map(|i| cvebuster_record(i).to_string()).collect();
-    let out = push(&["-".as_ref()], Some(piped.join("\n")));
+    let out = push("-".as_ref(), Some(piped.join("\n")));
     assert_code(&out, 0);
     assert_eq!(summary(&out)["delivered"], 10);
     // Piped data is new every run unless --stdin-id says otherwise.
-    let out = push(&["-".as_ref()], Some(piped.join("\n")));
+    let out = push("-".as_ref(), Some(piped.join("\n")));
     assert_eq!(summary(&out)["delivered"], 10);
     assert_eq!(
         emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"],
@@ -271,15 +252,9 @@ fn push_records(config: &Path, dir: &Path, extra: &[&str]) -> std::process::Outp
     let input = dir.join("in.ndjson");
     let lines: Vec<String> = (0..20).map(|i| cvebuster_record(i).to_string()).collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    run(ccfgen()
-        .arg("push")
-        .arg(&input)
-        .arg("--config")
-        .arg(config)
+    run(push_cmd(&input, config, &dir.join("state"))
         .arg("--spec")
         .arg(repo("examples/cvebuster"))
-        .arg("--state-dir")
-        .arg(dir.join("state"))
         .args(extra))
 }
 
@@ -358,13 +333,11 @@ fn configuration_errors_stop_with_what_to_change_and_exit_2() {
         0
     );
 
-    let missing = run(ccfgen()
-        .arg("push")
-        .arg("--state-dir")
-        .arg(dir.path().join("nothing"))
-        .arg(dir.path().join("no-such-file.ndjson"))
-        .arg("--config")
-        .arg(&emu.config));
+    let missing = run(&mut push_cmd(
+        dir.path().join("no-such-file.ndjson"),
+        &emu.config,
+        &dir.path().join("nothing"),
+    ));
     assert_code(&missing, 2);
     assert!(text(&missing.stderr).contains("no-such-file.ndjson"));
 }
@@ -384,16 +357,10 @@ fn secrets_never_appear_in_any_output() {
     lines.push("{broken".into());
     std::fs::write(&input, lines.join("\n")).unwrap();
     let state = dir.path().join("state");
-    let out = run(ccfgen()
+    let out = run(push_cmd(&input, &config, &state)
         .env("RUST_LOG", "trace")
-        .arg("push")
-        .arg(&input)
-        .arg("--config")
-        .arg(&config)
         .arg("--spec")
         .arg(repo("examples/cvebuster"))
-        .arg("--state-dir")
-        .arg(&state)
         .args(["--batch-records", "50", "--log-format", "json"]));
     assert_code(&out, 1);
     let summary = summary(&out);
@@ -411,14 +378,8 @@ fn secrets_never_appear_in_any_output() {
 
     let wrong = "8f2c0b1e-5d3a-4c6b-9e7f-0a1b2c3d4e5f";
     let bad = edited(&config, "application_secret", wrong, dir.path());
-    let failed = run(ccfgen()
+    let failed = run(push_cmd(&input, &bad, &dir.path().join("state-bad"))
         .env("RUST_LOG", "trace")
-        .arg("push")
-        .arg(&input)
-        .arg("--config")
-        .arg(&bad)
-        .arg("--state-dir")
-        .arg(dir.path().join("state-bad"))
         .args(["--log-format", "json"]));
     assert_code(&failed, 2);
     let doctor = run(ccfgen()
@@ -445,17 +406,4 @@ fn secrets_never_appear_in_any_output() {
         !everything.contains("Bearer "),
         "an authorization header was logged"
     );
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -84,16 +84,10 @@ fn sigkill_at_random_points_then_resume_loses_nothing() {
         std::fs::create_dir_all(&case).unwrap();
         let connection = emu.write_config(&case);
         let push = || {
-            let mut cmd = ccfgen();
+            let mut cmd = push_cmd(&input, &connection, &case.join("state"));
             cmd.env("RUST_LOG", "warn")
-                .arg("push")
-                .arg(&input)
-                .arg("--config")
-                .arg(&connection)
                 .arg("--spec")
                 .arg(repo("examples/cvebuster"))
-                .arg("--state-dir")
-                .arg(case.join("state"))
                 .args(["--batch-records", "100", "--concurrency", "4"])
                 .args(["--log-format", "json"])
                 .stdin(Stdio::null())

@@ -73,10 +73,11 @@ impl Checks {
 /// Runs `ccfgen doctor`.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut checks = Checks::default();
-    let config = match args.connection.load() {
-        Ok(config) => config,
-        Err(e) => {
-            checks.report(Status::Fail, "config", &format!("{e:#}"));
+    let state = tempfile::tempdir().context("creating a temporary directory")?;
+    let (config, endpoints, client) = match prepare(&args, state.path()) {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            checks.report(Status::Fail, "config", &message);
             skip_rest(
                 &mut checks,
                 &["permissions", "dns", "tls", "token", "stream"],
@@ -85,35 +86,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     };
     logging::init(&args.log, ctx.color, &connection::secrets(&config), None);
-    let state = tempfile::tempdir().context("creating a temporary directory")?;
-    let endpoints = match config.validate() {
-        Ok(e) => e,
-        Err(e) => {
-            checks.report(Status::Fail, "config", &e.to_string());
-            skip_rest(
-                &mut checks,
-                &["permissions", "dns", "tls", "token", "stream"],
-            );
-            return Ok(Outcome::Findings);
-        }
-    };
-    let client = Client::builder(config.clone(), state.path())
-        .connect_timeout(args.timeout)
-        .build();
-    let client = match client {
-        Ok(client) => {
-            checks.report(Status::Ok, "config", &describe(&config, &args.connection));
-            client
-        }
-        Err(e) => {
-            checks.report(Status::Fail, "config", &e.to_string());
-            skip_rest(
-                &mut checks,
-                &["permissions", "dns", "tls", "token", "stream"],
-            );
-            return Ok(Outcome::Findings);
-        }
-    };
+    checks.report(Status::Ok, "config", &describe(&config, &args.connection));
     check_permissions(&mut checks, &config, args.connection.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -131,6 +104,18 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Ok
     })
+}
+
+/// The config check: loads and validates the settings and builds a client (in a throw-away
+/// state directory) that trusts what `push` would trust.
+fn prepare(args: &Args, state: &Path) -> Result<(Config, Endpoints, Client), String> {
+    let config = args.connection.load().map_err(|e| format!("{e:#}"))?;
+    let endpoints = config.validate().map_err(|e| e.to_string())?;
+    let client = Client::builder(config.clone(), state)
+        .connect_timeout(args.timeout)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok((config, endpoints, client))
 }
 
 fn skip_rest(checks: &mut Checks, names: &[&str]) {

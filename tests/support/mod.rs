@@ -39,6 +39,32 @@ pub fn ccfgen() -> Command {
     cmd
 }
 
+/// `ccfgen push INPUT --config CONFIG --state-dir STATE`, to which a test adds options.
+pub fn push_cmd(input: impl AsRef<std::ffi::OsStr>, config: &Path, state: &Path) -> Command {
+    let mut cmd = ccfgen();
+    cmd.arg("push")
+        .arg(input)
+        .arg("--config")
+        .arg(config)
+        .arg("--state-dir")
+        .arg(state);
+    cmd
+}
+
+/// Every file below `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// Runs `cmd` to completion within [`COMMAND_TIMEOUT`] (killed and failed otherwise).
 pub fn run(cmd: &mut Command) -> Output {
     let child = cmd
