@@ -35,7 +35,15 @@ pub struct Emulator {
     _temp_dir: Option<tempfile::TempDir>,
 }
 
-/// Binds the listener, opens the state file and serves on the current tokio runtime.
+// The handle moves freely between tasks and threads.
+const _: fn() = || {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Emulator>();
+};
+
+/// Binds the listener, opens the state file and serves on the current tokio runtime
+/// (which needs its IO and time drivers, as `#[tokio::test]` and `#[tokio::main]` have).
+/// Requests are served until [`Emulator::shutdown`] or until the handle is dropped.
 pub async fn start(config: Config) -> Result<Emulator, Error> {
     let streams = validate(&config)?;
     let (temp_dir, state_path) = match &config.state_path {

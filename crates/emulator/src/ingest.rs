@@ -10,7 +10,7 @@ use flate2::read::MultiGzDecoder;
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,7 +22,7 @@ use crate::http::{
 };
 use crate::introspect::{RequestKind, RequestLog};
 use crate::rate::retry_after_secs;
-use crate::schema::{Coerced, coerce, json_kind};
+use crate::schema::{Coerced, RawRecord, coerce, json_kind};
 use crate::server::{Arrival, ConnCtx, arrival_faults};
 use crate::state::{LogGuard, Shared, blocking, persist_log};
 use crate::store::RowMeta;
@@ -37,7 +37,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: u16, code: &str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code: code.to_owned(),
@@ -110,11 +110,10 @@ pub(crate) async fn handle(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let log = shared.new_log(
+    let mut guard = shared.begin(
         RequestKind::Ingest,
         header(&parts.headers, "x-ms-client-request-id"),
     );
-    let mut guard = LogGuard::new(&shared, log);
     let log = guard.log();
     log.dcr_id = Some(dcr_id);
     log.stream = Some(stream);
@@ -176,15 +175,7 @@ async fn store(
 ) -> HttpResponse {
     let drop_answer = shared.faults().drop_after_apply(FaultTarget::Ingest);
     if drop_answer {
-        *shared
-            .counters()
-            .faults_applied
-            .entry("store_then_drop".to_owned())
-            .or_default() += 1;
-        log.fault = Some(match log.fault.take() {
-            Some(previous) => format!("{previous},store_then_drop"),
-            None => "store_then_drop".to_owned(),
-        });
+        shared.note_fault(&mut log.fault, "store_then_drop");
     } else {
         log.status = Some(204);
     }
@@ -194,17 +185,27 @@ async fn store(
         meta,
     } = accepted;
     log.records = coerced.rows.len() as u64;
-    let findings = coerced.findings;
-    let silent: Vec<_> = findings.iter().map(|f| (f.kind, f.count)).collect();
-    let records = log.records;
-    let (wire, inflated) = (log.wire_bytes, log.inflated_bytes);
     let request_id = log.request_id.clone();
+    // Counted with the commit, so a client that leaves meanwhile cannot skew counters.
     let committed = blocking(shared, move |s| {
+        let findings = &coerced.findings;
         s.store
-            .commit_batch(&stream, coerced.rows, &meta, &findings, &log)
+            .commit_batch(&stream, &coerced.rows, &meta, findings, &log)?;
+        let mut counters = s.counters();
+        counters.records_stored += log.records;
+        counters.wire_bytes += log.wire_bytes;
+        counters.inflated_bytes += log.inflated_bytes;
+        for finding in findings {
+            *counters.silent.entry(finding.kind).or_default() += finding.count;
+        }
+        match log.status {
+            Some(status) => *counters.ingest_statuses.entry(status).or_default() += 1,
+            None => counters.ingest_unanswered += 1,
+        }
+        Ok::<_, rusqlite::Error>(())
     })
     .await;
-    if !matches!(committed, Some(Ok(_))) {
+    if !matches!(committed, Some(Ok(()))) {
         tracing::error!("ccfgen emulator: cannot commit an accepted batch to the state file");
         *shared.counters().ingest_statuses.entry(500).or_default() += 1;
         return ApiError::new(
@@ -213,20 +214,6 @@ async fn store(
             "The emulator could not store the records.",
         )
         .into_response(&request_id);
-    }
-    {
-        let mut counters = shared.counters();
-        counters.records_stored += records;
-        counters.wire_bytes += wire;
-        counters.inflated_bytes += inflated;
-        for (kind, count) in silent {
-            *counters.silent.entry(kind).or_default() += count;
-        }
-        if drop_answer {
-            counters.ingest_unanswered += 1;
-        } else {
-            *counters.ingest_statuses.entry(204).or_default() += 1;
-        }
     }
     if drop_answer {
         return ctx.abandon(false).await;
@@ -526,25 +513,21 @@ fn parse_and_type(
     accept_single_object: bool,
 ) -> Result<Coerced, ApiError> {
     let invalid = |message: String| ApiError::new(400, "InvalidPayload", message);
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid(format!("The request body is not valid UTF-8 JSON: {e}.")))?;
-    let records: Vec<Map<String, Value>> = match value {
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::Object(object) => Ok(object),
-                other => Err(invalid(format!(
-                    "The request body must be a JSON array of objects; element {i} is {}.",
-                    json_kind(&other)
-                ))),
-            })
-            .collect::<Result<_, _>>()?,
-        Value::Object(object) if accept_single_object => vec![object],
-        other => {
+    let shape_error = |e: serde_json::Error| {
+        invalid(format!(
+            "The request body is not a valid UTF-8 JSON array of objects: {e}."
+        ))
+    };
+    let records: Vec<RawRecord<'_>> = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice(body).map_err(shape_error)?,
+        Some(b'{') if accept_single_object => {
+            vec![serde_json::from_slice(body).map_err(shape_error)?]
+        }
+        _ => {
+            let value: Value = serde_json::from_slice(body).map_err(shape_error)?;
             return Err(invalid(format!(
                 "The request body must be a JSON array of objects, not {}.",
-                json_kind(&other)
+                json_kind(&value)
             )));
         }
     };
@@ -573,10 +556,10 @@ fn parse_and_type(
 }
 
 /// Auxiliary tables: `TimeGenerated` values of one call must span less than `max_span`.
-fn check_time_range(records: &[Map<String, Value>], max_span: Duration) -> Result<(), ApiError> {
+fn check_time_range(records: &[RawRecord<'_>], max_span: Duration) -> Result<(), ApiError> {
     let times: Vec<OffsetDateTime> = records
         .iter()
-        .filter_map(|r| r.get("TimeGenerated")?.as_str())
+        .filter_map(|r| serde_json::from_str::<&str>(r.get("TimeGenerated")?.get()).ok())
         .filter_map(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
         .collect();
     let (Some(min), Some(max)) = (times.iter().min(), times.iter().max()) else {

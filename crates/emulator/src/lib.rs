@@ -26,6 +26,36 @@
 //! errors carry the service's shapes, accepted rows are committed to SQLite before the
 //! 204, and faults (failures, latency, lost acknowledgements, resets, stalls) can be
 //! injected through [`Emulator::inject`] or `POST /_emulator/faults`.
+//!
+//! # Choices where the real service is undocumented
+//!
+//! | Case | Answer (configurable where noted) |
+//! |---|---|
+//! | `api-version` missing / not allowed | 400 `MissingApiVersionParameter` / `InvalidApiVersionParameter` ([`Behaviour::api_versions`]) |
+//! | token missing, unknown / expired | 401 `InvalidAuthenticationToken` / `ExpiredAuthenticationToken` |
+//! | `Authorization` scheme other than `Bearer` | 401 `UnsupportedAccessTokenType` (S2S17001 message) |
+//! | rate limit | 429 `TooManyRequests` with `Retry-After` ([`RateLimit`]) |
+//! | corrupt gzip | 400 `InvalidContentEncoding` |
+//! | inflated body over 50 MiB | 413 `PayloadSizeLimitExceeded` ([`Behaviour::payload_too_large_status`]) |
+//! | other `Content-Encoding` | 501 `UnsupportedContentEncoding` ([`Behaviour::unsupported_encoding_status`]) |
+//! | `Content-Type` not JSON | 415 `UnsupportedMediaType` ([`Behaviour::content_type_status`], `None` accepts any) |
+//! | not a JSON array of objects | 400 `InvalidPayload` (a single object is accepted: [`Behaviour::accept_single_object`]) |
+//! | stream not in the DCR | 404 `InvalidStream` ([`Behaviour::unknown_stream_status`]) |
+//! | Auxiliary `TimeGenerated` spread of 30 minutes or more | 400 `RecordsTimeRangeIsMoreThan30Minutes` |
+//! | silent type coercion | a value whose JSON type does not match the column (e.g. a number for a `string`, a string for an `int`, an `int` outside 32 bits, a `datetime` that is not RFC 3339) is stored as null |
+//!
+//! # Storage
+//!
+//! One SQLite file (WAL, `synchronous=NORMAL`): a table per stream named exactly like
+//! the stream (`SELECT * FROM "Custom-Name"` in the `sqlite3` shell), typed columns
+//! (`string`/`datetime`/`dynamic` as TEXT, `int`/`long`/`boolean` as INTEGER, `real` as
+//! REAL; datetimes normalised to RFC 3339 UTC, dynamic values as JSON text), plus
+//! `_ccfgen_dcr_id`, `_ccfgen_request_id`, `_ccfgen_client_request_id`,
+//! `_ccfgen_attempt`, `_ccfgen_received_at` and `_ccfgen_seq`. Rows are stored as the
+//! stream received them: `transformKql` is recorded in `_ccfgen_streams`, never
+//! applied. `_ccfgen_requests` and `_ccfgen_diagnostics` hold the request log and the
+//! silent-behaviour diagnostics. Each accepted batch is committed before its 204, so a
+//! killed emulator loses nothing it acknowledged.
 #![deny(missing_docs)]
 
 mod cloud;

@@ -24,8 +24,10 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::control;
 use crate::fault::{FaultAction, FaultTarget};
-use crate::http::{HttpResponse, RequestBody, json_response, path_segments};
+use crate::http::{HttpResponse, RequestBody, path_segments};
+use crate::ids;
 use crate::ingest;
+use crate::ingest::ApiError;
 use crate::state::Shared;
 use crate::token;
 
@@ -200,18 +202,13 @@ async fn route(shared: Arc<Shared>, ctx: ConnCtx, request: Request<Incoming>) ->
                 && streams.eq_ignore_ascii_case("streams") =>
         {
             if request.method() != Method::POST {
-                return json_response(
-                    405,
-                    &serde_json::json!({"error": {"code": "MethodNotAllowed", "message": "Use POST."}}),
-                );
+                return ApiError::new(405, "MethodNotAllowed", "Use POST.")
+                    .into_response(&ids::guid());
             }
             let (dcr_id, stream) = ((*dcr_id).to_owned(), (*stream).to_owned());
             ingest::handle(shared, ctx, request, dcr_id, stream).await
         }
-        _ => json_response(
-            404,
-            &serde_json::json!({"error": {"code": "NotFound", "message": "No such endpoint."}}),
-        ),
+        _ => ApiError::new(404, "NotFound", "No such endpoint.").into_response(&ids::guid()),
     }
 }
 
@@ -238,25 +235,14 @@ pub(crate) async fn arrival_faults(
     applied: &mut Option<String>,
 ) -> Arrival {
     let faults = shared.faults().on_arrival(target);
-    let mut note = |name: &str| {
-        *shared
-            .counters()
-            .faults_applied
-            .entry(name.to_owned())
-            .or_default() += 1;
-        *applied = Some(match applied.take() {
-            Some(previous) => format!("{previous},{name}"),
-            None => name.to_owned(),
-        });
-    };
     if !faults.latency.is_zero() {
-        note("latency");
+        shared.note_fault(applied, "latency");
         tokio::time::sleep(faults.latency).await;
     }
     let Some(action) = faults.action else {
         return Arrival::Proceed;
     };
-    note(action.name());
+    shared.note_fault(applied, action.name());
     match action {
         FaultAction::Fail {
             status,

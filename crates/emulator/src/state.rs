@@ -90,8 +90,20 @@ impl Shared {
         lock(&self.counters)
     }
 
-    /// Starts the log entry of a new request: fresh request id, arrival time, attempt.
-    pub(crate) fn new_log(&self, kind: RequestKind, client_request_id: Option<&str>) -> RequestLog {
+    /// Starts the log entry of a new request (fresh request id, arrival time, attempt
+    /// number), held by a [`LogGuard`] until the request is answered.
+    pub(crate) fn begin(
+        self: &Arc<Self>,
+        kind: RequestKind,
+        client_request_id: Option<&str>,
+    ) -> LogGuard {
+        LogGuard {
+            shared: Arc::clone(self),
+            log: Some(self.new_log(kind, client_request_id)),
+        }
+    }
+
+    fn new_log(&self, kind: RequestKind, client_request_id: Option<&str>) -> RequestLog {
         let client_request_id = client_request_id.map(str::to_owned);
         let attempt = match &client_request_id {
             Some(id) => {
@@ -120,6 +132,19 @@ impl Shared {
             error_code: None,
             fault: None,
         }
+    }
+
+    /// Counts an applied fault and appends its name to a request's `applied` list.
+    pub(crate) fn note_fault(&self, applied: &mut Option<String>, name: &str) {
+        *self
+            .counters()
+            .faults_applied
+            .entry(name.to_owned())
+            .or_default() += 1;
+        *applied = Some(match applied.take() {
+            Some(previous) => format!("{previous},{name}"),
+            None => name.to_owned(),
+        });
     }
 
     /// Forgets stored rows, logs, counters, faults, rate windows and attempt counts
@@ -169,13 +194,6 @@ pub(crate) struct LogGuard {
 }
 
 impl LogGuard {
-    pub(crate) fn new(shared: &Arc<Shared>, log: RequestLog) -> LogGuard {
-        LogGuard {
-            shared: Arc::clone(shared),
-            log: Some(log),
-        }
-    }
-
     /// The entry being filled in.
     pub(crate) fn log(&mut self) -> &mut RequestLog {
         // Present until `finish` consumes the guard.

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
-use crate::schema::{Finding, Schema};
+use crate::schema::{Finding, Schema, sql_affinity, stored_to_json};
 
 /// Metadata columns appended to every stream table, in order.
 const META_COLUMNS: [(&str, &str); 6] = [
@@ -169,7 +169,7 @@ impl Store {
     pub(crate) fn commit_batch(
         &self,
         stream: &str,
-        rows: Vec<Vec<SqlValue>>,
+        rows: &[Vec<SqlValue>],
         meta: &RowMeta,
         findings: &[Finding],
         log: &RequestLog,
@@ -181,7 +181,6 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut insert = tx.prepare_cached(&table.insert_sql)?;
             let meta_values = [
                 SqlValue::Text(meta.dcr_id.clone()),
                 SqlValue::Text(meta.request_id.clone()),
@@ -191,10 +190,9 @@ impl Store {
                 SqlValue::Integer(meta.attempt.into()),
                 SqlValue::Text(meta.received_at.clone()),
             ];
+            let mut insert = tx.prepare_cached(&table.insert_sql)?;
             for row in rows {
-                insert.execute(rusqlite::params_from_iter(
-                    row.into_iter().chain(meta_values.iter().cloned()),
-                ))?;
+                insert.execute(rusqlite::params_from_iter(row.iter().chain(&meta_values)))?;
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,
@@ -236,7 +234,7 @@ impl Store {
         let rows = statement.query_map([], |row| {
             let mut object = Map::new();
             for (i, (name, ty)) in table.schema.columns.iter().enumerate() {
-                object.insert(name.clone(), ty.to_json(row.get(i)?));
+                object.insert(name.clone(), stored_to_json(*ty, row.get(i)?));
             }
             for (j, (name, _)) in META_COLUMNS.iter().enumerate() {
                 let value: SqlValue = row.get(declared + j)?;
@@ -377,7 +375,7 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
     let expected: Vec<(String, String)> = schema
         .columns
         .iter()
-        .map(|(name, ty)| (name.clone(), ty.affinity().to_owned()))
+        .map(|(name, ty)| (name.clone(), sql_affinity(*ty).to_owned()))
         .chain(
             META_COLUMNS
                 .iter()

@@ -17,7 +17,7 @@ use crate::http::{HttpResponse, RequestBody, header, json_response, query_param,
 use crate::ids;
 use crate::introspect::{RequestKind, RequestLog};
 use crate::server::{Arrival, ConnCtx, arrival_faults};
-use crate::state::{LogGuard, Shared, persist_log};
+use crate::state::{Shared, persist_log};
 
 /// Largest form body read.
 const FORM_LIMIT: u64 = 64 * 1024;
@@ -214,11 +214,10 @@ pub(crate) async fn token(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let log = shared.new_log(
+    let mut guard = shared.begin(
         RequestKind::Token,
         header(&parts.headers, "client-request-id"),
     );
-    let mut guard = LogGuard::new(&shared, log);
     let declared = header(&parts.headers, "content-length").and_then(|v| v.parse().ok());
     let fault = &mut guard.log().fault;
     let arrival = arrival_faults(&shared, FaultTarget::Token, &mut body, declared, fault).await;
@@ -444,11 +443,10 @@ pub(crate) async fn imds(
 ) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let mut body = RequestBody::new(incoming);
-    let log = shared.new_log(
+    let mut guard = shared.begin(
         RequestKind::Imds,
         header(&parts.headers, "x-ms-client-request-id"),
     );
-    let mut guard = LogGuard::new(&shared, log);
     guard.log().client_id = shared.config.managed_identity.clone();
     let fault = &mut guard.log().fault;
     let arrival = arrival_faults(&shared, FaultTarget::Token, &mut body, None, fault).await;

@@ -52,6 +52,14 @@ pub async fn start() -> Emulator {
     start_with(|_| {}).await
 }
 
+/// An emulator, a client and a valid token.
+pub async fn ready(adjust: impl FnOnce(&mut Config)) -> (Emulator, reqwest::Client, String) {
+    let emulator = start_with(adjust).await;
+    let client = client(&emulator);
+    let token = token(&emulator, &client).await;
+    (emulator, client, token)
+}
+
 /// A rustls client configuration trusting only `ca_pem` (nothing when empty).
 pub fn tls_config(ca_pem: &str) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
@@ -165,6 +173,16 @@ pub fn ingest_request(
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body)
+}
+
+/// Sends a JSON ingestion request with a bearer token.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    send(ingest_request(client, url, token, body)).await
 }
 
 pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {

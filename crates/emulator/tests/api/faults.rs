@@ -24,9 +24,7 @@ async fn wait_for_log(emulator: &Emulator, found: impl Fn(&RequestLog) -> bool) 
 #[tokio::test]
 async fn fail_next_n_with_retry_after_then_succeed_counting_attempts() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         emulator.inject(Fault::fail(503).times(2).retry_after(7));
         let url = default_ingest_url(&emulator);
         let attempt = || {
@@ -67,18 +65,10 @@ async fn fail_next_n_with_retry_after_then_succeed_counting_attempts() {
 #[tokio::test]
 async fn latency_delays_the_answer() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         emulator.inject(Fault::latency(Duration::from_millis(400)));
         let started = Instant::now();
-        let response = send(ingest_request(
-            &client,
-            &default_ingest_url(&emulator),
-            &token,
-            "[]",
-        ))
-        .await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, "[]").await;
         assert_eq!(response.status(), 204);
         assert!(
             started.elapsed() >= Duration::from_millis(400),
@@ -100,9 +90,7 @@ async fn latency_delays_the_answer() {
 #[tokio::test]
 async fn store_then_drop_keeps_rows_and_the_client_sees_a_connection_error() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         emulator.inject(Fault::store_then_drop());
         let url = default_ingest_url(&emulator);
         let attempt = || {
@@ -138,9 +126,7 @@ async fn store_then_drop_keeps_rows_and_the_client_sees_a_connection_error() {
 #[tokio::test]
 async fn reset_mid_body_stores_nothing() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         emulator.inject(Fault::reset_mid_body());
         let mut body = records(1).to_string().into_bytes();
         body.resize(900_000, b' ');
@@ -158,14 +144,9 @@ async fn reset_mid_body_stores_nothing() {
         );
         assert_eq!(emulator.row_count(STREAM), 0);
         assert_eq!(
-            send(ingest_request(
-                &client,
-                &default_ingest_url(&emulator),
-                &token,
-                "[]"
-            ))
-            .await
-            .status(),
+            post_json(&client, &default_ingest_url(&emulator), &token, "[]")
+                .await
+                .status(),
             204
         );
     })
@@ -175,11 +156,15 @@ async fn reset_mid_body_stores_nothing() {
 #[tokio::test]
 async fn stall_makes_the_client_time_out_and_stores_nothing() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
-        emulator.inject(Fault::stall(Duration::from_millis(1500)));
-        let impatient = client_with_timeout(&emulator, Duration::from_millis(300));
+        let (emulator, client, token) = ready(|_| {}).await;
+        let impatient = client_with_timeout(&emulator, Duration::from_millis(500));
+        // Warm the impatient client's connection so only the stall can time it out.
+        let url = default_ingest_url(&emulator);
+        assert_eq!(
+            post_json(&impatient, &url, &token, "[]").await.status(),
+            204
+        );
+        emulator.inject(Fault::stall(Duration::from_millis(2000)));
         let error = ingest_request(
             &impatient,
             &default_ingest_url(&emulator),
@@ -193,6 +178,12 @@ async fn stall_makes_the_client_time_out_and_stores_nothing() {
         let entry = wait_for_log(&emulator, |l| l.fault.as_deref() == Some("stall")).await;
         assert_eq!(entry.status, None);
         assert_eq!(emulator.row_count(STREAM), 0);
+        let url = default_ingest_url(&emulator);
+        assert_eq!(
+            post_json(&client, &url, &token, "[]").await.status(),
+            204,
+            "stall used up"
+        );
     })
     .await;
 }
@@ -214,8 +205,16 @@ async fn token_endpoint_can_reset_or_stall() {
             .await
             .expect_err("reset");
         assert!(!error.is_timeout(), "{error}");
-        emulator.inject(Fault::stall(Duration::from_millis(1000)).on(FaultTarget::Any));
-        let impatient = client_with_timeout(&emulator, Duration::from_millis(200));
+        let impatient = client_with_timeout(&emulator, Duration::from_millis(500));
+        // Warm the connection so only the stall can time the client out.
+        let warm = impatient
+            .post(&url)
+            .body(form.clone())
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(warm.status(), 200);
+        emulator.inject(Fault::stall(Duration::from_millis(2000)).on(FaultTarget::Any));
         let error = impatient
             .post(&url)
             .body(form)
@@ -230,7 +229,8 @@ async fn token_endpoint_can_reset_or_stall() {
                 .values()
                 .map(|c| c.issued)
                 .sum::<u64>(),
-            0
+            1,
+            "only the warm-up request got a token"
         );
     })
     .await;
@@ -239,9 +239,7 @@ async fn token_endpoint_can_reset_or_stall() {
 #[tokio::test]
 async fn faults_can_be_injected_through_the_control_endpoint() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         let faults = json!([
             {"target": "ingest", "count": 1, "action": "fail", "status": 500},
             {"action": "fail", "status": 429, "retry_after_secs": 4},
@@ -255,20 +253,15 @@ async fn faults_can_be_injected_through_the_control_endpoint() {
         assert_eq!(response.status(), 204);
         let url = default_ingest_url(&emulator);
         assert_ingest_error(
-            send(ingest_request(&client, &url, &token, "[]")).await,
+            post_json(&client, &url, &token, "[]").await,
             500,
             "InternalServerError",
         )
         .await;
-        let response = send(ingest_request(&client, &url, &token, "[]")).await;
+        let response = post_json(&client, &url, &token, "[]").await;
         assert_eq!(response.headers()["retry-after"], "4");
         assert_ingest_error(response, 429, "TooManyRequests").await;
-        assert_eq!(
-            send(ingest_request(&client, &url, &token, "[]"))
-                .await
-                .status(),
-            204
-        );
+        assert_eq!(post_json(&client, &url, &token, "[]").await.status(), 204);
 
         let bad = client
             .post(format!("{}/_emulator/faults", emulator.base_url()))
@@ -285,12 +278,7 @@ async fn faults_can_be_injected_through_the_control_endpoint() {
             .await
             .expect("answered");
         assert_eq!(cleared.status(), 204);
-        assert_eq!(
-            send(ingest_request(&client, &url, &token, "[]"))
-                .await
-                .status(),
-            204
-        );
+        assert_eq!(post_json(&client, &url, &token, "[]").await.status(), 204);
     })
     .await;
 }

@@ -8,16 +8,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-/// An emulator, a client and a valid token.
-async fn ready(
-    adjust: impl FnOnce(&mut ccfgen_emulator::Config),
-) -> (ccfgen_emulator::Emulator, reqwest::Client, String) {
-    let emulator = start_with(adjust).await;
-    let client = client(&emulator);
-    let token = token(&emulator, &client).await;
-    (emulator, client, token)
-}
-
 #[tokio::test]
 async fn api_version_missing_or_unsupported_is_400() {
     bounded(async {
@@ -25,7 +15,7 @@ async fn api_version_missing_or_unsupported_is_400() {
         let c = emulator.connection();
         let missing = ingest_url(&emulator, &c.dcr_immutable_id, STREAM, None);
         let message = assert_ingest_error(
-            send(ingest_request(&client, &missing, &token, "[]")).await,
+            post_json(&client, &missing, &token, "[]").await,
             400,
             "MissingApiVersionParameter",
         )
@@ -33,7 +23,7 @@ async fn api_version_missing_or_unsupported_is_400() {
         assert!(message.contains("api-version"));
         let old = ingest_url(&emulator, &c.dcr_immutable_id, STREAM, Some("2020-01-01"));
         let message = assert_ingest_error(
-            send(ingest_request(&client, &old, &token, "[]")).await,
+            post_json(&client, &old, &token, "[]").await,
             400,
             "InvalidApiVersionParameter",
         )
@@ -46,9 +36,7 @@ async fn api_version_missing_or_unsupported_is_400() {
             Some("2021-11-01-preview"),
         );
         assert_eq!(
-            send(ingest_request(&client, &preview, &token, "[]"))
-                .await
-                .status(),
+            post_json(&client, &preview, &token, "[]").await.status(),
             204
         );
         // api-version is checked before the token.
@@ -78,21 +66,16 @@ async fn missing_or_unknown_token_is_401() {
 #[tokio::test]
 async fn expired_token_is_401_after_ttl_or_forced_expiry() {
     bounded(async {
-        let (emulator, client, token) = ready(|c| c.token_ttl = Duration::from_secs(1)).await;
+        let (emulator, client, token) = ready(|c| c.token_ttl = Duration::from_secs(2)).await;
         let url = default_ingest_url(&emulator);
-        assert_eq!(
-            send(ingest_request(&client, &url, &token, "[]"))
-                .await
-                .status(),
-            204
-        );
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        let response = send(ingest_request(&client, &url, &token, "[]")).await;
+        assert_eq!(post_json(&client, &url, &token, "[]").await.status(), 204);
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let response = post_json(&client, &url, &token, "[]").await;
         assert_ingest_error(response, 401, "ExpiredAuthenticationToken").await;
 
         let fresh = crate::common::token(&emulator, &client).await;
         emulator.expire_tokens();
-        let response = send(ingest_request(&client, &url, &fresh, "[]")).await;
+        let response = post_json(&client, &url, &fresh, "[]").await;
         assert_ingest_error(response, 401, "ExpiredAuthenticationToken").await;
     })
     .await;
@@ -104,13 +87,7 @@ async fn token_for_another_resource_is_401_invalid_audience() {
         let emulator = start().await;
         let client = client(&emulator);
         let arm = token_for(&emulator, &client, "https://management.azure.com/.default").await;
-        let response = send(ingest_request(
-            &client,
-            &default_ingest_url(&emulator),
-            &arm,
-            "[]",
-        ))
-        .await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &arm, "[]").await;
         let message = assert_ingest_error(response, 401, "InvalidAudience").await;
         assert_eq!(message, "Invalid authorization token audience.");
     })
@@ -144,7 +121,7 @@ async fn unknown_dcr_is_404_not_found_with_verbatim_message() {
         let dcr = "dcr-00000000000000000000000000000000";
         let url = ingest_url(&emulator, dcr, STREAM, Some(API));
         let message = assert_ingest_error(
-            send(ingest_request(&client, &url, &token, "[]")).await,
+            post_json(&client, &url, &token, "[]").await,
             404,
             "NotFound",
         )
@@ -180,7 +157,7 @@ async fn caller_without_role_is_403_operation_failed() {
         let body: serde_json::Value = post_form(&client, &url, &form).await.json().await.expect("json");
         let token = body["access_token"].as_str().expect("token");
         let dcr = emulator.connection().dcr_immutable_id;
-        let response = send(ingest_request(&client, &default_ingest_url(&emulator), token, "[]")).await;
+        let response = post_json(&client, &default_ingest_url(&emulator), token, "[]").await;
         let message = assert_ingest_error(response, 403, "OperationFailed").await;
         let expected_start = format!(
             "The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '{dcr}' PipelineAccessResult: AccessGranted: False, IsRbacPresent: False, IsDcrDceBindingValid: , DcrArmId: "
@@ -202,13 +179,7 @@ async fn recent_grant_answers_503_while_propagating() {
             })
         })
         .await;
-        let response = send(ingest_request(
-            &client,
-            &default_ingest_url(&emulator),
-            &token,
-            "[]",
-        ))
-        .await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, "[]").await;
         let message = assert_ingest_error(response, 503, "ServiceUnavailable").await;
         assert!(message.contains("30 minutes"));
     })
@@ -228,14 +199,9 @@ async fn rate_limits_answer_429_with_retry_after() {
         .await;
         let url = default_ingest_url(&emulator);
         for _ in 0..2 {
-            assert_eq!(
-                send(ingest_request(&client, &url, &token, "[]"))
-                    .await
-                    .status(),
-                204
-            );
+            assert_eq!(post_json(&client, &url, &token, "[]").await.status(), 204);
         }
-        let response = send(ingest_request(&client, &url, &token, "[]")).await;
+        let response = post_json(&client, &url, &token, "[]").await;
         let retry_after: u64 = response.headers()["retry-after"]
             .to_str()
             .expect("ascii")
@@ -256,13 +222,8 @@ async fn rate_limits_answer_429_with_retry_after() {
         let url = default_ingest_url(&emulator);
         let big = records(20).to_string();
         assert!(big.len() > 1000);
-        assert_eq!(
-            send(ingest_request(&client, &url, &token, big))
-                .await
-                .status(),
-            204
-        );
-        let response = send(ingest_request(&client, &url, &token, "[]")).await;
+        assert_eq!(post_json(&client, &url, &token, big).await.status(), 204);
+        let response = post_json(&client, &url, &token, "[]").await;
         assert!(response.headers().contains_key("retry-after"));
         assert_ingest_error(response, 429, "TooManyRequests").await;
     })
@@ -274,7 +235,7 @@ async fn declared_body_over_1_mib_is_413_content_length_limit_exceeded() {
     bounded(async {
         let (emulator, client, token) = ready(|_| {}).await;
         let body = vec![b' '; 1_048_577];
-        let response = send(ingest_request(&client, &default_ingest_url(&emulator), &token, body)).await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, body).await;
         let message = assert_ingest_error(response, 413, "ContentLengthLimitExceeded").await;
         assert_eq!(
             message,
@@ -283,7 +244,7 @@ async fn declared_body_over_1_mib_is_413_content_length_limit_exceeded() {
         // Exactly at the limit is accepted.
         let mut body = records(1).to_string().into_bytes();
         body.resize(1_048_576, b' ');
-        let response = send(ingest_request(&client, &default_ingest_url(&emulator), &token, body)).await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, body).await;
         assert_eq!(response.status(), 204);
         assert_eq!(emulator.row_count(STREAM), 1);
     })
@@ -296,7 +257,7 @@ async fn chunked_body_over_1_mib_is_413_by_received_bytes() {
         let (emulator, client, token) = ready(|_| {}).await;
         let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..5).map(|_| Ok(vec![b' '; 256 * 1024])).collect();
         let body = reqwest::Body::wrap_stream(stream::iter(chunks));
-        let response = send(ingest_request(&client, &default_ingest_url(&emulator), &token, body)).await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, body).await;
         let message = assert_ingest_error(response, 413, "ContentLengthLimitExceeded").await;
         assert_eq!(
             message,
@@ -437,11 +398,11 @@ async fn body_not_a_json_array_of_objects_is_400() {
             "[{\"Message\": \"ok\"}, []]",
             "\u{FEFF}[",
         ] {
-            let response = send(ingest_request(&client, &url, &token, body)).await;
+            let response = post_json(&client, &url, &token, body).await;
             assert_ingest_error(response, 400, "InvalidPayload").await;
         }
         let invalid_utf8 = vec![b'[', b'"', 0xff, b'"', b']'];
-        let response = send(ingest_request(&client, &url, &token, invalid_utf8)).await;
+        let response = post_json(&client, &url, &token, invalid_utf8).await;
         assert_ingest_error(response, 400, "InvalidPayload").await;
         assert_eq!(emulator.row_count(STREAM), 0);
     })
@@ -453,24 +414,18 @@ async fn single_object_is_accepted_unless_configured_otherwise() {
     bounded(async {
         let (emulator, client, token) = ready(|_| {}).await;
         let single = json!({"Message": "alone"}).to_string();
-        let response = send(ingest_request(
+        let response = post_json(
             &client,
             &default_ingest_url(&emulator),
             &token,
             single.clone(),
-        ))
+        )
         .await;
         assert_eq!(response.status(), 204);
         assert_eq!(emulator.rows(STREAM)[0]["Message"], "alone");
 
         let (emulator, client, token) = ready(|c| c.behaviour.accept_single_object = false).await;
-        let response = send(ingest_request(
-            &client,
-            &default_ingest_url(&emulator),
-            &token,
-            single,
-        ))
-        .await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, single).await;
         assert_ingest_error(response, 400, "InvalidPayload").await;
     })
     .await;
@@ -487,7 +442,7 @@ async fn stream_not_in_dcr_is_404_by_default_and_configurable() {
             Some(API),
         );
         let message = assert_ingest_error(
-            send(ingest_request(&client, &url, &token, "[]")).await,
+            post_json(&client, &url, &token, "[]").await,
             404,
             "InvalidStream",
         )
@@ -502,7 +457,7 @@ async fn stream_not_in_dcr_is_404_by_default_and_configurable() {
             Some(API),
         );
         assert_ingest_error(
-            send(ingest_request(&client, &url, &token, "[]")).await,
+            post_json(&client, &url, &token, "[]").await,
             400,
             "InvalidStream",
         )
@@ -523,19 +478,19 @@ async fn auxiliary_time_range_of_30_minutes_or_more_is_400() {
             ])
             .to_string()
         };
-        let response = send(ingest_request(&client, &url, &token, batch("2024-05-01T10:30:00Z"))).await;
+        let response = post_json(&client, &url, &token, batch("2024-05-01T10:30:00Z")).await;
         let message = assert_ingest_error(response, 400, "RecordsTimeRangeIsMoreThan30Minutes").await;
         assert_eq!(
             message,
             "The time duration between DataEndTime and DataStartTime should be within the range of 0 to 30 minutes."
         );
-        let response = send(ingest_request(&client, &url, &token, batch("2024-05-01T10:29:59Z"))).await;
+        let response = post_json(&client, &url, &token, batch("2024-05-01T10:29:59Z")).await;
         assert_eq!(response.status(), 204);
         assert_eq!(emulator.row_count(STREAM), 2);
 
         // The rule applies to Auxiliary DCRs only.
         let (emulator, client, token) = ready(|_| {}).await;
-        let response = send(ingest_request(&client, &default_ingest_url(&emulator), &token, batch("2024-05-01T12:00:00Z"))).await;
+        let response = post_json(&client, &default_ingest_url(&emulator), &token, batch("2024-05-01T12:00:00Z")).await;
         assert_eq!(response.status(), 204);
     })
     .await;
@@ -555,26 +510,15 @@ async fn injected_transient_statuses_carry_the_error_shape() {
         ];
         for (status, code) in cases {
             emulator.inject(Fault::fail(status).retry_after(2));
-            let response = send(ingest_request(
-                &client,
-                &url,
-                &token,
-                records(2).to_string(),
-            ))
-            .await;
+            let response = post_json(&client, &url, &token, records(2).to_string()).await;
             assert_eq!(response.headers()["retry-after"], "2");
             assert_ingest_error(response, status, code).await;
         }
         assert_eq!(emulator.row_count(STREAM), 0);
         assert_eq!(
-            send(ingest_request(
-                &client,
-                &url,
-                &token,
-                records(2).to_string()
-            ))
-            .await
-            .status(),
+            post_json(&client, &url, &token, records(2).to_string())
+                .await
+                .status(),
             204
         );
     })
@@ -622,13 +566,19 @@ async fn checks_run_in_the_documented_order() {
             (request(url(&dcr, "Custom-X", API), &token, gzip_body.clone(), "gzip", "application/json"), 404, "InvalidStream"),
             (request(url(&dcr, STREAM, API), &token, gzip_body, "gzip", "application/json"), 400, "RecordsTimeRangeIsMoreThan30Minutes"),
         ];
+        let mut expected = Vec::new();
         for (request, status, code) in cases {
             assert_ingest_error(send(request).await, status, code).await;
+            expected.push((Some(status), Some(code.to_owned())));
         }
-        let log = emulator.requests();
-        let codes: Vec<Option<&str>> = log.iter().filter(|l| l.status != Some(200)).map(|l| l.error_code.as_deref()).collect();
-        assert_eq!(codes.len(), 10);
-        assert!(log.iter().all(|l| l.records == 0));
+        let logged: Vec<(Option<u16>, Option<String>)> = emulator
+            .requests()
+            .into_iter()
+            .filter(|l| l.kind == ccfgen_emulator::RequestKind::Ingest)
+            .map(|l| (l.status, l.error_code))
+            .collect();
+        assert_eq!(logged, expected);
+        assert_eq!(emulator.row_count(STREAM), 0);
     })
     .await;
 }

@@ -12,9 +12,7 @@ use crate::common::*;
 #[tokio::test]
 async fn gzip_body_is_inflated_and_both_sizes_are_logged() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         let json = records(200).to_string();
         let compressed = gzip(json.as_bytes());
         let request = ingest_request(
@@ -44,9 +42,7 @@ async fn gzip_body_is_inflated_and_both_sizes_are_logged() {
 #[tokio::test]
 async fn silent_drops_nulls_and_truncations_answer_204_and_show_in_diagnostics() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         let long = "é".repeat(40_000); // 80,000 bytes
         let body = json!([
             {"Message": long, "Count": "seven", "Unknown": 1, "Props": {"k": "v"}},
@@ -190,12 +186,10 @@ async fn accepted_rows_are_committed_before_the_204_and_survive_a_restart() {
 #[tokio::test]
 async fn control_api_mirrors_the_rust_api() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let token = token(&emulator, &client).await;
+        let (emulator, client, token) = ready(|_| {}).await;
         let url = default_ingest_url(&emulator);
         let body = json!([{"Message": "a", "Extra": 1}, {"Message": "b"}]).to_string();
-        assert_eq!(send(ingest_request(&client, &url, &token, body)).await.status(), 204);
+        assert_eq!(post_json(&client, &url, &token, body).await.status(), 204);
         let control = |path: &str| format!("{}/_emulator/{path}", emulator.base_url());
         let get_json = |path: String| {
             let client = client.clone();
@@ -234,7 +228,7 @@ async fn control_api_mirrors_the_rust_api() {
 
         let expire = client.post(control("tokens/expire")).send().await.expect("answered");
         assert_eq!(expire.status(), 204);
-        let response = send(ingest_request(&client, &url, &token, "[]")).await;
+        let response = post_json(&client, &url, &token, "[]").await;
         assert_ingest_error(response, 401, "ExpiredAuthenticationToken").await;
 
         emulator.inject(Fault::fail(500));
@@ -245,7 +239,7 @@ async fn control_api_mirrors_the_rust_api() {
         assert!(emulator.diagnostics().is_empty());
         assert_eq!(emulator.counters(), ccfgen_emulator::Counters::default());
         let fresh = crate::common::token(&emulator, &client).await;
-        assert_eq!(send(ingest_request(&client, &url, &fresh, "[]")).await.status(), 204, "reset dropped the fault");
+        assert_eq!(post_json(&client, &url, &fresh, "[]").await.status(), 204, "reset dropped the fault");
 
         let missing = client.get(control("nothing-here")).send().await.expect("answered");
         assert_eq!(missing.status(), 404);
@@ -340,12 +334,12 @@ async fn plain_http_is_served_only_when_asked() {
         assert_eq!(emulator.ca_pem(), None);
         let client = client(&emulator);
         let token = token(&emulator, &client).await;
-        let response = send(ingest_request(
+        let response = post_json(
             &client,
             &default_ingest_url(&emulator),
             &token,
             records(2).to_string(),
-        ))
+        )
         .await;
         assert_eq!(response.status(), 204);
         assert_eq!(emulator.row_count(STREAM), 2);

@@ -8,18 +8,14 @@ use serde_json::Value;
 use crate::common::*;
 
 fn with(form: &[(&'static str, String)], key: &str, value: &str) -> Vec<(&'static str, String)> {
-    form.iter()
-        .map(|(k, v)| {
-            (
-                *k,
-                if *k == key {
-                    value.to_owned()
-                } else {
-                    v.clone()
-                },
-            )
-        })
-        .collect()
+    let pick = |k: &str, v: &String| {
+        if k == key {
+            value.to_owned()
+        } else {
+            v.clone()
+        }
+    };
+    form.iter().map(|(k, v)| (*k, pick(k, v))).collect()
 }
 
 #[tokio::test]
@@ -58,13 +54,7 @@ async fn token_success_has_entra_shape_for_both_scope_forms() {
             "every request gets a fresh opaque token"
         );
         for token in &tokens {
-            let ok = send(ingest_request(
-                &client,
-                &default_ingest_url(&emulator),
-                token,
-                "[]",
-            ))
-            .await;
+            let ok = post_json(&client, &default_ingest_url(&emulator), token, "[]").await;
             assert_eq!(ok.status(), 204, "both scope forms give a Monitor audience");
         }
         let counters = emulator.counters();
@@ -75,15 +65,30 @@ async fn token_success_has_entra_shape_for_both_scope_forms() {
     .await;
 }
 
+/// Sends the first client's valid token request to `tenant` (the configured one when
+/// `None`) with `field` set to `value`, and asserts the Entra error. Returns the
+/// emulator and the error description.
+async fn refused(
+    emulator: ccfgen_emulator::Emulator,
+    tenant: Option<&str>,
+    (field, value): (&str, &str),
+    (status, error, code): (u16, &str, u64),
+) -> (ccfgen_emulator::Emulator, String) {
+    let client = client(&emulator);
+    let tenant = tenant.map_or_else(|| emulator.connection().tenant_id, str::to_owned);
+    let form = with(&token_form(&emulator), field, value);
+    let response = post_form(&client, &token_url(&emulator, &tenant), &form).await;
+    let description = assert_entra_error(response, status, error, code).await;
+    (emulator, description)
+}
+
 #[tokio::test]
 async fn unknown_tenant_is_400_invalid_request_90002() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, "00000000-0000-0000-0000-000000000000");
-        let response = post_form(&client, &url, &token_form(&emulator)).await;
-        let description = assert_entra_error(response, 400, "invalid_request", 90002).await;
-        assert!(description.contains("Tenant '00000000-0000-0000-0000-000000000000' not found"));
+        let tenant = "00000000-0000-0000-0000-000000000000";
+        let expected = (400, "invalid_request", 90002);
+        let (_, description) = refused(start().await, Some(tenant), ("", ""), expected).await;
+        assert!(description.contains(&format!("Tenant '{tenant}' not found")));
     })
     .await;
 }
@@ -91,12 +96,8 @@ async fn unknown_tenant_is_400_invalid_request_90002() {
 #[tokio::test]
 async fn other_grant_type_is_400_unsupported_grant_type() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
-        let form = with(&token_form(&emulator), "grant_type", "password");
-        let response = post_form(&client, &url, &form).await;
-        assert_entra_error(response, 400, "unsupported_grant_type", 70003).await;
+        let expected = (400, "unsupported_grant_type", 70003);
+        refused(start().await, None, ("grant_type", "password"), expected).await;
     })
     .await;
 }
@@ -104,25 +105,12 @@ async fn other_grant_type_is_400_unsupported_grant_type() {
 #[tokio::test]
 async fn unknown_client_is_400_unauthorized_client_700016() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
-        let form = with(
-            &token_form(&emulator),
-            "client_id",
-            "11111111-2222-3333-4444-555555555555",
-        );
-        let response = post_form(&client, &url, &form).await;
-        let description = assert_entra_error(response, 400, "unauthorized_client", 700016).await;
-        assert!(
-            description
-                .contains("'11111111-2222-3333-4444-555555555555' was not found in the directory")
-        );
-        let counters = emulator.counters();
-        assert_eq!(
-            counters.token_requests["11111111-2222-3333-4444-555555555555"].rejected,
-            1
-        );
+        let stranger = "11111111-2222-3333-4444-555555555555";
+        let expected = (400, "unauthorized_client", 700016);
+        let (emulator, description) =
+            refused(start().await, None, ("client_id", stranger), expected).await;
+        assert!(description.contains(&format!("'{stranger}' was not found in the directory")));
+        assert_eq!(emulator.counters().token_requests[stranger].rejected, 1);
     })
     .await;
 }
@@ -130,17 +118,11 @@ async fn unknown_client_is_400_unauthorized_client_700016() {
 #[tokio::test]
 async fn wrong_secret_is_401_invalid_client_7000215_and_never_echoed() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
-        let form = with(
-            &token_form(&emulator),
-            "client_secret",
-            "a-secret-id-pasted-by-mistake",
-        );
-        let response = post_form(&client, &url, &form).await;
-        let description = assert_entra_error(response, 401, "invalid_client", 7000215).await;
-        assert!(!description.contains("a-secret-id-pasted-by-mistake"));
+        let pasted = "a-secret-id-pasted-by-mistake";
+        let expected = (401, "invalid_client", 7000215);
+        let (emulator, description) =
+            refused(start().await, None, ("client_secret", pasted), expected).await;
+        assert!(!description.contains(pasted));
         assert!(!description.contains(&emulator.connection().client_secret));
     })
     .await;
@@ -150,10 +132,7 @@ async fn wrong_secret_is_401_invalid_client_7000215_and_never_echoed() {
 async fn expired_secret_is_401_invalid_client_7000222() {
     bounded(async {
         let emulator = start_with(|c| c.clients[0].secret_expired = true).await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
-        let response = post_form(&client, &url, &token_form(&emulator)).await;
-        assert_entra_error(response, 401, "invalid_client", 7000222).await;
+        refused(emulator, None, ("", ""), (401, "invalid_client", 7000222)).await;
     })
     .await;
 }
@@ -161,17 +140,14 @@ async fn expired_secret_is_401_invalid_client_7000222() {
 #[tokio::test]
 async fn scope_not_a_single_default_is_400_invalid_scope_70011() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
+        let mut emulator = start().await;
         for scope in [
             "https://monitor.azure.com/user_impersonation",
             "https://monitor.azure.com/.default openid",
             "",
         ] {
-            let response =
-                post_form(&client, &url, &with(&token_form(&emulator), "scope", scope)).await;
-            assert_entra_error(response, 400, "invalid_scope", 70011).await;
+            let expected = (400, "invalid_scope", 70011);
+            (emulator, _) = refused(emulator, None, ("scope", scope), expected).await;
         }
     })
     .await;
@@ -180,17 +156,14 @@ async fn scope_not_a_single_default_is_400_invalid_scope_70011() {
 #[tokio::test]
 async fn unknown_resource_is_400_invalid_resource_500011() {
     bounded(async {
-        let emulator = start().await;
-        let client = client(&emulator);
-        let url = token_url(&emulator, &emulator.connection().tenant_id);
+        let mut emulator = start().await;
         // Another cloud's Monitor audience is unknown to the public cloud's Entra.
         for scope in [
             "https://monitor.azure.us/.default",
             "https://not-a-resource.example/.default",
         ] {
-            let response =
-                post_form(&client, &url, &with(&token_form(&emulator), "scope", scope)).await;
-            assert_entra_error(response, 400, "invalid_resource", 500011).await;
+            let expected = (400, "invalid_resource", 500011);
+            (emulator, _) = refused(emulator, None, ("scope", scope), expected).await;
         }
     })
     .await;
@@ -299,13 +272,7 @@ async fn sovereign_cloud_accepts_its_own_audience_only() {
             "https://login.microsoftonline.us/error?code=500011"
         );
         let token = token_for(&emulator, &client, "https://monitor.azure.us//.default").await;
-        let ok = send(ingest_request(
-            &client,
-            &default_ingest_url(&emulator),
-            &token,
-            "[]",
-        ))
-        .await;
+        let ok = post_json(&client, &default_ingest_url(&emulator), &token, "[]").await;
         assert_eq!(ok.status(), 204);
     })
     .await;
@@ -340,7 +307,7 @@ async fn imds_issues_managed_identity_tokens_with_metadata_header() {
         assert_eq!(body["expires_in"], "3599");
         assert!(body["expires_on"].as_str().expect("string").parse::<u64>().is_ok());
         let token = body["access_token"].as_str().expect("token");
-        let ok = send(ingest_request(&client, &default_ingest_url(&emulator), token, "[]")).await;
+        let ok = post_json(&client, &default_ingest_url(&emulator), token, "[]").await;
         assert_eq!(ok.status(), 204);
         assert_eq!(emulator.counters().token_requests[identity].issued, 1);
     })
