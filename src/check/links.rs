@@ -195,16 +195,7 @@ fn dcr_flows(
         .iter()
         .enumerate()
         .map(|(index, flow)| {
-            let streams: Vec<String> = flow
-                .get("streams")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let streams = crate::json_get::strings(flow, "streams");
             let output_stream = flow
                 .get("outputStream")
                 .and_then(Value::as_str)

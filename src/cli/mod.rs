@@ -4,9 +4,16 @@
 mod build;
 mod check;
 mod conformance;
+mod connection;
+mod doctor;
+mod duration;
+mod emulate;
+mod files;
 mod import;
 mod infer;
 mod init;
+mod logging;
+mod push;
 mod sample;
 mod schema;
 
@@ -56,6 +63,12 @@ enum Command {
     Conformance(conformance::Args),
     /// Check connector files (or a spec's output): DCR, transform and table agree.
     Check(check::Args),
+    /// Serve a local Entra + Logs Ingestion API for the DCRs of a spec or solution.
+    Emulate(emulate::Args),
+    /// Push JSON/NDJSON records to a DCR stream: validated, batched, retried, resumable.
+    Push(push::Args),
+    /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
+    Doctor(doctor::Args),
 }
 
 /// How a command ended when it did not fail outright.
@@ -86,6 +99,9 @@ pub fn main() -> ExitCode {
         Command::Import(a) => import::run(a, &ctx),
         Command::Conformance(a) => conformance::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
+        Command::Emulate(a) => emulate::run(a, &ctx),
+        Command::Push(a) => push::run(a, &ctx),
+        Command::Doctor(a) => doctor::run(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -168,7 +168,7 @@ fn support(v: Option<&Value>, file: &str, notes: &mut Notes) -> Support {
 
 fn categories(v: Option<&Value>, file: &str, notes: &mut Notes) -> Categories {
     let list = |k: &str| {
-        v.map(|c| super::json_get::strings(c, k))
+        v.map(|c| crate::json_get::strings(c, k))
             .unwrap_or_default()
     };
     if v.is_none() {
@@ -353,7 +353,7 @@ fn instance(
     if sources {
         c.data_connector_file = Some(res.file_name());
     }
-    let props = super::json_get::obj(&v, "properties");
+    let props = crate::json_get::obj(&v, "properties");
     for k in props.keys() {
         if ![
             "connectorDefinitionName",
@@ -381,7 +381,7 @@ fn instance(
         );
     }
     let mut styles = Vec::new();
-    let dcr = super::json_get::obj(&props, "dcrConfig");
+    let dcr = crate::json_get::obj(&props, "dcrConfig");
     let stream = dcr
         .get("streamName")
         .and_then(Value::as_str)
@@ -397,7 +397,7 @@ fn instance(
             _ => notes.add(NoteKind::Unsupported, file, &path, "ccfgen's dcrConfig has streamName, dataCollectionEndpoint and dataCollectionRuleImmutableId only"),
         }
     }
-    let auth = super::json_get::obj(&props, "auth");
+    let auth = crate::json_get::obj(&props, "auth");
     let mut casing = Vec::new();
     for (k, val) in &auth {
         let path = at(res, &format!(".properties.auth.{k}"));
@@ -526,7 +526,7 @@ fn dcr_tables(
             format!("DCR kind {kind}: ccfgen writes none"),
         );
     }
-    let props = super::json_get::obj(&v, "properties");
+    let props = crate::json_get::obj(&v, "properties");
     let keys: Vec<&String> = props.keys().collect();
     for k in &keys {
         if ![
@@ -592,8 +592,8 @@ fn dcr_tables(
             );
         }
     }
-    let streams = super::json_get::obj(&props, "streamDeclarations");
-    let flows = super::json_get::arr(&props, "dataFlows");
+    let streams = crate::json_get::obj(&props, "streamDeclarations");
+    let flows = crate::json_get::arr(&props, "dataFlows");
     let mut used_streams: Vec<String> = Vec::new();
     let mut specs: Vec<TableSpec> = Vec::new();
     let notes_before = notes.0.len();
@@ -755,7 +755,7 @@ fn table_spec(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let props = super::json_get::obj(&v, "properties");
+    let props = crate::json_get::obj(&v, "properties");
     for k in props.keys() {
         if !["plan", "schema", "retentionInDays", "totalRetentionInDays"].contains(&k.as_str()) {
             notes.add(
@@ -783,7 +783,7 @@ fn table_spec(
             }
         },
     };
-    let schema = super::json_get::obj(&props, "schema");
+    let schema = crate::json_get::obj(&props, "schema");
     if schema.get("name").and_then(Value::as_str) != Some(name.as_str()) {
         notes.add(
             NoteKind::Unsupported,
@@ -802,7 +802,7 @@ fn table_spec(
             );
         }
     }
-    let table_cols = super::json_get::arr(&schema, "columns");
+    let table_cols = crate::json_get::arr(&schema, "columns");
     let columns = merge_columns(
         stream_cols,
         &table_cols,

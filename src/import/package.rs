@@ -115,8 +115,8 @@ fn instance_name(expr: &str) -> Option<String> {
 }
 
 fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolution, ImportError> {
-    let vars = super::json_get::obj(&t, "variables");
-    let resources = super::json_get::arr(&t, "resources");
+    let vars = crate::json_get::obj(&t, "variables");
+    let resources = crate::json_get::arr(&t, "resources");
     let var_str = |n: &str| vars.get(n).and_then(Value::as_str).map(str::to_string);
     let roles: Vec<Role> = resources.iter().map(role).collect();
     let package_index = roles
@@ -346,7 +346,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
             "the description could not be recovered",
         );
     }
-    let list = |k: &str| super::json_get::strings(&cp, k);
+    let list = |k: &str| crate::json_get::strings(&cp, k);
     Ok(RawSolution {
         name: var_str("_solutionName")
             .or_else(|| cp_str("displayName"))
@@ -400,7 +400,7 @@ const BASE_PARAMETERS: &[&str] = &["location", "workspace-location", "workspace"
 const COMMON_PARAMETERS: &[&str] = &["resourceGroupName", "subscription"];
 
 fn split_parameters(t: &Value, extra: &mut ExtraContent) {
-    let params = super::json_get::obj(&t, "parameters");
+    let params = crate::json_get::obj(&t, "parameters");
     let mut after_common = false;
     for (k, v) in params {
         if BASE_PARAMETERS.contains(&k.as_str()) {
@@ -499,7 +499,7 @@ fn ui_steps(ui: &Value, numbers: &[String], extra: &mut ExtraContent) {
         if !legacy {
             continue;
         }
-        for e in super::json_get::arr(&step, "elements") {
+        for e in crate::json_get::arr(&step, "elements") {
             let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
             let ccf = numbers.iter().any(|n| {
                 name == format!("dataconnectors{n}-text")

@@ -85,7 +85,7 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         offer_id: m("offerId"),
         first_publish_date: m("firstPublishDate"),
         last_publish_date: m("lastPublishDate"),
-        providers: super::json_get::strings(&metadata, "providers"),
+        providers: crate::json_get::strings(&metadata, "providers"),
         categories: metadata.get("categories").cloned(),
         support: metadata.get("support").cloned(),
         connectors,

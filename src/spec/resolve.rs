@@ -338,7 +338,7 @@ fn resolve_table(
         .enumerate()
         .map(|(i, c)| {
             let path = format!("{path}.columns[{i}]");
-            resolve_column(loaded, &path, c, diags).unwrap_or_else(|| untyped(path, c))
+            resolve_column(loaded, &path, c, diags).unwrap_or_else(|| column(path, c, None, None))
         })
         .collect();
     let mut table = Table {
@@ -373,19 +373,26 @@ fn resolve_table(
     table
 }
 
-fn untyped(path: String, c: &ColumnSpec) -> Column {
+/// The resolved column for `c` with the given types (both `None` when its type is unusable:
+/// the column is kept so its other problems are still reported).
+fn column(
+    path: String,
+    c: &ColumnSpec,
+    table_type: Option<TableType>,
+    stream_type: Option<StreamType>,
+) -> Column {
     Column {
         path,
         name: c.name.clone(),
-        table_type: None,
-        stream_type: None,
+        table_type,
+        stream_type,
         optional: c.optional,
         description: c.description.clone(),
         display_name: c.display_name.clone(),
         data_type_hint: c.data_type_hint.clone(),
         is_default_display: c.is_default_display,
         is_hidden: c.is_hidden,
-        examples: Vec::new(),
+        examples: c.examples.iter().map(toml_to_json).collect(),
     }
 }
 
@@ -451,19 +458,7 @@ fn resolve_column(
             (Some(ty), None)
         }
     };
-    Some(Column {
-        path: path.to_string(),
-        name: c.name.clone(),
-        table_type,
-        stream_type,
-        optional: c.optional,
-        description: c.description.clone(),
-        display_name: c.display_name.clone(),
-        data_type_hint: c.data_type_hint.clone(),
-        is_default_display: c.is_default_display,
-        is_hidden: c.is_hidden,
-        examples: c.examples.iter().map(toml_to_json).collect(),
-    })
+    Some(column(path.to_string(), c, table_type, stream_type))
 }
 
 /// Letters and digits only (for ids derived from display names).

@@ -75,6 +75,13 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
         options.mode(0o600);
     }
     let mut file = options.open(path).map_err(io_error)?;
+    // The mode above applies only when the file is created.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io_error)?;
+    }
     file.write_all(contents).map_err(io_error)?;
     file.sync_all().map_err(io_error)
 }

@@ -4,17 +4,17 @@
 use uuid::Uuid;
 
 /// A random GUID in the usual lowercase hyphenated form.
-pub(crate) fn guid() -> String {
+pub fn guid() -> String {
     Uuid::new_v4().hyphenated().to_string()
 }
 
 /// `dcr-` followed by 32 lowercase hex digits.
-pub(crate) fn dcr_id() -> String {
+pub fn dcr_id() -> String {
     format!("dcr-{}", Uuid::new_v4().simple())
 }
 
 /// A 40-character secret in Entra's current shape (`xxx8Q~` + 34 characters).
-pub(crate) fn client_secret() -> String {
+pub fn client_secret() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~";
     let bytes: Vec<u8> = (0..3).flat_map(|_| *Uuid::new_v4().as_bytes()).collect();
     let pick = |b: u8| ALPHABET[usize::from(b) % ALPHABET.len()] as char;
@@ -25,7 +25,7 @@ pub(crate) fn client_secret() -> String {
 }
 
 /// An opaque access token: 256 random bits, hex encoded.
-pub(crate) fn access_token() -> String {
+pub fn access_token() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 

@@ -66,7 +66,7 @@ mod emulator;
 mod error;
 mod fault;
 mod http;
-mod ids;
+pub mod ids;
 mod ingest;
 mod introspect;
 mod rate;

@@ -188,6 +188,11 @@ async fn route(shared: Arc<Shared>, ctx: ConnCtx, request: Request<Incoming>) ->
             control::handle(shared, ctx, request, rest).await
         }
         ["metadata", "identity", "oauth2", "token"] => token::imds(shared, ctx, request).await,
+        [tenant, "v2.0", ".well-known", "openid-configuration"]
+            if request.method() == Method::GET =>
+        {
+            token::openid_configuration(&shared, &request, tenant)
+        }
         [tenant, "oauth2", "v2.0", "token"] => {
             let tenant = (*tenant).to_owned();
             token::token(shared, ctx, request, tenant).await

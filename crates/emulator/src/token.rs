@@ -160,6 +160,51 @@ enum Outcome {
     Abandon { reset: bool },
 }
 
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the discovery document
+/// MSAL-based clients (azure-identity for Python, .NET, Java, JS) fetch before their first
+/// token request. An unknown tenant gets Entra's 400 with AADSTS90002.
+pub(crate) fn openid_configuration(
+    shared: &Shared,
+    request: &Request<Incoming>,
+    tenant: &str,
+) -> HttpResponse {
+    if !tenant.eq_ignore_ascii_case(&shared.config.tenant_id) {
+        return json_response(
+            400,
+            &json!({
+                "error": "invalid_tenant",
+                "error_description": format!("AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+                "error_codes": [90002],
+            }),
+        );
+    }
+    let scheme = if shared.ca_pem.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = header(request.headers(), "host").unwrap_or("127.0.0.1");
+    let base = format!("{scheme}://{host}/{tenant}");
+    json_response(
+        200,
+        &json!({
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": format!("{base}/v2.0"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+            "tenant_region_scope": null,
+            "cloud_instance_name": "microsoftonline.com",
+        }),
+    )
+}
+
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(crate) async fn token(
     shared: Arc<Shared>,

@@ -69,7 +69,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let n: u64 = arg(&args, "--records").map_or(Ok(200_000), |v| v.parse())?;
     let concurrency: usize = arg(&args, "--concurrency").map_or(Ok(4), |v| v.parse())?;
-    let level: u32 = arg(&args, "--level").map_or(Ok(6), |v| v.parse())?;
+    let level: u32 =
+        arg(&args, "--level").map_or(Ok(ccfgen_push::Limits::default().level), |v| v.parse())?;
     let tmp = tempfile::tempdir()?;
     let input = match arg(&args, "--input") {
         Some(p) => PathBuf::from(p),

@@ -28,7 +28,9 @@ pub struct Limits {
     pub max_raw_bytes: usize,
     /// Most records per request (default unlimited).
     pub max_records: usize,
-    /// gzip level 0–9 (default 6).
+    /// gzip level 0–9 (default 1, the quick strategy: about 5× compression of typical
+    /// records; level 6 sends ~45% fewer bytes and ~40% fewer requests for several times
+    /// the compression CPU).
     pub level: u32,
 }
 
@@ -38,7 +40,7 @@ impl Default for Limits {
             max_wire_bytes: SERVICE_MAX_BODY - 8 * 1024,
             max_raw_bytes: 50 * 1024 * 1024,
             max_records: usize::MAX,
-            level: 6,
+            level: 1,
         }
     }
 }
@@ -336,7 +338,11 @@ mod tests {
 
     #[test]
     fn packs_close_to_the_compressed_limit_and_round_trips() {
-        let limits = Limits::default();
+        // Level 6: the random padding needs dynamic Huffman codes to compress 2:1.
+        let limits = Limits {
+            level: 6,
+            ..Limits::default()
+        };
         let mut b = Batcher::new(limits);
         let mut originals = Vec::new();
         for i in 0..40_000 {

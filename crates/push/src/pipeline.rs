@@ -18,7 +18,7 @@ use crate::reader::{Item, ReadError, for_each_record};
 use crate::record::Column;
 use crate::retry::RetryPolicy;
 use crate::summary::{NoProgress, Progress, Summary};
-use crate::validate::ValidationOptions;
+use crate::validate::{ValidationOptions, is_valid_text};
 
 /// File extensions read from a directory (case-insensitive).
 pub const INPUT_EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl"];
@@ -120,7 +120,7 @@ impl Client {
                 if producer.run().is_stopped() {
                     break;
                 }
-                let mut feed = |producer: &mut Producer, src: &SourceHandle, item: Item| {
+                let mut feed = |producer: &mut Producer, src: &SourceHandle, item: Item<'_>| {
                     feed_item(producer, src, item, &columns, validation, &tx)
                 };
                 if let Err(e) = read_input(&mut producer, input, &*progress, &mut feed) {
@@ -280,7 +280,7 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-type Feed<'a> = dyn FnMut(&mut Producer, &SourceHandle, Item) -> Result<(), PushError> + 'a;
+type Feed<'a> = dyn FnMut(&mut Producer, &SourceHandle, Item<'_>) -> Result<(), PushError> + 'a;
 
 fn read_input(
     producer: &mut Producer,
@@ -340,7 +340,7 @@ fn read_input(
 fn feed_item(
     producer: &mut Producer,
     src: &SourceHandle,
-    item: Item,
+    item: Item<'_>,
     columns: &[Column],
     validation: ValidationOptions,
     tx: &tokio::sync::mpsc::Sender<crate::engine::Work>,
@@ -349,6 +349,31 @@ fn feed_item(
         return Err(PushError::Stopped);
     }
     match item {
+        Item::Line { ordinal, text } => {
+            if producer.admit(src, ordinal) {
+                if is_valid_text(text, columns, validation) {
+                    // Valid as written: sent as is, without a parse-serialize round trip.
+                    producer.add_json(src, ordinal, text)?;
+                } else {
+                    match serde_json::from_slice::<serde_json::Value>(text) {
+                        Ok(value) => {
+                            producer.add_value(src, ordinal, &value, columns, validation)?;
+                        }
+                        Err(e) => {
+                            let shown = &text[..text.len().min(64 * 1024)];
+                            let error = e.to_string();
+                            producer.add_invalid(
+                                src,
+                                ordinal,
+                                Reason::Unparseable,
+                                &error,
+                                shown,
+                            )?;
+                        }
+                    }
+                }
+            }
+        }
         Item::Record { ordinal, value } => {
             if producer.admit(src, ordinal) {
                 producer.add_value(src, ordinal, &value, columns, validation)?;

@@ -1,6 +1,7 @@
 //! Streaming input: a JSON array (read element by element) or NDJSON (line by line), detected
 //! from the first non-blank byte. Memory stays bounded by the largest record, whatever the
-//! input size: the input is never materialised.
+//! input size: the input is never materialised. NDJSON lines are handed over as text, so a
+//! consumer can check and forward them without building a `Value`.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -26,15 +27,22 @@ pub enum Format {
 
 /// One input item.
 #[derive(Debug)]
-pub enum Item {
-    /// A parsed JSON value.
+pub enum Item<'a> {
+    /// An NDJSON line (trimmed, not empty), not parsed yet.
+    Line {
+        /// Position in the source (non-blank line number, from 0).
+        ordinal: u64,
+        /// The line's text.
+        text: &'a [u8],
+    },
+    /// A parsed JSON value (an element of a JSON array).
     Record {
         /// Position in the source (array index or non-blank line number, from 0).
         ordinal: u64,
         /// The value.
         value: Value,
     },
-    /// An NDJSON line that is not JSON.
+    /// An NDJSON line too long to be a record.
     Unparseable {
         /// Position in the source.
         ordinal: u64,
@@ -71,7 +79,7 @@ pub enum ReadError<E> {
 /// Calls `f` for every record of `input`, in order. Returns the detected format.
 pub fn for_each_record<R: BufRead, E>(
     mut input: R,
-    mut f: impl FnMut(Item) -> Result<(), E>,
+    mut f: impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<Format, ReadError<E>> {
     match first_byte(&mut input)? {
         None => Ok(Format::Empty),
@@ -113,7 +121,7 @@ fn first_byte<R: BufRead>(input: &mut R) -> std::io::Result<Option<u8>> {
 
 fn read_ndjson<R: BufRead, E>(
     mut input: R,
-    f: &mut impl FnMut(Item) -> Result<(), E>,
+    f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
     let mut line = Vec::new();
     let mut ordinal = 0u64;
@@ -153,15 +161,7 @@ fn read_ndjson<R: BufRead, E>(
         if text.is_empty() {
             continue;
         }
-        let item = match serde_json::from_slice::<Value>(text) {
-            Ok(value) => Item::Record { ordinal, value },
-            Err(e) => Item::Unparseable {
-                ordinal,
-                text: text[..text.len().min(64 * 1024)].to_vec(),
-                error: e.to_string(),
-            },
-        };
-        f(item).map_err(ReadError::Stopped)?;
+        f(Item::Line { ordinal, text }).map_err(ReadError::Stopped)?;
         ordinal += 1;
     }
 }
@@ -181,7 +181,7 @@ fn trim(bytes: &[u8]) -> &[u8] {
 /// Streams the elements of a top-level array through serde without collecting them.
 fn read_array<R: BufRead, E>(
     input: R,
-    f: &mut impl FnMut(Item) -> Result<(), E>,
+    f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
     let stopped: RefCell<Option<E>> = RefCell::new(None);
     let count = RefCell::new(0u64);
@@ -217,7 +217,7 @@ struct ElementVisitor<'a, F, E> {
 
 impl<'de, F, E> Visitor<'de> for ElementVisitor<'_, F, E>
 where
-    F: FnMut(Item) -> Result<(), E>,
+    F: FnMut(Item<'_>) -> Result<(), E>,
 {
     type Value = ();
 
@@ -256,6 +256,10 @@ mod tests {
         let mut out = Vec::new();
         let r = for_each_record(BufReader::with_capacity(7, input), |item| {
             out.push(match item {
+                Item::Line { ordinal, text } => match serde_json::from_slice::<Value>(text) {
+                    Ok(value) => format!("{ordinal}:{value}"),
+                    Err(_) => format!("{ordinal}!{}", String::from_utf8_lossy(text)),
+                },
                 Item::Record { ordinal, value } => format!("{ordinal}:{value}"),
                 Item::Unparseable { ordinal, text, .. } => {
                     format!("{ordinal}!{}", String::from_utf8_lossy(&text))

@@ -58,6 +58,194 @@ pub fn validate(record: &Value, columns: &[Column], options: ValidationOptions) 
     problems
 }
 
+/// Whether `text` is one JSON object that [`validate`] accepts, decided while parsing,
+/// without building a `Value` (the fast path for NDJSON lines, which are then sent as they
+/// are). `false` means "not sure": parse the text and call [`validate`] for the verdict and
+/// the messages. Never `true` for a record [`validate`] would reject.
+pub fn is_valid_text(text: &[u8], columns: &[Column], options: ValidationOptions) -> bool {
+    if columns.len() > MAX_FAST_COLUMNS {
+        return false;
+    }
+    // One UTF-8 check of the whole line is cheaper than serde_json's check of every string.
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let check = fast::RecordCheck { columns, options };
+    matches!(
+        serde::Deserializer::deserialize_map(&mut de, check),
+        Ok(true)
+    ) && de.end().is_ok()
+}
+
+/// Columns the fast path tracks (a stream has at most 500).
+const MAX_FAST_COLUMNS: usize = 512;
+
+/// The visitors of [`is_valid_text`].
+mod fast {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::{MAX_FAST_COLUMNS, UnknownFields, ValidationOptions, parse_datetime};
+    use crate::record::{Column, StreamType};
+
+    pub(super) struct RecordCheck<'c> {
+        pub(super) columns: &'c [Column],
+        pub(super) options: ValidationOptions,
+    }
+
+    impl<'de> Visitor<'de> for RecordCheck<'_> {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut seen = [0u64; MAX_FAST_COLUMNS / 64];
+            let mut present = [0u64; MAX_FAST_COLUMNS / 64];
+            while let Some(Text(key)) = map.next_key()? {
+                let Some(i) = self.columns.iter().position(|c| c.name == key) else {
+                    if self.options.unknown_fields == UnknownFields::Reject {
+                        return Ok(false);
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                };
+                let (word, bit) = (i / 64, 1u64 << (i % 64));
+                if seen[word] & bit != 0 {
+                    return Ok(false); // a repeated column: let the full check decide
+                }
+                seen[word] |= bit;
+                match map.next_value::<Scalar<'de>>()? {
+                    Scalar::Null => {}
+                    value if fits(&value, self.columns[i].ty) => present[word] |= bit,
+                    _ => return Ok(false),
+                }
+            }
+            Ok(self
+                .columns
+                .iter()
+                .enumerate()
+                .all(|(i, c)| !c.required || present[i / 64] & (1u64 << (i % 64)) != 0))
+        }
+    }
+
+    /// Whether a value certainly fits `ty` (floats for integer columns go the slow way).
+    fn fits(value: &Scalar<'_>, ty: StreamType) -> bool {
+        match (ty, value) {
+            (StreamType::Dynamic, _) => true,
+            (StreamType::String, Scalar::Str(_)) => true,
+            (StreamType::Boolean, Scalar::Bool) => true,
+            (StreamType::Real, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float) => true,
+            (StreamType::Long, Scalar::Int(_)) => true,
+            (StreamType::Long, Scalar::UInt(u)) => i64::try_from(*u).is_ok(),
+            (StreamType::Int, Scalar::Int(i)) => i32::try_from(*i).is_ok(),
+            (StreamType::Int, Scalar::UInt(u)) => i32::try_from(*u).is_ok(),
+            (StreamType::DateTime, Scalar::Str(s)) => parse_datetime(s),
+            _ => false,
+        }
+    }
+
+    /// A string, borrowed from the input when it has no escapes.
+    struct Text<'de>(Cow<'de, str>);
+
+    impl<'de> de::Deserialize<'de> for Text<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(TextVisitor)
+        }
+    }
+
+    struct TextVisitor;
+
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = Text<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+            Ok(Text(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+            Ok(Text(Cow::Owned(v.to_owned())))
+        }
+    }
+
+    /// What the type check needs to know about a value.
+    enum Scalar<'de> {
+        Null,
+        Bool,
+        Int(i64),
+        UInt(u64),
+        Float,
+        Str(Cow<'de, str>),
+        Composite,
+    }
+
+    impl<'de> de::Deserialize<'de> for Scalar<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(ScalarVisitor)
+        }
+    }
+
+    struct ScalarVisitor;
+
+    impl<'de> Visitor<'de> for ScalarVisitor {
+        type Value = Scalar<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Null)
+        }
+
+        fn visit_none<E>(self) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Null)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Bool)
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Int(v))
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::UInt(v))
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Float)
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Str(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+            Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Composite)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Scalar::Composite)
+        }
+    }
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -221,5 +409,58 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn the_fast_check_never_accepts_what_validate_rejects() {
+        let cases = [
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":-5,"Big":9007199254740993,"Score":1,"Ok":false,"Name":"x","Extra":{"a":[1]}}"#,
+            r#"{"TimeGenerated":"2025-11-06 10:30:00","Name":"caf\u00e9","Extra":null}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":3000000000}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Big":18446744073709551615}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Big":1.5}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Score":"high"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Ok":"true"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Name":5}"#,
+            r#"{"TimeGenerated":"yesterday"}"#,
+            r#"{"TimeGenerated":null}"#,
+            r#"{"Name":"no time"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","name":"dup"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Name":"a","Name":5}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z"} trailing"#,
+            r#"[{"TimeGenerated":"2025-11-06T10:30:00Z"}]"#,
+            r#""text""#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z""#,
+        ];
+        let allow = ValidationOptions {
+            unknown_fields: UnknownFields::Allow,
+        };
+        for options in [ValidationOptions::default(), allow] {
+            let mut fast = 0;
+            for text in cases {
+                if !is_valid_text(text.as_bytes(), COLS, options) {
+                    continue;
+                }
+                fast += 1;
+                let value: Value = serde_json::from_str(text).unwrap();
+                assert!(validate(&value, COLS, options).is_empty(), "{text}");
+            }
+            assert!(fast >= 3, "the fast path is taken for plain valid records");
+        }
+        assert!(is_valid_text(
+            cases[1].as_bytes(),
+            COLS,
+            ValidationOptions::default()
+        ));
+        assert!(!is_valid_text(
+            cases[13].as_bytes(),
+            COLS,
+            ValidationOptions::default()
+        ));
+        assert!(is_valid_text(cases[13].as_bytes(), COLS, allow));
+        assert!(is_valid_text(br#"{"any":[1,{"x":2}]}"#, &[], allow));
+        assert!(!is_valid_text(b"[1]", &[], allow));
     }
 }

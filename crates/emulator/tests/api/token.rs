@@ -331,3 +331,30 @@ async fn token_endpoint_faults_fail_with_retry_after() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn openid_discovery_points_msal_clients_at_the_token_endpoint() {
+    bounded(async {
+        let emulator = start().await;
+        let client = client(&emulator);
+        let tenant = emulator.connection().tenant_id;
+        let url = format!(
+            "{}/{tenant}/v2.0/.well-known/openid-configuration",
+            emulator.base_url()
+        );
+        let response = client.get(&url).send().await.expect("answered");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["token_endpoint"], token_url(&emulator, &tenant));
+        assert_eq!(
+            body["issuer"],
+            format!("{}/{tenant}/v2.0", emulator.base_url())
+        );
+        let unknown = url.replace(&tenant, "00000000-0000-0000-0000-000000000000");
+        let response = client.get(&unknown).send().await.expect("answered");
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["error_codes"][0], 90002);
+    })
+    .await;
+}

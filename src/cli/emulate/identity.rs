@@ -1,0 +1,81 @@
+//! The emulated tenant's identifiers (tenant id, application id and secret, one immutable id
+//! per DCR), kept in a file beside the state database so that a restarted emulator keeps
+//! accepting the connector config written by the previous start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use ccfgen_emulator::ids;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::files::write_private;
+
+/// Persisted identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Directory (tenant) id.
+    pub tenant_id: String,
+    /// Application (client) id granted on every DCR.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// Immutable id per DCR name.
+    pub dcrs: BTreeMap<String, String>,
+}
+
+impl Identity {
+    /// Loads `path`, or generates new identifiers; adds an immutable id for every DCR in
+    /// `dcr_names` that has none yet and saves the file (mode 0600) when it changed.
+    pub fn load_or_create<'a>(
+        path: &Path,
+        dcr_names: impl IntoIterator<Item = &'a str>,
+    ) -> anyhow::Result<Identity> {
+        let existing = match std::fs::read_to_string(path) {
+            Ok(text) => Some(serde_json::from_str::<Identity>(&text).with_context(|| {
+                format!(
+                    "{} is not an emulator identity file; delete it (and the state database beside it) to start over",
+                    path.display()
+                )
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let mut identity = existing.clone().unwrap_or_else(|| Identity {
+            tenant_id: ids::guid(),
+            client_id: ids::guid(),
+            client_secret: ids::client_secret(),
+            dcrs: BTreeMap::new(),
+        });
+        for name in dcr_names {
+            identity
+                .dcrs
+                .entry(name.to_owned())
+                .or_insert_with(ids::dcr_id);
+        }
+        if existing.as_ref() != Some(&identity) {
+            let text = serde_json::to_string_pretty(&identity)? + "\n";
+            write_private(path, text.as_bytes())?;
+        }
+        Ok(identity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_survive_a_restart_and_new_dcrs_are_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.identity.json");
+        let first = Identity::load_or_create(&path, ["A"]).unwrap();
+        let again = Identity::load_or_create(&path, ["A"]).unwrap();
+        assert_eq!(first, again);
+        let more = Identity::load_or_create(&path, ["A", "B"]).unwrap();
+        assert_eq!(more.dcrs["A"], first.dcrs["A"]);
+        assert!(more.dcrs["B"].starts_with("dcr-"));
+        assert_eq!(more.client_secret, first.client_secret);
+        assert_eq!(crate::cli::files::too_open(&path).unwrap(), None);
+    }
+}
