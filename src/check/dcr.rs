@@ -54,19 +54,27 @@ impl Produced {
 
 /// `(name, type as written)` columns of a declared stream.
 pub fn stream_columns(dcr: &Value, stream: &str) -> Option<Vec<(String, String)>> {
+    Some(
+        declared_columns(dcr, stream)?
+            .map(|(name, ty)| (name.to_string(), ty.to_string()))
+            .collect(),
+    )
+}
+
+/// The columns of a declared stream as `(name, type as written)`, borrowed.
+fn declared_columns<'v>(
+    dcr: &'v Value,
+    stream: &str,
+) -> Option<impl Iterator<Item = (&'v str, &'v str)>> {
     let cols = get(
         dcr,
         &["properties", "streamDeclarations", stream, "columns"],
     )?
     .as_array()?;
-    Some(
-        cols.iter()
-            .map(|c| {
-                let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                (s("name"), s("type"))
-            })
-            .collect(),
-    )
+    Some(cols.iter().map(|c| {
+        let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+        (s("name"), s("type"))
+    }))
 }
 
 pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Produced) {
@@ -167,7 +175,11 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
         }
         if let [stream] = flow_streams.as_slice()
             && let Some(input) = inputs.entry(stream).or_insert_with(|| {
-                stream_columns(r.value, stream).map(|c| rules::transform::input_columns(&c))
+                declared_columns(r.value, stream).map(|columns| {
+                    columns
+                        .map(|(name, ty)| rules::transform::input_column(name, ty))
+                        .collect()
+                })
             })
         {
             transform(cx, r, &fp, kql, input, table, &mut tables, sink, produced);
@@ -293,7 +305,7 @@ fn transform(
             d.clone(),
         );
     }
-    if let (Some(t), Some(_)) = (table, &f.output) {
+    if let (Some(t), true) = (table, f.has_output) {
         *produced.compared.entry(t).or_default() += 1;
         for (column, d) in &f.in_table {
             produced
@@ -324,56 +336,86 @@ impl TableColumns {
 #[derive(Debug, Default)]
 pub(crate) struct Memo(Mutex<HashMap<u64, Bucket>>);
 
-/// The analyses whose content hashes alike.
-type Bucket = Vec<(MemoKey, Arc<TransformFindings>)>;
+/// The analyses whose content hashes alike, each with its [`memo_key`].
+type Bucket = Vec<(Box<[u8]>, Arc<Checked>)>;
 
+/// What a flow's check keeps of a transform analysis (not the output schema itself, which
+/// only tells whether the output was compared with the table).
 #[derive(Debug)]
-struct MemoKey {
-    kql: String,
-    input: Vec<ccfgen_kql::Column>,
-    table: Option<(String, Vec<(String, String)>)>,
+struct Checked {
+    in_transform: Vec<(Diagnostic, Option<std::ops::Range<usize>>)>,
+    in_table: Vec<(usize, Diagnostic)>,
+    /// The transform produces a table (its output was compared when a table is known).
+    has_output: bool,
 }
 
-impl MemoKey {
-    fn matches(&self, t: &Transform<'_>) -> bool {
-        self.kql == t.kql
-            && self.input == t.input
-            && match (&self.table, t.table) {
-                (None, None) => true,
-                (Some((n, c)), Some((tn, tc))) => n == tn && c.as_slice() == tc,
-                _ => false,
-            }
+impl From<TransformFindings> for Checked {
+    fn from(f: TransformFindings) -> Checked {
+        Checked {
+            in_transform: f.in_transform,
+            in_table: f.in_table,
+            has_output: f.output.is_some(),
+        }
+    }
+}
+
+/// Everything a transform check depends on as bytes: the KQL, the input columns and the
+/// table, each text prefixed with its length so that different contents never give the same
+/// key. Written into `key` (cleared first).
+fn memo_key(t: &Transform<'_>, key: &mut Vec<u8>) {
+    fn text(key: &mut Vec<u8>, s: &str) {
+        key.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        key.extend_from_slice(s.as_bytes());
+    }
+    key.clear();
+    text(key, t.kql);
+    key.extend_from_slice(&(t.input.len() as u64).to_le_bytes());
+    for c in t.input {
+        text(key, &c.name);
+        text(key, c.ty.kusto_name());
+    }
+    if let Some((name, columns)) = t.table {
+        text(key, name);
+        key.extend_from_slice(&(columns.len() as u64).to_le_bytes());
+        for (name, ty) in columns {
+            text(key, name);
+            text(key, ty);
+        }
     }
 }
 
 impl Memo {
-    fn check(&self, t: Transform<'_>) -> Arc<TransformFindings> {
+    fn check(&self, t: Transform<'_>) -> Arc<Checked> {
+        thread_local! {
+            /// The key of the transform being looked up (a hit allocates nothing).
+            static KEY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        // the transform text tells analyses apart well enough for a hash; the key decides
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            (t.kql, t.input, t.table).hash(&mut h);
+            t.kql.hash(&mut h);
             h.finish()
         };
-        let hit = self
-            .0
-            .lock()
-            .expect("memo lock")
-            .get(&hash)
-            .and_then(|bucket| {
-                bucket
-                    .iter()
-                    .find(|(k, _)| k.matches(&t))
-                    .map(|(_, f)| Arc::clone(f))
-            });
-        if let Some(hit) = hit {
-            return hit;
-        }
-        let found = Arc::new(rules::transform::check(t));
-        let key = MemoKey {
-            kql: t.kql.to_string(),
-            input: t.input.to_vec(),
-            table: t.table.map(|(n, c)| (n.to_string(), c.to_vec())),
+        let key = KEY.with_borrow_mut(|key| {
+            memo_key(&t, key);
+            let hit = self
+                .0
+                .lock()
+                .expect("memo lock")
+                .get(&hash)
+                .and_then(|bucket| bucket.iter().find(|(k, _)| **k == **key))
+                .map(|(_, f)| Arc::clone(f));
+            match hit {
+                Some(found) => Err(found),
+                None => Ok(Box::<[u8]>::from(key.as_slice())),
+            }
+        });
+        let key = match key {
+            Ok(key) => key,
+            Err(hit) => return hit,
         };
+        let found = Arc::new(Checked::from(rules::transform::check(t)));
         self.0
             .lock()
             .expect("memo lock")

@@ -8,7 +8,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::files::Doc;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::json_spans::{self, JsonPath};
 use crate::source::SourceFile;
 
@@ -202,16 +202,16 @@ fn resolve_doc(doc: &Doc, items: &[Pending]) -> (Vec<Finding>, SourceFile) {
 
 /// The stable order of findings: file, position, severity, rule, message.
 pub(crate) fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            let d = &f.diagnostic;
-            (
-                d.location.as_ref().map(|l| (l.file.clone(), l.span.start)),
-                d.severity,
-                d.rule,
-                d.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn key(f: &Finding) -> (Option<(&std::path::Path, usize)>, Severity, &str, &str) {
+        let d = &f.diagnostic;
+        (
+            d.location
+                .as_ref()
+                .map(|l| (l.file.as_path(), l.span.start)),
+            d.severity,
+            d.rule,
+            &d.message,
+        )
+    }
+    findings.sort_by(|a, b| key(a).cmp(&key(b)));
 }

@@ -306,7 +306,12 @@ fn prune_resources(resources: Value) -> Value {
         items
             .into_iter()
             .map(|mut item| {
-                if item.get("type").and_then(Value::as_str).and_then(Kind::of_type).is_some() {
+                if item
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .and_then(Kind::of_type)
+                    .is_some()
+                {
                     return item;
                 }
                 let inner = item
@@ -314,8 +319,15 @@ fn prune_resources(resources: Value) -> Value {
                     .map(Value::take)
                     .map(prune_resources)
                     .filter(|r| r.as_array().is_some_and(|a| a.iter().any(|x| !x.is_null())));
+                // `{"properties": {"mainTemplate": {"resources": inner}}}`, with `inner` moved
+                // in (`json!` would serialize a copy of it)
+                let nest = |key: &str, value: Value| {
+                    Value::Object(serde_json::Map::from_iter([(key.to_string(), value)]))
+                };
                 match inner {
-                    Some(inner) => serde_json::json!({ "properties": { "mainTemplate": { "resources": inner } } }),
+                    Some(inner) => {
+                        nest("properties", nest("mainTemplate", nest("resources", inner)))
+                    }
                     None => Value::Null,
                 }
             })

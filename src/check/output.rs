@@ -5,7 +5,7 @@
 
 use std::path::{Component, Path};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::catalog;
 use super::{Finding, Report};
@@ -17,32 +17,40 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The report as plain JSON.
 pub fn json(report: &Report) -> Value {
+    // findings come sorted by file: each file's path is written once
+    let mut file: Option<(&Path, Value)> = None;
     let findings: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
             let d = &f.diagnostic;
-            let mut o = json!({
-                "rule": d.rule,
-                "severity": d.severity,
-                "message": d.message,
-            });
-            let map = o.as_object_mut().expect("an object");
+            let mut map = Map::new();
+            map.insert("rule".into(), d.rule.into());
+            map.insert("severity".into(), json!(d.severity));
+            map.insert("message".into(), d.message.as_str().into());
             if let Some(h) = &d.hint {
-                map.insert("hint".into(), json!(h));
+                map.insert("hint".into(), h.as_str().into());
             }
             if let Some(l) = &d.location {
-                map.insert("file".into(), json!(slash_path(&l.file)));
-                map.insert("line".into(), json!(l.line));
-                map.insert("column".into(), json!(l.column));
+                let path = match &file {
+                    Some((p, v)) if *p == l.file => v.clone(),
+                    _ => {
+                        let v = Value::from(slash_path(&l.file));
+                        file = Some((&l.file, v.clone()));
+                        v
+                    }
+                };
+                map.insert("file".into(), path);
+                map.insert("line".into(), l.line.into());
+                map.insert("column".into(), l.column.into());
             }
             if let Some(p) = &f.json_path {
-                map.insert("jsonPath".into(), json!(p));
+                map.insert("jsonPath".into(), p.as_str().into());
             }
-            o
+            Value::Object(map)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "tool": { "name": "ccfgen", "version": env!("CARGO_PKG_VERSION") },
         "root": slash_path(&report.root),
         "stats": report.stats,
@@ -51,8 +59,12 @@ pub fn json(report: &Report) -> Value {
             "warnings": report.count(Severity::Warning),
             "notes": report.count(Severity::Note),
         },
-        "findings": findings,
-    })
+    });
+    // moved in, not serialized again as `json!` would
+    if let Value::Object(map) = &mut out {
+        map.insert("findings".into(), Value::Array(findings));
+    }
+    out
 }
 
 /// The report as a SARIF 2.1.0 log with one run.
@@ -174,14 +186,20 @@ fn pascal_case(id: &str) -> String {
 
 /// A path with `/` separators and without `./` steps.
 fn slash_path(path: &Path) -> String {
-    path.components()
+    let mut out = String::new();
+    for (i, c) in path
+        .components()
         .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| match c {
-            Component::RootDir => String::new(),
-            other => other.as_os_str().to_string_lossy().into_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('/');
+        }
+        if !matches!(c, Component::RootDir) {
+            out.push_str(&c.as_os_str().to_string_lossy());
+        }
+    }
+    out
 }
 
 /// A URI reference for a path: relative paths stay relative (GitHub resolves them against

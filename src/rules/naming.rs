@@ -261,16 +261,18 @@ pub fn rename_suggestion(name: &str) -> String {
 
 /// Duplicate column names, compared case-insensitively; returns `(first, duplicate)` index pairs.
 pub fn duplicates<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(usize, usize)> {
-    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
-    let mut out = Vec::new();
-    for (i, n) in names.into_iter().enumerate() {
-        match seen.get(&n.to_ascii_lowercase()) {
-            Some(&first) => out.push((first, i)),
-            None => {
-                seen.insert(n.to_ascii_lowercase(), i);
-            }
-        }
+    // sorted by lower-cased name, then position: each name follows the first of its kind
+    let mut order: Vec<(&str, usize)> =
+        names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
+    fn folded(n: &str) -> impl Iterator<Item = u8> + '_ {
+        n.bytes().map(|b| b.to_ascii_lowercase())
     }
+    order.sort_unstable_by(|(a, i), (b, j)| folded(a).cmp(folded(b)).then(i.cmp(j)));
+    let mut out = Vec::new();
+    for run in order.chunk_by(|(a, _), (b, _)| a.eq_ignore_ascii_case(b)) {
+        out.extend(run[1..].iter().map(|&(_, i)| (run[0].1, i)));
+    }
+    out.sort_unstable_by_key(|&(_, i)| i);
     out
 }
 

@@ -37,13 +37,18 @@ pub struct TransformFindings {
     pub output: Option<Vec<Column>>,
 }
 
-/// The analyser's input columns for a stream declaration (stream type names as written; an
-/// unknown name becomes `dynamic`, which the stream type rule reports separately).
+/// The analyser's input columns for a stream declaration ([`input_column`] of each).
 pub fn input_columns(stream: &[(String, String)]) -> Vec<Column> {
     stream
         .iter()
-        .map(|(name, ty)| Column::new(name.clone(), StreamType::parse(ty).scalar()))
+        .map(|(name, ty)| input_column(name, ty))
         .collect()
+}
+
+/// The analyser's input column for a column of a stream declaration (its type name as
+/// written; an unknown name becomes `dynamic`, which the stream type rule reports separately).
+pub fn input_column(name: &str, ty: &str) -> Column {
+    Column::new(name, StreamType::parse(ty).scalar())
 }
 
 /// Checks one transformation.
@@ -66,8 +71,9 @@ pub fn check(t: Transform<'_>) -> TransformFindings {
         ));
     }
     for f in &analysis.dcr.errors {
-        if f.kind == "parse-columns"
-            && parse_columns(&t.kql[f.span.clone()]) <= ccfgen_kql::MAX_PARSE_COLUMNS
+        // the rule also counts `kind=`/`flags=` names; the service limit is about the columns
+        if f.extracted
+            .is_some_and(|n| n <= ccfgen_kql::MAX_PARSE_COLUMNS)
         {
             continue;
         }
@@ -118,7 +124,7 @@ pub fn check(t: Transform<'_>) -> TransformFindings {
         // A query with errors has a guessed schema; comparing it would only add noise.
         return out;
     }
-    let Some(output) = out.output.clone() else {
+    let Some(output) = out.output.take() else {
         out.in_transform.push((
             Diagnostic::error(
                 "transform-kql",
@@ -135,6 +141,7 @@ pub fn check(t: Transform<'_>) -> TransformFindings {
         return out;
     };
     compare(&mut out, &output, table_name, table);
+    out.output = Some(output);
     out
 }
 
@@ -226,83 +233,6 @@ fn missing(name: &str, output_type: ScalarType, table_name: &str) -> Diagnostic 
         "add `{name}` to the table, or drop it in the transform (`| project-away {}`)",
         crate::transform::quote_identifier(name)
     ))
-}
-
-/// The columns a `parse` operator extracts: the names in its `with` pattern (string
-/// literals, `*` and `:type` annotations are not columns). The analyser also counts the
-/// `kind=`/`flags=` parameter names, as the oracle's syntax walk does; the service limit is
-/// about extracted columns, so findings are re-counted here.
-fn parse_columns(op: &str) -> usize {
-    let Some(at) = find_word(op, "with") else {
-        return usize::MAX;
-    };
-    let mut rest = op[at + 4..].chars().peekable();
-    let mut count = 0;
-    while let Some(c) = rest.next() {
-        match c {
-            '"' | '\'' => {
-                let mut escaped = false;
-                for d in rest.by_ref() {
-                    if escaped {
-                        escaped = false;
-                    } else if d == '\\' {
-                        escaped = true;
-                    } else if d == c {
-                        break;
-                    }
-                }
-            }
-            ':' => {
-                while rest.peek().is_some_and(|d| d.is_whitespace()) {
-                    rest.next();
-                }
-                while rest
-                    .peek()
-                    .is_some_and(|d| d.is_alphanumeric() || *d == '_')
-                {
-                    rest.next();
-                }
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                count += 1;
-                while rest
-                    .peek()
-                    .is_some_and(|d| d.is_alphanumeric() || *d == '_')
-                {
-                    rest.next();
-                }
-            }
-            _ => {}
-        }
-    }
-    count
-}
-
-/// Byte offset of `word` as a whole word outside string literals.
-fn find_word(text: &str, word: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut quote = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(_) if b == b'\\' => i += 1,
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if text[i..].starts_with(word)
-                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
-                && bytes
-                    .get(i + word.len())
-                    .is_none_or(|n| !n.is_ascii_alphanumeric()) =>
-            {
-                return Some(i);
-            }
-            None => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 fn conversion_hint(name: &str, table_type: ScalarType) -> String {
@@ -449,14 +379,6 @@ mod tests {
 
     #[test]
     fn parse_counts_extracted_columns_only() {
-        assert_eq!(
-            parse_columns(r#"parse kind=simple _raw with "[" A "] " B:int " x" * "y" C"#),
-            3
-        );
-        assert_eq!(
-            parse_columns(r#"parse msg with "with \" q" A:string ' ' B"#),
-            2
-        );
         let stream = cols(&[("_raw", "string")]);
         let ten: Vec<String> = (0..10).map(|i| format!("C{i}")).collect();
         let kql = format!(

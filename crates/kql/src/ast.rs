@@ -1,5 +1,10 @@
 //! The syntax tree produced by the parser. Every node carries its byte span; expressions and
 //! operators carry an id the checker uses to record what it resolved them to.
+//!
+//! The tree lives in an arena (`bumpalo`) for the duration of one analysis: children are
+//! arena references and slices, and names and operator texts borrow from the query text (or
+//! from the arena when they had to be decoded), so building the tree allocates nothing per node
+//! and dropping it is free.
 
 use std::ops::Range;
 
@@ -10,9 +15,9 @@ pub type Span = Range<usize>;
 
 /// A parsed query: its statements in order.
 #[derive(Debug, Clone, Default)]
-pub struct Query {
+pub struct Query<'a> {
     /// Statements separated by `;` (the last expression statement is the result).
-    pub statements: Vec<Stmt>,
+    pub statements: &'a [Stmt<'a>],
     /// Number of expression/operator ids handed out (for side tables in the checker).
     pub node_count: u32,
 }
@@ -32,9 +37,9 @@ pub enum NameKind {
 
 /// A name as written in the query.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Name {
+pub struct Name<'a> {
     /// The name's value (brackets and quotes removed).
-    pub text: String,
+    pub text: &'a str,
     /// Span of the whole name (including brackets).
     pub span: Span,
     /// How it was written.
@@ -43,11 +48,11 @@ pub struct Name {
 
 /// A scalar type as written in a declaration (`x:int`, `datatable(a:string)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeName {
+pub struct TypeName<'a> {
     /// The resolved type (`Unknown` if the name is not a Kusto type).
     pub ty: Ty,
     /// The text as written.
-    pub text: String,
+    pub text: &'a str,
     /// Span of the type name.
     pub span: Span,
 }
@@ -55,7 +60,7 @@ pub struct TypeName {
 /// Literal values (only what the checker needs: type, and the value where names or constant
 /// arguments depend on it).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Literal {
+pub enum Literal<'a> {
     /// `true`, `bool(x)`
     Bool,
     /// `int(1)`
@@ -73,7 +78,7 @@ pub enum Literal {
     /// `guid(...)`
     Guid,
     /// String literal(s); adjacent literals are concatenated.
-    String(String),
+    String(&'a str),
 }
 
 /// Shape of a `dynamic(...)` literal.
@@ -159,30 +164,30 @@ pub enum ListOp {
 
 /// An expression node.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expr {
+pub struct Expr<'a> {
     /// Node id (index into the checker's side tables).
     pub id: u32,
     /// Byte span.
     pub span: Span,
     /// What it is.
-    pub kind: ExprKind,
+    pub kind: ExprKind<'a>,
 }
 
 /// Expression kinds, scalar and tabular (KQL does not separate them syntactically).
 #[derive(Debug, Clone, PartialEq)]
-pub enum ExprKind {
+pub enum ExprKind<'a> {
     /// Missing expression (the parser reported it).
     Missing,
     /// A name: column, variable, table or zero-argument function.
-    Name(Name),
+    Name(Name<'a>),
     /// A literal.
-    Literal(Literal),
+    Literal(Literal<'a>),
     /// `dynamic(...)`
     Dynamic(DynShape),
     /// `typeof(long)`
     TypeOf(Ty),
     /// `( expr )`
-    Paren(Box<Expr>),
+    Paren(&'a Expr<'a>),
     /// `*`
     Star,
     /// `-x`, `+x`
@@ -192,107 +197,107 @@ pub enum ExprKind {
         /// Span of the operator token.
         op_span: Span,
         /// The operand.
-        operand: Box<Expr>,
+        operand: &'a Expr<'a>,
     },
     /// `a op b`
     Binary {
         /// The operator.
         op: BinOp,
         /// The operator text, whitespace-normalised (`matches regex`, `!contains`).
-        op_text: String,
+        op_text: &'a str,
         /// Span of the operator token.
         op_span: Span,
         /// Left operand.
-        left: Box<Expr>,
+        left: &'a Expr<'a>,
         /// Right operand.
-        right: Box<Expr>,
+        right: &'a Expr<'a>,
     },
     /// `a in (x, y)`, `a has_any (...)`
     List {
         /// The operator.
         op: ListOp,
         /// The operator text.
-        op_text: String,
+        op_text: &'a str,
         /// Span of the operator token.
         op_span: Span,
         /// Left operand.
-        left: Box<Expr>,
+        left: &'a Expr<'a>,
         /// The values (or one tabular expression).
-        values: Vec<Expr>,
+        values: &'a [Expr<'a>],
     },
     /// `a between (x .. y)`, `a !between (x .. y)`
     Between {
         /// True for `!between`.
         negated: bool,
         /// The operator text.
-        op_text: String,
+        op_text: &'a str,
         /// Span of the operator token.
         op_span: Span,
         /// Left operand.
-        left: Box<Expr>,
+        left: &'a Expr<'a>,
         /// Lower bound.
-        low: Box<Expr>,
+        low: &'a Expr<'a>,
         /// Upper bound.
-        high: Box<Expr>,
+        high: &'a Expr<'a>,
     },
     /// `f(args)`
     Call {
         /// The function name.
-        name: Name,
+        name: Name<'a>,
         /// Arguments (may be `Named` or `Star`).
-        args: Vec<Expr>,
+        args: &'a [Expr<'a>],
     },
     /// `name = expr` (projection items, named arguments).
     Named {
         /// The declared name.
-        name: Name,
+        name: Name<'a>,
         /// The value.
-        value: Box<Expr>,
+        value: &'a Expr<'a>,
     },
     /// `(a, b) = expr`
     NamedTuple {
         /// The declared names.
-        names: Vec<Name>,
+        names: &'a [Name<'a>],
         /// The value.
-        value: Box<Expr>,
+        value: &'a Expr<'a>,
     },
     /// `x.y`, `x.['y']`
     Path {
         /// The left side.
-        target: Box<Expr>,
+        target: &'a Expr<'a>,
         /// The member.
-        member: Box<Expr>,
+        member: &'a Expr<'a>,
     },
     /// `x[expr]`
     Element {
         /// The left side.
-        target: Box<Expr>,
+        target: &'a Expr<'a>,
         /// The index or key.
-        index: Box<Expr>,
+        index: &'a Expr<'a>,
     },
     /// `toscalar(expr)`
-    ToScalar(Box<Expr>),
+    ToScalar(&'a Expr<'a>),
     /// `totable(expr)`
-    ToTable(Box<Expr>),
+    ToTable(&'a Expr<'a>),
     /// `materialize(expr)`
-    Materialize(Box<Expr>),
+    Materialize(&'a Expr<'a>),
     /// `source | operator`
     Pipe {
         /// The input.
-        source: Box<Expr>,
+        source: &'a Expr<'a>,
         /// The operator applied to it.
-        op: Box<Operator>,
+        op: &'a Operator<'a>,
     },
     /// A query operator that starts a pipeline (`print`, `range`).
-    Source(Box<Operator>),
+    Source(&'a Operator<'a>),
     /// `datatable(col:type, ...)[values]`
     DataTable {
         /// Span of the `datatable` keyword.
         kw_span: Span,
         /// Declared columns.
-        columns: Vec<ColumnDecl>,
+        columns: &'a [ColumnDecl<'a>],
         /// The values.
-        values: Vec<Expr>,
+        values: &'a [Expr<'a>],
         /// Span of the value list (between the brackets).
         values_span: Span,
     },
@@ -300,39 +305,39 @@ pub enum ExprKind {
 
 /// A column declared with a type (`datatable`, tabular parameters).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnDecl {
+pub struct ColumnDecl<'a> {
     /// The column name.
-    pub name: Name,
+    pub name: Name<'a>,
     /// Its type.
-    pub ty: TypeName,
+    pub ty: TypeName<'a>,
 }
 
 /// A tabular query operator (`| extend ...`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Operator {
+pub struct Operator<'a> {
     /// Node id.
     pub id: u32,
     /// Span of the whole operator.
     pub span: Span,
     /// The first token's text in lower case (`extend`, `mv-expand`, `order`), or empty when the
     /// operator is missing.
-    pub keyword: String,
+    pub keyword: &'a str,
     /// Span of the first token.
     pub kw_span: Span,
     /// What it does.
-    pub kind: OpKind,
+    pub kind: OpKind<'a>,
 }
 
 /// Sort direction and null placement of an ordering key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SortKey {
+pub struct SortKey<'a> {
     /// The expression.
-    pub expr: Expr,
+    pub expr: Expr<'a>,
 }
 
 /// One part of a `parse` pattern.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ParsePart {
+pub enum ParsePart<'a> {
     /// A string literal.
     Text(Span),
     /// `*`
@@ -340,9 +345,9 @@ pub enum ParsePart {
     /// `name` or `name:type`
     Column {
         /// The column name.
-        name: Name,
+        name: Name<'a>,
         /// The declared type, if any.
-        ty: Option<TypeName>,
+        ty: Option<TypeName<'a>>,
         /// Span of the whole part.
         span: Span,
     },
@@ -350,65 +355,65 @@ pub enum ParsePart {
 
 /// Operator kinds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum OpKind {
+pub enum OpKind<'a> {
     /// `extend a = ..., ...`
-    Extend(Vec<Expr>),
+    Extend(&'a [Expr<'a>]),
     /// `project a, b = ...`
-    Project(Vec<Expr>),
+    Project(&'a [Expr<'a>]),
     /// `project-away a, b*`
-    ProjectAway(Vec<Expr>),
+    ProjectAway(&'a [Expr<'a>]),
     /// `project-keep a, b*`
-    ProjectKeep(Vec<Expr>),
+    ProjectKeep(&'a [Expr<'a>]),
     /// `project-rename new = old`
-    ProjectRename(Vec<Expr>),
+    ProjectRename(&'a [Expr<'a>]),
     /// `project-reorder a, b*`
-    ProjectReorder(Vec<Expr>),
+    ProjectReorder(&'a [Expr<'a>]),
     /// `where cond` / `filter cond`
-    Where(Expr),
+    Where(Expr<'a>),
     /// `parse [kind=...] expr with pattern`
     Parse {
         /// `name=value` parameters before the expression (`kind=regex`, `flags=i`).
-        parameters: Vec<(String, String)>,
+        parameters: &'a [(&'a str, &'a str)],
         /// The parsed expression.
-        source: Expr,
+        source: Expr<'a>,
         /// The pattern.
-        parts: Vec<ParsePart>,
+        parts: &'a [ParsePart<'a>],
     },
     /// `summarize aggs by keys`
     Summarize {
         /// Aggregates.
-        aggregates: Vec<Expr>,
+        aggregates: &'a [Expr<'a>],
         /// Group-by keys.
-        by: Vec<Expr>,
+        by: &'a [Expr<'a>],
     },
     /// `take n` / `limit n` / `sample n`
-    Take(Expr),
+    Take(Expr<'a>),
     /// `sort by ...` / `order by ...`
-    Sort(Vec<SortKey>),
+    Sort(&'a [SortKey<'a>]),
     /// `top n by expr`
     Top {
         /// Row count.
-        count: Expr,
+        count: Expr<'a>,
         /// Ordering key.
-        by: SortKey,
+        by: SortKey<'a>,
     },
     /// `distinct a, b` / `distinct *`
-    Distinct(Vec<Expr>),
+    Distinct(&'a [Expr<'a>]),
     /// `mv-expand [with_itemindex=name] a, b = c to typeof(long)`
     MvExpand {
         /// `name=value` parameters.
-        parameters: Vec<(String, String)>,
+        parameters: &'a [(&'a str, &'a str)],
         /// Expanded expressions.
-        items: Vec<MvExpandItem>,
+        items: &'a [MvExpandItem<'a>],
     },
     /// `count [as name]`
-    Count(Option<Name>),
+    Count(Option<Name<'a>>),
     /// `serialize [a = ...]`
-    Serialize(Vec<Expr>),
+    Serialize(&'a [Expr<'a>]),
     /// `as name`
-    As(Name),
+    As(Name<'a>),
     /// `print a, b = ...`
-    Print(Vec<Expr>),
+    Print(&'a [Expr<'a>]),
     /// `getschema`
     GetSchema,
     /// `render ...` (does not change the data)
@@ -421,74 +426,74 @@ pub enum OpKind {
 
 /// One expansion in `mv-expand`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MvExpandItem {
+pub struct MvExpandItem<'a> {
     /// The expanded expression (possibly `name = expr`).
-    pub expr: Expr,
+    pub expr: Expr<'a>,
     /// `to typeof(t)`
     pub to_type: Option<Ty>,
 }
 
 /// A statement.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Stmt {
+pub enum Stmt<'a> {
     /// `let name = value`
     Let {
         /// Span of the statement.
         span: Span,
         /// The declared name.
-        name: Name,
+        name: Name<'a>,
         /// The value.
-        value: LetValue,
+        value: LetValue<'a>,
     },
     /// A tabular or scalar expression.
-    Expr(Expr),
+    Expr(Expr<'a>),
 }
 
 /// The right-hand side of a `let`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum LetValue {
+pub enum LetValue<'a> {
     /// A scalar or tabular expression.
-    Expr(Expr),
+    Expr(Expr<'a>),
     /// A user-defined function.
-    Function(FunctionDecl),
+    Function(FunctionDecl<'a>),
 }
 
 /// `(params) { body }`
 #[derive(Debug, Clone, PartialEq)]
-pub struct FunctionDecl {
+pub struct FunctionDecl<'a> {
     /// Parameters.
-    pub params: Vec<Param>,
+    pub params: &'a [Param<'a>],
     /// Body statements; the last expression statement is the result.
-    pub body: Vec<Stmt>,
+    pub body: &'a [Stmt<'a>],
     /// Span of the whole declaration.
     pub span: Span,
 }
 
 /// A function parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub struct Param<'a> {
     /// Its name.
-    pub name: Name,
+    pub name: Name<'a>,
     /// Its type.
-    pub ty: ParamType,
+    pub ty: ParamType<'a>,
     /// Default value (`x:long = 1`).
-    pub default: Option<Expr>,
+    pub default: Option<Expr<'a>>,
     /// Span of the whole parameter.
     pub span: Span,
 }
 
 /// A parameter's type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ParamType {
+pub enum ParamType<'a> {
     /// `x:string`
-    Scalar(TypeName),
+    Scalar(TypeName<'a>),
     /// `t:(*)`, `t:(a:string, *)`
-    Tabular(Vec<ColumnDecl>),
+    Tabular(&'a [ColumnDecl<'a>]),
 }
 
-impl Expr {
-    /// The expression with parentheses and `name =` removed.
-    pub fn underlying(&self) -> &Expr {
+impl<'a> Expr<'a> {
+    /// The expression with parentheses removed.
+    pub fn underlying(&self) -> &Expr<'a> {
         match &self.kind {
             ExprKind::Paren(e) => e.underlying(),
             _ => self,

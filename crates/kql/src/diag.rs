@@ -192,6 +192,9 @@ impl Diagnostics {
     }
 
     pub(crate) fn finish(self, text: &str) -> Vec<Diagnostic> {
+        if self.items.is_empty() {
+            return Vec::new();
+        }
         let index = LineIndex::new(text);
         self.items
             .into_iter()

@@ -6,10 +6,10 @@
 //! (one function per unindented line, one signature per indented line); they were dumped from
 //! Kusto.Language 12.4.1 with `tests/oracle/dump_functions.js`.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::ast::{BinOp, ListOp, StrOp, UnaryOp};
+use crate::fxhash::FxHashMap;
 use crate::types::Ty;
 
 /// What a parameter accepts.
@@ -206,7 +206,7 @@ impl Signature {
 }
 
 /// How a projection names an unnamed call of this function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ResultName {
     None,
     NameAndFirstArgument,
@@ -253,9 +253,9 @@ impl FunctionDef {
 
 /// All the tables, built once.
 pub(crate) struct Builtins {
-    functions: HashMap<String, FunctionDef>,
-    aggregates: HashMap<String, FunctionDef>,
-    dcr: HashMap<String, FunctionDef>,
+    functions: FxHashMap<String, FunctionDef>,
+    aggregates: FxHashMap<String, FunctionDef>,
+    dcr: FxHashMap<String, FunctionDef>,
 }
 
 /// The shared built-in tables.
@@ -282,7 +282,7 @@ impl Builtins {
     }
 }
 
-fn dcr_functions() -> HashMap<String, FunctionDef> {
+fn dcr_functions() -> FxHashMap<String, FunctionDef> {
     let one = |name: &str, param: &str| FunctionDef {
         name: name.to_string(),
         result_name: ResultName::None,
@@ -305,8 +305,8 @@ fn dcr_functions() -> HashMap<String, FunctionDef> {
     .collect()
 }
 
-fn parse_table(text: &str, aggregate: bool) -> HashMap<String, FunctionDef> {
-    let mut map: HashMap<String, FunctionDef> = HashMap::new();
+fn parse_table(text: &str, aggregate: bool) -> FxHashMap<String, FunctionDef> {
+    let mut map: FxHashMap<String, FunctionDef> = FxHashMap::default();
     let mut current: Option<FunctionDef> = None;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if let Some(sig) = line.strip_prefix("   ") {
@@ -464,7 +464,7 @@ pub(crate) fn custom_return(name: &str) -> Ty {
 
 /// The signatures of a binary operator.
 pub(crate) fn binary_operator(op: BinOp) -> &'static [Signature] {
-    static TABLE: OnceLock<HashMap<BinOp, Vec<Signature>>> = OnceLock::new();
+    static TABLE: OnceLock<FxHashMap<BinOp, Vec<Signature>>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
             [

@@ -1,6 +1,8 @@
 //! Kusto keyword tables: which words the lexer treats as keywords, and which of those may still be
 //! used as plain names (checked against Kusto.Language 12.4.1 with the oracle).
 
+use crate::fxhash::WordSet;
+
 /// Every keyword text of Kusto.Language (case-sensitive), including dashed and multi-word ones.
 /// The lexer takes the longest keyword that is not followed by an identifier character.
 pub(crate) const KEYWORDS: &[&str] = &[
@@ -416,11 +418,13 @@ pub(crate) fn is_type_keyword(text: &str) -> bool {
 
 /// True if the keyword may be used as a plain name anywhere.
 pub(crate) fn keyword_is_identifier(text: &str) -> bool {
-    IDENTIFIER_KEYWORDS.contains(&text)
+    static SET: WordSet = WordSet::new(IDENTIFIER_KEYWORDS);
+    SET.contains(text)
 }
 
 /// True if the keyword may be used as a declared column name (`extend where = 1`).
 pub(crate) fn keyword_is_declarable(text: &str) -> bool {
+    static SET: WordSet = WordSet::new(DECLARATION_KEYWORDS);
     keyword_is_identifier(text) && !matches!(text, "kind" | "with_source" | "withsource")
-        || DECLARATION_KEYWORDS.contains(&text)
+        || SET.contains(text)
 }

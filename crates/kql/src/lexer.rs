@@ -1,42 +1,121 @@
 //! The lexer: turns query text into [`Token`]s with byte spans, following Kusto's scanning rules
 //! (longest keyword match, `keyword(...)` literals, the string literal forms, timespan suffixes).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use crate::fxhash::FxHashMap;
 use crate::keywords::KEYWORDS;
-use crate::token::{LexProblem, Token, TokenKind};
+use crate::token::{LexProblem, Tok, Token, TokenKind};
 
 /// Splits `src` into tokens. The last token is always [`TokenKind::Eof`].
 pub fn lex(src: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
+    // a token's trivia starts where the previous token ends
+    let mut trivia_start = 0;
+    scan(src, |tok, problem| {
+        let end = tok.span.end;
+        tokens.push(Token {
+            kind: tok.kind,
+            span: tok.span,
+            trivia_start,
+            problem,
+        });
+        trivia_start = end;
+    });
+    tokens
+}
+
+/// Hands every token of `src` to `emit` with its lexical problem, in order, up to and
+/// including [`TokenKind::Eof`].
+pub(crate) fn scan(src: &str, mut emit: impl FnMut(Tok, Option<LexProblem>)) {
     let mut lexer = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
+        problem: None,
     };
-    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
     loop {
         let tok = lexer.next_token();
         let eof = tok.kind == TokenKind::Eof;
-        tokens.push(tok);
+        emit(tok, lexer.problem.take());
         if eof {
-            return tokens;
+            return;
         }
     }
 }
 
-/// Keywords grouped by first byte, longest first.
-fn keyword_index() -> &'static HashMap<u8, Vec<&'static str>> {
-    static INDEX: OnceLock<HashMap<u8, Vec<&'static str>>> = OnceLock::new();
+/// The keyword table arranged for [`Lexer::keyword_at`].
+struct KeywordIndex {
+    /// By run of identifier characters: the keyword made of that run alone, and the longer
+    /// ones that start with it and go on with a dash, a space or `~` (`project-away`,
+    /// `matches regex`, `in~`), longest first.
+    runs: FxHashMap<&'static str, KeywordRun>,
+    /// Per first byte, a bit for each run length some keyword starts with (a quick no for
+    /// most identifiers, `TimeGenerated` for one, before hashing).
+    lengths: [u64; 128],
+    /// Keywords that start with another character (`!contains`), longest first.
+    other: Vec<&'static str>,
+}
+
+/// The keywords that start with one run of identifier characters.
+#[derive(Default)]
+struct KeywordRun {
+    plain: Option<&'static str>,
+    compound: Vec<&'static str>,
+}
+
+/// Byte classes of the lexer's hot loops.
+const IDENT: u8 = 1;
+const SPACE: u8 = 2;
+
+static CLASS: [u8; 256] = {
+    let mut class = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            class[b] = IDENT;
+        } else if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            class[b] = SPACE;
+        }
+        b += 1;
+    }
+    class
+};
+
+/// True for bytes that may continue an identifier (ASCII letters and digits, `_`, like Kusto).
+fn ident_byte(b: u8) -> bool {
+    CLASS[usize::from(b)] == IDENT
+}
+
+fn keyword_index() -> &'static KeywordIndex {
+    static INDEX: OnceLock<KeywordIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map: HashMap<u8, Vec<&'static str>> = HashMap::new();
-        for kw in KEYWORDS {
-            map.entry(kw.as_bytes()[0]).or_default().push(kw);
+        let mut index = KeywordIndex {
+            runs: FxHashMap::default(),
+            lengths: [0; 128],
+            other: Vec::new(),
+        };
+        for &kw in KEYWORDS {
+            let run = kw.bytes().take_while(|&b| ident_byte(b)).count();
+            if run == 0 {
+                index.other.push(kw);
+                continue;
+            }
+            let entry = index.runs.entry(&kw[..run]).or_default();
+            if run == kw.len() {
+                entry.plain = Some(kw);
+            } else {
+                entry.compound.push(kw);
+            }
+            index.lengths[usize::from(kw.as_bytes()[0])] |= 1 << run.min(63);
         }
-        for list in map.values_mut() {
-            list.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        index.other.sort_by_key(|k| std::cmp::Reverse(k.len()));
+        for run in index.runs.values_mut() {
+            run.compound.sort_by_key(|k| std::cmp::Reverse(k.len()));
         }
-        map
+        index
     })
 }
 
@@ -82,11 +161,6 @@ pub(crate) fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || c == '$'
 }
 
-/// True for characters that may continue an identifier.
-pub(crate) fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
 /// Kusto's whitespace characters.
 fn is_whitespace(c: char) -> bool {
     matches!(
@@ -100,11 +174,16 @@ struct Lexer<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The problem of the token just scanned.
+    problem: Option<LexProblem>,
 }
 
 impl Lexer<'_> {
     fn peek_char(&self, at: usize) -> Option<char> {
-        self.src.get(at..).and_then(|s| s.chars().next())
+        match self.bytes.get(at) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            _ => self.src.get(at..).and_then(|s| s.chars().next()),
+        }
     }
 
     fn byte(&self, at: usize) -> u8 {
@@ -112,11 +191,18 @@ impl Lexer<'_> {
     }
 
     fn ident_char_at(&self, at: usize) -> bool {
-        self.peek_char(at).is_some_and(is_ident_char)
+        ident_byte(self.byte(at))
     }
 
     fn skip_trivia(&mut self) {
         loop {
+            while self
+                .bytes
+                .get(self.pos)
+                .is_some_and(|&b| CLASS[usize::from(b)] == SPACE)
+            {
+                self.pos += 1;
+            }
             match self.peek_char(self.pos) {
                 Some(c) if is_whitespace(c) => self.pos += c.len_utf8(),
                 Some('/') if self.byte(self.pos + 1) == b'/' => {
@@ -131,80 +217,73 @@ impl Lexer<'_> {
         }
     }
 
-    fn make(&mut self, kind: TokenKind, trivia_start: usize, start: usize, end: usize) -> Token {
+    fn make(&mut self, kind: TokenKind, start: usize, end: usize) -> Tok {
         self.pos = end;
-        Token {
+        Tok {
             kind,
             span: start..end,
-            trivia_start,
-            problem: None,
         }
     }
 
-    fn next_token(&mut self) -> Token {
-        let trivia_start = self.pos;
+    fn next_token(&mut self) -> Tok {
         self.skip_trivia();
         let start = self.pos;
+        let first = self.byte(start);
+        if first.is_ascii_alphabetic() || first == b'_' {
+            return self.word(start);
+        }
         let Some(c) = self.peek_char(start) else {
-            return self.make(TokenKind::Eof, trivia_start, start, start);
+            return self.make(TokenKind::Eof, start, start);
         };
         if !c.is_ascii_alphanumeric() {
             if let Some((kind, len)) = self.punctuation(start) {
-                return self.make(kind, trivia_start, start, start + len);
+                return self.make(kind, start, start + len);
             }
             if matches!(c, '\'' | '"' | '`' | '~')
                 || (c == '@' && matches!(self.byte(start + 1), b'\'' | b'"'))
             {
-                if let Some(tok) = self.string_literal(trivia_start, start) {
+                if let Some(tok) = self.string_literal(start) {
                     return tok;
                 }
             } else if c == '#' {
                 let end = self.src[start..]
                     .find(['\n', '\r'])
                     .map_or(self.src.len(), |i| start + i);
-                return self.make(TokenKind::Directive, trivia_start, start, end);
+                return self.make(TokenKind::Directive, start, end);
             }
         }
-        if let Some(kw) = self.longest_keyword(start) {
-            let after = start + kw.len();
-            if self.byte(after) == b'('
-                && let Some(kind) = goo_kind(kw)
-            {
-                return self.goo_literal(kind, trivia_start, start, after);
-            }
-            if !self.ident_char_at(after) {
-                return self.make(TokenKind::Keyword, trivia_start, start, after);
-            }
+        if let Some(tok) = self.keyword_token(start, self.ident_run(start)) {
+            return tok;
         }
         if is_ident_start(c) {
             if let Some(len) = self.boolean_literal(start) {
-                return self.make(TokenKind::BoolLit, trivia_start, start, start + len);
+                return self.make(TokenKind::BoolLit, start, start + len);
             }
             if self.raw_guid(start) {
-                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+                return self.make(TokenKind::GuidLit, start, start + 36);
             }
             let end = self.scan_identifier(start);
             if end == start + 1
                 && matches!(c, 'h' | 'H')
                 && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
-                && let Some(tok) = self.string_literal(trivia_start, start)
+                && let Some(tok) = self.string_literal(start)
             {
                 return tok;
             }
-            return self.make(TokenKind::Ident, trivia_start, start, end);
+            return self.make(TokenKind::Ident, start, end);
         }
         if c.is_ascii_digit() {
             if self.raw_guid(start) {
-                return self.make(TokenKind::GuidLit, trivia_start, start, start + 36);
+                return self.make(TokenKind::GuidLit, start, start + 36);
             }
             if let Some(len) = self.real_literal(start) {
-                return self.make(TokenKind::RealLit, trivia_start, start, start + len);
+                return self.make(TokenKind::RealLit, start, start + len);
             }
             if let Some(len) = self.timespan_literal(start) {
-                return self.make(TokenKind::TimeSpanLit, trivia_start, start, start + len);
+                return self.make(TokenKind::TimeSpanLit, start, start + len);
             }
             if let Some(len) = self.long_literal(start) {
-                return self.make(TokenKind::LongLit, trivia_start, start, start + len);
+                return self.make(TokenKind::LongLit, start, start + len);
             }
             let digits = self.digits(start);
             if self
@@ -212,12 +291,60 @@ impl Lexer<'_> {
                 .is_some_and(|c| c.is_alphabetic() || c == '_')
             {
                 let end = self.scan_identifier(start + digits);
-                return self.make(TokenKind::Ident, trivia_start, start, end);
+                return self.make(TokenKind::Ident, start, end);
             }
         }
-        let mut tok = self.make(TokenKind::Bad, trivia_start, start, start + c.len_utf8());
-        tok.problem = Some(LexProblem::UnexpectedChar);
-        tok
+        self.problem = Some(LexProblem::UnexpectedChar);
+        self.make(TokenKind::Bad, start, start + c.len_utf8())
+    }
+
+    /// Length of the run of identifier bytes at `at`.
+    fn ident_run(&self, at: usize) -> usize {
+        let mut end = at;
+        while self.bytes.get(end).is_some_and(|&b| ident_byte(b)) {
+            end += 1;
+        }
+        end - at
+    }
+
+    /// A token starting with a letter or `_`: a keyword (or `keyword(...)` literal), `true`,
+    /// a bare guid, an `h'...'` string or an identifier. `run` is decided once and used for
+    /// all of them (each needs the whole run of identifier bytes).
+    fn word(&mut self, start: usize) -> Tok {
+        let run = self.ident_run(start);
+        if let Some(tok) = self.keyword_token(start, run) {
+            return tok;
+        }
+        if matches!(run, 4 | 5)
+            && let Some(len) = self.boolean_literal(start)
+        {
+            return self.make(TokenKind::BoolLit, start, start + len);
+        }
+        // a bare guid starts with 8 hex digits and a dash
+        if run == 8 && self.raw_guid(start) {
+            return self.make(TokenKind::GuidLit, start, start + 36);
+        }
+        let end = start + run;
+        if run == 1
+            && matches!(self.byte(start), b'h' | b'H')
+            && matches!(self.byte(end), b'\'' | b'"' | b'@' | b'`' | b'~')
+            && let Some(tok) = self.string_literal(start)
+        {
+            return tok;
+        }
+        self.make(TokenKind::Ident, start, end)
+    }
+
+    /// The keyword token (or `keyword(...)` literal) at `start`, if there is one.
+    fn keyword_token(&mut self, start: usize, run: usize) -> Option<Tok> {
+        let kw = self.keyword_at(start, run)?;
+        let after = start + kw.len();
+        if self.byte(after) == b'('
+            && let Some(kind) = goo_kind(kw)
+        {
+            return Some(self.goo_literal(kind, start, after));
+        }
+        Some(self.make(TokenKind::Keyword, start, after))
     }
 
     fn punctuation(&self, at: usize) -> Option<(TokenKind, usize)> {
@@ -259,22 +386,37 @@ impl Lexer<'_> {
         })
     }
 
-    fn longest_keyword(&self, at: usize) -> Option<&'static str> {
+    /// The keyword token at `at`: Kusto takes the longest keyword that is a prefix of the
+    /// text there, and that is a keyword token only when no identifier character follows it
+    /// (otherwise the text is an identifier, even if a shorter keyword would fit). `run` is the
+    /// length of the run of identifier bytes at `at`.
+    fn keyword_at(&self, at: usize, run: usize) -> Option<&'static str> {
+        let index = keyword_index();
         let rest = &self.bytes[at..];
-        keyword_index()
-            .get(&self.byte(at))?
-            .iter()
-            .find(|kw| rest.starts_with(kw.as_bytes()))
-            .copied()
+        let longest = if run == 0 {
+            index
+                .other
+                .iter()
+                .find(|kw| rest.starts_with(kw.as_bytes()))
+                .copied()
+        } else {
+            // a compound keyword starts with the whole run and is longer than a plain one; a
+            // plain keyword shorter than the run is followed by an identifier character
+            if index.lengths[usize::from(rest[0] & 0x7f)] & (1 << run.min(63)) == 0 {
+                return None;
+            }
+            let keywords = index.runs.get(&self.src[at..at + run])?;
+            keywords
+                .compound
+                .iter()
+                .find(|kw| rest.starts_with(kw.as_bytes()))
+                .copied()
+                .or(keywords.plain)
+        }?;
+        (!self.ident_char_at(at + longest.len())).then_some(longest)
     }
 
-    fn goo_literal(
-        &mut self,
-        kind: TokenKind,
-        trivia_start: usize,
-        start: usize,
-        open: usize,
-    ) -> Token {
+    fn goo_literal(&mut self, kind: TokenKind, start: usize, open: usize) -> Tok {
         let mut pos = open + 1;
         while pos < self.bytes.len() && !matches!(self.bytes[pos], b')' | b'\n' | b'\r') {
             pos += 1;
@@ -283,14 +425,16 @@ impl Lexer<'_> {
         if closed {
             pos += 1;
         }
-        let mut tok = self.make(kind, trivia_start, start, pos);
         if !closed {
-            tok.problem = Some(LexProblem::Missing(")"));
+            self.problem = Some(LexProblem::Missing(")"));
         }
-        tok
+        self.make(kind, start, pos)
     }
 
     fn boolean_literal(&self, at: usize) -> Option<usize> {
+        if !matches!(self.byte(at), b't' | b'T' | b'f' | b'F') {
+            return None;
+        }
         ["true", "True", "TRUE", "false", "False", "FALSE"]
             .iter()
             .find(|w| {
@@ -300,16 +444,17 @@ impl Lexer<'_> {
     }
 
     fn scan_identifier(&self, start: usize) -> usize {
-        let mut end = start;
-        for c in self.src[start..].chars() {
-            if end == start && !(is_ident_start(c) || c.is_ascii_digit())
-                || end > start && !is_ident_char(c)
-            {
-                break;
+        match self.byte(start) {
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => {
+                start
+                    + 1
+                    + self.bytes[start + 1..]
+                        .iter()
+                        .take_while(|&&b| ident_byte(b))
+                        .count()
             }
-            end += c.len_utf8();
+            _ => start,
         }
-        end
     }
 
     fn digits(&self, at: usize) -> usize {
@@ -368,6 +513,10 @@ impl Lexer<'_> {
             len += 1 + self.digits(at + len + 1);
         }
         let rest = &self.bytes[at + len..];
+        // every suffix starts with a letter
+        if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
+            return None;
+        }
         let suffix = TIMESPAN_SUFFIXES
             .iter()
             .filter(|s| rest.starts_with(s.as_bytes()))
@@ -391,7 +540,7 @@ impl Lexer<'_> {
         (d > 0 && !self.ident_char_at(at + d)).then_some(d)
     }
 
-    fn string_literal(&mut self, trivia_start: usize, start: usize) -> Option<Token> {
+    fn string_literal(&mut self, start: usize) -> Option<Tok> {
         let mut pos = start;
         if matches!(self.byte(pos), b'h' | b'H') {
             pos += 1;
@@ -431,9 +580,8 @@ impl Lexer<'_> {
             }
             _ => return None,
         }
-        let mut tok = self.make(TokenKind::StringLit, trivia_start, start, pos);
-        tok.problem = missing.map(LexProblem::Missing);
-        Some(tok)
+        self.problem = missing.map(LexProblem::Missing);
+        Some(self.make(TokenKind::StringLit, start, pos))
     }
 
     /// Scans the content of a quoted string; returns the position of the closing quote (or where
@@ -495,6 +643,12 @@ fn goo_kind(kw: &str) -> Option<TokenKind> {
 /// Decodes the value of a string literal token (all the literal forms), for constant folding
 /// and bracketed names. Invalid escapes are kept as written.
 pub fn string_value(text: &str) -> String {
+    decode_string(text).into_owned()
+}
+
+/// [`string_value`], borrowing from `text` when the value is written as is (no escapes, no
+/// doubled quotes).
+pub(crate) fn decode_string(text: &str) -> Cow<'_, str> {
     let mut s = text;
     if s.starts_with(['h', 'H']) {
         s = &s[1..];
@@ -505,17 +659,23 @@ pub fn string_value(text: &str) -> String {
     }
     for fence in ["```", "~~~"] {
         if let Some(inner) = s.strip_prefix(fence) {
-            return inner.strip_suffix(fence).unwrap_or(inner).to_string();
+            return Cow::Borrowed(inner.strip_suffix(fence).unwrap_or(inner));
         }
     }
     let Some(quote) = s.chars().next() else {
-        return String::new();
+        return Cow::Borrowed("");
     };
     let inner = &s[1..];
     let inner = inner.strip_suffix(quote).unwrap_or(inner);
     if verbatim {
         let doubled: String = [quote, quote].iter().collect();
-        return inner.replace(&doubled, &quote.to_string());
+        if !inner.contains(&doubled) {
+            return Cow::Borrowed(inner);
+        }
+        return Cow::Owned(inner.replace(&doubled, &quote.to_string()));
+    }
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars().peekable();
@@ -552,7 +712,7 @@ pub fn string_value(text: &str) -> String {
             None => out.push('\\'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -585,6 +745,46 @@ mod tests {
                 (Eof, ""),
             ]
         );
+    }
+
+    /// The keyword rule as Kusto states it: the longest keyword that is a prefix of the text,
+    /// a keyword token only when no identifier character follows.
+    fn reference_keyword(text: &str) -> Option<&'static str> {
+        let longest = KEYWORDS
+            .iter()
+            .filter(|kw| text.starts_with(**kw))
+            .max_by_key(|kw| kw.len())?;
+        let next = text.as_bytes().get(longest.len()).copied().unwrap_or(0);
+        (!ident_byte(next)).then_some(*longest)
+    }
+
+    #[test]
+    fn keyword_index_follows_the_longest_match_rule() {
+        let tails = [
+            "", "x", "_", "1", " ", "(", "-", "~", "-away", "-awayx", " regex", " regexp", "~x",
+            "!", "=",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for kw in KEYWORDS {
+            for cut in 1..=kw.len() {
+                for tail in tails {
+                    texts.push(format!("{}{tail}", &kw[..cut]));
+                }
+            }
+        }
+        for text in &texts {
+            let lexer = Lexer {
+                src: text,
+                bytes: text.as_bytes(),
+                pos: 0,
+                problem: None,
+            };
+            assert_eq!(
+                lexer.keyword_at(0, lexer.ident_run(0)),
+                reference_keyword(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

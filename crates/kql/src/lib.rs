@@ -24,6 +24,7 @@ mod compare;
 mod dcr;
 mod diag;
 mod functions;
+mod fxhash;
 mod keywords;
 pub mod lexer;
 mod oracle_format;
@@ -37,6 +38,9 @@ pub use diag::{Diagnostic, Severity, codes};
 pub use oracle_format::{Case, CaseColumn, CaseOptions, analyze_case};
 pub use types::{ScalarType, StreamType};
 
+use std::cell::RefCell;
+
+use bumpalo::Bump;
 use serde::{Deserialize, Serialize};
 
 /// A named, typed column (input stream column or output column).
@@ -104,34 +108,38 @@ impl Analysis {
 
 /// Analyses a transformation against the input stream columns.
 pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
-    let input: Vec<(String, types::Ty)> = input
-        .iter()
-        .map(|c| (c.name.clone(), types::Ty::from_public(c.ty)))
-        .collect();
+    thread_local! {
+        /// The arena of the syntax tree and the checker's side tables, kept per thread so that
+        /// its memory is reused from one analysis to the next.
+        static ARENA: RefCell<Bump> = RefCell::new(Bump::new());
+    }
+    ARENA.with(|arena| match arena.try_borrow_mut() {
+        Ok(mut arena) => {
+            arena.reset();
+            analyze_in(&arena, query, input, options)
+        }
+        // not reached (an analysis does not start another), but never wrong
+        Err(_) => analyze_in(&Bump::new(), query, input, options),
+    })
+}
+
+fn analyze_in(arena: &Bump, query: &str, input: &[Column], options: &Options) -> Analysis {
     let mut diags = diag::Diagnostics::default();
-    let parsed = parser::parse(query, &mut diags);
-    let checked = check::check(query, &parsed, &input, options.dcr_functions);
+    let parsed = parser::parse(query, arena, &mut diags);
+    let checked = check::check(query, &parsed, input, options.dcr_functions, arena);
     diags.items.extend(checked.diagnostics);
     diags.items.sort_by_key(|d| d.span.start);
     let dcr = if options.dcr_check {
-        dcr::check(query, &parsed, &checked.calls)
+        dcr::check(query, &parsed, checked.calls)
     } else {
         DcrReport {
             ok: true,
             ..DcrReport::default()
         }
     };
-    let output = checked.output.map(|cols| {
-        cols.into_iter()
-            .map(|c| Column {
-                name: c.name.to_string(),
-                ty: c.ty.public(),
-            })
-            .collect()
-    });
     Analysis {
         diagnostics: diags.finish(query),
-        output,
+        output: checked.output,
         dcr,
         result_kind: checked.result_kind,
     }

@@ -119,6 +119,28 @@ pub struct Token {
     pub problem: Option<LexProblem>,
 }
 
+/// A token as the parser keeps it: kind and span only (the parser reports the lexical problems
+/// as they are scanned and finds trivia from the previous token's end), a third of [`Token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tok {
+    /// The kind.
+    pub kind: TokenKind,
+    /// Byte range of the token text.
+    pub span: Range<usize>,
+}
+
+impl Tok {
+    /// The token text.
+    pub(crate) fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.span.clone()]
+    }
+
+    /// True if this is the keyword `kw`.
+    pub(crate) fn is_kw(&self, src: &str, kw: &str) -> bool {
+        self.kind == TokenKind::Keyword && self.text(src) == kw
+    }
+}
+
 impl Token {
     /// The token text.
     pub fn text<'a>(&self, src: &'a str) -> &'a str {

@@ -75,7 +75,8 @@ impl ScalarType {
     /// Parses a Tables API column type (case-insensitive: `string int long real boolean dateTime
     /// guid dynamic`, plus `bool`).
     pub fn from_table_api_name(name: &str) -> Option<ScalarType> {
-        Some(match name.to_ascii_lowercase().as_str() {
+        let mut buf = [0; TYPE_NAME_MAX];
+        Some(match ascii_lowercase(name, &mut buf)? {
             "string" => ScalarType::String,
             "int" => ScalarType::Int,
             "long" => ScalarType::Long,
@@ -112,8 +113,11 @@ pub enum StreamType {
 impl StreamType {
     /// Classifies a stream declaration type name.
     pub fn parse(name: &str) -> StreamType {
-        let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
+        let mut buf = [0; TYPE_NAME_MAX];
+        let Some(lower) = ascii_lowercase(name, &mut buf) else {
+            return StreamType::Unknown;
+        };
+        match lower {
             "string" => StreamType::Documented(ScalarType::String),
             "int" => StreamType::Documented(ScalarType::Int),
             "long" => StreamType::Documented(ScalarType::Long),
@@ -123,7 +127,7 @@ impl StreamType {
             "dynamic" => StreamType::Documented(ScalarType::Dynamic),
             "bool" => StreamType::Undocumented(ScalarType::Bool),
             "guid" => StreamType::Undocumented(ScalarType::Guid),
-            _ => match Ty::from_kusto_name(&lower) {
+            _ => match Ty::from_kusto_name(lower) {
                 Some(t) => StreamType::KustoOnly(t.public()),
                 None => StreamType::Unknown,
             },
@@ -179,6 +183,17 @@ pub enum Ty {
     TypeOf,
     /// A tabular value (not a scalar).
     Table,
+}
+
+/// Longer than any type name of the three vocabularies.
+const TYPE_NAME_MAX: usize = 16;
+
+/// `name` in ASCII lower case, in `buf`; `None` when it is too long to be a type name.
+fn ascii_lowercase<'b>(name: &str, buf: &'b mut [u8; TYPE_NAME_MAX]) -> Option<&'b str> {
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).ok()
 }
 
 impl Ty {

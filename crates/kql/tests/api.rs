@@ -85,6 +85,11 @@ fn type_name_vocabularies() {
         StreamType::KustoOnly(ScalarType::TimeSpan)
     );
     assert_eq!(StreamType::parse("varchar"), StreamType::Unknown);
+    assert_eq!(
+        StreamType::parse("a-name-longer-than-any-type-name"),
+        StreamType::Unknown
+    );
+    assert_eq!(StreamType::parse("strïng"), StreamType::Unknown);
     assert_eq!(StreamType::parse("varchar").scalar(), ScalarType::Dynamic);
     assert_eq!(
         ScalarType::from_table_api_name("Datetime"),
@@ -96,6 +101,30 @@ fn type_name_vocabularies() {
     );
     assert_eq!(ScalarType::Bool.table_api_name(), Some("boolean"));
     assert_eq!(ScalarType::TimeSpan.table_api_name(), None);
+}
+
+#[test]
+fn parse_columns_finding_tells_the_extracted_count() {
+    let columns = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("C{i}"))
+            .collect::<Vec<_>>()
+            .join(" ' ' ")
+    };
+    // 10 extracted columns: the rule (like the oracle) counts `kind=` too
+    let q = format!(
+        "source | parse kind=simple RawData with {} '.' *",
+        columns(10)
+    );
+    let a = analyze(&q, &input(), &Options::default());
+    let f = &a.dcr.errors[0];
+    assert_eq!((f.kind.as_str(), f.extracted), ("parse-columns", Some(10)));
+    assert!(f.message.contains("11 columns"), "{}", f.message);
+    let q = format!("source | parse RawData with {}", columns(11));
+    let a = analyze(&q, &input(), &Options::default());
+    assert_eq!(a.dcr.errors[0].extracted, Some(11));
+    let a = analyze("source | summarize count()", &input(), &Options::default());
+    assert_eq!(a.dcr.errors[0].extracted, None);
 }
 
 #[test]

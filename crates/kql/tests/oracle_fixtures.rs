@@ -8,11 +8,13 @@
 //! A fixture may declare a documented `divergence` (keys of the oracle answer that we answer
 //! differently, with the reason in `note`); the test then asserts exactly that divergence.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use ccfgen_kql::{Case, CaseColumn, analyze_case};
+use std::path::PathBuf;
+
+use ccfgen_kql::{Case, analyze_case};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+use support::corpus::{corpus_cases, corpus_dir, fixtures_dir, read_json};
 
 struct Fixture {
     id: String,
@@ -20,26 +22,6 @@ struct Fixture {
     case: Case,
     oracle: Value,
     divergence: Option<Map<String, Value>>,
-}
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-}
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("CCFGEN_CORPUS_DIR") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-    }
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 fn divergence(v: &Value) -> Option<Map<String, Value>> {
@@ -84,75 +66,24 @@ fn hand_fixtures() -> Vec<Fixture> {
     out
 }
 
-fn columns(v: &Value) -> Vec<CaseColumn> {
-    v.as_array()
-        .map(|cols| {
-            cols.iter()
-                .map(|c| CaseColumn {
-                    name: c["name"].as_str().unwrap_or_default().to_string(),
-                    ty: c["type"].as_str().unwrap_or_default().to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Rebuilds corpus cases from their references. Returns the fixtures that could be built and the
-/// number of references whose corpus files are absent.
+/// The corpus fixtures whose files are present, and the number of absent ones.
 fn corpus_fixtures() -> (Vec<Fixture>, usize) {
-    let Value::Array(items) = read_json(&fixtures_dir().join("corpus.json")) else {
-        panic!("corpus.json must hold an array")
-    };
-    let corpus = corpus_dir();
-    let mut out = Vec::new();
-    let mut missing = 0;
-    for item in items {
-        let id = item["id"].as_str().expect("corpus fixture id").to_string();
-        let r = &item["ref"];
-        let file = corpus.join(r["file"].as_str().expect("ref.file"));
-        if !file.exists() {
-            missing += 1;
-            continue;
-        }
-        let doc = read_json(&file);
-        let dcr = doc
-            .pointer(r["pointer"].as_str().unwrap_or_default())
-            .unwrap_or_else(|| panic!("{id}: pointer not found"));
-        let props = &dcr["properties"];
-        let flow = &props["dataFlows"][r["flow"].as_u64().expect("ref.flow") as usize];
-        let query = flow["transformKql"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{id}: no transformKql"))
-            .to_string();
-        let sha = format!("{:x}", Sha256::digest(query.as_bytes()));
-        assert_eq!(
-            sha,
-            r["querySha256"].as_str().unwrap_or_default(),
-            "{id}: the corpus query changed; re-record (tests/oracle/record.sh)"
-        );
-        let stream = flow["streams"][0].as_str().unwrap_or_default();
-        let input = columns(&props["streamDeclarations"][stream]["columns"]);
-        let table = r.get("table").map(|t| {
-            let tdoc = read_json(&corpus.join(t["file"].as_str().expect("table.file")));
-            let res = tdoc
-                .pointer(t["pointer"].as_str().unwrap_or_default())
-                .unwrap_or_else(|| panic!("{id}: table pointer not found"));
-            columns(&res["properties"]["schema"]["columns"])
-        });
-        out.push(Fixture {
-            id,
-            note: item.get("note").and_then(Value::as_str).map(str::to_string),
-            case: Case {
-                input,
-                query,
-                table,
-                ..Case::default()
-            },
-            oracle: item["oracle"].clone(),
-            divergence: divergence(&item),
-        });
-    }
-    (out, missing)
+    let (cases, missing) = corpus_cases();
+    let fixtures = cases
+        .into_iter()
+        .map(|c| Fixture {
+            id: c.item["id"].as_str().unwrap_or_default().to_string(),
+            note: c
+                .item
+                .get("note")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            oracle: c.item["oracle"].clone(),
+            divergence: divergence(&c.item),
+            case: c.case,
+        })
+        .collect();
+    (fixtures, missing)
 }
 
 /// The parts of an answer the acceptance criteria compare.

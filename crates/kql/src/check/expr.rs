@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use super::overload::{Arg, best_signatures, common_return_type, result_type};
+use super::overload::{Arg, best_signatures_of, common_return_type, result_type};
 use super::{CallTarget, Checker, Info, Symbol, Table};
 use crate::ast::{BinOp, DynShape, Expr, ExprKind, Literal, Name, NameKind, StrOp};
 use crate::diag::codes;
@@ -11,6 +11,7 @@ use crate::functions::{
     unary_operator,
 };
 use crate::types::Ty;
+use smallvec::SmallVec;
 
 /// Conversion functions whose call on a column of the target type is a no-op (the projection
 /// then treats the call as the column itself).
@@ -34,13 +35,13 @@ fn is_conversion(name: &str) -> bool {
 
 impl<'q> Checker<'q> {
     /// Types an expression (and records its type by node id).
-    pub(crate) fn expr(&mut self, e: &'q Expr) -> Info {
+    pub(crate) fn expr(&mut self, e: &'q Expr<'q>) -> Info {
         let info = self.expr_inner(e);
         self.record(e, &info);
         info
     }
 
-    fn expr_inner(&mut self, e: &'q Expr) -> Info {
+    fn expr_inner(&mut self, e: &'q Expr<'q>) -> Info {
         match &e.kind {
             ExprKind::Missing => Info::scalar(Ty::Error),
             ExprKind::Name(n) => self.name(n),
@@ -138,7 +139,7 @@ impl<'q> Checker<'q> {
                     info: &l,
                     span: left.span.clone(),
                 }];
-                args.extend(vs.iter().zip(values).map(|(i, v)| Arg {
+                args.extend(vs.iter().zip(values.iter()).map(|(i, v)| Arg {
                     info: i,
                     span: v.span.clone(),
                 }));
@@ -202,7 +203,7 @@ impl<'q> Checker<'q> {
                 ..
             } => {
                 let saved = self.row.take();
-                for v in values {
+                for v in values.iter() {
                     let i = self.expr(v);
                     self.check_scalar(&i, v.span.clone());
                 }
@@ -216,7 +217,7 @@ impl<'q> Checker<'q> {
                 }
                 let cols = columns
                     .iter()
-                    .map(|c| self.new_col(&c.name.text, c.ty.ty))
+                    .map(|c| self.named_col(c.name.text, c.ty.ty))
                     .collect();
                 Info::table(Rc::new(Table {
                     cols,
@@ -230,13 +231,13 @@ impl<'q> Checker<'q> {
     fn operator(
         &mut self,
         op_text: &str,
-        sigs: &[Signature],
+        sigs: &'static [Signature],
         args: &[Arg<'_>],
         location: crate::ast::Span,
         require_all: bool,
     ) -> Info {
         let constant = args.iter().all(|a| a.info.constant);
-        let mut best = best_signatures(sigs, args, require_all, false);
+        let mut best = best_signatures_of(sigs, args, require_all, false);
         if best.len() == 1 {
             let sig = &sigs[best[0]];
             self.check_signature(op_text, sig, args, location, false);
@@ -246,7 +247,7 @@ impl<'q> Checker<'q> {
             };
         }
         if best.is_empty() && require_all {
-            best = best_signatures(sigs, args, false, false);
+            best = best_signatures_of(sigs, args, false, false);
         }
         if !args
             .iter()
@@ -271,30 +272,30 @@ impl<'q> Checker<'q> {
     }
 
     /// A name in expression position.
-    fn name(&mut self, n: &Name) -> Info {
+    fn name(&mut self, n: &'q Name<'q>) -> Info {
         if n.kind == NameKind::Missing {
             return Info::scalar(Ty::Error);
         }
         if !self.aggregate_scope
-            && let Some(c) = self.row_lookup(&n.text)
+            && let Some(c) = self.row_lookup(n.text)
         {
             return Info {
                 ty: c.ty,
-                referenced_column: Some(c.clone()),
+                referenced_column: Some(c),
                 result_column: Some(c),
                 ..Info::default()
             };
         }
-        match self.lookup_local(&n.text).cloned() {
+        match self.lookup_local(n.text).cloned() {
             Some(Symbol::Scalar {
                 ty,
                 constant,
-                const_string,
+                empty_string,
             }) => {
                 return Info {
                     ty,
                     constant,
-                    const_string,
+                    empty_string,
                     ..Info::default()
                 };
             }
@@ -315,7 +316,7 @@ impl<'q> Checker<'q> {
         if n.text == "source" {
             return Info::table(self.source.clone());
         }
-        if let Some(f) = builtins().function(&n.text, self.dcr_functions) {
+        if let Some(f) = builtins().function(n.text, self.dcr_functions) {
             self.error(
                 codes::ARGUMENT_LIST_REQUIRED,
                 format!("The function '{}' requires an argument list.", n.text),
@@ -326,16 +327,16 @@ impl<'q> Checker<'q> {
         }
         if self.row.as_ref().is_some_and(|r| r.open) && !self.aggregate_scope {
             // an open table: the name is an inferred column of unknown type
-            let c = self.new_col(&n.text, Ty::Unknown);
-            self.inferred.push(c.clone());
+            let c = self.named_col(n.text, Ty::Unknown);
+            self.inferred.push(c);
             return Info {
                 ty: Ty::Unknown,
-                referenced_column: Some(c.clone()),
+                referenced_column: Some(c),
                 result_column: Some(c),
                 ..Info::default()
             };
         }
-        if self.aggregate_scope && self.row_lookup(&n.text).is_some() {
+        if self.aggregate_scope && self.row_lookup(n.text).is_some() {
             self.error(
                 codes::NOT_AN_AGGREGATE,
                 format!(
@@ -346,7 +347,7 @@ impl<'q> Checker<'q> {
             );
             return Info::scalar(Ty::Error);
         }
-        self.unknown_name(&n.text, n.span.clone());
+        self.unknown_name(n.text, n.span.clone());
         Info::scalar(Ty::Error)
     }
 
@@ -390,7 +391,7 @@ impl<'q> Checker<'q> {
         Info::scalar(Ty::Dynamic)
     }
 
-    fn path(&mut self, target: &'q Expr, member: &'q Expr) -> Info {
+    fn path(&mut self, target: &'q Expr<'q>, member: &'q Expr<'q>) -> Info {
         let t = self.expr(target);
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
@@ -407,7 +408,7 @@ impl<'q> Checker<'q> {
             (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
             (ExprKind::Name(n), _) => {
                 if n.kind != NameKind::Missing {
-                    self.unknown_name(&n.text, n.span.clone());
+                    self.unknown_name(n.text, n.span.clone());
                 }
                 Info::scalar(Ty::Error)
             }
@@ -422,26 +423,26 @@ impl<'q> Checker<'q> {
     }
 
     /// `f(args)`
-    fn call(&mut self, e: &'q Expr, name: &'q Name, args: &'q [Expr]) -> Info {
+    fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
         let in_aggregate = self.aggregate_scope;
         let b = builtins();
-        let user = match self.lookup_local(&name.text) {
+        let user = match self.lookup_local(name.text) {
             Some(Symbol::Function(f)) => Some(f.clone()),
             _ => None,
         };
         let def = if user.is_some() {
             None
         } else if in_aggregate {
-            b.aggregate(&name.text)
-                .or_else(|| b.function(&name.text, self.dcr_functions))
+            b.aggregate(name.text)
+                .or_else(|| b.function(name.text, self.dcr_functions))
         } else {
-            b.function(&name.text, self.dcr_functions)
+            b.function(name.text, self.dcr_functions)
         };
         // aggregate arguments are bound in normal scope; other calls keep the outer scope
         self.aggregate_scope = in_aggregate && !def.is_some_and(|d| d.aggregate);
-        let infos: Vec<Info> = args.iter().map(|a| self.expr(a)).collect();
+        let infos: SmallVec<[Info; 4]> = args.iter().map(|a| self.expr(a)).collect();
         self.aggregate_scope = in_aggregate;
-        let arg_list: Vec<Arg<'_>> = infos
+        let arg_list: SmallVec<[Arg<'_>; 4]> = infos
             .iter()
             .zip(args)
             .map(|(i, a)| Arg {
@@ -471,7 +472,7 @@ impl<'q> Checker<'q> {
             self.set_call(e, CallTarget::Builtin(def));
             return self.call_builtin(def, name, args, &arg_list);
         }
-        if b.aggregate(&name.text).is_some() {
+        if b.aggregate(name.text).is_some() {
             self.set_call(e, CallTarget::Unresolved);
             self.error(
                 codes::AGGREGATE_CONTEXT,
@@ -502,11 +503,11 @@ impl<'q> Checker<'q> {
         &mut self,
         def: &'static FunctionDef,
         name: &Name,
-        exprs: &'q [Expr],
+        exprs: &'q [Expr<'q>],
         args: &[Arg<'_>],
     ) -> Info {
         let constant = def.foldable && args.iter().all(|a| a.info.constant);
-        let best = best_signatures(&def.signatures, args, false, false);
+        let best = best_signatures_of(&def.signatures, args, false, false);
         let ty = if best.len() == 1 {
             let sig = &def.signatures[best[0]];
             self.check_signature(&def.name, sig, args, name.span.clone(), false);
@@ -547,10 +548,10 @@ impl<'q> Checker<'q> {
         };
         if is_conversion(&def.name)
             && args.len() == 1
-            && let Some(c) = &args[0].info.referenced_column
+            && let Some(c) = args[0].info.referenced_column
             && c.ty == ty
         {
-            info.result_column = Some(c.clone());
+            info.result_column = Some(c);
         }
         if def.aggregate {
             info.tuple = self.aggregate_tuple(def, exprs, args);
@@ -570,7 +571,7 @@ impl<'q> Checker<'q> {
                 crate::ast::ParamType::Scalar(t) => Symbol::Scalar {
                     ty: t.ty,
                     constant: false,
-                    const_string: None,
+                    empty_string: false,
                 },
                 crate::ast::ParamType::Tabular(_) => Symbol::Table(
                     args.get(i)
@@ -608,15 +609,11 @@ fn literal(l: &Literal) -> Info {
         Literal::Guid => Ty::Guid,
         Literal::String(_) => Ty::String,
     };
-    let const_string = match l {
-        Literal::String(s) => Some(s.clone()),
-        _ => None,
-    };
     Info {
         ty,
         literal: true,
         constant: true,
-        const_string,
+        empty_string: matches!(l, Literal::String(s) if s.is_empty()),
         ..Info::default()
     }
 }

@@ -3,23 +3,28 @@
 //! tabular operator produces. It records what each call resolved to for the DCR rules.
 
 mod expr;
-mod fxhash;
+mod names;
 mod ops;
 mod overload;
 mod projection;
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
+use bumpalo::Bump;
+
+use crate::Column;
 use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, ParamType, Query, Span, Stmt};
 use crate::diag::{RawDiagnostic, Severity, codes};
 use crate::functions::FunctionDef;
 use crate::types::Ty;
+use names::{Names, Sym};
 
 /// A column of a table being computed, with an identity (Kusto compares column symbols by
 /// identity when deciding what a projection may add again).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Col {
-    pub name: Rc<str>,
+    pub name: Sym,
     pub ty: Ty,
     pub id: u32,
 }
@@ -35,8 +40,8 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    fn find(&self, name: &str) -> Option<&Col> {
-        self.cols.iter().find(|c| &*c.name == name)
+    fn find(&self, name: Sym) -> Option<Col> {
+        self.cols.iter().find(|c| c.name == name).copied()
     }
 }
 
@@ -55,8 +60,8 @@ pub(crate) struct Info {
     pub star: bool,
     /// The type named by a `typeof(...)` literal.
     pub type_of: Option<Ty>,
-    /// Value of a constant string.
-    pub const_string: Option<String>,
+    /// A constant empty string (`''`).
+    pub empty_string: bool,
     /// The column a plain name refers to.
     pub referenced_column: Option<Col>,
     /// The column the expression stands for (through parentheses and no-op conversions).
@@ -107,7 +112,7 @@ enum Symbol<'q> {
     Scalar {
         ty: Ty,
         constant: bool,
-        const_string: Option<String>,
+        empty_string: bool,
     },
     Table(Rc<Table>),
     Function(Rc<UserFunction<'q>>),
@@ -115,20 +120,20 @@ enum Symbol<'q> {
 
 #[derive(Debug)]
 struct UserFunction<'q> {
-    decl: &'q FunctionDecl,
+    decl: &'q FunctionDecl<'q>,
     /// Number of bindings visible where the function was declared.
     scope_len: usize,
 }
 
 /// Result of checking a query.
-pub(crate) struct Checked {
+pub(crate) struct Checked<'q> {
     pub diagnostics: Vec<RawDiagnostic>,
     /// Output schema when the result is a (fully known) table.
-    pub output: Option<Vec<Col>>,
+    pub output: Option<Vec<Column>>,
     /// Kusto-style description of a non-tabular result.
     pub result_kind: String,
     /// Per expression id: what calls resolved to.
-    pub calls: Vec<CallTarget>,
+    pub calls: &'q [CallTarget],
 }
 
 pub(crate) struct Checker<'q> {
@@ -139,7 +144,8 @@ pub(crate) struct Checker<'q> {
     silent: u32,
     next_col: u32,
     default_suffix: u32,
-    locals: Vec<(Rc<str>, Symbol<'q>)>,
+    names: Names<'q>,
+    locals: Vec<(&'q str, Symbol<'q>)>,
     row: Option<Rc<Table>>,
     source: Rc<Table>,
     /// Inside the top level of a `summarize` aggregate (aggregates allowed, columns not).
@@ -149,18 +155,21 @@ pub(crate) struct Checker<'q> {
     /// Columns inferred from unknown names used on an open row scope (current operator).
     inferred: Vec<Col>,
     depth: u32,
-    types: Vec<Ty>,
-    calls: Vec<CallTarget>,
+    types: &'q mut [Ty],
+    calls: &'q mut [CallTarget],
     src: &'q str,
+    /// The analysis arena (the checker's short-lived tables).
+    arena: &'q Bump,
 }
 
 /// Checks a parsed query against the `source` columns.
 pub(crate) fn check<'q>(
     src: &'q str,
-    query: &'q Query,
-    input: &[(String, Ty)],
+    query: &'q Query<'q>,
+    input: &'q [Column],
     dcr_functions: bool,
-) -> Checked {
+    arena: &'q Bump,
+) -> Checked<'q> {
     let n = query.node_count as usize;
     let mut c = Checker {
         dcr_functions,
@@ -169,6 +178,8 @@ pub(crate) fn check<'q>(
         silent: 0,
         next_col: 0,
         default_suffix: 1,
+        // the input's names and a few more; the table grows when a query names many more
+        names: Names::with_capacity(input.len() + 32, arena),
         locals: Vec::new(),
         row: None,
         source: Rc::new(Table::default()),
@@ -176,23 +187,34 @@ pub(crate) fn check<'q>(
         summarize_by: Vec::new(),
         inferred: Vec::new(),
         depth: 0,
-        types: vec![Ty::Unknown; n],
-        calls: vec![CallTarget::None; n],
+        types: arena.alloc_slice_fill_copy(n, Ty::Unknown),
+        calls: arena.alloc_slice_fill_copy(n, CallTarget::None),
         src,
+        arena,
     };
     let cols = input
         .iter()
-        .map(|(name, ty)| c.new_col(name, *ty))
+        .map(|col| c.named_col(col.name.as_str(), Ty::from_public(col.ty)))
         .collect();
     c.source = Rc::new(Table {
         cols,
         ..Table::default()
     });
-    let last = c.statements(&query.statements);
+    let last = c.statements(query.statements);
     let (output, result_kind) = match last {
         None => (None, "none".to_string()),
         Some(info) => match &info.table {
-            Some(t) if !t.partial => (Some(t.cols.clone()), String::new()),
+            Some(t) if !t.partial => {
+                let cols = t
+                    .cols
+                    .iter()
+                    .map(|col| Column {
+                        name: c.names.text(col.name).to_string(),
+                        ty: col.ty.public(),
+                    })
+                    .collect();
+                (Some(cols), String::new())
+            }
             Some(_) => (
                 None,
                 "TableSymbol (not fully known: unsupported operator)".to_string(),
@@ -256,7 +278,24 @@ impl<'q> Checker<'q> {
         self.error_count
     }
 
-    pub(crate) fn new_col(&mut self, name: &str, ty: Ty) -> Col {
+    /// The symbol of a name (borrowed from the query or the input, or built by the checker).
+    pub(crate) fn sym(&mut self, name: impl Into<Cow<'q, str>>) -> Sym {
+        self.names.intern(name.into())
+    }
+
+    /// A new column with the given name.
+    pub(crate) fn named_col(&mut self, name: impl Into<Cow<'q, str>>, ty: Ty) -> Col {
+        let name = self.sym(name);
+        self.new_col(name, ty)
+    }
+
+    /// The column of `table` named `name`.
+    pub(crate) fn find_in(&self, table: &Table, name: &str) -> Option<Col> {
+        table.find(self.names.get(name)?)
+    }
+
+    /// A new column (a new identity).
+    pub(crate) fn new_col(&mut self, name: Sym, ty: Ty) -> Col {
         // like Kusto's ColumnSymbol: a column never has the error type
         let ty = if matches!(ty, Ty::Error | Ty::Table) {
             Ty::Unknown
@@ -265,7 +304,7 @@ impl<'q> Checker<'q> {
         };
         self.next_col += 1;
         Col {
-            name: Rc::from(name),
+            name,
             ty,
             id: self.next_col,
         }
@@ -296,24 +335,29 @@ impl<'q> Checker<'q> {
         self.locals
             .iter()
             .rev()
-            .find(|(n, _)| &**n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, s)| s)
     }
 
     /// Kusto's `CanBindName` for default column names: row scope (optionally), lets, tables.
     fn name_in_scope(&self, name: &str, include_row: bool) -> bool {
-        include_row && self.row.as_ref().is_some_and(|r| r.find(name).is_some())
+        include_row
+            && self.row.as_ref().is_some_and(|r| {
+                self.names
+                    .get(name)
+                    .is_some_and(|sym| r.find(sym).is_some())
+            })
             || self.lookup_local(name).is_some()
             || name == "source"
     }
 
     /// `Column1`, `Column2` ... skipping names already in scope.
-    pub(crate) fn default_column_name(&mut self, include_row: bool) -> String {
+    pub(crate) fn default_column_name(&mut self, include_row: bool) -> Cow<'q, str> {
         loop {
             let name = format!("Column{}", self.default_suffix);
             self.default_suffix += 1;
             if !self.name_in_scope(&name, include_row) {
-                return name;
+                return Cow::Owned(name);
             }
         }
     }
@@ -333,7 +377,7 @@ impl<'q> Checker<'q> {
 
     /// Checks statements in order; returns the info of the last expression statement (or
     /// `None` if the last statement is a `let`).
-    fn statements(&mut self, stmts: &'q [Stmt]) -> Option<Info> {
+    fn statements(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
         let mut last = None;
         for stmt in stmts {
             match stmt {
@@ -346,7 +390,7 @@ impl<'q> Checker<'q> {
                                 None => Symbol::Scalar {
                                     ty: info.ty,
                                     constant: info.constant,
-                                    const_string: info.const_string,
+                                    empty_string: info.empty_string,
                                 },
                             }
                         }
@@ -358,7 +402,7 @@ impl<'q> Checker<'q> {
                             }))
                         }
                     };
-                    self.locals.push((Rc::from(name.text.as_str()), symbol));
+                    self.locals.push((name.text, symbol));
                     last = None;
                 }
                 Stmt::Expr(e) => last = Some(self.expr(e)),
@@ -369,7 +413,7 @@ impl<'q> Checker<'q> {
 
     /// Binds a function body once at its declaration (diagnostics reported), with the
     /// parameters typed as declared.
-    fn check_function_body(&mut self, decl: &'q FunctionDecl) {
+    fn check_function_body(&mut self, decl: &'q FunctionDecl<'q>) {
         let params: Vec<Symbol<'q>> = decl
             .params
             .iter()
@@ -377,12 +421,12 @@ impl<'q> Checker<'q> {
                 ParamType::Scalar(t) => Symbol::Scalar {
                     ty: t.ty,
                     constant: false,
-                    const_string: None,
+                    empty_string: false,
                 },
                 ParamType::Tabular(cols) => {
                     let cols = cols
                         .iter()
-                        .map(|c| self.new_col(&c.name.text, c.ty.ty))
+                        .map(|c| self.named_col(c.name.text, c.ty.ty))
                         .collect();
                     Symbol::Table(Rc::new(Table {
                         cols,
@@ -391,7 +435,7 @@ impl<'q> Checker<'q> {
                 }
             })
             .collect();
-        for p in &decl.params {
+        for p in decl.params {
             if let Some(d) = &p.default {
                 self.expr(d);
             }
@@ -403,7 +447,7 @@ impl<'q> Checker<'q> {
     /// Binds a body with the given parameter bindings; returns the result info.
     fn bind_body(
         &mut self,
-        decl: &'q FunctionDecl,
+        decl: &'q FunctionDecl<'q>,
         scope_len: usize,
         params: Vec<Symbol<'q>>,
     ) -> Info {
@@ -414,14 +458,14 @@ impl<'q> Checker<'q> {
         let saved_locals = std::mem::take(&mut self.locals);
         self.locals = saved_locals[..scope_len.min(saved_locals.len())].to_vec();
         for (p, s) in decl.params.iter().zip(params) {
-            self.locals.push((Rc::from(p.name.text.as_str()), s));
+            self.locals.push((p.name.text, s));
         }
         let saved_row = self.row.take();
         let saved_suffix = self.default_suffix;
         let saved_aggregate = std::mem::replace(&mut self.aggregate_scope, false);
         self.default_suffix = 1;
         let result = self
-            .statements(&decl.body)
+            .statements(decl.body)
             .unwrap_or_else(|| Info::scalar(Ty::Error));
         self.default_suffix = saved_suffix;
         self.aggregate_scope = saved_aggregate;
@@ -432,10 +476,10 @@ impl<'q> Checker<'q> {
     }
 
     /// Checks an expression that must be tabular (a pipe input).
-    fn tabular(&mut self, e: &'q Expr) -> Rc<Table> {
+    fn tabular(&mut self, e: &'q Expr<'q>) -> Rc<Table> {
         if let ExprKind::Name(n) = &e.kind
-            && self.lookup_tabular_name(&n.text).is_none()
-            && self.row_lookup(&n.text).is_none()
+            && self.lookup_tabular_name(n.text).is_none()
+            && self.row_lookup(n.text).is_none()
         {
             self.error(codes::UNKNOWN_TABLE, format!("The name '{}' does not refer to any known table, tabular variable or function.", n.text), n.span.clone());
             let t = Rc::new(Table {
@@ -479,9 +523,10 @@ impl<'q> Checker<'q> {
     }
 
     fn row_lookup(&self, name: &str) -> Option<Col> {
+        let sym = self.names.get(name)?;
         self.row
             .as_ref()
-            .and_then(|r| r.find(name).cloned())
-            .or_else(|| self.inferred.iter().find(|c| &*c.name == name).cloned())
+            .and_then(|r| r.find(sym))
+            .or_else(|| self.inferred.iter().find(|c| c.name == sym).copied())
     }
 }

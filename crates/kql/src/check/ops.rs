@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
+use super::names::BitSet;
 use super::overload::{Conversion, assignable};
 use super::projection::{Builder, ItemOptions, Style};
 use super::{Checker, Col, Info, Table};
@@ -26,7 +27,7 @@ fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 impl<'q> Checker<'q> {
     /// Applies a query operator to `input`.
-    pub(crate) fn query_operator(&mut self, op: &'q Operator, input: Rc<Table>) -> Info {
+    pub(crate) fn query_operator(&mut self, op: &'q Operator<'q>, input: Rc<Table>) -> Info {
         let saved_row = self.row.replace(input.clone());
         let saved_inferred = std::mem::take(&mut self.inferred);
         let result = self.operator_inner(op, &input);
@@ -38,15 +39,21 @@ impl<'q> Checker<'q> {
     /// The row scope's columns plus the columns inferred from names used on an open table.
     fn row_columns(&self, input: &Table) -> Vec<Col> {
         let mut cols = input.cols.clone();
-        cols.extend(self.inferred.iter().cloned());
+        cols.extend_from_slice(&self.inferred);
         cols
     }
 
-    fn items(&mut self, items: &'q [Expr]) -> Vec<Info> {
+    fn items(&mut self, items: &'q [Expr<'q>]) -> Vec<Info> {
         items.iter().map(|e| self.expr(e)).collect()
     }
 
-    fn project_all(&mut self, b: &mut Builder, items: &'q [Expr], infos: &[Info], style: Style) {
+    fn project_all(
+        &mut self,
+        b: &mut Builder<'q>,
+        items: &'q [Expr<'q>],
+        infos: &[Info],
+        style: Style,
+    ) {
         for (item, info) in items.iter().zip(infos) {
             self.project_item(b, item, info, style, ItemOptions::default());
         }
@@ -65,12 +72,12 @@ impl<'q> Checker<'q> {
         }
     }
 
-    fn operator_inner(&mut self, op: &'q Operator, input: &Rc<Table>) -> Info {
+    fn operator_inner(&mut self, op: &'q Operator<'q>, input: &Rc<Table>) -> Info {
         let open = input.open;
         match &op.kind {
             OpKind::Extend(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, false, true, self);
                 self.project_all(&mut b, items, &infos, Style::Extend);
@@ -78,23 +85,23 @@ impl<'q> Checker<'q> {
             }
             OpKind::Project(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, items, &infos, Style::Default);
                 self.table_info(b.columns(), open)
             }
             OpKind::Print(items) => {
                 self.row = None;
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 for (i, (item, info)) in items.iter().zip(&infos).enumerate() {
-                    let name = format!("print_{i}");
+                    let name = self.sym(format!("print_{i}"));
                     self.project_item(
                         &mut b,
                         item,
                         info,
                         Style::Print,
                         ItemOptions {
-                            column_name: Some(&name),
+                            column_name: Some(name),
                             ..ItemOptions::default()
                         },
                     );
@@ -118,31 +125,34 @@ impl<'q> Checker<'q> {
             OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
                 let named = self.column_list(items, input);
                 let keep = matches!(op.kind, OpKind::ProjectKeep(_));
-                let names: HashSet<&str> = named.iter().map(|c| &*c.name).collect();
+                let mut names = BitSet::with_len(self.names.len(), self.arena);
+                for c in &named {
+                    names.insert(c.name.index());
+                }
                 let cols = input
                     .cols
                     .iter()
-                    .filter(|c| names.contains(&*c.name) == keep)
-                    .cloned()
+                    .filter(|c| names.contains(c.name.index()) == keep)
+                    .copied()
                     .collect();
                 self.table_info(cols, open)
             }
             OpKind::ProjectReorder(items) => {
                 let named = self.column_list(items, input);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 for c in named {
                     b.add(c, None, false, true, self);
                 }
-                for c in &input.cols {
-                    b.add(c.clone(), None, false, false, self);
+                for &c in &input.cols {
+                    b.add(c, None, false, false, self);
                 }
                 self.table_info(b.columns(), open)
             }
             OpKind::ProjectRename(items) => {
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, true, true, self);
-                for item in items {
+                for item in items.iter() {
                     self.rename_item(&mut b, item, input);
                 }
                 self.table_info(b.columns(), open)
@@ -159,7 +169,7 @@ impl<'q> Checker<'q> {
                         );
                     }
                 }
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, by, &by_infos, Style::Default);
                 b.do_not_add_all();
                 let by_cols: Vec<u32> = by_infos
@@ -181,7 +191,7 @@ impl<'q> Checker<'q> {
                 self.table_info(row, open)
             }
             OpKind::Sort(keys) => {
-                for k in keys {
+                for k in keys.iter() {
                     let info = self.expr(&k.expr);
                     if self.check_scalar(&info, k.expr.span.clone()) && info.ty.is_dynamic() {
                         self.error(
@@ -204,7 +214,7 @@ impl<'q> Checker<'q> {
             }
             OpKind::Distinct(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 self.project_all(&mut b, items, &infos, Style::Default);
                 let mut ok = true;
                 for (e, i) in items.iter().zip(&infos) {
@@ -235,13 +245,13 @@ impl<'q> Checker<'q> {
             }
             OpKind::MvExpand { parameters, items } => self.mv_expand(parameters, items, input),
             OpKind::Count(name) => {
-                let n = name.as_ref().map_or("Count", |n| n.text.as_str());
-                let c = self.new_col(n, Ty::Long);
+                let n = name.as_ref().map_or("Count", |n| n.text);
+                let c = self.named_col(n, Ty::Long);
                 self.table_info(vec![c], false)
             }
             OpKind::Serialize(items) => {
                 let infos = self.items(items);
-                let mut b = Builder::default();
+                let mut b = self.builder();
                 let row = self.row_columns(input);
                 b.add_range(&row, false, true, self);
                 self.project_all(&mut b, items, &infos, Style::Default);
@@ -259,7 +269,7 @@ impl<'q> Checker<'q> {
                     ("ColumnType", Ty::String),
                 ]
                 .iter()
-                .map(|(n, t)| self.new_col(n, *t))
+                .map(|&(n, t)| self.named_col(n, t))
                 .collect();
                 self.table_info(cols, false)
             }
@@ -277,7 +287,7 @@ impl<'q> Checker<'q> {
     }
 
     /// One `new = old` of `project-rename`.
-    fn rename_item(&mut self, b: &mut Builder, item: &'q Expr, input: &Table) {
+    fn rename_item(&mut self, b: &mut Builder<'q>, item: &'q Expr<'q>, input: &Table) {
         let ExprKind::Named { name, value } = &item.kind else {
             self.expr(item);
             self.error(
@@ -288,16 +298,16 @@ impl<'q> Checker<'q> {
             return;
         };
         match &value.kind {
-            ExprKind::Name(old) if input.find(&old.text).is_some() => {
+            ExprKind::Name(old) if self.find_in(input, old.text).is_some() => {
                 let info = self.expr(value);
                 self.record(item, &info);
-                b.rename(&old.text, &name.text, name.span.clone(), self);
+                b.rename(old.text, name.text, name.span.clone(), self);
             }
             ExprKind::Name(old) if input.open => {
                 let _ = old;
             }
             ExprKind::Name(old) => {
-                self.unknown_column(&old.text, old.span.clone());
+                self.unknown_column(old.text, old.span.clone());
             }
             _ => {
                 let info = self.expr(value);
@@ -323,7 +333,7 @@ impl<'q> Checker<'q> {
     }
 
     /// Columns named by a `project-away`/`project-keep`/`project-reorder` list (wildcards allowed).
-    fn column_list(&mut self, items: &'q [Expr], input: &Table) -> Vec<Col> {
+    fn column_list(&mut self, items: &'q [Expr<'q>], input: &Table) -> Vec<Col> {
         let mut out = Vec::new();
         for item in items {
             let ExprKind::Name(n) = &item.kind else {
@@ -338,8 +348,8 @@ impl<'q> Checker<'q> {
                 let matched: Vec<Col> = input
                     .cols
                     .iter()
-                    .filter(|c| wildcard_match(&n.text, &c.name))
-                    .cloned()
+                    .filter(|c| wildcard_match(n.text, self.names.text(c.name)))
+                    .copied()
                     .collect();
                 if matched.is_empty() && !input.open {
                     self.error(
@@ -350,10 +360,10 @@ impl<'q> Checker<'q> {
                 }
                 out.extend(matched);
             } else {
-                match input.find(&n.text) {
-                    Some(c) => out.push(c.clone()),
+                match self.find_in(input, n.text) {
+                    Some(c) => out.push(c),
                     None if input.open => {}
-                    None => self.unknown_column(&n.text, n.span.clone()),
+                    None => self.unknown_column(n.text, n.span.clone()),
                 }
             }
         }
@@ -362,8 +372,8 @@ impl<'q> Checker<'q> {
 
     fn parse_operator(
         &mut self,
-        source: &'q Expr,
-        parts: &'q [ParsePart],
+        source: &'q Expr<'q>,
+        parts: &'q [ParsePart<'q>],
         input: &Rc<Table>,
     ) -> Info {
         let info = self.expr(source);
@@ -402,7 +412,7 @@ impl<'q> Checker<'q> {
                             span.clone(),
                         );
                     }
-                    if !declared.insert(name.text.as_str()) {
+                    if !declared.insert(name.text) {
                         self.error(
                             codes::DUPLICATE_COLUMN,
                             format!(
@@ -414,7 +424,7 @@ impl<'q> Checker<'q> {
                         continue;
                     }
                     let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
-                    cols.push(self.new_col(&name.text, t));
+                    cols.push(self.named_col(name.text, t));
                 }
             }
         }
@@ -423,12 +433,12 @@ impl<'q> Checker<'q> {
 
     fn mv_expand(
         &mut self,
-        parameters: &[(String, String)],
-        items: &'q [MvExpandItem],
+        parameters: &'q [(&'q str, &'q str)],
+        items: &'q [MvExpandItem<'q>],
         input: &Rc<Table>,
     ) -> Info {
         let infos: Vec<Info> = items.iter().map(|i| self.expr(&i.expr)).collect();
-        let mut b = Builder::default();
+        let mut b = self.builder();
         let row = self.row_columns(input);
         b.add_range(&row, false, true, self);
         for (item, info) in items.iter().zip(infos) {
@@ -460,8 +470,8 @@ impl<'q> Checker<'q> {
                 },
             );
         }
-        if let Some((_, name)) = parameters.iter().find(|(n, _)| n == "with_itemindex") {
-            let c = self.new_col(name, Ty::Long);
+        if let Some(&(_, name)) = parameters.iter().find(|(n, _)| *n == "with_itemindex") {
+            let c = self.named_col(name, Ty::Long);
             b.add(c, None, false, false, self);
         }
         self.table_info(b.columns(), input.open)

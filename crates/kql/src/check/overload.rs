@@ -2,9 +2,14 @@
 //! overload wins, the argument checks, and the result type — the rules Kusto.Language uses for
 //! built-in functions and operators.
 
+use std::cell::RefCell;
+
+use smallvec::SmallVec;
+
 use crate::ast::Span;
 use crate::diag::codes;
 use crate::functions::{ArgKind, Layout, Param, ParamKind, Ret, Signature, custom_return};
+use crate::fxhash::FxHashMap;
 use crate::types::Ty;
 
 use super::{Checker, Info};
@@ -35,6 +40,20 @@ pub(crate) enum Conversion {
     Promotable,
     Dynamic,
     Compatible,
+}
+
+/// The parameter each argument binds to (`None`: an extra argument). Calls rarely have more
+/// than eight arguments, so the lists of overload resolution live on the stack.
+pub(crate) type Bound<'s> = SmallVec<[Option<&'s Param>; 8]>;
+
+/// The argument types of a call.
+type Types = SmallVec<[Ty; 8]>;
+
+/// Indices of candidate signatures.
+pub(crate) type Candidates = SmallVec<[usize; 4]>;
+
+fn types_of(args: &[Arg<'_>]) -> Types {
+    args.iter().map(Arg::ty).collect()
 }
 
 /// One argument as seen by overload resolution.
@@ -141,10 +160,7 @@ fn widest(types: &[Ty]) -> Option<Ty> {
 }
 
 /// Which parameter each argument binds to (`None`: no parameter, an extra argument).
-pub(crate) fn argument_parameters<'s>(
-    sig: &'s Signature,
-    args: &[Arg<'_>],
-) -> Vec<Option<&'s Param>> {
+pub(crate) fn argument_parameters<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Bound<'s> {
     match sig.layout {
         Layout::Fixed => (0..args.len()).map(|i| sig.params.get(i)).collect(),
         Layout::Block => block_layout(sig, args.len()),
@@ -152,7 +168,7 @@ pub(crate) fn argument_parameters<'s>(
     }
 }
 
-fn block_layout(sig: &Signature, n: usize) -> Vec<Option<&Param>> {
+fn block_layout(sig: &Signature, n: usize) -> Bound<'_> {
     let params = &sig.params;
     let first = params.iter().position(Param::is_repeatable).unwrap_or(0);
     let last = params.iter().rposition(Param::is_repeatable).unwrap_or(0);
@@ -177,10 +193,10 @@ fn block_layout(sig: &Signature, n: usize) -> Vec<Option<&Param>> {
         .collect()
 }
 
-fn repeating_layout<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Vec<Option<&'s Param>> {
+fn repeating_layout<'s>(sig: &'s Signature, args: &[Arg<'_>]) -> Bound<'s> {
     let params = &sig.params;
-    let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
-    let mut out: Vec<Option<&Param>> = Vec::with_capacity(args.len());
+    let types = types_of(args);
+    let mut out = Bound::with_capacity(args.len());
     let mut cur = 0usize;
     let mut count = 0u32;
     for (i, arg) in args.iter().enumerate() {
@@ -348,7 +364,7 @@ struct Fit {
 
 fn fit(sig: &Signature, args: &[Arg<'_>], coercion: bool) -> Fit {
     let params = argument_parameters(sig, args);
-    let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
+    let types = types_of(args);
     let mut f = Fit {
         count: 0,
         worst: Match::Exact,
@@ -363,6 +379,55 @@ fn fit(sig: &Signature, args: &[Arg<'_>], coercion: bool) -> Fit {
         f.best = f.best.max(m);
     }
     f
+}
+
+/// What overload resolution sees of a short argument list: for each argument its type,
+/// whether it is `*` and whether it is tabular (all [`match_kind`] looks at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ArgShape(Ty, bool, bool);
+
+/// The signature set (by address: the tables are built once), the flags and the shapes of up
+/// to three arguments.
+type ResolutionKey = (usize, bool, bool, usize, [Option<ArgShape>; 3]);
+
+/// [`best_signatures`] of the built-in signature tables, remembered per thread for argument
+/// lists of up to three arguments: transforms apply the same operators and functions to the
+/// same types over and over.
+pub(crate) fn best_signatures_of(
+    sigs: &'static [Signature],
+    args: &[Arg<'_>],
+    require_all: bool,
+    coercion: bool,
+) -> Candidates {
+    thread_local! {
+        static KNOWN: RefCell<FxHashMap<ResolutionKey, Candidates>> = RefCell::default();
+    }
+    /// At most this many resolutions are kept per thread.
+    const MAX: usize = 4096;
+    if sigs.len() <= 1 || args.len() > 3 {
+        return best_signatures(sigs, args, require_all, coercion);
+    }
+    let mut shapes = [None; 3];
+    for (shape, a) in shapes.iter_mut().zip(args) {
+        *shape = Some(ArgShape(a.ty(), a.info.star, a.info.table.is_some()));
+    }
+    let key = (
+        sigs.as_ptr() as usize,
+        require_all,
+        coercion,
+        args.len(),
+        shapes,
+    );
+    if let Some(found) = KNOWN.with_borrow(|known| known.get(&key).cloned()) {
+        return found;
+    }
+    let found = best_signatures(sigs, args, require_all, coercion);
+    KNOWN.with_borrow_mut(|known| {
+        if known.len() < MAX {
+            known.insert(key, found.clone());
+        }
+    });
+    found
 }
 
 /// Kusto's `CompareSignatureMatch` (> 0: `a` is better).
@@ -387,12 +452,12 @@ pub(crate) fn best_signatures(
     args: &[Arg<'_>],
     require_all: bool,
     coercion: bool,
-) -> Vec<usize> {
+) -> Candidates {
     if sigs.len() <= 1 {
         return (0..sigs.len()).collect();
     }
     let n = args.len() as u32;
-    let mut result: Vec<usize> = (0..sigs.len())
+    let mut result: Candidates = (0..sigs.len())
         .filter(|&i| n >= sigs[i].min_args && n <= sigs[i].max_args)
         .collect();
     if result.is_empty() {
@@ -404,12 +469,12 @@ pub(crate) fn best_signatures(
     if result.len() <= 1 {
         return result;
     }
-    let fits: Vec<Fit> = sigs.iter().map(|s| fit(s, args, coercion)).collect();
+    let fits: SmallVec<[Fit; 8]> = sigs.iter().map(|s| fit(s, args, coercion)).collect();
     let mut most = result.iter().map(|&i| fits[i].count).max().unwrap_or(0);
     if require_all && most < args.len() {
         most = args.len();
     }
-    result.retain(|&i| fits[i].count == most);
+    result.retain(|i| fits[*i].count == most);
     if result.len() <= 1 {
         return result;
     }
@@ -427,14 +492,14 @@ pub(crate) fn best_signatures(
     {
         return result;
     }
-    vec![best]
+    Candidates::from_slice(&[best])
 }
 
 /// The result type of calling `sig` with `args` (Kusto's `GetFunctionCallResult`, minus user
 /// functions which the caller handles).
 pub(crate) fn result_type(fn_name: &str, sig: &Signature, args: &[Arg<'_>]) -> Ty {
     let params = argument_parameters(sig, args);
-    let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
+    let types = types_of(args);
     let arg_of = |p: &Param| {
         params
             .iter()
@@ -553,7 +618,7 @@ impl Checker<'_> {
             }
         }
         let params = argument_parameters(sig, args);
-        let types: Vec<Ty> = args.iter().map(Arg::ty).collect();
+        let types = types_of(args);
         if self.diag_count() == before {
             let has_common = params.iter().flatten().any(|p| {
                 matches!(
@@ -842,7 +907,7 @@ impl Checker<'_> {
         if param.arg == ArgKind::LiteralNotEmpty
             && arg.info.literal
             && !silent
-            && arg.info.const_string.as_deref() == Some("")
+            && arg.info.empty_string
         {
             self.error(
                 codes::EMPTY_LITERAL,

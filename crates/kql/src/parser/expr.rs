@@ -9,7 +9,7 @@ use crate::ast::{
 use crate::diag::codes;
 use crate::functions::builtins;
 use crate::keywords::keyword_is_identifier;
-use crate::lexer::string_value;
+use crate::lexer::decode_string;
 use crate::token::TokenKind;
 use crate::types::Ty;
 
@@ -47,7 +47,7 @@ fn keyword_can_be_called(text: &str) -> bool {
         || builtins().aggregate(text).is_some()
 }
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     /// True if the current token can begin an expression.
     pub(crate) fn can_start_expression(&self) -> bool {
         use TokenKind::*;
@@ -76,22 +76,19 @@ impl Parser<'_, '_> {
     }
 
     /// Parses an expression, or returns `None` (nothing consumed) if none starts here.
-    pub(crate) fn parse_expr(&mut self) -> Option<Expr> {
+    pub(crate) fn parse_expr(&mut self) -> Option<Expr<'a>> {
         self.parse_or()
     }
 
     fn binary(
         &mut self,
         op: BinOp,
-        left: Expr,
-        parse_right: fn(&mut Self) -> Option<Expr>,
-    ) -> Expr {
+        left: Expr<'a>,
+        parse_right: fn(&mut Self) -> Option<Expr<'a>>,
+    ) -> Expr<'a> {
         let tok = self.bump();
-        let op_text = tok
-            .text(self.src)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        // operator tokens hold no whitespace but the single space of `matches regex`
+        let op_text = tok.text(self.src);
         let right = parse_right(self).unwrap_or_else(|| self.missing_expr());
         let span = left.span.start..right.span.end.max(tok.span.end);
         self.expr(
@@ -100,13 +97,13 @@ impl Parser<'_, '_> {
                 op,
                 op_text,
                 op_span: tok.span,
-                left: Box::new(left),
-                right: Box::new(right),
+                left: self.alloc(left),
+                right: self.alloc(right),
             },
         )
     }
 
-    fn parse_or(&mut self) -> Option<Expr> {
+    fn parse_or(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_and()?;
         while self.at_kw("or") {
             e = self.binary(BinOp::Or, e, Self::parse_and);
@@ -114,7 +111,7 @@ impl Parser<'_, '_> {
         Some(e)
     }
 
-    fn parse_and(&mut self) -> Option<Expr> {
+    fn parse_and(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_equality()?;
         while self.at_kw("and") {
             e = self.binary(BinOp::And, e, Self::parse_equality);
@@ -122,7 +119,7 @@ impl Parser<'_, '_> {
         Some(e)
     }
 
-    fn parse_equality(&mut self) -> Option<Expr> {
+    fn parse_equality(&mut self) -> Option<Expr<'a>> {
         let e = self.parse_relational()?;
         match self.kind() {
             TokenKind::EqEq => return Some(self.binary(BinOp::Eq, e, Self::parse_relational)),
@@ -132,8 +129,8 @@ impl Parser<'_, '_> {
             TokenKind::Keyword => {}
             _ => return Some(e),
         }
-        let text = self.text().to_string();
-        if let Some(op) = list_operator(&text) {
+        let text = self.text();
+        if let Some(op) = list_operator(text) {
             return Some(self.parse_list_operator(op, text, e));
         }
         if text == "between" || text == "!between" {
@@ -142,9 +139,9 @@ impl Parser<'_, '_> {
         Some(e)
     }
 
-    fn parse_list_operator(&mut self, op: ListOp, op_text: String, left: Expr) -> Expr {
+    fn parse_list_operator(&mut self, op: ListOp, op_text: &'a str, left: Expr<'a>) -> Expr<'a> {
         let tok = self.bump();
-        let mut values = Vec::new();
+        let mut values = self.list();
         if self.expect(TokenKind::LParen, "(") {
             if self.paren_holds_query() {
                 values.push(
@@ -168,8 +165,8 @@ impl Parser<'_, '_> {
                 op,
                 op_text,
                 op_span: tok.span,
-                left: Box::new(left),
-                values,
+                left: self.alloc(left),
+                values: values.into_bump_slice(),
             },
         )
     }
@@ -196,7 +193,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_between(&mut self, op_text: String, left: Expr) -> Expr {
+    fn parse_between(&mut self, op_text: &'a str, left: Expr<'a>) -> Expr<'a> {
         let tok = self.bump();
         self.expect(TokenKind::LParen, "(");
         let low = self.parse_expr_or_missing();
@@ -211,14 +208,14 @@ impl Parser<'_, '_> {
                 negated,
                 op_text,
                 op_span: tok.span,
-                left: Box::new(left),
-                low: Box::new(low),
-                high: Box::new(high),
+                left: self.alloc(left),
+                low: self.alloc(low),
+                high: self.alloc(high),
             },
         )
     }
 
-    fn parse_relational(&mut self) -> Option<Expr> {
+    fn parse_relational(&mut self) -> Option<Expr<'a>> {
         let e = self.parse_additive()?;
         let op = match self.kind() {
             TokenKind::Lt => BinOp::Lt,
@@ -230,7 +227,7 @@ impl Parser<'_, '_> {
         Some(self.binary(op, e, Self::parse_additive))
     }
 
-    fn parse_additive(&mut self) -> Option<Expr> {
+    fn parse_additive(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_multiplicative()?;
         loop {
             let op = match self.kind() {
@@ -242,7 +239,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_multiplicative(&mut self) -> Option<Expr> {
+    fn parse_multiplicative(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_string_op()?;
         loop {
             let op = match self.kind() {
@@ -263,7 +260,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_string_op(&mut self) -> Option<Expr> {
+    fn parse_string_op(&mut self) -> Option<Expr<'a>> {
         let e = if self.at(TokenKind::Star)
             && self.peek_at(1).kind == TokenKind::Keyword
             && string_operator(self.text_at(1)).is_some()
@@ -279,7 +276,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_unary(&mut self) -> Option<Expr> {
+    fn parse_unary(&mut self) -> Option<Expr<'a>> {
         let op = match self.kind() {
             TokenKind::Minus => UnaryOp::Minus,
             TokenKind::Plus => UnaryOp::Plus,
@@ -293,12 +290,12 @@ impl Parser<'_, '_> {
             ExprKind::Unary {
                 op,
                 op_span: tok.span,
-                operand: Box::new(operand),
+                operand: self.alloc(operand),
             },
         ))
     }
 
-    fn parse_postfix(&mut self) -> Option<Expr> {
+    fn parse_postfix(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_primary()?;
         loop {
             match self.kind() {
@@ -309,8 +306,8 @@ impl Parser<'_, '_> {
                     e = self.expr(
                         span,
                         ExprKind::Path {
-                            target: Box::new(e),
-                            member: Box::new(member),
+                            target: self.alloc(e),
+                            member: self.alloc(member),
                         },
                     );
                 }
@@ -322,8 +319,8 @@ impl Parser<'_, '_> {
                     e = self.expr(
                         span,
                         ExprKind::Element {
-                            target: Box::new(e),
-                            index: Box::new(index),
+                            target: self.alloc(e),
+                            index: self.alloc(index),
                         },
                     );
                 }
@@ -332,7 +329,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_path_member(&mut self) -> Expr {
+    fn parse_path_member(&mut self) -> Expr<'a> {
         if matches!(self.kind(), TokenKind::Ident | TokenKind::Keyword)
             && self.kind_at(1) == TokenKind::LParen
         {
@@ -354,7 +351,7 @@ impl Parser<'_, '_> {
         if special || self.at_plain_name() {
             let tok = self.bump();
             let name = Name {
-                text: tok.text(self.src).to_string(),
+                text: tok.text(self.src),
                 span: tok.span.clone(),
                 kind: NameKind::Plain,
             };
@@ -400,10 +397,10 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_primary(&mut self) -> Option<Expr> {
+    fn parse_primary(&mut self) -> Option<Expr<'a>> {
         use TokenKind::*;
         let tok = self.peek().clone();
-        let lit = |l: Literal| Some(l);
+        let lit = |l: Literal<'a>| Some(l);
         let literal = match tok.kind {
             LongLit => lit(Literal::Long(parse_long(tok.text(self.src)))),
             RealLit => lit(Literal::Real),
@@ -421,12 +418,14 @@ impl Parser<'_, '_> {
         }
         match tok.kind {
             StringLit => {
-                let mut value = String::new();
                 let start = tok.span.start;
+                let first = self.bump();
+                let mut value = decode_string(first.text(self.src));
                 while self.at(StringLit) {
                     let t = self.bump();
-                    value.push_str(&string_value(t.text(self.src)));
+                    value.to_mut().push_str(&decode_string(t.text(self.src)));
                 }
+                let value = self.arena_str(value);
                 return Some(self.expr(
                     start..self.last_end,
                     ExprKind::Literal(Literal::String(value)),
@@ -443,7 +442,7 @@ impl Parser<'_, '_> {
                 self.expect(RParen, ")");
                 return Some(self.expr(
                     tok.span.start..self.last_end,
-                    ExprKind::Paren(Box::new(inner)),
+                    ExprKind::Paren(self.alloc(inner)),
                 ));
             }
             LBracket if self.at_bracketed_name() => {
@@ -457,7 +456,7 @@ impl Parser<'_, '_> {
                 }
                 self.bump();
                 let name = Name {
-                    text: tok.text(self.src).to_string(),
+                    text: tok.text(self.src),
                     span: tok.span.clone(),
                     kind: NameKind::Plain,
                 };
@@ -468,23 +467,23 @@ impl Parser<'_, '_> {
         None
     }
 
-    fn parse_keyword_primary(&mut self) -> Option<Expr> {
+    fn parse_keyword_primary(&mut self) -> Option<Expr<'a>> {
         let tok = self.peek().clone();
-        let text = tok.text(self.src).to_string();
+        let text = tok.text(self.src);
         let call_follows = self.kind_at(1) == TokenKind::LParen;
-        match text.as_str() {
+        match text {
             "dynamic" => return Some(self.parse_dynamic()),
             "datatable" => return Some(self.parse_datatable()),
             "typeof" if call_follows => return Some(self.parse_typeof()),
             "toscalar" | "totable" | "materialize" if call_follows => {
-                return Some(self.parse_special_call(&text));
+                return Some(self.parse_special_call(text));
             }
             _ => {}
         }
-        if call_follows && keyword_can_be_called(&text) {
+        if call_follows && keyword_can_be_called(text) {
             return Some(self.parse_call());
         }
-        if keyword_is_identifier(&text) {
+        if keyword_is_identifier(text) {
             self.bump();
             let name = Name {
                 text,
@@ -511,15 +510,15 @@ impl Parser<'_, '_> {
     }
 
     /// `f(args)` where the current token is the function name.
-    fn parse_call(&mut self) -> Expr {
+    fn parse_call(&mut self) -> Expr<'a> {
         let tok = self.bump();
         let name = Name {
-            text: tok.text(self.src).to_string(),
+            text: tok.text(self.src),
             span: tok.span.clone(),
             kind: NameKind::Plain,
         };
         self.bump();
-        let mut args = Vec::new();
+        let mut args = self.list();
         if self.can_start_expression() || self.at_name_assignment() {
             loop {
                 let before = self.pos;
@@ -543,10 +542,11 @@ impl Parser<'_, '_> {
             }
         }
         self.expect(TokenKind::RParen, ")");
+        let args = args.into_bump_slice();
         self.expr(tok.span.start..self.last_end, ExprKind::Call { name, args })
     }
 
-    fn parse_argument(&mut self) -> Expr {
+    fn parse_argument(&mut self) -> Expr<'a> {
         if self.at(TokenKind::Star)
             && matches!(self.kind_at(1), TokenKind::Comma | TokenKind::RParen)
         {
@@ -565,7 +565,7 @@ impl Parser<'_, '_> {
     }
 
     /// `name = expr`, `(a, b) = expr` or an unnamed expression (projection list items).
-    pub(crate) fn parse_named_item(&mut self) -> Expr {
+    pub(crate) fn parse_named_item(&mut self) -> Expr<'a> {
         let start = self.peek().span.start;
         if self.at_name_assignment() {
             let name = self
@@ -577,13 +577,13 @@ impl Parser<'_, '_> {
                 start..self.last_end,
                 ExprKind::Named {
                     name,
-                    value: Box::new(value),
+                    value: self.alloc(value),
                 },
             );
         }
         if self.at(TokenKind::LParen) && self.at_tuple_declaration() {
             self.bump();
-            let mut names = Vec::new();
+            let mut names = self.list();
             loop {
                 names.push(
                     self.parse_declared_name()
@@ -599,8 +599,8 @@ impl Parser<'_, '_> {
             return self.expr(
                 start..self.last_end,
                 ExprKind::NamedTuple {
-                    names,
-                    value: Box::new(value),
+                    names: names.into_bump_slice(),
+                    value: self.alloc(value),
                 },
             );
         }
@@ -621,7 +621,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_special_call(&mut self, kw: &str) -> Expr {
+    fn parse_special_call(&mut self, kw: &str) -> Expr<'a> {
         let start = self.bump().span.start;
         self.bump();
         // toscalar(kind=nooptimization ...) options
@@ -636,7 +636,7 @@ impl Parser<'_, '_> {
             .parse_pipe_expr()
             .unwrap_or_else(|| self.missing_expr());
         self.expect(TokenKind::RParen, ")");
-        let inner = Box::new(inner);
+        let inner = self.alloc(inner);
         let kind = match kw {
             "toscalar" => ExprKind::ToScalar(inner),
             "totable" => ExprKind::ToTable(inner),
@@ -645,7 +645,7 @@ impl Parser<'_, '_> {
         self.expr(start..self.last_end, kind)
     }
 
-    fn parse_typeof(&mut self) -> Expr {
+    fn parse_typeof(&mut self) -> Expr<'a> {
         let start = self.bump().span.start;
         self.bump();
         let ty = self.parse_type_name().map_or(Ty::Unknown, |t| t.ty);
@@ -659,7 +659,7 @@ impl Parser<'_, '_> {
         self.expr(start..self.last_end, ExprKind::TypeOf(ty))
     }
 
-    fn parse_dynamic(&mut self) -> Expr {
+    fn parse_dynamic(&mut self) -> Expr<'a> {
         let start = self.bump().span.start;
         let mut shape = DynShape::Scalar;
         if self.expect(TokenKind::LParen, "(") {
@@ -724,9 +724,9 @@ impl Parser<'_, '_> {
     }
 
     /// `datatable (a:int, b:string) [ values ]`
-    pub(crate) fn parse_datatable(&mut self) -> Expr {
+    pub(crate) fn parse_datatable(&mut self) -> Expr<'a> {
         let kw = self.bump();
-        let mut columns = Vec::new();
+        let mut columns = self.list();
         if self.expect(TokenKind::LParen, "(") {
             while let Some(name) = self.parse_declared_name() {
                 self.expect(TokenKind::Colon, ":");
@@ -738,7 +738,7 @@ impl Parser<'_, '_> {
             }
             self.expect(TokenKind::RParen, ")");
         }
-        let mut values = Vec::new();
+        let mut values = self.list();
         let mut values_span = self.last_end..self.last_end;
         if self.expect(TokenKind::LBracket, "[") {
             let vstart = self.peek().span.start;
@@ -757,8 +757,8 @@ impl Parser<'_, '_> {
             kw.span.start..self.last_end,
             ExprKind::DataTable {
                 kw_span: kw.span,
-                columns,
-                values,
+                columns: columns.into_bump_slice(),
+                values: values.into_bump_slice(),
                 values_span,
             },
         )

@@ -5,21 +5,27 @@
 mod expr;
 mod ops;
 
+use std::borrow::Cow;
+
+use bumpalo::Bump;
+use bumpalo::collections::Vec as ArenaVec;
+
 use crate::ast::{
     Expr, ExprKind, FunctionDecl, LetValue, Name, NameKind, Param, ParamType, Query, Span, Stmt,
     TypeName,
 };
 use crate::diag::{Diagnostics, codes};
 use crate::keywords::{is_type_keyword, keyword_is_declarable, keyword_is_identifier};
-use crate::lexer::{lex, string_value};
-use crate::token::{LexProblem, Token, TokenKind};
+use crate::lexer::{decode_string, scan};
+use crate::token::{LexProblem, Tok, TokenKind};
 use crate::types::Ty;
 
-/// Parses a whole query. Syntax diagnostics are appended to `diags`.
-pub(crate) fn parse(src: &str, diags: &mut Diagnostics) -> Query {
-    let tokens = lex(src);
-    for tok in &tokens {
-        match &tok.problem {
+/// Parses a whole query into `arena`. Syntax diagnostics are appended to `diags`.
+pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) -> Query<'a> {
+    // rarely more than one token per two bytes of text
+    let mut tokens = ArenaVec::with_capacity_in(src.len() / 2 + 2, arena);
+    scan(src, |tok, problem| {
+        match problem {
             Some(LexProblem::Missing(what)) => diags.error(
                 codes::MISSING_TEXT,
                 format!("Missing: {what}"),
@@ -32,9 +38,12 @@ pub(crate) fn parse(src: &str, diags: &mut Diagnostics) -> Query {
             ),
             None => {}
         }
-    }
+        tokens.push(tok);
+    });
+    let tokens = tokens.into_bump_slice();
     let mut p = Parser {
         src,
+        arena,
         tokens,
         pos: 0,
         last_end: 0,
@@ -48,9 +57,11 @@ pub(crate) fn parse(src: &str, diags: &mut Diagnostics) -> Query {
     }
 }
 
-pub(crate) struct Parser<'s, 'd> {
-    src: &'s str,
-    tokens: Vec<Token>,
+pub(crate) struct Parser<'a, 'd> {
+    src: &'a str,
+    /// Where the tree is built.
+    arena: &'a Bump,
+    tokens: &'a [Tok],
     pos: usize,
     /// End of the last consumed token (where "missing" diagnostics go).
     last_end: usize,
@@ -58,16 +69,42 @@ pub(crate) struct Parser<'s, 'd> {
     diags: &'d mut Diagnostics,
 }
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
+    // ----- arena --------------------------------------------------------------------------
+
+    fn alloc<T>(&self, value: T) -> &'a T {
+        self.arena.alloc(value)
+    }
+
+    /// An empty list in the arena (`into_bump_slice` makes it a tree slice).
+    fn list<T>(&self) -> ArenaVec<'a, T> {
+        ArenaVec::new_in(self.arena)
+    }
+
+    /// Text for the tree: borrowed from the query, or copied into the arena if decoded.
+    fn arena_str(&self, text: Cow<'a, str>) -> &'a str {
+        match text {
+            Cow::Borrowed(t) => t,
+            Cow::Owned(t) => self.arena.alloc_str(&t),
+        }
+    }
+
     // ----- token access -------------------------------------------------------------------
 
-    fn peek(&self) -> &Token {
+    fn peek(&self) -> &'a Tok {
         self.peek_at(0)
     }
 
-    fn peek_at(&self, n: usize) -> &Token {
+    fn peek_at(&self, n: usize) -> &'a Tok {
         let i = (self.pos + n).min(self.tokens.len() - 1);
         &self.tokens[i]
+    }
+
+    /// True if the current token has leading trivia (whitespace or comments).
+    fn has_trivia(&self) -> bool {
+        let i = self.pos.min(self.tokens.len() - 1);
+        let previous_end = i.checked_sub(1).map_or(0, |p| self.tokens[p].span.end);
+        self.tokens[i].span.start > previous_end
     }
 
     fn kind(&self) -> TokenKind {
@@ -78,12 +115,14 @@ impl Parser<'_, '_> {
         self.peek_at(n).kind
     }
 
-    fn text(&self) -> &str {
-        self.peek().text(self.src)
+    fn text(&self) -> &'a str {
+        let src = self.src;
+        self.peek().text(src)
     }
 
-    fn text_at(&self, n: usize) -> &str {
-        self.peek_at(n).text(self.src)
+    fn text_at(&self, n: usize) -> &'a str {
+        let src = self.src;
+        self.peek_at(n).text(src)
     }
 
     fn at_kw(&self, kw: &str) -> bool {
@@ -94,7 +133,7 @@ impl Parser<'_, '_> {
         self.kind() == kind
     }
 
-    fn bump(&mut self) -> Token {
+    fn bump(&mut self) -> Tok {
         let tok = self.peek().clone();
         if tok.kind != TokenKind::Eof {
             self.pos += 1;
@@ -103,11 +142,11 @@ impl Parser<'_, '_> {
         tok
     }
 
-    fn eat(&mut self, kind: TokenKind) -> Option<Token> {
+    fn eat(&mut self, kind: TokenKind) -> Option<Tok> {
         self.at(kind).then(|| self.bump())
     }
 
-    fn eat_kw(&mut self, kw: &str) -> Option<Token> {
+    fn eat_kw(&mut self, kw: &str) -> Option<Tok> {
         self.at_kw(kw).then(|| self.bump())
     }
 
@@ -139,7 +178,7 @@ impl Parser<'_, '_> {
         self.next_id - 1
     }
 
-    fn expr(&mut self, span: Span, kind: ExprKind) -> Expr {
+    fn expr(&mut self, span: Span, kind: ExprKind<'a>) -> Expr<'a> {
         Expr {
             id: self.id(),
             span,
@@ -148,17 +187,17 @@ impl Parser<'_, '_> {
     }
 
     /// A missing expression at the current position (reported).
-    fn missing_expr(&mut self) -> Expr {
+    fn missing_expr(&mut self) -> Expr<'a> {
         self.error_here(codes::MISSING, "Missing expression");
         let at = self.last_end;
         self.expr(at..at, ExprKind::Missing)
     }
 
-    fn missing_name(&mut self) -> Name {
+    fn missing_name(&mut self) -> Name<'a> {
         self.error_here(codes::MISSING, "Missing name");
         let at = self.last_end;
         Name {
-            text: String::new(),
+            text: "",
             span: at..at,
             kind: NameKind::Missing,
         }
@@ -193,13 +232,13 @@ impl Parser<'_, '_> {
             && self.kind_at(2) == TokenKind::RBracket
     }
 
-    fn parse_bracketed_name(&mut self) -> Name {
+    fn parse_bracketed_name(&mut self) -> Name<'a> {
         let open = self.bump();
         let lit = self.bump();
         let close = self.bump();
         let _ = close;
         Name {
-            text: string_value(lit.text(self.src)),
+            text: self.arena_str(decode_string(lit.text(self.src))),
             span: open.span.start..self.last_end,
             kind: NameKind::Bracketed,
         }
@@ -215,7 +254,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn parse_plain_name(&mut self) -> Option<Name> {
+    fn parse_plain_name(&mut self) -> Option<Name<'a>> {
         if self.at_bracketed_name() {
             return Some(self.parse_bracketed_name());
         }
@@ -224,7 +263,7 @@ impl Parser<'_, '_> {
         }
         let tok = self.bump();
         Some(Name {
-            text: tok.text(self.src).to_string(),
+            text: tok.text(self.src),
             span: tok.span,
             kind: NameKind::Plain,
         })
@@ -232,14 +271,14 @@ impl Parser<'_, '_> {
 
     /// A name being declared (`name = ...`, `let name`, parse columns); some keywords are allowed
     /// here with a KS228 diagnostic, like Kusto.
-    fn parse_declared_name(&mut self) -> Option<Name> {
+    fn parse_declared_name(&mut self) -> Option<Name<'a>> {
         if let Some(n) = self.parse_plain_name() {
             return Some(n);
         }
         if self.kind() == TokenKind::Keyword {
             let tok = self.bump();
-            let text = tok.text(self.src).to_string();
-            if !keyword_is_declarable(&text) {
+            let text = tok.text(self.src);
+            if !keyword_is_declarable(text) {
                 self.diags.error(
                     codes::NAME_NEEDS_BRACKETS,
                     format!("The name '{text}' needs to be bracketed as ['{text}'] to be used in this context."),
@@ -265,11 +304,11 @@ impl Parser<'_, '_> {
     }
 
     /// A type name (`string`, `int`, `dynamic` ...).
-    fn parse_type_name(&mut self) -> Option<TypeName> {
+    fn parse_type_name(&mut self) -> Option<TypeName<'a>> {
         let tok = self.peek().clone();
-        let text = tok.text(self.src).to_string();
+        let text = tok.text(self.src);
         let ok = match tok.kind {
-            TokenKind::Keyword => is_type_keyword(&text),
+            TokenKind::Keyword => is_type_keyword(text),
             TokenKind::Ident => true,
             _ => false,
         };
@@ -277,7 +316,7 @@ impl Parser<'_, '_> {
             return None;
         }
         self.bump();
-        let ty = Ty::from_kusto_name(&text).unwrap_or(Ty::Unknown);
+        let ty = Ty::from_kusto_name(text).unwrap_or(Ty::Unknown);
         if ty == Ty::Unknown {
             self.diags.error(
                 codes::MISSING,
@@ -292,7 +331,7 @@ impl Parser<'_, '_> {
         })
     }
 
-    fn expect_type_name(&mut self) -> TypeName {
+    fn expect_type_name(&mut self) -> TypeName<'a> {
         match self.parse_type_name() {
             Some(t) => t,
             None => {
@@ -300,7 +339,7 @@ impl Parser<'_, '_> {
                 let at = self.last_end;
                 TypeName {
                     ty: Ty::Unknown,
-                    text: String::new(),
+                    text: "",
                     span: at..at,
                 }
             }
@@ -309,8 +348,8 @@ impl Parser<'_, '_> {
 
     // ----- statements ---------------------------------------------------------------------
 
-    fn parse_statements(&mut self) -> Vec<Stmt> {
-        let mut stmts = Vec::new();
+    fn parse_statements(&mut self) -> &'a [Stmt<'a>] {
+        let mut stmts = self.list();
         if self.at(TokenKind::Dot) {
             // `.show ...`: a management command, not a query
             let span = self.peek().span.start..self.src.len();
@@ -322,7 +361,7 @@ impl Parser<'_, '_> {
             while !self.at(TokenKind::Eof) {
                 self.bump();
             }
-            return stmts;
+            return stmts.into_bump_slice();
         }
         loop {
             if self.at(TokenKind::Eof) {
@@ -347,7 +386,7 @@ impl Parser<'_, '_> {
             self.incomplete_fragment();
             break;
         }
-        stmts
+        stmts.into_bump_slice()
     }
 
     fn incomplete_fragment(&mut self) {
@@ -373,7 +412,7 @@ impl Parser<'_, '_> {
             && ops::is_query_operator_keyword(self.text())
     }
 
-    fn parse_statement(&mut self) -> Option<Stmt> {
+    fn parse_statement(&mut self) -> Option<Stmt<'a>> {
         if self.at_kw("let") {
             return Some(self.parse_let());
         }
@@ -383,7 +422,7 @@ impl Parser<'_, '_> {
             || self.at_kw("restrict")
         {
             let start = self.peek().span.start;
-            let kw = self.text().to_string();
+            let kw = self.text();
             self.bump();
             self.skip_operator_tail();
             self.diags.error(
@@ -398,7 +437,7 @@ impl Parser<'_, '_> {
         self.parse_pipe_expr().map(Stmt::Expr)
     }
 
-    fn parse_let(&mut self) -> Stmt {
+    fn parse_let(&mut self) -> Stmt<'a> {
         let start = self.bump().span.start;
         let name = self
             .parse_declared_name()
@@ -430,9 +469,9 @@ impl Parser<'_, '_> {
             && self.kind_at(2) == TokenKind::Colon
     }
 
-    fn parse_function_decl(&mut self) -> FunctionDecl {
+    fn parse_function_decl(&mut self) -> FunctionDecl<'a> {
         let start = self.bump().span.start;
-        let mut params = Vec::new();
+        let mut params = self.list();
         if !self.at(TokenKind::RParen) {
             loop {
                 params.push(self.parse_param());
@@ -442,7 +481,7 @@ impl Parser<'_, '_> {
             }
         }
         self.expect(TokenKind::RParen, ")");
-        let mut body = Vec::new();
+        let mut body = self.list();
         if self.expect(TokenKind::LBrace, "{") {
             loop {
                 if self.at(TokenKind::RBrace) || self.at(TokenKind::Eof) {
@@ -459,13 +498,13 @@ impl Parser<'_, '_> {
             self.expect(TokenKind::RBrace, "}");
         }
         FunctionDecl {
-            params,
-            body,
+            params: params.into_bump_slice(),
+            body: body.into_bump_slice(),
             span: start..self.last_end,
         }
     }
 
-    fn parse_param(&mut self) -> Param {
+    fn parse_param(&mut self) -> Param<'a> {
         let start = self.peek().span.start;
         let name = self
             .parse_declared_name()
@@ -490,9 +529,9 @@ impl Parser<'_, '_> {
     }
 
     /// `(*)`, `(a:string, b:int)`, `(a:string, *)`
-    fn parse_schema(&mut self) -> Vec<crate::ast::ColumnDecl> {
+    fn parse_schema(&mut self) -> &'a [crate::ast::ColumnDecl<'a>] {
         self.bump();
-        let mut cols = Vec::new();
+        let mut cols = self.list();
         loop {
             if self.eat(TokenKind::Star).is_some() {
             } else if let Some(name) = self.parse_declared_name() {
@@ -507,13 +546,13 @@ impl Parser<'_, '_> {
             }
         }
         self.expect(TokenKind::RParen, ")");
-        cols
+        cols.into_bump_slice()
     }
 
     // ----- pipes --------------------------------------------------------------------------
 
     /// A tabular or scalar expression with any `| operator` suffix.
-    pub(crate) fn parse_pipe_expr(&mut self) -> Option<Expr> {
+    pub(crate) fn parse_pipe_expr(&mut self) -> Option<Expr<'a>> {
         let mut expr = if self.at_misplaced_operator() {
             let span = self.peek().span.clone();
             self.diags.error(
@@ -527,8 +566,8 @@ impl Parser<'_, '_> {
             self.expr(
                 span,
                 ExprKind::Pipe {
-                    source: Box::new(source),
-                    op: Box::new(op),
+                    source: self.alloc(source),
+                    op: self.alloc(op),
                 },
             )
         } else {
@@ -541,29 +580,31 @@ impl Parser<'_, '_> {
             expr = self.expr(
                 span,
                 ExprKind::Pipe {
-                    source: Box::new(expr),
-                    op: Box::new(op),
+                    source: self.alloc(expr),
+                    op: self.alloc(op),
                 },
             );
         }
         Some(expr)
     }
 
-    fn parse_pipe_source(&mut self) -> Option<Expr> {
+    fn parse_pipe_source(&mut self) -> Option<Expr<'a>> {
         if self.at_kw("print") {
             let op = self.parse_print();
             let span = op.span.clone();
-            return Some(self.expr(span, ExprKind::Source(Box::new(op))));
+            let op = self.alloc(op);
+            return Some(self.expr(span, ExprKind::Source(op)));
         }
         if self.at(TokenKind::Keyword) && ops::is_source_only_operator(self.text()) {
             let op = self.parse_unsupported_operator();
             let span = op.span.clone();
-            return Some(self.expr(span, ExprKind::Source(Box::new(op))));
+            let op = self.alloc(op);
+            return Some(self.expr(span, ExprKind::Source(op)));
         }
         self.parse_expr()
     }
 
-    fn parse_expr_or_missing(&mut self) -> Expr {
+    fn parse_expr_or_missing(&mut self) -> Expr<'a> {
         self.parse_expr().unwrap_or_else(|| self.missing_expr())
     }
 }
@@ -573,9 +614,9 @@ mod tests {
     use super::*;
     use crate::ast::{OpKind, ParsePart};
 
-    fn parse_ok(src: &str) -> Query {
+    fn parse_ok<'a>(src: &'a str, arena: &'a Bump) -> Query<'a> {
         let mut d = Diagnostics::default();
-        let q = parse(src, &mut d);
+        let q = parse(src, arena, &mut d);
         assert!(
             d.items.is_empty(),
             "unexpected diagnostics for {src:?}: {:?}",
@@ -586,11 +627,11 @@ mod tests {
 
     fn diags(src: &str) -> Vec<(&'static str, Span)> {
         let mut d = Diagnostics::default();
-        parse(src, &mut d);
+        parse(src, &Bump::new(), &mut d);
         d.items.into_iter().map(|d| (d.code, d.span)).collect()
     }
 
-    fn last_op(q: &Query) -> &crate::ast::Operator {
+    fn last_op<'a>(q: &Query<'a>) -> &'a crate::ast::Operator<'a> {
         match q.statements.last() {
             Some(Stmt::Expr(Expr {
                 kind: ExprKind::Pipe { op, .. },
@@ -603,7 +644,8 @@ mod tests {
     #[test]
     fn pipeline_with_spans() {
         let src = "source | extend a = 1 | project-away b";
-        let q = parse_ok(src);
+        let arena = Bump::new();
+        let q = parse_ok(src, &arena);
         let op = last_op(&q);
         assert_eq!(op.keyword, "project-away");
         assert_eq!(op.span, 24..38);
@@ -612,8 +654,11 @@ mod tests {
 
     #[test]
     fn let_function_and_body() {
-        let q =
-            parse_ok("let f = (s:string, t:(*)) { tolower(s) };\nlet n = 5;\nsource | where x > n");
+        let arena = Bump::new();
+        let q = parse_ok(
+            "let f = (s:string, t:(*)) { tolower(s) };\nlet n = 5;\nsource | where x > n",
+            &arena,
+        );
         assert_eq!(q.statements.len(), 3);
         match &q.statements[0] {
             Stmt::Let {
@@ -631,7 +676,11 @@ mod tests {
 
     #[test]
     fn parse_operator_parts() {
-        let q = parse_ok("source | parse kind=regex flags=i Raw with * \"a\" x:int ' ' y");
+        let arena = Bump::new();
+        let q = parse_ok(
+            "source | parse kind=regex flags=i Raw with * \"a\" x:int ' ' y",
+            &arena,
+        );
         match &last_op(&q).kind {
             OpKind::Parse { parts, .. } => {
                 assert_eq!(parts.len(), 5);
@@ -643,7 +692,8 @@ mod tests {
 
     #[test]
     fn precedence_string_ops_bind_tighter_than_arithmetic() {
-        let q = parse_ok("print a + b contains c");
+        let arena = Bump::new();
+        let q = parse_ok("print a + b contains c", &arena);
         let Some(Stmt::Expr(Expr {
             kind: ExprKind::Source(op),
             ..
@@ -714,6 +764,9 @@ mod tests {
             diags("source | project x = time * 1ms"),
             vec![(codes::NAME_NEEDS_BRACKETS, 21..25)]
         );
-        parse_ok("source | project ['time'], count, d.['user'], d['x'][0]");
+        parse_ok(
+            "source | project ['time'], count, d.['user'], d['x'][0]",
+            &Bump::new(),
+        );
     }
 }

@@ -108,7 +108,7 @@ enum ListEnd {
     By,
 }
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     fn at_list_end(&self, end: ListEnd) -> bool {
         match self.kind() {
             TokenKind::Eof
@@ -127,9 +127,9 @@ impl Parser<'_, '_> {
         &mut self,
         end: ListEnd,
         one_or_more: bool,
-        item: fn(&mut Self) -> Option<Expr>,
-    ) -> Vec<Expr> {
-        let mut items = Vec::new();
+        item: fn(&mut Self) -> Option<Expr<'a>>,
+    ) -> &'a [Expr<'a>] {
+        let mut items = self.list();
         loop {
             let before = self.pos;
             match item(self) {
@@ -152,10 +152,10 @@ impl Parser<'_, '_> {
             }
             break;
         }
-        items
+        items.into_bump_slice()
     }
 
-    fn named_item(&mut self) -> Option<Expr> {
+    fn named_item(&mut self) -> Option<Expr<'a>> {
         if self.at_name_assignment() || self.can_start_expression() {
             Some(self.parse_named_item())
         } else {
@@ -166,10 +166,10 @@ impl Parser<'_, '_> {
     fn operator(
         &mut self,
         start: usize,
-        keyword: String,
+        keyword: &'a str,
         kw_span: crate::ast::Span,
-        kind: OpKind,
-    ) -> Operator {
+        kind: OpKind<'a>,
+    ) -> Operator<'a> {
         let id = self.id();
         Operator {
             id,
@@ -181,14 +181,14 @@ impl Parser<'_, '_> {
     }
 
     /// Parses the operator after a `|`.
-    pub(super) fn parse_query_operator(&mut self) -> Operator {
+    pub(super) fn parse_query_operator(&mut self) -> Operator<'a> {
         let tok = self.peek().clone();
         if tok.kind != TokenKind::Keyword {
             return self.parse_bad_operator();
         }
-        let kw = tok.text(self.src).to_string();
+        let kw = tok.text(self.src);
         let start = tok.span.start;
-        let kind = match kw.as_str() {
+        let kind = match kw {
             "extend" => {
                 self.bump();
                 OpKind::Extend(self.comma_list(ListEnd::Plain, true, Self::named_item))
@@ -230,7 +230,7 @@ impl Parser<'_, '_> {
                 let by = if self.eat_kw("by").is_some() {
                     self.comma_list(ListEnd::Plain, true, Self::named_item)
                 } else {
-                    Vec::new()
+                    &[]
                 };
                 OpKind::Summarize { aggregates, by }
             }
@@ -243,14 +243,14 @@ impl Parser<'_, '_> {
                 self.bump();
                 let _ = self.operator_parameters();
                 self.expect_kw("by");
-                let mut keys = Vec::new();
+                let mut keys = self.list();
                 loop {
                     keys.push(self.sort_key());
                     if self.eat(TokenKind::Comma).is_none() {
                         break;
                     }
                 }
-                OpKind::Sort(keys)
+                OpKind::Sort(keys.into_bump_slice())
             }
             "top" => {
                 self.bump();
@@ -317,9 +317,9 @@ impl Parser<'_, '_> {
     }
 
     /// An operator keyword this analyser does not model: reported, skipped to the next `|`.
-    pub(super) fn parse_unsupported_operator(&mut self) -> Operator {
+    pub(super) fn parse_unsupported_operator(&mut self) -> Operator<'a> {
         let tok = self.bump();
-        let kw = tok.text(self.src).to_string();
+        let kw = tok.text(self.src);
         self.skip_operator_tail();
         let span = tok.span.start..self.last_end;
         self.diags.error(
@@ -332,7 +332,7 @@ impl Parser<'_, '_> {
     }
 
     /// Not a query operator: Kusto reports KS176 and consumes an identifier, if any.
-    fn parse_bad_operator(&mut self) -> Operator {
+    fn parse_bad_operator(&mut self) -> Operator<'a> {
         if self.at(TokenKind::Ident) {
             let tok = self.bump();
             self.diags.error(
@@ -340,29 +340,24 @@ impl Parser<'_, '_> {
                 "Query operator expected.",
                 tok.span.clone(),
             );
-            let kw = tok.text(self.src).to_lowercase();
+            let kw = self.arena_str(tok.text(self.src).to_lowercase().into());
             return self.operator(tok.span.start, kw, tok.span, OpKind::Bad);
         }
         self.error_here(codes::QUERY_OPERATOR_EXPECTED, "Query operator expected.");
         let at = self.last_end;
-        self.operator(at, String::new(), at..at, OpKind::Bad)
+        self.operator(at, "", at..at, OpKind::Bad)
     }
 
     /// `print a, b = ...`
-    pub(super) fn parse_print(&mut self) -> Operator {
+    pub(super) fn parse_print(&mut self) -> Operator<'a> {
         let tok = self.bump();
         let items = self.comma_list(ListEnd::Plain, true, Self::named_item);
-        self.operator(
-            tok.span.start,
-            "print".to_string(),
-            tok.span,
-            OpKind::Print(items),
-        )
+        self.operator(tok.span.start, "print", tok.span, OpKind::Print(items))
     }
 
     /// `name=value` operator parameters (`kind=regex`, `hint.strategy=shuffle`, `flags=i`).
-    fn operator_parameters(&mut self) -> Vec<(String, String)> {
-        let mut params = Vec::new();
+    fn operator_parameters(&mut self) -> &'a [(&'a str, &'a str)] {
+        let mut params = self.list();
         loop {
             let mut n = 0;
             while matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword)
@@ -373,16 +368,16 @@ impl Parser<'_, '_> {
             if !(matches!(self.kind_at(n), TokenKind::Ident | TokenKind::Keyword)
                 && self.kind_at(n + 1) == TokenKind::Eq)
             {
-                return params;
+                return params.into_bump_slice();
             }
             if n == 0 && !self.is_known_parameter_name() {
-                return params;
+                return params.into_bump_slice();
             }
             let start = self.peek().span.start;
             for _ in 0..n + 1 {
                 self.bump();
             }
-            let name = self.src[start..self.last_end].to_string();
+            let name = &self.src[start..self.last_end];
             self.bump();
             // value: a name, literal or parenthesized list
             let vstart = self.peek().span.start;
@@ -391,10 +386,7 @@ impl Parser<'_, '_> {
             } else {
                 self.bump();
             }
-            params.push((
-                name,
-                self.src[vstart..self.last_end.max(vstart)].to_string(),
-            ));
+            params.push((name, &self.src[vstart..self.last_end.max(vstart)]));
         }
     }
 
@@ -432,7 +424,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn sort_key(&mut self) -> SortKey {
+    fn sort_key(&mut self) -> SortKey<'a> {
         let expr = self.parse_expr_or_missing();
         if self.at_kw("asc")
             || self.at_kw("desc")
@@ -449,7 +441,7 @@ impl Parser<'_, '_> {
         SortKey { expr }
     }
 
-    fn distinct_item(&mut self) -> Option<Expr> {
+    fn distinct_item(&mut self) -> Option<Expr<'a>> {
         if self.at(TokenKind::Star) {
             let tok = self.bump();
             return Some(self.expr(tok.span, ExprKind::Star));
@@ -458,19 +450,19 @@ impl Parser<'_, '_> {
     }
 
     /// Names or wildcard patterns (`a`, `['b c']`, `x*`, `*_s`), for project-away/keep/reorder.
-    fn name_patterns(&mut self) -> Vec<Expr> {
+    fn name_patterns(&mut self) -> &'a [Expr<'a>] {
         self.comma_list(ListEnd::Plain, false, Self::name_pattern)
     }
 
-    fn name_pattern(&mut self) -> Option<Expr> {
+    fn name_pattern(&mut self) -> Option<Expr<'a>> {
         if self.at_bracketed_name() {
             let name = self.parse_bracketed_name();
             let e = self.expr(name.span.clone(), ExprKind::Name(name));
             self.order_suffix();
             return Some(e);
         }
+        // the pattern's tokens are adjacent (no trivia between them): its text is one slice
         let start = self.peek().span.start;
-        let mut text = String::new();
         let mut first = true;
         loop {
             let tok = self.peek().clone();
@@ -482,22 +474,21 @@ impl Parser<'_, '_> {
                 _ => false,
             };
             if !ok
-                || !first && tok.has_trivia()
+                || !first && self.has_trivia()
                 || tok.kind == TokenKind::Keyword
                     && !first
                     && !keyword_is_identifier(tok.text(self.src))
             {
                 break;
             }
-            text.push_str(tok.text(self.src));
             self.bump();
             first = false;
         }
-        if text.is_empty() {
+        if first {
             return None;
         }
         let name = Name {
-            text,
+            text: &self.src[start..self.last_end],
             span: start..self.last_end,
             kind: NameKind::Plain,
         };
@@ -517,11 +508,11 @@ impl Parser<'_, '_> {
     }
 
     /// `parse [kind=...] [flags=...] expr with parts`
-    fn parse_parse(&mut self) -> OpKind {
+    fn parse_parse(&mut self) -> OpKind<'a> {
         let parameters = self.operator_parameters();
         let source = self.parse_expr_or_missing();
         self.expect_kw("with");
-        let mut parts = Vec::new();
+        let mut parts = self.list();
         loop {
             match self.kind() {
                 TokenKind::StringLit => {
@@ -560,14 +551,14 @@ impl Parser<'_, '_> {
         OpKind::Parse {
             parameters,
             source,
-            parts,
+            parts: parts.into_bump_slice(),
         }
     }
 
     /// `mv-expand [params] a, b = c to typeof(t) [limit n]`
-    fn parse_mv_expand(&mut self) -> OpKind {
+    fn parse_mv_expand(&mut self) -> OpKind<'a> {
         let parameters = self.operator_parameters();
-        let mut items = Vec::new();
+        let mut items = self.list();
         loop {
             let expr = self.parse_named_item();
             let mut to_type = None;
@@ -585,6 +576,9 @@ impl Parser<'_, '_> {
         if self.eat_kw("limit").is_some() {
             self.parse_expr_or_missing();
         }
-        OpKind::MvExpand { parameters, items }
+        OpKind::MvExpand {
+            parameters,
+            items: items.into_bump_slice(),
+        }
     }
 }
