@@ -1,9 +1,15 @@
 //! `ccfgen emulate` as a real process: it prints the connector page, writes a ready config
 //! (mode 0600) and the CA, answers token and ingestion requests over HTTPS with that CA,
 //! applies `--faults`, stops gracefully on SIGTERM, and keeps identifiers and rows across a
-//! restart. Also: the DCRs of a built solution directory are emulated.
+//! restart, and keeps every row it answered 204 for when it is killed with SIGKILL under load.
+//! Also: the DCRs of a built solution directory are emulated.
 
 mod support;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::*;
@@ -36,25 +42,38 @@ fn token(emu: &EmulateProcess, config: &Value) -> String {
 }
 
 fn ingest(emu: &EmulateProcess, config: &Value, token: &str) -> reqwest::blocking::Response {
+    ingest_ids(&emu.http(), config, token, &["CVE-2026-0001".to_owned()]).unwrap()
+}
+
+/// Posts one record per id (the id is the record's `VulnId`).
+fn ingest_ids(
+    http: &reqwest::blocking::Client,
+    config: &Value,
+    token: &str,
+    ids: &[String],
+) -> reqwest::Result<reqwest::blocking::Response> {
     let url = format!(
         "{}/dataCollectionRules/{}/streams/{}?api-version=2023-01-01",
         config["dce_endpoint"].as_str().unwrap(),
         config["dcr_immutable_id"].as_str().unwrap(),
         config["stream_name"].as_str().unwrap()
     );
-    let record = json!([{
-        "VulnId": "CVE-2026-0001", "VulnTitle": "t", "Severity": "High", "CVSS": 7.5,
-        "MachineName": "srv-1", "AssetCriticality": "Tier 1", "PatchAvailable": true,
-        "ExploitAvailable": false, "DiscoveryDate": "2026-01-01T00:00:00Z",
-        "LastModified": "2026-01-01T00:00:00Z", "Status": "Open"
-    }]);
-    emu.http()
-        .post(url)
+    let records: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "VulnId": id, "VulnTitle": "t", "Severity": "High", "CVSS": 7.5,
+                "MachineName": "srv-1", "AssetCriticality": "Tier 1", "PatchAvailable": true,
+                "ExploitAvailable": false, "DiscoveryDate": "2026-01-01T00:00:00Z",
+                "LastModified": "2026-01-01T00:00:00Z", "Status": "Open"
+            })
+        })
+        .collect();
+    http.post(url)
         .bearer_auth(token)
         .header("content-type", "application/json")
-        .body(record.to_string())
+        .body(Value::Array(records).to_string())
         .send()
-        .unwrap()
 }
 
 #[test]
@@ -178,4 +197,87 @@ fn emulate_rejects_a_directory_without_dcrs() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The emulator commits a request's rows before it answers 204, so SIGKILL in the middle of a
+/// load loses none of them: after a restart on the same state file, every record of every
+/// request that was answered 204 is there (rows of requests cut off by the kill may be there
+/// too: stored, never acknowledged, the duplicate case a client must tolerate).
+#[test]
+fn rows_answered_204_survive_sigkill_under_load() {
+    const WORKERS: usize = 4;
+    const PER_REQUEST: usize = 5;
+    /// Acknowledged records before the kill.
+    const KILL_AFTER: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let emu = EmulateProcess::start(&repo("examples/cvebuster"), dir.path(), &[]);
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&emu.config).unwrap()).unwrap();
+    let token = token(&emu, &config);
+    let acknowledged = Arc::new(Mutex::new(BTreeSet::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let (http, config, token) = (emu.http(), config.clone(), token.clone());
+            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut sent = 0;
+                // Bounded: a worker stops at the kill (its request fails), or after 2,000 requests.
+                for i in 0..2_000 {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let ids: Vec<String> =
+                        (0..PER_REQUEST).map(|k| format!("w{w}-r{i}-{k}")).collect();
+                    match ingest_ids(&http, &config, &token, &ids) {
+                        Ok(resp) if resp.status() == 204 => {
+                            acknowledged.lock().unwrap().extend(ids);
+                        }
+                        Ok(resp) => panic!("unexpected {}: {:?}", resp.status(), resp.text()),
+                        Err(_) => break, // the emulator is gone
+                    }
+                    sent += 1;
+                }
+                sent
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while acknowledged.lock().unwrap().len() < KILL_AFTER {
+        assert!(Instant::now() < deadline, "the load did not get going");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    emu.kill();
+    stop.store(true, Ordering::SeqCst);
+    let requests: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(!acknowledged.is_empty());
+
+    let again = EmulateProcess::start(&repo("examples/cvebuster"), dir.path(), &[]);
+    let rows = again.control(&format!("streams/{STREAM}/rows"));
+    let stored: BTreeSet<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["VulnId"].as_str().unwrap().to_owned())
+        .collect();
+    let lost: Vec<&String> = acknowledged.difference(&stored).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged records lost after SIGKILL (first: {:?})",
+        lost.len(),
+        acknowledged.len(),
+        lost.first()
+    );
+    assert_eq!(
+        stored.len(),
+        rows.as_array().unwrap().len(),
+        "no record stored twice"
+    );
+    eprintln!(
+        "{requests} requests answered 204 before SIGKILL; {} records acknowledged, {} stored",
+        acknowledged.len(),
+        stored.len()
+    );
+    assert!(again.stop().success());
 }

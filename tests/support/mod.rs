@@ -251,6 +251,15 @@ impl EmulateProcess {
     }
 }
 
+impl EmulateProcess {
+    /// Kills it with SIGKILL (no chance to flush or clean up) and reaps it.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
 impl Drop for EmulateProcess {
     fn drop(&mut self) {
         if let Some(child) = &mut self.child {
