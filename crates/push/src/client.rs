@@ -133,6 +133,7 @@ impl ClientBuilder {
             http,
             url: endpoints.ingest,
             tokens,
+            role_grace_until: std::time::Instant::now() + self.retry.role_grace,
             policy: self.retry,
             limits: self.limits,
             concurrency: self.concurrency,

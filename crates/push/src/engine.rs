@@ -18,7 +18,7 @@ use crate::error::{Incomplete, PushError};
 use crate::ingest::{self, Reply};
 use crate::ranges::RangeSet;
 use crate::record::Column;
-use crate::retry::{Disposition, RetryPolicy, classify, fatal_hint};
+use crate::retry::{Disposition, ROLE_GRACE_POLL, RetryPolicy, classify, fatal_hint};
 use crate::store::CheckpointStore;
 use crate::summary::{Progress, Summary};
 use crate::token_cache::TokenCache;
@@ -30,6 +30,8 @@ pub(crate) struct Core {
     pub url: Url,
     pub tokens: TokenCache,
     pub policy: RetryPolicy,
+    /// Until when a 403 is retried instead of stopping the run ([`RetryPolicy::role_grace`]).
+    pub role_grace_until: Instant,
     pub limits: Limits,
     pub concurrency: usize,
     pub progress: Arc<dyn Progress>,
@@ -315,6 +317,25 @@ impl Run {
                             }
                             if matches!(reply.status, 500 | 502 | 504) {
                                 *ambiguous = true;
+                            }
+                            if reply.status == 403 {
+                                // A role assignment may still be propagating: wait (the whole
+                                // run) and try again while the grace lasts.
+                                let left = core
+                                    .role_grace_until
+                                    .saturating_duration_since(Instant::now());
+                                if !left.is_zero() {
+                                    let wait = core
+                                        .policy
+                                        .delay(retry, None)
+                                        .min(ROLE_GRACE_POLL)
+                                        .min(left);
+                                    retry += 1;
+                                    warn!(client_request_id = %b.id, wait_s = wait.as_secs_f64(), grace_left_s = left.as_secs_f64(), "403: the role assignment may not have propagated yet; waiting");
+                                    self.throttle(wait);
+                                    self.core.progress.retrying(Some(403), wait);
+                                    continue;
+                                }
                             }
                             let hint = reply.retry_after;
                             (d, Last::from_reply(&reply), hint)

@@ -106,6 +106,10 @@ pub struct RetryPolicy {
     pub max_elapsed: Duration,
     /// Timeout of one HTTP attempt (connect + send + response).
     pub attempt_timeout: Duration,
+    /// How long after the client is built a 403 (role not granted) is still retried, because
+    /// a fresh *Monitoring Metrics Publisher* assignment can take up to 30 minutes to apply.
+    /// Zero (the default) makes 403 a configuration error that stops the run at once.
+    pub role_grace: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -115,9 +119,14 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(600),
             attempt_timeout: Duration::from_secs(60),
+            role_grace: Duration::ZERO,
         }
     }
 }
+
+/// The longest wait between 403 retries while the role grace lasts (the waits grow like the
+/// backoff up to this; the whole run waits in between).
+pub const ROLE_GRACE_POLL: Duration = Duration::from_secs(30);
 
 impl RetryPolicy {
     /// The wait before retry number `retry` (0-based): exponential with "equal jitter" (half

@@ -587,6 +587,46 @@ async fn configuration_errors_stop_at_once_with_what_to_change() {
     emu2.shutdown().await;
 }
 
+/// Right after deployment the role assignment may not apply yet (403). With a role grace the
+/// push waits it out and delivers everything; without one it stops at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_grace_waits_out_a_propagating_role_assignment() {
+    let propagating = || {
+        let mut config = emulator_config();
+        config.rbac_propagation = Some(ccfgen_emulator::RbacPropagation {
+            delay: Duration::from_millis(1500),
+            status: 403,
+        });
+        config
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in.ndjson");
+    write_ndjson(&file, 0..50);
+
+    let emu = start(propagating()).await;
+    let summary = push_file(&emu, &dir, &file, |o| {
+        o.retry.role_grace = Duration::from_secs(20);
+    })
+    .await
+    .unwrap();
+    assert_eq!(summary.delivered, 50);
+    assert!(summary.retried_requests >= 1, "403 was retried: {summary:?}");
+    assert_eq!(stored_ids(&emu), all_ids(50));
+    emu.shutdown().await;
+
+    let emu = start(propagating()).await;
+    let err = push_file(&emu, &tempfile::tempdir().unwrap(), &file, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.error, PushError::Refused { status: 403, .. }),
+        "{err}"
+    );
+    assert_eq!(err.summary.requests, 1, "no grace: not retried");
+    assert_eq!(err.summary.pending(), 50, "kept for the next run");
+    emu.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_and_token_check_for_doctor() {
     let emu = start(emulator_config()).await;

@@ -65,6 +65,11 @@ pub struct Args {
     /// How long one request may be retried before its records are dead-lettered.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::duration::parse)]
     max_retry_time: Duration,
+    /// Keep retrying 403 (the app's Monitoring Metrics Publisher role not applied yet), backing
+    /// off up to 30 s between tries, for this long after start, for a push right after the connector was deployed: a new
+    /// role assignment can take up to 30 minutes. Default 0: 403 stops the push at once.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = super::duration::parse)]
+    role_grace: Duration,
     /// With --spec: send fields the stream does not declare (the service drops them)
     /// instead of dead-lettering the record.
     #[arg(long)]
@@ -243,6 +248,7 @@ async fn push(
         .limits(limits)
         .retry(RetryPolicy {
             max_elapsed: args.max_retry_time,
+            role_grace: args.role_grace,
             ..RetryPolicy::default()
         })
         .progress(progress);

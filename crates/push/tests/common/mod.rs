@@ -53,6 +53,7 @@ pub fn fast_retry() -> RetryPolicy {
         max_delay: Duration::from_millis(200),
         max_elapsed: Duration::from_secs(20),
         attempt_timeout: Duration::from_secs(5),
+        role_grace: Duration::ZERO,
     }
 }
 
