@@ -407,3 +407,38 @@ fn secrets_never_appear_in_any_output() {
         "an authorization header was logged"
     );
 }
+
+/// `ccfgen emulate --role-delay` refuses the app with 403 for a while, as a DCR does right after
+/// its role assignment: `ccfgen push` stops at once (exit 2, the role to assign) unless
+/// `--role-grace` lets it wait; then every record is delivered.
+#[test]
+fn role_grace_waits_out_a_fresh_role_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = EmulateProcess::start(
+        &repo("examples/cvebuster"),
+        dir.path(),
+        &["--role-delay", "6s"],
+    );
+    let refused = push_records(&emu.config, &dir.path().join("no-grace"), &[]);
+    assert_code(&refused, 2);
+    assert!(
+        text(&refused.stderr).contains("Monitoring Metrics Publisher"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let waited = push_records(
+        &emu.config,
+        &dir.path().join("grace"),
+        &["--role-grace", "60s"],
+    );
+    assert_code(&waited, 0);
+    assert!(
+        text(&waited.stdout).contains("delivered            20"),
+        "{}",
+        text(&waited.stdout)
+    );
+    assert_eq!(
+        emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"],
+        20
+    );
+}

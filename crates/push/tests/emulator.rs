@@ -610,7 +610,10 @@ async fn role_grace_waits_out_a_propagating_role_assignment() {
     .await
     .unwrap();
     assert_eq!(summary.delivered, 50);
-    assert!(summary.retried_requests >= 1, "403 was retried: {summary:?}");
+    assert!(
+        summary.retried_requests >= 1,
+        "403 was retried: {summary:?}"
+    );
     assert_eq!(stored_ids(&emu), all_ids(50));
     emu.shutdown().await;
 

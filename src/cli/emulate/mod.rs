@@ -56,6 +56,10 @@ pub struct Args {
     /// Inject a fault at start (repeatable); syntax below.
     #[arg(long = "faults", value_name = "FAULT", value_parser = parse_fault)]
     faults: Vec<Fault>,
+    /// Act like a DCR whose role assignment was just made: for this long after start, the
+    /// configured application is refused with 403 (try `ccfgen push --role-grace`).
+    #[arg(long, value_name = "DURATION", value_parser = super::duration::parse)]
+    role_delay: Option<Duration>,
     /// Serve plain HTTP instead of HTTPS (the config file then allows http to loopback).
     #[arg(long)]
     plain_http: bool,
@@ -166,6 +170,9 @@ fn emulator_config(
         state_path: Some(paths.state.clone()),
         ca_path: (!args.plain_http).then(|| paths.ca.clone()),
         token_ttl: args.token_ttl,
+        rbac_propagation: args
+            .role_delay
+            .map(|delay| ccfgen_emulator::RbacPropagation { delay, status: 403 }),
         ..ccfgen_emulator::Config::default()
     }
 }
