@@ -14,36 +14,60 @@
 //! dead-letter file, and progress is checkpointed in SQLite so an interrupted push resumes.
 #![deny(missing_docs)]
 
+#[cfg(feature = "client")]
 pub mod auth;
+#[cfg(feature = "client")]
 pub mod batch;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod cloud;
+#[cfg(feature = "client")]
 pub mod config;
+#[cfg(feature = "client")]
 pub mod dead_letter;
+#[cfg(feature = "client")]
 mod engine;
+#[cfg(feature = "client")]
 pub mod error;
+#[cfg(feature = "client")]
 pub mod ingest;
+#[cfg(feature = "client")]
 pub mod pipeline;
+#[cfg(feature = "client")]
 pub mod ranges;
+#[cfg(feature = "client")]
 pub mod reader;
 pub mod record;
+#[cfg(feature = "client")]
 pub mod retry;
 pub mod rfc3339;
+#[cfg(feature = "client")]
 pub mod secret;
+#[cfg(feature = "client")]
 pub mod store;
+#[cfg(feature = "client")]
 pub mod summary;
+#[cfg(feature = "client")]
 pub mod token_cache;
 pub mod validate;
 
+#[cfg(feature = "client")]
 pub use batch::Limits;
+#[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, Sink, ValueSink};
 pub use cloud::Cloud;
+#[cfg(feature = "client")]
 pub use config::{AuthMethod, Config, ConfigError};
+#[cfg(feature = "client")]
 pub use error::{Incomplete, PushError};
+#[cfg(feature = "client")]
 pub use pipeline::{PushOptions, Source, push_sources};
 pub use record::{Column, Record, StreamType};
+#[cfg(feature = "client")]
 pub use retry::RetryPolicy;
+#[cfg(feature = "client")]
 pub use secret::Secret;
+#[cfg(feature = "client")]
 pub use summary::{NoProgress, Progress, Summary};
 pub use validate::{UnknownFields, ValidationOptions};
 
