@@ -12,6 +12,10 @@
 //! Requests are packed to just under 1 MB of *compressed* JSON, retried with backoff within a
 //! time budget, split on 413, bisected on 400; every record ends delivered or in the
 //! dead-letter file, and progress is checkpointed in SQLite so an interrupted push resumes.
+//!
+//! Features: `client` (default) is the push client. Without it the crate is only the record
+//! model ([`Record`], [`Column`], [`StreamType`], `rfc3339`, `validate`, [`Cloud`]), which is
+//! all that generated code and a code-generating build script need.
 #![deny(missing_docs)]
 
 #[cfg(feature = "client")]
