@@ -374,11 +374,6 @@ fn feed_item(
                 }
             }
         }
-        Item::Record { ordinal, value } => {
-            if producer.admit(src, ordinal) {
-                producer.add_value(src, ordinal, &value, columns, validation)?;
-            }
-        }
         Item::Unparseable {
             ordinal,
             text,

@@ -1,14 +1,15 @@
 //! Streaming input: a JSON array (read element by element) or NDJSON (line by line), detected
 //! from the first non-blank byte. Memory stays bounded by the largest record, whatever the
-//! input size: the input is never materialised. NDJSON lines are handed over as text, so a
-//! consumer can check and forward them without building a `Value`.
+//! input size: the input is never materialised. Records are handed over as JSON text (an
+//! NDJSON line, or an array element with its insignificant whitespace removed), so a consumer
+//! can check and forward them without building a `Value`.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io::{BufRead, Read};
 
-use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
-use serde_json::Value;
+use serde::de::{self, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 /// Longest NDJSON line accepted (a record larger than the API's 50 MiB inflated limit can never
 /// be sent anyway).
@@ -28,19 +29,13 @@ pub enum Format {
 /// One input item.
 #[derive(Debug)]
 pub enum Item<'a> {
-    /// An NDJSON line (trimmed, not empty), not parsed yet.
+    /// One record's text: an NDJSON line (trimmed, not empty, not parsed yet) or an element of
+    /// a JSON array (valid JSON, whitespace outside strings removed).
     Line {
-        /// Position in the source (non-blank line number, from 0).
-        ordinal: u64,
-        /// The line's text.
-        text: &'a [u8],
-    },
-    /// A parsed JSON value (an element of a JSON array).
-    Record {
         /// Position in the source (array index or non-blank line number, from 0).
         ordinal: u64,
-        /// The value.
-        value: Value,
+        /// The record's JSON text.
+        text: &'a [u8],
     },
     /// An NDJSON line too long to be a record.
     Unparseable {
@@ -226,10 +221,15 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element_seed(ValueSeed)? {
+        let mut compact = Vec::new();
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
             let ordinal = *self.count.borrow();
             *self.count.borrow_mut() += 1;
-            if let Err(e) = (self.f)(Item::Record { ordinal, value }) {
+            compact_json(raw.get().as_bytes(), &mut compact);
+            if let Err(e) = (self.f)(Item::Line {
+                ordinal,
+                text: &compact,
+            }) {
                 *self.stopped.borrow_mut() = Some(e);
                 return Err(de::Error::custom("stopped by the consumer"));
             }
@@ -238,12 +238,30 @@ where
     }
 }
 
-struct ValueSeed;
-
-impl<'de> DeserializeSeed<'de> for ValueSeed {
-    type Value = Value;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        serde::Deserialize::deserialize(d)
+/// Copies valid JSON `text` into `out` without the whitespace outside strings (a pretty-printed
+/// array element is sent as compactly as an NDJSON line).
+fn compact_json(text: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    if !text.iter().any(|b| b.is_ascii_whitespace()) {
+        out.extend_from_slice(text);
+        return;
+    }
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !b.is_ascii_whitespace() {
+            out.push(b);
+            in_string = b == b'"';
+        }
     }
 }
 
@@ -256,11 +274,12 @@ mod tests {
         let mut out = Vec::new();
         let r = for_each_record(BufReader::with_capacity(7, input), |item| {
             out.push(match item {
-                Item::Line { ordinal, text } => match serde_json::from_slice::<Value>(text) {
-                    Ok(value) => format!("{ordinal}:{value}"),
-                    Err(_) => format!("{ordinal}!{}", String::from_utf8_lossy(text)),
-                },
-                Item::Record { ordinal, value } => format!("{ordinal}:{value}"),
+                Item::Line { ordinal, text } => {
+                    match serde_json::from_slice::<serde_json::Value>(text) {
+                        Ok(value) => format!("{ordinal}:{value}"),
+                        Err(_) => format!("{ordinal}!{}", String::from_utf8_lossy(text)),
+                    }
+                }
                 Item::Unparseable { ordinal, text, .. } => {
                     format!("{ordinal}!{}", String::from_utf8_lossy(&text))
                 }
@@ -275,6 +294,21 @@ mod tests {
         let (r, out) = collect(b"\xEF\xBB\xBF \n [ {\"a\":1},\n {\"b\":[2,3]} , 4 ]\n ");
         assert_eq!(r.unwrap(), Format::JsonArray);
         assert_eq!(out, vec!["0:{\"a\":1}", "1:{\"b\":[2,3]}", "2:4"]);
+    }
+
+    #[test]
+    fn array_elements_are_compacted_outside_strings() {
+        let input = b"[\n  {\n    \"a b\" : \" x\\\" \\\\ y \",\n    \"n\": [ 1, 2 ]\n  }\n]";
+        let mut texts = Vec::new();
+        for_each_record::<_, ()>(&input[..], |item| {
+            let Item::Line { text, .. } = item else {
+                panic!("{item:?}")
+            };
+            texts.push(String::from_utf8(text.to_vec()).unwrap());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(texts, vec![r#"{"a b":" x\" \\ y ","n":[1,2]}"#]);
     }
 
     #[test]
@@ -353,7 +387,7 @@ mod tests {
         };
         let mut count = 0u64;
         let r = for_each_record::<_, ()>(BufReader::new(generator), |item| {
-            assert!(matches!(item, Item::Record { .. }));
+            assert!(matches!(item, Item::Line { .. }));
             count += 1;
             Ok(())
         });
