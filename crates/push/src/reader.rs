@@ -4,12 +4,7 @@
 //! NDJSON line, or an array element with its insignificant whitespace removed), so a consumer
 //! can check and forward them without building a `Value`.
 
-use std::cell::RefCell;
-use std::fmt;
 use std::io::{BufRead, Read};
-
-use serde::de::{self, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 /// Longest NDJSON line accepted (a record larger than the API's 50 MiB inflated limit can never
 /// be sent anyway).
@@ -173,94 +168,177 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// Streams the elements of a top-level array through serde without collecting them.
+/// Splits a top-level JSON array into the text of its elements with a byte scanner (strings,
+/// escapes and nesting tracked, whitespace outside strings dropped), so an element costs what
+/// an NDJSON line costs. The consumer parses each element: a malformed element is
+/// dead-lettered like a bad NDJSON line, and reading goes on. A broken array (not closed, an
+/// empty element, text after the closing bracket) stops with [`ReadError::Syntax`].
 fn read_array<R: BufRead, E>(
-    input: R,
+    mut input: R,
     f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
-    let stopped: RefCell<Option<E>> = RefCell::new(None);
-    let count = RefCell::new(0u64);
-    let mut de = serde_json::Deserializer::from_reader(input);
-    let visitor = ElementVisitor {
-        f,
-        stopped: &stopped,
-        count: &count,
+    input.consume(1); // the `[` that `first_byte` looked at
+    let mut scan = ArrayScan {
+        element: Vec::new(),
+        too_long: false,
+        ordinal: 0,
+        line: 1,
+        line_start: 0,
+        offset: 1,
     };
-    let result = de::Deserializer::deserialize_seq(&mut de, visitor).and_then(|()| de.end());
-    if let Some(e) = stopped.into_inner() {
-        return Err(ReadError::Stopped(e));
-    }
-    result.map_err(|e| {
-        if e.is_io() {
-            ReadError::Io(std::io::Error::other(e.to_string()))
-        } else {
-            ReadError::Syntax {
-                ordinal: *count.borrow(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
+    let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
+    let (mut after_comma, mut closed) = (false, false);
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len();
+        let mut i = 0;
+        while i < n {
+            if in_string {
+                if escaped {
+                    scan.push(&buf[i..=i]);
+                    escaped = false;
+                    i += 1;
+                    continue;
+                }
+                // Copy up to and including the next quote or backslash in one go.
+                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    None => {
+                        scan.push(&buf[i..]);
+                        i = n;
+                    }
+                    Some(k) => {
+                        scan.push(&buf[i..=i + k]);
+                        if buf[i + k] == b'"' {
+                            in_string = false;
+                        } else {
+                            escaped = true;
+                        }
+                        i += k + 1;
+                    }
+                }
+                continue;
+            }
+            let b = buf[i];
+            i += 1;
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            if closed {
+                return Err(scan.syntax(buf, i - 1, "trailing characters after the array"));
+            }
+            match b {
+                b'"' => {
+                    in_string = true;
+                    scan.push(&[b]);
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    scan.push(&[b]);
+                }
+                b'}' | b']' if depth > 0 => {
+                    depth -= 1;
+                    scan.push(&[b]);
+                }
+                b',' if depth == 0 => {
+                    if scan.element.is_empty() && !scan.too_long {
+                        return Err(scan.syntax(buf, i - 1, "expected a value before `,`"));
+                    }
+                    scan.emit(f)?;
+                    after_comma = true;
+                }
+                b']' if depth == 0 => {
+                    if scan.element.is_empty() && !scan.too_long {
+                        if after_comma {
+                            return Err(scan.syntax(buf, i - 1, "trailing comma before `]`"));
+                        }
+                    } else {
+                        scan.emit(f)?;
+                    }
+                    closed = true;
+                }
+                _ => scan.push(&[b]),
             }
         }
-    })
-}
-
-struct ElementVisitor<'a, F, E> {
-    f: &'a mut F,
-    stopped: &'a RefCell<Option<E>>,
-    count: &'a RefCell<u64>,
-}
-
-impl<'de, F, E> Visitor<'de> for ElementVisitor<'_, F, E>
-where
-    F: FnMut(Item<'_>) -> Result<(), E>,
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of records")
+        scan.consumed(buf);
+        input.consume(n);
     }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut compact = Vec::new();
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            let ordinal = *self.count.borrow();
-            *self.count.borrow_mut() += 1;
-            compact_json(raw.get().as_bytes(), &mut compact);
-            if let Err(e) = (self.f)(Item::Line {
-                ordinal,
-                text: &compact,
-            }) {
-                *self.stopped.borrow_mut() = Some(e);
-                return Err(de::Error::custom("stopped by the consumer"));
-            }
-        }
+    if closed {
         Ok(())
+    } else {
+        Err(scan.syntax(&[], 0, "the array is not closed (input ended)"))
     }
 }
 
-/// Copies valid JSON `text` into `out` without the whitespace outside strings (a pretty-printed
-/// array element is sent as compactly as an NDJSON line).
-fn compact_json(text: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    if !text.iter().any(|b| b.is_ascii_whitespace()) {
-        out.extend_from_slice(text);
-        return;
+/// The element being collected by [`read_array`], and where the scanner is (lines are
+/// counted per buffer, not per byte; a position is worked out only for an error).
+struct ArrayScan {
+    element: Vec<u8>,
+    too_long: bool,
+    ordinal: u64,
+    /// Line (from 1) at the start of the current buffer.
+    line: usize,
+    /// Absolute offset of the first byte of that line.
+    line_start: usize,
+    /// Absolute offset of the start of the current buffer.
+    offset: usize,
+}
+
+impl ArrayScan {
+    fn push(&mut self, bytes: &[u8]) {
+        if self.element.len() + bytes.len() <= MAX_LINE_BYTES {
+            self.element.extend_from_slice(bytes);
+        } else {
+            self.too_long = true;
+        }
     }
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text {
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if !b.is_ascii_whitespace() {
-            out.push(b);
-            in_string = b == b'"';
+
+    fn emit<E>(
+        &mut self,
+        f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
+    ) -> Result<(), ReadError<E>> {
+        let ordinal = self.ordinal;
+        let result = if self.too_long {
+            self.element.truncate(64 * 1024);
+            f(Item::Unparseable {
+                ordinal,
+                text: std::mem::take(&mut self.element),
+                error: format!("array element longer than {MAX_LINE_BYTES} bytes"),
+            })
+        } else {
+            f(Item::Line {
+                ordinal,
+                text: &self.element,
+            })
+        };
+        self.element.clear();
+        self.too_long = false;
+        self.ordinal += 1;
+        result.map_err(ReadError::Stopped)
+    }
+
+    /// Advances the line count past a fully scanned buffer.
+    fn consumed(&mut self, buf: &[u8]) {
+        self.line += memchr::memchr_iter(b'\n', buf).count();
+        if let Some(last) = memchr::memrchr(b'\n', buf) {
+            self.line_start = self.offset + last + 1;
+        }
+        self.offset += buf.len();
+    }
+
+    /// A syntax error at `buf[at]` (the current buffer).
+    fn syntax<E>(&self, buf: &[u8], at: usize, message: &str) -> ReadError<E> {
+        let before = &buf[..at.min(buf.len())];
+        let line = self.line + memchr::memchr_iter(b'\n', before).count();
+        let line_start =
+            memchr::memrchr(b'\n', before).map_or(self.line_start, |p| self.offset + p + 1);
+        ReadError::Syntax {
+            ordinal: self.ordinal,
+            line,
+            column: self.offset + at - line_start + 1,
+            message: message.to_owned(),
         }
     }
 }
@@ -312,15 +390,40 @@ mod tests {
     }
 
     #[test]
-    fn broken_array_reports_position_after_the_good_records() {
-        let (r, out) = collect(b"[{\"a\":1},{\"b\":\n2,}]");
-        assert_eq!(out.len(), 1);
-        match r.unwrap_err() {
-            ReadError::Syntax { ordinal, line, .. } => assert_eq!((ordinal, line), (1, 2)),
-            other => panic!("{other:?}"),
+    fn a_malformed_element_is_handed_over_and_reading_goes_on() {
+        let (r, out) = collect(b"[{\"a\":1},{\"b\":\n2,},[1,{\"c\":\"]\"}] , 5]");
+        assert_eq!(r.unwrap(), Format::JsonArray);
+        assert_eq!(
+            out,
+            vec!["0:{\"a\":1}", "1!{\"b\":2,}", "2:[1,{\"c\":\"]\"}]", "3:5"]
+        );
+        let (r, out) = collect(b"[ ]");
+        assert_eq!(r.unwrap(), Format::JsonArray);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_broken_array_reports_where() {
+        let cases: [(&[u8], u64, usize, usize, &str); 4] = [
+            (b"[{\"a\":1},\n{\"b\":2}", 1, 2, 8, "not closed"),
+            (b"[{\"a\":1}] trailing", 1, 1, 11, "trailing characters"),
+            (b"[1,\n,2]", 1, 2, 1, "expected a value"),
+            (b"[1,2,]", 2, 1, 6, "trailing comma"),
+        ];
+        for (input, ordinal, line, column, message) in cases {
+            match collect(input).0.unwrap_err() {
+                ReadError::Syntax {
+                    ordinal: o,
+                    line: l,
+                    column: c,
+                    message: m,
+                } => {
+                    assert_eq!((o, l, c), (ordinal, line, column), "{m}");
+                    assert!(m.contains(message), "{m}");
+                }
+                other => panic!("{other:?}"),
+            }
         }
-        let (r, _) = collect(b"[{\"a\":1}] trailing");
-        assert!(matches!(r, Err(ReadError::Syntax { .. })));
     }
 
     #[test]
