@@ -18,62 +18,46 @@
 //! all that generated code and a code-generating build script need.
 #![deny(missing_docs)]
 
-#[cfg(feature = "client")]
-pub mod auth;
-#[cfg(feature = "client")]
-pub mod batch;
-#[cfg(feature = "client")]
-pub mod client;
-pub mod cloud;
-#[cfg(feature = "client")]
-pub mod config;
-#[cfg(feature = "client")]
-pub mod dead_letter;
-#[cfg(feature = "client")]
-mod engine;
-#[cfg(feature = "client")]
-pub mod error;
-#[cfg(feature = "client")]
-pub mod ingest;
-#[cfg(feature = "client")]
-pub mod pipeline;
-#[cfg(feature = "client")]
-pub mod ranges;
-#[cfg(feature = "client")]
-pub mod reader;
-pub mod record;
-#[cfg(feature = "client")]
-pub mod retry;
-pub mod rfc3339;
-#[cfg(feature = "client")]
-pub mod secret;
-#[cfg(feature = "client")]
-pub mod store;
-#[cfg(feature = "client")]
-pub mod summary;
-#[cfg(feature = "client")]
-pub mod token_cache;
-pub mod validate;
+/// Items of the push client: compiled only with the `client` feature.
+macro_rules! client {
+    ($($item:item)*) => { $(#[cfg(feature = "client")] $item)* };
+}
 
-#[cfg(feature = "client")]
-pub use batch::Limits;
-#[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, Sink, ValueSink};
+pub mod cloud;
+pub mod record;
+pub mod rfc3339;
+pub mod validate;
 pub use cloud::Cloud;
-#[cfg(feature = "client")]
-pub use config::{AuthMethod, Config, ConfigError};
-#[cfg(feature = "client")]
-pub use error::{Incomplete, PushError};
-#[cfg(feature = "client")]
-pub use pipeline::{PushOptions, Source, push_sources};
 pub use record::{Column, Record, StreamType};
-#[cfg(feature = "client")]
-pub use retry::RetryPolicy;
-#[cfg(feature = "client")]
-pub use secret::Secret;
-#[cfg(feature = "client")]
-pub use summary::{NoProgress, Progress, Summary};
 pub use validate::{UnknownFields, ValidationOptions};
+
+client! {
+    pub mod auth;
+    pub mod batch;
+    pub mod client;
+    pub mod config;
+    pub mod dead_letter;
+    mod engine;
+    pub mod error;
+    pub mod ingest;
+    pub mod pipeline;
+    pub mod ranges;
+    pub mod reader;
+    pub mod retry;
+    pub mod secret;
+    pub mod store;
+    pub mod summary;
+    pub mod token_cache;
+
+    pub use batch::Limits;
+    pub use client::{Client, ClientBuilder, Sink, ValueSink};
+    pub use config::{AuthMethod, Config, ConfigError};
+    pub use error::{Incomplete, PushError};
+    pub use pipeline::{PushOptions, Source, push_sources};
+    pub use retry::RetryPolicy;
+    pub use secret::Secret;
+    pub use summary::{NoProgress, Progress, Summary};
+}
 
 /// Re-exported so generated code needs no direct dependency on `serde`.
 pub use serde;
