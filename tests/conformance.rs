@@ -4,7 +4,11 @@
 //! `--compat official` mode. Skipped when the corpus is absent, unless
 //! `CCFGEN_REQUIRE_CORPUS=1` (then its absence fails the test).
 
+mod support;
+
 use std::path::{Path, PathBuf};
+
+use support::{assert_code, ccfgen, run};
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -64,34 +68,20 @@ fn cli_import_then_build_reproduces_an_official_package_byte_for_byte() {
     let Some(dir) = corpus() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let spec = tmp.path().join("orca/ccfgen.toml");
-    let status = assert_cmd::Command::cargo_bin("ccfgen")
-        .unwrap()
+    let status = run(ccfgen()
         .args(["import", "--out"])
         .arg(&spec)
-        .arg(dir.join("azure-sentinel/Orca Security Alerts/Package/mainTemplate.json"))
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+        .arg(dir.join("azure-sentinel/Orca Security Alerts/Package/mainTemplate.json")));
+    assert_code(&status, 0);
     let text = std::fs::read_to_string(&spec).unwrap();
     assert!(text.contains("columns = [\n  { name = "), "{text}");
     assert!(tmp.path().join("orca/extra-content.json").is_file());
     let out = tmp.path().join("out");
-    let build = assert_cmd::Command::cargo_bin("ccfgen")
-        .unwrap()
+    let build = run(ccfgen()
         .args(["build", "--compat", "official", "--out"])
         .arg(&out)
-        .arg(&spec)
-        .output()
-        .unwrap();
-    assert!(
-        build.status.success(),
-        "{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
+        .arg(&spec));
+    assert_code(&build, 0);
     // Orca's package: a legacy connector and a workbook carried verbatim around the CCF one.
     for file in ["mainTemplate.json", "testParameters.json"] {
         let ours = std::fs::read(out.join("Package").join(file)).unwrap();
@@ -114,18 +104,11 @@ fn built_examples_import_back_without_differences() {
             .join("examples")
             .join(name);
         let out = tmp.path().join("out");
-        let build = assert_cmd::Command::cargo_bin("ccfgen")
-            .unwrap()
+        let build = run(ccfgen()
             .args(["build", "--compat", "official", "--out"])
             .arg(&out)
-            .arg(&spec)
-            .output()
-            .unwrap();
-        assert!(
-            build.status.success(),
-            "{}",
-            String::from_utf8_lossy(&build.stderr)
-        );
+            .arg(&spec));
+        assert_code(&build, 0);
         for input in [out.clone(), out.join("Package")] {
             let imported = ccfgen::import::import(&input).unwrap();
             let notes: Vec<String> = imported.notes.iter().map(ToString::to_string).collect();
