@@ -4,17 +4,15 @@
 //! `CCFGEN_REQUIRE_CORPUS=1`), SARIF output validated against the official 2.1.0 schema, a
 //! spec checked through what it generates, and the CLI's exit codes and formats.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use ccfgen::check::{self, Options, Report, output};
 use ccfgen::diagnostic::Severity;
 use serde_json::{Value, json};
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use support::{ccfgen, repo};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -821,12 +819,6 @@ fn a_spec_is_checked_through_what_it_generates() {
     );
     let l = report.findings[0].diagnostic.location.as_ref().unwrap();
     assert!(l.file.ends_with("tests/broken/transform.toml"));
-}
-
-fn ccfgen() -> Command {
-    let mut cmd = Command::cargo_bin("ccfgen").unwrap();
-    cmd.env_remove("NO_COLOR").arg("--color=never");
-    cmd
 }
 
 #[test]

@@ -2,19 +2,12 @@
 //! write nothing when the spec is invalid, byte-identical rebuilds, init → build, sample,
 //! infer, and the schema file staying in sync with the code.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn ccfgen() -> Command {
-    let mut cmd = Command::cargo_bin("ccfgen").unwrap();
-    cmd.env_remove("NO_COLOR").arg("--color=never");
-    cmd
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use assert_cmd::prelude::*;
+use support::{ccfgen, repo};
 
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = walk(dir)
