@@ -162,6 +162,11 @@ fn usage_and_io_errors_exit_2() {
         stderr.contains("cannot read /nonexistent/ccfgen.toml"),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "the reason is said once: {stderr}"
+    );
 }
 
 #[test]

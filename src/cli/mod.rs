@@ -110,10 +110,27 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ccfgen: error: {err:#}");
+            eprintln!("ccfgen: error: {}", error_chain(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes joined with `: `, like anyhow's `{:#}`, except that a cause its
+/// parent already quotes (a thiserror message that embeds its `source`) is not repeated.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// Settings every command sees.
