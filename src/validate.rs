@@ -70,6 +70,9 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             }
         }
     }
+    for (path, d) in crate::codegen::names_check::check(solution, spec) {
+        v.add(path, vec![d]);
+    }
     v.out
 }
 
@@ -495,9 +498,7 @@ impl Validator<'_> {
                 );
             }
         }
-        if !t.transform.derived {
-            self.custom_transform(t);
-        }
+        self.transform(t);
         self.duplicates(t, "table", t.table_columns().map(|(c, _)| c).collect());
         self.duplicates(t, "stream", t.stream_columns().map(|(c, _)| c).collect());
         match t.table_columns().find(|(c, _)| c.name == "TimeGenerated") {
@@ -521,11 +522,12 @@ impl Validator<'_> {
         }
     }
 
-    /// A hand-written `transform` is analysed against the stream and the table: KQL errors,
-    /// the transformation subset, and every output column the table lacks or types
-    /// differently is an error at the `transform` key (at the exact place when it can be
-    /// found inside the string).
-    fn custom_transform(&mut self, t: &Table) {
+    /// Every transform `build` writes, hand-written or derived, is analysed against the
+    /// stream and the table: KQL errors, the transformation subset, and every output column
+    /// the table lacks or types differently is an error at the `transform` key (at the exact
+    /// place when it can be found inside the string). A finding in a derived transform is
+    /// reported at the table, with the derived text quoted.
+    fn transform(&mut self, t: &Table) {
         let stream: Vec<(String, String)> = t
             .stream_columns()
             .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
@@ -541,12 +543,25 @@ impl Validator<'_> {
         });
         let path = format!("{}.transform", t.path);
         for (d, span) in found.in_transform {
+            let d = if t.transform.derived {
+                let mut d = d;
+                d.message = format!("derived transform `{}`: {}", t.transform.kql, d.message);
+                d.with_hint(
+                    "write a `transform` by hand, and report the derived one as a ccfgen bug",
+                )
+            } else {
+                d
+            };
             let loc = span
                 .and_then(|s| self.inside_string(&path, s))
                 .unwrap_or_else(|| self.spec.at(&path));
             self.out.push(d.at(loc));
         }
         for (index, d) in found.in_table {
+            // `column-never-produced` already says it, with the hint for derived transforms.
+            if t.transform.derived && d.rule == "table-column-not-produced" {
+                continue;
+            }
             let column = t.columns.iter().find(|c| c.name == table[index].0);
             let at = column.map_or_else(
                 || format!("{}.columns", t.path),

@@ -952,6 +952,7 @@ fn merge_columns(
         }
     }
     let stream_col = |c: &Col| ColumnSpec {
+        rust_name: None,
         name: c.name.clone(),
         ty: c.ty.clone(),
         stream_type: None,
@@ -965,6 +966,7 @@ fn merge_columns(
         examples: Vec::new(),
     };
     let table_col = |c: &Col, in_: ColumnIn, stream_type: Option<String>| ColumnSpec {
+        rust_name: None,
         name: c.name.clone(),
         ty: c.ty.clone(),
         stream_type,

@@ -393,6 +393,10 @@ fn column(
         is_default_display: c.is_default_display,
         is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
+        rust_name: c
+            .rust_name
+            .clone()
+            .unwrap_or_else(|| crate::codegen::naming::field_name(&c.name)),
     }
 }
 
