@@ -12,6 +12,7 @@ pub mod conformance;
 pub mod diagnostic;
 pub mod import;
 pub mod infer;
+pub mod input;
 pub mod init;
 pub mod json_get;
 pub mod json_spans;

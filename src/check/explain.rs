@@ -17,7 +17,8 @@ use super::{CheckError, dcr, table};
 /// Explains every data flow of the DCRs in `file`. The folder holding the file is read to
 /// find the tables (its solution's `Data Connectors` folder when it has one).
 pub fn explain(file: &Path, threads: usize) -> Result<Value, CheckError> {
-    let text = std::fs::read_to_string(file).map_err(|source| CheckError::Io {
+    let text = crate::input::read_to_string(file, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|source| CheckError::Io {
         path: file.to_path_buf(),
         source,
     })?;

@@ -259,6 +259,12 @@ fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
                 Diagnostic::error("file-unreadable", format!("cannot read the file: {why}"))
                     .with_hint("save it as UTF-8 text"),
             ),
+            Err(files::DocError::TooLarge(why)) => sink.at_offset(
+                i,
+                0..0,
+                Diagnostic::error("file-too-large", format!("not checked: {why}"))
+                    .with_hint("no deployable ARM resource is this large (templates are limited to 4 MB); split the file or remove it from the tree"),
+            ),
             Err(files::DocError::Invalid { message, offset }) => sink.at_offset(
                 i,
                 *offset..*offset,

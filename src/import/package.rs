@@ -32,7 +32,8 @@ pub fn read(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportErro
 }
 
 fn read_json(path: &Path) -> Result<Value, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+    let text = crate::input::read_to_string(path, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|source| ImportError::Io {
         path: path.to_path_buf(),
         source,
     })?;

@@ -96,7 +96,8 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let text = crate::input::read_to_string(path, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|e| e.to_string())?;
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
 }
 

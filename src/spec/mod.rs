@@ -77,7 +77,8 @@ pub fn spec_path(path: &Path) -> PathBuf {
 /// every unknown key is reported (not only the first).
 pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
     let file = spec_path(path);
-    let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
+    let text = crate::input::read_to_string(&file, crate::input::MAX_SPEC_BYTES, "a spec")
+        .map_err(|source| LoadError::Io {
         path: file.clone(),
         source,
     })?;
@@ -196,7 +197,7 @@ fn key_path(path: &serde_ignored::Path<'_>) -> String {
 
 /// Reads a file next to the spec (logo), for [`resolve`].
 pub(crate) fn read_relative(dir: &Path, rel: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(dir.join(rel))
+    crate::input::read_to_string(&dir.join(rel), crate::input::MAX_LOGO_BYTES, "a logo")
 }
 
 /// The deserialized spec as a TOML value (for `ccfgen import` output and tests).

@@ -83,7 +83,8 @@ pub fn from_files(path: &Path) -> anyhow::Result<Model> {
     };
     for file in &files {
         let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            ccfgen::input::read_to_string(file, ccfgen::input::MAX_JSON_BYTES, "a JSON file")
+                .with_context(|| format!("reading {}", file.display()))?;
         let value: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
             Ok(v) => v,
             Err(e) => {
