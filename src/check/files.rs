@@ -183,12 +183,8 @@ thread_local! {
 pub fn read_doc(path: &Path, rel: &str) -> Doc {
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
-        let read = crate::input::read_into(
-            path,
-            crate::input::MAX_JSON_BYTES,
-            "a JSON file",
-            buffer,
-        );
+        let read =
+            crate::input::read_into(path, crate::input::MAX_JSON_BYTES, "a JSON file", buffer);
         let (bytes, json) = match read {
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                 (0, Err(DocError::TooLarge(e.to_string())))

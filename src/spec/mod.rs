@@ -79,9 +79,9 @@ pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
     let file = spec_path(path);
     let text = crate::input::read_to_string(&file, crate::input::MAX_SPEC_BYTES, "a spec")
         .map_err(|source| LoadError::Io {
-        path: file.clone(),
-        source,
-    })?;
+            path: file.clone(),
+            source,
+        })?;
     parse(&file, text)
 }
 

@@ -120,9 +120,7 @@ impl<'a> Walk<'a> {
                         article(kind_of(value))
                     ),
                 )
-                .with_hint(
-                    "see schema/ccfgen.schema.json or `ccfgen init` for the expected shape",
-                )
+                .with_hint("see schema/ccfgen.schema.json or `ccfgen init` for the expected shape")
                 .at(self.at_value(&path)),
             );
             return;
@@ -190,7 +188,10 @@ impl<'a> Walk<'a> {
             return;
         }
         let hint = match closest(text, choices.iter().copied()) {
-            Some(c) => format!("did you mean `{c}`? The choices are {}", quoted_list(choices)),
+            Some(c) => format!(
+                "did you mean `{c}`? The choices are {}",
+                quoted_list(choices)
+            ),
             None => format!("use one of: {}", quoted_list(choices)),
         };
         self.out.push(
@@ -232,8 +233,10 @@ impl<'a> Walk<'a> {
                                 format!("did you mean `{k}`? It is required")
                             }
                             Some(k) => format!("did you mean `{k}`?"),
-                            None => "remove it, or see schema/ccfgen.schema.json for the known keys"
-                                .to_string(),
+                            None => {
+                                "remove it, or see schema/ccfgen.schema.json for the known keys"
+                                    .to_string()
+                            }
                         };
                         self.out.push(
                             Diagnostic::error("spec-unknown-key", format!("unknown key `{key}`"))
@@ -337,7 +340,10 @@ fn quoted_list(items: &[&str]) -> String {
 }
 
 /// The candidate closest to `word` if it is close enough to be a typo (case ignored).
-pub(crate) fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn closest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -364,7 +370,14 @@ mod tests {
     #[test]
     fn every_missing_key_is_reported() {
         let found = problems("[solution]\nname = \"x\"\ndescription = \"d\"\n");
-        for key in ["version", "publisher_id", "offer_id", "author", "support", "categories"] {
+        for key in [
+            "version",
+            "publisher_id",
+            "offer_id",
+            "author",
+            "support",
+            "categories",
+        ] {
             assert!(
                 found.iter().any(|f| f.contains(&format!("no `{key}`"))),
                 "{key}: {found:?}"
@@ -379,11 +392,7 @@ mod tests {
              author={name='a'}\nsupport={name='s',email='a@b.c',tier='Partner'}\ncategories={domains=[]}\n\
              [[connectors]]\n[[connectors.tables]]\nname='A_CL'\ncolumns=[{name='A', typ='string'}]\n",
         );
-        assert_eq!(
-            found,
-            ["spec-unknown-key: unknown key `typ`"],
-            "{found:?}"
-        );
+        assert_eq!(found, ["spec-unknown-key: unknown key `typ`"], "{found:?}");
     }
 
     #[test]
@@ -391,8 +400,17 @@ mod tests {
         let found = problems(
             "[solution]\nname=1\nsupport={name='s',tier='partner'}\n[package]\ncompat='offical'\n",
         );
-        assert!(found.contains(&"spec-type: `name` must be a string, not an integer".to_string()), "{found:?}");
-        assert!(found.contains(&"spec-type: `tier` cannot be `partner`".to_string()), "{found:?}");
-        assert!(found.contains(&"spec-type: `compat` cannot be `offical`".to_string()), "{found:?}");
+        assert!(
+            found.contains(&"spec-type: `name` must be a string, not an integer".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"spec-type: `tier` cannot be `partner`".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"spec-type: `compat` cannot be `offical`".to_string()),
+            "{found:?}"
+        );
     }
 }
