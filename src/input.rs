@@ -69,7 +69,7 @@ pub fn read_limited(
 /// The error for an input larger than its limit.
 pub fn too_large(size: u64, limit: u64, what: &str) -> std::io::Error {
     let size = if size > limit {
-        format!("{}", mib(size))
+        mib(size)
     } else {
         format!("more than {}", mib(limit))
     };
