@@ -47,7 +47,7 @@ pub fn read_into(
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() > limit {
-        return Err(too_large(meta.len(), limit, what));
+        return Err(too_large(Some(meta.len()), limit, what));
     }
     read_limited(file, limit, what, buffer)
 }
@@ -61,17 +61,16 @@ pub fn read_limited(
 ) -> std::io::Result<usize> {
     let n = reader.take(limit + 1).read_to_end(buffer)?;
     if n as u64 > limit {
-        return Err(too_large(n as u64, limit, what));
+        return Err(too_large(None, limit, what));
     }
     Ok(n)
 }
 
-/// The error for an input larger than its limit.
-pub fn too_large(size: u64, limit: u64, what: &str) -> std::io::Error {
-    let size = if size > limit {
-        mib(size)
-    } else {
-        format!("more than {}", mib(limit))
+/// The error for an input larger than its limit (its size, when known).
+pub fn too_large(size: Option<u64>, limit: u64, what: &str) -> std::io::Error {
+    let size = match size {
+        Some(size) => mib(size),
+        None => format!("more than {}", mib(limit)),
     };
     std::io::Error::new(
         std::io::ErrorKind::FileTooLarge,

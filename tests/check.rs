@@ -605,7 +605,6 @@ fn sarif_output_validates_against_the_official_schema() {
     assert!(!validator.is_valid(&bad));
 }
 
-
 /// The corpus MANIFEST's "Mismatches" section, as findings: (rule, file part, message part).
 const MANIFEST_MISMATCHES: &[(&str, &str, &str)] = &[
     ("dcr-destination", "AtlassianJiraAudit/", "`workspaceId`"),

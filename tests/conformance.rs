@@ -11,7 +11,6 @@ use std::path::Path;
 use support::corpus::corpus;
 use support::{assert_code, ccfgen, run};
 
-
 #[test]
 fn every_corpus_solution_conforms() {
     let Some(dir) = corpus() else { return };

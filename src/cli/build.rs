@@ -128,8 +128,8 @@ fn deploy_hint(artifacts: &ccfgen::output::Artifacts, out: &Path) -> Option<Stri
         .filter(|(_, p)| p.get("defaultValue").and_then(|d| d.as_str()) == Some(""))
         .map(|(name, _)| {
             let value = match name.as_str() {
-                "workspace" => "<workspace name>",
-                "workspace-location" => "<workspace region>",
+                "workspace" => "<workspace-name>",
+                "workspace-location" => "<workspace-region>",
                 _ => "<value>",
             };
             format!("{name}={value}")
@@ -137,7 +137,7 @@ fn deploy_hint(artifacts: &ccfgen::output::Artifacts, out: &Path) -> Option<Stri
         .collect();
     Some(format!(
         "ccfgen: to try it, deploy the package to a test workspace (README, \"Deploying for a test\"):\n  \
-         az deployment group create --resource-group <workspace resource group> --template-file '{}' --parameters {}",
+         az deployment group create --resource-group <resource-group> --template-file '{}' --parameters {}",
         out.join("Package").join("mainTemplate.json").display(),
         parameters.join(" ")
     ))

@@ -50,6 +50,9 @@ pub fn corpus() -> Option<PathBuf> {
         "CCFGEN_REQUIRE_CORPUS=1 but the corpus is not at {} (set CCFGEN_CORPUS_DIR or put shared/ beside the clone)",
         dir.display()
     );
-    eprintln!("note: no corpus at {}: corpus checks skipped", dir.display());
+    eprintln!(
+        "note: no corpus at {}: corpus checks skipped",
+        dir.display()
+    );
     None
 }
