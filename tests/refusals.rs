@@ -45,6 +45,13 @@ fn assert_code(out: &Output, code: i32) {
     );
 }
 
+/// The exit code is `code` and stderr says `needle`.
+#[track_caller]
+fn assert_refused(out: &Output, code: i32, needle: &str) {
+    assert_code(out, code);
+    assert!(stderr(out).contains(needle), "{needle}:\n{}", stderr(out));
+}
+
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
@@ -89,12 +96,7 @@ fn check_with_nothing_to_check_exits_2() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = run(ccfgen().arg("check").arg(&empty));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("nothing to check"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "nothing to check");
     assert!(stderr(&out).contains("no JSON file"), "{}", stderr(&out));
 
     // JSON files, but none a CCF resource: a mistyped folder of a repository.
@@ -103,37 +105,21 @@ fn check_with_nothing_to_check_exits_2() {
     std::fs::write(other.join("package.json"), r#"{"name": "x"}"#).unwrap();
     std::fs::write(other.join("b.json"), "[1, 2]").unwrap();
     let out = run(ccfgen().arg("check").arg(&other));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("none of its 2 JSON files is a CCF resource"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "none of its 2 JSON files is a CCF resource");
     for format in ["json", "sarif"] {
         let out = run(ccfgen().arg("check").arg(&other).args(["--format", format]));
         assert_code(&out, 2);
     }
 
     let out = run(ccfgen().arg("check").arg(dir.path().join("mistyped")));
-    assert_code(&out, 2);
-    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    assert_refused(&out, 2, "does not exist");
 
     let out = run(ccfgen().arg("check").arg(other.join("package.json")));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("is not a CCF resource nor a package"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "is not a CCF resource nor a package");
     let readme = dir.path().join("README.md");
     std::fs::write(&readme, "# x\n").unwrap();
     let out = run(ccfgen().arg("check").arg(&readme));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("neither a JSON file nor a ccfgen.toml"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "neither a JSON file nor a ccfgen.toml");
 }
 
 // --- spec errors together --------------------------------------------------------------
@@ -216,32 +202,17 @@ fn oversized_inputs_are_refused_at_once() {
         .arg("check")
         .arg("--explain")
         .arg(tree.join("huge.json")));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("over the 32 MiB limit"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "over the 32 MiB limit");
 
     let out = run(ccfgen()
         .args(["infer", "--table", "Events_CL"])
         .arg(tree.join("huge.json")));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("over the 32 MiB limit"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "over the 32 MiB limit");
     // Streams are cut at the limit too.
     let out = run(ccfgen()
         .args(["infer", "--table", "Events_CL", "-"])
         .write_stdin(vec![b' '; (32 << 20) + 10]));
-    assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("more than 32 MiB, over the 32 MiB limit"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 2, "more than 32 MiB, over the 32 MiB limit");
 
     let logo = dir.path().join("logo.svg");
     let spec = cvebuster(dir.path(), |t| t);
@@ -251,12 +222,7 @@ fn oversized_inputs_are_refused_at_once() {
         .arg(&spec)
         .arg("--out")
         .arg(dir.path().join("o")));
-    assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("over the 1 MiB limit for a logo"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, 1, "over the 1 MiB limit for a logo");
 }
 
 // --- check --explain, single files -------------------------------------------------------
