@@ -870,3 +870,26 @@ proptest! {
         prop_assert!(syn::parse_str::<syn::Ident>(&ty).is_ok(), "{}", ty);
     }
 }
+
+#[test]
+fn rust_name_on_a_table_without_a_struct_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = cvebuster(dir.path(), |t| {
+        format!(
+            "{t}\n[[connectors.tables]]\nname = \"cveBusterCopies_CL\"\nstream = \"Custom-cveBusterVulnerabilities\"\n\
+             rust_name = \"Copy\"\n\
+             columns = [\n  {{ name = \"TimeGenerated\", type = \"datetime\", in = \"table\" }},\n  \
+             {{ name = \"VulnId\", type = \"string\", in = \"table\" }},\n]\n"
+        )
+    });
+    // (Validation refuses a second declaration of the stream today; the warning is there for
+    // when shared streams are accepted.)
+    let (_, rules) = check_rules(&spec);
+    assert!(rules.contains(&"rust-name".to_string()), "{rules:?}");
+    let out = run(ccfgen().arg("check").arg(&spec));
+    assert!(
+        stderr(&out).contains("warning[rust-name]: `rust_name` has no effect"),
+        "{}",
+        stderr(&out)
+    );
+}

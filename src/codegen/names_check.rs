@@ -20,7 +20,24 @@ pub fn check(solution: &Solution, spec: &LoadedSpec) -> Vec<PathFinding> {
     let at = |path: &str| spec.at(path).to_string();
     let mut out = Vec::new();
     let mut structs: BTreeMap<&str, &crate::solution::Table> = BTreeMap::new();
-    for table in record_tables(solution) {
+    let records = record_tables(solution);
+    for (_, table) in solution.tables() {
+        let name_path = format!("{}.rust_name", table.path);
+        if written(&name_path) && !records.iter().any(|r| std::ptr::eq(*r, table)) {
+            out.push((
+                name_path,
+                Diagnostic::warning(
+                    "rust-name",
+                    format!(
+                        "`rust_name` has no effect: `{}` reads the stream `{}` of an earlier table, whose struct it shares",
+                        table.name, table.stream
+                    ),
+                )
+                .with_hint("set `rust_name` on the table that declares the stream, or remove it here"),
+            ));
+        }
+    }
+    for table in records {
         let name_path = format!("{}.rust_name", table.path);
         let explicit = written(&name_path);
         if explicit {
