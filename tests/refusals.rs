@@ -214,6 +214,18 @@ fn oversized_inputs_are_refused_at_once() {
         .write_stdin(vec![b' '; (32 << 20) + 10]));
     assert_refused(&out, 2, "more than 32 MiB, over the 32 MiB limit");
 
+    let out = run(ccfgen()
+        .arg("import")
+        .arg(tree.join("huge.json"))
+        .arg("--out")
+        .arg(dir.path().join("imported.toml")));
+    assert_refused(
+        &out,
+        2,
+        "it is 40 MiB, over the 32 MiB limit for a JSON file",
+    );
+    assert!(!dir.path().join("imported.toml").exists());
+
     let logo = dir.path().join("logo.svg");
     let spec = cvebuster(dir.path(), |t| t);
     sparse(&logo, 2 << 20);
