@@ -18,6 +18,7 @@ pub mod json_spans;
 pub mod output;
 pub mod package;
 pub mod render;
+pub mod safe_path;
 pub mod rules;
 pub mod sample;
 pub mod schema;
