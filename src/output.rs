@@ -278,9 +278,7 @@ fn read_manifest(dir: &Path) -> Vec<(String, Option<Recorded>)> {
             let mut parts = l.splitn(3, ' ');
             match (parts.next(), parts.next(), parts.next()) {
                 (Some(sha), Some(id), Some(rel))
-                    if hashed
-                        && sha.len() == 64
-                        && sha.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                    if hashed && sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) =>
                 {
                     let recorded = Recorded {
                         sha256: sha.to_string(),
@@ -380,7 +378,10 @@ mod tests {
         assert_eq!(r.removed, ["a.txt"], "{:?}", r.kept);
         let kept: Vec<&str> = r.kept.iter().map(|(p, _)| p.as_str()).collect();
         #[cfg(unix)]
-        assert_eq!(kept, ["b.txt", "../victim.txt", "mine.txt", "/tmp/victim.txt"]);
+        assert_eq!(
+            kept,
+            ["b.txt", "../victim.txt", "mine.txt", "/tmp/victim.txt"]
+        );
         assert!(dir.join("mine.txt").exists());
         assert!(root.path().join("victim.txt").exists());
         assert_eq!(fs::read(dir.join("b.txt")).unwrap(), b"edited");

@@ -70,7 +70,8 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             }
         }
     }
-    v.out.extend(crate::safe_path::spec_findings(solution, spec));
+    v.out
+        .extend(crate::safe_path::spec_findings(solution, spec));
     v.out
 }
 

@@ -282,7 +282,11 @@ fn a_tampered_manifest_never_removes_what_the_build_did_not_write() {
     fs::write(out.join("notes.md"), "mine").unwrap();
     let release = line("ReleaseNotes.md");
     let sha = release.split(' ').next().unwrap();
-    fs::copy(out.join("ReleaseNotes.md"), out.join("ReleaseNotes copy.md")).unwrap();
+    fs::copy(
+        out.join("ReleaseNotes.md"),
+        out.join("ReleaseNotes copy.md"),
+    )
+    .unwrap();
     let tampered = format!(
         "{manifest}{sha} - ../victim.txt\n{sha} - {}\n{sha} - notes.md\n{sha} 1:1 ReleaseNotes copy.md\n../../../../far.txt\n{sha} - Data/../../victim.txt\n",
         far.display()
@@ -301,7 +305,10 @@ fn a_tampered_manifest_never_removes_what_the_build_did_not_write() {
     assert!(out.join("ReleaseNotes copy.md").exists(), "{err}");
     assert!(err.contains("kept: ../victim.txt"), "{err}");
     assert!(data.exists(), "edited by hand: {err}");
-    assert!(err.contains("kept: Data/Solution_cveBuster.json (changed since"), "{err}");
+    assert!(
+        err.contains("kept: Data/Solution_cveBuster.json (changed since"),
+        "{err}"
+    );
     // The stale file the build did write is removed.
     assert!(!out.join("Rust/cve_buster.rs").exists(), "{err}");
     assert!(out.join("Rust/cve_buster2.rs").exists(), "{err}");

@@ -157,9 +157,12 @@ fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
                 Ok(svg) => Some(Logo::Svg(inline_svg(&svg))),
                 Err(e) => {
                     diags.push(
-                        Diagnostic::error("logo-file", format!("cannot read logo `{}`: {e}", path.display()))
-                            .with_hint(format!("the path is relative to {}", loaded.dir.display()))
-                            .at(loaded.at("solution.logo")),
+                        Diagnostic::error(
+                            "logo-file",
+                            format!("cannot read logo `{}`: {e}", path.display()),
+                        )
+                        .with_hint(format!("the path is relative to {}", loaded.dir.display()))
+                        .at(loaded.at("solution.logo")),
                     );
                     None
                 }
