@@ -86,12 +86,15 @@ fn insert_after(text: &str, after: &str, line: &str) -> String {
     format!("{}{line}\n{}", &text[..end], &text[end..])
 }
 
+/// A change to the example spec.
+type Edit = Box<dyn Fn(String) -> String>;
+
 const CONNECTOR: &str = "[[connectors]]";
 const TABLE: &str = "name = \"cveBusterVulnerabilities_CL\"";
 
 #[test]
 fn spec_values_cannot_write_outside_the_output() {
-    let cases: Vec<(&str, Box<dyn Fn(String) -> String>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "folder with ..",
             Box::new(|t| insert_after(&t, CONNECTOR, "folder = \"../../../x\"")),
