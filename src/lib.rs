@@ -21,6 +21,7 @@ pub mod render;
 pub mod rules;
 pub mod safe_path;
 pub mod sample;
+pub mod scan;
 pub mod schema;
 pub mod solution;
 pub mod source;

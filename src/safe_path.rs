@@ -270,90 +270,36 @@ struct Made<'a> {
     shared: Option<(&'a str, &'a str)>,
 }
 
-/// The findings of the rules on every path `solution` makes (located in its spec): names and
-/// relative paths that break the rules, an empty solution name or file stem, and two
-/// generated files that would be the same file (ignoring case, as on Windows and macOS).
-pub fn spec_findings(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    let written = |key: &str, fallback: &str| {
-        if spec.spans.contains(key) {
-            key.to_string()
-        } else {
-            fallback.to_string()
-        }
-    };
-    let mut made: Vec<Made<'_>> = Vec::new();
-    made.push(Made {
-        path: solution.name.clone(),
-        value: solution.name.clone(),
-        nested: false,
-        key: "solution.name".into(),
-        shared: None,
-    });
-    let data = crate::render::data_file_name(solution);
-    made.push(Made {
-        value: data.trim_start_matches("Data/").to_string(),
-        path: data,
-        nested: false,
-        key: "solution.name".into(),
-        shared: None,
-    });
-    let rust = crate::artifacts::rust_module_path(solution);
-    made.push(Made {
-        value: rust.trim_start_matches("Rust/").to_string(),
-        path: rust,
-        nested: false,
-        key: "solution.name".into(),
-        shared: None,
-    });
-    made.push(Made {
-        path: format!("{}/{}.zip", crate::package::PACKAGE_DIR, solution.version),
-        value: format!("{}.zip", solution.version),
-        nested: false,
-        key: "solution.version".into(),
-        shared: None,
-    });
-    for c in &solution.connectors {
-        let id = format!("{}.id", c.path);
-        let dir = crate::render::connector_dir(c);
-        made.push(Made {
-            path: dir.clone(),
-            value: c.folder.clone(),
-            nested: true,
-            key: written(&format!("{}.folder", c.path), &id),
-            shared: None,
-        });
-        for (key, file) in [
-            ("definition_file", &c.definition_file),
-            ("dcr_file", &c.dcr_file),
-            ("data_connector_file", &c.data_connector_file),
-        ] {
-            made.push(Made {
-                path: format!("{dir}/{file}"),
-                value: file.clone(),
-                nested: false,
-                key: written(&format!("{}.{key}", c.path), &c.path),
-                shared: None,
-            });
-        }
-        for t in &c.tables {
-            made.push(Made {
-                path: format!("{dir}/{}", t.file),
-                value: t.file.clone(),
-                nested: false,
-                key: written(&format!("{}.file", t.path), &format!("{}.name", t.path)),
-                shared: Some((&c.path, &t.file)),
-            });
-        }
-    }
+/// A path a spec makes that breaks the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    /// The spec key that wrote the value (`connectors[0].folder`), or the key a default
+    /// derives from (`connectors[0].id` for a default folder).
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+    /// For a file made twice: the key of its first use.
+    pub first: Option<String>,
+}
+
+/// The problems of every path `solution` makes: names and relative paths that break the
+/// rules, an empty solution name or file stem, and two generated files that would be the
+/// same file (ignoring case, as on Windows and macOS). `written(key)` says whether the spec
+/// wrote a key (a problem with a default value is reported at the key it derives from).
+pub fn spec_problems(solution: &Solution, written: &dyn Fn(&str) -> bool) -> Vec<SpecProblem> {
+    let mut out = Vec::new();
     if solution.name.trim().is_empty() {
-        out.push(
-            Diagnostic::error(RULE, "the solution name is empty")
-                .with_hint("name the solution: it names its folder and its files")
-                .at(spec.at("solution.name")),
-        );
+        out.push(SpecProblem {
+            key: "solution.name".into(),
+            message: "the solution name is empty".into(),
+            hint: "name the solution: it names its folder and its files".into(),
+            first: None,
+        });
         return out;
     }
+    let made = made(solution, written);
     let mut reported: Vec<&str> = Vec::new();
     for m in &made {
         let result = if m.nested {
@@ -370,51 +316,125 @@ pub fn spec_findings(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             } else {
                 format!("{e}: it would make the path `{}`", escape(&m.path))
             };
-            out.push(
-                Diagnostic::error(RULE, message)
-                    .with_hint(e.hint())
-                    .at(spec.at(&m.key)),
-            );
+            out.push(SpecProblem {
+                key: m.key.clone(),
+                message,
+                hint: e.hint().to_string(),
+                first: None,
+            });
         }
     }
-    for (stem, key) in [
-        (data_stem(solution), "solution.name"),
-        (
-            crate::codegen::naming::module_name(&solution.name),
-            "solution.name",
-        ),
-    ] {
-        if stem.is_empty() && !reported.contains(&key) {
-            reported.push(key);
-            out.push(
-                Diagnostic::error(
-                    RULE,
-                    format!(
-                        "the solution name `{}` leaves an empty file name stem",
-                        escape(&solution.name)
-                    ),
-                )
-                .with_hint("use letters or digits in the solution name")
-                .at(spec.at(key)),
-            );
-        }
-    }
-    collisions(&made, spec, &mut out);
-    out
-}
-
-/// The solution name as the data file names it (whitespace removed).
-fn data_stem(solution: &Solution) -> String {
-    solution
+    let stem: String = solution
         .name
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect()
+        .collect();
+    if stem.is_empty() && !reported.contains(&"solution.name") {
+        out.push(SpecProblem {
+            key: "solution.name".into(),
+            message: format!(
+                "the solution name `{}` leaves an empty file name stem",
+                escape(&solution.name)
+            ),
+            hint: "use letters or digits in the solution name".into(),
+            first: None,
+        });
+    }
+    collisions(&made, &mut out);
+    out
+}
+
+/// [`spec_problems`] as findings located in the spec.
+pub fn spec_findings(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for p in spec_problems(solution, &|key| spec.spans.contains(key)) {
+        let hint = match &p.first {
+            Some(first) => format!("{}; the first is {}", p.hint, spec.at(first)),
+            None => p.hint,
+        };
+        out.push(
+            Diagnostic::error(RULE, p.message)
+                .with_hint(hint)
+                .at(spec.at(&p.key)),
+        );
+    }
+    out
+}
+
+fn made<'a>(solution: &'a Solution, written: &dyn Fn(&str) -> bool) -> Vec<Made<'a>> {
+    let key = |key: String, fallback: &str| {
+        if written(&key) {
+            key
+        } else {
+            fallback.to_string()
+        }
+    };
+    let mut made: Vec<Made<'_>> = Vec::new();
+    let mut solution_file = |path: String, prefix: &str, key: &str| {
+        made.push(Made {
+            value: path.trim_start_matches(prefix).to_string(),
+            path,
+            nested: false,
+            key: key.into(),
+            shared: None,
+        })
+    };
+    solution_file(solution.name.clone(), "", "solution.name");
+    solution_file(
+        crate::render::data_file_name(solution),
+        "Data/",
+        "solution.name",
+    );
+    solution_file(
+        crate::artifacts::rust_module_path(solution),
+        "Rust/",
+        "solution.name",
+    );
+    let package = format!("{}/", crate::package::PACKAGE_DIR);
+    solution_file(
+        format!("{package}{}.zip", solution.version),
+        &package,
+        "solution.version",
+    );
+    for c in &solution.connectors {
+        let id = format!("{}.id", c.path);
+        let dir = crate::render::connector_dir(c);
+        made.push(Made {
+            path: dir.clone(),
+            value: c.folder.clone(),
+            nested: true,
+            key: key(format!("{}.folder", c.path), &id),
+            shared: None,
+        });
+        for (name, file) in [
+            ("definition_file", &c.definition_file),
+            ("dcr_file", &c.dcr_file),
+            ("data_connector_file", &c.data_connector_file),
+        ] {
+            made.push(Made {
+                path: format!("{dir}/{file}"),
+                value: file.clone(),
+                nested: false,
+                key: key(format!("{}.{name}", c.path), &c.path),
+                shared: None,
+            });
+        }
+        for t in &c.tables {
+            made.push(Made {
+                path: format!("{dir}/{}", t.file),
+                value: t.file.clone(),
+                nested: false,
+                key: key(format!("{}.file", t.path), &format!("{}.name", t.path)),
+                shared: Some((&c.path, &t.file)),
+            });
+        }
+    }
+    made
 }
 
 /// Two generated files that are one file on a case-insensitive file system (tables of one
 /// connector naming the same file share it on purpose).
-fn collisions(made: &[Made<'_>], spec: &LoadedSpec, out: &mut Diagnostics) {
+fn collisions(made: &[Made<'_>], out: &mut Vec<SpecProblem>) {
     let mut seen: Vec<(String, &Made<'_>)> = Vec::new();
     let mut reported: Vec<&str> = Vec::new();
     for m in made.iter().filter(|m| !m.nested && m.path.contains('/')) {
@@ -428,20 +448,15 @@ fn collisions(made: &[Made<'_>], spec: &LoadedSpec, out: &mut Diagnostics) {
             continue;
         }
         reported.push(&m.key);
-        out.push(
-            Diagnostic::error(
-                RULE,
-                format!(
-                    "`{}` would be written twice (names are compared ignoring case, as Windows and macOS do)",
-                    escape(&m.path)
-                ),
-            )
-            .with_hint(format!(
-                "give one of them another name; the first is {}",
-                spec.at(&first.key)
-            ))
-            .at(spec.at(&m.key)),
-        );
+        out.push(SpecProblem {
+            key: m.key.clone(),
+            message: format!(
+                "`{}` would be written twice (names are compared ignoring case, as Windows and macOS do)",
+                escape(&m.path)
+            ),
+            hint: "give one of them another name".into(),
+            first: Some(first.key.clone()),
+        });
     }
 }
 

@@ -423,6 +423,7 @@ fn column(
         is_default_display: c.is_default_display,
         is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
+        legacy_name: c.legacy_name,
     }
 }
 
