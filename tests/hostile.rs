@@ -341,3 +341,518 @@ fn stale_cleanup_does_not_follow_links() {
     assert!(!away.join("cve_buster2.rs").exists(), "{err}");
     assert!(!out.join("Data/Solution_cveBuster2.json").exists(), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// `ccfgen import` (issue 9 §1 and §3)
+// ---------------------------------------------------------------------------------------
+
+/// A solution folder built by ccfgen from the cveBuster example (spec edited by `edit`):
+/// `root/Solution` holds what `build` writes.
+fn built_solution(sandbox: &Sandbox, edit: impl FnOnce(String) -> String) -> PathBuf {
+    sandbox.spec(edit);
+    let out = sandbox.root.join("Solution");
+    let o = ccfgen()
+        .arg("build")
+        .arg(sandbox.work.join("ccfgen.toml"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::remove_file(out.join(".ccfgen-manifest")).unwrap();
+    out
+}
+
+fn import(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    ccfgen()
+        .arg("import")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Rewrites a JSON file.
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn import_never_overwrites_a_spec_without_force() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    fs::create_dir_all(spec.parent().unwrap()).unwrap();
+    fs::write(&spec, "# my work\n").unwrap();
+    let o = import(&solution, &spec, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(&spec).unwrap(), "# my work\n");
+    // The logo it would write beside the spec is protected too.
+    let other = sandbox.root.join("other/ccfgen.toml");
+    fs::create_dir_all(other.parent().unwrap()).unwrap();
+    fs::write(other.with_file_name("logo.svg"), "<svg>mine</svg>").unwrap();
+    let o = import(&solution, &other, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!other.exists());
+    let o = import(&solution, &spec, &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::read_to_string(&spec).unwrap().contains("[solution]"));
+}
+
+#[test]
+fn import_keeps_the_release_notes() {
+    let sandbox = Sandbox::new();
+    let change = "Initial release of the cveBuster (Push) connector | with a pipe";
+    let solution = built_solution(&sandbox, |t| {
+        t.replace(
+            "change = \"Initial Solution Release\"",
+            &format!("change = \"{change}\"\n\n[[solution.release_notes]]\nversion = \"1.0.0\"\ndate = 2024-01-09\nchange = \"Preview\""),
+        )
+        .replace("version = \"3.0.0\"\ndate", "version = \"3.0.0\"\ndate")
+    });
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = fs::read_to_string(&spec).unwrap();
+    let parsed: ccfgen::spec::Spec = toml::from_str(&text).unwrap();
+    let notes: Vec<(&str, &str, &str)> = parsed
+        .solution
+        .release_notes
+        .iter()
+        .map(|n| (n.version.as_str(), n.date.as_str(), n.change.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("3.0.0", "2025-11-06", change),
+            ("1.0.0", "2024-01-09", "Preview")
+        ]
+    );
+    // Built again, the release notes are the ones read.
+    let out = sandbox.root.join("rebuilt");
+    let o = ccfgen()
+        .arg("build")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(out.join("ReleaseNotes.md")).unwrap(),
+        fs::read_to_string(solution.join("ReleaseNotes.md")).unwrap()
+    );
+}
+
+#[test]
+fn import_exits_1_on_unexplained_differences() {
+    let sandbox = Sandbox::new();
+    // The official packager's bytes: what `import` compares a package with.
+    let solution = built_solution(&sandbox, |t| {
+        format!("{t}\n[package]\ncompat = \"official\"\n")
+    });
+    let spec = sandbox.root.join("clean/ccfgen.toml");
+    let o = import(&solution.join("Package"), &spec, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A hand edit of the package that the spec cannot carry.
+    edit_json(&solution.join("Package/mainTemplate.json"), |v| {
+        let resources = v["resources"].as_array_mut().unwrap();
+        let package = resources
+            .iter_mut()
+            .find(|r| r["type"].as_str().unwrap().ends_with("contentPackages"))
+            .unwrap();
+        package["properties"]["hand"] = "edited".into();
+    });
+    let spec = sandbox.root.join("edited/ccfgen.toml");
+    let o = import(&solution.join("Package"), &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("differs: mainTemplate.json"), "{err}");
+    assert!(err.contains("1 unexplained"), "{err}");
+}
+
+#[test]
+fn import_exits_1_when_the_spec_it_wrote_breaks_the_rules() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    // A table column renamed by hand to a name the rules refuse, in the table and the stream.
+    let dir = solution.join("Data Connectors/cveBusterPush_ccf");
+    for file in ["table.json", "DCR.json"] {
+        let path = dir.join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.replace("\"MachineName\"", "\"Machine-Name\"")).unwrap();
+    }
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("breaks ccfgen's rules"), "{err}");
+    assert!(err.contains("error[column-name]"), "{err}");
+    assert!(spec.exists(), "the spec is written, to be fixed");
+}
+
+#[test]
+fn import_writes_legacy_name_for_reserved_names_of_existing_tables() {
+    let sandbox = Sandbox::new();
+    // An existing table with an `id` column (as shipped packages have).
+    let solution = built_solution(&sandbox, |t| {
+        t.replace(
+            "{ name = \"VulnId\", type = \"string\"",
+            "{ name = \"id\", type = \"string\", legacy_name = true",
+        )
+    });
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let text = fs::read_to_string(&spec).unwrap();
+    assert!(
+        text.contains("{ name = \"id\", type = \"string\", description = \"CVE identifier, e.g. CVE-2024-12345.\", legacy_name = true }"),
+        "{text}"
+    );
+    // It builds (a warning, not an error) and builds the same files again.
+    let out = sandbox.root.join("rebuilt");
+    let o = ccfgen()
+        .arg("build")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning[column-reserved]"), "{err}");
+    assert!(err.contains("legacy_name"), "{err}");
+    for file in ["table.json", "DCR.json"] {
+        let rel = format!("Data Connectors/cveBusterPush_ccf/{file}");
+        assert_eq!(
+            fs::read(out.join(&rel)).unwrap(),
+            fs::read(solution.join(&rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    // Without the acknowledgement the reserved name stays an error.
+    let stripped = text.replace(", legacy_name = true", "");
+    fs::write(&spec, stripped).unwrap();
+    let o = ccfgen()
+        .arg("build")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[column-reserved]"));
+}
+
+/// Names and paths read from a solution folder or a package that would leave the output are
+/// refused with the file and JSON path they came from; nothing is written.
+#[test]
+fn import_refuses_unsafe_names_from_its_input() {
+    type Tamper = fn(&Path);
+    let cases: Vec<(&str, Tamper, &str)> = vec![
+        (
+            "solution name with ..",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Name"] = "../../evil".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Name",
+        ),
+        (
+            "solution name with /",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Name"] = "Acme/EDR".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Name",
+        ),
+        (
+            "empty solution name",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Name"] = "".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Name",
+        ),
+        (
+            "absolute solution name",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Name"] = "/etc".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Name",
+        ),
+        (
+            "metadata file outside the folder",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Metadata"] = "../../../../etc/hostname".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Metadata",
+        ),
+        (
+            "version with a separator",
+            |s| {
+                edit_json(&s.join("Data/Solution_cveBuster.json"), |v| {
+                    v["Version"] = "../3.0.0".into()
+                })
+            },
+            "Data/Solution_cveBuster.json $.Version",
+        ),
+        (
+            "connector folder with a drive letter",
+            |s| {
+                fs::rename(
+                    s.join("Data Connectors/cveBusterPush_ccf"),
+                    s.join("Data Connectors/C:x"),
+                )
+                .unwrap()
+            },
+            "Data Connectors/C:x/connectorDefinition.json $",
+        ),
+    ];
+    for (what, tamper, location) in cases {
+        let sandbox = Sandbox::new();
+        let solution = built_solution(&sandbox, |t| t);
+        tamper(&solution);
+        let spec = sandbox.root.join("imported/ccfgen.toml");
+        let o = import(&solution, &spec, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains("refused"), "{what}: {err}");
+        assert!(err.contains(location), "{what}: {err}");
+        assert!(err.contains("nothing written"), "{what}: {err}");
+        assert!(!spec.parent().unwrap().exists(), "{what}: nothing written");
+    }
+}
+
+#[test]
+fn import_refuses_unsafe_names_from_a_package() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    let main = solution.join("Package/mainTemplate.json");
+    edit_json(&main, |v| {
+        v["variables"]["_solutionName"] = "..\\..\\evil".into();
+    });
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution.join("Package"), &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("mainTemplate.json $.variables._solutionName"),
+        "{err}"
+    );
+    assert!(!spec.parent().unwrap().exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// Walking (issue 9 §5): loops, links out of the root, unreadable folders
+// ---------------------------------------------------------------------------------------
+
+fn check(path: &Path) -> Output {
+    ccfgen()
+        .args(["check", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
+fn findings(o: &Output) -> Vec<(String, String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["file"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_walked_once() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    std::os::unix::fs::symlink("..", solution.join("Data Connectors/loop")).unwrap();
+    let started = std::time::Instant::now();
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("imported 1 connector(s)"), "{err}");
+    assert!(err.contains("Data Connectors/loop"), "noted: {err}");
+    let o = check(&solution);
+    let f = findings(&o);
+    assert_eq!(o.status.code(), Some(0), "{f:?}");
+    assert!(
+        f.iter().any(|(rule, sev, file)| rule == "symlink-skipped"
+            && sev == "warning"
+            && file.ends_with("Data Connectors/loop")),
+        "{f:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_root_is_not_followed() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    // Outside the solution: a broken DCR that check would report, were it read.
+    let outside = sandbox.root.join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("DCR.json"), "{ not json").unwrap();
+    std::os::unix::fs::symlink(&outside, solution.join("Data Connectors/ext")).unwrap();
+    let o = check(&solution);
+    let f = findings(&o);
+    assert_eq!(o.status.code(), Some(1), "{f:?}");
+    assert!(
+        f.iter().any(|(rule, sev, file)| rule == "symlink-skipped"
+            && sev == "error"
+            && file.ends_with("Data Connectors/ext")),
+        "{f:?}"
+    );
+    assert!(
+        !f.iter().any(|(rule, _, _)| rule == "json-invalid"),
+        "{f:?}"
+    );
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not read: Data Connectors/ext"), "{err}");
+    assert!(err.contains("imported 1 connector(s)"), "{err}");
+}
+
+/// The uid of this process (0: root, whom permissions do not stop).
+#[cfg(unix)]
+fn uid() -> u32 {
+    use std::os::unix::fs::MetadataExt as _;
+    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+}
+
+/// `ccfgen …` run so that file permissions apply: as is for a normal user; for root, without
+/// the capabilities that override them (`setpriv`), when that tool is there.
+#[cfg(unix)]
+fn bound_by_permissions() -> Option<std::process::Command> {
+    if uid() != 0 {
+        return Some(ccfgen());
+    }
+    let probe = std::process::Command::new("setpriv")
+        .args(["--bounding-set=-dac_override,-dac_read_search", "true"])
+        .output()
+        .ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    let base = ccfgen();
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.arg("--bounding-set=-dac_override,-dac_read_search")
+        .arg(base.get_program())
+        .args(base.get_args());
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    Some(cmd)
+}
+
+/// An unreadable folder is a finding, and the rest is still checked and imported.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_folder_is_a_finding_and_the_walk_goes_on() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(mut runner) = bound_by_permissions() else {
+        // Root without setpriv: permissions cannot be made to apply here; the folder whose
+        // path is too long to open (next test) covers the same path through the code.
+        eprintln!(
+            "note: running as root without setpriv; the permission case is covered by too_long_a_path_is_a_finding"
+        );
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    let locked = solution.join("Data Connectors/locked");
+    fs::create_dir_all(&locked).unwrap();
+    fs::write(locked.join("x.json"), "{}").unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let o = runner
+        .args(["check", "--format", "json"])
+        .arg(&solution)
+        .output()
+        .unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    let f = findings(&o);
+    assert_eq!(o.status.code(), Some(1), "{f:?} {}", stderr(&o));
+    assert!(
+        f.iter().any(|(rule, sev, file)| rule == "entry-unreadable"
+            && sev == "error"
+            && file.ends_with("Data Connectors/locked")),
+        "{f:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["stats"]["resources"].as_u64().unwrap() >= 4,
+        "the rest is checked: {v}"
+    );
+}
+
+/// A folder whose path is longer than the system can open (any user, root included) cannot
+/// be read: a finding, and the walk goes on.
+#[cfg(target_os = "linux")]
+#[test]
+fn too_long_a_path_is_a_finding() {
+    let sandbox = Sandbox::new();
+    let solution = built_solution(&sandbox, |t| t);
+    let base = solution.join("Data Connectors/deep");
+    fs::create_dir_all(&base).unwrap();
+    // 20 levels of 250-byte names (5,000 bytes > PATH_MAX): `mkdir -p` makes them one
+    // relative step at a time.
+    let deep = format!("{}/", "d".repeat(250)).repeat(20);
+    let made = std::process::Command::new("mkdir")
+        .arg("-p")
+        .arg(&deep)
+        .current_dir(&base)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let o = check(&solution);
+    let f = findings(&o);
+    assert_eq!(o.status.code(), Some(1), "{f:?} {}", stderr(&o));
+    assert!(
+        f.iter()
+            .any(|(rule, sev, _)| rule == "entry-unreadable" && sev == "error"),
+        "{f:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["stats"]["resources"].as_u64().unwrap() >= 4,
+        "the rest is checked: {v}"
+    );
+    let spec = sandbox.root.join("imported/ccfgen.toml");
+    let o = import(&solution, &spec, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not read: Data Connectors/deep/"), "{err}");
+    assert!(err.contains("imported 1 connector(s)"), "{err}");
+}

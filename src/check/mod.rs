@@ -291,7 +291,7 @@ fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
                 sink.at_offset(
                     i,
                     0..0,
-                    Diagnostic::new(severity, rule, format!("not read: it {reason}"))
+                    Diagnostic::new(severity, rule, format!("not read: this entry {reason}"))
                         .with_hint(hint),
                 );
             }

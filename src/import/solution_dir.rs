@@ -31,7 +31,7 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         } else {
             NoteKind::Ignored
         };
-        notes.add(kind, &s.rel, "$", format!("not read: it {}", s.reason));
+        notes.add(kind, &s.rel, "$", format!("this entry {}", s.reason));
     }
     let (data_file, data) = data_file(&folder, &mut notes);
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);

@@ -132,9 +132,11 @@ pub fn read(path: &Path) -> Result<Streams, StreamsError> {
         notes: Vec::new(),
     };
     for s in &found.skipped {
-        streams
-            .notes
-            .push(format!("skipped {}: it {}", s.path.display(), s.reason));
+        streams.notes.push(format!(
+            "skipped {}: this entry {}",
+            s.path.display(),
+            s.reason
+        ));
     }
     for entry in &found.files {
         let file = JsonFile::read(&entry.path, &entry.rel);
@@ -306,6 +308,26 @@ mod tests {
             assert_eq!(stream.output_table.as_deref(), Some("Custom-A_CL"));
             assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_loop_in_a_solution_folder_is_noted_and_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let connectors = dir.path().join("S/Data Connectors/x");
+        std::fs::create_dir_all(&connectors).unwrap();
+        let dcr = serde_json::json!({
+            "type": "Microsoft.Insights/dataCollectionRules",
+            "name": "D",
+            "properties": {"streamDeclarations": {"Custom-A": {"columns": [{"name": "A", "type": "string"}]}}}
+        });
+        std::fs::write(connectors.join("DCR.json"), dcr.to_string()).unwrap();
+        std::os::unix::fs::symlink("..", connectors.join("loop")).unwrap();
+        let found = read(&dir.path().join("S")).unwrap();
+        assert_eq!(found.solution, "S");
+        assert_eq!(found.dcrs.len(), 1);
+        assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+        assert!(found.notes[0].contains("loop"), "{:?}", found.notes);
     }
 
     #[test]
