@@ -414,7 +414,6 @@ fn import_keeps_the_release_notes() {
             "change = \"Initial Solution Release\"",
             &format!("change = \"{change}\"\n\n[[solution.release_notes]]\nversion = \"1.0.0\"\ndate = 2024-01-09\nchange = \"Preview\""),
         )
-        .replace("version = \"3.0.0\"\ndate", "version = \"3.0.0\"\ndate")
     });
     let spec = sandbox.root.join("imported/ccfgen.toml");
     let o = import(&solution, &spec, &[]);
