@@ -7,6 +7,7 @@
 //! | `ccfgen.toml` | [`MAX_SPEC_BYTES`] (4 MiB) | the largest real spec is a few tens of KiB |
 //! | a logo (`logo`) | [`MAX_LOGO_BYTES`] (1 MiB) | it is inlined into every package template |
 //! | any JSON file read whole (`check`, `import`, `infer`, `emulate`, `extra_content`) | [`MAX_JSON_BYTES`] (32 MiB) | eight times the 4 MB an ARM template may have; the largest file of the corpora is 92 KB |
+//! | another text file read whole (`import`: `ReleaseNotes.md`) | [`MAX_TEXT_BYTES`] (4 MiB) | a few KiB in practice |
 //!
 //! `push` streams its input and has no such limit.
 
@@ -19,6 +20,8 @@ pub const MAX_SPEC_BYTES: u64 = 4 << 20;
 pub const MAX_LOGO_BYTES: u64 = 1 << 20;
 /// Largest JSON file read whole.
 pub const MAX_JSON_BYTES: u64 = 32 << 20;
+/// Largest other text file read whole (an imported `ReleaseNotes.md`).
+pub const MAX_TEXT_BYTES: u64 = 4 << 20;
 
 /// Reads a whole UTF-8 file of at most `limit` bytes. An oversized file is refused from its
 /// metadata, before any of it is read (an error of kind `FileTooLarge` that names the limit

@@ -282,6 +282,8 @@ pub struct Column {
     pub examples: Vec<Value>,
     /// Field name in the generated Rust struct.
     pub rust_name: String,
+    /// The spec acknowledges a reserved name kept from an existing table.
+    pub legacy_name: bool,
 }
 
 /// A column type in a Log Analytics table.
