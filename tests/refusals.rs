@@ -45,6 +45,11 @@ fn assert_code(out: &Output, code: i32) {
     );
 }
 
+/// `ccfgen build SPEC --out OUT`.
+fn build(spec: impl AsRef<std::ffi::OsStr>, out: impl AsRef<std::ffi::OsStr>) -> Output {
+    run(ccfgen().arg("build").arg(spec).arg("--out").arg(out))
+}
+
 /// The exit code is `code` and stderr says `needle`.
 #[track_caller]
 fn assert_refused(out: &Output, code: i32, needle: &str) {
@@ -147,11 +152,7 @@ fn spec_errors_are_reported_together_with_did_you_mean() {
     assert_eq!(count("spec-type"), 1, "{rules:?}");
     assert_eq!(rules.len(), 5, "{rules:?}");
 
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("out")));
+    let out = build(&spec, dir.path().join("out"));
     assert_code(&out, 1);
     let err = stderr(&out);
     for expected in [
@@ -229,11 +230,7 @@ fn oversized_inputs_are_refused_at_once() {
     let logo = dir.path().join("logo.svg");
     let spec = cvebuster(dir.path(), |t| t);
     sparse(&logo, 2 << 20);
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = build(&spec, dir.path().join("o"));
     assert_refused(&out, 1, "over the 1 MiB limit for a logo");
 }
 
@@ -242,11 +239,7 @@ fn oversized_inputs_are_refused_at_once() {
 /// Builds the cveBuster example into `dir/out` and returns its connector folder.
 fn built_cvebuster(dir: &Path) -> PathBuf {
     let out = dir.join("out");
-    let built = run(ccfgen()
-        .arg("build")
-        .arg(repo("examples/cvebuster"))
-        .arg("--out")
-        .arg(&out));
+    let built = build(repo("examples/cvebuster"), &out);
     assert_code(&built, 0);
     out.join("Data Connectors/cveBusterPush_ccf")
 }
@@ -424,11 +417,7 @@ fn a_duplicate_column_is_reported_once() {
     let (out, rules) = check_rules(&spec);
     assert_code(&out, 1);
     assert_eq!(rules, ["column-duplicate"]);
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = build(&spec, dir.path().join("o"));
     assert!(
         stderr(&out).contains("appears in the table and the stream of"),
         "{}",
@@ -451,11 +440,7 @@ fn assert_no_empty_cells(markdown: &str) {
 fn release_notes_have_no_empty_cells() {
     for example in ["cvebuster", "contoso", "fabrikam"] {
         let dir = tempfile::tempdir().unwrap();
-        let out = run(ccfgen()
-            .arg("build")
-            .arg(repo(&format!("examples/{example}")))
-            .arg("--out")
-            .arg(dir.path()));
+        let out = build(repo(&format!("examples/{example}")), dir.path());
         assert_code(&out, 0);
         assert_no_empty_cells(
             &std::fs::read_to_string(dir.path().join("ReleaseNotes.md")).unwrap(),
@@ -471,11 +456,7 @@ fn release_notes_have_no_empty_cells() {
     let spec = cvebuster(dir.path(), |t| {
         strip_notes(t).replacen("last_publish_date = 2025-11-06\n", "", 1)
     });
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = build(&spec, dir.path().join("o"));
     assert_code(&out, 0);
     let notes = std::fs::read_to_string(dir.path().join("o/ReleaseNotes.md")).unwrap();
     assert!(
@@ -571,11 +552,7 @@ fn man_pages() {
 #[test]
 fn build_ends_with_the_deploy_command_of_its_template() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(repo("examples/fabrikam"))
-        .arg("--out")
-        .arg(dir.path()));
+    let out = build(repo("examples/fabrikam"), dir.path());
     assert_code(&out, 0);
     let err = stderr(&out);
     let last = err.lines().last().unwrap();
@@ -676,11 +653,7 @@ fn rust_name_collisions_are_located_with_a_rust_name_hint() {
     let spec = cvebuster(dir.path(), |t| {
         with_columns(t, "  { name = \"Vuln_Id\", type = \"string\" },")
     });
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = build(&spec, dir.path().join("o"));
     assert_code(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -696,11 +669,7 @@ fn rust_name_collisions_are_located_with_a_rust_name_hint() {
             "  { name = \"Vuln_Id\", type = \"string\", rust_name = \"vuln_id2\" },",
         )
     });
-    let out = run(ccfgen()
-        .arg("build")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = build(&spec, dir.path().join("o"));
     assert_code(&out, 0);
     let rust = std::fs::read_to_string(dir.path().join("o/Rust/cve_buster.rs")).unwrap();
     assert!(rust.contains("pub vuln_id2: String"), "{rust}");
