@@ -20,6 +20,9 @@ pub struct Query<'a> {
     pub statements: &'a [Stmt<'a>],
     /// Number of expression/operator ids handed out (for side tables in the checker).
     pub node_count: u32,
+    /// The syntax is nested deeper than [`crate::parser::MAX_DEPTH`]: the parser stopped
+    /// (KS245 reported) and the tree must not be analysed.
+    pub too_deep: bool,
 }
 
 /// How a name was written.
@@ -167,6 +170,9 @@ pub enum ListOp {
 pub struct Expr<'a> {
     /// Node id (index into the checker's side tables).
     pub id: u32,
+    /// Syntax depth of the subtree, weighted like Kusto.Language's syntax nodes (a call counts
+    /// for its argument list too); bounded by the parser.
+    pub depth: u32,
     /// Byte span.
     pub span: Span,
     /// What it is.
@@ -317,6 +323,8 @@ pub struct ColumnDecl<'a> {
 pub struct Operator<'a> {
     /// Node id.
     pub id: u32,
+    /// Syntax depth of the operator and its expressions (see [`Expr::depth`]).
+    pub depth: u32,
     /// Span of the whole operator.
     pub span: Span,
     /// The first token's text in lower case (`extend`, `mv-expand`, `order`), or empty when the

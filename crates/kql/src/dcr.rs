@@ -290,6 +290,13 @@ impl Walker<'_> {
     }
 
     fn statements(&mut self, stmts: &[Stmt]) {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.statements_inner(stmts)
+        });
+    }
+
+    fn statements_inner(&mut self, stmts: &[Stmt]) {
         for s in stmts {
             match s {
                 Stmt::Let {
@@ -385,6 +392,11 @@ impl Walker<'_> {
     }
 
     fn expr(&mut self, e: &Expr) {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_inner(e));
+    }
+
+    fn expr_inner(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Missing
             | ExprKind::Name(_)

@@ -113,6 +113,8 @@ pub mod codes {
     pub const ELEMENT_ACCESS: &str = "KS147";
     /// Rename needs `new = old`.
     pub const RENAME_EXPECTED: &str = "KS110";
+    /// The query nests deeper than Kusto analyses (its `MaxAnalysisDepth`, 500 syntax levels).
+    pub const SYNTAX_TOO_DEEP: &str = "KS245";
     /// A Kusto operator or construct this analyser does not model.
     pub const UNSUPPORTED: &str = "CCF001";
 }

@@ -126,6 +126,23 @@ pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
 fn analyze_in(arena: &Bump, query: &str, input: &[Column], options: &Options) -> Analysis {
     let mut diags = diag::Diagnostics::default();
     let parsed = parser::parse(query, arena, &mut diags);
+    if parsed.too_deep {
+        // like Kusto: past its depth limit the query is not analysed
+        let dcr = if options.dcr_check {
+            dcr::check(query, &parsed, &[])
+        } else {
+            DcrReport {
+                ok: true,
+                ..DcrReport::default()
+            }
+        };
+        return Analysis {
+            diagnostics: diags.finish(query),
+            output: None,
+            dcr,
+            result_kind: "none".to_string(),
+        };
+    }
     let checked = check::check(query, &parsed, input, options.dcr_functions, arena);
     diags.items.extend(checked.diagnostics);
     diags.items.sort_by_key(|d| d.span.start);

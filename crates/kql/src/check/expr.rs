@@ -36,7 +36,8 @@ fn is_conversion(name: &str) -> bool {
 impl<'q> Checker<'q> {
     /// Types an expression (and records its type by node id).
     pub(crate) fn expr(&mut self, e: &'q Expr<'q>) -> Info {
-        let info = self.expr_inner(e);
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        let info = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_inner(e));
         self.record(e, &info);
         info
     }

@@ -378,6 +378,13 @@ impl<'q> Checker<'q> {
     /// Checks statements in order; returns the info of the last expression statement (or
     /// `None` if the last statement is a `let`).
     fn statements(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.statements_inner(stmts)
+        })
+    }
+
+    fn statements_inner(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
         let mut last = None;
         for stmt in stmts {
             match stmt {

@@ -77,7 +77,7 @@ impl<'a> Parser<'a, '_> {
 
     /// Parses an expression, or returns `None` (nothing consumed) if none starts here.
     pub(crate) fn parse_expr(&mut self) -> Option<Expr<'a>> {
-        self.parse_or()
+        self.nested(Self::parse_or).flatten()
     }
 
     fn binary(
@@ -172,24 +172,24 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// True if a `|` appears before the end of the parenthesized list (the list is a query).
+    /// Nested parentheses are stepped over with the matching table, so that nested lists cost
+    /// no rescanning.
     fn paren_holds_query(&self) -> bool {
-        let mut depth = 0usize;
-        let mut n = 0;
+        let mut i = self.pos;
         loop {
-            match self.kind_at(n) {
-                TokenKind::Eof | TokenKind::Semicolon => return false,
-                TokenKind::Comma if depth == 0 => return false,
-                TokenKind::LParen => depth += 1,
-                TokenKind::RParen => {
-                    if depth == 0 {
-                        return false;
-                    }
-                    depth -= 1;
+            match self.tokens.get(i).map_or(TokenKind::Eof, |t| t.kind) {
+                TokenKind::Eof | TokenKind::Semicolon | TokenKind::Comma | TokenKind::RParen => {
+                    return false;
                 }
-                TokenKind::Bar if depth == 0 => return true,
+                TokenKind::Bar => return true,
+                TokenKind::LParen => match self.closing.get(i) {
+                    Some(&close) if close != super::UNMATCHED => i = close as usize,
+                    // an unclosed parenthesis runs to the end of the query or statement
+                    _ => return false,
+                },
                 _ => {}
             }
-            n += 1;
+            i += 1;
         }
     }
 
@@ -662,6 +662,7 @@ impl<'a> Parser<'a, '_> {
     fn parse_dynamic(&mut self) -> Expr<'a> {
         let start = self.bump().span.start;
         let mut shape = DynShape::Scalar;
+        let mut depth = 1;
         if self.expect(TokenKind::LParen, "(") {
             shape = match self.kind() {
                 TokenKind::LBracket => DynShape::Array,
@@ -669,21 +670,27 @@ impl<'a> Parser<'a, '_> {
                 TokenKind::Keyword if self.text() == "null" => DynShape::Null,
                 _ => DynShape::Scalar,
             };
-            self.json_value();
+            depth = 2 + self.json_value();
             self.expect(TokenKind::RParen, ")");
         }
-        self.expr(start..self.last_end, ExprKind::Dynamic(shape))
+        self.expr_with_depth(start..self.last_end, ExprKind::Dynamic(shape), depth)
     }
 
-    /// One JSON value inside `dynamic(...)` (reports a missing value without consuming).
-    fn json_value(&mut self) {
+    /// One JSON value inside `dynamic(...)` (reports a missing value without consuming);
+    /// returns its syntax depth (three levels per array or object, as in Kusto's tree).
+    fn json_value(&mut self) -> u32 {
+        self.nested(Self::json_value_inner).unwrap_or(1)
+    }
+
+    fn json_value_inner(&mut self) -> u32 {
         use TokenKind::*;
+        let mut depth = 1;
         match self.kind() {
             LBracket => {
                 self.bump();
                 if !self.at(RBracket) {
                     loop {
-                        self.json_value();
+                        depth = depth.max(3 + self.json_value());
                         if self.eat(Comma).is_none() {
                             break;
                         }
@@ -700,7 +707,7 @@ impl<'a> Parser<'a, '_> {
                             break;
                         }
                         self.expect(Colon, ":");
-                        self.json_value();
+                        depth = depth.max(3 + self.json_value());
                         if self.eat(Comma).is_none() {
                             break;
                         }
@@ -721,6 +728,7 @@ impl<'a> Parser<'a, '_> {
             }
             _ => self.error_here(codes::MISSING, "Missing json value"),
         }
+        depth
     }
 
     /// `datatable (a:int, b:string) [ values ]`

@@ -173,6 +173,7 @@ impl<'a> Parser<'a, '_> {
         let id = self.id();
         Operator {
             id,
+            depth: 0,
             span: start..self.last_end.max(kw_span.end),
             keyword,
             kw_span,
@@ -182,6 +183,24 @@ impl<'a> Parser<'a, '_> {
 
     /// Parses the operator after a `|`.
     pub(super) fn parse_query_operator(&mut self) -> Operator<'a> {
+        self.with_operator_depth(Self::parse_query_operator_inner)
+    }
+
+    /// Parses an operator with `parse`, giving it the depth of its deepest expression plus its
+    /// own levels (operator, list, element).
+    pub(super) fn with_operator_depth(
+        &mut self,
+        parse: fn(&mut Self) -> Operator<'a>,
+    ) -> Operator<'a> {
+        let saved = std::mem::take(&mut self.max_seen);
+        let mut op = parse(self);
+        op.depth = self.max_seen + 3;
+        self.max_seen = saved;
+        self.note_depth(op.depth, op.span.start);
+        op
+    }
+
+    fn parse_query_operator_inner(&mut self) -> Operator<'a> {
         let tok = self.peek().clone();
         if tok.kind != TokenKind::Keyword {
             return self.parse_bad_operator();
