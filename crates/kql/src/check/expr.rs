@@ -196,7 +196,34 @@ impl<'q> Checker<'q> {
                 let input = self.tabular(source);
                 self.query_operator(op, input)
             }
-            ExprKind::Source(op) => self.query_operator(op, Rc::new(Table::default())),
+            ExprKind::Source(op) => match &op.kind {
+                crate::ast::OpKind::Union { parameters, tables } => {
+                    let saved = self.row.take();
+                    let info = self.union(parameters, tables, None);
+                    self.row = saved;
+                    info
+                }
+                crate::ast::OpKind::Search {
+                    find,
+                    parameters,
+                    tables,
+                    predicate,
+                    project,
+                } => {
+                    let saved = self.row.take();
+                    let info = self.search(*find, parameters, *tables, predicate, *project, None);
+                    self.row = saved;
+                    info
+                }
+                _ => self.query_operator(op, Rc::new(Table::default())),
+            },
+            ExprKind::Implicit => Info::table(self.implicit.clone().unwrap_or_else(|| {
+                Rc::new(Table {
+                    open: true,
+                    ..Table::default()
+                })
+            })),
+            ExprKind::ExternalData { columns } => self.externaldata(columns),
             ExprKind::DataTable {
                 columns,
                 values,
@@ -303,7 +330,7 @@ impl<'q> Checker<'q> {
             Some(Symbol::Table(t)) => return Info::table(t),
             Some(Symbol::Function(f)) => {
                 if f.decl.params.iter().all(|p| p.default.is_some()) {
-                    return self.call_user(&f, &[]);
+                    return self.call_user(&f, &[], &[]);
                 }
                 self.error(
                     codes::ARGUMENT_LIST_REQUIRED,
@@ -314,8 +341,19 @@ impl<'q> Checker<'q> {
             }
             None => {}
         }
-        if n.text == "source" {
-            return Info::table(self.source.clone());
+        if let Some(f) = self.stored_function(n.text) {
+            if f.decl.params.iter().all(|p| p.default.is_some()) {
+                return self.call_user(&f, &[], &[]);
+            }
+            self.error(
+                codes::ARGUMENT_LIST_REQUIRED,
+                format!("The function '{}' requires an argument list.", n.text),
+                n.span.clone(),
+            );
+            return Info::scalar(Ty::Error);
+        }
+        if let Some(t) = self.global_table(n.text) {
+            return Info::table(t);
         }
         if let Some(f) = builtins().function(n.text, self.dcr_functions) {
             self.error(
@@ -393,6 +431,39 @@ impl<'q> Checker<'q> {
     }
 
     fn path(&mut self, target: &'q Expr<'q>, member: &'q Expr<'q>) -> Info {
+        if let (ExprKind::Name(side), ExprKind::Name(col)) = (&target.kind, &member.kind)
+            && matches!(side.text, "$left" | "$right")
+            && self.right_row.is_some()
+        {
+            // `$left.c` / `$right.c` inside a join or lookup
+            let table = if side.text == "$left" {
+                self.row.clone()
+            } else {
+                self.right_row.clone()
+            };
+            let Some(table) = table else {
+                return Info::scalar(Ty::Error);
+            };
+            let c = self
+                .find_in(&table, col.text)
+                .or_else(|| table.open.then(|| self.named_col(col.text, Ty::Unknown)));
+            return match c {
+                Some(c) => {
+                    let info = Info {
+                        ty: c.ty,
+                        referenced_column: Some(c),
+                        result_column: Some(c),
+                        ..Info::default()
+                    };
+                    self.record(member, &info);
+                    info
+                }
+                None => {
+                    self.unknown_name(col.text, col.span.clone());
+                    Info::scalar(Ty::Error)
+                }
+            };
+        }
         let t = self.expr(target);
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
@@ -429,6 +500,11 @@ impl<'q> Checker<'q> {
         let b = builtins();
         let user = match self.lookup_local(name.text) {
             Some(Symbol::Function(f)) => Some(f.clone()),
+            _ if b.function(name.text, self.dcr_functions).is_none()
+                && !(in_aggregate && b.aggregate(name.text).is_some()) =>
+            {
+                self.stored_function(name.text)
+            }
             _ => None,
         };
         let def = if user.is_some() {
@@ -454,20 +530,8 @@ impl<'q> Checker<'q> {
 
         if let Some(f) = user {
             self.set_call(e, CallTarget::User);
-            let n = args.len();
-            let min = f.decl.params.iter().filter(|p| p.default.is_none()).count();
-            if n < min || n > f.decl.params.len() {
-                self.error(
-                    codes::ARGUMENT_COUNT,
-                    format!(
-                        "The function '{}' expects {} argument(s).",
-                        name.text,
-                        f.decl.params.len()
-                    ),
-                    name.span.clone(),
-                );
-            }
-            return self.call_user(&f, &infos);
+            self.check_user_arguments(&f, name, args);
+            return self.call_user(&f, args, &infos);
         }
         if let Some(def) = def {
             self.set_call(e, CallTarget::Builtin(def));
@@ -560,9 +624,129 @@ impl<'q> Checker<'q> {
         info
     }
 
+    /// Argument count and names of a call to a user or stored function (named arguments
+    /// `f(x=1)` bind by parameter name).
+    fn check_user_arguments(
+        &mut self,
+        f: &Rc<super::UserFunction<'q>>,
+        name: &Name<'q>,
+        args: &'q [Expr<'q>],
+    ) {
+        let params = f.decl.params;
+        let mut given = vec![false; params.len()];
+        let mut position = 0;
+        let mut bad = false;
+        for a in args {
+            match &a.kind {
+                ExprKind::Named { name: n, .. } => {
+                    match params.iter().position(|p| p.name.text == n.text) {
+                        Some(i) => given[i] = true,
+                        None => {
+                            bad = true;
+                            self.error(
+                                codes::UNKNOWN_PARAMETER,
+                                format!(
+                                    "The parameter '{}' is not defined by the function '{}'.",
+                                    n.text, name.text
+                                ),
+                                n.span.clone(),
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    if position < given.len() {
+                        given[position] = true;
+                    } else {
+                        bad = true;
+                    }
+                    position += 1;
+                }
+            }
+        }
+        let missing = params
+            .iter()
+            .zip(&given)
+            .any(|(p, g)| !g && p.default.is_none());
+        if missing || bad && position > params.len() {
+            self.error(
+                codes::ARGUMENT_COUNT,
+                format!(
+                    "The function '{}' expects {} argument(s).",
+                    name.text,
+                    params.len()
+                ),
+                name.span.clone(),
+            );
+        }
+    }
+
+    /// `T | invoke f(args)`: `f`'s first (tabular) parameter takes the input.
+    pub(crate) fn invoke(&mut self, call: &'q Expr<'q>, input: &Rc<Table>) -> Info {
+        let ExprKind::Call { name, args } = &call.kind else {
+            let info = self.expr(call);
+            if info.ty != Ty::Error {
+                self.error(
+                    codes::EXPECTED,
+                    "Function call expected.",
+                    call.span.clone(),
+                );
+            }
+            return Info::scalar(Ty::Error);
+        };
+        let f = match self.lookup_local(name.text) {
+            Some(Symbol::Function(f)) => Some(f.clone()),
+            _ => self.stored_function(name.text),
+        };
+        let Some(f) = f else {
+            self.error(
+                codes::UNKNOWN_FUNCTION,
+                format!(
+                    "The name '{}' does not refer to any known function.",
+                    name.text
+                ),
+                name.span.clone(),
+            );
+            return Info::scalar(Ty::Error);
+        };
+        self.set_call(call, CallTarget::User);
+        let mut infos: SmallVec<[Info; 4]> = SmallVec::new();
+        infos.push(Info::table(input.clone()));
+        infos.extend(args.iter().map(|a| self.expr(a)));
+        let result = self.call_user_positional(&f, &infos);
+        self.record(call, &result);
+        result
+    }
+
     /// Calls a user function: binds its body with the parameters (scalar parameters keep their
     /// declared types, tabular parameters take the argument's table).
-    fn call_user(&mut self, f: &Rc<super::UserFunction<'q>>, args: &[Info]) -> Info {
+    fn call_user(
+        &mut self,
+        f: &Rc<super::UserFunction<'q>>,
+        args: &'q [Expr<'q>],
+        infos: &[Info],
+    ) -> Info {
+        // arguments in parameter order (named ones by name)
+        let mut ordered: Vec<Info> = vec![Info::default(); f.decl.params.len()];
+        let mut position = 0;
+        for (a, info) in args.iter().zip(infos) {
+            let slot = match &a.kind {
+                ExprKind::Named { name, .. } => {
+                    f.decl.params.iter().position(|p| p.name.text == name.text)
+                }
+                _ => {
+                    position += 1;
+                    Some(position - 1)
+                }
+            };
+            if let Some(s) = slot.filter(|&s| s < ordered.len()) {
+                ordered[s] = info.clone();
+            }
+        }
+        self.call_user_positional(f, &ordered)
+    }
+
+    fn call_user_positional(&mut self, f: &Rc<super::UserFunction<'q>>, args: &[Info]) -> Info {
         let params = f
             .decl
             .params
@@ -587,7 +771,7 @@ impl<'q> Checker<'q> {
             })
             .collect();
         self.silent += 1;
-        let result = self.bind_body(f.decl, f.scope_len, params);
+        let result = self.bind_body(f.decl, f.scope_len, f.src, params);
         self.silent -= 1;
         Info {
             referenced_column: None,

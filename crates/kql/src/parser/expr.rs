@@ -62,6 +62,11 @@ impl<'a> Parser<'a, '_> {
                         t,
                         "dynamic"
                             | "datatable"
+                            | "externaldata"
+                            | "external_data"
+                            | "union"
+                            | "search"
+                            | "find"
                             | "toscalar"
                             | "totable"
                             | "materialize"
@@ -169,6 +174,13 @@ impl<'a> Parser<'a, '_> {
                 values: values.into_bump_slice(),
             },
         )
+    }
+
+    /// `print`, `range`, `union` ... here start a query, not an expression.
+    fn at_query_start_keyword(&self) -> bool {
+        self.at(TokenKind::Keyword)
+            && (self.at_kw("print")
+                || super::ops::is_source_operator(self.text()) && self.starts_source_operator())
     }
 
     /// True if a `|` appears before the end of the parenthesized list (the list is a query).
@@ -433,7 +445,7 @@ impl<'a> Parser<'a, '_> {
             }
             LParen => {
                 self.bump();
-                let inner = if self.paren_holds_query() {
+                let inner = if self.paren_holds_query() || self.at_query_start_keyword() {
                     self.parse_pipe_expr()
                 } else {
                     self.parse_expr()
@@ -474,6 +486,7 @@ impl<'a> Parser<'a, '_> {
         match text {
             "dynamic" => return Some(self.parse_dynamic()),
             "datatable" => return Some(self.parse_datatable()),
+            "externaldata" | "external_data" => return Some(self.parse_externaldata()),
             "typeof" if call_follows => return Some(self.parse_typeof()),
             "toscalar" | "totable" | "materialize" if call_follows => {
                 return Some(self.parse_special_call(text));

@@ -3,6 +3,7 @@
 //! text), so that the checker still sees a best-effort tree.
 
 mod expr;
+mod full_ops;
 mod ops;
 
 use std::borrow::Cow;
@@ -41,6 +42,36 @@ pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 /// Parses a whole query into `arena`. Syntax diagnostics are appended to `diags`.
 pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) -> Query<'a> {
+    let mut p = parser(src, arena, diags, 0);
+    let statements = p.parse_statements();
+    p.finish(statements)
+}
+
+/// Parses a stored function's `(parameters) { body }`, numbering its nodes from `first_id`.
+/// Returns the declaration and the next free node id, or `None` if it does not parse cleanly
+/// (its diagnostics belong to the function, not to the query that calls it).
+pub(crate) fn parse_function_text<'a>(
+    src: &'a str,
+    arena: &'a Bump,
+    first_id: u32,
+) -> Option<(FunctionDecl<'a>, u32)> {
+    let mut diags = Diagnostics::default();
+    let mut p = parser(src, arena, &mut diags, first_id);
+    if !p.at_function_decl() {
+        return None;
+    }
+    let decl = p.parse_function_decl();
+    let clean = p.at(TokenKind::Eof) && p.too_deep.is_none();
+    let next = p.next_id;
+    (clean && diags.items.is_empty()).then_some((decl, next))
+}
+
+fn parser<'a, 'd>(
+    src: &'a str,
+    arena: &'a Bump,
+    diags: &'d mut Diagnostics,
+    first_id: u32,
+) -> Parser<'a, 'd> {
     // rarely more than one token per two bytes of text
     let mut tokens = ArenaVec::with_capacity_in(src.len() / 2 + 2, arena);
     scan(src, |tok, problem| {
@@ -61,34 +92,18 @@ pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) 
     });
     let tokens = tokens.into_bump_slice();
     let closing = matching_parens(tokens, arena);
-    let mut p = Parser {
+    Parser {
         src,
         arena,
         tokens,
         closing,
         pos: 0,
         last_end: 0,
-        next_id: 0,
+        next_id: first_id,
         nesting: 0,
         max_seen: 0,
         too_deep: None,
         diags,
-    };
-    let statements = p.parse_statements();
-    let too_deep = p.too_deep.is_some();
-    if let Some((kept, at)) = p.too_deep {
-        // what the parser said after it stopped is noise (missing closers ...)
-        p.diags.items.truncate(kept);
-        p.diags.error(
-            codes::SYNTAX_TOO_DEEP,
-            format!("Query syntax depth exceeds maximum safe limit. Semantic analysis not performed. (This analyser stops at Kusto's limit of {MAX_DEPTH} syntax levels.)"),
-            at,
-        );
-    }
-    Query {
-        statements,
-        node_count: p.next_id,
-        too_deep,
     }
 }
 
@@ -113,6 +128,25 @@ pub(crate) struct Parser<'a, 'd> {
 }
 
 impl<'a> Parser<'a, '_> {
+    /// The query from its statements; past the depth limit only KS245 is left.
+    fn finish(self, statements: &'a [Stmt<'a>]) -> Query<'a> {
+        let too_deep = self.too_deep.is_some();
+        if let Some((kept, at)) = self.too_deep {
+            // what the parser said after it stopped is noise (missing closers ...)
+            self.diags.items.truncate(kept);
+            self.diags.error(
+                codes::SYNTAX_TOO_DEEP,
+                format!("Query syntax depth exceeds maximum safe limit. Semantic analysis not performed. (This analyser stops at Kusto's limit of {MAX_DEPTH} syntax levels.)"),
+                at,
+            );
+        }
+        Query {
+            statements,
+            node_count: self.next_id,
+            too_deep,
+        }
+    }
+
     // ----- arena --------------------------------------------------------------------------
 
     fn alloc<T>(&self, value: T) -> &'a T {
@@ -507,6 +541,7 @@ impl<'a> Parser<'a, '_> {
         self.at(TokenKind::Keyword)
             && !keyword_is_identifier(self.text())
             && ops::is_query_operator_keyword(self.text())
+            && !ops::is_source_operator(self.text())
     }
 
     fn parse_statement(&mut self) -> Option<Stmt<'a>> {
@@ -711,13 +746,34 @@ impl<'a> Parser<'a, '_> {
             let op = self.alloc(op);
             return Some(self.expr(span, ExprKind::Source(op)));
         }
-        if self.at(TokenKind::Keyword) && ops::is_source_only_operator(self.text()) {
-            let op = self.with_operator_depth(Self::parse_unsupported_operator);
+        if self.at(TokenKind::Keyword)
+            && ops::is_source_operator(self.text())
+            && self.starts_source_operator()
+        {
+            let op = self.with_operator_depth(Self::parse_source_operator);
             let span = op.span.clone();
             let op = self.alloc(op);
             return Some(self.expr(span, ExprKind::Source(op)));
         }
         self.parse_expr()
+    }
+
+    /// `range`, `union` ... at the start of a query are operators, unless used as a name
+    /// (`range` is also an ordinary name: `range | where ...`, `range(1, 5, 1)`).
+    pub(super) fn starts_source_operator(&self) -> bool {
+        match self.text() {
+            "range" | "evaluate" => !matches!(
+                self.kind_at(1),
+                TokenKind::Bar
+                    | TokenKind::LParen
+                    | TokenKind::Semicolon
+                    | TokenKind::Eof
+                    | TokenKind::RParen
+                    | TokenKind::Dot
+                    | TokenKind::LBracket
+            ),
+            _ => true,
+        }
     }
 
     fn parse_expr_or_missing(&mut self) -> Expr<'a> {
@@ -758,7 +814,9 @@ fn node_depth(kind: &ExprKind<'_>) -> u32 {
         | ExprKind::Literal(_)
         | ExprKind::Dynamic(_)
         | ExprKind::TypeOf(_)
-        | ExprKind::Star => 1,
+        | ExprKind::Star
+        | ExprKind::Implicit => 1,
+        ExprKind::ExternalData { .. } => 3,
         ExprKind::Paren(e) => e.depth + 1,
         ExprKind::Unary { operand, .. } => operand.depth + 1,
         ExprKind::Binary { left, right, .. } => left.depth.max(right.depth) + 1,
