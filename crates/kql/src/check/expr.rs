@@ -342,15 +342,15 @@ impl<'q> Checker<'q> {
             None => {}
         }
         if let Some(f) = self.stored_function(n.text) {
-            if f.decl.params.iter().all(|p| p.default.is_some()) {
-                return self.call_user(&f, &[], &[]);
+            if !f.decl.params.iter().all(|p| p.default.is_some()) {
+                // Kusto reports it and still uses the function's result
+                self.error(
+                    codes::ARGUMENT_LIST_REQUIRED,
+                    format!("The function '{}' requires an argument list.", n.text),
+                    n.span.clone(),
+                );
             }
-            self.error(
-                codes::ARGUMENT_LIST_REQUIRED,
-                format!("The function '{}' requires an argument list.", n.text),
-                n.span.clone(),
-            );
-            return Info::scalar(Ty::Error);
+            return self.call_user(&f, &[], &[]);
         }
         if let Some(t) = self.global_table(n.text) {
             return Info::table(t);
@@ -464,6 +464,26 @@ impl<'q> Checker<'q> {
                 }
             };
         }
+        if let (ExprKind::Name(step), ExprKind::Name(col)) = (&target.kind, &member.kind)
+            && let Some(table) = self
+                .scan_steps
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == step.text)
+                .map(|(_, t)| t.clone())
+        {
+            return match self.find_in(&table, col.text) {
+                Some(c) => {
+                    let info = Info::scalar(c.ty);
+                    self.record(member, &info);
+                    info
+                }
+                None => {
+                    self.unknown_name(col.text, col.span.clone());
+                    Info::scalar(Ty::Error)
+                }
+            };
+        }
         let t = self.expr(target);
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
@@ -496,6 +516,30 @@ impl<'q> Checker<'q> {
 
     /// `f(args)`
     fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
+        if name.text == "table"
+            && let [arg] = args
+            && let ExprKind::Literal(Literal::String(t)) = &arg.underlying().kind
+            && self.lookup_local(name.text).is_none()
+        {
+            // `table('name')`: the table (or tabular variable) of that name
+            self.set_call(e, CallTarget::User);
+            self.expr(arg);
+            if let Some(Symbol::Table(t)) = self.lookup_local(t).cloned() {
+                return Info::table(t);
+            }
+            if let Some(table) = self.global_table(t) {
+                return Info::table(table);
+            }
+            self.error(
+                codes::UNKNOWN_TABLE,
+                format!("The name '{t}' does not refer to any known table, tabular variable or function."),
+                arg.span.clone(),
+            );
+            return Info::table(Rc::new(Table {
+                open: true,
+                ..Table::default()
+            }));
+        }
         let in_aggregate = self.aggregate_scope;
         let b = builtins();
         let user = match self.lookup_local(name.text) {
@@ -620,6 +664,8 @@ impl<'q> Checker<'q> {
         }
         if def.aggregate {
             info.tuple = self.aggregate_tuple(def, exprs, args);
+        } else if let Some(cols) = self.scalar_tuple(&def.name, exprs) {
+            info.tuple = Some(cols);
         }
         info
     }

@@ -608,7 +608,32 @@ impl<'q> Checker<'q> {
             self.check_integer(&info, l);
         }
         let table = expanded.table.unwrap_or_default();
-        self.contextual(subquery, table)
+        let result = self.contextual(subquery, table);
+        // the input's columns not expanded, then the subquery's (replacing same names)
+        let applied: Vec<u32> = items
+            .iter()
+            .filter_map(|i| match &i.expr.kind {
+                ExprKind::Name(n) => self.find_in(input, n.text).map(|c| c.id),
+                _ => None,
+            })
+            .collect();
+        let mut b = self.builder();
+        for &c in &input.cols {
+            if !applied.contains(&c.id) {
+                b.add(c, None, false, true, self);
+            }
+        }
+        if let Some(t) = &result.table {
+            for &c in &t.cols {
+                b.add(c, None, true, false, self);
+            }
+        }
+        let partial = result.table.as_ref().is_some_and(|t| t.partial);
+        Info::table(Rc::new(Table {
+            cols: b.columns(),
+            open: input.open,
+            partial,
+        }))
     }
 
     /// Binds a contextual subquery whose input is `table`; its result is the output.
@@ -670,10 +695,16 @@ impl<'q> Checker<'q> {
             },
         ];
         let sigs = binary_operator(BinOp::Add);
-        let best = best_signatures_of(sigs, &args, true, false);
+        let mut best = best_signatures_of(sigs, &args, true, false);
+        if best.is_empty() {
+            best = best_signatures_of(sigs, &args, false, false);
+        }
         match best.as_slice() {
             [one] => result_type("+", &sigs[*one], &args),
-            _ => Ty::Unknown,
+            _ => {
+                let cands: Vec<_> = best.iter().map(|&i| &sigs[i]).collect();
+                super::overload::common_return_type("+", &cands, &args)
+            }
         }
     }
 
@@ -701,9 +732,9 @@ impl<'q> Checker<'q> {
             self.aggregate_scope = false;
             self.check_scalar(&by, c.by.span.clone());
             let of_name = self
-                .expression_result_name(&c.of, None)
+                .expression_result_name(&c.of, Some(""))
                 .map(|n| n.into_owned())
-                .unwrap_or_else(|| "Column1".to_string());
+                .unwrap_or_default();
             let of_name = names.get_or_add(&of_name);
             cols.push(self.named_col(of_name.clone(), of.ty));
             let by_name = match &c.by.kind {
@@ -731,6 +762,7 @@ impl<'q> Checker<'q> {
     /// `scan`: the input's columns, then the declared ones.
     pub(crate) fn scan(
         &mut self,
+        parameters: &'q [(&'q str, &'q str)],
         declare: &'q [(ColumnDecl<'q>, Option<Expr<'q>>)],
         steps: &'q [ScanStep<'q>],
         input: &Rc<Table>,
@@ -752,7 +784,13 @@ impl<'q> Checker<'q> {
             partial: false,
         };
         scope.cols.extend(declared.iter().copied());
-        let saved = self.row.replace(Rc::new(scope));
+        let scope = Rc::new(scope);
+        let saved = self.row.replace(scope.clone());
+        // `step.column` refers to the row a step matched
+        let saved_steps = self.scan_steps.len();
+        for s in steps {
+            self.scan_steps.push((s.name.text, scope.clone()));
+        }
         for s in steps {
             let info = self.expr(&s.condition);
             if !matches!(info.ty, Ty::Bool | Ty::Unknown | Ty::Error) {
@@ -766,9 +804,11 @@ impl<'q> Checker<'q> {
                 self.expr(a);
             }
         }
+        self.scan_steps.truncate(saved_steps);
         self.row = saved;
         cols.extend(declared);
-        let cols = self.unique_column_names(cols);
+        let match_id = parameter(parameters, "with_match_id").unwrap_or("match_id");
+        cols.push(self.named_col(match_id.to_string(), Ty::Long));
         self.table_info(cols, input.open)
     }
 
@@ -824,31 +864,87 @@ impl<'q> Checker<'q> {
             );
         }
         self.row = saved;
-        let source_col =
-            parameter(parameters, "withsource").or_else(|| parameter(parameters, "with_source"));
-        if find {
-            let mut cols =
-                vec![self.named_col(source_col.unwrap_or("source_").to_string(), Ty::String)];
-            match project {
-                Some(items) if !items.is_empty() => {
-                    for item in items {
-                        if let ExprKind::Name(n) = &item.kind
-                            && let Some(c) =
-                                unified.iter().find(|c| self.names.text(c.name) == n.text)
-                        {
-                            cols.push(*c);
-                        }
-                    }
-                }
-                _ => {
-                    cols.extend(unified);
-                }
-            }
+        if !find {
+            // `search` names its source column `$table` (withsource is not applied)
+            let mut cols = vec![self.named_col("$table".to_string(), Ty::String)];
+            cols.extend(unified);
             return self.table_info(cols, open);
         }
-        let mut cols = vec![self.named_col(source_col.unwrap_or("$table").to_string(), Ty::String)];
-        cols.extend(unified);
-        self.table_info(cols, open)
+        let source_col = parameter(parameters, "withsource")
+            .or_else(|| parameter(parameters, "with_source"))
+            .unwrap_or("source_");
+        let mut cols = vec![self.named_col(source_col.to_string(), Ty::String)];
+        // the column names the predicate uses, and the tables that have one of them
+        let mut referenced: Vec<&str> = Vec::new();
+        collect_names(predicate, &mut referenced);
+        let referenced: Vec<Col> = referenced
+            .into_iter()
+            .filter_map(|n| {
+                unified
+                    .iter()
+                    .find(|c| self.names.text(c.name) == n)
+                    .copied()
+            })
+            .collect();
+        let ref_tables: Vec<Rc<Table>> = if sources.len() == 1 {
+            sources.clone()
+        } else {
+            sources
+                .iter()
+                .filter(|t| {
+                    t.open
+                        || referenced
+                            .iter()
+                            .any(|c| t.cols.iter().any(|x| x.name == c.name))
+                })
+                .cloned()
+                .collect()
+        };
+        match project {
+            Some(items) if !items.is_empty() => {
+                for item in items {
+                    match &item.kind {
+                        ExprKind::Call { name, .. } if name.text == "pack_all" => {
+                            cols.push(self.named_col("pack_".to_string(), Ty::Dynamic));
+                        }
+                        ExprKind::Name(n) => {
+                            if let Some(c) =
+                                unified.iter().find(|c| self.names.text(c.name) == n.text)
+                            {
+                                cols.push(*c);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                self.table_info(cols, false)
+            }
+            _ => {
+                // project-smart: the columns common to the tables, those the predicate uses,
+                // and `pack_` holding the rest
+                let common = common_columns(&ref_tables);
+                cols.extend(common);
+                for c in referenced {
+                    if !cols.iter().any(|x| x.name == c.name && x.ty == c.ty) {
+                        cols.push(c);
+                    }
+                }
+                let rest = ref_tables
+                    .iter()
+                    .flat_map(|t| t.cols.iter())
+                    .any(|c| !cols.iter().any(|x| x.name == c.name));
+                if rest {
+                    cols.push(self.named_col("pack_".to_string(), Ty::Dynamic));
+                }
+                let merged = vec![Rc::new(Table {
+                    cols,
+                    open: false,
+                    partial: false,
+                })];
+                let cols = self.unify_by_name_and_type(&merged);
+                self.table_info(cols, open)
+            }
+        }
     }
 
     /// `externaldata (cols) [...]`.
@@ -926,5 +1022,53 @@ impl<'q> Checker<'q> {
             self.named_col("Representative", Ty::String),
         ];
         self.table_info(cols, false)
+    }
+}
+
+/// Columns (same name and type) present in every table, in the first table's order.
+fn common_columns(tables: &[Rc<Table>]) -> Vec<Col> {
+    let Some((first, rest)) = tables.split_first() else {
+        return Vec::new();
+    };
+    first
+        .cols
+        .iter()
+        .filter(|c| {
+            rest.iter()
+                .all(|t| t.cols.iter().any(|x| x.name == c.name && x.ty == c.ty))
+        })
+        .copied()
+        .collect()
+}
+
+/// The plain names used in an expression (for `find`'s referenced columns).
+fn collect_names<'q>(e: &Expr<'q>, out: &mut Vec<&'q str>) {
+    match &e.kind {
+        ExprKind::Name(n) => {
+            if !out.contains(&n.text) {
+                out.push(n.text);
+            }
+        }
+        ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => collect_names(x, out),
+        ExprKind::Binary { left, right, .. } => {
+            collect_names(left, out);
+            collect_names(right, out);
+        }
+        ExprKind::List { left, values, .. } => {
+            collect_names(left, out);
+            values.iter().for_each(|v| collect_names(v, out));
+        }
+        ExprKind::Between {
+            left, low, high, ..
+        } => {
+            collect_names(left, out);
+            collect_names(low, out);
+            collect_names(high, out);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_names(a, out)),
+        ExprKind::Path { target, .. } | ExprKind::Element { target, .. } => {
+            collect_names(target, out)
+        }
+        _ => {}
     }
 }

@@ -166,6 +166,8 @@ pub(crate) struct Checker<'q> {
     right_row: Option<Rc<Table>>,
     /// Columns inferred on an open right side of a join.
     right_inferred: Vec<Col>,
+    /// The steps of the `scan` being bound (`step.column` names the step's row).
+    scan_steps: Vec<(&'q str, Rc<Table>)>,
     diags: Vec<RawDiagnostic>,
     error_count: usize,
     /// While > 0, diagnostics are dropped (re-binding function bodies at call sites).
@@ -211,6 +213,7 @@ pub(crate) fn check<'q>(
         implicit: None,
         right_row: None,
         right_inferred: Vec::new(),
+        scan_steps: Vec::new(),
         diags: Vec::new(),
         error_count: 0,
         silent: 0,

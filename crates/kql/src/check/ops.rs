@@ -257,7 +257,19 @@ impl<'q> Checker<'q> {
                 self.project_all(&mut b, items, &infos, Style::Default);
                 self.table_info(b.columns(), open)
             }
-            OpKind::As(_) | OpKind::Render => {
+            OpKind::As(name) => {
+                let row = self.row_columns(input);
+                let info = self.table_info(row, open);
+                // the rows get a name for the rest of the query
+                if let Some(t) = &info.table
+                    && name.kind != crate::ast::NameKind::Missing
+                {
+                    self.locals
+                        .push((name.text, super::Symbol::Table(t.clone())));
+                }
+                info
+            }
+            OpKind::Render => {
                 let row = self.row_columns(input);
                 self.table_info(row, open)
             }
@@ -304,7 +316,11 @@ impl<'q> Checker<'q> {
             OpKind::Invoke(call) => self.invoke(call, input),
             OpKind::TopNested(clauses) => self.top_nested(clauses, input),
             OpKind::Partition { by, subquery, .. } => self.partition(by, subquery, input),
-            OpKind::Scan { declare, steps, .. } => self.scan(declare, steps, input),
+            OpKind::Scan {
+                parameters,
+                declare,
+                steps,
+            } => self.scan(parameters, declare, steps, input),
             OpKind::Search {
                 find,
                 parameters,

@@ -239,7 +239,7 @@ impl<'a> Parser<'a, '_> {
         Some(self.binary(op, e, Self::parse_additive))
     }
 
-    fn parse_additive(&mut self) -> Option<Expr<'a>> {
+    pub(super) fn parse_additive(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_multiplicative()?;
         loop {
             let op = match self.kind() {

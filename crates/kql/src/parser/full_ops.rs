@@ -123,7 +123,11 @@ impl<'a> Parser<'a, '_> {
             }
         }
         self.expect_kw("on");
-        let on = self.parse_named_item();
+        // the axis: `in range(...)` may follow, so `in` is not an operator here
+        let on = self
+            .nested(Self::parse_additive)
+            .flatten()
+            .unwrap_or_else(|| self.missing_expr());
         let mut range = [None, None, None];
         let mut in_range = false;
         if self.at_kw("in") {
@@ -326,7 +330,11 @@ impl<'a> Parser<'a, '_> {
     pub(super) fn parse_partition(&mut self) -> OpKind<'a> {
         let parameters = self.operator_parameters();
         self.expect_kw("by");
-        let by = self.parse_expr_or_missing();
+        // a column name (a `(` after it starts the subquery, not a call)
+        let by = match self.parse_plain_name() {
+            Some(n) => self.expr(n.span.clone(), ExprKind::Name(n)),
+            None => self.missing_expr(),
+        };
         let subquery = if self.at(TokenKind::LBrace) {
             self.bump();
             let e = self
@@ -377,8 +385,7 @@ impl<'a> Parser<'a, '_> {
                 }
                 self.expect(TokenKind::Colon, ":");
                 let condition = self.parse_expr_or_missing();
-                let assignments = if self.at(TokenKind::Eq) && self.kind_at(1) == TokenKind::Gt {
-                    self.bump();
+                let assignments = if self.at(TokenKind::FatArrow) {
                     self.bump();
                     self.comma_items()
                 } else {

@@ -385,7 +385,7 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn parse_plain_name(&mut self) -> Option<Name<'a>> {
+    pub(super) fn parse_plain_name(&mut self) -> Option<Name<'a>> {
         if self.at_bracketed_name() {
             return Some(self.parse_bracketed_name());
         }
