@@ -46,7 +46,13 @@ impl<'q> Checker<'q> {
         match &e.kind {
             ExprKind::Missing => Info::scalar(Ty::Error),
             ExprKind::Name(n) => self.name(n),
-            ExprKind::Literal(l) => literal(l),
+            ExprKind::Literal(l) => {
+                let mut info = literal(l);
+                if let Literal::String(text) = l {
+                    info.string_value = Some(self.sym(*text));
+                }
+                info
+            }
             ExprKind::Dynamic(shape) => Info {
                 ty: match shape {
                     DynShape::Array => Ty::DynArray,
@@ -319,11 +325,13 @@ impl<'q> Checker<'q> {
                 ty,
                 constant,
                 empty_string,
+                value,
             }) => {
                 return Info {
                     ty,
                     constant,
                     empty_string,
+                    string_value: value,
                     ..Info::default()
                 };
             }
@@ -518,12 +526,19 @@ impl<'q> Checker<'q> {
     fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
         if name.text == "table"
             && let [arg] = args
-            && let ExprKind::Literal(Literal::String(t)) = &arg.underlying().kind
             && self.lookup_local(name.text).is_none()
         {
-            // `table('name')`: the table (or tabular variable) of that name
+            // `table('name')` / `table(parameter)`: the table (or tabular variable) named
             self.set_call(e, CallTarget::User);
-            self.expr(arg);
+            let info = self.expr(arg);
+            let named = info.string_value.map(|s| self.names.text(s));
+            let Some(t) = named else {
+                // a name only known when the query runs: any columns
+                return Info::table(Rc::new(Table {
+                    open: true,
+                    ..Table::default()
+                }));
+            };
             if let Some(Symbol::Table(t)) = self.lookup_local(t).cloned() {
                 return Info::table(t);
             }
@@ -803,6 +818,8 @@ impl<'q> Checker<'q> {
                     ty: t.ty,
                     constant: false,
                     empty_string: false,
+                    // a constant string argument is known inside (for `table(name)`)
+                    value: args.get(i).and_then(|a| a.string_value),
                 },
                 crate::ast::ParamType::Tabular(_) => Symbol::Table(
                     args.get(i)

@@ -1044,11 +1044,7 @@ fn common_columns(tables: &[Rc<Table>]) -> Vec<Col> {
 /// The plain names used in an expression (for `find`'s referenced columns).
 fn collect_names<'q>(e: &Expr<'q>, out: &mut Vec<&'q str>) {
     match &e.kind {
-        ExprKind::Name(n) => {
-            if !out.contains(&n.text) {
-                out.push(n.text);
-            }
-        }
+        ExprKind::Name(n) if !out.contains(&n.text) => out.push(n.text),
         ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => collect_names(x, out),
         ExprKind::Binary { left, right, .. } => {
             collect_names(left, out);

@@ -66,6 +66,8 @@ pub(crate) struct Info {
     pub type_of: Option<Ty>,
     /// A constant empty string (`''`).
     pub empty_string: bool,
+    /// The value of a constant string (a literal, or a `let`/parameter bound to one).
+    pub string_value: Option<Sym>,
     /// The column a plain name refers to.
     pub referenced_column: Option<Col>,
     /// The column the expression stands for (through parentheses and no-op conversions).
@@ -117,6 +119,8 @@ enum Symbol<'q> {
         ty: Ty,
         constant: bool,
         empty_string: bool,
+        /// The value of a constant string.
+        value: Option<Sym>,
     },
     Table(Rc<Table>),
     Function(Rc<UserFunction<'q>>),
@@ -441,6 +445,7 @@ impl<'q> Checker<'q> {
                                     ty: info.ty,
                                     constant: info.constant,
                                     empty_string: info.empty_string,
+                                    value: info.string_value,
                                 },
                             }
                         }
@@ -473,6 +478,7 @@ impl<'q> Checker<'q> {
                     ty: t.ty,
                     constant: false,
                     empty_string: false,
+                    value: None,
                 },
                 ParamType::Tabular(cols) => {
                     let cols = cols

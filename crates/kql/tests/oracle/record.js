@@ -13,6 +13,10 @@
  * --emit-cases  also write every case (hand-written and corpus, with the oracle's answers)
  *               to FILE, for ad-hoc diffs
  * --only        re-record only this file of fixtures/hand (e.g. 12-join.json)
+ * --queries     record the query corpus instead: FILE is the output of
+ *               `cargo run -p ccfgen-kql --example corpus_queries` (cases rebuilt from
+ *               shared/corpus-content); fixtures/queries.json keeps only the id, the query's
+ *               sha256 and the oracle's answer (notes and divergences are kept by id)
  *
  * Hand-written fixtures (fixtures/hand/*.json) are arrays of
  *   {"name", "note"?, "case": {input, query, table?, options?}, "divergence"?, "oracle"}
@@ -184,6 +188,29 @@ function recordHand() {
   return n;
 }
 
+function recordQueries(file) {
+  const items = readJson(file);
+  const out = path.join(fixturesDir, 'queries.json');
+  const previous = new Map();
+  if (fs.existsSync(out)) for (const f of readJson(out)) previous.set(f.id, f);
+  const fixtures = items.map((it) => {
+    const prev = previous.get(it.id) || {};
+    const fx = { id: it.id };
+    if (prev.note) fx.note = prev.note;
+    fx.querySha256 = it.querySha256;
+    if (prev.divergence) fx.divergence = prev.divergence;
+    fx.oracle = analyze(it.case);
+    return fx;
+  });
+  writeJson(out, fixtures);
+  return fixtures.length;
+}
+
+const queriesFile = arg('--queries');
+if (queriesFile) {
+  process.stdout.write(`recorded ${recordQueries(queriesFile)} query corpus fixtures\n`);
+  process.exit(0);
+}
 const emitted = [];
 const hand = recordHand();
 const corpus = only ? null : recordCorpus();
