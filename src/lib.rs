@@ -27,6 +27,8 @@ pub mod schema;
 pub mod solution;
 pub mod source;
 pub mod spec;
+#[cfg(feature = "cli")]
+pub mod studio;
 pub mod templates;
 pub mod transform;
 pub mod validate;

@@ -17,6 +17,7 @@ mod logging;
 mod push;
 mod sample;
 mod schema;
+mod studio;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -70,6 +71,8 @@ enum Command {
     Push(push::Args),
     /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
     Doctor(doctor::Args),
+    /// Serve a local web app: the connector page as the portal shows it, the push config form.
+    Studio(studio::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the man page (or write every command's page with --out DIR).
@@ -107,6 +110,7 @@ pub fn main() -> ExitCode {
         Command::Emulate(a) => emulate::run(a, &ctx),
         Command::Push(a) => push::run(a, &ctx),
         Command::Doctor(a) => doctor::run(a, &ctx),
+        Command::Studio(a) => studio::run(a, &ctx),
         Command::Completions(a) => completions::completions(a, &ctx),
         Command::Man(a) => completions::man(a, &ctx),
     };

@@ -1,0 +1,594 @@
+//! `ccfgen studio` in a real browser (headless Chromium through chromedriver): the connector
+//! page preview of every example and of every connector definition of the corpus, live
+//! updates, and the push configuration form against `ccfgen emulate`. Expected values are
+//! read from the JSON files by this test's own walker, not by ccfgen. Screenshots go to
+//! `target/studio-screenshots/` for review; nothing is asserted on them.
+//!
+//! Without Chromium the browser tests skip with a loud message; `.ci/run` installs it and
+//! sets `CCFGEN_REQUIRE_BROWSER=1`, which turns a missing browser into a failure.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::browser::{Browser, screenshot_dir};
+use support::{ccfgen, repo};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A `ccfgen studio` child process.
+struct StudioProcess {
+    child: Child,
+    url: String,
+    base: String,
+    token: String,
+}
+
+impl StudioProcess {
+    fn start(source: &Path, config: &Path) -> StudioProcess {
+        let mut child = ccfgen()
+            .arg("studio")
+            .arg(source)
+            .arg("--config")
+            .arg(config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("ccfgen studio ended before printing its URL")
+                .unwrap();
+            if let Some(url) = line.trim().strip_prefix("http://") {
+                break format!("http://{url}");
+            }
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let (base, token) = url.split_once("/?token=").unwrap();
+        StudioProcess {
+            child,
+            base: base.to_string(),
+            token: token.to_string(),
+            url,
+        }
+    }
+
+    fn http(&self) -> reqwest::blocking::Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+}
+
+impl Drop for StudioProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a connector page must show, read from a `connectorUiConfig` object.
+#[derive(Debug)]
+struct Expected {
+    title: String,
+    step_titles: Vec<Option<String>>,
+    instructions: usize,
+    data_types: Vec<String>,
+    placeholders: Vec<String>,
+}
+
+fn count_instructions(steps: &Value) -> usize {
+    steps
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| {
+                    let own = s["instructions"].as_array().map_or(0, |is| {
+                        is.iter()
+                            .map(|i| 1 + count_instructions(&i["parameters"]["instructionSteps"]))
+                            .sum()
+                    });
+                    own + count_instructions(&s["innerSteps"])
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn placeholders(steps: &Value, out: &mut Vec<String>) {
+    for s in steps.as_array().into_iter().flatten() {
+        for i in s["instructions"].as_array().into_iter().flatten() {
+            if i["type"] == "CopyableLabel"
+                && let Some(p) = i["parameters"]["placeholder"].as_str()
+            {
+                out.push(p.to_string());
+            }
+            placeholders(&i["parameters"]["instructionSteps"], out);
+        }
+        placeholders(&s["innerSteps"], out);
+    }
+}
+
+fn expected(ui: &Value, template: bool) -> Expected {
+    let unescape = |s: &str| {
+        if template && s.starts_with("[[") {
+            s[1..].to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let table = ui["graphQueriesTableName"].as_str().map(&unescape);
+    let sub = |s: &str| {
+        let s = unescape(s);
+        match &table {
+            Some(t) => s.replace("{{graphQueriesTableName}}", t),
+            None => s,
+        }
+    };
+    let mut ph = Vec::new();
+    placeholders(&ui["instructionSteps"], &mut ph);
+    Expected {
+        title: ui["title"]
+            .as_str()
+            .map(&unescape)
+            .unwrap_or_else(|| "(untitled connector)".into()),
+        step_titles: ui["instructionSteps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s["title"].as_str().map(&unescape))
+            .collect(),
+        instructions: count_instructions(&ui["instructionSteps"]),
+        data_types: ui["dataTypes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| sub(d["name"].as_str().unwrap_or_default()))
+            .collect(),
+        placeholders: ph.iter().map(|p| unescape(p)).collect(),
+    }
+}
+
+/// Every `connectorUiConfig` object in a JSON value, in document order (not inside another).
+fn ui_configs<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k.eq_ignore_ascii_case("connectorUiConfig") && child.is_object() {
+                    out.push(child);
+                } else {
+                    ui_configs(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| ui_configs(i, out)),
+        _ => {}
+    }
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            json_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p);
+        }
+    }
+}
+
+/// Expected pages of every JSON file under `dir`, by file path.
+fn expected_pages(dir: &Path) -> Vec<(PathBuf, Expected)> {
+    let mut files = Vec::new();
+    json_files(dir, &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let Ok(v) = serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) else {
+            continue;
+        };
+        let template = v.get("resources").is_some()
+            && (v.get("$schema").is_some() || v.get("contentVersion").is_some());
+        let mut uis = Vec::new();
+        ui_configs(&v, &mut uis);
+        for ui in uis {
+            out.push((f.clone(), expected(ui, template)));
+        }
+    }
+    out
+}
+
+/// The page the browser shows now, as the DOM has it.
+fn shown(b: &Browser) -> Value {
+    b.execute(
+        r#"
+        const f = document.getElementById('page-frame');
+        const panel = f.querySelector('#cp-panel-instructions');
+        const top = panel ? Array.from(panel.querySelector(':scope > ol.cp-steps')?.children || []) : [];
+        return {
+          title: f.querySelector('#cp-title')?.textContent,
+          publisher: f.querySelector('.cp-publisher')?.textContent,
+          steps: top.map(li => li.querySelector(':scope > .cp-step-title')?.textContent ?? null),
+          instructions: f.querySelectorAll('.cp-instruction').length,
+          dataTypes: Array.from(f.querySelectorAll('.cp-data-type')).map(r => r.dataset.name),
+          placeholders: Array.from(f.querySelectorAll('.cp-instruction[data-type=CopyableLabel] input, .cp-instruction[data-type=CopyableLabel] textarea')).map(i => i.placeholder).filter(p => p),
+          logo: f.querySelector('.cp-logo')?.naturalWidth || 0,
+          source: document.getElementById('page-source').textContent,
+        };"#,
+        vec![],
+    )
+}
+
+fn assert_page(b: &Browser, want: &Expected, what: &str) {
+    let got = shown(b);
+    assert_eq!(got["title"], want.title.as_str(), "{what}: title");
+    let steps: Vec<Option<String>> = got["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(steps, want.step_titles, "{what}: instruction steps");
+    assert_eq!(
+        got["instructions"].as_u64().unwrap() as usize,
+        want.instructions,
+        "{what}: every instruction is rendered"
+    );
+    let types: Vec<String> = got["dataTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(types, want.data_types, "{what}: data types");
+    let ph: Vec<String> = got["placeholders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ph, want.placeholders, "{what}: CopyableLabel placeholders");
+    assert!(got["logo"].as_u64().unwrap() > 0, "{what}: the logo loads");
+}
+
+/// Opens the studio page and waits for the first page to render.
+fn open(b: &Browser, studio: &StudioProcess) {
+    b.goto(&studio.url);
+    b.wait_for(
+        "the first render",
+        "const f = document.getElementById('page-frame'); return f && f.getAttribute('aria-busy') === 'false' && f.dataset.version !== undefined;",
+        WAIT,
+    );
+}
+
+fn select_page(b: &Browser, index: usize) {
+    b.execute(
+        "const s = document.getElementById('page-select'); s.value = String(arguments[0]); s.dispatchEvent(new Event('change'));",
+        vec![Value::from(index)],
+    );
+    b.wait_for(
+        "the page to render",
+        &format!("const f = document.getElementById('page-frame'); return f.dataset.page === '{index}' && f.getAttribute('aria-busy') === 'false';"),
+        WAIT,
+    );
+}
+
+#[test]
+fn the_preview_renders_every_example() {
+    let Some(b) = Browser::start() else { return };
+    let shots = screenshot_dir();
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("ccfgen.toml").is_file())
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 3);
+    for example in examples {
+        let name = example.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let status = ccfgen()
+            .arg("build")
+            .arg(&example)
+            .arg("--out")
+            .arg(&out)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let want = expected_pages(&out.join("Data Connectors"));
+        assert!(
+            !want.is_empty(),
+            "{name}: no connector definition was built"
+        );
+        let studio = StudioProcess::start(&example, &tmp.path().join("connector_config.json"));
+        open(&b, &studio);
+        let count = b.execute(
+            "return document.getElementById('page-select').options.length",
+            vec![],
+        );
+        assert_eq!(
+            count.as_u64().unwrap() as usize,
+            want.len(),
+            "{name}: pages"
+        );
+        for (i, (file, page)) in want.iter().enumerate() {
+            if i > 0 {
+                select_page(&b, i);
+            }
+            assert_page(&b, page, &format!("{name} ({})", file.display()));
+            b.screenshot(&shots.join(format!("example-{name}-{i}.png")));
+        }
+        // Deploy fills the fields the portal fills after deployment.
+        let deploy = b.execute(
+            "const d = document.querySelector('.deploy-btn'); if (!d) return null; d.click(); \
+             return Array.from(document.querySelectorAll('[data-after-deploy]')).every(f => f.value === f.dataset.afterDeploy && f.value !== '');",
+            vec![],
+        );
+        assert_eq!(
+            deploy,
+            Value::Bool(true),
+            "{name}: Deploy fills every field"
+        );
+        let problems = b.execute(
+            "return document.getElementById('problems').dataset.errors",
+            vec![],
+        );
+        assert_eq!(problems, "0", "{name}: the example has no findings");
+    }
+}
+
+#[test]
+fn the_preview_renders_every_corpus_definition() {
+    let Some(corpus) = support::corpus::corpus() else {
+        return;
+    };
+    let Some(b) = Browser::start() else { return };
+    let want = expected_pages(&corpus);
+    assert!(
+        want.len() >= 20,
+        "the corpus has {} connector pages",
+        want.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let studio = StudioProcess::start(&corpus, &tmp.path().join("connector_config.json"));
+    open(&b, &studio);
+    let state: Value = serde_json::from_str(
+        &studio
+            .http()
+            .get(format!("{}/api/state", studio.base))
+            .header("X-Ccfgen-Token", &studio.token)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let pages = state["pages"].as_array().unwrap();
+    assert_eq!(
+        pages.len(),
+        want.len(),
+        "every connectorUiConfig of the corpus is a page: {:#?}",
+        pages.iter().map(|p| &p["rel"]).collect::<Vec<_>>()
+    );
+    // Match the studio's pages to the files' connectorUiConfig objects in document order.
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let shots = screenshot_dir();
+    for (i, page) in pages.iter().enumerate() {
+        let rel = page["rel"].as_str().unwrap();
+        let nth = seen.iter().filter(|(r, _)| r == rel).count();
+        seen.push((rel.to_string(), i));
+        let file = corpus.join(rel);
+        let (_, page_want) = want
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("{rel}: no connectorUiConfig #{nth} in the file"));
+        select_page(&b, i);
+        assert_page(&b, page_want, rel);
+        b.screenshot(&shots.join(format!("corpus-{i:02}.png")));
+    }
+}
+
+#[test]
+fn the_preview_follows_the_spec_on_disk() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("ccfgen.toml");
+    let original = std::fs::read_to_string(repo("examples/contoso/ccfgen.toml"))
+        .unwrap()
+        .replace("#:schema ../../schema/ccfgen.schema.json", "");
+    std::fs::write(&spec, &original).unwrap();
+    let studio = StudioProcess::start(&spec, &tmp.path().join("connector_config.json"));
+    open(&b, &studio);
+    assert_eq!(
+        shown(&b)["title"],
+        "Contoso Security Alerts (Push)",
+        "the spec's title"
+    );
+    // An edit shows without reloading the page.
+    std::fs::write(
+        &spec,
+        original.replace("Contoso Security Alerts (Push)", "Contoso Alerts, edited"),
+    )
+    .unwrap();
+    b.wait_for(
+        "the edited title",
+        "return document.getElementById('cp-title')?.textContent === 'Contoso Alerts, edited';",
+        WAIT,
+    );
+    // A broken spec keeps the last page and shows why, inline.
+    std::fs::write(
+        &spec,
+        original.replace("[solution]", "[solution]\nbogus_key = 1"),
+    )
+    .unwrap();
+    let problems = b.wait_for(
+        "the findings of the broken spec",
+        "const l = document.querySelectorAll('#problem-list li'); return l.length ? Array.from(l).map(x => x.textContent).join('\\n') : null;",
+        WAIT,
+    );
+    assert!(
+        problems.as_str().unwrap().contains("bogus_key"),
+        "{problems}"
+    );
+    let banner = b.execute(
+        "const b = document.getElementById('banner'); return b.hidden ? null : b.textContent;",
+        vec![],
+    );
+    assert!(
+        banner.as_str().is_some_and(|t| t.contains("last valid")),
+        "{banner}"
+    );
+    assert_eq!(
+        shown(&b)["title"],
+        "Contoso Alerts, edited",
+        "the last valid page stays"
+    );
+    b.screenshot(&screenshot_dir().join("live-broken-spec.png"));
+    std::fs::write(&spec, &original).unwrap();
+    b.wait_for(
+        "the fixed spec",
+        "return document.getElementById('banner').hidden && document.getElementById('cp-title')?.textContent === 'Contoso Security Alerts (Push)';",
+        WAIT,
+    );
+}
+
+#[test]
+fn the_page_is_keyboard_usable_and_has_a_dark_mode() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let studio = StudioProcess::start(
+        &repo("examples/cvebuster"),
+        &tmp.path().join("connector_config.json"),
+    );
+    open(&b, &studio);
+    // The connector page's tabs: focus, arrow right, the Next steps panel shows.
+    b.execute(
+        "document.getElementById('cp-tab-instructions').focus()",
+        vec![],
+    );
+    b.keys("\u{E014}");
+    let next = b.execute(
+        "return [document.activeElement.id, document.getElementById('cp-panel-next').hidden, document.getElementById('cp-panel-instructions').hidden]",
+        vec![],
+    );
+    assert_eq!(next, serde_json::json!(["cp-tab-next", false, true]));
+    // The studio's own tabs the same way.
+    b.execute("document.getElementById('tab-preview').focus()", vec![]);
+    b.keys("\u{E014}");
+    let push = b.execute(
+        "return [document.activeElement.id, document.getElementById('view-push').hidden]",
+        vec![],
+    );
+    assert_eq!(push, serde_json::json!(["tab-push", false]));
+    b.keys("\u{E012}");
+    // Every form control has a label; every image an alt.
+    let unlabelled = b.execute(
+        "return Array.from(document.querySelectorAll('input, select, textarea')).filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id || e.outerHTML)",
+        vec![],
+    );
+    assert_eq!(
+        unlabelled,
+        serde_json::json!([]),
+        "controls without a label"
+    );
+    let no_alt = b.execute(
+        "return document.querySelectorAll('img:not([alt])').length",
+        vec![],
+    );
+    assert_eq!(no_alt, 0);
+    // Dark mode: the page background turns dark, text light.
+    let light = b.execute(
+        "return getComputedStyle(document.body).backgroundColor",
+        vec![],
+    );
+    b.execute(
+        "const t = document.getElementById('theme'); t.value = 'dark'; t.dispatchEvent(new Event('change'));",
+        vec![],
+    );
+    let dark = b.execute("return [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]", vec![]);
+    assert_ne!(light, dark[0]);
+    assert_eq!(
+        dark,
+        serde_json::json!(["rgb(27, 26, 25)", "rgb(243, 242, 241)"])
+    );
+    b.screenshot(&screenshot_dir().join("dark-mode.png"));
+}
+
+#[test]
+fn the_server_refuses_requests_without_the_session() {
+    let tmp = tempfile::tempdir().unwrap();
+    let studio = StudioProcess::start(
+        &repo("examples/cvebuster"),
+        &tmp.path().join("connector_config.json"),
+    );
+    let http = studio.http();
+    let get = |path: &str| http.get(format!("{}{path}", studio.base)).send().unwrap();
+    assert_eq!(get("/").status(), 403, "the page needs the token");
+    assert_eq!(get("/api/state").status(), 403);
+    assert_eq!(get("/api/pages/0").status(), 403);
+    let page = http.get(&studio.url).send().unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    // Another host name (DNS rebinding) is refused even with the token.
+    let rebound = http
+        .get(format!("{}/api/state", studio.base))
+        .header("Host", "attacker.example:80")
+        .header("X-Ccfgen-Token", &studio.token)
+        .send()
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    // A state change needs the token in the header and no foreign origin; the cookie alone
+    // (what a cross-site form would carry) is not enough.
+    let cookie_only = http
+        .post(format!("{}/api/config", studio.base))
+        .header("Cookie", cookie.split(';').next().unwrap())
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(cookie_only.status(), 403);
+    let foreign = http
+        .post(format!("{}/api/config", studio.base))
+        .header("X-Ccfgen-Token", &studio.token)
+        .header("Origin", "https://attacker.example")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    // It listens on loopback only.
+    assert!(
+        studio.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        studio.base
+    );
+}
