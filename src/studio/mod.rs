@@ -11,6 +11,8 @@
 
 mod actions;
 pub mod assets;
+pub mod config;
+pub mod emulator;
 pub mod html;
 pub mod page;
 pub mod project;

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::emulator::StudioEmulator;
 use super::project::{self, Snapshot, Target};
 use super::render::{self, Live};
 use super::{StudioError, assets};
@@ -51,6 +52,7 @@ pub struct Options {
 pub struct Studio {
     addr: SocketAddr,
     token: String,
+    shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     watcher: tokio::task::JoinHandle<()>,
@@ -67,12 +69,13 @@ impl Studio {
         format!("http://{}/?token={}", self.addr, self.token)
     }
 
-    /// Stops serving and watching.
+    /// Stops serving and watching, and the emulator the studio started.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
         self.watcher.abort();
         let _ = self.watcher.await;
+        self.shared.emulator.lock().await.shutdown().await;
     }
 }
 
@@ -85,6 +88,7 @@ pub(crate) struct Shared {
     snapshot: RwLock<Arc<Snapshot>>,
     version: watch::Sender<u64>,
     pub(crate) config_file: PathBuf,
+    pub(crate) emulator: tokio::sync::Mutex<StudioEmulator>,
 }
 
 impl Shared {
@@ -137,13 +141,15 @@ pub async fn start(options: Options) -> Result<Studio, StudioError> {
         snapshot: RwLock::new(Arc::new(first)),
         version,
         config_file: options.config_file,
+        emulator: tokio::sync::Mutex::new(StudioEmulator::default()),
     });
     let (shutdown, stop) = watch::channel(false);
     let server = tokio::spawn(serve(listener, shared.clone(), stop));
-    let watcher = tokio::spawn(watch_files(shared));
+    let watcher = tokio::spawn(watch_files(shared.clone()));
     Ok(Studio {
         addr,
         token,
+        shared,
         shutdown,
         server,
         watcher,
@@ -363,7 +369,7 @@ async fn dispatch(req: Request<Incoming>, shared: &Arc<Shared>) -> Response<Body
     match (method, segments.as_slice()) {
         (Method::GET, ["api", "state"]) => json_response(StatusCode::OK, &state_json(shared)),
         (Method::GET, ["api", "events"]) => events(shared),
-        (Method::GET, ["api", "pages", index]) => page_html(shared, index),
+        (Method::GET, ["api", "pages", index]) => page_html(shared, index).await,
         (Method::GET, ["api", "pages", index, "logo"]) => logo(shared, index),
         (method, ["api", rest @ ..]) => {
             let body = match read_body(req).await {
@@ -486,7 +492,7 @@ fn page_index(snap: &Snapshot, index: &str) -> Option<usize> {
         .filter(|i| *i < snap.pages.len())
 }
 
-fn page_html(shared: &Shared, index: &str) -> Response<Body> {
+async fn page_html(shared: &Shared, index: &str) -> Response<Body> {
     let snap = shared.snapshot();
     let Some(i) = page_index(&snap, index) else {
         return response(
@@ -498,11 +504,18 @@ fn page_html(shared: &Shared, index: &str) -> Response<Body> {
     let entry = &snap.pages[i];
     let version = *shared.version.borrow();
     let logo_url = format!("/api/pages/{i}/logo?v={version}");
-    let live = Live {
-        status_source: "The preview has no workspace: the portal shows Connected once a connectivity query finds data".into(),
-        days: last_days(14),
-        ..Live::default()
-    };
+    let days = last_days(14);
+    let names: Vec<String> = entry.page.data_types.iter().map(|d| d.name.clone()).collect();
+    let live = shared
+        .emulator
+        .lock()
+        .await
+        .live(&names, &days)
+        .unwrap_or_else(|| Live {
+            status_source: "The preview has no workspace: the portal shows Connected once a connectivity query finds data".into(),
+            days,
+            ..Live::default()
+        });
     let html = render::render(
         &entry.page,
         &render::Context {
