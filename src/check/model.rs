@@ -373,16 +373,6 @@ fn in_data_connectors(rel: &str) -> bool {
         .any(|p| p.eq_ignore_ascii_case("Data Connectors"))
 }
 
-/// `value` at `keys` (object members only).
-pub fn get<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter().try_fold(value, |v, k| v.get(*k))
-}
-
-/// The string at `keys`.
-pub fn get_str<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v str> {
-    get(value, keys).and_then(Value::as_str)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

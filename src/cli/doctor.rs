@@ -13,9 +13,9 @@ use ccfgen_push::{Client, Config, PushError};
 use url::Url;
 
 use super::connection::{self, ConnectionArgs};
-use super::files::too_open;
 use super::logging::{self, LogArgs};
 use super::{Context, Outcome};
+use ccfgen_base::private_file::too_open;
 
 /// Arguments of `ccfgen doctor`.
 #[derive(Debug, clap::Args)]
@@ -165,7 +165,7 @@ fn check_permissions(
         );
     }
     for (path, what) in files {
-        match too_open(&path)? {
+        match too_open(&path).with_context(|| format!("reading {}", path.display()))? {
             Some(mode) => checks.report(
                 Status::Warn,
                 "permissions",

@@ -8,7 +8,6 @@ mod connection;
 mod doctor;
 mod duration;
 mod emulate;
-mod files;
 mod import;
 mod infer;
 mod init;

@@ -4,6 +4,7 @@
 //! Doc comments here become the descriptions in `schema/ccfgen.schema.json`, so editors show
 //! them while the spec is written.
 
+use ccfgen_base::ColumnType;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -410,12 +411,12 @@ pub struct ColumnSpec {
     pub name: String,
     /// Column type in the table: `string int long real boolean datetime dynamic guid`.
     #[serde(rename = "type")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic", "guid"]))]
+    #[schemars(transform = table_type_names)]
     pub ty: String,
     /// Type of the column in the input stream when it differs from `type` (the derived transform
     /// converts it). A `guid` column arrives as `string` by default: streams have no guid type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic"]))]
+    #[schemars(transform = stream_type_names)]
     pub stream_type: Option<String>,
     /// Where the column exists. Default: `both`.
     #[serde(default, rename = "in", skip_serializing_if = "ColumnIn::is_both")]
@@ -443,6 +444,21 @@ pub struct ColumnSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]
     pub examples: Vec<toml::Value>,
+}
+
+/// Lists the table column types as the schema's `enum` (names from the one type table).
+fn table_type_names(schema: &mut schemars::Schema) {
+    type_names(schema, &ColumnType::ALL);
+}
+
+/// Lists the stream column types as the schema's `enum`.
+fn stream_type_names(schema: &mut schemars::Schema) {
+    type_names(schema, ColumnType::STREAM);
+}
+
+fn type_names(schema: &mut schemars::Schema, types: &[ColumnType]) {
+    let names = types.iter().map(|t| t.as_str().into()).collect();
+    schema.insert("enum".into(), serde_json::Value::Array(names));
 }
 
 /// Where a column exists.

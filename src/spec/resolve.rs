@@ -4,7 +4,6 @@
 //! here; the platform rules are checked afterwards on the resolved model by
 //! [`crate::validate`].
 
-use ccfgen_push::StreamType;
 use serde_json::Value;
 
 use super::LoadedSpec;
@@ -12,9 +11,10 @@ use super::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
     Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
-    Support, Table, TablePlan, TableType, Transform,
+    Support, Table, TablePlan, Transform,
 };
 use crate::transform;
+use ccfgen_base::ColumnType;
 
 /// Resolves defaults. Always returns a solution so that every problem can be reported; when
 /// the findings hold an error, the solution must not be rendered.
@@ -378,8 +378,8 @@ fn resolve_table(
 fn column(
     path: String,
     c: &ColumnSpec,
-    table_type: Option<TableType>,
-    stream_type: Option<StreamType>,
+    table_type: Option<ColumnType>,
+    stream_type: Option<ColumnType>,
 ) -> Column {
     Column {
         path,
@@ -402,24 +402,26 @@ fn resolve_column(
     c: &ColumnSpec,
     diags: &mut Diagnostics,
 ) -> Option<Column> {
-    let type_list = "string, int, long, real, boolean, datetime, dynamic, guid";
-    let Some(ty) = TableType::parse(&c.ty) else {
+    let Some(ty) = ColumnType::parse_table(&c.ty) else {
         diags.push(
             Diagnostic::error("column-type", format!("unknown column type `{}`", c.ty))
-                .with_hint(format!("use one of: {type_list}"))
+                .with_hint(format!(
+                    "use one of: {}",
+                    ColumnType::list(&ColumnType::ALL, ", ")
+                ))
                 .at(loaded.at(&format!("{path}.type"))),
         );
         return None;
     };
     let stream_override = match &c.stream_type {
         None => None,
-        Some(name) => match StreamType::parse(name) {
+        Some(name) => match ColumnType::parse_stream(name) {
             Some(st) => Some(st),
             None => {
                 let hint = if name.eq_ignore_ascii_case("guid") {
                     "streams have no guid type: leave `stream_type` out (a guid column arrives as string and is converted)".to_string()
                 } else {
-                    "use one of: string, int, long, real, boolean, datetime, dynamic".to_string()
+                    format!("use one of: {}", ColumnType::list(ColumnType::STREAM, ", "))
                 };
                 diags.push(
                     Diagnostic::error("stream-type", format!("unknown stream type `{name}`"))
@@ -433,7 +435,7 @@ fn resolve_column(
     let (table_type, stream_type) = match c.in_ {
         ColumnIn::Both => (Some(ty), Some(stream_override.unwrap_or(ty.stream_type()))),
         ColumnIn::Stream => {
-            if ty == TableType::Guid && stream_override.is_none() {
+            if ty == ColumnType::Guid && stream_override.is_none() {
                 diags.push(
                     Diagnostic::error("stream-type", "a stream-only column cannot be `guid`")
                         .with_hint("streams have no guid type: declare it as `string`")

@@ -26,7 +26,9 @@ pub(crate) fn sql_affinity(ty: StreamType) -> &'static str {
     match ty {
         StreamType::Int | StreamType::Long | StreamType::Boolean => "INTEGER",
         StreamType::Real => "REAL",
-        StreamType::String | StreamType::DateTime | StreamType::Dynamic => "TEXT",
+        StreamType::String | StreamType::Guid | StreamType::DateTime | StreamType::Dynamic => {
+            "TEXT"
+        }
     }
 }
 
@@ -61,7 +63,7 @@ impl Schema {
         let mut columns = Vec::with_capacity(decl.columns.len());
         let mut sorted: Vec<(String, usize)> = Vec::with_capacity(decl.columns.len());
         for column in &decl.columns {
-            let ty = StreamType::parse(&column.type_name).ok_or_else(|| {
+            let ty = StreamType::parse_stream(&column.type_name).ok_or_else(|| {
                 format!(
                     "stream {}: column {} has unknown type {:?}",
                     decl.name, column.name, column.type_name
@@ -244,7 +246,10 @@ fn convert(ty: StreamType, raw: &str) -> Option<SqlValue> {
         return Some(SqlValue::Null);
     }
     match ty {
-        StreamType::String => serde_json::from_str::<String>(raw).ok().map(SqlValue::Text),
+        // `guid` is refused in declarations (streams have none); it would be a string.
+        StreamType::String | StreamType::Guid => {
+            serde_json::from_str::<String>(raw).ok().map(SqlValue::Text)
+        }
         StreamType::Int => serde_json::from_str::<i32>(raw)
             .ok()
             .map(|i| SqlValue::Integer(i.into())),

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use ccfgen_emulator::ids;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::files::write_private;
+use ccfgen_base::private_file::write_private;
 
 /// Persisted identifiers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +55,8 @@ impl Identity {
         }
         if existing.as_ref() != Some(&identity) {
             let text = serde_json::to_string_pretty(&identity)? + "\n";
-            write_private(path, text.as_bytes())?;
+            write_private(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         Ok(identity)
     }
@@ -76,6 +77,6 @@ mod tests {
         assert_eq!(more.dcrs["A"], first.dcrs["A"]);
         assert!(more.dcrs["B"].starts_with("dcr-"));
         assert_eq!(more.client_secret, first.client_secret);
-        assert_eq!(crate::cli::files::too_open(&path).unwrap(), None);
+        assert_eq!(ccfgen_base::private_file::too_open(&path).unwrap(), None);
     }
 }

@@ -14,9 +14,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use ccfgen_emulator::{ClientApp, ConnectionValues, DcrConfig, Emulator, Fault};
 
-use super::files::write_private;
 use super::logging::{self, LogArgs};
 use super::{Context, Outcome};
+use ccfgen_base::private_file::write_private;
 use identity::Identity;
 use model::Model;
 
@@ -266,7 +266,8 @@ fn write_configs(
                 json["allow_http_loopback"] = true.into();
             }
             let text = serde_json::to_string_pretty(&json)? + "\n";
-            write_private(&config_file, text.as_bytes())?;
+            write_private(&config_file, text.as_bytes())
+                .with_context(|| format!("writing {}", config_file.display()))?;
             targets.push(Target {
                 values,
                 dcr_name: declared.name.clone(),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use ccfgen::solution::{Solution, TablePlan};
+use ccfgen_base::ColumnType;
 use ccfgen_emulator::{StreamColumn, StreamDecl};
-use ccfgen_push::StreamType;
 use serde_json::Value;
 
 /// The ARM resource type of a data collection rule (compared case-insensitively).
@@ -235,7 +235,7 @@ fn read_column(column: &Value) -> anyhow::Result<StreamColumn> {
         .get("type")
         .and_then(Value::as_str)
         .with_context(|| format!("column {name} has no type"))?;
-    let ty = StreamType::parse(type_name)
+    let ty = ColumnType::parse_stream(type_name)
         .with_context(|| format!("column {name} has the unknown stream type {type_name:?}"))?;
     Ok(StreamColumn::new(name, ty.as_str()))
 }
