@@ -444,6 +444,11 @@ pub struct ColumnSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]
     pub examples: Vec<toml::Value>,
+    /// Acknowledges that an existing table already uses a name the documentation reserves
+    /// (shipped packages have columns named `id`): the `column-reserved` error becomes a
+    /// warning. `ccfgen import` writes it; do not use it for new tables.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_name: bool,
 }
 
 /// Lists the table column types as the schema's `enum` (names from the one type table).
