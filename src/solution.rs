@@ -8,7 +8,7 @@ use ccfgen_base::ColumnType;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub use crate::package::extra::ExtraContent;
+use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
     ApiVersions, AuthKeys, Categories, Compat, CustomPermission, GraphQuery, Placeholders,
     SampleQuery, SupportTier, TablePlan,

@@ -72,7 +72,7 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
         }
     }
     v.out
-        .extend(crate::safe_path::spec_findings(solution, spec));
+        .extend(crate::build_paths::spec_findings(solution, spec));
     v.out
 }
 

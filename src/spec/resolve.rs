@@ -72,10 +72,10 @@ pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
 fn resolve_extra_content(
     loaded: &LoadedSpec,
     diags: &mut Diagnostics,
-) -> Option<crate::package::extra::ExtraContent> {
+) -> Option<crate::extra_content::ExtraContent> {
     let rel = loaded.spec.package.extra_content.as_ref()?;
     let path = inside_spec_dir(loaded, rel, "package.extra_content", diags)?;
-    match crate::package::extra::ExtraContent::read(&path) {
+    match crate::extra_content::ExtraContent::read(&path) {
         Ok(extra) => Some(extra),
         Err(e) => {
             diags.push(
@@ -284,7 +284,7 @@ fn resolve_connector(
         dcr_destination: c
             .dcr_destination
             .clone()
-            .unwrap_or_else(|| crate::render::dcr::DESTINATION.to_string()),
+            .unwrap_or_else(|| DCR_DESTINATION.to_string()),
         events_json_paths: if c.events_json_paths.is_empty() {
             vec!["$".to_string()]
         } else {
@@ -335,6 +335,9 @@ fn resolve_connector(
 
 /// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
 pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
+
+/// The name of the DCR's Log Analytics destination ccfgen writes by default.
+pub const DCR_DESTINATION: &str = "clv2ws1";
 
 /// The DCR destination `workspaceResourceId` ccfgen writes by default.
 pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";

@@ -58,8 +58,10 @@
 //! killed emulator loses nothing it acknowledged.
 #![deny(missing_docs)]
 
+mod arrival;
 mod cloud;
 mod config;
+mod conn;
 mod connection;
 mod control;
 mod emulator;
@@ -76,6 +78,7 @@ mod state;
 mod store;
 mod tls;
 mod token;
+mod token_store;
 
 pub use cloud::Cloud;
 pub use config::{
