@@ -3,7 +3,7 @@
 //! as a [`Doc`] with the reason, so it becomes a finding instead of stopping the run.
 //!
 //! Only what the checks need is kept in memory: the parsed value, pruned of everything that
-//! is not a connector resource ([`super::model::retain`]). The text of a file is read again
+//! is not a connector resource ([`retain`]). The text of a file is read again
 //! only when a finding has to be located in it.
 
 use std::borrow::Cow;
