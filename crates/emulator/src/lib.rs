@@ -68,6 +68,7 @@ mod emulator;
 mod error;
 mod fault;
 mod http;
+mod identity;
 pub mod ids;
 mod ingest;
 mod introspect;
@@ -86,9 +87,10 @@ pub use config::{
     StreamDecl,
 };
 pub use connection::ConnectionValues;
-pub use emulator::{Emulator, start};
+pub use emulator::{ConnectionFile, Emulator, start};
 pub use error::Error;
 pub use fault::{Fault, FaultAction, FaultTarget};
+pub use identity::Identity;
 pub use introspect::{
     Counters, DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic, TokenCounters,
 };
