@@ -454,7 +454,14 @@ fn decode(
     match encoding.as_str() {
         "" | "identity" | "none" => Ok(wire),
         "gzip" | "x-gzip" => {
-            let mut inflated = Vec::new();
+            // A gzip member ends with the inflated size (mod 2^32): reserve it up front rather
+            // than growing the buffer by doubling (bounded by the limit; only a hint).
+            let hint = wire
+                .last_chunk::<4>()
+                .map_or(0, |isize| u32::from_le_bytes(*isize) as usize);
+            let mut inflated = Vec::with_capacity(
+                hint.min(usize::try_from(max_inflated).unwrap_or(usize::MAX)) + 1,
+            );
             MultiGzDecoder::new(wire.as_slice())
                 .take(max_inflated + 1)
                 .read_to_end(&mut inflated)

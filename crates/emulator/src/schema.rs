@@ -11,7 +11,9 @@ use std::fmt;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::types::ValueRef;
-use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
@@ -316,83 +318,69 @@ struct RowSink<'s> {
 }
 
 impl RowSink<'_> {
-    /// Stores property `key` of the current record (whose cells are the last `width`).
-    fn property(&mut self, key: &str, raw: &str, hint: &mut usize) {
-        let record = self.records;
+    /// The column of property `key`, trying `hint` (the column after the previous property)
+    /// first; an undeclared property is noted as dropped.
+    fn column(&mut self, key: &str, hint: &mut usize) -> Option<usize> {
         let schema = self.schema;
         let column = match schema.columns.get(*hint) {
             Some((name, _)) if name == key => Some(*hint),
             _ => schema.position(key),
         };
-        let Some(column) = column else {
-            self.findings
-                .note(key, DiagnosticKind::DroppedColumn, record, || {
+        match column {
+            Some(column) => *hint = column + 1,
+            None => self
+                .findings
+                .note(key, DiagnosticKind::DroppedColumn, self.records, || {
                     format!("column {key:?} is not declared in stream {}", schema.name)
-                });
-            return;
-        };
-        *hint = column + 1;
-        let ty = schema.columns[column].1;
-        let cell = match self.convert(ty, raw) {
-            Some(cell) => self.truncate(cell, key, ty),
-            None => {
+                }),
+        }
+        column
+    }
+
+    /// Stores the converted value of `column` in the current record (the last `width` cells),
+    /// truncated, or NULL with a finding for a value of another JSON kind.
+    fn store(&mut self, column: usize, key: &str, converted: Result<Cell, &'static str>) {
+        let ty = self.schema.columns[column].1;
+        let cell = match converted {
+            Ok(cell) => self.truncate(cell, key, ty),
+            Err(kind) => {
                 self.findings
-                    .note(key, DiagnosticKind::TypeMismatch, record, || {
-                        format!("declared {}, received {}", ty.as_str(), raw_kind(raw))
+                    .note(key, DiagnosticKind::TypeMismatch, self.records, || {
+                        format!("declared {}, received {kind}", ty.as_str())
                     });
                 Cell::Null
             }
         };
-        let at = self.cells.len() - schema.columns.len() + column;
+        let at = self.cells.len() - self.schema.columns.len() + column;
         self.cells[at] = cell;
     }
 
-    /// The stored form of the raw JSON `raw` for a column of type `ty`; `None` for a type
-    /// mismatch.
-    fn convert(&mut self, ty: StreamType, raw: &str) -> Option<Cell> {
-        if raw == "null" {
-            return Some(Cell::Null);
-        }
-        match ty {
-            StreamType::String => self.string(raw),
-            StreamType::Int => raw.parse::<i32>().ok().map(|i| Cell::Integer(i.into())),
-            StreamType::Long => raw.parse::<i64>().ok().map(Cell::Integer),
-            StreamType::Real => {
-                // A JSON number (`raw` is valid JSON, so the only other texts are strings,
-                // literals, arrays and objects).
-                let number = raw.starts_with(|c: char| c == '-' || c.is_ascii_digit());
-                number
-                    .then(|| raw.parse::<f64>().ok())
-                    .flatten()
-                    .map(Cell::Real)
+    /// The stored form of the JSON string `text` (`borrowed` from the body when it had no
+    /// escapes) for a column of type `ty`; the JSON kind for a mismatch.
+    fn text(&mut self, ty: StreamType, text: &str, borrowed: bool) -> Result<Cell, &'static str> {
+        let cell = |sink: &mut Self, text: &str| {
+            if borrowed {
+                sink.borrowed(text)
+            } else {
+                sink.own(text)
             }
-            StreamType::Boolean => match raw {
-                "true" => Some(Cell::Integer(1)),
-                "false" => Some(Cell::Integer(0)),
-                _ => None,
-            },
+        };
+        match ty {
+            StreamType::String => Ok(cell(self, text)),
             StreamType::DateTime => {
-                let text = string_text(raw)?;
-                let parsed = OffsetDateTime::parse(&text, &Rfc3339).ok()?;
-                let wire = parsed
-                    .to_offset(time::UtcOffset::UTC)
-                    .format(&Rfc3339)
-                    .ok()?;
-                Some(match text {
-                    Cow::Borrowed(text) if text == wire => self.borrowed(text),
-                    _ => self.own(&wire),
+                let utc = OffsetDateTime::parse(text, &Rfc3339)
+                    .ok()
+                    .map(|t| t.to_offset(time::UtcOffset::UTC))
+                    .and_then(|t| t.format(&Rfc3339).ok())
+                    .ok_or("string")?;
+                Ok(if utc == text {
+                    cell(self, text)
+                } else {
+                    self.own(&utc)
                 })
             }
-            StreamType::Dynamic => Some(self.borrowed(raw)),
+            _ => Err("string"),
         }
-    }
-
-    /// The content of the JSON string `raw`: borrowed when it has no escapes.
-    fn string(&mut self, raw: &str) -> Option<Cell> {
-        Some(match string_text(raw)? {
-            Cow::Borrowed(text) => self.borrowed(text),
-            Cow::Owned(text) => self.own(&text),
-        })
     }
 
     /// A cell for `text`, a slice of the body.
@@ -449,13 +437,86 @@ impl RowSink<'_> {
     }
 }
 
-/// The content of the JSON string `raw` (`None` when `raw` is not a string).
-fn string_text(raw: &str) -> Option<Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str(raw).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
+/// One property value converted for a column of type `ty` as it is parsed: the cell, or the
+/// JSON kind of a value that does not fit (consumed all the same). The conversions are those of
+/// serde's own `i32`, `i64`, `f64`, `bool` and `String`.
+struct ValueSeed<'a, 's> {
+    sink: &'a mut RowSink<'s>,
+    ty: StreamType,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Result<Cell, &'static str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Result<Cell, &'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Ok(Cell::Null))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Boolean => Ok(Cell::Integer(v.into())),
+            _ => Err("boolean"),
+        })
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Int => i32::try_from(v)
+                .map(|i| Cell::Integer(i.into()))
+                .map_err(|_| "integer"),
+            StreamType::Long => Ok(Cell::Integer(v)),
+            StreamType::Real => Ok(Cell::Real(v as f64)),
+            _ => Err("integer"),
+        })
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Int => i32::try_from(v)
+                .map(|i| Cell::Integer(i.into()))
+                .map_err(|_| "integer"),
+            StreamType::Long => i64::try_from(v).map(Cell::Integer).map_err(|_| "integer"),
+            StreamType::Real => Ok(Cell::Real(v as f64)),
+            _ => Err("integer"),
+        })
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // An integer literal beyond u64 arrives here too (the parser reads it as a float).
+        Ok(match self.ty {
+            StreamType::Real => Ok(Cell::Real(v)),
+            _ => Err("real number"),
+        })
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(self.sink.text(self.ty, v, true))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.sink.text(self.ty, v, false))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err("array"))
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err("object"))
     }
 }
 
@@ -500,24 +561,25 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         // Records usually list their fields in column order: try the next column first.
         let mut hint = 0;
         while let Some(Key(key)) = map.next_key()? {
-            let raw: &RawValue = map.next_value()?;
-            sink.property(&key, raw.get(), &mut hint);
+            let Some(column) = sink.column(&key, &mut hint) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let converted = match sink.schema.columns[column].1 {
+                StreamType::Dynamic => {
+                    // The value's JSON text as received.
+                    let raw: &RawValue = map.next_value()?;
+                    Ok(sink.borrowed(raw.get()))
+                }
+                ty => map.next_value_seed(ValueSeed {
+                    sink: &mut *sink,
+                    ty,
+                })?,
+            };
+            sink.store(column, &key, converted);
         }
         sink.records += 1;
         Ok(())
-    }
-}
-
-/// The JSON kind of a raw value, for messages.
-fn raw_kind(raw: &str) -> &'static str {
-    match raw.as_bytes().first() {
-        Some(b'"') => "string",
-        Some(b'{') => "object",
-        Some(b'[') => "array",
-        Some(b't' | b'f') => "boolean",
-        Some(b'n') => "null",
-        _ if raw.contains(['.', 'e', 'E']) => "real number",
-        _ => "integer",
     }
 }
 
@@ -620,6 +682,30 @@ mod tests {
         assert_eq!(out.row(0)[6], SqlValue::Text(r#"[1, {"x": null}]"#.into()));
         assert_eq!(out.findings.len(), 1);
         assert_eq!(out.findings[0].detail, "declared int, received real number");
+    }
+
+    #[test]
+    fn every_json_kind_is_named_in_a_mismatch_and_consumed() {
+        for (value, kind) in [
+            ("true", "boolean"),
+            ("-3", "integer"),
+            ("18446744073709551615", "integer"),
+            ("2.5e3", "real number"),
+            (r#"[1, [2, {"a": "]"}]]"#, "array"),
+            (r#"{"a": {"b": [1]}, "c": "}"}"#, "object"),
+        ] {
+            let text = format!(r#"[{{"Msg": {value}, "N": 7}}]"#);
+            let out = coerce_text(&text, 100);
+            assert_eq!(out.row(0)[1], SqlValue::Null, "{value}");
+            assert_eq!(out.row(0)[2], SqlValue::Integer(7), "{value}");
+            assert_eq!(out.findings.len(), 1, "{value}");
+            assert_eq!(out.findings[0].detail, format!("declared string, received {kind}"));
+        }
+        let out = coerce_text(r#"[{"Ok": "true", "Big": 18446744073709551615, "R": -0}]"#, 100);
+        assert_eq!(out.row(0)[5], SqlValue::Null);
+        assert_eq!(out.row(0)[3], SqlValue::Null, "beyond i64");
+        assert_eq!(out.row(0)[4], SqlValue::Real(0.0));
+        assert_eq!(out.findings[0].detail, "declared boolean, received string");
     }
 
     #[test]
