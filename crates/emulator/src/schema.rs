@@ -291,18 +291,35 @@ pub(crate) fn coerce(
             findings: &mut findings,
             records: 0,
         };
-        let mut de = serde_json::Deserializer::from_slice(&body);
-        if single {
-            RecordSeed(&mut sink).deserialize(&mut de)?;
-        } else {
-            de.deserialize_seq(RecordsVisitor(&mut sink))?;
+        // Valid UTF-8 (checked once, fast) is parsed as text, without a UTF-8 check per string;
+        // otherwise as bytes, for the parser's own error and position.
+        match std::str::from_utf8(&body) {
+            Ok(text) => parse(serde_json::Deserializer::from_str(text), &mut sink, single)?,
+            Err(_) => parse(
+                serde_json::Deserializer::from_slice(&body),
+                &mut sink,
+                single,
+            )?,
         }
-        de.end()?;
         out.records = sink.records;
     }
     out.body = body;
     out.findings = findings.list;
     Ok(out)
+}
+
+/// Runs the parser over the whole body.
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut RowSink<'_>,
+    single: bool,
+) -> Result<(), serde_json::Error> {
+    if single {
+        RecordSeed(sink).deserialize(&mut de)?;
+    } else {
+        de.deserialize_seq(RecordsVisitor(sink))?;
+    }
+    de.end()
 }
 
 /// Where [`coerce`] puts what it parses.
@@ -699,9 +716,15 @@ mod tests {
             assert_eq!(out.row(0)[1], SqlValue::Null, "{value}");
             assert_eq!(out.row(0)[2], SqlValue::Integer(7), "{value}");
             assert_eq!(out.findings.len(), 1, "{value}");
-            assert_eq!(out.findings[0].detail, format!("declared string, received {kind}"));
+            assert_eq!(
+                out.findings[0].detail,
+                format!("declared string, received {kind}")
+            );
         }
-        let out = coerce_text(r#"[{"Ok": "true", "Big": 18446744073709551615, "R": -0}]"#, 100);
+        let out = coerce_text(
+            r#"[{"Ok": "true", "Big": 18446744073709551615, "R": -0}]"#,
+            100,
+        );
         assert_eq!(out.row(0)[5], SqlValue::Null);
         assert_eq!(out.row(0)[3], SqlValue::Null, "beyond i64");
         assert_eq!(out.row(0)[4], SqlValue::Real(0.0));
@@ -754,6 +777,14 @@ mod tests {
             coerce(&schema(), b"[]".to_vec(), false, 100).unwrap().len(),
             0
         );
+        // Invalid UTF-8 gets the parser's message and position.
+        let bad = b"[{\"Msg\": \"ok\"},\n {\"Msg\": \"\xff\"}]".to_vec();
+        let expected = serde_json::from_slice::<Value>(&bad)
+            .unwrap_err()
+            .to_string();
+        let err = coerce(&schema(), bad, false, 100).unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        assert!(expected.contains("line 2"), "{expected}");
     }
 
     #[test]
