@@ -15,6 +15,7 @@ pub mod extra_content;
 pub mod import;
 pub mod infer;
 pub mod init;
+pub mod input;
 pub mod json_get;
 pub mod json_spans;
 pub mod output;

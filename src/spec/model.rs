@@ -369,8 +369,9 @@ pub struct TableSpec {
     /// stream-only columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<String>,
-    /// Name of the generated Rust record struct. Default: the table name without `_CL`,
-    /// singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` → `CveBusterVulnerability`).
+    /// Name of the generated Rust record struct (UpperCamelCase). Default: the table name
+    /// without `_CL`, singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` →
+    /// `CveBusterVulnerability`); set it when two tables would get the same struct name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_name: Option<String>,
     /// The columns, in order. Table columns and stream columns are derived from this list.
@@ -409,7 +410,8 @@ impl TablePlan {
 pub struct ColumnSpec {
     /// Column name: a letter, then letters, digits or `_`, at most 45 characters.
     pub name: String,
-    /// Column type in the table: `string int long real boolean datetime dynamic guid`.
+    /// Column type in the table: `string int long real boolean datetime dynamic guid` (`bool`
+    /// and `dateTime` are accepted too).
     #[serde(rename = "type")]
     #[schemars(transform = table_type_names)]
     pub ty: String,
@@ -440,6 +442,11 @@ pub struct ColumnSpec {
     /// `isHidden` in the table schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hidden: Option<bool>,
+    /// Name of the field in the generated Rust struct (snake_case). Default: the column name
+    /// in snake_case (`VulnId` → `vuln_id`, `type` → `type_`); set it when two columns would
+    /// get the same field name (`VulnId` and `Vuln_Id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_name: Option<String>,
     /// Example values used by `ccfgen sample` (picked at random).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]
@@ -451,7 +458,8 @@ pub struct ColumnSpec {
     pub legacy_name: bool,
 }
 
-/// Lists the table column types as the schema's `enum` (names from the one type table).
+/// Lists every accepted spelling of the table column types as the schema's `enum` (from the
+/// one type table).
 fn table_type_names(schema: &mut schemars::Schema) {
     type_names(schema, &ColumnType::ALL);
 }
@@ -462,7 +470,11 @@ fn stream_type_names(schema: &mut schemars::Schema) {
 }
 
 fn type_names(schema: &mut schemars::Schema, types: &[ColumnType]) {
-    let names = types.iter().map(|t| t.as_str().into()).collect();
+    let names = types
+        .iter()
+        .flat_map(|t| t.spellings())
+        .map(Into::into)
+        .collect();
     schema.insert("enum".into(), serde_json::Value::Array(names));
 }
 

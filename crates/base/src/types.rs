@@ -91,6 +91,14 @@ impl ColumnType {
             .map_or(self.as_str(), |(name, _, _)| name)
     }
 
+    /// Every spelling of this type in [`COLUMN_SPELLINGS`], the written one first.
+    pub fn spellings(self) -> impl Iterator<Item = &'static str> {
+        COLUMN_SPELLINGS
+            .iter()
+            .filter(move |(_, t, _)| *t == self)
+            .map(|(name, _, _)| *name)
+    }
+
     /// Parses a table column type, ignoring ASCII case (`bool` → boolean, `dateTime` →
     /// datetime).
     pub fn parse_table(name: &str) -> Option<ColumnType> {
@@ -324,6 +332,8 @@ mod tests {
         assert!(ColumnType::is_usual_spelling("bool"));
         assert!(!ColumnType::is_usual_spelling("String"));
         assert_eq!(ColumnType::Guid.stream_type(), ColumnType::String);
+        let spelled: Vec<_> = ColumnType::DateTime.spellings().collect();
+        assert_eq!(spelled, ["datetime", "dateTime"]);
         assert_eq!(ScalarType::from_kusto_name("int64"), Some(ScalarType::Long));
         assert_eq!(ScalarType::TimeSpan.table_api_name(), None);
         assert_eq!(
