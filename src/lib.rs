@@ -6,10 +6,14 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+pub mod build_paths;
 pub mod check;
 pub mod codegen;
 pub mod conformance;
 pub mod diagnostic;
+#[cfg(feature = "cli")]
+pub mod emulation;
+pub mod extra_content;
 pub mod import;
 pub mod infer;
 pub mod init;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::browser::{Browser, screenshot_dir};
-use support::{ccfgen, repo};
+use support::{EmulateProcess, ccfgen, repo};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -30,7 +30,14 @@ struct StudioProcess {
 
 impl StudioProcess {
     fn start(source: &Path, config: &Path) -> StudioProcess {
+        StudioProcess::start_in(source, config, config.parent().unwrap())
+    }
+
+    /// Starts it with `cwd` as the working directory (where `.ccfgen/` state goes).
+    fn start_in(source: &Path, config: &Path, cwd: &Path) -> StudioProcess {
+        let source = std::path::absolute(source).unwrap();
         let mut child = ccfgen()
+            .current_dir(cwd)
             .arg("studio")
             .arg(source)
             .arg("--config")
@@ -591,4 +598,302 @@ fn the_server_refuses_requests_without_the_session() {
         "{}",
         studio.base
     );
+}
+
+/// The form's fields in the order the page shows them.
+const FIELDS: [&str; 8] = [
+    "tenant_id",
+    "application_id",
+    "application_secret",
+    "dce_endpoint",
+    "dcr_immutable_id",
+    "stream_name",
+    "authority_host",
+    "ca_file",
+];
+
+fn open_push_tab(b: &Browser) {
+    b.click(&b.find("#tab-push"));
+    b.wait_for(
+        "the push form",
+        "return !document.getElementById('view-push').hidden && document.getElementById('config-path').textContent !== '';",
+        WAIT,
+    );
+}
+
+fn set_field(b: &Browser, name: &str, value: &str) {
+    let el = b.find(&format!("#f-{name}"));
+    b.clear(&el);
+    b.type_text(&el, value);
+}
+
+/// The field errors the page shows, after the last check of what was typed.
+fn field_errors(b: &Browser) -> Value {
+    std::thread::sleep(Duration::from_millis(400));
+    b.execute(
+        "const o = {}; document.querySelectorAll('#config-form .error').forEach(e => { if (e.textContent) o[e.id.slice(2)] = e.textContent; }); return o;",
+        vec![],
+    )
+}
+
+fn click_and_wait(b: &Browser, button: &str, done: &str, what: &str) {
+    b.execute(
+        &format!("document.querySelector('{done}').dataset.done = 'pending';"),
+        vec![],
+    );
+    b.click(&b.find(button));
+    b.wait_for(
+        what,
+        &format!("return document.querySelector('{done}').dataset.done === 'true';"),
+        WAIT,
+    );
+}
+
+/// The checks the page shows: (name, status, detail).
+fn checks(b: &Browser) -> Vec<(String, String, String)> {
+    let v = b.execute(
+        "return Array.from(document.querySelectorAll('#checks li')).map(li => [li.dataset.check, li.className, li.querySelector('.detail').textContent]);",
+        vec![],
+    );
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[0].as_str().unwrap().to_string(),
+                c[1].as_str().unwrap().to_string(),
+                c[2].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn page_text_and_values(b: &Browser) -> String {
+    b.execute(
+        "return document.documentElement.outerHTML + '\\n' + Array.from(document.querySelectorAll('input, textarea')).map(i => i.value).join('\\n');",
+        vec![],
+    )
+    .as_str()
+    .unwrap()
+    .to_string()
+}
+
+fn summary_row(b: &Browser, label: &str) -> String {
+    let status = b.execute(
+        "return document.getElementById('config-status').textContent",
+        vec![],
+    );
+    eprintln!("status: {status}");
+    b.execute(
+        "const r = Array.from(document.querySelectorAll('#push-summary tr')).find(tr => tr.firstChild.textContent === arguments[0]); return r ? r.lastChild.textContent : null;",
+        vec![Value::from(label)],
+    )
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+#[test]
+fn the_push_form_saves_what_the_cli_writes_and_tests_the_connection() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let emu_dir = tmp.path().join("emulator");
+    std::fs::create_dir_all(&emu_dir).unwrap();
+    let emu = EmulateProcess::start(&repo("examples/cvebuster"), &emu_dir, &[]);
+    let cli_text = std::fs::read_to_string(&emu.config).unwrap();
+    let cli: Value = serde_json::from_str(&cli_text).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let saved = work.join("connector_config.json");
+    let studio = StudioProcess::start_in(&repo("examples/cvebuster"), &saved, &work);
+    open(&b, &studio);
+    open_push_tab(&b);
+
+    // Typing shows what is wrong, field by field.
+    set_field(&b, "dcr_immutable_id", "myDcr");
+    set_field(
+        &b,
+        "application_secret",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    );
+    let errors = field_errors(&b);
+    assert!(
+        errors["dcr_immutable_id"]
+            .as_str()
+            .unwrap()
+            .contains("dcr-"),
+        "{errors}"
+    );
+    assert!(
+        errors["application_secret"]
+            .as_str()
+            .unwrap()
+            .contains("secret's ID"),
+        "{errors}"
+    );
+    b.screenshot(&screenshot_dir().join("push-form-errors.png"));
+
+    // The CLI's values, typed in, save the CLI's bytes.
+    for name in FIELDS {
+        set_field(&b, name, cli[name].as_str().unwrap());
+    }
+    assert_eq!(
+        field_errors(&b),
+        serde_json::json!({}),
+        "the emulator's values are valid"
+    );
+    b.click(&b.find("#save-config"));
+    b.wait_for(
+        "the save",
+        "return document.getElementById('config-status').textContent.startsWith('Saved');",
+        WAIT,
+    );
+    assert_eq!(
+        std::fs::read_to_string(&saved).unwrap(),
+        cli_text,
+        "the studio writes the file `ccfgen emulate` writes"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&saved).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the file holds a secret");
+    }
+    // The secret is gone from the page, and the server never sends it.
+    let secret = cli["application_secret"].as_str().unwrap();
+    assert!(
+        !page_text_and_values(&b).contains(secret),
+        "the secret is still in the page"
+    );
+    let api = studio
+        .http()
+        .get(format!("{}/api/config", studio.base))
+        .header("X-Ccfgen-Token", &studio.token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!api.contains(secret), "{api}");
+    assert!(api.contains("\"secret_saved\":true"), "{api}");
+
+    // Test connection: every doctor check is green against the emulator.
+    click_and_wait(&b, "#test-connection", "#checks", "the connection checks");
+    let found = checks(&b);
+    let names: Vec<&str> = found.iter().map(|c| c.0.as_str()).collect();
+    for want in ["config", "permissions", "dns", "tls", "token", "stream"] {
+        assert!(names.contains(&want), "{want} missing: {found:?}");
+    }
+    assert!(found.iter().all(|c| c.1 == "ok"), "{found:#?}");
+    b.screenshot(&screenshot_dir().join("push-test-connection-ok.png"));
+    assert!(!page_text_and_values(&b).contains(secret));
+
+    // Send sample records: the push summary, and the emulator has them.
+    let count = b.find("#sample-count");
+    b.clear(&count);
+    b.type_text(&count, "25");
+    click_and_wait(&b, "#send-samples", "#push-summary", "the push summary");
+    assert_eq!(summary_row(&b, "delivered"), "25");
+    assert!(
+        summary_row(&b, "dead-lettered").starts_with('0'),
+        "{}",
+        summary_row(&b, "dead-lettered")
+    );
+    let stored = emu.control("streams/Custom-cveBusterVulnerabilities/count");
+    assert_eq!(stored["count"], 25);
+    b.screenshot(&screenshot_dir().join("push-samples.png"));
+
+    // A wrong secret: the token check fails with the AADSTS code and its fix.
+    set_field(
+        &b,
+        "application_secret",
+        "Wrong8Q~secretvalue0000000000000000000000",
+    );
+    b.click(&b.find("#save-config"));
+    b.wait_for(
+        "the second save",
+        "return document.getElementById('config-status').textContent.startsWith('Saved') && document.getElementById('f-application_secret').value === '';",
+        WAIT,
+    );
+    click_and_wait(&b, "#test-connection", "#checks", "the failing checks");
+    let found = checks(&b);
+    let token = found
+        .iter()
+        .find(|c| c.0 == "token")
+        .expect("a token check");
+    assert_eq!(token.1, "fail", "{found:#?}");
+    assert!(
+        token.2.contains("AADSTS7000215") && token.2.contains("Value"),
+        "the fix for a wrong secret: {}",
+        token.2
+    );
+    b.screenshot(&screenshot_dir().join("push-test-connection-wrong-secret.png"));
+    drop(emu);
+}
+
+#[test]
+fn use_the_local_emulator_fills_the_form_and_the_page_shows_the_data() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let saved = tmp.path().join("connector_config.json");
+    let studio = StudioProcess::start_in(&repo("examples/contoso"), &saved, tmp.path());
+    open(&b, &studio);
+    assert_eq!(shown(&b)["title"], "Contoso Security Alerts (Push)");
+    let status = b.execute(
+        "return document.querySelector('.cp-status').textContent",
+        vec![],
+    );
+    assert_eq!(status, "Not connected");
+    open_push_tab(&b);
+    b.click(&b.find("#use-emulator"));
+    b.wait_for(
+        "the emulator",
+        "return document.getElementById('config-status').textContent.includes('emulator at');",
+        WAIT,
+    );
+    let form = b.execute(
+        "return ['tenant_id','application_id','dce_endpoint','dcr_immutable_id','stream_name','ca_file','application_secret'].map(n => document.getElementById('f-' + n).value)",
+        vec![],
+    );
+    let form: Vec<&str> = form
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(form[..6].iter().all(|v| !v.is_empty()), "{form:?}");
+    assert_eq!(form[4], "Custom-ContosoSecurityAlerts");
+    assert_eq!(form[6], "", "the secret is not sent to the page");
+    let hint = b.execute(
+        "return document.getElementById('h-application_secret').textContent",
+        vec![],
+    );
+    assert!(hint.as_str().unwrap().contains("secret is saved"), "{hint}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert!(!page_text_and_values(&b).contains(file["application_secret"].as_str().unwrap()));
+    assert!(
+        tmp.path()
+            .join(".ccfgen/emulator/ContosoSecurityAlerts/state.sqlite")
+            .is_file()
+    );
+
+    click_and_wait(&b, "#test-connection", "#checks", "the connection checks");
+    let found = checks(&b);
+    assert!(found.iter().all(|c| c.1 == "ok"), "{found:#?}");
+
+    click_and_wait(&b, "#send-samples", "#push-summary", "the push summary");
+    assert_eq!(summary_row(&b, "delivered"), "10");
+
+    // The preview's status follows the emulator's rows.
+    b.click(&b.find("#tab-preview"));
+    b.wait_for(
+        "Connected",
+        "return document.querySelector('.cp-status')?.textContent === 'Connected';",
+        WAIT,
+    );
+    let last = b.execute(
+        "return document.querySelector('.cp-data-type td').textContent",
+        vec![],
+    );
+    assert!(last.as_str().unwrap().ends_with("UTC"), "{last}");
+    b.screenshot(&screenshot_dir().join("preview-connected.png"));
 }

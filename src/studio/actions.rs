@@ -156,7 +156,10 @@ fn save_config(shared: &Shared, body: Value) -> ActionResponse {
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"errors": errors, "error": "some fields need a change: nothing was saved"}),
         ),
-        Err(e) => action_json(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()})),
+        Err(e) => action_json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": e.to_string()}),
+        ),
     }
 }
 
@@ -189,39 +192,56 @@ fn test_connection(shared: &Shared, body: Value) -> ActionResponse {
         timeout: CHECK_TIMEOUT,
     };
     let (mut tx, response) = ndjson_stream();
-    tokio::spawn(async move {
-        let (lines, mut rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
-        let run = tokio::spawn(async move {
-            let state = match tempfile::tempdir() {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = lines.send(Bytes::from(
-                        json!({"error": format!("creating a temporary directory: {e}")})
-                            .to_string()
-                            + "\n",
-                    ));
-                    return;
-                }
-            };
-            let mut report = |check: &Check| {
-                let _ = lines.send(check_json(check));
-            };
-            if let Err(e) = doctor::diagnose(config, &options, state.path(), &mut report).await {
-                let _ = lines.send(Bytes::from(json!({"error": e.to_string()}).to_string() + "\n"));
+    let (lines, mut rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+    // The checks' callback is not Send: they run on a thread of their own.
+    std::thread::spawn(move || {
+        let error_line =
+            |message: String| Bytes::from(json!({ "error": message }).to_string() + "\n");
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = lines.send(error_line(format!("starting the checks: {e}")));
+                return;
             }
-        });
+        };
+        let state = match tempfile::tempdir() {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = lines.send(error_line(format!("creating a temporary directory: {e}")));
+                return;
+            }
+        };
+        let mut report = |check: &Check| {
+            let _ = lines.send(check_json(check));
+        };
+        if let Err(e) = runtime.block_on(doctor::diagnose(
+            config,
+            &options,
+            state.path(),
+            &mut report,
+        )) {
+            let _ = lines.send(error_line(e.to_string()));
+        }
+    });
+    tokio::spawn(async move {
         while let Some(line) = rx.recv().await {
             if tx.send_data(line).await.is_err() {
                 break;
             }
         }
-        let _ = run.await;
     });
     response
 }
 
 /// The columns and sample records of the configured stream.
-fn samples_for(shared: &Shared, stream: &str, count: u64) -> Result<(Vec<Column>, Vec<Value>), String> {
+fn samples_for(
+    shared: &Shared,
+    stream: &str,
+    count: u64,
+) -> Result<(Vec<Column>, Vec<Value>), String> {
     let view = shared.view();
     let options = crate::sample::Options {
         count,
@@ -239,30 +259,9 @@ fn samples_for(shared: &Shared, stream: &str, count: u64) -> Result<(Vec<Column>
         let records = (0..count).map(|_| generator.record()).collect();
         return Ok((table.push_columns(), records));
     }
-    let declared = view
-        .streams
-        .iter()
-        .flat_map(|s| s.dcrs.iter())
-        .flat_map(|d| d.streams.iter())
-        .find(|s| s.name == stream)
-        .ok_or_else(|| format!("{stream} is not declared by a DCR of these files"))?;
-    let columns: Vec<(String, ccfgen_push::StreamType, Option<crate::solution::TableType>)> =
-        declared
-            .columns
-            .iter()
-            .map(|(name, ty)| (name.clone(), *ty, None))
-            .collect();
-    let records = crate::sample::records_for_stream(stream, &columns, &options);
-    let push_columns = declared
-        .columns
-        .iter()
-        .map(|(name, ty)| Column {
-            name: name.clone().into(),
-            ty: *ty,
-            required: false,
-        })
-        .collect();
-    Ok((push_columns, records))
+    Err(format!(
+        "sample records are generated from a spec's tables: open the studio on a ccfgen.toml to send samples to {stream}"
+    ))
 }
 
 async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {
@@ -302,7 +301,10 @@ async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {
     let (summary, error) = match outcome {
         Err(e) => return bad_request(&e),
         Ok(Ok(summary)) => (summary, None),
-        Ok(Err(incomplete)) => (incomplete.summary.clone(), Some(incomplete.error.to_string())),
+        Ok(Err(incomplete)) => (
+            incomplete.summary.clone(),
+            Some(incomplete.error.to_string()),
+        ),
     };
     shared.bump();
     let rows: Vec<Value> = summary

@@ -95,17 +95,18 @@ fn is_guid(s: &str) -> bool {
 fn is_domain(s: &str) -> bool {
     s.contains('.')
         && s.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
 fn url_problem(value: &str, what: &str, loopback_http: bool) -> Option<String> {
     let url = match url::Url::parse(value.trim()) {
         Ok(u) => u,
-        Err(e) => return Some(format!("{what} must be an absolute URL such as https://…: {e}")),
+        Err(e) => {
+            return Some(format!(
+                "{what} must be an absolute URL such as https://…: {e}"
+            ));
+        }
     };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match url.scheme() {
@@ -126,15 +127,26 @@ impl Form {
         let mut e = FieldErrors::new();
         let t = self.tenant_id.trim();
         if t.is_empty() {
-            e.insert("tenant_id", "required: the Tenant ID (Directory ID) the connector page shows".into());
+            e.insert(
+                "tenant_id",
+                "required: the Tenant ID (Directory ID) the connector page shows".into(),
+            );
         } else if !is_guid(t) && !is_domain(t) {
             e.insert("tenant_id", "a tenant is a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 (or a domain such as contoso.onmicrosoft.com)".into());
         }
         let a = self.application_id.trim();
         if a.is_empty() {
-            e.insert("application_id", "required: the Entra App Registration Application ID the connector page shows".into());
+            e.insert(
+                "application_id",
+                "required: the Entra App Registration Application ID the connector page shows"
+                    .into(),
+            );
         } else if !is_guid(a) {
-            e.insert("application_id", "an application (client) ID is a GUID such as 00000000-0000-0000-0000-000000000000".into());
+            e.insert(
+                "application_id",
+                "an application (client) ID is a GUID such as 00000000-0000-0000-0000-000000000000"
+                    .into(),
+            );
         }
         let s = &self.application_secret;
         if s.is_empty() {
@@ -148,7 +160,10 @@ impl Form {
         }
         let d = self.dce_endpoint.trim();
         if d.is_empty() {
-            e.insert("dce_endpoint", "required: the Data Collection Endpoint Uri the connector page shows".into());
+            e.insert(
+                "dce_endpoint",
+                "required: the Data Collection Endpoint Uri the connector page shows".into(),
+            );
         } else if let Some(p) = url_problem(d, "the endpoint", false) {
             e.insert("dce_endpoint", p);
         } else if d.to_ascii_lowercase().contains("/datacollectionrules") {
@@ -156,17 +171,37 @@ impl Form {
         }
         let r = self.dcr_immutable_id.trim();
         if r.is_empty() {
-            e.insert("dcr_immutable_id", "required: the Data Collection Rule Immutable ID (dcr-…) the connector page shows".into());
-        } else if !r.starts_with("dcr-") || r.len() != 36 || !r[4..].chars().all(|c| c.is_ascii_hexdigit()) {
+            e.insert(
+                "dcr_immutable_id",
+                "required: the Data Collection Rule Immutable ID (dcr-…) the connector page shows"
+                    .into(),
+            );
+        } else if !r.starts_with("dcr-")
+            || r.len() != 36
+            || !r[4..].chars().all(|c| c.is_ascii_hexdigit())
+        {
             e.insert("dcr_immutable_id", "an immutable ID is dcr- followed by 32 hexadecimal digits (not the DCR's name or resource ID)".into());
         }
         let st = self.stream_name.trim();
         if st.is_empty() {
-            e.insert("stream_name", "required: the Stream Name the connector page shows (Custom-…)".into());
+            e.insert(
+                "stream_name",
+                "required: the Stream Name the connector page shows (Custom-…)".into(),
+            );
         } else if !st.starts_with("Custom-") && !st.starts_with("Microsoft-") {
-            e.insert("stream_name", "a DCR input stream is named Custom-<name> (the connector page's Stream Name)".into());
+            e.insert(
+                "stream_name",
+                "a DCR input stream is named Custom-<name> (the connector page's Stream Name)"
+                    .into(),
+            );
         } else if !streams.is_empty() && !streams.iter().any(|k| k == st) {
-            e.insert("stream_name", format!("not a stream of this solution's DCRs: {}", streams.join(", ")));
+            e.insert(
+                "stream_name",
+                format!(
+                    "not a stream of this solution's DCRs: {}",
+                    streams.join(", ")
+                ),
+            );
         }
         if !self.cloud.is_empty() && Cloud::parse(&self.cloud).is_none() {
             e.insert("cloud", "choose public, usgov or china".into());
@@ -184,8 +219,15 @@ impl Form {
                 Err(err) => {
                     e.insert("ca_file", format!("cannot read {}: {err}", path.display()));
                 }
-                Ok(bytes) if !bytes.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") => {
-                    e.insert("ca_file", "not a PEM certificate file (no BEGIN CERTIFICATE)".into());
+                Ok(bytes)
+                    if !bytes
+                        .windows(27)
+                        .any(|w| w == b"-----BEGIN CERTIFICATE-----") =>
+                {
+                    e.insert(
+                        "ca_file",
+                        "not a PEM certificate file (no BEGIN CERTIFICATE)".into(),
+                    );
                 }
                 Ok(_) => {}
             }
@@ -262,7 +304,10 @@ pub fn read(path: &Path) -> Result<(Saved, Option<String>), ConfigFormError> {
         .find_map(|k| raw.get(*k).and_then(|v| v.as_str()))
         .unwrap_or_default()
         .to_string();
-    let secret = config.client_secret.as_ref().map(|s| s.expose().to_string());
+    let secret = config
+        .client_secret
+        .as_ref()
+        .map(|s| s.expose().to_string());
     let values = Form {
         tenant_id: config.tenant_id.unwrap_or_default(),
         application_id: config.client_id.unwrap_or_default(),
@@ -337,8 +382,14 @@ mod tests {
             application_secret: String::new(),
             ..good()
         };
-        assert!(!f.check(true, &[], Path::new(".")).contains_key("application_secret"));
-        assert!(f.check(false, &[], Path::new(".")).contains_key("application_secret"));
+        assert!(
+            !f.check(true, &[], Path::new("."))
+                .contains_key("application_secret")
+        );
+        assert!(
+            f.check(false, &[], Path::new("."))
+                .contains_key("application_secret")
+        );
         assert_eq!(f.file(Some("kept")).application_secret, "kept");
     }
 

@@ -99,12 +99,7 @@ impl StudioEmulator {
         let identity =
             Identity::load_or_create(&paths.identity, model.dcrs.iter().map(|d| d.name.as_str()))
                 .map_err(|e| e.to_string())?;
-        let config = emulation::config(
-            &model,
-            &identity,
-            &paths,
-            &emulation::Settings::default(),
-        );
+        let config = emulation::config(&model, &identity, &paths, &emulation::Settings::default());
         let emulator = ccfgen_emulator::start(config)
             .await
             .map_err(|e| format!("starting the emulator: {e}"))?;

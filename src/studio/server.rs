@@ -505,7 +505,12 @@ async fn page_html(shared: &Shared, index: &str) -> Response<Body> {
     let version = *shared.version.borrow();
     let logo_url = format!("/api/pages/{i}/logo?v={version}");
     let days = last_days(14);
-    let names: Vec<String> = entry.page.data_types.iter().map(|d| d.name.clone()).collect();
+    let names: Vec<String> = entry
+        .page
+        .data_types
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
     let live = shared
         .emulator
         .lock()

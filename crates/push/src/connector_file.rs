@@ -76,8 +76,14 @@ mod tests {
             ..ConnectorFile::default()
         };
         let text = file.to_text();
-        assert!(text.starts_with("{\n  \"tenant_id\": \"t\",\n  \"application_id\": \"\""), "{text}");
-        assert!(!text.contains("authority_host") && !text.contains("allow_http"), "{text}");
+        assert!(
+            text.starts_with("{\n  \"tenant_id\": \"t\",\n  \"application_id\": \"\""),
+            "{text}"
+        );
+        assert!(
+            !text.contains("authority_host") && !text.contains("allow_http"),
+            "{text}"
+        );
         assert!(!format!("{file:?}").contains("application_secret: \"\""));
     }
 }

@@ -106,14 +106,21 @@ mod fast {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
             let mut seen = [0u64; MAX_FAST_COLUMNS / 64];
             let mut present = [0u64; MAX_FAST_COLUMNS / 64];
+            // Records usually list their fields in column order: try the next column first.
+            let mut next = 0;
             while let Some(Text(key)) = map.next_key()? {
-                let Some(i) = self.columns.iter().position(|c| c.name == key) else {
+                let found = match self.columns.get(next) {
+                    Some(c) if c.name == key => Some(next),
+                    _ => self.columns.iter().position(|c| c.name == key),
+                };
+                let Some(i) = found else {
                     if self.options.unknown_fields == UnknownFields::Reject {
                         return Ok(false);
                     }
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 };
+                next = i + 1;
                 let (word, bit) = (i / 64, 1u64 << (i % 64));
                 if seen[word] & bit != 0 {
                     return Ok(false); // a repeated column: let the full check decide
@@ -137,7 +144,8 @@ mod fast {
     fn fits(value: &Scalar<'_>, ty: StreamType) -> bool {
         match (ty, value) {
             (StreamType::Dynamic, _) => true,
-            (StreamType::String, Scalar::Str(_)) => true,
+            // A guid never reaches a stream (ccfgen declares it string); checked as one.
+            (StreamType::String | StreamType::Guid, Scalar::Str(_)) => true,
             (StreamType::Boolean, Scalar::Bool) => true,
             (StreamType::Real, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float) => true,
             (StreamType::Long, Scalar::Int(_)) => true,
@@ -261,7 +269,7 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
     let expected = |what: &str| Err(format!("expected {what}, found {} {}", kind(v), short(v)));
     match ty {
         StreamType::Dynamic => Ok(()),
-        StreamType::String => match v {
+        StreamType::String | StreamType::Guid => match v {
             Value::String(_) => Ok(()),
             _ => expected("a string"),
         },

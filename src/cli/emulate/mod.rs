@@ -4,21 +4,17 @@
 //! SIGTERM.
 
 mod faults;
-mod identity;
-mod model;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ccfgen_emulator::{ClientApp, ConnectionValues, DcrConfig, Emulator, Fault};
+use ccfgen::emulation::{self, Model, Paths};
+use ccfgen_emulator::{ConnectionFile, Emulator, Fault, Identity};
 
-use super::files::write_private;
 use super::logging::{self, LogArgs};
 use super::{Context, Outcome};
-use identity::Identity;
-use model::Model;
 
 /// How long open connections may take to finish after Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -86,13 +82,18 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     let model = if is_spec {
         match ccfgen::spec::load_solution(&args.source) {
-            Ok((solution, _, _)) => model::from_solution(&solution),
+            Ok((solution, _, _)) => Model::from_solution(&solution),
             Err(e) => return ctx.spec_error(e),
         }
     } else {
-        model::from_files(&args.source)?
+        Model::from_files(&args.source)?
     };
-    let paths = Paths::new(&args, &model.solution);
+    let paths = Paths::new(
+        &model.solution,
+        args.state.clone(),
+        args.config_out.clone(),
+        args.ca_out.clone(),
+    );
     let identity =
         Identity::load_or_create(&paths.identity, model.dcrs.iter().map(|d| d.name.as_str()))?;
     logging::init(&args.log, ctx.color, &[], None);
@@ -102,86 +103,6 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         .context("starting the async runtime")?;
     runtime.block_on(serve(&args, &model, &identity, &paths, is_spec))?;
     Ok(Outcome::Ok)
-}
-
-/// Where the files go.
-struct Paths {
-    state: PathBuf,
-    identity: PathBuf,
-    config: PathBuf,
-    ca: PathBuf,
-}
-
-impl Paths {
-    fn new(args: &Args, solution: &str) -> Paths {
-        let state = args.state.clone().unwrap_or_else(|| {
-            let dir: String = solution
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            Path::new(".ccfgen/emulator").join(dir).join("state.sqlite")
-        });
-        let dir = state.parent().unwrap_or(Path::new(".")).to_owned();
-        Paths {
-            identity: state.with_extension("identity.json"),
-            config: args
-                .config_out
-                .clone()
-                .unwrap_or_else(|| dir.join("connector_config.json")),
-            ca: args.ca_out.clone().unwrap_or_else(|| dir.join("ca.pem")),
-            state,
-        }
-    }
-}
-
-fn emulator_config(
-    args: &Args,
-    model: &Model,
-    identity: &Identity,
-    paths: &Paths,
-) -> ccfgen_emulator::Config {
-    let client = ClientApp {
-        client_id: identity.client_id.clone(),
-        secret: identity.client_secret.clone(),
-        secret_expired: false,
-    };
-    let dcrs = model
-        .dcrs
-        .iter()
-        .map(|dcr| DcrConfig {
-            immutable_id: identity.dcrs[&dcr.name].clone(),
-            streams: dcr.streams.clone(),
-            publishers: vec![client.client_id.clone()],
-            auxiliary: dcr.auxiliary,
-        })
-        .collect();
-    ccfgen_emulator::Config {
-        tenant_id: identity.tenant_id.clone(),
-        clients: vec![client],
-        dcrs,
-        bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, args.port)),
-        tls: !args.plain_http,
-        state_path: Some(paths.state.clone()),
-        ca_path: (!args.plain_http).then(|| paths.ca.clone()),
-        token_ttl: args.token_ttl,
-        rbac_propagation: args
-            .role_delay
-            .map(|delay| ccfgen_emulator::RbacPropagation { delay, status: 403 }),
-        ..ccfgen_emulator::Config::default()
-    }
-}
-
-/// One stream a client can push to, and the config file written for it.
-struct Target {
-    values: ConnectionValues,
-    dcr_name: String,
-    config_file: PathBuf,
 }
 
 async fn serve(
@@ -194,7 +115,13 @@ async fn serve(
     if let Some(dir) = paths.state.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let config = emulator_config(args, model, identity, paths);
+    let settings = emulation::Settings {
+        port: args.port,
+        plain_http: args.plain_http,
+        token_ttl: args.token_ttl,
+        role_delay: args.role_delay,
+    };
+    let config = emulation::config(model, identity, paths, &settings);
     let emulator = ccfgen_emulator::start(config)
         .await
         .context("starting the emulator")?;
@@ -202,7 +129,9 @@ async fn serve(
         emulator.inject(*fault);
     }
     let ca_file = (!args.plain_http).then(|| absolute(&paths.ca));
-    let targets = write_configs(&emulator, model, paths, ca_file.as_deref(), args.plain_http)?;
+    let targets = emulator
+        .write_connection_files(&paths.config)
+        .with_context(|| format!("writing {}", paths.config.display()))?;
     print!(
         "{}",
         page(
@@ -231,58 +160,12 @@ async fn serve(
     Ok(())
 }
 
-/// Writes one connector config per stream: `config` for the first, `<stem>.<stream>.json`
-/// beside it for the others.
-fn write_configs(
-    emulator: &Emulator,
-    model: &Model,
-    paths: &Paths,
-    ca_file: Option<&Path>,
-    plain_http: bool,
-) -> anyhow::Result<Vec<Target>> {
-    let first = emulator.connection();
-    let mut targets = Vec::new();
-    for (dcr, declared) in emulator.config().dcrs.iter().zip(&model.dcrs) {
-        for stream in &dcr.streams {
-            let config_file = if targets.is_empty() {
-                paths.config.clone()
-            } else {
-                let stem = paths
-                    .config
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "connector_config".into());
-                paths
-                    .config
-                    .with_file_name(format!("{stem}.{}.json", stream.name))
-            };
-            let values = ConnectionValues {
-                dcr_immutable_id: dcr.immutable_id.clone(),
-                stream_name: stream.name.clone(),
-                ..first.clone()
-            };
-            let mut json = values.to_json(ca_file);
-            if plain_http {
-                json["allow_http_loopback"] = true.into();
-            }
-            let text = serde_json::to_string_pretty(&json)? + "\n";
-            write_private(&config_file, text.as_bytes())?;
-            targets.push(Target {
-                values,
-                dcr_name: declared.name.clone(),
-                config_file,
-            });
-        }
-    }
-    Ok(targets)
-}
-
 /// The text printed at start: the connector page, the files, what to try.
 fn page(
     args: &Args,
     model: &Model,
     emulator: &Emulator,
-    targets: &[Target],
+    targets: &[ConnectionFile],
     paths: &Paths,
     ca_file: Option<&Path>,
     is_spec: bool,
@@ -307,7 +190,10 @@ fn page(
         if last_dcr != Some(&t.values.dcr_immutable_id) {
             line(
                 "DCR Immutable ID",
-                &format!("{} ({})", t.values.dcr_immutable_id, t.dcr_name),
+                &format!(
+                    "{} ({})",
+                    t.values.dcr_immutable_id, model.dcrs[t.dcr_index].name
+                ),
             );
             last_dcr = Some(&t.values.dcr_immutable_id);
         }
@@ -324,7 +210,7 @@ fn page(
         let _ = writeln!(
             text,
             "  connector config   {} (stream {}{why})",
-            absolute(&t.config_file).display(),
+            absolute(&t.path).display(),
             t.values.stream_name,
         );
     }
@@ -380,7 +266,7 @@ fn page(
         "\nTry it\n  {sample_source} | ccfgen push --config {config}{spec}\n  \
          curl {cacert}{base}/_emulator/streams/{stream}/count\n\n\
          Serving until Ctrl-C (control API: {base}/_emulator/…, see --help).\n",
-        config = targets[0].config_file.display(),
+        config = targets[0].path.display(),
         stream = first.stream_name,
     );
     text

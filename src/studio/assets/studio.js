@@ -282,12 +282,18 @@
     showFieldErrors(data.errors || {});
     return data;
   }
-  form.addEventListener("input", () => {
+  const isField = (target) => fields.includes(target.name);
+  form.addEventListener("input", (ev) => {
+    if (!isField(ev.target)) return;
     state.configDirty = true;
     clearTimeout(timer);
     timer = setTimeout(validate, 200);
   });
-  form.addEventListener("change", () => { state.configDirty = true; validate(); });
+  form.addEventListener("change", (ev) => {
+    if (!isField(ev.target)) return;
+    state.configDirty = true;
+    validate();
+  });
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
