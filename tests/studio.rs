@@ -235,7 +235,6 @@ fn shown(b: &Browser) -> Value {
           instructions: f.querySelectorAll('.cp-instruction').length,
           dataTypes: Array.from(f.querySelectorAll('.cp-data-type')).map(r => r.dataset.name),
           placeholders: Array.from(f.querySelectorAll('.cp-instruction[data-type=CopyableLabel] input, .cp-instruction[data-type=CopyableLabel] textarea')).map(i => i.placeholder).filter(p => p),
-          logo: f.querySelector('.cp-logo')?.naturalWidth || 0,
           source: document.getElementById('page-source').textContent,
         };"#,
         vec![],
@@ -271,7 +270,13 @@ fn assert_page(b: &Browser, want: &Expected, what: &str) {
         .map(|s| s.as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(ph, want.placeholders, "{what}: CopyableLabel placeholders");
-    assert!(got["logo"].as_u64().unwrap() > 0, "{what}: the logo loads");
+    // The logo loads after the page is in place: wait for it (a failed load stays at 0).
+    let logo = b.wait_for(
+        &format!("{what}: the logo to load"),
+        "const i = document.getElementById('page-frame').querySelector('.cp-logo'); return i && i.complete ? (i.naturalWidth || -1) : 0;",
+        WAIT,
+    );
+    assert!(logo.as_i64().unwrap() > 0, "{what}: the logo loads");
 }
 
 /// Opens the studio page and waits for the first page to render.
