@@ -14,7 +14,7 @@ use crate::diag::codes;
 use crate::types::Ty;
 
 /// `*`-wildcard match (Kusto's `KustoFacts.Matches`).
-fn wildcard_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
     fn rec(p: &[u8], n: &[u8]) -> bool {
         match p.split_first() {
             None => n.is_empty(),
