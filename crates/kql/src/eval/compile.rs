@@ -87,7 +87,10 @@ impl<'q> Compiler<'q> {
     }
 
     fn ty(&self, e: &Expr) -> Ty {
-        self.types.get(e.id as usize).copied().unwrap_or(Ty::Unknown)
+        self.types
+            .get(e.id as usize)
+            .copied()
+            .unwrap_or(Ty::Unknown)
     }
 
     /// Compiles the statements; the last one must be tabular.
@@ -126,7 +129,11 @@ impl<'q> Compiler<'q> {
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding<'q>> {
-        self.lets.iter().rev().find(|(n, _)| *n == name).map(|(_, b)| b)
+        self.lets
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b)
     }
 
     // ----- tabular expressions ----------------------------------------------------------
@@ -165,7 +172,10 @@ impl<'q> Compiler<'q> {
                     r
                 }
                 _ => fail(
-                    format!("the '{}' operator is not supported by the evaluator", op.keyword),
+                    format!(
+                        "the '{}' operator is not supported by the evaluator",
+                        op.keyword
+                    ),
                     &op.kw_span,
                 ),
             },
@@ -218,7 +228,7 @@ impl<'q> Compiler<'q> {
         if schema.is_empty() {
             return fail("a datatable needs columns", span);
         }
-        if values.len() % schema.len() != 0 {
+        if !values.len().is_multiple_of(schema.len()) {
             return fail(
                 "the datatable's value count is not a multiple of its column count",
                 span,
@@ -298,7 +308,8 @@ impl<'q> Compiler<'q> {
                 }
                 OpKind::Where(cond) => {
                     let (node, ty) = self.expr(cond)?;
-                    plan.stages.push(Stage::Where(self.conform(node, ty, Ty::Bool)));
+                    plan.stages
+                        .push(Stage::Where(self.conform(node, ty, Ty::Bool)));
                     Ok(schema)
                 }
                 OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
@@ -356,11 +367,11 @@ impl<'q> Compiler<'q> {
                     parameters,
                     source,
                     parts,
-                } => self.parse(parameters, source, parts, plan, schema.clone(), &op.kw_span),
+                } => self.parse(parameters, source, parts, plan, schema.clone(), op),
                 _ => fail(
                     format!(
                         "the '{}' operator is not supported by the evaluator (a transformation \
-                         runs once per record: only extend, project, where, parse, \
+                         runs once per record: only extend, project, where, parse, parse-where, \
                          project-away, project-keep, project-rename and project-reorder run)",
                         op.keyword
                     ),
@@ -405,12 +416,16 @@ impl<'q> Compiler<'q> {
         parts: &'q [ParsePart<'q>],
         plan: &mut TablePlan,
         mut schema: Schema,
-        kw_span: &Span,
+        op: &'q crate::ast::Operator<'q>,
     ) -> Result<Schema> {
+        let kw_span = &op.kw_span;
         let mut kind = ParseKind::Simple;
         let mut flags = String::new();
         for (k, v) in parameters {
-            match (k.to_ascii_lowercase().as_str(), v.to_ascii_lowercase().as_str()) {
+            match (
+                k.to_ascii_lowercase().as_str(),
+                v.to_ascii_lowercase().as_str(),
+            ) {
                 ("kind", "simple") => kind = ParseKind::Simple,
                 ("kind", "regex") => kind = ParseKind::Regex,
                 ("kind", "relaxed") => kind = ParseKind::Relaxed,
@@ -442,11 +457,10 @@ impl<'q> Compiler<'q> {
                 }
             }
         }
-        let regex = parse_op::pattern(kind, &flags, &pieces)
-            .map_err(|e| Failure {
-                message: format!("the parse pattern is not a valid regular expression: {e}"),
-                span: kw_span.clone(),
-            })?;
+        let regex = parse_op::pattern(kind, &flags, &pieces).map_err(|e| Failure {
+            message: format!("the parse pattern is not a valid regular expression: {e}"),
+            span: kw_span.clone(),
+        })?;
         let mut columns = Vec::new();
         for (i, (name, ty)) in cols.into_iter().enumerate() {
             let slot = match schema.iter().position(|(n, _)| n == name.text) {
@@ -467,6 +481,7 @@ impl<'q> Compiler<'q> {
             regex,
             columns,
             relaxed: kind == ParseKind::Relaxed,
+            filter: op.keyword == "parse-where",
         })));
         Ok(schema)
     }
@@ -637,8 +652,11 @@ impl<'q> Compiler<'q> {
             ExprKind::Call { name, args } => return self.call(e, name, args, ty),
             ExprKind::Path { target, member } => {
                 let (t, _) = self.expr(target)?;
+                // `x.[expr]` is an element access; `x.name` and `x.['name']` are properties
+                let indexed = self.src[..member.span.start].trim_end().ends_with('[')
+                    && !matches!(&member.kind, ExprKind::Name(n) if n.kind == crate::ast::NameKind::Bracketed);
                 match &member.kind {
-                    ExprKind::Name(n) => {
+                    ExprKind::Name(n) if !indexed => {
                         let key: Arc<str> = Arc::from(n.text);
                         funcs::unary(t, move |v, _| funcs::property(&v, &key))
                     }
@@ -654,10 +672,7 @@ impl<'q> Compiler<'q> {
                 funcs::binary(t, i, |v, i, _| funcs::element(&v, &i))
             }
             _ => {
-                return fail(
-                    "an expression the evaluator does not support",
-                    &e.span,
-                );
+                return fail("an expression the evaluator does not support", &e.span);
             }
         };
         Ok((node, ty))
@@ -687,12 +702,18 @@ impl<'q> Compiler<'q> {
                     let node = self.inline(decl, scope, Vec::new(), &n.span)?;
                     Ok((node, ty))
                 } else {
-                    fail(format!("the function '{}' needs arguments", n.text), &n.span)
+                    fail(
+                        format!("the function '{}' needs arguments", n.text),
+                        &n.span,
+                    )
                 }
             }
             Some(Binding::Table(..)) => fail(format!("'{}' is a table", n.text), &n.span),
             None => fail(
-                format!("the name '{}' does not refer to a column or variable", n.text),
+                format!(
+                    "the name '{}' does not refer to a column or variable",
+                    n.text
+                ),
                 &n.span,
             ),
         }
@@ -742,6 +763,30 @@ impl<'q> Compiler<'q> {
                 Value::Real(v)
             }
             Literal::DateTime => match inner() {
+                Some(s) if s.contains(',') => {
+                    // datetime(2025, 6, 14[, h, m, s])
+                    let parts: Option<Vec<i64>> =
+                        s.split(',').map(|p| p.trim().parse().ok()).collect();
+                    let p = parts.unwrap_or_default();
+                    let at = |i: usize| p.get(i).copied().unwrap_or(0);
+                    match (p.len() >= 3)
+                        .then(|| {
+                            time::from_civil(time::Civil {
+                                year: at(0),
+                                month: at(1),
+                                day: at(2),
+                                hour: at(3),
+                                minute: at(4),
+                                second: at(5),
+                                fraction: 0,
+                            })
+                        })
+                        .flatten()
+                    {
+                        Some(t) => Value::DateTime(t),
+                        None => return bad(),
+                    }
+                }
                 Some(s) => match time::parse_datetime(s.trim_matches(['\'', '"'])) {
                     Some(t) => Value::DateTime(t),
                     None => return bad(),
@@ -865,7 +910,11 @@ impl<'q> Compiler<'q> {
         }
         Ok(funcs::binary(l, r, move |v, n, _| {
             let n = funcs::text(&n);
-            let n = if cs { n } else { super::text::fold(&n).into_owned().into() };
+            let n = if cs {
+                n
+            } else {
+                super::text::fold(&n).into_owned().into()
+            };
             Value::Bool(ops::string_match(kind, cs, &funcs::text(&v), &n) != negated)
         }))
     }
@@ -958,7 +1007,10 @@ impl<'q> Compiler<'q> {
                 (Value::DateTime(_), Value::TimeSpan(_)) => ops::arith(BinOp::Add, lo, hi),
                 _ => hi.clone(),
             };
-            match (ops::cmp_op(BinOp::Ge, x, lo), ops::cmp_op(BinOp::Le, x, &hi)) {
+            match (
+                ops::cmp_op(BinOp::Ge, x, lo),
+                ops::cmp_op(BinOp::Le, x, &hi),
+            ) {
                 (Value::Bool(a), Value::Bool(b)) => Value::Bool((a && b) != negated),
                 _ => Value::Null,
             }
@@ -1020,7 +1072,12 @@ impl<'q> Compiler<'q> {
     }
 
     /// `columnifexists(name, default)`: the column when the row has it, else the default.
-    fn column_if_exists(&mut self, args: &'q [Expr<'q>], ty: Ty, span: &Span) -> Result<(Node, Ty)> {
+    fn column_if_exists(
+        &mut self,
+        args: &'q [Expr<'q>],
+        ty: Ty,
+        span: &Span,
+    ) -> Result<(Node, Ty)> {
         let (Some(name), Some(default)) = (args.first(), args.get(1)) else {
             return fail("columnifexists needs a column name and a default", span);
         };
@@ -1062,7 +1119,10 @@ impl<'q> Compiler<'q> {
                     None => return fail("missing argument", span),
                 },
             };
-            bound.push((p.name.text, Binding::Scalar(self.conform(node, from, t.ty), t.ty)));
+            bound.push((
+                p.name.text,
+                Binding::Scalar(self.conform(node, from, t.ty), t.ty),
+            ));
         }
         let saved_lets = std::mem::take(&mut self.lets);
         self.lets = saved_lets[..scope.min(saved_lets.len())].to_vec();

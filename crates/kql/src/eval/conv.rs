@@ -138,9 +138,10 @@ pub fn to_guid(v: &Value) -> Value {
 }
 
 /// `todynamic` / `parse_json`: a string is parsed as JSON (kept as a string when it is not
-/// JSON); other values are already dynamic.
+/// JSON, null when it is empty); other values are already dynamic.
 pub fn to_dynamic(v: &Value) -> Value {
     match v {
+        Value::String(s) if s.trim().is_empty() => Value::Null,
         Value::String(s) => json::parse(s).unwrap_or_else(|| v.clone()),
         other => other.clone(),
     }

@@ -37,7 +37,10 @@ pub enum InputIssue {
 }
 
 /// Converts a JSON record to the stream's typed row.
-pub fn input_row(record: &serde_json::Map<String, serde_json::Value>, columns: &[Column]) -> InputRow {
+pub fn input_row(
+    record: &serde_json::Map<String, serde_json::Value>,
+    columns: &[Column],
+) -> InputRow {
     let mut row = InputRow {
         values: vec![Value::Null; columns.len()],
         issues: Vec::new(),
@@ -85,10 +88,8 @@ pub fn stream_value(json: &serde_json::Value, ty: ScalarType) -> Option<Value> {
 fn iso_datetime(s: &str) -> Option<i64> {
     let t = s.trim();
     let b = t.as_bytes();
-    let iso_shape = b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[7] == b'-';
+    let iso_shape =
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-';
     if !iso_shape {
         return None;
     }
@@ -124,7 +125,10 @@ mod tests {
         ];
         let rec = json!({"TimeGenerated": "2024-05-01T10:00:00+02:00", "N": 5000000000i64, "S": 5, "D": {"a": 1}, "X": 1});
         let row = input_row(rec.as_object().unwrap(), &cols);
-        assert_eq!(row.values[0].to_kusto_string(), "2024-05-01T08:00:00.0000000Z");
+        assert_eq!(
+            row.values[0].to_kusto_string(),
+            "2024-05-01T08:00:00.0000000Z"
+        );
         assert!(row.values[1].is_null());
         assert!(row.values[2].is_null());
         assert_eq!(row.values[3].to_json_text(), r#"{"a":1}"#);

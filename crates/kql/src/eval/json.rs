@@ -295,7 +295,10 @@ mod tests {
     #[test]
     fn parses_json_and_literals() {
         let v = parse(r#"{"a": [1, 2.5, "x", null, true], "b": {"c": -3}}"#).unwrap();
-        assert_eq!(v.to_json_text(), r#"{"a":[1,2.5,"x",null,true],"b":{"c":-3}}"#);
+        assert_eq!(
+            v.to_json_text(),
+            r#"{"a":[1,2.5,"x",null,true],"b":{"c":-3}}"#
+        );
         assert!(parse("{'a': 'b'}").is_some());
         assert!(parse("{a:1}").is_none());
         assert!(parse("[1,").is_none());

@@ -49,11 +49,11 @@ pub use input::{InputIssue, InputRow, input_row, stream_value};
 pub use plan::Ctx;
 pub use value::{Bag, Value};
 
+#[cfg(test)]
+use crate::ScalarType;
 use crate::diag::{LineIndex, Severity};
 use crate::types::Ty;
 use crate::{Column, Options};
-#[cfg(test)]
-use crate::ScalarType;
 use plan::TablePlan;
 
 /// Why a query cannot be run.
@@ -99,7 +99,13 @@ impl Program {
         let arena = bumpalo::Bump::new();
         let mut diags = crate::diag::Diagnostics::default();
         let parsed = crate::parser::parse(query, &arena, &mut diags);
-        let checked = crate::check::check(query, &parsed, input, Options::default().dcr_functions, &arena);
+        let checked = crate::check::check(
+            query,
+            &parsed,
+            input,
+            Options::default().dcr_functions,
+            &arena,
+        );
         diags.items.extend(checked.diagnostics.iter().cloned());
         diags.items.sort_by_key(|d| d.span.start);
         let diagnostics = diags.finish(query);
@@ -138,7 +144,10 @@ impl Program {
                          analyser computes {} ({})",
                         schema.len(),
                         cols.len(),
-                        cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                        cols.iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     span: 0..query.len(),
                 }));
@@ -201,6 +210,12 @@ impl Program {
     }
 }
 
+/// Parses JSON text into a dynamic value the way `parse_json` does (single-quoted strings
+/// accepted); `None` when the text is not JSON.
+pub fn parse_json(text: &str) -> Option<Value> {
+    json::parse(text)
+}
+
 /// True when the evaluator implements the built-in function `name`.
 pub fn supports_function(name: &str) -> bool {
     funcs::supported(name)
@@ -226,7 +241,10 @@ mod tests {
         assert_eq!(one("print 1.0 / 2"), "0.5");
         assert_eq!(one("print 1d / 5h"), "4.8");
         assert_eq!(one("print tostring(1e20)"), "1E+20");
-        assert_eq!(one("print datetime(2015-12-31 23:59:59.9) + 1d"), "2016-01-01T23:59:59.9000000Z");
+        assert_eq!(
+            one("print datetime(2015-12-31 23:59:59.9) + 1d"),
+            "2016-01-01T23:59:59.9000000Z"
+        );
         assert_eq!(one("print iff(true, 1, 2.5)"), "1");
         assert_eq!(one("print case(1 > 2, 'a', 2 > 1, 'b', 'c')"), "b");
         assert_eq!(one("print strcat('a', 1, true)"), "a1true");
@@ -241,17 +259,20 @@ mod tests {
 
     #[test]
     fn tabular_operators() {
-        let rows = run(
-            "datatable(a:long, s:string)[1, 'x=1', 2, 'x=2', 3, 'y']
+        let rows = run("datatable(a:long, s:string)[1, 'x=1', 2, 'x=2', 3, 'y']
              | where a > 1
              | parse s with 'x=' n:long
              | extend b = a * 10
              | project-away s
-             | project-rename c = b",
-        );
+             | project-rename c = b");
         let text: Vec<String> = rows
             .iter()
-            .map(|r| r.iter().map(Value::to_kusto_string).collect::<Vec<_>>().join(","))
+            .map(|r| {
+                r.iter()
+                    .map(Value::to_kusto_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .collect();
         assert_eq!(text, ["2,2,20", "3,,30"]);
     }
@@ -259,7 +280,11 @@ mod tests {
     #[test]
     fn output_columns_match_the_analyser() {
         let input = [Column::new("x", ScalarType::String)];
-        let p = Program::compile("source | extend strlen(x), tostring(x) | project-away x", &input).unwrap();
+        let p = Program::compile(
+            "source | extend strlen(x), tostring(x) | project-away x",
+            &input,
+        )
+        .unwrap();
         let names: Vec<&str> = p.output().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["strlen_x"]);
     }

@@ -81,7 +81,9 @@ pub fn parse_real(text: &str) -> Option<f64> {
         "-Infinity" | "-inf" | "-∞" => return Some(f64::NEG_INFINITY),
         _ => {}
     }
-    let valid = t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    let valid = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
         && t.bytes().any(|b| b.is_ascii_digit());
     if !valid {
         return None;
@@ -111,8 +113,8 @@ pub fn parse_long(text: &str) -> Option<i64> {
 /// A real truncated toward zero to a long, `None` outside the long range or for NaN.
 pub fn real_to_long(r: f64) -> Option<i64> {
     let t = r.trunc();
-    (t.is_finite() && t >= -9.223_372_036_854_775_808e18 && t < 9.223_372_036_854_775_808e18)
-        .then_some(t as i64)
+    // i64::MIN as f64 is exact; i64::MAX as f64 rounds up to 2^63, which is out of range
+    (t.is_finite() && (i64::MIN as f64..i64::MAX as f64).contains(&t)).then_some(t as i64)
 }
 
 #[cfg(test)]

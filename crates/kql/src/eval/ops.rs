@@ -275,9 +275,18 @@ mod tests {
 
     #[test]
     fn null_rules() {
-        assert_eq!(eq_op(&Value::Null, &Value::Long(5), false), Value::Bool(false));
-        assert_eq!(eq_op(&Value::Null, &Value::Long(5), true), Value::Bool(true));
+        assert_eq!(
+            eq_op(&Value::Null, &Value::Long(5), false),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            eq_op(&Value::Null, &Value::Long(5), true),
+            Value::Bool(true)
+        );
         assert_eq!(eq_op(&Value::Null, &Value::Null, false), Value::Null);
-        assert_eq!(cmp_op(BinOp::Gt, &Value::Null, &Value::Long(3)), Value::Null);
+        assert_eq!(
+            cmp_op(BinOp::Gt, &Value::Null, &Value::Long(3)),
+            Value::Null
+        );
     }
 }

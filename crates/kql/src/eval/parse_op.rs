@@ -1,9 +1,13 @@
-//! The `parse` operator. The pattern becomes one anchored regular expression (as Kusto
-//! describes it: `*` → `.*?`, a `string` column → `(.*?)`, an `int`/`long` column → `(-?\d+)`
-//! ...), with one named group per column. `kind=simple` (the default) escapes the string
-//! constants and is strict: when a column's text does not convert to its type, every column
-//! of the row is null (empty for strings). `kind=relaxed` nulls only that column.
-//! `kind=regex` takes the string constants as regular expressions (with `flags=`).
+//! The `parse` operator. The pattern becomes one anchored regular expression with one named
+//! group per column: `*` → `.*?`, a `string` column → `(.*?)`, an `int`/`long` column →
+//! `(-?\d+)`, a `real` column → a decimal number, other types → `(.*?)` then a conversion.
+//! `kind=simple` (the default) escapes the string constants and is strict: when a column's text
+//! does not convert to its type, every column of the row is null (empty for strings).
+//! `kind=relaxed` lets a typed column fall back to any text, nulling only that column.
+//! `kind=regex` takes the string constants as regular expressions (with `flags=`) and is
+//! greedy: `*` → `.*`, a `string` column → `(.*)` (`flags=U` makes them lazy). The page
+//! `parse-operator.md` says `.*?` for regex mode, but its own examples (and its sentence "the
+//! default mode is greedy") show greedy matching; the evaluator follows the examples.
 
 use std::sync::Arc;
 
@@ -46,6 +50,8 @@ pub(crate) struct ParsePlan {
     pub columns: Vec<(usize, Ty, usize)>,
     /// Strict or relaxed conversion.
     pub relaxed: bool,
+    /// `parse-where`: rows that do not match are dropped.
+    pub filter: bool,
 }
 
 /// The capture group index of column `i` of a pattern.
@@ -55,7 +61,11 @@ pub(crate) fn group_of(regex: &Regex, i: usize) -> Option<usize> {
 }
 
 /// The regular expression of a pattern; the error says why it does not compile.
-pub(crate) fn pattern(kind: ParseKind, flags: &str, pieces: &[Piece]) -> Result<Arc<Regex>, String> {
+pub(crate) fn pattern(
+    kind: ParseKind,
+    flags: &str,
+    pieces: &[Piece],
+) -> Result<Arc<Regex>, String> {
     let mut re = String::from("^(?:");
     let mut col = 0;
     for piece in pieces {
@@ -66,14 +76,25 @@ pub(crate) fn pattern(kind: ParseKind, flags: &str, pieces: &[Piece]) -> Result<
                 re.push(')');
             }
             Piece::Text(t) => re.push_str(&regex::escape(t)),
+            // regex mode is greedy (`flags=U` makes it lazy); simple and relaxed are lazy
+            Piece::Star if kind == ParseKind::Regex => re.push_str(".*"),
             Piece::Star => re.push_str(".*?"),
             Piece::Column(ty) => {
-                let body = match (kind, ty) {
-                    (ParseKind::Relaxed, _) => ".*?",
-                    (_, Ty::Int | Ty::Long) => "-?[0-9]+",
-                    (_, Ty::Real | Ty::Decimal) => r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?",
-                    (_, Ty::Bool) => "(?i:true|false)",
-                    _ => ".*?",
+                let typed = match ty {
+                    Ty::Int | Ty::Long => Some("-?[0-9]+"),
+                    Ty::Real | Ty::Decimal => Some(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"),
+                    Ty::Bool => Some("(?i:true|false)"),
+                    _ => None,
+                };
+                let any = if kind == ParseKind::Regex {
+                    ".*"
+                } else {
+                    ".*?"
+                };
+                let body = match (kind, typed) {
+                    (ParseKind::Relaxed, Some(t)) => format!("{t}|{any}"),
+                    (_, Some(t)) => t.to_string(),
+                    (_, None) => any.to_string(),
                 };
                 re.push_str(&format!("(?P<__ccfgen{col}>{body})"));
                 col += 1;
@@ -86,8 +107,9 @@ pub(crate) fn pattern(kind: ParseKind, flags: &str, pieces: &[Piece]) -> Result<
 }
 
 impl ParsePlan {
-    /// Parses the row's source text into the column slots.
-    pub(crate) fn apply(&self, row: &mut Vec<Value>, ctx: &Ctx) {
+    /// Parses the row's source text into the column slots; false when the row does not match
+    /// and the operator is `parse-where` (the row is dropped).
+    pub(crate) fn apply(&self, row: &mut Vec<Value>, ctx: &Ctx) -> bool {
         let text = match self.source.eval(row, ctx) {
             Value::String(s) => s,
             Value::Null => Arc::from(""),
@@ -107,12 +129,11 @@ impl ParsePlan {
                 values.push(v);
             }
         }
+        if !ok && self.filter {
+            return false;
+        }
         if !ok {
-            values = self
-                .columns
-                .iter()
-                .map(|(_, ty, _)| null_of(*ty))
-                .collect();
+            values = self.columns.iter().map(|(_, ty, _)| null_of(*ty)).collect();
         }
         for ((slot, _, _), v) in self.columns.iter().zip(values) {
             if *slot < row.len() {
@@ -121,6 +142,7 @@ impl ParsePlan {
                 row.push(v);
             }
         }
+        true
     }
 }
 

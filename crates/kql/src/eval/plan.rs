@@ -166,7 +166,7 @@ pub(crate) enum Stage {
     /// `project-away`, `project-rename`, `project-reorder`, `project-keep`: the columns at
     /// these positions, in this order.
     Select(Vec<usize>),
-    /// `parse`: the pattern's columns, stored in their slots.
+    /// `parse` / `parse-where`: the pattern's columns, stored in their slots.
     Parse(Box<ParsePlan>),
 }
 
@@ -222,14 +222,14 @@ impl TablePlan {
                     let mut old: Vec<Option<Value>> = row.into_iter().map(Some).collect();
                     row = positions
                         .iter()
-                        .map(|&i| {
-                            old.get_mut(i)
-                                .and_then(Option::take)
-                                .unwrap_or_default()
-                        })
+                        .map(|&i| old.get_mut(i).and_then(Option::take).unwrap_or_default())
                         .collect();
                 }
-                Stage::Parse(plan) => plan.apply(&mut row, ctx),
+                Stage::Parse(plan) => {
+                    if !plan.apply(&mut row, ctx) {
+                        return None;
+                    }
+                }
             }
         }
         Some(row)

@@ -56,7 +56,10 @@ pub fn has_term(hay: &str, needle: &str, mode: Term) -> bool {
         let end = start + needle.len();
         let before_ok = !starts_with_term
             || mode == Term::Suffix
-            || hay[..start].chars().next_back().is_none_or(|c| !is_term_char(c));
+            || hay[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_term_char(c));
         let after_ok = !ends_with_term
             || mode == Term::Prefix
             || hay[end..].chars().next().is_none_or(|c| !is_term_char(c));

@@ -619,7 +619,10 @@ mod tests {
     #[test]
     fn calendar_round_trips() {
         assert_eq!(days_from_civil(1, 1, 1), 0);
-        assert_eq!(days_from_civil(1970, 1, 1) * TICKS_PER_DAY, UNIX_EPOCH_TICKS);
+        assert_eq!(
+            days_from_civil(1970, 1, 1) * TICKS_PER_DAY,
+            UNIX_EPOCH_TICKS
+        );
         assert_eq!(civil_from_days(0), (1, 1, 1));
         for d in [0, 59, 60, 365, 146_096, 719_162, 3_652_058] {
             let (y, m, dd) = civil_from_days(d);
@@ -632,14 +635,23 @@ mod tests {
     #[test]
     fn documented_formats_parse() {
         let cases = [
-            ("2014-05-25T08:20:03.123456Z", "2014-05-25T08:20:03.1234560Z"),
+            (
+                "2014-05-25T08:20:03.123456Z",
+                "2014-05-25T08:20:03.1234560Z",
+            ),
             ("2014-05-25T08:20:03.123456", "2014-05-25T08:20:03.1234560Z"),
             ("2014-05-25T08:20", "2014-05-25T08:20:00.0000000Z"),
-            ("2014-11-08 15:55:55.123456Z", "2014-11-08T15:55:55.1234560Z"),
+            (
+                "2014-11-08 15:55:55.123456Z",
+                "2014-11-08T15:55:55.1234560Z",
+            ),
             ("2014-11-08", "2014-11-08T00:00:00.0000000Z"),
             ("Sat, 8 Nov 14 15:05:02 GMT", "2014-11-08T15:05:02.0000000Z"),
             ("8 Nov 14 15:05", "2014-11-08T15:05:00.0000000Z"),
-            ("Saturday, 08-Nov-14 15:05:02 GMT", "2014-11-08T15:05:02.0000000Z"),
+            (
+                "Saturday, 08-Nov-14 15:05:02 GMT",
+                "2014-11-08T15:05:02.0000000Z",
+            ),
             ("08-Nov-14 15:05", "2014-11-08T15:05:00.0000000Z"),
             ("2014-11-08 15:05:25 GMT", "2014-11-08T15:05:25.0000000Z"),
             ("2014-11-08T15:05 GMT", "2014-11-08T15:05:00.0000000Z"),
@@ -648,7 +660,11 @@ mod tests {
             ("2020-01-01T10:00:00+02:00", "2020-01-01T08:00:00.0000000Z"),
         ];
         for (text, want) in cases {
-            assert_eq!(parse_datetime(text).map(fmt).as_deref(), Some(want), "{text}");
+            assert_eq!(
+                parse_datetime(text).map(fmt).as_deref(),
+                Some(want),
+                "{text}"
+            );
         }
         for bad in ["", "yesterday", "2014-13-01", "2014-02-30", "2014-11-08X"] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
@@ -663,7 +679,10 @@ mod tests {
             s
         };
         assert_eq!(f(parse_timespan("0.00:03:00").unwrap()), "00:03:00");
-        assert_eq!(f(parse_timespan("1.12:30:55.123").unwrap()), "1.12:30:55.1230000");
+        assert_eq!(
+            f(parse_timespan("1.12:30:55.123").unwrap()),
+            "1.12:30:55.1230000"
+        );
         assert_eq!(f(parse_timespan("-01:00:00").unwrap()), "-01:00:00");
         assert_eq!(parse_timespan("1.5h"), Some(TICKS_PER_HOUR * 3 / 2));
         assert_eq!(parse_timespan("15 seconds"), Some(15 * TICKS_PER_SECOND));

@@ -248,56 +248,65 @@ fn fixed_ticks(u: Unit) -> Option<i64> {
 fn datetime_add(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 3)?;
     let fixed = unit_arg(site)?;
-    Ok(map_n(site, &[Ty::String, Ty::Long, Ty::DateTime], move |a| {
-        let (Some(u), Some(n), Value::DateTime(t)) =
-            (unit_of(fixed, &a[0]), conv::long_of(&a[1]), &a[2])
-        else {
-            return Value::Null;
-        };
-        if a[1].is_null() {
-            return Value::Null;
-        }
-        let r = match u {
-            Unit::Year => n.checked_mul(12).and_then(|m| add_months(*t, m)),
-            Unit::Quarter => n.checked_mul(3).and_then(|m| add_months(*t, m)),
-            Unit::Month => add_months(*t, n),
-            Unit::Nanosecond => t.checked_add(n / 100),
-            other => fixed_ticks(other)
-                .and_then(|k| n.checked_mul(k))
-                .and_then(|d| t.checked_add(d)),
-        };
-        dt(r)
-    }))
+    Ok(map_n(
+        site,
+        &[Ty::String, Ty::Long, Ty::DateTime],
+        move |a| {
+            let (Some(u), Some(n), Value::DateTime(t)) =
+                (unit_of(fixed, &a[0]), conv::long_of(&a[1]), &a[2])
+            else {
+                return Value::Null;
+            };
+            if a[1].is_null() {
+                return Value::Null;
+            }
+            let r = match u {
+                Unit::Year => n.checked_mul(12).and_then(|m| add_months(*t, m)),
+                Unit::Quarter => n.checked_mul(3).and_then(|m| add_months(*t, m)),
+                Unit::Month => add_months(*t, n),
+                Unit::Nanosecond => t.checked_add(n / 100),
+                other => fixed_ticks(other)
+                    .and_then(|k| n.checked_mul(k))
+                    .and_then(|d| t.checked_add(d)),
+            };
+            dt(r)
+        },
+    ))
 }
 
 fn datetime_diff(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 3)?;
     let fixed = unit_arg(site)?;
-    Ok(map_n(site, &[Ty::String, Ty::DateTime, Ty::DateTime], move |a| {
-        let (Some(u), Value::DateTime(x), Value::DateTime(y)) = (unit_of(fixed, &a[0]), &a[1], &a[2])
-        else {
-            return Value::Null;
-        };
-        let (cx, cy) = (to_civil(*x), to_civil(*y));
-        let trunc = |t: i64, k: i64| t.div_euclid(k);
-        Value::Long(match u {
-            Unit::Year => cx.year - cy.year,
-            Unit::Quarter => {
-                (cx.year * 4 + (cx.month - 1) / 3) - (cy.year * 4 + (cy.month - 1) / 3)
-            }
-            Unit::Month => (cx.year * 12 + cx.month) - (cy.year * 12 + cy.month),
-            Unit::Week => {
-                let sx = period_start(*x, Period::Week, 0).unwrap_or(*x);
-                let sy = period_start(*y, Period::Week, 0).unwrap_or(*y);
-                (sx - sy) / (7 * TICKS_PER_DAY)
-            }
-            Unit::Nanosecond => (x - y) * 100,
-            other => {
-                let k = fixed_ticks(other).unwrap_or(TICKS_PER_DAY);
-                trunc(*x, k) - trunc(*y, k)
-            }
-        })
-    }))
+    Ok(map_n(
+        site,
+        &[Ty::String, Ty::DateTime, Ty::DateTime],
+        move |a| {
+            let (Some(u), Value::DateTime(x), Value::DateTime(y)) =
+                (unit_of(fixed, &a[0]), &a[1], &a[2])
+            else {
+                return Value::Null;
+            };
+            let (cx, cy) = (to_civil(*x), to_civil(*y));
+            let trunc = |t: i64, k: i64| t.div_euclid(k);
+            Value::Long(match u {
+                Unit::Year => cx.year - cy.year,
+                Unit::Quarter => {
+                    (cx.year * 4 + (cx.month - 1) / 3) - (cy.year * 4 + (cy.month - 1) / 3)
+                }
+                Unit::Month => (cx.year * 12 + cx.month) - (cy.year * 12 + cy.month),
+                Unit::Week => {
+                    let sx = period_start(*x, Period::Week, 0).unwrap_or(*x);
+                    let sy = period_start(*y, Period::Week, 0).unwrap_or(*y);
+                    (sx - sy) / (7 * TICKS_PER_DAY)
+                }
+                Unit::Nanosecond => (x - y) * 100,
+                other => {
+                    let k = fixed_ticks(other).unwrap_or(TICKS_PER_DAY);
+                    trunc(*x, k) - trunc(*y, k)
+                }
+            })
+        },
+    ))
 }
 
 fn datetime_part(site: &mut Site) -> Result<Node, String> {
@@ -359,33 +368,39 @@ fn make_datetime(site: &mut Site) -> Result<Node, String> {
 fn make_timespan(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 4)?;
     let n = site.args.len();
-    Ok(map_n(site, &[Ty::Long, Ty::Long, Ty::Long, Ty::Real], move |a| {
-        if a.iter().any(Value::is_null) {
-            return Value::Null;
-        }
-        let l = |i: usize| conv::long_of(&a[i]).unwrap_or(0);
-        let (d, h, m, s) = match n {
-            2 => (0, l(0), l(1), 0.0),
-            3 => (0, l(0), l(1), conv::real_of(&a[2]).unwrap_or(0.0)),
-            _ => (l(0), l(1), l(2), conv::real_of(&a[3]).unwrap_or(0.0)),
-        };
-        let ticks = d as f64 * TICKS_PER_DAY as f64
-            + h as f64 * TICKS_PER_HOUR as f64
-            + m as f64 * TICKS_PER_MINUTE as f64
-            + s * TICKS_PER_SECOND as f64;
-        if ticks.is_finite() && ticks.abs() < 9.2e18 {
-            Value::TimeSpan(ticks.round() as i64)
-        } else {
-            Value::Null
-        }
-    }))
+    Ok(map_n(
+        site,
+        &[Ty::Long, Ty::Long, Ty::Long, Ty::Real],
+        move |a| {
+            if a.iter().any(Value::is_null) {
+                return Value::Null;
+            }
+            let l = |i: usize| conv::long_of(&a[i]).unwrap_or(0);
+            let (d, h, m, s) = match n {
+                2 => (0, l(0), l(1), 0.0),
+                3 => (0, l(0), l(1), conv::real_of(&a[2]).unwrap_or(0.0)),
+                _ => (l(0), l(1), l(2), conv::real_of(&a[3]).unwrap_or(0.0)),
+            };
+            let ticks = d as f64 * TICKS_PER_DAY as f64
+                + h as f64 * TICKS_PER_HOUR as f64
+                + m as f64 * TICKS_PER_MINUTE as f64
+                + s * TICKS_PER_SECOND as f64;
+            if ticks.is_finite() && ticks.abs() < 9.2e18 {
+                Value::TimeSpan(ticks.round() as i64)
+            } else {
+                Value::Null
+            }
+        },
+    ))
 }
 
 fn unix(site: &mut Site, ticks_per_unit: f64) -> Result<Node, String> {
     arity(site, 1, 1)?;
     Ok(map1(site, Ty::Unknown, move |v| {
         let ticks = match v {
-            Value::Int(i) => i64::from(i).checked_mul(ticks_per_unit as i64).filter(|_| ticks_per_unit >= 1.0),
+            Value::Int(i) => i64::from(i)
+                .checked_mul(ticks_per_unit as i64)
+                .filter(|_| ticks_per_unit >= 1.0),
             Value::Long(l) if ticks_per_unit >= 1.0 => l.checked_mul(ticks_per_unit as i64),
             Value::Long(l) => Some((l as f64 * ticks_per_unit).floor() as i64),
             Value::Real(r) => {

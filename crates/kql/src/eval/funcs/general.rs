@@ -61,7 +61,9 @@ fn gettype(site: &mut Site) -> Result<Node, String> {
 fn null_test(site: &mut Site, negate: bool) -> Result<Node, String> {
     arity(site, 1, 1)?;
     let a = site.args.remove(0);
-    Ok(unary(a.node, move |v, _| Value::Bool(v.is_null() != negate)))
+    Ok(unary(a.node, move |v, _| {
+        Value::Bool(v.is_null() != negate)
+    }))
 }
 
 fn empty_test(site: &mut Site, negate: bool) -> Result<Node, String> {
@@ -84,14 +86,18 @@ fn iff(site: &mut Site) -> Result<Node, String> {
     let a = site.take_as(1, ret);
     let b = site.take_as(2, ret);
     if let Some(cv) = c.constant() {
-        return Ok(if matches!(cv, Value::Bool(true)) { a } else { b });
+        return Ok(if matches!(cv, Value::Bool(true)) {
+            a
+        } else {
+            b
+        });
     }
     Ok(Node::Iff(Box::new([c, a, b])))
 }
 
 fn case(site: &mut Site) -> Result<Node, String> {
     let n = site.args.len();
-    if n < 3 || n % 2 == 0 {
+    if n < 3 || n.is_multiple_of(2) {
         return Err("case() takes pairs of predicate and value, then an else value".into());
     }
     let ret = site.ret;
@@ -127,9 +133,8 @@ fn extreme(site: &mut Site, max: bool) -> Result<Node, String> {
             best = match best {
                 None => Some(v),
                 Some(b) => {
-                    let better = ops::compare(v, b).is_some_and(|o| {
-                        if max { o.is_gt() } else { o.is_lt() }
-                    });
+                    let better =
+                        ops::compare(v, b).is_some_and(|o| if max { o.is_gt() } else { o.is_lt() });
                     Some(if better { v } else { b })
                 }
             };
@@ -154,7 +159,11 @@ fn shift(a: i64, b: i64, left: bool) -> Option<i64> {
     if !(0..64).contains(&b) {
         return None;
     }
-    Some(if left { a.wrapping_shl(b as u32) } else { a >> b })
+    Some(if left {
+        a.wrapping_shl(b as u32)
+    } else {
+        a >> b
+    })
 }
 
 fn binary_not(site: &mut Site) -> Result<Node, String> {
@@ -170,10 +179,17 @@ fn geo_location(site: &mut Site) -> Result<Node, String> {
     Ok(map1(site, Ty::String, |_| Value::Bag(Arc::new(Bag::new()))))
 }
 
+/// `parse_cef_dictionary(message)`: `{"Extension": {key: value, ...}}`. The documentation
+/// describes only the `Extension` property (its example reads `["Extension"]`; the rest of the
+/// result is shown as a screenshot), so that is all the evaluator returns.
 fn parse_cef_dictionary(site: &mut Site) -> Result<Node, String> {
     arity(site, 1, 1)?;
     Ok(map1(site, Ty::String, |v| match v {
-        Value::String(s) => cef_extension(&s),
+        Value::String(s) => {
+            let mut bag = Bag::new();
+            bag.insert(Arc::from("Extension"), cef_extension(&s));
+            Value::Bag(Arc::new(bag))
+        }
         _ => Value::Null,
     }))
 }
@@ -210,7 +226,10 @@ pub(crate) fn cef_extension(text: &str) -> Value {
     for (k, &(start, eq)) in keys.iter().enumerate() {
         let end = keys.get(k + 1).map_or(body.len(), |next| next.0);
         let raw = body[eq + 1..end].trim_end_matches(' ');
-        bag.insert(Arc::from(&body[start..eq]), Value::string(&cef_unescape(raw)));
+        bag.insert(
+            Arc::from(&body[start..eq]),
+            Value::string(&cef_unescape(raw)),
+        );
     }
     Value::Bag(Arc::new(bag))
 }
@@ -268,7 +287,8 @@ mod tests {
 
     #[test]
     fn cef_pairs() {
-        let v = cef_extension("CEF:0|V|P|1|100|name|5|src=10.0.0.1 msg=hello world act=blocked a\\=b");
+        let v =
+            cef_extension("CEF:0|V|P|1|100|name|5|src=10.0.0.1 msg=hello world act=blocked a\\=b");
         assert_eq!(
             v.to_json_text(),
             r#"{"src":"10.0.0.1","msg":"hello world","act":"blocked a=b"}"#

@@ -29,7 +29,9 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "bin_at" => |s| {
             arity(s, 3, 3)?;
             let ret = s.ret;
-            Ok(map_n(s, &[Ty::Unknown], move |a| bin(&a[0], &a[1], &a[2], ret)))
+            Ok(map_n(s, &[Ty::Unknown], move |a| {
+                bin(&a[0], &a[1], &a[2], ret)
+            }))
         },
         "ceiling" => |s| {
             arity(s, 1, 1)?;

@@ -6,6 +6,7 @@
 mod datetime;
 mod dynamic;
 mod general;
+mod ip;
 mod math;
 mod strings;
 mod xml;
@@ -101,6 +102,7 @@ fn builder(name: &str) -> Option<Builder> {
         .or_else(|| datetime::builder(name))
         .or_else(|| math::builder(name))
         .or_else(|| dynamic::builder(name))
+        .or_else(|| ip::builder(name))
 }
 
 /// True when the evaluator implements the function.
@@ -112,10 +114,7 @@ pub(crate) fn supported(name: &str) -> bool {
 const FOLD_CTX: Ctx = Ctx { now: 0 };
 
 /// A node applying `f` to one argument (folded when the argument is constant).
-pub(crate) fn unary(
-    a: Node,
-    f: impl Fn(Value, &Ctx) -> Value + Send + Sync + 'static,
-) -> Node {
+pub(crate) fn unary(a: Node, f: impl Fn(Value, &Ctx) -> Value + Send + Sync + 'static) -> Node {
     if let Some(v) = a.constant() {
         return Node::Const(f(v.clone(), &FOLD_CTX));
     }

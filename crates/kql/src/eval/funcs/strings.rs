@@ -45,6 +45,93 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
                 })
             }))
         },
+        "replace_strings" => |s| {
+            arity(s, 3, 3)?;
+            Ok(map_n(s, &[Ty::String, Ty::Dynamic], |a| {
+                let (Value::Array(lookups), Value::Array(rewrites)) = (&a[1], &a[2]) else {
+                    return Value::Null;
+                };
+                let pairs: Vec<(&str, Option<&str>)> = lookups
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| match l {
+                        Value::String(l) if !l.is_empty() => Some((
+                            &**l,
+                            match rewrites.get(i) {
+                                Some(Value::String(r)) => Some(&**r),
+                                _ => None,
+                            },
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                let s = text(&a[0]);
+                // earlier lookups win: each lookup replaces its non-overlapping matches in the
+                // text the earlier ones left untouched
+                let mut taken: Vec<(usize, usize, usize)> = Vec::new();
+                for (k, (l, _)) in pairs.iter().enumerate() {
+                    let mut from = 0;
+                    while let Some(pos) = s[from..].find(l) {
+                        let (start, end) = (from + pos, from + pos + l.len());
+                        if taken.iter().all(|&(a, b, _)| end <= a || start >= b) {
+                            taken.push((start, end, k));
+                            from = end;
+                        } else {
+                            from = start + s[start..].chars().next().map_or(1, char::len_utf8);
+                        }
+                    }
+                }
+                taken.sort_unstable();
+                let mut out = String::with_capacity(s.len());
+                let mut at = 0;
+                for (start, end, k) in taken {
+                    out.push_str(&s[at..start]);
+                    out.push_str(pairs[k].1.unwrap_or(&s[start..end]));
+                    at = end;
+                }
+                out.push_str(&s[at..]);
+                Value::from(out)
+            }))
+        },
+        "base64_decode_toarray" => |s| {
+            arity(s, 1, 1)?;
+            Ok(map1(
+                s,
+                Ty::String,
+                |v| match base64::engine::general_purpose::STANDARD.decode(text(&v).as_bytes()) {
+                    Ok(bytes) => Value::Array(Arc::new(
+                        bytes
+                            .into_iter()
+                            .map(|b| Value::Long(i64::from(b)))
+                            .collect(),
+                    )),
+                    Err(_) => Value::Null,
+                },
+            ))
+        },
+        "base64_encode_fromarray" => |s| {
+            arity(s, 1, 1)?;
+            Ok(map1(s, Ty::Dynamic, |v| {
+                let Value::Array(items) = v else {
+                    return Value::string("");
+                };
+                let mut bytes = Vec::with_capacity(items.len());
+                for i in items.iter() {
+                    match conv::long_of(i).and_then(|l| u8::try_from(l).ok()) {
+                        Some(b) => bytes.push(b),
+                        None => return Value::string(""),
+                    }
+                }
+                Value::from(base64::engine::general_purpose::STANDARD.encode(bytes))
+            }))
+        },
+        "bitset_count_ones" => |s| {
+            arity(s, 1, 1)?;
+            Ok(map1(s, Ty::Long, |v| match v {
+                Value::Long(l) => Value::Long(i64::from(l.count_ones())),
+                _ => Value::Null,
+            }))
+        },
         "replace_string" => replace_string,
         "replace_regex" => |s| replace_regex(s, [0, 1, 2]),
         // the deprecated `replace(regex, rewrite, text)`
@@ -95,12 +182,18 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "tohex" => |s| {
             arity(s, 1, 2)?;
-            Ok(map_n(s, &[Ty::Long, Ty::Long], |a| {
+            let bits32 = s.args[0].ty == Ty::Int;
+            Ok(map_n(s, &[Ty::Long, Ty::Long], move |a| {
                 let Some(n) = conv::long_of(&a[0]).filter(|_| !a[0].is_null()) else {
                     return Value::string("");
                 };
-                let width = a.get(1).and_then(conv::long_of).unwrap_or(0).max(0) as usize;
-                Value::from(format!("{n:0width$x}"))
+                let width = a.get(1).and_then(conv::long_of).unwrap_or(0).clamp(0, 16) as usize;
+                let digits = if bits32 {
+                    format!("{:x}", n as i32 as u32)
+                } else {
+                    format!("{n:x}")
+                };
+                Value::from(format!("{digits:0>width$}"))
             }))
         },
         "strcat_array" => |s| {
@@ -372,7 +465,10 @@ fn replace_regex(site: &mut Site, order: [usize; 3]) -> Result<Node, String> {
             return Value::Null;
         };
         let template = rewrite_template(&text(&a[rw_i]));
-        Value::from(re.replace_all(&text(&a[src]), template.as_str()).into_owned())
+        Value::from(
+            re.replace_all(&text(&a[src]), template.as_str())
+                .into_owned(),
+        )
     }))
 }
 
@@ -445,7 +541,10 @@ fn extract_all(site: &mut Site) -> Result<Node, String> {
         }
         let mut matches = Vec::new();
         for caps in re.captures_iter(&s) {
-            let value = |i: usize| caps.get(i).map_or(Value::string(""), |m| Value::string(m.as_str()));
+            let value = |i: usize| {
+                caps.get(i)
+                    .map_or(Value::string(""), |m| Value::string(m.as_str()))
+            };
             if groups.len() == 1 {
                 matches.push(value(groups[0]));
             } else {
@@ -496,7 +595,9 @@ fn countof(site: &mut Site) -> Result<Node, String> {
                 }
             }))
         }
-        other => Err(format!("countof(): unknown kind '{other}' (normal or regex)")),
+        other => Err(format!(
+            "countof(): unknown kind '{other}' (normal or regex)"
+        )),
     }
 }
 
@@ -571,34 +672,63 @@ fn translate(site: &mut Site) -> Result<Node, String> {
 fn indexof_regex(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 5)?;
     let pattern = pattern_arg(site, 1)?;
-    Ok(map_n(site, &[Ty::String, Ty::String, Ty::Long], move |a| {
-        let Some(re) = regex_of(&pattern, &a[1]) else {
-            return Value::Null;
-        };
-        let s = text(&a[0]);
-        let start = a.get(2).and_then(conv::long_of).unwrap_or(0);
-        if start < 0 {
-            return Value::Null;
-        }
-        let b0 = char_offset(&s, start as usize);
-        match re.find(&s[b0..]) {
-            Some(m) => Value::Long(start + s[b0..b0 + m.start()].chars().count() as i64),
-            None => Value::Long(-1),
-        }
-    }))
+    Ok(map_n(
+        site,
+        &[Ty::String, Ty::String, Ty::Long, Ty::Long, Ty::Long],
+        move |a| {
+            let Some(re) = regex_of(&pattern, &a[1]) else {
+                return Value::Null;
+            };
+            let arg = |i: usize, d: i64| match a.get(i) {
+                Some(v) if !v.is_null() => conv::long_of(v),
+                Some(_) => None,
+                None => Some(d),
+            };
+            let (Some(start), Some(length), Some(occurrence)) = (arg(2, 0), arg(3, -1), arg(4, 1))
+            else {
+                return Value::Null;
+            };
+            if start < 0 || length < -1 || occurrence < 0 {
+                return Value::Null;
+            }
+            let s = text(&a[0]);
+            let len = s.chars().count() as i64;
+            if start > len {
+                return Value::Long(-1);
+            }
+            let end = if length == -1 {
+                len
+            } else {
+                (start + length).min(len)
+            };
+            let b0 = char_offset(&s, start as usize);
+            let b1 = char_offset(&s, end as usize);
+            let hay = &s[b0..b1];
+            match re.find_iter(hay).nth(occurrence.max(1) as usize - 1) {
+                Some(m) => Value::Long(start + hay[..m.start()].chars().count() as i64),
+                None => Value::Long(-1),
+            }
+        },
+    ))
 }
 
-/// Percent-encodes (`url_encode` keeps `/ : ? # [ ] @ ! $ & ' ( ) * + , ; =` unless `component`).
+/// Percent-encodes like .NET's `HttpUtility.UrlEncode` (`url_encode`: lower-case hex, space as
+/// `+`, unreserved `A-Z a-z 0-9 - _ . ! * ( )`) or `Uri.EscapeDataString`
+/// (`url_encode_component`: space as `%20`, unreserved `A-Z a-z 0-9 - _ . ~`); the
+/// documentation's examples show lower-case hexadecimal for both.
 fn url_encode(s: &str, component: bool) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~')
-            || (!component && b"/:?#[]@!$&'()*+,;=".contains(&b));
+            || matches!(b, b'-' | b'_' | b'.')
+            || (!component && matches!(b, b'!' | b'*' | b'(' | b')'))
+            || (component && b == b'~');
         if keep {
             out.push(b as char);
+        } else if b == b' ' && !component {
+            out.push('+');
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("%{b:02x}"));
         }
     }
     out

@@ -213,7 +213,9 @@ mod tests {
     use super::*;
 
     fn j(xml: &str) -> String {
-        parse(xml).map(|v| v.to_json_text()).unwrap_or("invalid".into())
+        parse(xml)
+            .map(|v| v.to_json_text())
+            .unwrap_or("invalid".into())
     }
 
     #[test]
