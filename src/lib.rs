@@ -17,6 +17,7 @@ pub mod json_get;
 pub mod json_spans;
 pub mod output;
 pub mod package;
+pub mod preview;
 pub mod render;
 pub mod rules;
 pub mod sample;

@@ -11,7 +11,8 @@
 //! are listed by [`Program::warnings`].
 //!
 //! Values are [`Value`]s; nulls are typed by their column. [`input_row`] turns a JSON record
-//! into the typed row a stream declaration gives the transformation.
+//! into the typed row a stream declaration gives the transformation; [`store::TableWriter`]
+//! applies what the service does after the transformation; [`Flow`] runs all three.
 //!
 //! ```
 //! use ccfgen_kql::{Column, ScalarType};
@@ -30,6 +31,7 @@
 
 mod compile;
 mod conv;
+mod flow;
 mod funcs;
 mod input;
 mod json;
@@ -38,6 +40,7 @@ mod ops;
 mod parse_op;
 mod plan;
 mod regex;
+pub mod store;
 mod text;
 pub mod time;
 mod value;
@@ -45,6 +48,7 @@ mod value;
 use std::fmt;
 use std::ops::Range;
 
+pub use flow::{Flow, Outcome, Summary};
 pub use input::{InputIssue, InputRow, input_row, stream_value};
 pub use plan::Ctx;
 pub use value::{Bag, Value};
