@@ -394,7 +394,8 @@ pub fn run(target: &Target, records: &[Json], now: i64) -> Result<Preview, Previ
             .output()
             .to_vec(),
     };
-    let flow = Flow::new(&target.transform, &target.stream_columns, &table).map_err(compile_error)?;
+    let flow =
+        Flow::new(&target.transform, &target.stream_columns, &table).map_err(compile_error)?;
     let ctx = Ctx { now };
     let mut summary = Summary::new(table.len());
     let mut rows = Vec::new();

@@ -28,12 +28,18 @@ fn example_spec_previews_sample_rows() {
     for row in &rows {
         let obj = row.as_object().unwrap();
         assert_eq!(obj.keys().next().map(String::as_str), Some("TimeGenerated"));
-        assert_eq!(obj["TimeGenerated"], NOW, "the derived transform sets now()");
+        assert_eq!(
+            obj["TimeGenerated"], NOW,
+            "the derived transform sets now()"
+        );
         assert!(obj["VulnId"].as_str().unwrap().starts_with("CVE-"));
         assert!(obj["CVSS"].is_f64());
     }
     let err = text(&out.stderr);
-    assert!(err.contains("5 records → 5 rows stored in cveBusterVulnerabilities_CL"), "{err}");
+    assert!(
+        err.contains("5 records → 5 rows stored in cveBusterVulnerabilities_CL"),
+        "{err}"
+    );
     // same seed and time, same bytes
     let again = run(ccfgen()
         .arg("preview")
@@ -90,8 +96,16 @@ fn dcr_solution(dir: &std::path::Path) {
             {"name": "Message", "type": "string"}
         ]}}
     });
-    std::fs::write(dir.join("DCR.json"), serde_json::to_vec_pretty(&dcr).unwrap()).unwrap();
-    std::fs::write(dir.join("table.json"), serde_json::to_vec_pretty(&table).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("DCR.json"),
+        serde_json::to_vec_pretty(&dcr).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("table.json"),
+        serde_json::to_vec_pretty(&table).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -160,8 +174,14 @@ fn usage_errors_exit_2() {
         text_dcr.replace("source | where", "source | take 10 | where"),
     )
     .unwrap();
-    let out = run(ccfgen().arg("preview").arg(dir.path()).args(["--sample", "1"]));
+    let out = run(ccfgen()
+        .arg("preview")
+        .arg(dir.path())
+        .args(["--sample", "1"]));
     assert_code(&out, 2);
     let err = text(&out.stderr);
-    assert!(err.contains("cannot be run") && err.contains("1:10: the 'take' operator"), "{err}");
+    assert!(
+        err.contains("cannot be run") && err.contains("1:10: the 'take' operator"),
+        "{err}"
+    );
 }

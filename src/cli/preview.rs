@@ -84,12 +84,21 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let rows: Vec<_> = results.iter().flat_map(Preview::json_rows).collect();
     match format {
-        FormatArg::Table => results.iter().zip(&chosen).try_for_each(|(result, target)| {
-            if chosen.len() > 1 {
-                writeln!(out, "== {} → {} ({})", target.stream, target.table, target.origin.display())?;
-            }
-            out.write_all(render_table(result).as_bytes())
-        }),
+        FormatArg::Table => results
+            .iter()
+            .zip(&chosen)
+            .try_for_each(|(result, target)| {
+                if chosen.len() > 1 {
+                    writeln!(
+                        out,
+                        "== {} → {} ({})",
+                        target.stream,
+                        target.table,
+                        target.origin.display()
+                    )?;
+                }
+                out.write_all(render_table(result).as_bytes())
+            }),
         FormatArg::Json => {
             let text = serde_json::to_string_pretty(&rows).context("encoding rows")?;
             writeln!(out, "{text}")

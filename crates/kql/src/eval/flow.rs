@@ -113,7 +113,9 @@ impl Summary {
         self.records += 1;
         for issue in &outcome.input {
             match issue {
-                InputIssue::Undeclared(name) => *self.undeclared.entry(name.clone()).or_default() += 1,
+                InputIssue::Undeclared(name) => {
+                    *self.undeclared.entry(name.clone()).or_default() += 1
+                }
                 InputIssue::TypeMismatch {
                     column, received, ..
                 } => {
@@ -141,7 +143,9 @@ impl Summary {
                 Change::TypeMismatch { column, kind } => {
                     self.mismatches.entry(*column).or_insert((0, kind)).0 += 1;
                 }
-                Change::Truncated { column, .. } => *self.truncated.entry(*column).or_default() += 1,
+                Change::Truncated { column, .. } => {
+                    *self.truncated.entry(*column).or_default() += 1
+                }
                 Change::TimeGenerated(fix) => {
                     let reason = match fix {
                         TimeFix::Missing => "missing",

@@ -127,7 +127,12 @@ impl TableWriter {
 
     /// The row the table stores for one output row received at `received` (ticks); the
     /// changes made are appended to `changes`.
-    pub fn store(&self, mut row: Vec<Value>, received: i64, changes: &mut Vec<Change>) -> Vec<Value> {
+    pub fn store(
+        &self,
+        mut row: Vec<Value>,
+        received: i64,
+        changes: &mut Vec<Change>,
+    ) -> Vec<Value> {
         let mut out = Vec::with_capacity(self.table.len());
         for (i, (column, source)) in self.table.iter().zip(&self.source).enumerate() {
             let value = match source.and_then(|s| row.get_mut(s)) {
@@ -140,7 +145,9 @@ impl TableWriter {
             let fix = match (&out[t], self.source[t]) {
                 (_, None) => Some(TimeFix::Missing),
                 (Value::Null, _) => Some(TimeFix::Null),
-                (Value::DateTime(v), _) if *v < received - MAX_AGE_TICKS => Some(TimeFix::TooOld(*v)),
+                (Value::DateTime(v), _) if *v < received - MAX_AGE_TICKS => {
+                    Some(TimeFix::TooOld(*v))
+                }
                 (Value::DateTime(v), _) if *v > received + MAX_AHEAD_TICKS => {
                     Some(TimeFix::TooNew(*v))
                 }
