@@ -597,7 +597,11 @@ impl<'q> Compiler<'q> {
             self.depth -= 1;
             return fail("the expression is nested too deeply", &e.span);
         }
-        let r = self.expr_inner(e);
+        let r = stacker::maybe_grow(
+            crate::parser::STACK_RED_ZONE,
+            crate::parser::STACK_SEGMENT,
+            || self.expr_inner(e),
+        );
         self.depth -= 1;
         r
     }

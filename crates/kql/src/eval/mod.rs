@@ -95,7 +95,12 @@ pub struct Program {
     input: Vec<Column>,
     output: Vec<Column>,
     warnings: Vec<String>,
+    /// Stack the evaluation of the deepest expression may need (bytes).
+    stack: usize,
 }
+
+/// Stack an expression level may use while evaluating (generous: debug builds).
+const STACK_PER_LEVEL: usize = 8 * 1024;
 
 impl Program {
     /// Analyses and compiles a transformation whose `source` has the `input` columns.
@@ -103,13 +108,26 @@ impl Program {
         let arena = bumpalo::Bump::new();
         let mut diags = crate::diag::Diagnostics::default();
         let parsed = crate::parser::parse(query, &arena, &mut diags);
-        let checked = crate::check::check(
-            query,
-            &parsed,
-            input,
-            Options::default().dcr_functions,
-            &arena,
-        );
+        if parsed.too_deep {
+            // the parser stopped (KS245 reported): the tree is not complete
+            let diagnostics = diags.finish(query);
+            let d = diagnostics.first();
+            return Err(CompileError {
+                message: d.map_or("the query is nested too deeply".into(), |d| {
+                    d.message.clone()
+                }),
+                code: d.map(|d| d.code.clone()),
+                span: d.map_or(0..0, |d| d.span.clone()),
+                line: d.map_or(1, |d| d.line),
+                column: d.map_or(1, |d| d.column),
+            });
+        }
+        let env = crate::check::Env {
+            source: Some(input),
+            db: None,
+            dcr_functions: Options::default().dcr_functions,
+        };
+        let checked = crate::check::check(query, &parsed, env, &arena);
         diags.items.extend(checked.diagnostics.iter().cloned());
         diags.items.sort_by_key(|d| d.span.start);
         let diagnostics = diags.finish(query);
@@ -161,11 +179,13 @@ impl Program {
                 .map(|(n, t)| Column::new(n.clone(), t.public()))
                 .collect(),
         };
+        let stack = 64 * 1024 + plan.depth() * STACK_PER_LEVEL;
         Ok(Program {
             plan,
             input: input.to_vec(),
             output,
             warnings: compiler.warnings,
+            stack,
         })
     }
 
@@ -194,6 +214,11 @@ impl Program {
     /// a `where` drops it. A query that does not read `source` ignores the row and returns
     /// its first result row.
     pub fn run_row(&self, row: Vec<Value>, ctx: &Ctx) -> Option<Vec<Value>> {
+        // a deep expression runs on a new stack segment when the current one is short
+        stacker::maybe_grow(self.stack, self.stack * 2, || self.run_row_here(row, ctx))
+    }
+
+    fn run_row_here(&self, row: Vec<Value>, ctx: &Ctx) -> Option<Vec<Value>> {
         if matches!(self.plan.source, plan::Source::Input) {
             return self.plan.apply(row, ctx);
         }
@@ -208,9 +233,11 @@ impl Program {
 
     /// Runs the query on a table of input rows; returns the result rows.
     pub fn run(&self, rows: &[Vec<Value>], ctx: &Ctx) -> Vec<Vec<Value>> {
-        let mut out = Vec::new();
-        self.plan.run(rows, ctx, &mut |r| out.push(r));
-        out
+        stacker::maybe_grow(self.stack, self.stack * 2, || {
+            let mut out = Vec::new();
+            self.plan.run(rows, ctx, &mut |r| out.push(r));
+            out
+        })
     }
 }
 

@@ -131,6 +131,23 @@ impl Node {
         }
     }
 
+    /// The depth of the expression tree (evaluation recurses this deep).
+    pub(crate) fn depth(&self) -> usize {
+        let max =
+            |nodes: &mut dyn Iterator<Item = &Node>| nodes.map(Node::depth).max().unwrap_or(0);
+        1 + match self {
+            Node::Const(_) | Node::Col(_) => 0,
+            Node::Unary(_, a) => a.depth(),
+            Node::Binary(_, ab) | Node::And(ab) | Node::Or(ab) => max(&mut ab.iter()),
+            Node::Call(_, args) | Node::Coalesce(args) => max(&mut args.iter()),
+            Node::Iff(abc) => max(&mut abc.iter()),
+            Node::Case(arms, e) => max(&mut arms
+                .iter()
+                .flat_map(|(c, v)| [c, v])
+                .chain(std::iter::once(&**e))),
+        }
+    }
+
     /// The value when the node is a constant.
     pub(crate) fn constant(&self) -> Option<&Value> {
         match self {
@@ -233,6 +250,23 @@ impl TablePlan {
             }
         }
         Some(row)
+    }
+
+    /// The deepest expression of the plan (and of the plans it reads).
+    pub(crate) fn depth(&self) -> usize {
+        let stage = |st: &Stage| match st {
+            Stage::Extend(items) => items.iter().map(|(_, n)| n.depth()).max().unwrap_or(0),
+            Stage::Where(n) => n.depth(),
+            Stage::Project(items) => items.iter().map(Node::depth).max().unwrap_or(0),
+            Stage::Select(_) => 0,
+            Stage::Parse(p) => p.source.depth(),
+        };
+        let source = match &self.source {
+            Source::Print(items) => items.iter().map(Node::depth).max().unwrap_or(0),
+            Source::Plan(p) => p.depth(),
+            Source::Input | Source::Rows(_) => 0,
+        };
+        self.stages.iter().map(stage).max().unwrap_or(0).max(source)
     }
 
     /// True when the plan reads the transformation's input (directly or through a `let`).

@@ -253,6 +253,9 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
     })
 }
 
+/// The longest string `strrep` builds (Kusto's string values are at most 1 MB).
+const MAX_STRING: usize = 1 << 20;
+
 fn str1(site: &mut Site, f: fn(&str) -> String) -> Result<Node, String> {
     arity(site, 1, 1)?;
     Ok(map1(site, Ty::String, move |v| Value::from(f(&text(&v)))))
@@ -418,6 +421,10 @@ fn strrep(site: &mut Site) -> Result<Node, String> {
         let s = text(&a[0]);
         let n = conv::long_of(&a[1]).unwrap_or(0).clamp(0, 1024) as usize;
         let delim = a.get(2).map(|d| text(d).into_owned()).unwrap_or_default();
+        // a string value is at most 1 MB (Kusto truncates longer values at ingestion)
+        if (s.len() + delim.len()).saturating_mul(n) > MAX_STRING {
+            return Value::Null;
+        }
         Value::from(vec![s.into_owned(); n].join(&delim))
     }))
 }
