@@ -275,17 +275,11 @@ fn target_of_dcr(
                 .and_then(|c| c.ty.table_api_name())
                 .and_then(TableType::parse);
             Some(solution::Column {
-                path: String::new(),
                 name: name.clone(),
                 table_type,
                 stream_type: Some(stream_type),
                 optional: true,
-                description: None,
-                display_name: None,
-                data_type_hint: None,
-                is_default_display: None,
-                is_hidden: None,
-                examples: Vec::new(),
+                ..solution::Column::default()
             })
         })
         .collect();

@@ -3,13 +3,14 @@
 //! producing one value per output column; every hand-written analyser fixture must compile or
 //! be refused with a located error, and never panic.
 
-mod support;
+#[path = "support/corpus.rs"]
+mod corpus;
 
 use std::path::PathBuf;
 
 use ccfgen_kql::eval::{Ctx, Program, Value, time};
 use ccfgen_kql::{Column, ScalarType, StreamType};
-use support::corpus::{corpus_cases, fixtures_dir, read_json};
+use corpus::{corpus_cases, fixtures_dir, read_json};
 
 fn columns(case: &ccfgen_kql::Case) -> Vec<Column> {
     case.input
