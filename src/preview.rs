@@ -89,8 +89,17 @@ pub struct Target {
     /// The table's columns; `None` when the table definition was not found (the output is
     /// then shown as the transformation produces it, without the table's rules).
     pub table_columns: Option<Vec<Column>>,
-    /// The stream as the sample generator sees it.
-    sample_table: solution::Table,
+    /// Where sample records come from.
+    samples: Samples,
+}
+
+/// How the sample generator sees a target's stream.
+#[derive(Debug, Clone)]
+enum Samples {
+    /// A spec table (its examples and optional columns).
+    Spec(Box<solution::Table>),
+    /// A stream declaration: name, columns with their stream and table types.
+    Stream(Vec<(String, ccfgen_push::StreamType, Option<TableType>)>),
 }
 
 /// Every data flow of a spec (a `ccfgen.toml` or a directory holding one) or of the JSON
@@ -213,7 +222,7 @@ fn target_of_spec_table(spec_file: &Path, t: &solution::Table) -> Target {
                 .map(|(c, ty)| Column::new(c.name.clone(), scalar_of_table(ty)))
                 .collect(),
         ),
-        sample_table: t.clone(),
+        samples: Samples::Spec(Box::new(t.clone())),
     }
 }
 
@@ -274,13 +283,7 @@ fn target_of_dcr(
                 .and_then(|cols| cols.iter().find(|c| c.name == *name))
                 .and_then(|c| c.ty.table_api_name())
                 .and_then(TableType::parse);
-            Some(solution::Column {
-                name: name.clone(),
-                table_type,
-                stream_type: Some(stream_type),
-                optional: true,
-                ..solution::Column::default()
-            })
+            Some((name.clone(), stream_type, table_type))
         })
         .collect();
     Target {
@@ -290,22 +293,7 @@ fn target_of_dcr(
         transform: kql.to_string(),
         stream_columns,
         table_columns,
-        sample_table: solution::Table {
-            path: String::new(),
-            name: table.to_string(),
-            stream: stream.to_string(),
-            file: String::new(),
-            description: None,
-            plan: solution::TablePlan::Default,
-            retention_in_days: None,
-            total_retention_in_days: None,
-            transform: solution::Transform {
-                kql: kql.to_string(),
-                derived: false,
-            },
-            rust_name: String::new(),
-            columns: sample_columns,
-        },
+        samples: Samples::Stream(sample_columns),
     }
 }
 
@@ -322,8 +310,13 @@ pub fn sample_records(
         base_time,
         format: sample::Format::Ndjson,
     };
-    let mut generator = sample::Generator::new(&target.sample_table, &options);
-    (0..count).map(|_| generator.record()).collect()
+    match &target.samples {
+        Samples::Spec(table) => {
+            let mut generator = sample::Generator::new(table, &options);
+            (0..count).map(|_| generator.record()).collect()
+        }
+        Samples::Stream(columns) => sample::records_for_stream(&target.stream, columns, &options),
+    }
 }
 
 /// Records from JSON text: an array of objects, NDJSON, or one object.
