@@ -64,8 +64,7 @@ enum Command {
     Conformance(conformance::Args),
     /// Check connector files (or a spec's output): DCR, transform and table agree.
     Check(check::Args),
-    /// Show the rows a table would store: records run through the data flow's transformKql
-    /// and the service's storage rules.
+    /// Run a data flow's transform on records; print the rows the table would store.
     Preview(preview::Args),
     /// Serve a local Entra + Logs Ingestion API for the DCRs of a spec or solution.
     Emulate(emulate::Args),
