@@ -31,6 +31,7 @@ mod functions;
 mod fxhash;
 mod keywords;
 pub mod lexer;
+pub mod names;
 mod oracle_format;
 mod parser;
 pub mod token;
