@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use ccfgen_kql::eval::{Ctx, Program, Value, time};
 use ccfgen_kql::{Column, ScalarType, StreamType};
-use corpus::{corpus_cases, fixtures_dir, read_json};
+use corpus::{corpus_cases, corpus_required, fixtures_dir, read_json};
 
 fn columns(case: &ccfgen_kql::Case) -> Vec<Column> {
     case.input
@@ -55,7 +55,7 @@ fn exercise(program: &Program, input: &[Column]) {
 #[test]
 fn corpus_transforms_compile_and_run() {
     let (cases, missing) = corpus_cases();
-    if std::env::var_os("CCFGEN_REQUIRE_CORPUS").is_some() {
+    if corpus_required() {
         assert_eq!(missing, 0, "corpus files missing");
     }
     let mut compiled = 0;
