@@ -314,7 +314,14 @@ fn a_clean_connector_has_no_findings() {
 fn every_rule_is_found_and_located() {
     let tmp = tempfile::tempdir().unwrap();
     broken_solution(tmp.path());
-    let report = check::check_tree(tmp.path(), Options { threads: 3 }).unwrap();
+    let report = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 3,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let found = rules_of(&report);
     for rule in [
         "json-invalid",
@@ -465,7 +472,14 @@ fn solutions_do_not_link_across_folders_and_output_is_deterministic() {
         &format!("{d}/dc.json"),
         &data_connector("X", "GoodPush", "Custom-Good"),
     );
-    let one = check::check_tree(tmp.path(), Options { threads: 1 }).unwrap();
+    let one = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 1,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let text = lines(&one, tmp.path());
     assert!(text.iter().all(|l| !l.contains(" A/")), "{text:#?}");
     let rules = rules_of(&one);
@@ -473,7 +487,14 @@ fn solutions_do_not_link_across_folders_and_output_is_deterministic() {
         rules.contains("output-table-missing") && rules.contains("connector-definition-unknown"),
         "{text:#?}"
     );
-    let many = check::check_tree(tmp.path(), Options { threads: 4 }).unwrap();
+    let many = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 4,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert_eq!(output::json(&one), output::json(&many));
     assert_eq!(output::sarif(&one), output::sarif(&many));
 }
@@ -1026,4 +1047,107 @@ fn deeply_nested_transforms_are_findings_not_crashes() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("KS245"), "{stderr}");
     assert!(stderr.contains("ccfgen.toml:"), "{stderr}");
+}
+
+#[test]
+fn sample_runs_transforms_and_reports_runtime_defects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let stream: &[(&str, &str)] = &[("msg", "string"), ("n", "long"), ("level", "string")];
+    write_json(
+        root,
+        "S/Data Connectors/dcr.json",
+        &dcr(
+            "rt-dcr",
+            &[("Custom-Rt", stream)],
+            &[
+                (
+                    "Custom-Rt",
+                    "source | project TimeGenerated = todatetime(msg), Count = n * 1000000, Score = toint(msg), Message = msg",
+                    "Custom-Rt_CL",
+                ),
+                (
+                    "Custom-Rt",
+                    "source | where level == 'never' | project TimeGenerated = now(), Message = msg",
+                    "Custom-Rt2_CL",
+                ),
+            ],
+        ),
+    );
+    let tcols: &[(&str, &str)] = &[
+        ("TimeGenerated", "datetime"),
+        ("Count", "int"),
+        ("Score", "int"),
+        ("Message", "string"),
+    ];
+    write_json(root, "S/Data Connectors/t1.json", &table("Rt_CL", tcols));
+    write_json(
+        root,
+        "S/Data Connectors/t2.json",
+        &table(
+            "Rt2_CL",
+            &[("TimeGenerated", "datetime"), ("Message", "string")],
+        ),
+    );
+    let without = check::check_tree(root, Options::default()).unwrap();
+    assert!(
+        !rules_of(&without).iter().any(|r| r.starts_with("runtime-")),
+        "runtime checks only with --sample"
+    );
+    let report = check::check_tree(
+        root,
+        Options {
+            sample: 20,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let found = lines(&report, root);
+    let runtime: Vec<&String> = found.iter().filter(|l| l.contains("[runtime-")).collect();
+    let expect = [
+        "warning[runtime-column-null] S/Data Connectors/dcr.json:",
+        "column `Score` is null in all 20 rows",
+        "warning[runtime-time-generated]",
+        "TimeGenerated is null (unparsable) in all 20 rows",
+        "note[runtime-filtered]",
+        "all 20 generated records are dropped by the transformation",
+    ];
+    let text = runtime
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for e in expect {
+        assert!(text.contains(e), "missing `{e}` in:\n{text}");
+    }
+    // n * 1000000 overflows int for most generated n: those values are stored as null
+    assert!(
+        text.contains("warning[runtime-type-null]")
+            && text.contains("column `Count` is stored as null in"),
+        "{text}"
+    );
+    // deterministic
+    let again = check::check_tree(
+        root,
+        Options {
+            sample: 20,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(lines(&again, root), found);
+    // the example spec runs clean
+    let spec = check::check_path(
+        &repo("examples/cvebuster"),
+        Options {
+            sample: 50,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        !rules_of(&spec).iter().any(|r| r.starts_with("runtime-")),
+        "{:?}",
+        lines(&spec, &repo("examples/cvebuster"))
+    );
 }

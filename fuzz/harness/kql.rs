@@ -1,10 +1,12 @@
 //! What the KQL fuzz targets do with one input, shared with the stable test that runs the seed
 //! corpus (`crates/kql/tests/fuzz_seeds.rs`), so CI exercises exactly the fuzzed code.
 
+use ccfgen_kql::eval::{Ctx, Program, Value};
 use ccfgen_kql::{Case, Column, Options, ScalarType, analyze, analyze_case, lexer};
 
-/// The lexer, parser, analyser and DCR rules on arbitrary text (a transformation over a stream
-/// of every column type, with and without the DCR rules). Diagnostics must point into the text.
+/// The lexer, parser, analyser, DCR rules and evaluator on arbitrary text (a transformation over
+/// a stream of every column type, with and without the DCR rules). Diagnostics must point into
+/// the text.
 pub fn query(data: &[u8]) {
     let query = String::from_utf8_lossy(data);
     let _ = lexer::lex(&query);
@@ -32,6 +34,31 @@ pub fn query(data: &[u8]) {
             dcr_check: false,
         },
     );
+    // the evaluator: compiled or refused with a position, then run on a row of nulls and on a
+    // row of typed values
+    match Program::compile(&query, &input) {
+        Ok(program) => {
+            let ctx = Ctx {
+                now: 638_000_000_000_000_000,
+            };
+            let typed = vec![
+                Value::string("a=1 {\"k\":[1,2]}"),
+                Value::Int(-7),
+                Value::Long(1 << 40),
+                Value::Real(2.5),
+                Value::Bool(true),
+                Value::DateTime(638_000_000_000_000_000),
+                ccfgen_kql::eval::parse_json(r#"{"a":{"b":[1,"x",null]}}"#).unwrap_or_default(),
+                Value::Null,
+            ];
+            for row in [vec![Value::Null; input.len()], typed] {
+                if let Some(out) = program.run_row(row, &ctx) {
+                    assert_eq!(out.len(), program.output().len());
+                }
+            }
+        }
+        Err(e) => assert!(e.line >= 1 && e.column >= 1 && e.span.end <= query.len()),
+    }
 }
 
 /// `analyze_case` on an arbitrary JSON case (the oracle format: stream columns with any type

@@ -156,7 +156,8 @@ impl<'a> Parser<'a, '_> {
             } else {
                 loop {
                     values.push(self.parse_expr_or_missing());
-                    if self.eat(TokenKind::Comma).is_none() {
+                    // a trailing comma before `]` is allowed (as Kusto.Language allows it)
+                    if self.eat(TokenKind::Comma).is_none() || self.at(TokenKind::RBracket) {
                         break;
                     }
                 }
@@ -766,7 +767,8 @@ impl<'a> Parser<'a, '_> {
             if !self.at(TokenKind::RBracket) {
                 loop {
                     values.push(self.parse_expr_or_missing());
-                    if self.eat(TokenKind::Comma).is_none() {
+                    // a trailing comma before `]` is allowed (as Kusto.Language allows it)
+                    if self.eat(TokenKind::Comma).is_none() || self.at(TokenKind::RBracket) {
                         break;
                     }
                 }
