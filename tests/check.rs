@@ -948,3 +948,95 @@ fn explain_prints_each_flow_in_the_oracle_format() {
             .ends_with("Good_table.json")
     );
 }
+
+/// Issue 9: a transform nested thousands of parentheses deep (under the 15,360-character
+/// limit) is a located `transform-kql` finding (KS245) in every output format, never a crash;
+/// `build` refuses such a custom transform the same way.
+#[test]
+fn deeply_nested_transforms_are_findings_not_crashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kql = format!(
+        "source | extend TimeGenerated = now(), X = {}ts{}",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    write_json(
+        tmp.path(),
+        "S/Data Connectors/c/dcr.json",
+        &dcr(
+            "D",
+            &[("Custom-S", &[("ts", "string")])],
+            &[("Custom-S", &kql, "Custom-S_CL")],
+        ),
+    );
+    write_json(
+        tmp.path(),
+        "S/Data Connectors/c/t.json",
+        &table("S_CL", &[("TimeGenerated", "datetime"), ("X", "string")]),
+    );
+    let out = ccfgen()
+        .args(["check", "--format", "sarif"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is written");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let deep = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("KS245")
+        })
+        .unwrap_or_else(|| panic!("no KS245 result: {results:#?}"));
+    assert_eq!(deep["ruleId"], "transform-kql");
+    let region = &deep["locations"][0]["physicalLocation"]["region"];
+    // inside the transform string, among the parentheses (not at its start)
+    let text = std::fs::read_to_string(tmp.path().join("S/Data Connectors/c/dcr.json")).unwrap();
+    let line = text
+        .lines()
+        .nth(region["startLine"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    let col = region["startColumn"].as_u64().unwrap() as usize;
+    assert_eq!(line.chars().nth(col - 1), Some('('), "{region}");
+    assert!(line[..col].contains("X = (("), "{region}");
+
+    // build: a custom transform as deep as that fails with a located error (exit 1, not 134)
+    let spec = std::fs::read_to_string(repo("examples/fabrikam/ccfgen.toml")).unwrap();
+    let deep_transform = format!(
+        "transform = \"source | extend TimeGenerated = now(), AlertId = toguid({}AlertId{}) | project-away EventEpoch\"",
+        "(".repeat(4000),
+        ")".repeat(4000)
+    );
+    let spec: String = spec
+        .lines()
+        .map(|l| {
+            if l.starts_with("transform = ") {
+                deep_transform.clone()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ccfgen.toml"), spec).unwrap();
+    let out = ccfgen()
+        .args(["build", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg(dir.join("ccfgen.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("KS245"), "{stderr}");
+    assert!(stderr.contains("ccfgen.toml:"), "{stderr}");
+}

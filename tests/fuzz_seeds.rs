@@ -1,9 +1,9 @@
 //! The fuzz targets' inputs on stable: every seed (`fuzz/seeds/<target>/`) and every input a
 //! fuzzer once crashed on (`fuzz/regressions/<target>/`) goes through the same harness the
-//! cargo-fuzz targets run (`fuzz/harness.rs`), and so do the corpus's packages, solution
+//! cargo-fuzz targets run (`fuzz/harness/readers.rs`), and so do the corpus's packages, solution
 //! folders and JSON files when `../shared/corpus` is there.
 
-#[path = "../fuzz/harness.rs"]
+#[path = "../fuzz/harness/readers.rs"]
 mod harness;
 
 use std::fs;

@@ -20,6 +20,9 @@ pub struct Query<'a> {
     pub statements: &'a [Stmt<'a>],
     /// Number of expression/operator ids handed out (for side tables in the checker).
     pub node_count: u32,
+    /// The syntax is nested deeper than [`crate::parser::MAX_DEPTH`]: the parser stopped
+    /// (KS245 reported) and the tree must not be analysed.
+    pub too_deep: bool,
 }
 
 /// How a name was written.
@@ -167,6 +170,9 @@ pub enum ListOp {
 pub struct Expr<'a> {
     /// Node id (index into the checker's side tables).
     pub id: u32,
+    /// Syntax depth of the subtree, weighted like Kusto.Language's syntax nodes (a call counts
+    /// for its argument list too); bounded by the parser.
+    pub depth: u32,
     /// Byte span.
     pub span: Span,
     /// What it is.
@@ -288,8 +294,16 @@ pub enum ExprKind<'a> {
         /// The operator applied to it.
         op: &'a Operator<'a>,
     },
-    /// A query operator that starts a pipeline (`print`, `range`).
+    /// A query operator that starts a pipeline (`print`, `range`, `union`, `search` ...).
     Source(&'a Operator<'a>),
+    /// The implicit input of a subquery that starts with an operator (`mv-apply ... on (where
+    /// x > 1 | ...)`, `partition by x (top 3 by y)`, `facet ... with (take 3)`).
+    Implicit,
+    /// `externaldata (col:type, ...) [urls] with (...)`
+    ExternalData {
+        /// Declared columns.
+        columns: &'a [ColumnDecl<'a>],
+    },
     /// `datatable(col:type, ...)[values]`
     DataTable {
         /// Span of the `datatable` keyword.
@@ -317,6 +331,8 @@ pub struct ColumnDecl<'a> {
 pub struct Operator<'a> {
     /// Node id.
     pub id: u32,
+    /// Syntax depth of the operator and its expressions (see [`Expr::depth`]).
+    pub depth: u32,
     /// Span of the whole operator.
     pub span: Span,
     /// The first token's text in lower case (`extend`, `mv-expand`, `order`), or empty when the
@@ -418,10 +434,173 @@ pub enum OpKind<'a> {
     GetSchema,
     /// `render ...` (does not change the data)
     Render,
+    /// `join [kind=...] right on keys` / `lookup ...`
+    Join {
+        /// `name=value` parameters (`kind`, `hint.*`).
+        parameters: &'a [(&'a str, &'a str)],
+        /// `lookup` instead of `join`.
+        lookup: bool,
+        /// The right side.
+        right: Expr<'a>,
+        /// The condition.
+        on: JoinCondition<'a>,
+    },
+    /// `union [params] a, b*, (query)` (also first in a pipe)
+    Union {
+        /// `name=value` parameters (`kind`, `withsource`, `isfuzzy`).
+        parameters: &'a [(&'a str, &'a str)],
+        /// The tables (names, wildcard names, subqueries, calls).
+        tables: &'a [Expr<'a>],
+    },
+    /// `make-series [params] aggs on axis from a to b step c by keys`
+    MakeSeries {
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// Aggregates, each with its optional `default = value`.
+        aggregates: &'a [(Expr<'a>, Option<Expr<'a>>)],
+        /// The axis column.
+        on: Expr<'a>,
+        /// `from`, `to`, `step` (or the three arguments of `in range(...)`).
+        range: [Option<Expr<'a>>; 3],
+        /// `in range(...)` instead of `from ... to ... step`.
+        in_range: bool,
+        /// Group-by keys.
+        by: &'a [Expr<'a>],
+    },
+    /// `mv-apply [params] items [limit n] on (subquery)`
+    MvApply {
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// Expanded expressions.
+        items: &'a [MvExpandItem<'a>],
+        /// `limit n`
+        limit: Option<Expr<'a>>,
+        /// The subquery (its source is [`ExprKind::Implicit`] when it starts with an operator).
+        subquery: Expr<'a>,
+    },
+    /// `range name from a to b step c` (first in a pipe)
+    Range {
+        /// The column name.
+        name: Name<'a>,
+        /// `from`
+        from: Expr<'a>,
+        /// `to`
+        to: Expr<'a>,
+        /// `step`
+        step: Expr<'a>,
+    },
+    /// `evaluate [params] plugin(args) [: (schema)]`
+    Evaluate {
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// The plugin call (an [`ExprKind::Call`], or missing).
+        call: Expr<'a>,
+        /// The declared output schema and whether it starts with `*`.
+        schema: Option<(&'a [ColumnDecl<'a>], bool)>,
+    },
+    /// `invoke function(args)`
+    Invoke(Expr<'a>),
+    /// `top-nested [n] of expr [with others = v] by agg [asc|desc], ...`
+    TopNested(&'a [TopNestedClause<'a>]),
+    /// `partition [params] by column (subquery)` / `{ query }`
+    Partition {
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// The partition key.
+        by: Expr<'a>,
+        /// The subquery.
+        subquery: Expr<'a>,
+    },
+    /// `scan [with_match_id=..] [declare (cols)] with (step ...)`
+    Scan {
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// Declared columns with their optional defaults.
+        declare: &'a [(ColumnDecl<'a>, Option<Expr<'a>>)],
+        /// Steps.
+        steps: &'a [ScanStep<'a>],
+    },
+    /// `search [params] [in (tables)] predicate` / `find [params] [in (tables)] where predicate
+    /// [project ...]`
+    Search {
+        /// `find` instead of `search`.
+        find: bool,
+        /// `name=value` parameters.
+        parameters: &'a [(&'a str, &'a str)],
+        /// `in (tables)`, when given.
+        tables: Option<&'a [Expr<'a>]>,
+        /// The predicate.
+        predicate: Expr<'a>,
+        /// `find ... project a, b` (`None` without a project clause).
+        project: Option<&'a [Expr<'a>]>,
+    },
+    /// `parse-kv expr as (cols) with (...)`
+    ParseKv {
+        /// The parsed expression.
+        source: Expr<'a>,
+        /// The extracted columns.
+        columns: &'a [ColumnDecl<'a>],
+    },
+    /// `sample-distinct n of expr` / `top-hitters n of expr [by expr]`
+    OfOperator {
+        /// `top-hitters` instead of `sample-distinct`.
+        top_hitters: bool,
+        /// The count.
+        count: Expr<'a>,
+        /// The values.
+        of: Expr<'a>,
+        /// `by` (top-hitters).
+        by: Option<Expr<'a>>,
+    },
+    /// `reduce [kind=..] by expr [with ...]`
+    Reduce(Expr<'a>),
+    /// `fork (q) (q) ...` / `facet by cols [with (...)]`: several result tables.
+    MultipleResults {
+        /// The subqueries (fork) or facet columns.
+        items: &'a [Expr<'a>],
+    },
+    /// `consume`, `assert-schema`, `project-by-names` and other operators that keep their input
+    /// (or whose output this analyser reports as the input).
+    PassThrough,
     /// Missing or unknown operator (KS176 already reported).
     Bad,
     /// A Kusto operator this analyser does not model (reported as unsupported).
     Unsupported,
+}
+
+/// The condition of a `join` or `lookup`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinCondition<'a> {
+    /// `on a, $left.b == $right.c`
+    On(&'a [Expr<'a>]),
+    /// `where predicate`
+    Where(Expr<'a>),
+    /// No condition (reported).
+    Missing,
+}
+
+/// One clause of `top-nested`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopNestedClause<'a> {
+    /// The row count (`top-nested 3 of ...`).
+    pub count: Option<Expr<'a>>,
+    /// `of expr`
+    pub of: Expr<'a>,
+    /// `with others = value`
+    pub others: Option<Expr<'a>>,
+    /// `by aggregate`
+    pub by: Expr<'a>,
+}
+
+/// One `step` of `scan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep<'a> {
+    /// The step name.
+    pub name: Name<'a>,
+    /// The condition.
+    pub condition: Expr<'a>,
+    /// `=> a = x, b = y`
+    pub assignments: &'a [Expr<'a>],
 }
 
 /// One expansion in `mv-expand`.
@@ -497,6 +676,133 @@ impl<'a> Expr<'a> {
         match &self.kind {
             ExprKind::Paren(e) => e.underlying(),
             _ => self,
+        }
+    }
+}
+
+impl<'a> OpKind<'a> {
+    /// Calls `f` on each expression directly inside the operator, in source order.
+    pub fn for_each_expr(&self, f: &mut dyn FnMut(&Expr<'a>)) {
+        match self {
+            OpKind::Extend(items)
+            | OpKind::Project(items)
+            | OpKind::ProjectAway(items)
+            | OpKind::ProjectKeep(items)
+            | OpKind::ProjectRename(items)
+            | OpKind::ProjectReorder(items)
+            | OpKind::Distinct(items)
+            | OpKind::Serialize(items)
+            | OpKind::Print(items)
+            | OpKind::MultipleResults { items } => items.iter().for_each(f),
+            OpKind::Where(e)
+            | OpKind::Take(e)
+            | OpKind::Invoke(e)
+            | OpKind::Reduce(e)
+            | OpKind::Evaluate { call: e, .. } => f(e),
+            OpKind::Parse { source, .. } | OpKind::ParseKv { source, .. } => f(source),
+            OpKind::Summarize { aggregates, by } => {
+                aggregates.iter().for_each(&mut *f);
+                by.iter().for_each(f);
+            }
+            OpKind::Sort(keys) => keys.iter().for_each(|k| f(&k.expr)),
+            OpKind::Top { count, by } => {
+                f(count);
+                f(&by.expr);
+            }
+            OpKind::MvExpand { items, .. } => items.iter().for_each(|i| f(&i.expr)),
+            OpKind::Join { right, on, .. } => {
+                f(right);
+                match on {
+                    JoinCondition::On(conds) => conds.iter().for_each(f),
+                    JoinCondition::Where(e) => f(e),
+                    JoinCondition::Missing => {}
+                }
+            }
+            OpKind::Union { tables, .. } => tables.iter().for_each(f),
+            OpKind::MakeSeries {
+                aggregates,
+                on,
+                range,
+                by,
+                ..
+            } => {
+                for (agg, default) in aggregates.iter() {
+                    f(agg);
+                    if let Some(d) = default {
+                        f(d);
+                    }
+                }
+                f(on);
+                range.iter().flatten().for_each(&mut *f);
+                by.iter().for_each(f);
+            }
+            OpKind::MvApply {
+                items,
+                limit,
+                subquery,
+                ..
+            } => {
+                items.iter().for_each(|i| f(&i.expr));
+                if let Some(l) = limit {
+                    f(l);
+                }
+                f(subquery);
+            }
+            OpKind::Range { from, to, step, .. } => {
+                f(from);
+                f(to);
+                f(step);
+            }
+            OpKind::TopNested(clauses) => {
+                for c in clauses.iter() {
+                    if let Some(n) = &c.count {
+                        f(n);
+                    }
+                    f(&c.of);
+                    if let Some(o) = &c.others {
+                        f(o);
+                    }
+                    f(&c.by);
+                }
+            }
+            OpKind::Partition { by, subquery, .. } => {
+                f(by);
+                f(subquery);
+            }
+            OpKind::Scan { declare, steps, .. } => {
+                declare
+                    .iter()
+                    .filter_map(|(_, d)| d.as_ref())
+                    .for_each(&mut *f);
+                for s in steps.iter() {
+                    f(&s.condition);
+                    s.assignments.iter().for_each(&mut *f);
+                }
+            }
+            OpKind::Search {
+                tables,
+                predicate,
+                project,
+                ..
+            } => {
+                tables.iter().flat_map(|t| t.iter()).for_each(&mut *f);
+                f(predicate);
+                project.iter().flat_map(|p| p.iter()).for_each(f);
+            }
+            OpKind::OfOperator { count, of, by, .. } => {
+                f(count);
+                f(of);
+                if let Some(b) = by {
+                    f(b);
+                }
+            }
+            OpKind::Count(_)
+            | OpKind::As(_)
+            | OpKind::GetSchema
+            | OpKind::Render
+            | OpKind::PassThrough
+            | OpKind::Bad
+            | OpKind::Unsupported => {}
         }
     }
 }

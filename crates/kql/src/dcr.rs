@@ -290,6 +290,13 @@ impl Walker<'_> {
     }
 
     fn statements(&mut self, stmts: &[Stmt]) {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.statements_inner(stmts)
+        });
+    }
+
+    fn statements_inner(&mut self, stmts: &[Stmt]) {
         for s in stmts {
             match s {
                 Stmt::Let {
@@ -355,36 +362,16 @@ impl Walker<'_> {
                 }
                 self.expr(source);
             }
-            OpKind::Extend(items)
-            | OpKind::Project(items)
-            | OpKind::ProjectAway(items)
-            | OpKind::ProjectKeep(items)
-            | OpKind::ProjectRename(items)
-            | OpKind::ProjectReorder(items)
-            | OpKind::Distinct(items)
-            | OpKind::Serialize(items)
-            | OpKind::Print(items) => items.iter().for_each(|e| self.expr(e)),
-            OpKind::Where(e) | OpKind::Take(e) => self.expr(e),
-            OpKind::Summarize { aggregates, by } => {
-                aggregates.iter().for_each(|e| self.expr(e));
-                by.iter().for_each(|e| self.expr(e));
-            }
-            OpKind::Sort(keys) => keys.iter().for_each(|k| self.expr(&k.expr)),
-            OpKind::Top { count, by } => {
-                self.expr(count);
-                self.expr(&by.expr);
-            }
-            OpKind::MvExpand { items, .. } => items.iter().for_each(|i| self.expr(&i.expr)),
-            OpKind::Count(_)
-            | OpKind::As(_)
-            | OpKind::GetSchema
-            | OpKind::Render
-            | OpKind::Bad
-            | OpKind::Unsupported => {}
+            other => other.for_each_expr(&mut |e| self.expr(e)),
         }
     }
 
     fn expr(&mut self, e: &Expr) {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_inner(e));
+    }
+
+    fn expr_inner(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Missing
             | ExprKind::Name(_)
@@ -482,6 +469,20 @@ impl Walker<'_> {
             }
             ExprKind::Source(op) => self.operator(op),
             ExprKind::DataTable { values, .. } => values.iter().for_each(|v| self.expr(v)),
+            ExprKind::ExternalData { .. } => {
+                let kw = self.src[e.span.clone()]
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or("externaldata")
+                    .to_lowercase();
+                self.error(
+                    "tabular-operator",
+                    &kw,
+                    e.span.clone(),
+                    "tabular operator not in the documented list for transformations",
+                );
+            }
+            ExprKind::Implicit => {}
         }
     }
 

@@ -113,6 +113,24 @@ pub mod codes {
     pub const ELEMENT_ACCESS: &str = "KS147";
     /// Rename needs `new = old`.
     pub const RENAME_EXPECTED: &str = "KS110";
+    /// A named argument that names no parameter of the function.
+    pub const UNKNOWN_PARAMETER: &str = "KS196";
+    /// A plug-in name `evaluate` does not know.
+    pub const UNKNOWN_PLUGIN: &str = "KS124";
+    /// A join condition that is neither a common column nor `$left.a == $right.b`.
+    pub const JOIN_CONDITION: &str = "KS182";
+    /// A join equality operand that is not `$left.<column>` / `$right.<column>`.
+    pub const JOIN_CONDITION_OPERAND: &str = "KS183";
+    /// A common join column missing on one side.
+    pub const JOIN_COLUMN_BOTH_SIDES: &str = "KS145";
+    /// A common join column with different types on the two sides.
+    pub const JOIN_COMMON_COLUMN_TYPE: &str = "KS227";
+    /// A dynamic join key.
+    pub const JOIN_KEY_DYNAMIC: &str = "KS241";
+    /// Join keys of types that cannot be compared.
+    pub const JOIN_KEYS_NOT_COMPARABLE: &str = "KS242";
+    /// The query nests deeper than Kusto analyses (its `MaxAnalysisDepth`, 500 syntax levels).
+    pub const SYNTAX_TOO_DEEP: &str = "KS245";
     /// A Kusto operator or construct this analyser does not model.
     pub const UNSUPPORTED: &str = "CCF001";
 }

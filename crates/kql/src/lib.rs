@@ -19,8 +19,10 @@
 #![deny(missing_docs)]
 
 mod ast;
+pub mod catalog;
 mod check;
 mod compare;
+mod database;
 mod dcr;
 mod diag;
 mod functions;
@@ -33,9 +35,12 @@ pub mod token;
 mod types;
 
 pub use compare::{Mismatch, TableComparison, TableProblem, compare_with_table};
+pub use database::{Database, StoredFunction};
 pub use dcr::{DcrFinding, DcrReport, MAX_PARSE_COLUMNS, MAX_TRANSFORM_CHARS};
 pub use diag::{Diagnostic, Severity, codes};
-pub use oracle_format::{Case, CaseColumn, CaseOptions, analyze_case};
+pub use oracle_format::{
+    Case, CaseColumn, CaseDatabase, CaseFunction, CaseOptions, CaseTableColumn, analyze_case,
+};
 pub use types::{ScalarType, StreamType};
 
 use std::cell::RefCell;
@@ -82,6 +87,17 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// For queries that are not transformations (rules, hunting queries, workbooks, parsers,
+    /// connector pages): no transformation-only functions, no DCR rules.
+    pub fn query() -> Options {
+        Options {
+            dcr_functions: false,
+            dcr_check: false,
+        }
+    }
+}
+
 /// The result of [`analyze`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Analysis {
@@ -108,6 +124,32 @@ impl Analysis {
 
 /// Analyses a transformation against the input stream columns.
 pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
+    run(query, Some(input), None, options)
+}
+
+/// Analyses a full query (analytic rule, hunting query, workbook query, parser body, connector
+/// page query) against the tables and stored functions of `database` (and the bundled
+/// catalogue when the database uses it). Unknown tables and functions are errors (KS204,
+/// KS142 ...); constructs this analyser does not model are `CCF001` errors that name them.
+///
+/// ```
+/// use ccfgen_kql::{analyze_query, Column, Database, Options, ScalarType};
+/// let mut db = Database::new();
+/// db.add_table("Logins_CL", vec![Column::new("TimeGenerated", ScalarType::DateTime), Column::new("User", ScalarType::String)]);
+/// let a = analyze_query("Logins_CL | summarize n = count() by User", &db, &Options::query());
+/// assert!(a.is_ok());
+/// assert_eq!(a.output.unwrap(), vec![Column::new("User", ScalarType::String), Column::new("n", ScalarType::Long)]);
+/// ```
+pub fn analyze_query(query: &str, database: &Database, options: &Options) -> Analysis {
+    run(query, None, Some(database), options)
+}
+
+fn run(
+    query: &str,
+    input: Option<&[Column]>,
+    database: Option<&Database>,
+    options: &Options,
+) -> Analysis {
     thread_local! {
         /// The arena of the syntax tree and the checker's side tables, kept per thread so that
         /// its memory is reused from one analysis to the next.
@@ -116,17 +158,45 @@ pub fn analyze(query: &str, input: &[Column], options: &Options) -> Analysis {
     ARENA.with(|arena| match arena.try_borrow_mut() {
         Ok(mut arena) => {
             arena.reset();
-            analyze_in(&arena, query, input, options)
+            analyze_in(&arena, query, input, database, options)
         }
         // not reached (an analysis does not start another), but never wrong
-        Err(_) => analyze_in(&Bump::new(), query, input, options),
+        Err(_) => analyze_in(&Bump::new(), query, input, database, options),
     })
 }
 
-fn analyze_in(arena: &Bump, query: &str, input: &[Column], options: &Options) -> Analysis {
+fn analyze_in(
+    arena: &Bump,
+    query: &str,
+    input: Option<&[Column]>,
+    database: Option<&Database>,
+    options: &Options,
+) -> Analysis {
     let mut diags = diag::Diagnostics::default();
     let parsed = parser::parse(query, arena, &mut diags);
-    let checked = check::check(query, &parsed, input, options.dcr_functions, arena);
+    if parsed.too_deep {
+        // like Kusto: past its depth limit the query is not analysed
+        let dcr = if options.dcr_check {
+            dcr::check(query, &parsed, &[])
+        } else {
+            DcrReport {
+                ok: true,
+                ..DcrReport::default()
+            }
+        };
+        return Analysis {
+            diagnostics: diags.finish(query),
+            output: None,
+            dcr,
+            result_kind: "none".to_string(),
+        };
+    }
+    let env = check::Env {
+        source: input,
+        db: database,
+        dcr_functions: options.dcr_functions,
+    };
+    let checked = check::check(query, &parsed, env, arena);
     diags.items.extend(checked.diagnostics);
     diags.items.sort_by_key(|d| d.span.start);
     let dcr = if options.dcr_check {

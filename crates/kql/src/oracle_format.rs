@@ -34,6 +34,72 @@ pub struct CaseOptions {
     pub dcr_check: Option<bool>,
 }
 
+/// A column of a database table in a case: `name`/`type`, or `Name`/`Type` as in
+/// Azure-Sentinel's `CustomTables/*.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTableColumn {
+    /// Column name.
+    #[serde(alias = "Name")]
+    pub name: String,
+    /// Type name (Kusto or Tables API spelling, case-insensitive; unknown names become
+    /// `dynamic`, as in the oracle).
+    #[serde(rename = "type", alias = "Type")]
+    pub ty: String,
+}
+
+/// A stored function in a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFunction {
+    /// Function name.
+    pub name: String,
+    /// Parameter list in Kusto declaration syntax (`()` when absent).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub parameters: String,
+    /// Body.
+    pub body: String,
+}
+
+/// `database` of a case: tables and stored functions for full queries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDatabase {
+    /// Table name → columns, in declaration order (the order wildcards match in).
+    #[serde(default)]
+    pub tables: indexmap::IndexMap<String, Vec<CaseTableColumn>>,
+    /// Stored functions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<CaseFunction>,
+    /// Also declare the bundled catalogue's tables and functions (the recording script
+    /// expands them into `tables`/`functions` for the oracle).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub catalog: bool,
+}
+
+impl CaseDatabase {
+    /// The analyser's database for this case.
+    pub fn to_database(&self) -> crate::Database {
+        let mut db = if self.catalog {
+            crate::Database::with_catalog()
+        } else {
+            crate::Database::new()
+        };
+        for (name, cols) in &self.tables {
+            let cols = cols
+                .iter()
+                .map(|c| Column::new(c.name.clone(), StreamType::parse(&c.ty).scalar()))
+                .collect();
+            db.add_table(name.clone(), cols);
+        }
+        for f in &self.functions {
+            db.add_function(crate::StoredFunction::new(
+                f.name.clone(),
+                &f.parameters,
+                &f.body,
+            ));
+        }
+        db
+    }
+}
+
 /// One oracle case: the stream columns, the query and optionally the destination table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
@@ -49,6 +115,10 @@ pub struct Case {
     /// Options.
     #[serde(default)]
     pub options: CaseOptions,
+    /// Tables and stored functions (full queries). With a database, `source` exists only when
+    /// `input` is not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<CaseDatabase>,
 }
 
 /// Analyses a case and answers in the oracle's output format (the `oracle` stamp names this
@@ -79,7 +149,16 @@ pub fn analyze_case(case: &Case) -> Value {
         dcr_functions: case.options.dcr_functions != Some(false),
         dcr_check: case.options.dcr_check != Some(false),
     };
-    let analysis = analyze(&case.query, &input, &options);
+    let analysis = match &case.database {
+        None => analyze(&case.query, &input, &options),
+        Some(d) => {
+            let mut db = d.to_database();
+            if !input.is_empty() {
+                db.add_table("source", input.clone());
+            }
+            crate::analyze_query(&case.query, &db, &options)
+        }
+    };
     let index = LineIndex::new(&case.query);
 
     let mut out = Map::new();

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use ccfgen_kql::{Case, analyze_case};
 use serde_json::{Map, Value};
 use support::corpus::{corpus_cases, corpus_dir, fixtures_dir, read_json};
+use support::queries::{corpus_content_dir, query_cases};
 
 struct Fixture {
     id: String,
@@ -86,6 +87,48 @@ fn corpus_fixtures() -> (Vec<Fixture>, usize) {
     (fixtures, missing)
 }
 
+/// The query-corpus fixtures (`tests/fixtures/queries.json`) whose queries are present, and
+/// the number of absent ones. A query whose sha256 differs from the recorded one panics.
+fn query_fixtures() -> (Vec<Fixture>, usize) {
+    let Value::Array(items) = read_json(&fixtures_dir().join("queries.json")) else {
+        panic!("queries.json must hold an array")
+    };
+    let Some(cases) = query_cases() else {
+        return (Vec::new(), items.len());
+    };
+    let mut by_id: std::collections::HashMap<String, Case> =
+        cases.into_iter().map(|q| (q.id, q.case)).collect();
+    let mut out = Vec::new();
+    let mut missing = 0;
+    for item in items {
+        let id = item["id"].as_str().expect("query fixture id").to_string();
+        let Some(case) = by_id.remove(&id) else {
+            missing += 1;
+            continue;
+        };
+        use sha2::Digest;
+        let sha = format!("{:x}", sha2::Sha256::digest(case.query.as_bytes()));
+        assert_eq!(
+            sha,
+            item["querySha256"].as_str().unwrap_or_default(),
+            "{id}: the corpus query changed; re-record (tests/oracle/record.js --queries)"
+        );
+        out.push(Fixture {
+            id,
+            note: item.get("note").and_then(Value::as_str).map(str::to_string),
+            oracle: item["oracle"].clone(),
+            divergence: divergence(&item),
+            case,
+        });
+    }
+    assert!(
+        by_id.is_empty(),
+        "queries without a recorded fixture (re-record): {:?}",
+        by_id.keys().collect::<Vec<_>>()
+    );
+    (out, missing)
+}
+
 /// The parts of an answer the acceptance criteria compare.
 fn essentials(answer: &Value) -> Value {
     let schema = match &answer["output"] {
@@ -141,18 +184,28 @@ fn first_error_start(answer: &Value) -> Option<u64> {
 fn oracle_fixtures() {
     let mut fixtures = hand_fixtures();
     let hand = fixtures.len();
-    let (corpus, missing) = corpus_fixtures();
+    let (corpus, missing_transforms) = corpus_fixtures();
     let corpus_run = corpus.len();
     fixtures.extend(corpus);
+    let (queries, missing_queries) = query_fixtures();
+    let queries_run = queries.len();
+    let queries_start = fixtures.len();
+    fixtures.extend(queries);
+    let missing = missing_transforms + missing_queries;
 
     let mut same_schema = 0;
     let mut same_verdict = 0;
+    let mut queries_agree = 0;
     let mut failures = Vec::new();
     let mut position_differences = Vec::new();
-    for f in &fixtures {
+    for (i, f) in fixtures.iter().enumerate() {
         let ours = analyze_case(&f.case);
         let expected = essentials(&f.oracle);
         let got = essentials(&ours);
+        if i >= queries_start && got["ok"] == expected["ok"] && got["output"] == expected["output"]
+        {
+            queries_agree += 1;
+        }
         if got["output"] == expected["output"] {
             same_schema += 1;
         }
@@ -200,13 +253,17 @@ fn oracle_fixtures() {
     }
 
     println!(
-        "{} fixtures: {} identical schema, {} identical verdict ({} hand-written, {} corpus; {} corpus fixtures not run)",
+        "{} fixtures: {} identical schema, {} identical verdict ({} hand-written, {} corpus transforms, {} corpus queries; {} corpus fixtures not run)",
         fixtures.len(),
         same_schema,
         same_verdict,
         hand,
         corpus_run,
+        queries_run,
         missing
+    );
+    println!(
+        "query corpus: {queries_agree}/{queries_run} agree with the oracle on verdict and output schema"
     );
     if !position_differences.is_empty() {
         println!(
@@ -216,8 +273,9 @@ fn oracle_fixtures() {
     }
     if missing > 0 {
         println!(
-            "{missing} corpus fixtures were not run: {} is absent",
-            corpus_dir().display()
+            "{missing} corpus fixtures were not run: {} or {} is absent",
+            corpus_dir().display(),
+            corpus_content_dir().display()
         );
         assert!(
             std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),

@@ -36,7 +36,8 @@ fn is_conversion(name: &str) -> bool {
 impl<'q> Checker<'q> {
     /// Types an expression (and records its type by node id).
     pub(crate) fn expr(&mut self, e: &'q Expr<'q>) -> Info {
-        let info = self.expr_inner(e);
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        let info = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_inner(e));
         self.record(e, &info);
         info
     }
@@ -45,7 +46,13 @@ impl<'q> Checker<'q> {
         match &e.kind {
             ExprKind::Missing => Info::scalar(Ty::Error),
             ExprKind::Name(n) => self.name(n),
-            ExprKind::Literal(l) => literal(l),
+            ExprKind::Literal(l) => {
+                let mut info = literal(l);
+                if let Literal::String(text) = l {
+                    info.string_value = Some(self.sym(*text));
+                }
+                info
+            }
             ExprKind::Dynamic(shape) => Info {
                 ty: match shape {
                     DynShape::Array => Ty::DynArray,
@@ -195,7 +202,34 @@ impl<'q> Checker<'q> {
                 let input = self.tabular(source);
                 self.query_operator(op, input)
             }
-            ExprKind::Source(op) => self.query_operator(op, Rc::new(Table::default())),
+            ExprKind::Source(op) => match &op.kind {
+                crate::ast::OpKind::Union { parameters, tables } => {
+                    let saved = self.row.take();
+                    let info = self.union(parameters, tables, None);
+                    self.row = saved;
+                    info
+                }
+                crate::ast::OpKind::Search {
+                    find,
+                    parameters,
+                    tables,
+                    predicate,
+                    project,
+                } => {
+                    let saved = self.row.take();
+                    let info = self.search(*find, parameters, *tables, predicate, *project, None);
+                    self.row = saved;
+                    info
+                }
+                _ => self.query_operator(op, Rc::new(Table::default())),
+            },
+            ExprKind::Implicit => Info::table(self.implicit.clone().unwrap_or_else(|| {
+                Rc::new(Table {
+                    open: true,
+                    ..Table::default()
+                })
+            })),
+            ExprKind::ExternalData { columns } => self.externaldata(columns),
             ExprKind::DataTable {
                 columns,
                 values,
@@ -291,18 +325,20 @@ impl<'q> Checker<'q> {
                 ty,
                 constant,
                 empty_string,
+                value,
             }) => {
                 return Info {
                     ty,
                     constant,
                     empty_string,
+                    string_value: value,
                     ..Info::default()
                 };
             }
             Some(Symbol::Table(t)) => return Info::table(t),
             Some(Symbol::Function(f)) => {
                 if f.decl.params.iter().all(|p| p.default.is_some()) {
-                    return self.call_user(&f, &[]);
+                    return self.call_user(&f, &[], &[]);
                 }
                 self.error(
                     codes::ARGUMENT_LIST_REQUIRED,
@@ -313,8 +349,19 @@ impl<'q> Checker<'q> {
             }
             None => {}
         }
-        if n.text == "source" {
-            return Info::table(self.source.clone());
+        if let Some(f) = self.stored_function(n.text) {
+            if !f.decl.params.iter().all(|p| p.default.is_some()) {
+                // Kusto reports it and still uses the function's result
+                self.error(
+                    codes::ARGUMENT_LIST_REQUIRED,
+                    format!("The function '{}' requires an argument list.", n.text),
+                    n.span.clone(),
+                );
+            }
+            return self.call_user(&f, &[], &[]);
+        }
+        if let Some(t) = self.global_table(n.text) {
+            return Info::table(t);
         }
         if let Some(f) = builtins().function(n.text, self.dcr_functions) {
             self.error(
@@ -392,6 +439,59 @@ impl<'q> Checker<'q> {
     }
 
     fn path(&mut self, target: &'q Expr<'q>, member: &'q Expr<'q>) -> Info {
+        if let (ExprKind::Name(side), ExprKind::Name(col)) = (&target.kind, &member.kind)
+            && matches!(side.text, "$left" | "$right")
+            && self.right_row.is_some()
+        {
+            // `$left.c` / `$right.c` inside a join or lookup
+            let table = if side.text == "$left" {
+                self.row.clone()
+            } else {
+                self.right_row.clone()
+            };
+            let Some(table) = table else {
+                return Info::scalar(Ty::Error);
+            };
+            let c = self
+                .find_in(&table, col.text)
+                .or_else(|| table.open.then(|| self.named_col(col.text, Ty::Unknown)));
+            return match c {
+                Some(c) => {
+                    let info = Info {
+                        ty: c.ty,
+                        referenced_column: Some(c),
+                        result_column: Some(c),
+                        ..Info::default()
+                    };
+                    self.record(member, &info);
+                    info
+                }
+                None => {
+                    self.unknown_name(col.text, col.span.clone());
+                    Info::scalar(Ty::Error)
+                }
+            };
+        }
+        if let (ExprKind::Name(step), ExprKind::Name(col)) = (&target.kind, &member.kind)
+            && let Some(table) = self
+                .scan_steps
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == step.text)
+                .map(|(_, t)| t.clone())
+        {
+            return match self.find_in(&table, col.text) {
+                Some(c) => {
+                    let info = Info::scalar(c.ty);
+                    self.record(member, &info);
+                    info
+                }
+                None => {
+                    self.unknown_name(col.text, col.span.clone());
+                    Info::scalar(Ty::Error)
+                }
+            };
+        }
         let t = self.expr(target);
         let info = match (&member.kind, t.ty) {
             (ExprKind::Call { .. }, _) => {
@@ -424,10 +524,46 @@ impl<'q> Checker<'q> {
 
     /// `f(args)`
     fn call(&mut self, e: &'q Expr<'q>, name: &'q Name<'q>, args: &'q [Expr<'q>]) -> Info {
+        if name.text == "table"
+            && let [arg] = args
+            && self.lookup_local(name.text).is_none()
+        {
+            // `table('name')` / `table(parameter)`: the table (or tabular variable) named
+            self.set_call(e, CallTarget::User);
+            let info = self.expr(arg);
+            let named = info.string_value.map(|s| self.names.text(s));
+            let Some(t) = named else {
+                // a name only known when the query runs: any columns
+                return Info::table(Rc::new(Table {
+                    open: true,
+                    ..Table::default()
+                }));
+            };
+            if let Some(Symbol::Table(t)) = self.lookup_local(t).cloned() {
+                return Info::table(t);
+            }
+            if let Some(table) = self.global_table(t) {
+                return Info::table(table);
+            }
+            self.error(
+                codes::UNKNOWN_TABLE,
+                format!("The name '{t}' does not refer to any known table, tabular variable or function."),
+                arg.span.clone(),
+            );
+            return Info::table(Rc::new(Table {
+                open: true,
+                ..Table::default()
+            }));
+        }
         let in_aggregate = self.aggregate_scope;
         let b = builtins();
         let user = match self.lookup_local(name.text) {
             Some(Symbol::Function(f)) => Some(f.clone()),
+            _ if b.function(name.text, self.dcr_functions).is_none()
+                && !(in_aggregate && b.aggregate(name.text).is_some()) =>
+            {
+                self.stored_function(name.text)
+            }
             _ => None,
         };
         let def = if user.is_some() {
@@ -453,20 +589,8 @@ impl<'q> Checker<'q> {
 
         if let Some(f) = user {
             self.set_call(e, CallTarget::User);
-            let n = args.len();
-            let min = f.decl.params.iter().filter(|p| p.default.is_none()).count();
-            if n < min || n > f.decl.params.len() {
-                self.error(
-                    codes::ARGUMENT_COUNT,
-                    format!(
-                        "The function '{}' expects {} argument(s).",
-                        name.text,
-                        f.decl.params.len()
-                    ),
-                    name.span.clone(),
-                );
-            }
-            return self.call_user(&f, &infos);
+            self.check_user_arguments(&f, name, args);
+            return self.call_user(&f, args, &infos);
         }
         if let Some(def) = def {
             self.set_call(e, CallTarget::Builtin(def));
@@ -555,13 +679,135 @@ impl<'q> Checker<'q> {
         }
         if def.aggregate {
             info.tuple = self.aggregate_tuple(def, exprs, args);
+        } else if let Some(cols) = self.scalar_tuple(&def.name, exprs) {
+            info.tuple = Some(cols);
         }
         info
     }
 
+    /// Argument count and names of a call to a user or stored function (named arguments
+    /// `f(x=1)` bind by parameter name).
+    fn check_user_arguments(
+        &mut self,
+        f: &Rc<super::UserFunction<'q>>,
+        name: &Name<'q>,
+        args: &'q [Expr<'q>],
+    ) {
+        let params = f.decl.params;
+        let mut given = vec![false; params.len()];
+        let mut position = 0;
+        let mut bad = false;
+        for a in args {
+            match &a.kind {
+                ExprKind::Named { name: n, .. } => {
+                    match params.iter().position(|p| p.name.text == n.text) {
+                        Some(i) => given[i] = true,
+                        None => {
+                            bad = true;
+                            self.error(
+                                codes::UNKNOWN_PARAMETER,
+                                format!(
+                                    "The parameter '{}' is not defined by the function '{}'.",
+                                    n.text, name.text
+                                ),
+                                n.span.clone(),
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    if position < given.len() {
+                        given[position] = true;
+                    } else {
+                        bad = true;
+                    }
+                    position += 1;
+                }
+            }
+        }
+        let missing = params
+            .iter()
+            .zip(&given)
+            .any(|(p, g)| !g && p.default.is_none());
+        if missing || bad && position > params.len() {
+            self.error(
+                codes::ARGUMENT_COUNT,
+                format!(
+                    "The function '{}' expects {} argument(s).",
+                    name.text,
+                    params.len()
+                ),
+                name.span.clone(),
+            );
+        }
+    }
+
+    /// `T | invoke f(args)`: `f`'s first (tabular) parameter takes the input.
+    pub(crate) fn invoke(&mut self, call: &'q Expr<'q>, input: &Rc<Table>) -> Info {
+        let ExprKind::Call { name, args } = &call.kind else {
+            let info = self.expr(call);
+            if info.ty != Ty::Error {
+                self.error(
+                    codes::EXPECTED,
+                    "Function call expected.",
+                    call.span.clone(),
+                );
+            }
+            return Info::scalar(Ty::Error);
+        };
+        let f = match self.lookup_local(name.text) {
+            Some(Symbol::Function(f)) => Some(f.clone()),
+            _ => self.stored_function(name.text),
+        };
+        let Some(f) = f else {
+            self.error(
+                codes::UNKNOWN_FUNCTION,
+                format!(
+                    "The name '{}' does not refer to any known function.",
+                    name.text
+                ),
+                name.span.clone(),
+            );
+            return Info::scalar(Ty::Error);
+        };
+        self.set_call(call, CallTarget::User);
+        let mut infos: SmallVec<[Info; 4]> = SmallVec::new();
+        infos.push(Info::table(input.clone()));
+        infos.extend(args.iter().map(|a| self.expr(a)));
+        let result = self.call_user_positional(&f, &infos);
+        self.record(call, &result);
+        result
+    }
+
     /// Calls a user function: binds its body with the parameters (scalar parameters keep their
     /// declared types, tabular parameters take the argument's table).
-    fn call_user(&mut self, f: &Rc<super::UserFunction<'q>>, args: &[Info]) -> Info {
+    fn call_user(
+        &mut self,
+        f: &Rc<super::UserFunction<'q>>,
+        args: &'q [Expr<'q>],
+        infos: &[Info],
+    ) -> Info {
+        // arguments in parameter order (named ones by name)
+        let mut ordered: Vec<Info> = vec![Info::default(); f.decl.params.len()];
+        let mut position = 0;
+        for (a, info) in args.iter().zip(infos) {
+            let slot = match &a.kind {
+                ExprKind::Named { name, .. } => {
+                    f.decl.params.iter().position(|p| p.name.text == name.text)
+                }
+                _ => {
+                    position += 1;
+                    Some(position - 1)
+                }
+            };
+            if let Some(s) = slot.filter(|&s| s < ordered.len()) {
+                ordered[s] = info.clone();
+            }
+        }
+        self.call_user_positional(f, &ordered)
+    }
+
+    fn call_user_positional(&mut self, f: &Rc<super::UserFunction<'q>>, args: &[Info]) -> Info {
         let params = f
             .decl
             .params
@@ -572,6 +818,8 @@ impl<'q> Checker<'q> {
                     ty: t.ty,
                     constant: false,
                     empty_string: false,
+                    // a constant string argument is known inside (for `table(name)`)
+                    value: args.get(i).and_then(|a| a.string_value),
                 },
                 crate::ast::ParamType::Tabular(_) => Symbol::Table(
                     args.get(i)
@@ -586,7 +834,7 @@ impl<'q> Checker<'q> {
             })
             .collect();
         self.silent += 1;
-        let result = self.bind_body(f.decl, f.scope_len, params);
+        let result = self.bind_body(f.decl, f.scope_len, f.src, params);
         self.silent -= 1;
         Info {
             referenced_column: None,

@@ -3,18 +3,22 @@
 //! tabular operator produces. It records what each call resolved to for the DCR rules.
 
 mod expr;
+mod full_ops;
 mod names;
 mod ops;
 mod overload;
+mod plugins;
 mod projection;
 
 use std::borrow::Cow;
 use std::rc::Rc;
 
 use bumpalo::Bump;
+use bumpalo::collections::Vec as ArenaVec;
 
 use crate::Column;
 use crate::ast::{Expr, ExprKind, FunctionDecl, LetValue, ParamType, Query, Span, Stmt};
+use crate::database::Database;
 use crate::diag::{RawDiagnostic, Severity, codes};
 use crate::functions::FunctionDef;
 use crate::types::Ty;
@@ -62,6 +66,8 @@ pub(crate) struct Info {
     pub type_of: Option<Ty>,
     /// A constant empty string (`''`).
     pub empty_string: bool,
+    /// The value of a constant string (a literal, or a `let`/parameter bound to one).
+    pub string_value: Option<Sym>,
     /// The column a plain name refers to.
     pub referenced_column: Option<Col>,
     /// The column the expression stands for (through parentheses and no-op conversions).
@@ -113,6 +119,8 @@ enum Symbol<'q> {
         ty: Ty,
         constant: bool,
         empty_string: bool,
+        /// The value of a constant string.
+        value: Option<Sym>,
     },
     Table(Rc<Table>),
     Function(Rc<UserFunction<'q>>),
@@ -123,6 +131,19 @@ struct UserFunction<'q> {
     decl: &'q FunctionDecl<'q>,
     /// Number of bindings visible where the function was declared.
     scope_len: usize,
+    /// The text the declaration's spans point into (the query, or a stored function's).
+    src: &'q str,
+}
+
+/// What names a query can reference besides its own `let`s.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'q> {
+    /// The DCR input stream (the table `source`).
+    pub source: Option<&'q [Column]>,
+    /// Tables and stored functions.
+    pub db: Option<&'q Database>,
+    /// Declare the transformation-only functions.
+    pub dcr_functions: bool,
 }
 
 /// Result of checking a query.
@@ -138,6 +159,19 @@ pub(crate) struct Checked<'q> {
 
 pub(crate) struct Checker<'q> {
     dcr_functions: bool,
+    db: Option<&'q Database>,
+    /// Database tables used so far, with their columns (one identity per analysis).
+    globals: Vec<(&'q str, Rc<Table>)>,
+    /// Stored functions parsed so far (`None`: the declaration does not parse).
+    stored: Vec<(&'q str, Option<Rc<UserFunction<'q>>>)>,
+    /// The input of a contextual subquery (`mv-apply ... on (...)`, `partition ... (...)`).
+    implicit: Option<Rc<Table>>,
+    /// The right side's columns while a `join`/`lookup` condition is bound.
+    right_row: Option<Rc<Table>>,
+    /// Columns inferred on an open right side of a join.
+    right_inferred: Vec<Col>,
+    /// The steps of the `scan` being bound (`step.column` names the step's row).
+    scan_steps: Vec<(&'q str, Rc<Table>)>,
     diags: Vec<RawDiagnostic>,
     error_count: usize,
     /// While > 0, diagnostics are dropped (re-binding function bodies at call sites).
@@ -155,24 +189,35 @@ pub(crate) struct Checker<'q> {
     /// Columns inferred from unknown names used on an open row scope (current operator).
     inferred: Vec<Col>,
     depth: u32,
-    types: &'q mut [Ty],
-    calls: &'q mut [CallTarget],
+    types: ArenaVec<'q, Ty>,
+    calls: ArenaVec<'q, CallTarget>,
     src: &'q str,
     /// The analysis arena (the checker's short-lived tables).
     arena: &'q Bump,
 }
 
-/// Checks a parsed query against the `source` columns.
+/// Checks a parsed query against its environment.
 pub(crate) fn check<'q>(
     src: &'q str,
     query: &'q Query<'q>,
-    input: &'q [Column],
-    dcr_functions: bool,
+    env: Env<'q>,
     arena: &'q Bump,
 ) -> Checked<'q> {
     let n = query.node_count as usize;
+    let input = env.source.unwrap_or(&[]);
+    let mut types = ArenaVec::with_capacity_in(n, arena);
+    types.resize(n, Ty::Unknown);
+    let mut calls = ArenaVec::with_capacity_in(n, arena);
+    calls.resize(n, CallTarget::None);
     let mut c = Checker {
-        dcr_functions,
+        dcr_functions: env.dcr_functions,
+        db: env.db,
+        globals: Vec::new(),
+        stored: Vec::new(),
+        implicit: None,
+        right_row: None,
+        right_inferred: Vec::new(),
+        scan_steps: Vec::new(),
         diags: Vec::new(),
         error_count: 0,
         silent: 0,
@@ -187,8 +232,8 @@ pub(crate) fn check<'q>(
         summarize_by: Vec::new(),
         inferred: Vec::new(),
         depth: 0,
-        types: arena.alloc_slice_fill_copy(n, Ty::Unknown),
-        calls: arena.alloc_slice_fill_copy(n, CallTarget::None),
+        types,
+        calls,
         src,
         arena,
     };
@@ -200,6 +245,7 @@ pub(crate) fn check<'q>(
         cols,
         ..Table::default()
     });
+    let has_source = env.source.is_some();
     let last = c.statements(query.statements);
     let (output, result_kind) = match last {
         None => (None, "none".to_string()),
@@ -229,11 +275,12 @@ pub(crate) fn check<'q>(
             ),
         },
     };
+    let _ = has_source;
     Checked {
         diagnostics: c.diags,
         output,
         result_kind,
-        calls: c.calls,
+        calls: c.calls.into_bump_slice(),
     }
 }
 
@@ -348,7 +395,7 @@ impl<'q> Checker<'q> {
                     .is_some_and(|sym| r.find(sym).is_some())
             })
             || self.lookup_local(name).is_some()
-            || name == "source"
+            || self.is_global_name(name)
     }
 
     /// `Column1`, `Column2` ... skipping names already in scope.
@@ -378,6 +425,13 @@ impl<'q> Checker<'q> {
     /// Checks statements in order; returns the info of the last expression statement (or
     /// `None` if the last statement is a `let`).
     fn statements(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
+        use crate::parser::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            self.statements_inner(stmts)
+        })
+    }
+
+    fn statements_inner(&mut self, stmts: &'q [Stmt<'q>]) -> Option<Info> {
         let mut last = None;
         for stmt in stmts {
             match stmt {
@@ -391,6 +445,7 @@ impl<'q> Checker<'q> {
                                     ty: info.ty,
                                     constant: info.constant,
                                     empty_string: info.empty_string,
+                                    value: info.string_value,
                                 },
                             }
                         }
@@ -399,6 +454,7 @@ impl<'q> Checker<'q> {
                             Symbol::Function(Rc::new(UserFunction {
                                 decl,
                                 scope_len: self.locals.len(),
+                                src: self.src,
                             }))
                         }
                     };
@@ -422,6 +478,7 @@ impl<'q> Checker<'q> {
                     ty: t.ty,
                     constant: false,
                     empty_string: false,
+                    value: None,
                 },
                 ParamType::Tabular(cols) => {
                     let cols = cols
@@ -441,7 +498,8 @@ impl<'q> Checker<'q> {
             }
         }
         let scope = self.locals.len();
-        self.bind_body(decl, scope, params);
+        let src = self.src;
+        self.bind_body(decl, scope, src, params);
     }
 
     /// Binds a body with the given parameter bindings; returns the result info.
@@ -449,18 +507,22 @@ impl<'q> Checker<'q> {
         &mut self,
         decl: &'q FunctionDecl<'q>,
         scope_len: usize,
+        src: &'q str,
         params: Vec<Symbol<'q>>,
     ) -> Info {
         if self.depth > 10 {
             return Info::scalar(Ty::Unknown);
         }
         self.depth += 1;
+        let saved_src = std::mem::replace(&mut self.src, src);
         let saved_locals = std::mem::take(&mut self.locals);
         self.locals = saved_locals[..scope_len.min(saved_locals.len())].to_vec();
         for (p, s) in decl.params.iter().zip(params) {
             self.locals.push((p.name.text, s));
         }
         let saved_row = self.row.take();
+        let saved_implicit = self.implicit.take();
+        let saved_right = self.right_row.take();
         let saved_suffix = self.default_suffix;
         let saved_aggregate = std::mem::replace(&mut self.aggregate_scope, false);
         self.default_suffix = 1;
@@ -470,6 +532,9 @@ impl<'q> Checker<'q> {
         self.default_suffix = saved_suffix;
         self.aggregate_scope = saved_aggregate;
         self.row = saved_row;
+        self.implicit = saved_implicit;
+        self.right_row = saved_right;
+        self.src = saved_src;
         self.locals = saved_locals;
         self.depth -= 1;
         result
@@ -518,8 +583,63 @@ impl<'q> Checker<'q> {
     fn lookup_tabular_name(&self, name: &str) -> Option<()> {
         match self.lookup_local(name) {
             Some(_) => Some(()),
-            None => (name == "source").then_some(()),
+            None => self.is_global_name(name).then_some(()),
         }
+    }
+
+    /// A table or stored function of the environment (`source` for transformations).
+    fn is_global_name(&self, name: &str) -> bool {
+        match self.db {
+            Some(db) => db.knows(name),
+            None => name == "source",
+        }
+    }
+
+    /// The table a database table name stands for (its columns get one identity per analysis).
+    pub(crate) fn global_table(&mut self, name: &str) -> Option<Rc<Table>> {
+        if self.db.is_none() {
+            return (name == "source").then(|| self.source.clone());
+        }
+        if let Some((_, t)) = self.globals.iter().find(|(n, _)| *n == name) {
+            return Some(t.clone());
+        }
+        let db = self.db?;
+        let (name, cols) = match db.table(name) {
+            Some(cols) => (db_name(db, name)?, cols),
+            None => return None,
+        };
+        let cols = cols
+            .iter()
+            .map(|col| self.named_col(col.name.as_str(), Ty::from_public(col.ty)))
+            .collect();
+        let t = Rc::new(Table {
+            cols,
+            ..Table::default()
+        });
+        self.globals.push((name, t.clone()));
+        Some(t)
+    }
+
+    /// A stored function of the database, parsed on first use.
+    fn stored_function(&mut self, name: &str) -> Option<Rc<UserFunction<'q>>> {
+        let db = self.db?;
+        let f = db.function(name)?;
+        if let Some((_, parsed)) = self.stored.iter().find(|(n, _)| *n == f.name.as_str()) {
+            return parsed.clone();
+        }
+        let text: &'q str = f.decl_text.as_str();
+        let parsed = crate::parser::parse_function_text(text, self.arena, self.types.len() as u32)
+            .map(|(decl, nodes)| {
+                self.types.resize(nodes as usize, Ty::Unknown);
+                self.calls.resize(nodes as usize, CallTarget::None);
+                Rc::new(UserFunction {
+                    decl: self.arena.alloc(decl),
+                    scope_len: 0,
+                    src: text,
+                })
+            });
+        self.stored.push((f.name.as_str(), parsed.clone()));
+        parsed
     }
 
     fn row_lookup(&self, name: &str) -> Option<Col> {
@@ -529,4 +649,16 @@ impl<'q> Checker<'q> {
             .and_then(|r| r.find(sym))
             .or_else(|| self.inferred.iter().find(|c| c.name == sym).copied())
     }
+}
+
+/// The database's own copy of a table name (it lives as long as the analysis).
+fn db_name<'q>(db: &'q Database, name: &str) -> Option<&'q str> {
+    db.tables()
+        .find(|(n, _)| *n == name)
+        .map(|(n, _)| n)
+        .or_else(|| {
+            crate::catalog::builtin()
+                .table_entry(name)
+                .map(|t| t.name.as_str())
+        })
 }

@@ -14,7 +14,7 @@ use crate::diag::codes;
 use crate::types::Ty;
 
 /// `*`-wildcard match (Kusto's `KustoFacts.Matches`).
-fn wildcard_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
     fn rec(p: &[u8], n: &[u8]) -> bool {
         match p.split_first() {
             None => n.is_empty(),
@@ -37,7 +37,7 @@ impl<'q> Checker<'q> {
     }
 
     /// The row scope's columns plus the columns inferred from names used on an open table.
-    fn row_columns(&self, input: &Table) -> Vec<Col> {
+    pub(crate) fn row_columns(&self, input: &Table) -> Vec<Col> {
         let mut cols = input.cols.clone();
         cols.extend_from_slice(&self.inferred);
         cols
@@ -59,7 +59,7 @@ impl<'q> Checker<'q> {
         }
     }
 
-    fn table_info(&self, cols: Vec<Col>, open: bool) -> Info {
+    pub(crate) fn table_info(&self, cols: Vec<Col>, open: bool) -> Info {
         let partial = self.row.as_ref().is_some_and(|r| r.partial);
         Info {
             ty: Ty::Table,
@@ -257,7 +257,19 @@ impl<'q> Checker<'q> {
                 self.project_all(&mut b, items, &infos, Style::Default);
                 self.table_info(b.columns(), open)
             }
-            OpKind::As(_) | OpKind::Render => {
+            OpKind::As(name) => {
+                let row = self.row_columns(input);
+                let info = self.table_info(row, open);
+                // the rows get a name for the rest of the query
+                if let Some(t) = &info.table
+                    && name.kind != crate::ast::NameKind::Missing
+                {
+                    self.locals
+                        .push((name.text, super::Symbol::Table(t.clone())));
+                }
+                info
+            }
+            OpKind::Render => {
                 let row = self.row_columns(input);
                 self.table_info(row, open)
             }
@@ -272,6 +284,62 @@ impl<'q> Checker<'q> {
                 .map(|&(n, t)| self.named_col(n, t))
                 .collect();
                 self.table_info(cols, false)
+            }
+            OpKind::Join {
+                parameters,
+                lookup,
+                right,
+                on,
+            } => self.join(parameters, *lookup, right, on, input),
+            OpKind::Union { parameters, tables } => self.union(parameters, tables, Some(input)),
+            OpKind::MakeSeries {
+                aggregates,
+                on,
+                range,
+                in_range,
+                by,
+                ..
+            } => self.make_series(aggregates, on, range, *in_range, by, input),
+            OpKind::MvApply {
+                parameters,
+                items,
+                limit,
+                subquery,
+            } => self.mv_apply(parameters, items, limit.as_ref(), subquery, input),
+            OpKind::Range {
+                name,
+                from,
+                to,
+                step,
+            } => self.range(name, from, to, step),
+            OpKind::Evaluate { call, schema, .. } => self.evaluate(call, *schema, input),
+            OpKind::Invoke(call) => self.invoke(call, input),
+            OpKind::TopNested(clauses) => self.top_nested(clauses, input),
+            OpKind::Partition { by, subquery, .. } => self.partition(by, subquery, input),
+            OpKind::Scan {
+                parameters,
+                declare,
+                steps,
+            } => self.scan(parameters, declare, steps, input),
+            OpKind::Search {
+                find,
+                parameters,
+                tables,
+                predicate,
+                project,
+            } => self.search(*find, parameters, *tables, predicate, *project, Some(input)),
+            OpKind::ParseKv { source, columns } => self.parse_kv(source, columns, input),
+            OpKind::OfOperator {
+                top_hitters,
+                count,
+                of,
+                by,
+            } => self.of_operator(*top_hitters, count, of, by.as_ref(), input),
+            OpKind::Reduce(by) => self.reduce(by),
+            OpKind::MultipleResults { items } => self.multiple_results(op, items, input),
+            OpKind::PassThrough => {
+                let row = self.row_columns(input);
+                self.table_info(row, open)
             }
             OpKind::Bad => Info::scalar(Ty::Error),
             OpKind::Unsupported => Info {
@@ -322,7 +390,7 @@ impl<'q> Checker<'q> {
         }
     }
 
-    fn check_integer(&mut self, info: &Info, e: &Expr) {
+    pub(crate) fn check_integer(&mut self, info: &Info, e: &Expr) {
         if !info.ty.is_integer() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
             self.error(
                 codes::INTEGER_EXPECTED,
@@ -431,7 +499,7 @@ impl<'q> Checker<'q> {
         self.table_info(cols, input.open)
     }
 
-    fn mv_expand(
+    pub(crate) fn mv_expand(
         &mut self,
         parameters: &'q [(&'q str, &'q str)],
         items: &'q [MvExpandItem<'q>],

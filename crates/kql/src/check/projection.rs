@@ -556,6 +556,82 @@ impl<'q> Checker<'q> {
         }
     }
 
+    /// The columns of a scalar function that returns several values (`series_stats`,
+    /// `series_decompose_anomalies` ...): Kusto's `MakePrefixedTuple`, named
+    /// `<function>_<first argument's name>_<value>`.
+    pub(crate) fn scalar_tuple(&mut self, name: &str, exprs: &'q [Expr<'q>]) -> Option<Vec<Col>> {
+        use Ty::{DynArray as A, Long as L, Real as R};
+        let values: &[(&str, Ty)] = match name {
+            "series_stats" => &[
+                ("min", R),
+                ("min_idx", L),
+                ("max", R),
+                ("max_idx", L),
+                ("avg", R),
+                ("stdev", R),
+                ("variance", R),
+            ],
+            "series_fft" | "series_ifft" => &[("real", A), ("imag", A)],
+            "series_fit_poly" => &[
+                ("rsquare", R),
+                ("coefficients", A),
+                ("variance", R),
+                ("rvariance", R),
+                ("poly_fit", A),
+            ],
+            "series_fit_line" => &[
+                ("rsquare", R),
+                ("slope", R),
+                ("variance", R),
+                ("rvariance", R),
+                ("interception", R),
+                ("line_fit", A),
+            ],
+            "series_fit_2lines" => &[
+                ("rsquare", R),
+                ("split_idx", L),
+                ("variance", R),
+                ("rvariance", R),
+                ("line_fit", A),
+                ("right_rsquare", R),
+                ("right_slope", R),
+                ("right_interception", R),
+                ("right_variance", R),
+                ("right_rvariance", R),
+                ("left_rsquare", R),
+                ("left_slope", R),
+                ("left_interception", R),
+                ("left_variance", R),
+                ("left_rvariance", R),
+            ],
+            "series_periods_detect" | "series_periods_validate" => &[("periods", A), ("scores", A)],
+            "series_decompose" | "series_decompose_forecast" => &[
+                ("baseline", A),
+                ("seasonal", A),
+                ("trend", A),
+                ("residual", A),
+            ],
+            "series_decompose_anomalies" => &[("ad_flag", A), ("ad_score", A), ("baseline", A)],
+            _ => return None,
+        };
+        let argument = exprs
+            .first()
+            .and_then(|e| self.expression_result_name(e, None))
+            .map(|n| n.into_owned());
+        Some(
+            values
+                .iter()
+                .map(|&(value, ty)| {
+                    let col = match &argument {
+                        Some(a) => format!("{name}_{a}_{value}"),
+                        None => format!("{name}_{value}"),
+                    };
+                    self.named_col(col, ty)
+                })
+                .collect(),
+        )
+    }
+
     /// Kusto's `GetAnyResult` (`take_any(a, b, *)`).
     fn any_result(&mut self, exprs: &'q [Expr<'q>], args: &[Arg<'_>], prefix: &str) -> Vec<Col> {
         let row: Vec<Col> = self

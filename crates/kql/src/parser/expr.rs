@@ -62,6 +62,11 @@ impl<'a> Parser<'a, '_> {
                         t,
                         "dynamic"
                             | "datatable"
+                            | "externaldata"
+                            | "external_data"
+                            | "union"
+                            | "search"
+                            | "find"
                             | "toscalar"
                             | "totable"
                             | "materialize"
@@ -77,7 +82,7 @@ impl<'a> Parser<'a, '_> {
 
     /// Parses an expression, or returns `None` (nothing consumed) if none starts here.
     pub(crate) fn parse_expr(&mut self) -> Option<Expr<'a>> {
-        self.parse_or()
+        self.nested(Self::parse_or).flatten()
     }
 
     fn binary(
@@ -171,25 +176,32 @@ impl<'a> Parser<'a, '_> {
         )
     }
 
+    /// `print`, `range`, `union` ... here start a query, not an expression.
+    fn at_query_start_keyword(&self) -> bool {
+        self.at(TokenKind::Keyword)
+            && (self.at_kw("print")
+                || super::ops::is_source_operator(self.text()) && self.starts_source_operator())
+    }
+
     /// True if a `|` appears before the end of the parenthesized list (the list is a query).
+    /// Nested parentheses are stepped over with the matching table, so that nested lists cost
+    /// no rescanning.
     fn paren_holds_query(&self) -> bool {
-        let mut depth = 0usize;
-        let mut n = 0;
+        let mut i = self.pos;
         loop {
-            match self.kind_at(n) {
-                TokenKind::Eof | TokenKind::Semicolon => return false,
-                TokenKind::Comma if depth == 0 => return false,
-                TokenKind::LParen => depth += 1,
-                TokenKind::RParen => {
-                    if depth == 0 {
-                        return false;
-                    }
-                    depth -= 1;
+            match self.tokens.get(i).map_or(TokenKind::Eof, |t| t.kind) {
+                TokenKind::Eof | TokenKind::Semicolon | TokenKind::Comma | TokenKind::RParen => {
+                    return false;
                 }
-                TokenKind::Bar if depth == 0 => return true,
+                TokenKind::Bar => return true,
+                TokenKind::LParen => match self.closing.get(i) {
+                    Some(&close) if close != super::UNMATCHED => i = close as usize,
+                    // an unclosed parenthesis runs to the end of the query or statement
+                    _ => return false,
+                },
                 _ => {}
             }
-            n += 1;
+            i += 1;
         }
     }
 
@@ -227,7 +239,7 @@ impl<'a> Parser<'a, '_> {
         Some(self.binary(op, e, Self::parse_additive))
     }
 
-    fn parse_additive(&mut self) -> Option<Expr<'a>> {
+    pub(super) fn parse_additive(&mut self) -> Option<Expr<'a>> {
         let mut e = self.parse_multiplicative()?;
         loop {
             let op = match self.kind() {
@@ -433,7 +445,7 @@ impl<'a> Parser<'a, '_> {
             }
             LParen => {
                 self.bump();
-                let inner = if self.paren_holds_query() {
+                let inner = if self.paren_holds_query() || self.at_query_start_keyword() {
                     self.parse_pipe_expr()
                 } else {
                     self.parse_expr()
@@ -474,6 +486,7 @@ impl<'a> Parser<'a, '_> {
         match text {
             "dynamic" => return Some(self.parse_dynamic()),
             "datatable" => return Some(self.parse_datatable()),
+            "externaldata" | "external_data" => return Some(self.parse_externaldata()),
             "typeof" if call_follows => return Some(self.parse_typeof()),
             "toscalar" | "totable" | "materialize" if call_follows => {
                 return Some(self.parse_special_call(text));
@@ -662,6 +675,7 @@ impl<'a> Parser<'a, '_> {
     fn parse_dynamic(&mut self) -> Expr<'a> {
         let start = self.bump().span.start;
         let mut shape = DynShape::Scalar;
+        let mut depth = 1;
         if self.expect(TokenKind::LParen, "(") {
             shape = match self.kind() {
                 TokenKind::LBracket => DynShape::Array,
@@ -669,21 +683,27 @@ impl<'a> Parser<'a, '_> {
                 TokenKind::Keyword if self.text() == "null" => DynShape::Null,
                 _ => DynShape::Scalar,
             };
-            self.json_value();
+            depth = 2 + self.json_value();
             self.expect(TokenKind::RParen, ")");
         }
-        self.expr(start..self.last_end, ExprKind::Dynamic(shape))
+        self.expr_with_depth(start..self.last_end, ExprKind::Dynamic(shape), depth)
     }
 
-    /// One JSON value inside `dynamic(...)` (reports a missing value without consuming).
-    fn json_value(&mut self) {
+    /// One JSON value inside `dynamic(...)` (reports a missing value without consuming);
+    /// returns its syntax depth (three levels per array or object, as in Kusto's tree).
+    fn json_value(&mut self) -> u32 {
+        self.nested(Self::json_value_inner).unwrap_or(1)
+    }
+
+    fn json_value_inner(&mut self) -> u32 {
         use TokenKind::*;
+        let mut depth = 1;
         match self.kind() {
             LBracket => {
                 self.bump();
                 if !self.at(RBracket) {
                     loop {
-                        self.json_value();
+                        depth = depth.max(3 + self.json_value());
                         if self.eat(Comma).is_none() {
                             break;
                         }
@@ -700,7 +720,7 @@ impl<'a> Parser<'a, '_> {
                             break;
                         }
                         self.expect(Colon, ":");
-                        self.json_value();
+                        depth = depth.max(3 + self.json_value());
                         if self.eat(Comma).is_none() {
                             break;
                         }
@@ -721,6 +741,7 @@ impl<'a> Parser<'a, '_> {
             }
             _ => self.error_here(codes::MISSING, "Missing json value"),
         }
+        depth
     }
 
     /// `datatable (a:int, b:string) [ values ]`

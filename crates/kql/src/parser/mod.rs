@@ -3,6 +3,7 @@
 //! text), so that the checker still sees a best-effort tree.
 
 mod expr;
+mod full_ops;
 mod ops;
 
 use std::borrow::Cow;
@@ -20,8 +21,57 @@ use crate::lexer::{decode_string, scan};
 use crate::token::{LexProblem, Tok, TokenKind};
 use crate::types::Ty;
 
+/// The deepest syntax tree that is analysed, in Kusto.Language's measure (its
+/// `MaxAnalysisDepth`): deeper queries get KS245 and no semantic analysis, like Kusto.
+pub(crate) const MAX_DEPTH: u32 = 500;
+
+/// Syntax levels above a statement's expression in Kusto's tree (query block, statement list,
+/// separator element, expression statement).
+const STATEMENT_DEPTH: u32 = 4;
+
+/// Most nested parser calls (expressions, JSON values, function bodies) before the parser
+/// stops: each nested call is at least one more level of syntax depth, so a query nested this
+/// deep is over [`MAX_DEPTH`] anyway; the bound keeps the parser's own stack use (and a hostile
+/// `((((…`'s memory) small, and puts KS245 where the limit is crossed.
+const MAX_NESTING: u32 = MAX_DEPTH - STATEMENT_DEPTH;
+
+/// Stack left below which a recursive step continues on a new stack segment, and that
+/// segment's size (only queries nested far deeper than real ones get there).
+pub(crate) const STACK_RED_ZONE: usize = 256 * 1024;
+pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 /// Parses a whole query into `arena`. Syntax diagnostics are appended to `diags`.
 pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) -> Query<'a> {
+    let mut p = parser(src, arena, diags, 0);
+    let statements = p.parse_statements();
+    p.finish(statements)
+}
+
+/// Parses a stored function's `(parameters) { body }`, numbering its nodes from `first_id`.
+/// Returns the declaration and the next free node id, or `None` if it does not parse cleanly
+/// (its diagnostics belong to the function, not to the query that calls it).
+pub(crate) fn parse_function_text<'a>(
+    src: &'a str,
+    arena: &'a Bump,
+    first_id: u32,
+) -> Option<(FunctionDecl<'a>, u32)> {
+    let mut diags = Diagnostics::default();
+    let mut p = parser(src, arena, &mut diags, first_id);
+    if !p.at_function_decl() {
+        return None;
+    }
+    let decl = p.parse_function_decl();
+    let clean = p.at(TokenKind::Eof) && p.too_deep.is_none();
+    let next = p.next_id;
+    (clean && diags.items.is_empty()).then_some((decl, next))
+}
+
+fn parser<'a, 'd>(
+    src: &'a str,
+    arena: &'a Bump,
+    diags: &'d mut Diagnostics,
+    first_id: u32,
+) -> Parser<'a, 'd> {
     // rarely more than one token per two bytes of text
     let mut tokens = ArenaVec::with_capacity_in(src.len() / 2 + 2, arena);
     scan(src, |tok, problem| {
@@ -41,19 +91,19 @@ pub(crate) fn parse<'a>(src: &'a str, arena: &'a Bump, diags: &mut Diagnostics) 
         tokens.push(tok);
     });
     let tokens = tokens.into_bump_slice();
-    let mut p = Parser {
+    let closing = matching_parens(tokens, arena);
+    Parser {
         src,
         arena,
         tokens,
+        closing,
         pos: 0,
         last_end: 0,
-        next_id: 0,
+        next_id: first_id,
+        nesting: 0,
+        max_seen: 0,
+        too_deep: None,
         diags,
-    };
-    let statements = p.parse_statements();
-    Query {
-        statements,
-        node_count: p.next_id,
     }
 }
 
@@ -62,14 +112,41 @@ pub(crate) struct Parser<'a, 'd> {
     /// Where the tree is built.
     arena: &'a Bump,
     tokens: &'a [Tok],
+    /// For each `(` token, the index of its `)` (or [`UNMATCHED`]).
+    closing: &'a [u32],
     pos: usize,
     /// End of the last consumed token (where "missing" diagnostics go).
     last_end: usize,
     next_id: u32,
+    /// Nested parser calls in progress (see [`MAX_NESTING`]).
+    nesting: u32,
+    /// The deepest node built since the current operator or function body began.
+    max_seen: u32,
+    /// Set when the syntax got too deep: the number of diagnostics to keep and where.
+    too_deep: Option<(usize, Span)>,
     diags: &'d mut Diagnostics,
 }
 
 impl<'a> Parser<'a, '_> {
+    /// The query from its statements; past the depth limit only KS245 is left.
+    fn finish(self, statements: &'a [Stmt<'a>]) -> Query<'a> {
+        let too_deep = self.too_deep.is_some();
+        if let Some((kept, at)) = self.too_deep {
+            // what the parser said after it stopped is noise (missing closers ...)
+            self.diags.items.truncate(kept);
+            self.diags.error(
+                codes::SYNTAX_TOO_DEEP,
+                format!("Query syntax depth exceeds maximum safe limit. Semantic analysis not performed. (This analyser stops at Kusto's limit of {MAX_DEPTH} syntax levels.)"),
+                at,
+            );
+        }
+        Query {
+            statements,
+            node_count: self.next_id,
+            too_deep,
+        }
+    }
+
     // ----- arena --------------------------------------------------------------------------
 
     fn alloc<T>(&self, value: T) -> &'a T {
@@ -179,11 +256,65 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn expr(&mut self, span: Span, kind: ExprKind<'a>) -> Expr<'a> {
+        let depth = node_depth(&kind);
+        self.expr_with_depth(span, kind, depth)
+    }
+
+    /// A node whose depth the caller computed (`dynamic` literals count their JSON nesting).
+    fn expr_with_depth(&mut self, span: Span, kind: ExprKind<'a>, depth: u32) -> Expr<'a> {
+        self.note_depth(depth, span.start);
         Expr {
             id: self.id(),
             span,
+            depth,
             kind,
         }
+    }
+
+    /// Records a node's depth; past [`MAX_DEPTH`] the parser stops.
+    fn note_depth(&mut self, depth: u32, at: usize) {
+        self.max_seen = self.max_seen.max(depth);
+        if depth + STATEMENT_DEPTH > MAX_DEPTH {
+            let i = self.tokens.partition_point(|t| t.span.end <= at);
+            let span = self.tokens.get(i).map_or(at..at, |t| t.span.clone());
+            self.stop_too_deep(span);
+        }
+    }
+
+    /// Stops parsing: the rest of the query is skipped and only KS245 is reported from here.
+    fn stop_too_deep(&mut self, span: Span) {
+        if self.too_deep.is_none() {
+            self.too_deep = Some((self.diags.items.len(), span));
+        }
+        self.pos = self.tokens.len() - 1;
+    }
+
+    /// Enters a nested parser call; false (and parsing stops) when the query nests too deep.
+    fn enter(&mut self) -> bool {
+        if self.too_deep.is_some() {
+            return false;
+        }
+        if self.nesting >= MAX_NESTING {
+            let span = self.peek().span.clone();
+            self.stop_too_deep(span);
+            return false;
+        }
+        self.nesting += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.nesting -= 1;
+    }
+
+    /// Runs a nested step on enough stack (only deep queries ever need a new segment).
+    fn nested<T>(&mut self, step: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if !self.enter() {
+            return None;
+        }
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || step(self));
+        self.leave();
+        Some(result)
     }
 
     /// A missing expression at the current position (reported).
@@ -254,7 +385,7 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn parse_plain_name(&mut self) -> Option<Name<'a>> {
+    pub(super) fn parse_plain_name(&mut self) -> Option<Name<'a>> {
         if self.at_bracketed_name() {
             return Some(self.parse_bracketed_name());
         }
@@ -410,6 +541,7 @@ impl<'a> Parser<'a, '_> {
         self.at(TokenKind::Keyword)
             && !keyword_is_identifier(self.text())
             && ops::is_query_operator_keyword(self.text())
+            && !ops::is_source_operator(self.text())
     }
 
     fn parse_statement(&mut self) -> Option<Stmt<'a>> {
@@ -470,6 +602,23 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn parse_function_decl(&mut self) -> FunctionDecl<'a> {
+        let start = self.peek().span.start;
+        let saved = std::mem::take(&mut self.max_seen);
+        let decl = self
+            .nested(Self::parse_function_decl_inner)
+            .unwrap_or(FunctionDecl {
+                params: &[],
+                body: &[],
+                span: start..start,
+            });
+        // a function declaration and its body are four levels in Kusto's tree
+        let depth = self.max_seen + 4;
+        self.max_seen = saved;
+        self.note_depth(depth, start);
+        decl
+    }
+
+    fn parse_function_decl_inner(&mut self) -> FunctionDecl<'a> {
         let start = self.bump().span.start;
         let mut params = self.list();
         if !self.at(TokenKind::RParen) {
@@ -552,6 +701,8 @@ impl<'a> Parser<'a, '_> {
     // ----- pipes --------------------------------------------------------------------------
 
     /// A tabular or scalar expression with any `| operator` suffix.
+    /// (Not a nesting step of its own: every recursion through it goes through
+    /// [`Parser::parse_expr`].)
     pub(crate) fn parse_pipe_expr(&mut self) -> Option<Expr<'a>> {
         let mut expr = if self.at_misplaced_operator() {
             let span = self.peek().span.clone();
@@ -590,13 +741,16 @@ impl<'a> Parser<'a, '_> {
 
     fn parse_pipe_source(&mut self) -> Option<Expr<'a>> {
         if self.at_kw("print") {
-            let op = self.parse_print();
+            let op = self.with_operator_depth(Self::parse_print);
             let span = op.span.clone();
             let op = self.alloc(op);
             return Some(self.expr(span, ExprKind::Source(op)));
         }
-        if self.at(TokenKind::Keyword) && ops::is_source_only_operator(self.text()) {
-            let op = self.parse_unsupported_operator();
+        if self.at(TokenKind::Keyword)
+            && ops::is_source_operator(self.text())
+            && self.starts_source_operator()
+        {
+            let op = self.with_operator_depth(Self::parse_source_operator);
             let span = op.span.clone();
             let op = self.alloc(op);
             return Some(self.expr(span, ExprKind::Source(op)));
@@ -604,8 +758,84 @@ impl<'a> Parser<'a, '_> {
         self.parse_expr()
     }
 
+    /// `range`, `union` ... at the start of a query are operators, unless used as a name
+    /// (`range` is also an ordinary name: `range | where ...`, `range(1, 5, 1)`).
+    pub(super) fn starts_source_operator(&self) -> bool {
+        match self.text() {
+            "range" | "evaluate" => !matches!(
+                self.kind_at(1),
+                TokenKind::Bar
+                    | TokenKind::LParen
+                    | TokenKind::Semicolon
+                    | TokenKind::Eof
+                    | TokenKind::RParen
+                    | TokenKind::Dot
+                    | TokenKind::LBracket
+            ),
+            _ => true,
+        }
+    }
+
     fn parse_expr_or_missing(&mut self) -> Expr<'a> {
         self.parse_expr().unwrap_or_else(|| self.missing_expr())
+    }
+}
+
+/// No matching `)` (see [`matching_parens`]).
+const UNMATCHED: u32 = u32::MAX;
+
+/// For each `(` token the index of its `)`, [`UNMATCHED`] for other tokens and for a `(` left
+/// open before the end of its statement (a `;` closes no parenthesis but ends every open one).
+fn matching_parens<'a>(tokens: &[Tok], arena: &'a Bump) -> &'a [u32] {
+    let closing = arena.alloc_slice_fill_copy(tokens.len(), UNMATCHED);
+    let mut open: Vec<u32> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::LParen => open.push(i as u32),
+            TokenKind::RParen => {
+                if let Some(o) = open.pop() {
+                    closing[o as usize] = i as u32;
+                }
+            }
+            TokenKind::Semicolon => open.clear(),
+            _ => {}
+        }
+    }
+    closing
+}
+
+/// A node's depth from its children's, weighted like the syntax nodes Kusto.Language builds
+/// for it (a call is the call, its argument list and an element per argument ...).
+fn node_depth(kind: &ExprKind<'_>) -> u32 {
+    let max = |es: &[Expr<'_>]| es.iter().map(|e| e.depth).max().unwrap_or(0);
+    match kind {
+        ExprKind::Missing
+        | ExprKind::Name(_)
+        | ExprKind::Literal(_)
+        | ExprKind::Dynamic(_)
+        | ExprKind::TypeOf(_)
+        | ExprKind::Star
+        | ExprKind::Implicit => 1,
+        ExprKind::ExternalData { .. } => 3,
+        ExprKind::Paren(e) => e.depth + 1,
+        ExprKind::Unary { operand, .. } => operand.depth + 1,
+        ExprKind::Binary { left, right, .. } => left.depth.max(right.depth) + 1,
+        ExprKind::List { left, values, .. } => left.depth.max(max(values)) + 3,
+        ExprKind::Between {
+            left, low, high, ..
+        } => left.depth.max(low.depth).max(high.depth) + 2,
+        ExprKind::Call { args, .. } => max(args) + 4,
+        ExprKind::Named { value, .. } => value.depth + 1,
+        ExprKind::NamedTuple { value, .. } => value.depth + 2,
+        ExprKind::Path { target, member }
+        | ExprKind::Element {
+            target,
+            index: member,
+        } => target.depth.max(member.depth) + 1,
+        ExprKind::ToScalar(e) | ExprKind::ToTable(e) | ExprKind::Materialize(e) => e.depth + 1,
+        ExprKind::Pipe { source, op } => source.depth.max(op.depth) + 1,
+        ExprKind::Source(op) => op.depth,
+        ExprKind::DataTable { values, .. } => max(values) + 3,
     }
 }
 

@@ -8,48 +8,16 @@ use crate::diag::codes;
 use crate::keywords::keyword_is_identifier;
 use crate::token::TokenKind;
 
-/// Kusto operators that start a query and that this analyser does not model.
-pub(super) fn is_source_only_operator(kw: &str) -> bool {
-    matches!(
-        kw,
-        "range"
-            | "union"
-            | "find"
-            | "search"
-            | "evaluate"
-            | "externaldata"
-            | "external_data"
-            | "materialized-view-combine"
-    )
+/// Operators that start a query (before any `|`), besides `print` and `datatable`.
+pub(super) fn is_source_operator(kw: &str) -> bool {
+    matches!(kw, "range" | "union" | "find" | "search" | "evaluate")
 }
 
 /// Kusto query operators (after `|`) that this analyser does not model.
 fn is_unsupported_operator(kw: &str) -> bool {
     matches!(
         kw,
-        "join"
-            | "lookup"
-            | "union"
-            | "mv-apply"
-            | "mvapply"
-            | "make-series"
-            | "evaluate"
-            | "invoke"
-            | "fork"
-            | "facet"
-            | "scan"
-            | "top-nested"
-            | "top-hitters"
-            | "sample-distinct"
-            | "reduce"
-            | "consume"
-            | "partition"
-            | "parse-kv"
-            | "project-by-names"
-            | "assert-schema"
-            | "search"
-            | "find"
-            | "make-graph"
+        "make-graph"
             | "graph-match"
             | "graph-shortest-paths"
             | "graph-to-table"
@@ -57,11 +25,8 @@ fn is_unsupported_operator(kw: &str) -> bool {
             | "graph-where-nodes"
             | "graph-where-edges"
             | "macro-expand"
-            | "project-smart"
             | "__executeAndCache"
-            | "range"
-            | "datatable"
-            | "externaldata"
+            | "materialized-view-combine"
     )
 }
 
@@ -75,30 +40,48 @@ pub(super) fn is_query_operator_keyword(kw: &str) -> bool {
             | "project-keep"
             | "project-reorder"
             | "project-rename"
+            | "project-by-names"
             | "where"
             | "filter"
             | "parse"
             | "parse-where"
+            | "parse-kv"
             | "summarize"
             | "take"
             | "limit"
             | "sample"
+            | "sample-distinct"
             | "sort"
             | "order"
             | "top"
+            | "top-nested"
+            | "top-hitters"
             | "distinct"
             | "mv-expand"
             | "mvexpand"
+            | "mv-apply"
+            | "mvapply"
+            | "make-series"
             | "count"
             | "serialize"
             | "as"
             | "getschema"
             | "render"
+            | "join"
+            | "lookup"
+            | "union"
+            | "evaluate"
+            | "invoke"
+            | "fork"
+            | "facet"
+            | "scan"
+            | "partition"
+            | "reduce"
+            | "consume"
+            | "assert-schema"
+            | "search"
+            | "find"
     ) || is_unsupported_operator(kw)
-        && !matches!(
-            kw,
-            "datatable" | "externaldata" | "range" | "union" | "find" | "search" | "evaluate"
-        )
 }
 
 /// Where a comma-separated list of this operator ends (besides `|`, `;`, closers and EOF).
@@ -173,6 +156,7 @@ impl<'a> Parser<'a, '_> {
         let id = self.id();
         Operator {
             id,
+            depth: 0,
             span: start..self.last_end.max(kw_span.end),
             keyword,
             kw_span,
@@ -182,6 +166,24 @@ impl<'a> Parser<'a, '_> {
 
     /// Parses the operator after a `|`.
     pub(super) fn parse_query_operator(&mut self) -> Operator<'a> {
+        self.with_operator_depth(Self::parse_query_operator_inner)
+    }
+
+    /// Parses an operator with `parse`, giving it the depth of its deepest expression plus its
+    /// own levels (operator, list, element).
+    pub(super) fn with_operator_depth(
+        &mut self,
+        parse: fn(&mut Self) -> Operator<'a>,
+    ) -> Operator<'a> {
+        let saved = std::mem::take(&mut self.max_seen);
+        let mut op = parse(self);
+        op.depth = self.max_seen + 3;
+        self.max_seen = saved;
+        self.note_depth(op.depth, op.span.start);
+        op
+    }
+
+    fn parse_query_operator_inner(&mut self) -> Operator<'a> {
         let tok = self.peek().clone();
         if tok.kind != TokenKind::Keyword {
             return self.parse_bad_operator();
@@ -310,6 +312,71 @@ impl<'a> Parser<'a, '_> {
                 self.skip_operator_tail();
                 OpKind::Render
             }
+            "join" | "lookup" => {
+                self.bump();
+                self.parse_join(kw == "lookup")
+            }
+            "union" => {
+                self.bump();
+                self.parse_union()
+            }
+            "make-series" => {
+                self.bump();
+                self.parse_make_series()
+            }
+            "mv-apply" | "mvapply" => {
+                self.bump();
+                self.parse_mv_apply()
+            }
+            "evaluate" => {
+                self.bump();
+                self.parse_evaluate()
+            }
+            "invoke" => {
+                self.bump();
+                OpKind::Invoke(self.parse_expr_or_missing())
+            }
+            "top-nested" => {
+                self.bump();
+                self.parse_top_nested()
+            }
+            "partition" => {
+                self.bump();
+                self.parse_partition()
+            }
+            "scan" => {
+                self.bump();
+                self.parse_scan()
+            }
+            "search" | "find" => {
+                self.bump();
+                self.parse_search(kw == "find")
+            }
+            "parse-kv" => {
+                self.bump();
+                self.parse_parse_kv()
+            }
+            "sample-distinct" | "top-hitters" => {
+                self.bump();
+                self.parse_of_operator(kw == "top-hitters")
+            }
+            "reduce" => {
+                self.bump();
+                self.parse_reduce()
+            }
+            "fork" => {
+                self.bump();
+                self.parse_fork()
+            }
+            "facet" => {
+                self.bump();
+                self.parse_facet()
+            }
+            "consume" | "assert-schema" | "project-by-names" => {
+                self.bump();
+                self.skip_operator_tail();
+                OpKind::PassThrough
+            }
             k if is_unsupported_operator(k) => return self.parse_unsupported_operator(),
             _ => return self.parse_bad_operator(),
         };
@@ -348,6 +415,19 @@ impl<'a> Parser<'a, '_> {
         self.operator(at, "", at..at, OpKind::Bad)
     }
 
+    /// An operator that starts a query (`range`, `union`, `search`, `find`, `evaluate`).
+    pub(super) fn parse_source_operator(&mut self) -> Operator<'a> {
+        let tok = self.bump();
+        let kw = tok.text(self.src);
+        let kind = match kw {
+            "range" => self.parse_range(),
+            "union" => self.parse_union(),
+            "search" | "find" => self.parse_search(kw == "find"),
+            _ => self.parse_evaluate(),
+        };
+        self.operator(tok.span.start, kw, tok.span, kind)
+    }
+
     /// `print a, b = ...`
     pub(super) fn parse_print(&mut self) -> Operator<'a> {
         let tok = self.bump();
@@ -356,7 +436,7 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// `name=value` operator parameters (`kind=regex`, `hint.strategy=shuffle`, `flags=i`).
-    fn operator_parameters(&mut self) -> &'a [(&'a str, &'a str)] {
+    pub(super) fn operator_parameters(&mut self) -> &'a [(&'a str, &'a str)] {
         let mut params = self.list();
         loop {
             let mut n = 0;
@@ -402,10 +482,11 @@ impl<'a> Parser<'a, '_> {
                 | "with_source"
                 | "decodeblocks"
                 | "nulls"
+                | "with_match_id"
         )
     }
 
-    fn skip_parens(&mut self) {
+    pub(super) fn skip_parens(&mut self) {
         let mut depth = 0usize;
         loop {
             match self.kind() {

@@ -12,6 +12,11 @@
  * --fixtures    crates/kql/tests/fixtures (default: ../fixtures from this file)
  * --emit-cases  also write every case (hand-written and corpus, with the oracle's answers)
  *               to FILE, for ad-hoc diffs
+ * --only        re-record only this file of fixtures/hand (e.g. 12-join.json)
+ * --queries     record the query corpus instead: FILE is the output of
+ *               `cargo run -p ccfgen-kql --example corpus_queries` (cases rebuilt from
+ *               shared/corpus-content); fixtures/queries.json keeps only the id, the query's
+ *               sha256 and the oracle's answer (notes and divergences are kept by id)
  *
  * Hand-written fixtures (fixtures/hand/*.json) are arrays of
  *   {"name", "note"?, "case": {input, query, table?, options?}, "divergence"?, "oracle"}
@@ -43,7 +48,32 @@ if (!oracleDir) {
 const corpusDir = path.resolve(arg('--corpus', path.join(__dirname, '..', '..', '..', '..', '..', 'shared', 'corpus')));
 const fixturesDir = path.resolve(arg('--fixtures', path.join(__dirname, '..', 'fixtures')));
 const emit = arg('--emit-cases');
-const { analyze } = require(path.resolve(oracleDir, 'oracle.js'));
+const only = arg('--only');
+const { analyze: analyzeRaw } = require(path.resolve(oracleDir, 'oracle.js'));
+
+// The bundled catalogue (crates/kql/catalog/catalog.json): a case with database.catalog = true
+// gets every catalogue table and function declared, exactly as the analyser declares them.
+const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'catalog', 'catalog.json'), 'utf8'));
+function schemaBody(cols) {
+  return 'datatable(' + cols.map(([n, t]) => `['${n}']:${t}`).join(', ') + ')[]';
+}
+function withCatalog(c) {
+  if (!c.database || !c.database.catalog) return c;
+  // declared tables first, then the catalogue's (the order wildcards match in)
+  const tables = Object.assign({}, c.database.tables || {});
+  for (const t of catalog.tables) if (!(t.name in tables)) tables[t.name] = t.columns.map(([name, type]) => ({ name, type }));
+  const schemas = new Map(catalog.schemas.map((s) => [s.name, s.columns]));
+  for (const t of catalog.tables) schemas.set(t.name, t.columns);
+  const declared = new Set((c.database.functions || []).map((f) => f.name));
+  const functions = catalog.functions
+    .filter((f) => !declared.has(f.name))
+    .map((f) => ({ name: f.name, parameters: f.parameters, body: f.body || schemaBody(schemas.get(f.schema)) }))
+    .concat(c.database.functions || []);
+  const database = Object.assign({}, c.database, { tables, functions });
+  delete database.catalog;
+  return Object.assign({}, c, { database });
+}
+const analyze = (c) => analyzeRaw(withCatalog(c));
 
 const DCR_TYPE = 'microsoft.insights/datacollectionrules';
 const sha256 = (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
@@ -145,7 +175,7 @@ function recordCorpus() {
 function recordHand() {
   const dir = path.join(fixturesDir, 'hand');
   let n = 0;
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json') && (!only || x === only)).sort()) {
     const file = path.join(dir, f);
     const fixtures = readJson(file);
     for (const fx of fixtures) {
@@ -158,8 +188,31 @@ function recordHand() {
   return n;
 }
 
+function recordQueries(file) {
+  const items = readJson(file);
+  const out = path.join(fixturesDir, 'queries.json');
+  const previous = new Map();
+  if (fs.existsSync(out)) for (const f of readJson(out)) previous.set(f.id, f);
+  const fixtures = items.map((it) => {
+    const prev = previous.get(it.id) || {};
+    const fx = { id: it.id };
+    if (prev.note) fx.note = prev.note;
+    fx.querySha256 = it.querySha256;
+    if (prev.divergence) fx.divergence = prev.divergence;
+    fx.oracle = analyze(it.case);
+    return fx;
+  });
+  writeJson(out, fixtures);
+  return fixtures.length;
+}
+
+const queriesFile = arg('--queries');
+if (queriesFile) {
+  process.stdout.write(`recorded ${recordQueries(queriesFile)} query corpus fixtures\n`);
+  process.exit(0);
+}
 const emitted = [];
 const hand = recordHand();
-const corpus = recordCorpus();
+const corpus = only ? null : recordCorpus();
 if (emit) writeJson(emit, emitted);
 process.stdout.write(`recorded ${hand} hand-written and ${corpus === null ? 'no (corpus missing)' : corpus} corpus fixtures\n`);

@@ -1,3 +1,4 @@
 //! Helpers shared by the integration tests and the benchmark.
 
 pub mod corpus;
+pub mod queries;

@@ -1,0 +1,8 @@
+//! `analyze_case` on arbitrary JSON cases (`harness::case`): type-name parsing, the analysis
+//! and the table comparison. Nothing may panic.
+#![no_main]
+
+#[path = "../harness/kql.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::case(data));

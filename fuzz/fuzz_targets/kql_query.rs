@@ -1,0 +1,8 @@
+//! The KQL lexer, parser, analyser and DCR rules on arbitrary text (`harness::query`). Nothing
+//! may panic, hang or overflow the stack; deep nesting is in the seeds (`fuzz/seeds/kql_query`).
+#![no_main]
+
+#[path = "../harness/kql.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::query(data));
