@@ -10,7 +10,7 @@ use ccfgen_kql::{Case, CaseDatabase, CaseFunction, CaseOptions, CaseTableColumn}
 /// The seed and number of queries the recorded fixtures were generated with.
 pub const SEED: u64 = 0x6b71_6c2d_6675_6c6c;
 /// How many queries are generated and recorded.
-pub const COUNT: usize = 1500;
+pub const COUNT: usize = 1000;
 
 /// A small deterministic generator (xorshift64*).
 pub struct Rng(u64);
@@ -110,7 +110,9 @@ pub fn database() -> CaseDatabase {
     db.functions.push(CaseFunction {
         name: "LoginsParser".into(),
         parameters: String::new(),
-        body: "Logins | project TimeGenerated, UserName = User, IPAddress, Failed = ResultType != '0'".into(),
+        body:
+            "Logins | project TimeGenerated, UserName = User, IPAddress, Failed = ResultType != '0'"
+                .into(),
     });
     db.functions.push(CaseFunction {
         name: "AlertsBy".into(),
@@ -124,6 +126,71 @@ pub fn database() -> CaseDatabase {
 /// does not need to be right, wrong guesses make invalid queries, which are tested too).
 struct State {
     cols: Vec<&'static str>,
+    /// Types of the columns known for sure (name, Kusto type).
+    typed: Vec<(&'static str, &'static str)>,
+}
+
+impl State {
+    fn set(&mut self, cols: &[(&'static str, &'static str)]) {
+        self.typed = cols.to_vec();
+        self.cols = cols.iter().map(|c| c.0).collect();
+    }
+}
+
+/// A predicate on a column of the current rows, fitting its type.
+fn typed_predicate(r: &mut Rng, s: &State) -> String {
+    if s.typed.is_empty() || r.chance(25) {
+        return r.pick(PREDICATES).to_string();
+    }
+    let (c, t) = *r.pick(&s.typed);
+    match t {
+        "string" => match r.below(4) {
+            0 => format!("{c} has 'a'"),
+            1 => format!("isnotempty({c})"),
+            2 => format!("{c} in~ ('x', 'y')"),
+            _ => format!("{c} startswith 'x'"),
+        },
+        "int" | "long" | "real" => format!("{c} > {}", r.below(10)),
+        "datetime" => format!("{c} > ago({}d)", 1 + r.below(7)),
+        "dynamic" => match r.below(3) {
+            0 => format!("isnotnull({c})"),
+            1 => format!("{c}.a == 1"),
+            _ => format!("array_length({c}) > 0"),
+        },
+        _ => format!("isnotnull({c})"),
+    }
+}
+
+/// An expression over a column of the current rows, fitting its type.
+fn typed_expr(r: &mut Rng, s: &State) -> String {
+    if s.typed.is_empty() || r.chance(25) {
+        return r.pick(SCALAR_EXPRS).to_string();
+    }
+    let (c, t) = *r.pick(&s.typed);
+    match t {
+        "string" => match r.below(4) {
+            0 => format!("tolower({c})"),
+            1 => format!("strlen({c})"),
+            2 => format!("split({c}, '.')"),
+            _ => format!("strcat({c}, '-')"),
+        },
+        "int" | "long" | "real" => match r.below(3) {
+            0 => format!("{c} * 2"),
+            1 => format!("round({c}, 1)"),
+            _ => format!("tostring({c})"),
+        },
+        "datetime" => match r.below(3) {
+            0 => format!("bin({c}, 1h)"),
+            1 => format!("dayofweek({c})"),
+            _ => format!("now() - {c}"),
+        },
+        "dynamic" => match r.below(3) {
+            0 => format!("tostring({c}.a)"),
+            1 => format!("{c}[0]"),
+            _ => format!("bag_keys({c})"),
+        },
+        _ => format!("tostring({c})"),
+    }
 }
 
 const SCALAR_EXPRS: &[&str] = &[
@@ -190,38 +257,48 @@ fn source(r: &mut Rng, s: &mut State) -> String {
     let all = tables();
     match r.below(10) {
         0 => {
-            s.cols = vec!["TimeGenerated", "UserName", "IPAddress", "Failed"];
+            s.set(&[
+                ("TimeGenerated", "datetime"),
+                ("UserName", "string"),
+                ("IPAddress", "string"),
+                ("Failed", "bool"),
+            ]);
             "LoginsParser".into()
         }
         1 => {
-            s.cols = vec!["TimeGenerated", "User", "Score"];
+            s.set(&[
+                ("TimeGenerated", "datetime"),
+                ("User", "string"),
+                ("Score", "int"),
+            ]);
             "AlertsBy(3)".into()
         }
         2 => {
-            s.cols = vec!["x"];
+            s.set(&[("x", "long")]);
             "range x from 1 to 10 step 1".into()
         }
         3 => {
             let a = r.pick(&all);
             let b = r.pick(&all);
             s.cols = a.1.iter().chain(b.1.iter()).map(|c| c.0).collect();
+            s.typed.clear();
             let params = *r.pick(&["", "withsource=T ", "isfuzzy=true ", "kind=inner "]);
             format!("union {params}{}, {}", a.0, b.0)
         }
         4 => {
-            s.cols = vec!["User", "Level"];
+            s.set(&[("User", "string"), ("Level", "int")]);
             "datatable(User:string, Level:int)['a', 1, 'b', 2]".into()
         }
         _ => {
             let t = r.pick(&all);
-            s.cols = t.1.iter().map(|c| c.0).collect();
+            s.set(&t.1);
             t.0.into()
         }
     }
 }
 
 fn col(r: &mut Rng, s: &State) -> &'static str {
-    if s.cols.is_empty() || r.chance(10) {
+    if s.cols.is_empty() || r.chance(4) {
         *r.pick(&["User", "Score", "Nope", "Count", "IPAddress"])
     } else {
         *r.pick(&s.cols)
@@ -231,9 +308,9 @@ fn col(r: &mut Rng, s: &State) -> &'static str {
 fn operator(r: &mut Rng, s: &mut State) -> String {
     let all = tables();
     match r.below(24) {
-        0 => format!("where {}", r.pick(PREDICATES)),
+        0 => format!("where {}", typed_predicate(r, s)),
         1 => {
-            let e = *r.pick(SCALAR_EXPRS);
+            let e = typed_expr(r, s);
             if r.chance(50) {
                 s.cols.push("x");
                 format!("extend x = {e}")
@@ -244,12 +321,14 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
         2 => {
             let a = col(r, s);
             let b = col(r, s);
+            s.typed.retain(|c| c.0 == a || c.0 == b);
             s.cols = vec![a, b];
             format!("project {a}, {b}")
         }
         3 => {
             let agg = *r.pick(AGGREGATES);
             let key = col(r, s);
+            s.typed.retain(|c| c.0 == key);
             s.cols = vec![key];
             if r.chance(50) {
                 format!("summarize {agg} by {key}")
@@ -285,6 +364,7 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
                 _ => format!("{}, {}", col(r, s), col(r, s)),
             };
             s.cols.extend(cols.iter().map(|c| c.0));
+            s.typed.retain(|c| !cols.iter().any(|x| x.0 == c.0));
             format!("join {kind}{right} on {cond}")
         }
         7 => {
@@ -297,7 +377,11 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
             s.cols.extend(cols.iter().map(|c| c.0));
             format!("union {name}")
         }
-        9 => format!("mv-expand {} to typeof(string)", col(r, s)),
+        9 => {
+            let a = col(r, s);
+            s.typed.retain(|c| c.0 != a);
+            format!("mv-expand {a} to typeof(string)")
+        }
         10 => format!(
             "mv-apply e = {} on (summarize m = {})",
             col(r, s),
@@ -305,6 +389,7 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
         ),
         11 => {
             s.cols = vec!["User", "n", "TimeGenerated"];
+            s.typed.clear();
             format!(
                 "make-series n = {} default = 0 on TimeGenerated from ago(7d) to now() step 1d by {}",
                 r.pick(&["count()", "dcount(IPAddress)", "sum(Count)"]),
@@ -313,6 +398,7 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
         }
         12 => {
             let a = col(r, s);
+            s.typed.clear();
             s.cols = vec![a, "aggregated_x"];
             format!("top-nested 3 of {a} by count()")
         }
@@ -320,49 +406,68 @@ fn operator(r: &mut Rng, s: &mut State) -> String {
         14 => format!("top 5 by {}", col(r, s)),
         15 => {
             let a = col(r, s);
+            s.typed.retain(|c| c.0 == a);
             s.cols = vec![a];
             format!("distinct {a}")
         }
-        16 => format!("project-away {}", col(r, s)),
+        16 => {
+            let a = col(r, s);
+            s.typed.retain(|c| c.0 != a);
+            s.cols.retain(|c| *c != a);
+            format!("project-away {a}")
+        }
         17 => {
             let a = col(r, s);
+            s.typed.retain(|c| c.0 != a);
             format!("project-rename Renamed = {a}")
         }
-        18 => format!(
-            "evaluate {}",
-            r.pick(&["bag_unpack(Props)", "narrow()", "pivot(Location)", "bag_unpack(Data)"])
-        ),
+        18 => {
+            s.typed.clear();
+            format!(
+                "evaluate {}",
+                r.pick(&[
+                    "bag_unpack(Props)",
+                    "narrow()",
+                    "pivot(Location)",
+                    "bag_unpack(Data)"
+                ])
+            )
+        }
         19 => {
             s.cols.extend(["a", "b"]);
             format!("parse {} with a '-' b:int", col(r, s))
         }
         20 => {
             s.cols.push("prv");
-            format!(
-                "serialize prv = prev({}), rn = row_number()",
-                col(r, s)
-            )
+            format!("serialize prv = prev({}), rn = row_number()", col(r, s))
         }
         21 => format!("where {} in ((Alerts | project User))", col(r, s)),
         22 => "as T | join (T) on User".into(),
-        _ => "count".into(),
+        _ => {
+            s.set(&[("Count", "long")]);
+            "count".into()
+        }
     }
 }
 
 /// One generated query.
 pub fn query(r: &mut Rng) -> String {
-    let mut s = State { cols: Vec::new() };
+    let mut s = State {
+        cols: Vec::new(),
+        typed: Vec::new(),
+    };
     let mut q = String::new();
     if r.chance(20) {
-        let mut ls = State { cols: Vec::new() };
+        let mut ls = State {
+            cols: Vec::new(),
+            typed: Vec::new(),
+        };
         let inner = source(r, &mut ls);
         let op = operator(r, &mut ls);
-        let wrap = *r.pick(&["materialize(", "(", "("]);
-        q.push_str(&format!(
-            "let t = {wrap}{inner} | {op}{};\n",
-            if wrap.starts_with('m') { ")" } else { ")" }
-        ));
+        let wrap = *r.pick(&["materialize(", "("]);
+        q.push_str(&format!("let t = {wrap}{inner} | {op});\n"));
         s.cols = ls.cols;
+        s.typed = ls.typed;
         q.push('t');
     } else {
         q.push_str(&source(r, &mut s));
