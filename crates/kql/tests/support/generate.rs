@@ -299,9 +299,10 @@ fn source(r: &mut Rng, s: &mut State) -> String {
 
 fn col(r: &mut Rng, s: &State) -> &'static str {
     if s.cols.is_empty() || r.chance(4) {
-        *r.pick(&["User", "Score", "Nope", "Count", "IPAddress"])
+        const GUESSES: [&str; 5] = ["User", "Score", "Nope", "Count", "IPAddress"];
+        GUESSES[r.below(GUESSES.len())]
     } else {
-        *r.pick(&s.cols)
+        s.cols[r.below(s.cols.len())]
     }
 }
 
