@@ -2,14 +2,26 @@
 //! are staged next to their targets, synced, and renamed into place; unchanged files are not
 //! touched; files a previous build wrote and this one does not are removed. If staging fails,
 //! the staged files are deleted and the previous output is left as it was.
+//!
+//! Nothing is written or removed outside the output directory: every file's relative path
+//! passes [`crate::safe_path`] and may not pass through a symbolic link that leads out of the
+//! directory. The bookkeeping file ([`MANIFEST`]) records, for every file written, its SHA-256
+//! and (on Unix) its device and inode numbers. A stale file is removed only when the manifest
+//! lists it, it is a regular file inside the directory reached without any symbolic link, its
+//! bytes are still the ones recorded and it is still the very file the build wrote — so a
+//! tampered manifest, a hand-edited file or a file put in its place is never deleted.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The manifest listing the files a build wrote (relative paths, one per line).
+/// The manifest listing the files a build wrote: a header line, then one line per file,
+/// `<sha256 hex> <device:inode, or -> <relative path>`.
 pub const MANIFEST: &str = ".ccfgen-manifest";
+
+/// The first line of the manifest (a manifest without it names no file ccfgen may remove).
+const MANIFEST_HEADER: &str = "# ccfgen build manifest v2: sha256 file-id path";
 
 /// A set of generated files: relative path (forward slashes) → bytes, in path order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,6 +77,9 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Files of an earlier build that this build no longer produces, removed.
     pub removed: Vec<String>,
+    /// Entries of the previous manifest that were not removed, with the reason: changed
+    /// since they were written, not a regular file, or an entry no build writes.
+    pub kept: Vec<(String, String)>,
 }
 
 /// Writing output failed; the previous output is intact unless `partial` says otherwise.
@@ -86,6 +101,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 
 /// Writes `artifacts` under `dir` as described in the module docs.
 pub fn write_artifacts(dir: &Path, artifacts: &Artifacts) -> Result<WriteReport, OutputError> {
+    for (rel, _) in artifacts.iter() {
+        crate::safe_path::resolve_inside(dir, rel).map_err(|e| OutputError {
+            path: dir.join(rel),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
+        })?;
+    }
     let mut report = WriteReport::default();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = (|| {
@@ -110,21 +131,98 @@ pub fn write_artifacts(dir: &Path, artifacts: &Artifacts) -> Result<WriteReport,
     for (tmp, target) in &staged {
         fs::rename(tmp, target).map_err(io_err(target))?;
     }
-    let previous = read_manifest(dir);
-    for rel in previous {
-        if artifacts.get(&rel).is_none() && is_safe_relative(&rel) {
-            let path = dir.join(&rel);
-            if path.is_file() {
+    for (rel, recorded) in read_manifest(dir) {
+        if artifacts.get(&rel).is_some() {
+            continue;
+        }
+        match removable(dir, &rel, recorded.as_ref()) {
+            Ok(path) => {
                 fs::remove_file(&path).map_err(io_err(&path))?;
-                report.removed.push(rel);
                 remove_empty_parents(dir, &path);
+                report.removed.push(rel);
             }
+            Err(Some(why)) => report.kept.push((rel, why)),
+            Err(None) => {}
         }
     }
-    let manifest: String = artifacts.iter().map(|(p, _)| format!("{p}\n")).collect();
+    let mut manifest = format!("{MANIFEST_HEADER}\n");
+    for (p, bytes) in artifacts.iter() {
+        let id = file_id(&dir.join(p)).unwrap_or_else(|| "-".into());
+        manifest.push_str(&format!("{} {id} {p}\n", sha256_hex(bytes)));
+    }
     write_if_changed(&dir.join(MANIFEST), manifest.as_bytes())
         .map_err(io_err(&dir.join(MANIFEST)))?;
     Ok(report)
+}
+
+/// The file a previous manifest entry names, if the build may remove it; else why not
+/// (`None`: it is already gone).
+fn removable(
+    dir: &Path,
+    rel: &str,
+    recorded: Option<&Recorded>,
+) -> Result<PathBuf, Option<String>> {
+    if let Err(e) = crate::safe_path::check_relative(rel) {
+        return Err(Some(format!("not a path inside the output: {e}")));
+    }
+    if !crate::safe_path::has_no_links(dir, rel) {
+        return Err(Some("reached through a symbolic link".into()));
+    }
+    let path = dir.join(rel);
+    match fs::symlink_metadata(&path) {
+        Err(_) => return Err(None),
+        Ok(m) if !m.file_type().is_file() => return Err(Some("not a regular file".into())),
+        Ok(_) => {}
+    }
+    let Some(recorded) = recorded else {
+        return Err(Some(
+            "the manifest records no checksum for it (an older ccfgen wrote it); remove it by hand if it is stale".into(),
+        ));
+    };
+    if let Some(id) = &recorded.id
+        && file_id(&path).as_ref() != Some(id)
+    {
+        return Err(Some(
+            "not the file ccfgen wrote (replaced, copied or checked out since); remove it by hand if it is stale".into(),
+        ));
+    }
+    match fs::read(&path) {
+        Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(&recorded.sha256) => Ok(path),
+        Ok(_) => Err(Some("changed since ccfgen wrote it".into())),
+        Err(e) => Err(Some(format!("cannot read it: {e}"))),
+    }
+}
+
+/// What the manifest recorded about a file.
+struct Recorded {
+    sha256: String,
+    /// Device and inode (`None` where the platform has none).
+    id: Option<String>,
+}
+
+/// The identity of a file: `device:inode` on Unix (a checkout or copy makes a new one).
+fn file_id(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        fs::symlink_metadata(path)
+            .ok()
+            .map(|m| format!("{}:{}", m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// SHA-256 of `bytes` in lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes one file atomically (stage + sync + rename), only when its bytes differ.
@@ -164,23 +262,34 @@ fn stage(target: &Path, bytes: &[u8]) -> Result<PathBuf, OutputError> {
     Ok(tmp)
 }
 
-fn read_manifest(dir: &Path) -> Vec<String> {
-    fs::read_to_string(dir.join(MANIFEST))
-        .map(|t| {
-            t.lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect()
+/// The entries of the previous manifest: path and what was recorded (a manifest of an older
+/// ccfgen lists bare paths, without checksums).
+fn read_manifest(dir: &Path) -> Vec<(String, Option<Recorded>)> {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
+        return Vec::new();
+    };
+    let mut lines = text.lines().filter(|l| !l.is_empty()).peekable();
+    let hashed = lines.peek() == Some(&MANIFEST_HEADER);
+    if hashed {
+        lines.next();
+    }
+    lines
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(sha), Some(id), Some(rel))
+                    if hashed && sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    let recorded = Recorded {
+                        sha256: sha.to_string(),
+                        id: (id != "-").then(|| id.to_string()),
+                    };
+                    (rel.to_string(), Some(recorded))
+                }
+                _ => (l.to_string(), None),
+            }
         })
-        .unwrap_or_default()
-}
-
-/// A manifest entry may only name a file inside the output directory.
-fn is_safe_relative(rel: &str) -> bool {
-    let p = Path::new(rel);
-    !p.is_absolute()
-        && p.components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect()
 }
 
 fn remove_empty_parents(root: &Path, file: &Path) {
@@ -244,9 +353,77 @@ mod tests {
     }
 
     #[test]
-    fn manifest_cannot_escape_the_directory() {
-        assert!(is_safe_relative("Data/Solution_X.json"));
-        assert!(!is_safe_relative("../etc/passwd"));
-        assert!(!is_safe_relative("/etc/passwd"));
+    fn a_tampered_manifest_removes_nothing_it_did_not_write() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let mut a = Artifacts::new();
+        a.add("a.txt", b"1".to_vec());
+        a.add("b.txt", b"2".to_vec());
+        write_artifacts(&dir, &a).unwrap();
+        fs::write(root.path().join("victim.txt"), b"keep").unwrap();
+        fs::write(dir.join("mine.txt"), b"user").unwrap();
+        fs::write(dir.join("b.txt"), b"edited").unwrap();
+        let mut manifest = fs::read_to_string(dir.join(MANIFEST)).unwrap();
+        // Entries with the right checksums: the victim outside, a user file inside (with a
+        // made-up identity, and with none).
+        let sha = sha256_hex(b"keep");
+        let user = sha256_hex(b"user");
+        manifest.push_str(&format!(
+            "{sha} - ../victim.txt\n{user} 1:1 mine.txt\n{sha} - /tmp/victim.txt\n"
+        ));
+        fs::write(dir.join(MANIFEST), manifest).unwrap();
+        let mut b = Artifacts::new();
+        b.add("c.txt", b"3".to_vec());
+        let r = write_artifacts(&dir, &b).unwrap();
+        assert_eq!(r.removed, ["a.txt"], "{:?}", r.kept);
+        let kept: Vec<&str> = r.kept.iter().map(|(p, _)| p.as_str()).collect();
+        #[cfg(unix)]
+        assert_eq!(
+            kept,
+            ["b.txt", "../victim.txt", "mine.txt", "/tmp/victim.txt"]
+        );
+        assert!(dir.join("mine.txt").exists());
+        assert!(root.path().join("victim.txt").exists());
+        assert_eq!(fs::read(dir.join("b.txt")).unwrap(), b"edited");
+    }
+
+    #[test]
+    fn an_old_manifest_without_checksums_removes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("old.txt"), b"x").unwrap();
+        fs::write(dir.path().join(MANIFEST), "old.txt\n").unwrap();
+        let r = write_artifacts(dir.path(), &Artifacts::new()).unwrap();
+        assert!(r.removed.is_empty());
+        assert_eq!(r.kept.len(), 1);
+        assert!(dir.path().join("old.txt").exists());
+    }
+
+    #[test]
+    fn artifact_paths_may_not_leave_the_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        for bad in ["../x.txt", "/tmp/x.txt", "a/../../x.txt"] {
+            let mut a = Artifacts::new();
+            a.add("ok.txt", b"1".to_vec());
+            a.add(bad, b"1".to_vec());
+            assert!(write_artifacts(&dir, &a).is_err(), "{bad}");
+            assert!(!dir.join("ok.txt").exists(), "nothing written for {bad}");
+        }
+        assert!(!root.path().join("x.txt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_inside_the_output_are_not_followed_out() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let elsewhere = root.path().join("elsewhere");
+        fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join("Data")).unwrap();
+        let mut a = Artifacts::new();
+        a.add("Data/x.json", b"{}".to_vec());
+        assert!(write_artifacts(&dir, &a).is_err());
+        assert!(!elsewhere.join("x.json").exists());
     }
 }

@@ -280,6 +280,8 @@ pub struct Column {
     pub is_hidden: Option<bool>,
     /// Example values for `ccfgen sample`.
     pub examples: Vec<Value>,
+    /// The spec acknowledges a reserved name kept from an existing table.
+    pub legacy_name: bool,
 }
 
 /// A column type in a Log Analytics table.

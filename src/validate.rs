@@ -72,6 +72,19 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
     }
     v.connector_queries(solution);
     v.out
+        .extend(crate::safe_path::spec_findings(solution, spec));
+    v.out
+}
+
+/// `legacy_name = true`: a reserved column name kept from an existing table is a warning.
+fn legacy_name(findings: &mut [Diagnostic]) {
+    for d in findings.iter_mut().filter(|d| d.rule == "column-reserved") {
+        if d.severity == crate::diagnostic::Severity::Error {
+            d.severity = crate::diagnostic::Severity::Warning;
+            d.message
+                .push_str("; kept because `legacy_name = true` (an existing table)");
+        }
+    }
 }
 
 fn connector_id_path(c: &Connector) -> String {
@@ -539,10 +552,11 @@ impl Validator<'_> {
             // Stream-only columns are JSON property names the transform consumes (real DCRs
             // use `id`, `_raw`, `time` there); the table naming rules do not apply to them.
             if c.table_type.is_some() || c.stream_type.is_none() {
-                self.add(
-                    format!("{}.name", c.path),
-                    rules::naming::column_name(&c.name),
-                );
+                let mut findings = rules::naming::column_name(&c.name);
+                if c.legacy_name {
+                    legacy_name(&mut findings);
+                }
+                self.add(format!("{}.name", c.path), findings);
             } else if c.name.is_empty() {
                 self.add(
                     format!("{}.name", c.path),

@@ -43,6 +43,18 @@ pub const RULES: &[Rule] = &[
         "Every JSON file of a solution must be readable; the Content Hub JSON validation parses every changed file.",
     ),
     rule(
+        "entry-unreadable",
+        E,
+        "A folder or entry of the tree cannot be read; the walk goes on without it.",
+        "What an unreadable folder holds is not checked, so a CI gate must not pass silently; the error names the entry.",
+    ),
+    rule(
+        "symlink-skipped",
+        E,
+        "A symbolic link is not followed: it leads out of the checked folder (error), into a loop or nowhere (warning).",
+        "ccfgen never reads outside the root it was given, and a link to a parent folder would make the walk endless.",
+    ),
+    rule(
         "json-invalid",
         E,
         "A file is not valid JSON.",

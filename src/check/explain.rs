@@ -115,7 +115,7 @@ fn search_root(file: &Path) -> std::path::PathBuf {
     dir.ancestors()
         .find(|a| {
             a.file_name()
-                .is_some_and(|n| n.eq_ignore_ascii_case("Data Connectors"))
+                .is_some_and(|n| n.eq_ignore_ascii_case(crate::scan::DATA_CONNECTORS))
         })
         .unwrap_or(dir)
         .to_path_buf()

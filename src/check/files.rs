@@ -33,6 +33,8 @@ pub struct Doc {
 pub enum DocError {
     /// The file could not be read or is not UTF-8.
     Unreadable(String),
+    /// A folder or link the walk did not enter ([`crate::scan::walk`]).
+    Skipped(crate::scan::SkipReason),
     /// The text is not JSON: the parser's message and the byte offset where it stopped.
     Invalid {
         /// What the parser said.
@@ -57,6 +59,17 @@ impl Doc {
             bytes: text.len(),
             text: Some(text),
             json,
+        }
+    }
+
+    /// An entry the walk skipped (a finding is reported at it).
+    pub fn skipped(s: &crate::scan::Skipped) -> Doc {
+        Doc {
+            path: s.path.clone(),
+            rel: s.rel.clone(),
+            bytes: 0,
+            text: Some(String::new()),
+            json: Err(DocError::Skipped(s.reason.clone())),
         }
     }
 
@@ -115,58 +128,21 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     at
 }
 
-/// Every `*.json` file under `root` (or `root` itself when it is a file), sorted by path.
-/// Hidden directories, `node_modules` and `target` are not entered.
-pub fn json_files(root: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !e.file_type().is_dir()
-                || !e
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| n.starts_with('.') || n == "node_modules" || n == "target")
-        });
-    for entry in walker {
-        let entry = entry.map_err(std::io::Error::other)?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let is_json = entry
-            .path()
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if !is_json {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let rel = if rel.is_empty() {
-            entry.file_name().to_string_lossy().into_owned()
-        } else {
-            rel
-        };
-        out.push((entry.path().to_path_buf(), rel));
-    }
-    Ok(out)
+/// Every `*.json` file under `root` (or `root` itself when it is a file), sorted by path, and
+/// the entries the walk skipped ([`crate::scan::walk`]: hidden folders, `node_modules` and
+/// `target` are not entered; links out of the root or into a loop are not followed).
+pub fn json_files(root: &Path) -> std::io::Result<crate::scan::Walk> {
+    crate::scan::walk::walk(root, crate::scan::Filter::JSON)
 }
 
 /// Reads and parses every file of the tree under `root` on `threads` threads. The order of
-/// the result is the sorted file order, whatever the threads did.
+/// the result is the sorted file order, whatever the threads did; the entries the walk
+/// skipped follow, as documents without a value ([`DocError::Skipped`]).
 pub fn read_tree(root: &Path, threads: usize) -> std::io::Result<Vec<Doc>> {
-    let files = json_files(root)?;
-    Ok(parallel_map(&files, threads, |(path, rel)| {
-        read_doc(path, rel)
-    }))
+    let walk = json_files(root)?;
+    let mut docs = parallel_map(&walk.files, threads, |e| read_doc(&e.path, &e.rel));
+    docs.extend(walk.skipped.iter().map(Doc::skipped));
+    Ok(docs)
 }
 
 thread_local! {

@@ -137,25 +137,30 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
 /// time: each worker reads a solution's files, checks them and lets them go before taking
 /// the next, which keeps memory small however large the repository is.
 pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
-    let files = files::json_files(root).map_err(|source| CheckError::Io {
+    let walk = files::json_files(root).map_err(|source| CheckError::Io {
         path: root.to_path_buf(),
         source,
     })?;
-    let mut scopes: std::collections::BTreeMap<&str, Vec<(PathBuf, String)>> = Default::default();
-    for (path, rel) in &files {
-        scopes
-            .entry(model::scope_key(rel))
-            .or_default()
-            .push((path.clone(), rel.clone()));
+    let mut scopes: std::collections::BTreeMap<&str, Vec<Item<'_>>> = Default::default();
+    for e in &walk.files {
+        let scope = crate::scan::scope_key(&e.rel);
+        scopes.entry(scope).or_default().push(Item::File(e));
+    }
+    for s in &walk.skipped {
+        let scope = crate::scan::scope_key(&s.rel);
+        scopes.entry(scope).or_default().push(Item::Skipped(s));
     }
     // Largest solutions first, so that no big one is left for the end.
-    let mut groups: Vec<Vec<(PathBuf, String)>> = scopes.into_values().collect();
+    let mut groups: Vec<Vec<Item<'_>>> = scopes.into_values().collect();
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
     let memo = dcr::Memo::default();
     let parts = files::parallel_map(&groups, options.threads, |group| {
         let docs: Vec<files::Doc> = group
             .iter()
-            .map(|(path, rel)| files::read_doc(path, rel))
+            .map(|item| match item {
+                Item::File(e) => files::read_doc(&e.path, &e.rel),
+                Item::Skipped(s) => files::Doc::skipped(s),
+            })
             .collect();
         check_with(root, &docs, 1, &memo)
     });
@@ -177,6 +182,12 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
     findings::sort(&mut report.findings);
     report.sources.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(report)
+}
+
+/// A file to read, or an entry the walk skipped.
+enum Item<'a> {
+    File(&'a crate::scan::walk::Entry),
+    Skipped(&'a crate::scan::Skipped),
 }
 
 /// Checks documents already read (from disk or rendered in memory).
@@ -259,6 +270,31 @@ fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
                 Diagnostic::error("file-unreadable", format!("cannot read the file: {why}"))
                     .with_hint("save it as UTF-8 text"),
             ),
+            Err(files::DocError::Skipped(reason)) => {
+                let (rule, severity, hint) = match reason {
+                    crate::scan::SkipReason::Unreadable(_) => (
+                        "entry-unreadable",
+                        Severity::Error,
+                        "make it readable for the user running the check; what it holds is not checked",
+                    ),
+                    crate::scan::SkipReason::LinkOutside(_) => (
+                        "symlink-skipped",
+                        Severity::Error,
+                        "what it leads to is not checked: check a folder that holds its target, or replace the link with the files",
+                    ),
+                    _ => (
+                        "symlink-skipped",
+                        Severity::Warning,
+                        "remove the link: it is not followed",
+                    ),
+                };
+                sink.at_offset(
+                    i,
+                    0..0,
+                    Diagnostic::new(severity, rule, format!("not read: this entry {reason}"))
+                        .with_hint(hint),
+                );
+            }
             Err(files::DocError::Invalid { message, offset }) => sink.at_offset(
                 i,
                 *offset..*offset,

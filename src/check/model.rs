@@ -11,46 +11,10 @@ use serde_json::Value;
 use super::files::Doc;
 use crate::json_spans::JsonPath;
 
-/// The kinds of CCF resources `ccfgen check` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// `Microsoft.SecurityInsights/dataConnectorDefinitions` (the gallery entry).
-    Definition,
-    /// `Microsoft.SecurityInsights/dataConnectors` (Push, RestApiPoller, …).
-    DataConnector,
-    /// `Microsoft.Insights/dataCollectionRules`.
-    Dcr,
-    /// `Microsoft.OperationalInsights/workspaces/tables`.
-    Table,
-}
-
-impl Kind {
-    /// The resource kind of an ARM `type`, if it is one of ours.
-    pub fn of_type(ty: &str) -> Option<Kind> {
-        let t = ty.to_ascii_lowercase();
-        if t.ends_with("/dataconnectordefinitions") {
-            Some(Kind::Definition)
-        } else if t.ends_with("/dataconnectors") {
-            Some(Kind::DataConnector)
-        } else if t.ends_with("microsoft.insights/datacollectionrules") {
-            Some(Kind::Dcr)
-        } else if t.ends_with("workspaces/tables") {
-            Some(Kind::Table)
-        } else {
-            None
-        }
-    }
-
-    /// A short name for messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::Definition => "connector definition",
-            Kind::DataConnector => "data connector",
-            Kind::Dcr => "DCR",
-            Kind::Table => "table",
-        }
-    }
-}
+pub use crate::scan::Kind;
+use crate::scan::kind::is_template;
+pub use crate::scan::scope_key;
+use crate::scan::{NOT_RESOURCES, in_data_connectors};
 
 /// One CCF resource found in a file.
 #[derive(Debug, Clone)]
@@ -110,20 +74,6 @@ pub struct Model<'a> {
     pub scopes: Vec<String>,
 }
 
-/// File names that belong to a solution and are not connector resources.
-const KNOWN_FILES: &[&str] = &[
-    "solutionmetadata.json",
-    "createuidefinition.json",
-    "testparameters.json",
-    "function.json",
-    "host.json",
-    "proxies.json",
-    "local.settings.json",
-    "package.json",
-    "package-lock.json",
-    "tsconfig.json",
-];
-
 impl<'a> Model<'a> {
     /// Classifies every file.
     pub fn build(docs: &'a [Doc]) -> Model<'a> {
@@ -138,8 +88,8 @@ impl<'a> Model<'a> {
             let Ok(value) = &doc.json else { continue };
             let scope = m.scope_of(&doc.rel);
             let before = m.resources.len();
-            let name = doc.file_name().to_ascii_lowercase();
-            if name == "maintemplate.json" && is_template(value) {
+            let name = doc.file_name();
+            if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE) && is_template(value) {
                 m.packages.push(Package {
                     doc: i,
                     value,
@@ -147,11 +97,19 @@ impl<'a> Model<'a> {
                 });
                 continue;
             }
-            m.collect(i, scope, value, JsonPath::root());
+            for (path, found) in crate::scan::kind::resources(value) {
+                m.resources.push(Resource {
+                    doc: i,
+                    path,
+                    kind: found.kind,
+                    value: found.value,
+                    scope,
+                });
+            }
             if m.resources.len() > before || !in_data_connectors(&doc.rel) {
                 continue;
             }
-            if KNOWN_FILES.contains(&name.as_str()) {
+            if NOT_RESOURCES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                 continue;
             }
             let why = if value.get("connectivityCriterias").is_some() {
@@ -164,40 +122,6 @@ impl<'a> Model<'a> {
             m.strays.push((i, why));
         }
         m
-    }
-
-    fn collect(&mut self, doc: usize, scope: usize, value: &'a Value, path: JsonPath) {
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if item.is_object() {
-                        self.collect(doc, scope, item, path.index(i));
-                    }
-                }
-            }
-            Value::Object(map) => {
-                if let Some(kind) = map
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .and_then(Kind::of_type)
-                {
-                    self.resources.push(Resource {
-                        doc,
-                        path,
-                        kind,
-                        value,
-                        scope,
-                    });
-                } else if path.is_root()
-                    && let Some(Value::Array(items)) = map.get("resources")
-                {
-                    for (i, item) in items.iter().enumerate() {
-                        self.collect(doc, scope, item, path.key("resources").index(i));
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 
     fn scope_of(&mut self, rel: &str) -> usize {
@@ -251,7 +175,7 @@ impl<'a> Model<'a> {
 /// is kept as parsed.
 pub fn retain(rel: &str, value: Value) -> Value {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    if name.eq_ignore_ascii_case("mainTemplate.json") && is_template(&value) {
+    if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE) && is_template(&value) {
         return prune_template(value);
     }
     if in_data_connectors(rel) || holds_resources(&value) {
@@ -262,23 +186,7 @@ pub fn retain(rel: &str, value: Value) -> Value {
 }
 
 fn holds_resources(v: &Value) -> bool {
-    let typed = |v: &Value| {
-        v.get("type")
-            .and_then(Value::as_str)
-            .and_then(Kind::of_type)
-            .is_some()
-    };
-    match v {
-        Value::Array(items) => items.iter().any(typed),
-        Value::Object(map) => {
-            typed(v)
-                || map
-                    .get("resources")
-                    .and_then(Value::as_array)
-                    .is_some_and(|r| r.iter().any(typed))
-        }
-        _ => false,
-    }
+    !crate::scan::kind::resources(v).is_empty()
 }
 
 /// A template with only its CCF resources, also those nested in contentTemplates
@@ -306,12 +214,7 @@ fn prune_resources(resources: Value) -> Value {
         items
             .into_iter()
             .map(|mut item| {
-                if item
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .and_then(Kind::of_type)
-                    .is_some()
-                {
+                if Kind::of(&item).is_some() {
                     return item;
                 }
                 let inner = item
@@ -335,24 +238,6 @@ fn prune_resources(resources: Value) -> Value {
     )
 }
 
-/// The solution folder of a file (relative path): the folder above its last `Data
-/// Connectors` or `Package` folder, or the root (`""`) when it has neither.
-pub fn scope_key(rel: &str) -> &str {
-    let mut cut = 0;
-    let mut at = 0;
-    for part in rel.split('/') {
-        let end = at + part.len();
-        if end < rel.len()
-            && (part.eq_ignore_ascii_case("Data Connectors")
-                || part.eq_ignore_ascii_case("Package"))
-        {
-            cut = at.saturating_sub(1);
-        }
-        at = end + 1;
-    }
-    &rel[..cut]
-}
-
 fn common_depth(a: &str, b: &str) -> usize {
     if a == b {
         return usize::MAX;
@@ -361,16 +246,6 @@ fn common_depth(a: &str, b: &str) -> usize {
         .zip(b.split('/'))
         .take_while(|(x, y)| x == y)
         .count()
-}
-
-fn is_template(v: &Value) -> bool {
-    v.get("resources").is_some_and(Value::is_array)
-        && (v.get("$schema").is_some() || v.get("contentVersion").is_some())
-}
-
-fn in_data_connectors(rel: &str) -> bool {
-    rel.split('/')
-        .any(|p| p.eq_ignore_ascii_case("Data Connectors"))
 }
 
 /// `value` at `keys` (object members only).
@@ -430,11 +305,6 @@ mod tests {
             ]
         );
         assert_eq!(m.scopes, ["A", "B", ""]);
-        assert_eq!(scope_key("A/B/Data Connectors/x/y.json"), "A/B");
-        assert_eq!(scope_key("Data Connectors/y.json"), "");
-        assert_eq!(scope_key("A/Package/mainTemplate.json"), "A");
-        assert_eq!(scope_key("A/Workbooks/w.json"), "");
-        assert_eq!(scope_key("Package"), "");
         assert_eq!(m.packages.len(), 1);
         assert_eq!(m.strays.iter().map(|(d, _)| *d).collect::<Vec<_>>(), [2]);
         let dcr = &m.resources[0];

@@ -97,6 +97,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let report = ccfgen::output::write_artifacts(&out, &artifacts)
         .with_context(|| format!("writing the output to {}", out.display()))?;
+    for (rel, why) in &report.kept {
+        eprintln!("kept: {} ({why})", rel.escape_debug());
+    }
     eprintln!(
         "ccfgen: {} → {}: {} written, {} unchanged{}",
         solution.name,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use super::{Context, Outcome};
 
@@ -17,14 +17,41 @@ pub struct Args {
     /// Where to write the spec (extra-content.json and logo.svg go beside it when needed).
     #[arg(long, short, default_value = "ccfgen.toml")]
     out: PathBuf,
+    /// Overwrite an existing spec (and the extra-content.json and logo.svg beside it).
+    #[arg(long)]
+    force: bool,
 }
 
-/// Runs `ccfgen import`.
+/// Runs `ccfgen import`: exit 0 when the spec was written and builds what was read; 1 when
+/// it was written but the rebuilt output differs where no note explains it, the spec breaks
+/// ccfgen's rules or part of the input could not be read — or when the input was refused
+/// (a name or path that breaks the path rules: nothing written); 2 on usage or I/O errors
+/// (an existing spec without `--force`).
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
-    let imported = ccfgen::import::import(&args.input)
-        .with_context(|| format!("importing {}", args.input.display()))?;
-    let written = ccfgen::import::write(&imported, &args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let imported = match ccfgen::import::import(&args.input) {
+        Ok(imported) => imported,
+        Err(e @ ccfgen::import::ImportError::UnsafeInput { .. }) => {
+            eprintln!(
+                "ccfgen: error: {} refused: {e}; nothing written",
+                args.input.display()
+            );
+            return Ok(Outcome::Findings);
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("importing {}", args.input.display()));
+        }
+    };
+    if !args.force
+        && let Some(existing) = imported
+            .files(&args.out)
+            .into_iter()
+            .find(|p| p.symlink_metadata().is_ok())
+    {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            existing.display()
+        );
+    }
     for note in &imported.notes {
         eprintln!("{note}");
     }
@@ -48,26 +75,47 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             brief(&d.ours)
         );
     }
+    let written = ccfgen::import::write(&imported, &args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     for p in &written {
         eprintln!("wrote {}", p.display());
     }
     // The spec must also pass ccfgen's own rules to build; say so now if it does not.
-    if let Err(ccfgen::spec::LoadError::Invalid { diagnostics, file }) =
-        ccfgen::spec::load_solution(&args.out)
-    {
-        eprintln!(
-            "ccfgen: the imported spec breaks ccfgen's rules; `ccfgen build` refuses it until they are fixed:"
-        );
-        ctx.print_diagnostics(diagnostics, &[&file]);
+    let mut broken = false;
+    match ccfgen::spec::load_solution(&args.out) {
+        Err(ccfgen::spec::LoadError::Invalid { diagnostics, file }) => {
+            eprintln!(
+                "ccfgen: the imported spec breaks ccfgen's rules; `ccfgen build` refuses it until they are fixed:"
+            );
+            ctx.print_diagnostics(diagnostics, &[&file]);
+            broken = true;
+        }
+        Err(e) => return Err(e).context("reading the imported spec again"),
+        Ok(_) => {}
     }
+    let not_read = imported
+        .notes
+        .iter()
+        .filter(|n| n.kind == ccfgen::import::NoteKind::NotRead)
+        .count();
     eprintln!(
-        "ccfgen: imported {} connector(s); {} note(s); rebuilt output: {} difference(s), {} unexplained",
+        "ccfgen: imported {} connector(s); {} note(s); rebuilt output: {} difference(s), {} unexplained{}{}",
         imported.spec.connectors.len(),
         imported.notes.len(),
         differences.len(),
-        unexplained.len()
+        unexplained.len(),
+        if broken {
+            "; the spec breaks ccfgen's rules"
+        } else {
+            ""
+        },
+        if not_read > 0 {
+            format!("; {not_read} entr(ies) of the input could not be read")
+        } else {
+            String::new()
+        }
     );
-    Ok(if unexplained.is_empty() {
+    Ok(if unexplained.is_empty() && !broken && not_read == 0 {
         Outcome::Ok
     } else {
         Outcome::Findings

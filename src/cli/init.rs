@@ -25,6 +25,10 @@ pub struct Args {
 
 /// Runs `ccfgen init`.
 pub fn run(args: Args, _: &Context) -> anyhow::Result<Outcome> {
+    // The name becomes the solution's folder and file names: the one rule set for names.
+    if let Err(e) = ccfgen::safe_path::check_name(&args.name) {
+        bail!("--name {e}; {}", e.hint());
+    }
     let spec_path = args.dir.join(ccfgen::spec::SPEC_FILE_NAME);
     if spec_path.exists() && !args.force {
         bail!(

@@ -171,34 +171,12 @@ impl Report {
 }
 
 /// Every solution directory of the corpus: `<corpus>/<group>/<solution>` holding
-/// `Data Connectors/` or `Package/`, and the corpus root's own such directories.
+/// `Data Connectors/` or `Package/`, and the corpus root's own such directories
+/// ([`crate::scan::solution_dirs`]).
 pub fn solutions(corpus: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let is_solution = |p: &Path| p.join("Data Connectors").is_dir() || p.join("Package").is_dir();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for d in dirs {
-        if is_solution(&d) {
-            out.push(d);
-            continue;
-        }
-        let mut inner: Vec<PathBuf> = std::fs::read_dir(&d)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir() && is_solution(p))
-            .collect();
-        inner.sort();
-        out.extend(inner);
-    }
-    out
+    crate::scan::solution_dirs(corpus)
+        .map(|(dirs, _)| dirs)
+        .unwrap_or_default()
 }
 
 fn relative(corpus: &Path, dir: &Path) -> String {
@@ -272,9 +250,9 @@ fn failed(label: &str, error: String) -> Comparison {
 
 fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
     let mut comparisons = Vec::new();
-    let package_dir = dir.join("Package");
+    let package_dir = dir.join(crate::scan::PACKAGE);
     let mut from_package: Option<Imported> = None;
-    if package_dir.join("mainTemplate.json").is_file() {
+    if package_dir.join(crate::scan::MAIN_TEMPLATE).is_file() {
         match import::import(&package_dir) {
             Ok(imported) => {
                 for compat in [Compat::Official, Compat::Ccfgen] {
@@ -298,7 +276,7 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
             Err(e) => comparisons.push(failed("package", e.to_string())),
         }
     }
-    if dir.join("Data Connectors").is_dir() {
+    if dir.join(crate::scan::DATA_CONNECTORS).is_dir() {
         match import::import(dir) {
             Ok(mut imported) => {
                 let label = "round trip (sources → connector artifacts)".to_string();

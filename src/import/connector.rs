@@ -90,8 +90,16 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
         categories,
         first_publish_date: raw.first_publish_date.clone(),
         last_publish_date: raw.last_publish_date.clone(),
-        release_notes: Vec::new(),
+        release_notes: raw.release_notes.clone(),
     };
+    if raw.release_notes.is_empty() {
+        notes.add(
+            NoteKind::Normalized,
+            crate::scan::RELEASE_NOTES_FILE,
+            "$",
+            "no release notes found: `ccfgen build` writes one row, `Initial Solution Release`; add [[solution.release_notes]] to keep yours",
+        );
+    }
     let connectors = raw
         .connectors
         .iter()
@@ -963,6 +971,7 @@ fn merge_columns(
         is_default_display: None,
         is_hidden: None,
         examples: Vec::new(),
+        legacy_name: false,
     };
     let table_col = |c: &Col, in_: ColumnIn, stream_type: Option<String>| ColumnSpec {
         name: c.name.clone(),
@@ -976,6 +985,11 @@ fn merge_columns(
         is_default_display: c.default_display,
         is_hidden: c.hidden,
         examples: Vec::new(),
+        // A table that exists with a reserved name keeps it; the spec says so.
+        legacy_name: matches!(
+            crate::rules::naming::reserved(&c.name),
+            Some(crate::rules::naming::Reserved::Exact(_))
+        ),
     };
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();

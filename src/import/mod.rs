@@ -12,6 +12,7 @@ pub mod connector;
 pub mod markdown;
 pub mod minimize;
 pub mod package;
+pub mod release_notes;
 pub mod solution_dir;
 pub mod toml_writer;
 pub mod verify;
@@ -33,6 +34,9 @@ pub enum NoteKind {
     Normalized,
     /// Read but not carried over, because the package or the packager drops it anyway.
     Ignored,
+    /// An entry of the folder that could not be read (or a link out of it): what it holds
+    /// may be missing from the import.
+    NotRead,
 }
 
 impl fmt::Display for NoteKind {
@@ -41,6 +45,7 @@ impl fmt::Display for NoteKind {
             NoteKind::Unsupported => "cannot express",
             NoteKind::Normalized => "normalized",
             NoteKind::Ignored => "ignored",
+            NoteKind::NotRead => "not read",
         })
     }
 }
@@ -158,6 +163,10 @@ pub struct RawSolution {
     pub extra: ExtraContent,
     /// Where the solution-level values came from (for notes).
     pub metadata_file: String,
+    /// Where the solution name came from: file and JSON path.
+    pub name_source: (String, String),
+    /// The release notes (`ReleaseNotes.md`), newest first as written.
+    pub release_notes: Vec<crate::spec::model::ReleaseNote>,
 }
 
 /// What the import produced.
@@ -191,10 +200,51 @@ pub enum ImportError {
     /// The input is not a solution ccfgen can read.
     #[error("{0}")]
     Invalid(String),
+    /// A name or path read from the input breaks the path rules ([`crate::safe_path`]):
+    /// nothing is written.
+    #[error("{file} {path}: {message}; {hint}")]
+    UnsafeInput {
+        /// The file it was read from (relative to the imported path).
+        file: String,
+        /// JSON path in the file (`$` for the file itself, or its folder's name).
+        path: String,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
+}
+
+impl ImportError {
+    /// An [`ImportError::UnsafeInput`] for a path read from `file` at `path`.
+    pub fn unsafe_path(file: &str, path: &str, error: crate::safe_path::PathError) -> ImportError {
+        ImportError::UnsafeInput {
+            file: file.to_string(),
+            path: path.to_string(),
+            hint: error.hint().to_string(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// A JSON path as notes write it: `$`, `$[1]`, `$.resources[0]…`.
+pub fn note_path(path: &crate::json_spans::JsonPath) -> String {
+    if path.is_root() {
+        return "$".to_string();
+    }
+    let text = path.to_string();
+    if text.starts_with('[') {
+        format!("${text}")
+    } else {
+        format!("$.{text}")
+    }
 }
 
 /// File name of the extra-content file written beside the spec.
 pub const EXTRA_CONTENT_FILE: &str = "extra-content.json";
+
+/// File name of the SVG logo written beside the spec.
+pub const LOGO_FILE: &str = "logo.svg";
 
 /// Imports a solution folder, a `Package` folder or a `mainTemplate.json`.
 pub fn import(path: &Path) -> Result<Imported, ImportError> {
@@ -219,16 +269,88 @@ pub fn import(path: &Path) -> Result<Imported, ImportError> {
         package,
     };
     minimize::minimize(&mut imported);
+    check_paths(&imported)?;
     Ok(imported)
 }
 
-/// Writes the spec (and `extra-content.json`, `logo.svg` when needed) to `out`; returns the
-/// files written.
-pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportError> {
-    let dir = out
-        .parent()
+/// Refuses an import whose spec would make a path that breaks the path rules
+/// ([`crate::safe_path::spec_problems`]), naming the file and JSON path of the input the
+/// value came from.
+fn check_paths(imported: &Imported) -> Result<(), ImportError> {
+    let Ok(solution) = verify::resolve(imported) else {
+        // Verification reports what cannot be resolved.
+        return Ok(());
+    };
+    let Some(problem) = crate::safe_path::spec_problems(&solution, &|_| true)
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let (file, path) = source_of(&imported.raw, &problem.key);
+    Err(ImportError::UnsafeInput {
+        file,
+        path,
+        message: problem.message,
+        hint: problem.hint,
+    })
+}
+
+/// Where in the input the value of a spec key came from: file and JSON path.
+fn source_of(raw: &RawSolution, key: &str) -> (String, String) {
+    let (name_file, name_path) = raw.name_source.clone();
+    if key == "solution.version" {
+        let path = if name_path.starts_with("$.variables") {
+            "$.variables._solutionVersion"
+        } else {
+            "$.Version"
+        };
+        return (name_file, path.to_string());
+    }
+    let index = |prefix: &str, rest: &str| -> Option<(usize, String)> {
+        let rest = rest.strip_prefix(prefix)?;
+        let (i, rest) = rest.split_once(']')?;
+        Some((i.parse().ok()?, rest.to_string()))
+    };
+    let Some((c, rest)) = index("connectors[", key) else {
+        return (name_file, name_path);
+    };
+    let Some(connector) = raw.connectors.get(c) else {
+        return (name_file, name_path);
+    };
+    let at = |res: &Res, member: &str| (res.file.clone(), format!("{}{member}", res.path));
+    let def = &connector.definition;
+    if let Some((t, _)) = index(".tables[", &rest) {
+        return match connector.tables.get(t) {
+            Some(table) => at(table, ".name"),
+            None => at(def, ""),
+        };
+    }
+    match rest.as_str() {
+        ".id" => at(def, ".properties.connectorUiConfig.id"),
+        ".dcr_file" => connector
+            .dcr
+            .as_ref()
+            .map_or_else(|| at(def, ""), |d| at(d, "")),
+        ".data_connector_file" => connector
+            .instances
+            .first()
+            .map_or_else(|| at(def, ""), |i| at(i, "")),
+        _ => at(def, ""),
+    }
+}
+
+/// The folder the files beside a spec at `out` go to.
+fn out_dir(out: &Path) -> &Path {
+    out.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+/// Writes the spec (and `extra-content.json`, `logo.svg` when needed) to `out`; returns the
+/// files written ([`Imported::files`]).
+pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportError> {
+    let dir = out_dir(out);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ImportError::Io { path, source }
@@ -243,7 +365,7 @@ pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportErro
         written.push(p);
     }
     if let Some(svg) = &imported.logo_svg {
-        let p = dir.join("logo.svg");
+        let p = dir.join(LOGO_FILE);
         crate::output::write_if_changed(&p, format!("{svg}\n").as_bytes()).map_err(io(&p))?;
         written.push(p);
     }
@@ -254,6 +376,21 @@ pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportErro
 }
 
 impl Imported {
+    /// The files [`write`] writes for a spec at `out`: the spec, and beside it
+    /// `extra-content.json` and `logo.svg` when the import has them.
+    pub fn files(&self, out: &Path) -> Vec<PathBuf> {
+        let dir = out_dir(out);
+        let mut files = Vec::new();
+        if self.extra.is_some() {
+            files.push(dir.join(EXTRA_CONTENT_FILE));
+        }
+        if self.logo_svg.is_some() {
+            files.push(dir.join(LOGO_FILE));
+        }
+        files.push(out.to_path_buf());
+        files
+    }
+
     /// The spec as written to disk: extra content and the SVG logo point at their files.
     pub fn spec_for_output(&self) -> Spec {
         let mut spec = self.spec.clone();
@@ -262,7 +399,7 @@ impl Imported {
         }
         if self.logo_svg.is_some() {
             spec.solution.logo_html = None;
-            spec.solution.logo = Some("logo.svg".to_string());
+            spec.solution.logo = Some(LOGO_FILE.to_string());
         }
         spec
     }

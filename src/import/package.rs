@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::{ImportError, NoteKind, Notes, RawConnector, RawSolution, Res, markdown};
 use crate::package::extra::{ContentBlock, ExtraContent};
 use crate::package::main_template::DCE_FORMULA;
+use crate::scan::{Kind, PackageKind};
 
 const MT: &str = "mainTemplate.json";
 
@@ -27,8 +28,36 @@ pub fn read(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportErro
         None
     };
     let mut notes = Notes::default();
-    let raw = solution(&template, ui.as_ref(), &mut notes)?;
+    let mut raw = solution(&template, ui.as_ref(), &mut notes)?;
+    raw.release_notes = solution_release_notes(path, &mut notes);
     Ok((raw, (template, ui), notes))
+}
+
+/// A package holds no release notes; the solution folder around `Package/` does. Read them
+/// from there when the package sits in that layout (and the file is inside the folder).
+fn solution_release_notes(
+    main_template: &Path,
+    notes: &mut Notes,
+) -> Vec<crate::spec::model::ReleaseNote> {
+    let package_dir = main_template.parent().filter(|d| {
+        d.file_name()
+            .is_some_and(|n| n.eq_ignore_ascii_case(crate::scan::PACKAGE))
+    });
+    let Some(solution_dir) = package_dir.and_then(Path::parent) else {
+        return Vec::new();
+    };
+    let solution_dir = if solution_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        solution_dir
+    };
+    match crate::safe_path::resolve_inside(solution_dir, crate::scan::RELEASE_NOTES_FILE) {
+        Ok(path) if path.is_file() => {
+            let label = format!("../{}", crate::scan::RELEASE_NOTES_FILE);
+            super::release_notes::read(&path, &label, notes)
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn read_json(path: &Path) -> Result<Value, ImportError> {
@@ -44,11 +73,12 @@ fn var_name(expr: &str) -> Option<&str> {
     expr.strip_prefix("[variables('")?.strip_suffix("')]")
 }
 
-fn is_type(r: &Value, suffix: &str) -> bool {
-    r.get("type").and_then(Value::as_str).is_some_and(|t| {
-        t.to_ascii_lowercase()
-            .ends_with(&suffix.to_ascii_lowercase())
-    })
+fn is_kind(r: &Value, kind: Kind) -> bool {
+    Kind::of(r) == Some(kind)
+}
+
+fn is_package_kind(r: &Value, kind: PackageKind) -> bool {
+    PackageKind::of(r) == Some(kind)
 }
 
 fn inner(r: &Value) -> Vec<Value> {
@@ -71,18 +101,14 @@ enum Role {
 
 fn role(r: &Value) -> Role {
     let kind = r.pointer("/properties/contentKind").and_then(Value::as_str);
-    if is_type(r, "/contentTemplates") {
+    if is_package_kind(r, PackageKind::ContentTemplate) {
         let inner = inner(r);
-        if kind == Some("DataConnector")
-            && inner
-                .iter()
-                .any(|i| is_type(i, "/dataConnectorDefinitions"))
-        {
+        if kind == Some("DataConnector") && inner.iter().any(|i| is_kind(i, Kind::Definition)) {
             return Role::DefinitionTemplate;
         }
         if kind == Some("ResourcesDataConnector")
             && inner.iter().any(|i| {
-                is_type(i, "/dataConnectors")
+                is_kind(i, Kind::DataConnector)
                     && i.get("kind").and_then(Value::as_str) == Some("Push")
             })
         {
@@ -90,17 +116,17 @@ fn role(r: &Value) -> Role {
         }
         return Role::Other;
     }
-    if is_type(r, "/dataConnectorDefinitions") {
+    if is_kind(r, Kind::Definition) {
         return Role::Definition;
     }
-    if is_type(r, "/metadata")
+    if is_package_kind(r, PackageKind::Metadata)
         && r.pointer("/properties/parentId")
             .and_then(Value::as_str)
             .is_some_and(|p| p.contains("'Microsoft.SecurityInsights/dataConnectorDefinitions'"))
     {
         return Role::DefinitionMetadata;
     }
-    if is_type(r, "/contentPackages") {
+    if is_package_kind(r, PackageKind::ContentPackage) {
         return Role::ContentPackage;
     }
     Role::Other
@@ -144,11 +170,11 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
         }
         let base = format!("$.resources[{i}].properties.mainTemplate.resources");
         let inner = inner(r);
-        let find = |suffix: &str| {
+        let find = |kind: Kind| {
             inner
                 .iter()
                 .enumerate()
-                .filter(|(_, x)| is_type(x, suffix))
+                .filter(|(_, x)| is_kind(x, kind))
                 .map(|(j, x)| Res {
                     file: MT.into(),
                     path: format!("{base}[{j}]"),
@@ -156,7 +182,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
                 })
                 .collect::<Vec<_>>()
         };
-        let Some(definition) = find("/dataConnectorDefinitions").into_iter().next() else {
+        let Some(definition) = find(Kind::Definition).into_iter().next() else {
             continue;
         };
         let id = definition
@@ -178,7 +204,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
         {
             ccf_numbers.push(n.to_string());
         }
-        let mut dcrs = find("/dataCollectionRules");
+        let mut dcrs = find(Kind::Dcr);
         let dcr = if dcrs.is_empty() {
             None
         } else {
@@ -202,7 +228,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
                 continue;
             }
             for (j, x) in self::inner(c).iter().enumerate() {
-                if !(is_type(x, "/dataConnectors")
+                if !(is_kind(x, Kind::DataConnector)
                     && x.pointer("/properties/connectorDefinitionName")
                         .and_then(Value::as_str)
                         == Some(id.as_str()))
@@ -233,7 +259,7 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
             definition,
             instances,
             dcr,
-            tables: find("/tables"),
+            tables: find(Kind::Table),
             version,
             synthetic: false,
         });
@@ -365,6 +391,15 @@ fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolut
         connectors,
         extra,
         metadata_file: MT.into(),
+        name_source: (
+            MT.to_string(),
+            if var_str("_solutionName").is_some() {
+                "$.variables._solutionName".to_string()
+            } else {
+                format!("$.resources[{package_index}].properties.displayName")
+            },
+        ),
+        release_notes: Vec::new(),
     })
 }
 

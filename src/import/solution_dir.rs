@@ -1,13 +1,16 @@
 //! Reading a solution folder the way the official packager links its files (packaging.md
-//! §1.4), but robustly: every `*.json` under `Data Connectors/` is read whatever its name, a
-//! file may hold one resource or a JSON array of them, files that are not JSON are skipped
-//! with a note, and definitions the data file forgot to list are still found.
+//! §1.4), but robustly: the folder is read by [`crate::scan::SolutionFolder`] (no symbolic
+//! link out of it or into a loop, unreadable entries noted), every `*.json` under
+//! `Data Connectors/` is read whatever its name, a file may hold one resource, an array of
+//! them or a template ([`crate::scan::kind`]), files that are not JSON are skipped with a
+//! note, and definitions the data file forgot to list are still found.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use super::{ImportError, NoteKind, Notes, RawConnector, RawSolution, Res};
+use crate::scan::{DATA_CONNECTORS, JsonFile, Kind, SolutionFolder};
 
 /// Reads a solution folder.
 pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
@@ -17,25 +20,33 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
             dir.display()
         )));
     }
+    let folder = SolutionFolder::read(dir).map_err(|source| ImportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut notes = Notes::default();
-    let folder_name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (data_file, data) = data_file(dir, &folder_name, &mut notes);
+    for s in &folder.skipped {
+        let kind = if s.reason.hides_content() {
+            NoteKind::NotRead
+        } else {
+            NoteKind::Ignored
+        };
+        notes.add(kind, &s.rel, "$", format!("this entry {}", s.reason));
+    }
+    let (data_file, data) = data_file(&folder, &mut notes);
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
-    let metadata_name = text("Metadata").unwrap_or_else(|| "SolutionMetadata.json".to_string());
-    let (metadata_file, metadata) = match find_file(dir, &metadata_name) {
-        Some(p) => {
-            let rel = relative(dir, &p);
-            match read_json(&p) {
-                Ok(v) => (rel, v),
-                Err(e) => {
-                    notes.add(NoteKind::Unsupported, &rel, "$", format!("not JSON: {e}"));
-                    (rel, Value::Null)
-                }
+    let metadata_name = text("Metadata").unwrap_or_else(|| crate::scan::METADATA_FILE.to_string());
+    let found = folder
+        .find(&metadata_name)
+        .map_err(|e| ImportError::unsafe_path(&data_file, "$.Metadata", e))?;
+    let (metadata_file, metadata) = match found {
+        Some(rel) => match crate::scan::read_json(&folder.path(rel)) {
+            Ok(v) => (rel.to_string(), v),
+            Err(e) => {
+                notes.add(NoteKind::Unsupported, rel, "$", format!("not JSON: {e}"));
+                (rel.to_string(), Value::Null)
             }
-        }
+        },
         None => {
             notes.add(
                 NoteKind::Unsupported,
@@ -46,9 +57,13 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
             (metadata_name.clone(), Value::Null)
         }
     };
-    let resources = connector_files(dir, &mut notes);
+    let release_notes = match folder.find(crate::scan::RELEASE_NOTES_FILE) {
+        Ok(Some(rel)) => super::release_notes::read(&folder.path(rel), rel, &mut notes),
+        _ => Vec::new(),
+    };
+    let resources = connector_resources(&folder.connector_files, &mut notes);
     let listed: Vec<String> = data
-        .get("Data Connectors")
+        .get(DATA_CONNECTORS)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -76,7 +91,7 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
     }
     let m = |k: &str| metadata.get(k).and_then(Value::as_str).map(str::to_string);
     let raw = RawSolution {
-        name: text("Name").unwrap_or(folder_name),
+        name: text("Name").unwrap_or_else(|| folder.name.clone()),
         author: text("Author").unwrap_or_default(),
         description: text("Description"),
         logo: text("Logo"),
@@ -91,61 +106,25 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         connectors,
         extra: Default::default(),
         metadata_file,
+        name_source: (data_file.clone(), "$.Name".to_string()),
+        release_notes,
     };
     Ok((raw, notes))
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
-}
-
-fn relative(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
-/// A file in `dir` named `name`, compared case-insensitively.
-fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
-    let exact = dir.join(name);
-    if exact.is_file() {
-        return Some(exact);
-    }
-    std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.is_file()
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
-        })
-}
-
 /// `Data/Solution_*.json`: the one whose `Name` is the folder name, else the first.
-fn data_file(dir: &Path, folder: &str, notes: &mut Notes) -> (String, Value) {
+fn data_file(folder: &SolutionFolder, notes: &mut Notes) -> (String, Value) {
     let mut found: Vec<(String, Value)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir.join("Data")) {
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for p in paths {
-            if p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-            {
-                let rel = relative(dir, &p);
-                match read_json(&p) {
-                    Ok(v) if v.get("Name").is_some() => found.push((rel, v)),
-                    Ok(_) => notes.add(
-                        NoteKind::Ignored,
-                        &rel,
-                        "$",
-                        "not a data input file (no `Name`)",
-                    ),
-                    Err(e) => notes.add(NoteKind::Ignored, &rel, "$", format!("not JSON: {e}")),
-                }
-            }
+    for f in &folder.data_files {
+        match &f.json {
+            Ok(v) if v.get("Name").is_some() => found.push((f.rel.clone(), v.clone())),
+            Ok(_) => notes.add(
+                NoteKind::Ignored,
+                &f.rel,
+                "$",
+                "not a data input file (no `Name`)",
+            ),
+            Err(e) => notes.add(NoteKind::Ignored, &f.rel, "$", format!("not JSON: {e}")),
         }
     }
     if found.is_empty() {
@@ -162,85 +141,45 @@ fn data_file(dir: &Path, folder: &str, notes: &mut Notes) -> (String, Value) {
     }
     let pick = found
         .iter()
-        .position(|(_, v)| v.get("Name").and_then(Value::as_str) == Some(folder))
+        .position(|(_, v)| v.get("Name").and_then(Value::as_str) == Some(folder.name.as_str()))
         .unwrap_or(0);
     found.swap_remove(pick)
 }
 
-/// Every resource in `Data Connectors/**.json`.
-fn connector_files(dir: &Path, notes: &mut Notes) -> Vec<Res> {
-    let mut files = Vec::new();
-    walk(&dir.join("Data Connectors"), &mut files);
-    files.sort();
+/// Every CCF resource of the connector files ([`crate::scan::kind::resources`]).
+fn connector_resources(files: &[JsonFile], notes: &mut Notes) -> Vec<Res> {
     let mut out = Vec::new();
-    for p in files {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        if ["function.json", "host.json", "proxies.json"].contains(&name.as_str())
-            || !name.ends_with(".json")
-        {
+    for file in files {
+        if let Err(e) = &file.json {
+            notes.add(
+                NoteKind::Ignored,
+                &file.rel,
+                "$",
+                format!("not JSON ({e}); skipped (the official packager stops here)"),
+            );
             continue;
         }
-        let rel = relative(dir, &p);
-        let value = match read_json(&p) {
-            Ok(v) => v,
-            Err(e) => {
-                notes.add(
-                    NoteKind::Ignored,
-                    &rel,
-                    "$",
-                    format!("not JSON ({e}); skipped (the official packager stops here)"),
-                );
-                continue;
-            }
-        };
-        match value {
-            Value::Array(items) => {
-                for (i, v) in items.into_iter().enumerate() {
-                    out.push(Res {
-                        file: rel.clone(),
-                        path: format!("$[{i}]"),
-                        value: v,
-                    });
-                }
-            }
-            v => out.push(Res {
-                file: rel,
-                path: "$".into(),
-                value: v,
-            }),
+        for (path, found) in file.resources() {
+            out.push(Res {
+                file: file.rel.clone(),
+                path: super::note_path(&path),
+                value: found.value.clone(),
+            });
         }
     }
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
+fn kind_is(r: &Res, kind: Kind) -> bool {
+    Kind::of(&r.value) == Some(kind)
 }
 
-fn type_is(r: &Res, suffix: &str) -> bool {
-    r.value
-        .get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| {
-            t.to_ascii_lowercase()
-                .ends_with(&suffix.to_ascii_lowercase())
-        })
-}
-
+/// The folder of a connector file below `Data Connectors/` (its name compared ignoring case).
 fn folder_of(file: &str) -> Option<String> {
-    let rest = file.strip_prefix("Data Connectors/")?;
+    let (top, rest) = file.split_once('/')?;
+    if !top.eq_ignore_ascii_case(DATA_CONNECTORS) {
+        return None;
+    }
     let (folder, _) = rest.rsplit_once('/')?;
     Some(folder.to_string())
 }
@@ -257,7 +196,7 @@ fn link(
 ) -> Vec<RawConnector> {
     let mut definitions: Vec<&Res> = resources
         .iter()
-        .filter(|r| type_is(r, "/dataConnectorDefinitions"))
+        .filter(|r| kind_is(r, Kind::Definition))
         .collect();
     // Listed definitions first, in the data file's order; then the ones it forgot.
     definitions.sort_by_key(|d| {
@@ -278,13 +217,13 @@ fn link(
     }
     let instances: Vec<&Res> = resources
         .iter()
-        .filter(|r| type_is(r, "/dataConnectors"))
+        .filter(|r| kind_is(r, Kind::DataConnector))
         .collect();
-    let dcrs: Vec<&Res> = resources
+    let dcrs: Vec<&Res> = resources.iter().filter(|r| kind_is(r, Kind::Dcr)).collect();
+    let tables: Vec<&Res> = resources
         .iter()
-        .filter(|r| type_is(r, "/dataCollectionRules"))
+        .filter(|r| kind_is(r, Kind::Table))
         .collect();
-    let tables: Vec<&Res> = resources.iter().filter(|r| type_is(r, "/tables")).collect();
     let mut used_dcrs: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     for def in definitions {
@@ -380,7 +319,7 @@ fn link(
         notes.add(NoteKind::Unsupported, &dcr.file, &dcr.path, "no Push connector definition reads this DCR; imported with ccfgen's default connector page and Push instance");
         let def = Res {
             file: format!(
-                "Data Connectors/{}/connectorDefinition.json",
+                "{DATA_CONNECTORS}/{}/connectorDefinition.json",
                 folder.clone().unwrap_or_default()
             ),
             path: "$".into(),

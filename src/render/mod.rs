@@ -20,7 +20,7 @@ pub fn table_file_name(_connector: &Connector, table: &Table) -> String {
 
 /// The solution-relative folder of a connector: `Data Connectors/<folder>`.
 pub fn connector_dir(connector: &Connector) -> String {
-    format!("Data Connectors/{}", connector.folder)
+    format!("{}/{}", crate::scan::DATA_CONNECTORS, connector.folder)
 }
 
 /// `Data/Solution_<Name>.json` (spaces removed from the name).

@@ -28,7 +28,7 @@ pub fn data_file(solution: &Solution) -> Value {
         .iter()
         .map(|c| format!("{}/{}", super::connector_dir(c), c.definition_file))
         .collect();
-    m.insert("Data Connectors".into(), json!(defs));
+    m.insert(crate::scan::DATA_CONNECTORS.into(), json!(defs));
     m.insert("BasePath".into(), json!(""));
     m.insert("Version".into(), json!(solution.version));
     m.insert("Metadata".into(), json!("SolutionMetadata.json"));

@@ -185,11 +185,6 @@ fn key_path(path: &serde_ignored::Path<'_>) -> String {
     }
 }
 
-/// Reads a file next to the spec (logo), for [`resolve`].
-pub(crate) fn read_relative(dir: &Path, rel: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(dir.join(rel))
-}
-
 /// The deserialized spec as a TOML value (for `ccfgen import` output and tests).
 pub fn to_toml_string(spec: &Spec) -> Result<String, toml::ser::Error> {
     toml::to_string(spec)

@@ -443,6 +443,11 @@ pub struct ColumnSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]
     pub examples: Vec<toml::Value>,
+    /// Acknowledges that an existing table already uses a name the documentation reserves
+    /// (shipped packages have columns named `id`): the `column-reserved` error becomes a
+    /// warning. `ccfgen import` writes it; do not use it for new tables.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_name: bool,
 }
 
 /// Where a column exists.

@@ -74,7 +74,8 @@ fn resolve_extra_content(
     diags: &mut Diagnostics,
 ) -> Option<crate::package::extra::ExtraContent> {
     let rel = loaded.spec.package.extra_content.as_ref()?;
-    match crate::package::extra::ExtraContent::read(&loaded.dir.join(rel)) {
+    let path = inside_spec_dir(loaded, rel, "package.extra_content", diags)?;
+    match crate::package::extra::ExtraContent::read(&path) {
         Ok(extra) => Some(extra),
         Err(e) => {
             diags.push(
@@ -84,6 +85,31 @@ fn resolve_extra_content(
                         loaded.dir.display()
                     ))
                     .at(loaded.at("package.extra_content")),
+            );
+            None
+        }
+    }
+}
+
+/// A path written in the spec, relative to its folder, refused (with a finding at `key`)
+/// unless it is a plain relative path that stays inside that folder ([`crate::safe_path`]).
+fn inside_spec_dir(
+    loaded: &LoadedSpec,
+    rel: &str,
+    key: &str,
+    diags: &mut Diagnostics,
+) -> Option<std::path::PathBuf> {
+    match crate::safe_path::resolve_inside(&loaded.dir, rel) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(crate::safe_path::RULE, e.to_string())
+                    .with_hint(format!(
+                        "{}; the path is relative to {}",
+                        e.hint(),
+                        loaded.dir.display()
+                    ))
+                    .at(loaded.at(key)),
             );
             None
         }
@@ -126,13 +152,17 @@ fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
                 );
                 return None;
             }
-            match super::read_relative(&loaded.dir, path) {
+            let path = inside_spec_dir(loaded, path, "solution.logo", diags)?;
+            match std::fs::read_to_string(&path) {
                 Ok(svg) => Some(Logo::Svg(inline_svg(&svg))),
                 Err(e) => {
                     diags.push(
-                        Diagnostic::error("logo-file", format!("cannot read logo `{path}`: {e}"))
-                            .with_hint(format!("the path is relative to {}", loaded.dir.display()))
-                            .at(loaded.at("solution.logo")),
+                        Diagnostic::error(
+                            "logo-file",
+                            format!("cannot read logo `{}`: {e}", path.display()),
+                        )
+                        .with_hint(format!("the path is relative to {}", loaded.dir.display()))
+                        .at(loaded.at("solution.logo")),
                     );
                     None
                 }
@@ -393,6 +423,7 @@ fn column(
         is_default_display: c.is_default_display,
         is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
+        legacy_name: c.legacy_name,
     }
 }
 
