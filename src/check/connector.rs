@@ -313,6 +313,16 @@ fn every_string<'v>(
     }
 }
 
+/// An unknown table or function name of a definition's queries: the name, its number of
+/// uses, and the first use's path, range and finding.
+type UnknownName = (
+    String,
+    usize,
+    JsonPath,
+    Option<std::ops::Range<usize>>,
+    Diagnostic,
+);
+
 /// The connector page's queries — `graphQueries[].baseQuery`, `sampleQueries[].query`,
 /// `dataTypes[].lastDataReceivedQuery`, `connectivityCriteria[].value[]` — compiled against the
 /// solution's tables and the catalogue (`{{graphQueriesTableName}}` and other
@@ -365,13 +375,7 @@ fn definition_queries(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, si
             .collect();
     let db = rules::query::database(tables.iter().map(|(n, c)| (n.as_str(), c.as_slice())), []);
     // an unknown name is reported once per definition, at its first use, with its count
-    let mut unknown: Vec<(
-        String,
-        usize,
-        JsonPath,
-        Option<std::ops::Range<usize>>,
-        Diagnostic,
-    )> = Vec::new();
+    let mut unknown: Vec<UnknownName> = Vec::new();
     for (path, written) in queries {
         let text = rules::query::Substituted::new(written, |name| {
             ui.get(name).and_then(Value::as_str).map(str::to_string)
@@ -418,7 +422,7 @@ fn definition_queries(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, si
 /// The table name of a table resource's `name` (an ARM template's
 /// `[concat(parameters('workspace'), '/Foo_CL')]` included).
 fn table_name(name: &str) -> &str {
-    name.trim_end_matches(|c| matches!(c, '\'' | '"' | ')' | ']'))
+    name.trim_end_matches(['\'', '"', ')', ']'])
         .rsplit('/')
         .next()
         .unwrap_or(name)
