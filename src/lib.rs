@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod import;
 pub mod infer;
 pub mod init;
+pub mod input;
 pub mod json_get;
 pub mod json_spans;
 pub mod output;

@@ -280,6 +280,8 @@ pub struct Column {
     pub is_hidden: Option<bool>,
     /// Example values for `ccfgen sample`.
     pub examples: Vec<Value>,
+    /// Field name in the generated Rust struct.
+    pub rust_name: String,
     /// The spec acknowledges a reserved name kept from an existing table.
     pub legacy_name: bool,
 }

@@ -57,93 +57,21 @@ pub fn conversion(ty: TableType) -> &'static str {
     }
 }
 
-/// A column name as a KQL identifier: bracket-quoted when it is a KQL keyword or not a plain
-/// identifier (`['my-field']`).
+/// A column name as KQL text: bare when the analyser's lexer and keyword tables accept it
+/// as a plain name, bracket-quoted otherwise (`['my-field']`, `['startswith']`).
 pub fn quote_identifier(name: &str) -> String {
-    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain && KQL_KEYWORDS.binary_search(&name).is_err() {
-        name.to_string()
-    } else {
-        format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
+    ccfgen_kql::names::quote_name(name).into_owned()
 }
-
-/// Words that cannot be used as bare identifiers in KQL (sorted for binary search).
-const KQL_KEYWORDS: &[&str] = &[
-    "and",
-    "as",
-    "asc",
-    "between",
-    "bool",
-    "by",
-    "consume",
-    "contains",
-    "count",
-    "datatable",
-    "datetime",
-    "decimal",
-    "desc",
-    "distinct",
-    "double",
-    "dynamic",
-    "extend",
-    "false",
-    "find",
-    "float",
-    "from",
-    "guid",
-    "has",
-    "in",
-    "int",
-    "int64",
-    "invoke",
-    "join",
-    "kind",
-    "let",
-    "like",
-    "limit",
-    "long",
-    "not",
-    "null",
-    "of",
-    "on",
-    "or",
-    "order",
-    "parse",
-    "print",
-    "project",
-    "range",
-    "real",
-    "render",
-    "sample",
-    "search",
-    "set",
-    "sort",
-    "source",
-    "step",
-    "string",
-    "summarize",
-    "table",
-    "take",
-    "time",
-    "timespan",
-    "to",
-    "top",
-    "true",
-    "typeof",
-    "union",
-    "where",
-    "with",
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keywords_are_sorted() {
-        assert!(KQL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    fn keywords_are_quoted() {
+        assert_eq!(quote_identifier("startswith"), "['startswith']");
+        assert_eq!(quote_identifier("first"), "['first']");
+        assert_eq!(quote_identifier("date"), "['date']");
         assert_eq!(quote_identifier("time"), "['time']");
         assert_eq!(quote_identifier("Time"), "Time");
         assert_eq!(quote_identifier("_raw"), "_raw");

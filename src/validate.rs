@@ -70,6 +70,9 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             }
         }
     }
+    for (path, d) in crate::codegen::names_check::check(solution, spec) {
+        v.add(path, vec![d]);
+    }
     v.connector_queries(solution);
     v.out
         .extend(crate::safe_path::spec_findings(solution, spec));
@@ -214,6 +217,20 @@ impl Validator<'_> {
                 format!("{path}.date"),
                 rules::metadata::date("release-notes date", &note.date),
             );
+            if note.change.trim().is_empty() {
+                self.add(
+                    format!("{path}.change"),
+                    vec![
+                        Diagnostic::error(
+                            "release-notes",
+                            format!("release note {} has an empty `change`", note.version),
+                        )
+                        .with_hint(
+                            "say what changed: it is the Change History cell of ReleaseNotes.md",
+                        ),
+                    ],
+                );
+            }
             if let Ok(v) = semver::Version::parse(&note.version) {
                 if previous.as_ref().is_some_and(|p| &v >= p) {
                     self.add(
@@ -234,6 +251,21 @@ impl Validator<'_> {
                 }
                 previous = Some(v);
             }
+        }
+        if s.release_notes.is_empty()
+            && s.last_publish_date.is_none()
+            && s.first_publish_date.is_none()
+        {
+            self.add(
+                "solution",
+                vec![
+                    Diagnostic::error(
+                        "release-notes",
+                        "ReleaseNotes.md would have an empty date: there are no release notes and no publish date",
+                    )
+                    .with_hint("add `last_publish_date = YYYY-MM-DD`, or a `[[solution.release_notes]]` entry { version, date, change }"),
+                ],
+            );
         }
         if !s.release_notes.is_empty() && !s.release_notes.iter().any(|n| n.version == s.version) {
             self.add(
@@ -606,11 +638,8 @@ impl Validator<'_> {
                 );
             }
         }
-        if !t.transform.derived {
-            self.custom_transform(t);
-        }
-        self.duplicates(t, "table", t.table_columns().map(|(c, _)| c).collect());
-        self.duplicates(t, "stream", t.stream_columns().map(|(c, _)| c).collect());
+        self.transform(t);
+        self.duplicates(t);
         match t.table_columns().find(|(c, _)| c.name == "TimeGenerated") {
             None => {
                 let near = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case("TimeGenerated"));
@@ -632,11 +661,12 @@ impl Validator<'_> {
         }
     }
 
-    /// A hand-written `transform` is analysed against the stream and the table: KQL errors,
-    /// the transformation subset, and every output column the table lacks or types
-    /// differently is an error at the `transform` key (at the exact place when it can be
-    /// found inside the string).
-    fn custom_transform(&mut self, t: &Table) {
+    /// Every transform `build` writes, hand-written or derived, is analysed against the
+    /// stream and the table: KQL errors, the transformation subset, and every output column
+    /// the table lacks or types differently is an error at the `transform` key (at the exact
+    /// place when it can be found inside the string). A finding in a derived transform is
+    /// reported at the table, with the derived text quoted.
+    fn transform(&mut self, t: &Table) {
         let stream: Vec<(String, String)> = t
             .stream_columns()
             .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
@@ -652,12 +682,25 @@ impl Validator<'_> {
         });
         let path = format!("{}.transform", t.path);
         for (d, span) in found.in_transform {
+            let d = if t.transform.derived {
+                let mut d = d;
+                d.message = format!("derived transform `{}`: {}", t.transform.kql, d.message);
+                d.with_hint(
+                    "write a `transform` by hand, and report the derived one as a ccfgen bug",
+                )
+            } else {
+                d
+            };
             let loc = span
                 .and_then(|s| self.inside_string(&path, s))
                 .unwrap_or_else(|| self.spec.at(&path));
             self.out.push(d.at(loc));
         }
         for (index, d) in found.in_table {
+            // `column-never-produced` already says it, with the hint for derived transforms.
+            if t.transform.derived && d.rule == "table-column-not-produced" {
+                continue;
+            }
             let column = t.columns.iter().find(|c| c.name == table[index].0);
             let at = column.map_or_else(
                 || format!("{}.columns", t.path),
@@ -682,9 +725,34 @@ impl Validator<'_> {
         ))
     }
 
-    fn duplicates(&mut self, t: &Table, side: &str, columns: Vec<&crate::solution::Column>) {
-        for (first, dup) in rules::naming::duplicates(columns.iter().map(|c| c.name.as_str())) {
-            let (a, b) = (columns[first], columns[dup]);
+    /// Columns whose names are equal ignoring case, each pair reported once, saying whether
+    /// it collides in the table, the stream or both.
+    fn duplicates(&mut self, t: &Table) {
+        let table: Vec<&crate::solution::Column> = t.table_columns().map(|(c, _)| c).collect();
+        let stream: Vec<&crate::solution::Column> = t.stream_columns().map(|(c, _)| c).collect();
+        let pairs = |columns: &[&crate::solution::Column]| -> Vec<(String, String)> {
+            rules::naming::duplicates(columns.iter().map(|c| c.name.as_str()))
+                .into_iter()
+                .map(|(a, b)| (columns[a].path.clone(), columns[b].path.clone()))
+                .collect()
+        };
+        let (in_table, in_stream) = (pairs(&table), pairs(&stream));
+        let mut all: Vec<&(String, String)> = in_table.iter().chain(&in_stream).collect();
+        all.sort();
+        all.dedup();
+        let column = |path: &str| {
+            t.columns
+                .iter()
+                .find(|c| c.path == path)
+                .expect("a column of t")
+        };
+        for pair in all {
+            let (a, b) = (column(&pair.0), column(&pair.1));
+            let side = match (in_table.contains(pair), in_stream.contains(pair)) {
+                (true, true) => "the table and the stream",
+                (true, false) => "the table",
+                _ => "the stream",
+            };
             let how = if a.name == b.name {
                 "twice"
             } else {
@@ -696,7 +764,7 @@ impl Validator<'_> {
                     Diagnostic::error(
                         "column-duplicate",
                         format!(
-                            "column `{}` appears in the {side} of `{}` {how}",
+                            "column `{}` appears in {side} of `{}` {how}",
                             b.name, t.name
                         ),
                     )

@@ -7,11 +7,12 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ccfgen::check::{self, Options, Report, output};
 use ccfgen::diagnostic::Severity;
 use serde_json::{Value, json};
+use support::corpus::corpus;
 use support::{ccfgen, repo};
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -602,20 +603,6 @@ fn sarif_output_validates_against_the_official_schema() {
     let mut bad = output::sarif(&reports[0]);
     bad["runs"][0]["results"][0]["level"] = json!("fatal");
     assert!(!validator.is_valid(&bad));
-}
-
-fn corpus() -> Option<PathBuf> {
-    let path = repo("../shared/corpus");
-    if path.join("MANIFEST.md").is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
-        "CCFGEN_REQUIRE_CORPUS=1 but {} is missing",
-        path.display()
-    );
-    eprintln!("note: {} is absent; corpus checks not run", path.display());
-    None
 }
 
 /// The corpus MANIFEST's "Mismatches" section, as findings: (rule, file part, message part).

@@ -6,23 +6,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use support::corpus::corpus;
 use support::{assert_code, ccfgen, run};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
-        "CCFGEN_REQUIRE_CORPUS=1 but {} does not exist",
-        dir.display()
-    );
-    eprintln!("skipped: no corpus at {}", dir.display());
-    None
-}
 
 #[test]
 fn every_corpus_solution_conforms() {

@@ -14,16 +14,43 @@ use super::links::{Graph, Output};
 use super::model::{Kind, Model};
 use super::{CheckError, dcr, table};
 
-/// Explains every data flow of the DCRs in `file`. The folder holding the file is read to
-/// find the tables (its solution's `Data Connectors` folder when it has one).
-pub fn explain(file: &Path, threads: usize) -> Result<Value, CheckError> {
-    let text = std::fs::read_to_string(file).map_err(|source| CheckError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
-    let search_root = search_root(file);
-    let mut docs = files::read_tree(&search_root, threads).map_err(|source| CheckError::Io {
-        path: search_root.clone(),
+/// Why `--explain` has nothing to explain in a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    /// The file could not be read or its folder walked.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    /// The file is not JSON.
+    #[error("{} is not JSON ({message} at line {line}, column {column}); --explain takes a DCR file such as DCR.json", path.display())]
+    NotJson {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the parser said.
+        message: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+    },
+    /// The file holds no data collection rule.
+    #[error("{} holds no data collection rule (a `Microsoft.Insights/dataCollectionRules` resource with `dataFlows`); --explain takes a DCR file such as DCR.json", .0.display())]
+    NoDcr(std::path::PathBuf),
+}
+
+/// Reads the JSON files of `root` and finds `file` among them (adding it when it lies
+/// outside): the documents and the index of `file`'s.
+pub(crate) fn read_around(
+    file: &Path,
+    root: &Path,
+    threads: usize,
+) -> Result<(Vec<Doc>, usize), CheckError> {
+    let text = crate::input::read_to_string(file, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|source| CheckError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+    let mut docs = files::read_tree(root, threads).map_err(|source| CheckError::Io {
+        path: root.to_path_buf(),
         source,
     })?;
     let target = std::fs::canonicalize(file).ok();
@@ -34,14 +61,33 @@ pub fn explain(file: &Path, threads: usize) -> Result<Value, CheckError> {
             docs.push(Doc::from_text(file, file.to_string_lossy(), text));
             docs.len() - 1
         });
-    if let Err(e) = &docs[index].json {
-        return Err(CheckError::Io {
+    Ok((docs, index))
+}
+
+/// Explains every data flow of the DCRs in `file`. The folder holding the file is read to
+/// find the tables (its solution's `Data Connectors` folder when it has one).
+pub fn explain(file: &Path, threads: usize) -> Result<Value, ExplainError> {
+    let root = search_root(file);
+    let (docs, index) = read_around(file, &root, threads)?;
+    if let Err(files::DocError::Invalid { message, offset }) = &docs[index].json {
+        let text = docs[index].text();
+        let source = crate::source::SourceFile::new(file, text.into_owned());
+        let (line, column) = source.line_col(*offset);
+        return Err(ExplainError::NotJson {
             path: file.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{e:?}")),
+            message: message.clone(),
+            line,
+            column,
         });
     }
     let model = Model::build(&docs);
     let graph = Graph::build(&model);
+    if !model
+        .of_kind(Kind::Dcr)
+        .any(|(_, r)| r.doc == index && r.properties().get("dataFlows").is_some())
+    {
+        return Err(ExplainError::NoDcr(file.to_path_buf()));
+    }
     let mut flows = Vec::new();
     for (ri, r) in model.of_kind(Kind::Dcr).filter(|(_, r)| r.doc == index) {
         let Some(list) = r.properties().get("dataFlows").and_then(Value::as_array) else {
@@ -106,8 +152,9 @@ pub fn explain(file: &Path, threads: usize) -> Result<Value, CheckError> {
     Ok(Value::Array(flows))
 }
 
-/// The solution folder above `Data Connectors`, else the file's folder.
-fn search_root(file: &Path) -> std::path::PathBuf {
+/// Where the files linked with `file` are looked for: the solution folder above its
+/// `Data Connectors` folder, else the file's folder.
+pub(crate) fn search_root(file: &Path) -> std::path::PathBuf {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -33,6 +33,8 @@ pub struct Doc {
 pub enum DocError {
     /// The file could not be read or is not UTF-8.
     Unreadable(String),
+    /// The file is larger than [`crate::input::MAX_JSON_BYTES`]; it was not read.
+    TooLarge(String),
     /// A folder or link the walk did not enter ([`crate::scan::walk`]).
     Skipped(crate::scan::SkipReason),
     /// The text is not JSON: the parser's message and the byte offset where it stopped.
@@ -74,8 +76,11 @@ impl Doc {
     }
 
     /// The text (without a byte order mark): kept, or read again from disk (empty if the
-    /// file can no longer be read).
+    /// file can no longer be read, or was too large to read).
     pub fn text(&self) -> Cow<'_, str> {
+        if matches!(self.json, Err(DocError::TooLarge(_))) {
+            return Cow::Borrowed("");
+        }
         match &self.text {
             Some(t) => Cow::Borrowed(t),
             None => {
@@ -155,8 +160,11 @@ pub fn read_doc(path: &Path, rel: &str) -> Doc {
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         let read =
-            std::fs::File::open(path).and_then(|mut f| std::io::Read::read_to_end(&mut f, buffer));
+            crate::input::read_into(path, crate::input::MAX_JSON_BYTES, "a JSON file", buffer);
         let (bytes, json) = match read {
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                (0, Err(DocError::TooLarge(e.to_string())))
+            }
             Err(e) => (0, Err(DocError::Unreadable(e.to_string()))),
             Ok(n) => match std::str::from_utf8(buffer) {
                 Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),

@@ -116,6 +116,31 @@ pub enum CheckError {
     /// The path does not exist.
     #[error("{} does not exist", .0.display())]
     NotFound(PathBuf),
+    /// Nothing under the path is a CCF resource, a package or a spec: a CI gate pointed at
+    /// the wrong place must fail, not pass.
+    #[error(
+        "nothing to check under {}: {}; give a ccfgen.toml (or a folder holding one), a solution folder or a Solutions/ tree",
+        path.display(),
+        match files {
+            0 => "it holds no JSON file and no ccfgen.toml".to_string(),
+            1 => "its one JSON file is not a CCF resource (table, DCR, connector definition, data connector) nor a package".to_string(),
+            n => format!("none of its {n} JSON files is a CCF resource (table, DCR, connector definition, data connector) or a package"),
+        }
+    )]
+    NothingToCheck {
+        /// The path given.
+        path: PathBuf,
+        /// How many JSON files were read.
+        files: usize,
+    },
+    /// The file given is not something `check` checks.
+    #[error("{} is {}; give a CCF resource file (table, DCR, connector definition, data connector), a package's mainTemplate.json, a ccfgen.toml, a solution folder or a Solutions/ tree", path.display(), if *json { "not a CCF resource nor a package" } else { "neither a JSON file nor a ccfgen.toml" })]
+    NotCheckable {
+        /// The file given.
+        path: PathBuf,
+        /// Whether it is a JSON file.
+        json: bool,
+    },
 }
 
 /// Checks what is at `path`: a `ccfgen.toml` (or a directory holding one) is rendered in
@@ -128,7 +153,61 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
     if let Some(spec_file) = spec::spec_file(path) {
         return spec::check_spec(&spec_file, options);
     }
-    check_tree(path, options)
+    let is_file = path.is_file();
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_file && !json {
+        return Err(CheckError::NotCheckable {
+            path: path.to_path_buf(),
+            json,
+        });
+    }
+    let report = if is_file {
+        check_file(path, options)?
+    } else {
+        check_tree(path, options)?
+    };
+    let s = report.stats;
+    if s.resources == 0 && s.packages == 0 && report.findings.is_empty() {
+        return Err(if is_file {
+            CheckError::NotCheckable {
+                path: path.to_path_buf(),
+                json,
+            }
+        } else {
+            CheckError::NothingToCheck {
+                path: path.to_path_buf(),
+                files: s.files,
+            }
+        });
+    }
+    Ok(report)
+}
+
+/// Checks one JSON file, linked with the files around it the way a tree check links them
+/// (a DCR finds its tables in its solution's `Data Connectors` folder, see
+/// [`explain::search_root`]); only the findings located in that file are reported.
+pub fn check_file(file: &Path, options: Options) -> Result<Report, CheckError> {
+    let root = explain::search_root(file);
+    let (docs, index) = explain::read_around(file, &root, options.threads)?;
+    let mut report = check_docs(&root, &docs, options);
+    let target = &docs[index].path;
+    report.findings.retain(|f| {
+        f.diagnostic
+            .location
+            .as_ref()
+            .is_none_or(|l| &l.file == target)
+    });
+    report.sources.retain(|s| s.path() == target);
+    report.root = file.to_path_buf();
+    // What was checked is the file; the others were read only to link it.
+    let own = Model::build(&docs[index..=index]);
+    report.stats.files = 1;
+    report.stats.bytes = docs[index].bytes;
+    report.stats.resources = own.resources.len();
+    report.stats.packages = own.packages.len();
+    Ok(report)
 }
 
 /// Checks every CCF connector under `root`.
@@ -269,6 +348,12 @@ fn file_findings(cx: &Ctx<'_>, sink: &mut Sink) {
                 0..0,
                 Diagnostic::error("file-unreadable", format!("cannot read the file: {why}"))
                     .with_hint("save it as UTF-8 text"),
+            ),
+            Err(files::DocError::TooLarge(why)) => sink.at_offset(
+                i,
+                0..0,
+                Diagnostic::error("file-too-large", format!("not checked: {why}"))
+                    .with_hint("no deployable ARM resource is this large (templates are limited to 4 MB); split the file or remove it from the tree"),
             ),
             Err(files::DocError::Skipped(reason)) => {
                 let (rule, severity, hint) = match reason {

@@ -112,5 +112,36 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             format!(", {} stale removed", report.removed.len())
         }
     );
+    if let Some(line) = deploy_hint(&artifacts, &out) {
+        eprintln!("{line}");
+    }
     Ok(Outcome::Ok)
+}
+
+/// The last line of a build: how to deploy the package to a workspace for a test, with the
+/// parameters the generated mainTemplate.json needs a value for (those whose default is
+/// empty), read from the template itself so the command always matches it.
+fn deploy_hint(artifacts: &ccfgen::output::Artifacts, out: &Path) -> Option<String> {
+    let template: serde_json::Value =
+        serde_json::from_slice(artifacts.get("Package/mainTemplate.json")?).ok()?;
+    let parameters: Vec<String> = template
+        .get("parameters")?
+        .as_object()?
+        .iter()
+        .filter(|(_, p)| p.get("defaultValue").and_then(|d| d.as_str()) == Some(""))
+        .map(|(name, _)| {
+            let value = match name.as_str() {
+                "workspace" => "<workspace-name>",
+                "workspace-location" => "<workspace-region>",
+                _ => "<value>",
+            };
+            format!("{name}={value}")
+        })
+        .collect();
+    Some(format!(
+        "ccfgen: to try it, deploy the package to a test workspace (README, \"Deploying for a test\"):\n  \
+         az deployment group create --resource-group <resource-group> --template-file '{}' --parameters {}",
+        out.join("Package").join("mainTemplate.json").display(),
+        parameters.join(" ")
+    ))
 }

@@ -48,8 +48,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .max(1),
     };
     if let Some(dcr) = &args.explain {
-        let answer = check::explain::explain(dcr, options.threads)
-            .with_context(|| format!("explaining {}", dcr.display()))?;
+        // Every explain error names the file.
+        let answer = check::explain::explain(dcr, options.threads)?;
         print_json(&answer)?;
         return Ok(Outcome::Ok);
     }

@@ -1,11 +1,11 @@
 //! `ccfgen infer`: proposes table columns from sample events.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 
 use super::{Context, Outcome};
+use ccfgen::input;
 
 /// Arguments of `ccfgen infer`.
 #[derive(Debug, clap::Args)]
@@ -19,22 +19,35 @@ pub struct Args {
 
 /// Runs `ccfgen infer`.
 pub fn run(args: Args, _: &Context) -> anyhow::Result<Outcome> {
+    let limit = input::MAX_JSON_BYTES;
+    let what = "an infer sample (a few thousand events are plenty: `head -n 5000 events.ndjson | ccfgen infer - …`)";
     let text = if args.input.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
+        let mut bytes = Vec::new();
+        input::read_limited(std::io::stdin().lock(), limit, what, &mut bytes)
             .context("reading stdin")?;
-        s
+        String::from_utf8(bytes).context("reading stdin: not UTF-8 text")?
     } else {
-        std::fs::read_to_string(&args.input)
+        input::read_to_string(&args.input, limit, what)
             .with_context(|| format!("reading {}", args.input.display()))?
     };
     let events = ccfgen::infer::parse_events(&text)
         .with_context(|| format!("reading events from {}", args.input.display()))?;
-    for d in ccfgen::rules::naming::table_name(&args.table) {
-        eprintln!("ccfgen: {d}");
-    }
+    let findings = ccfgen::rules::naming::table_name(&args.table);
     let proposal = ccfgen::infer::infer(&events, &args.table);
     print!("{}", ccfgen::infer::to_toml(&proposal));
-    Ok(Outcome::Ok)
+    // The proposal is printed either way; a finding about the table name is reported after
+    // it (on stderr) and makes the command fail, as every other command's findings do.
+    for d in &findings {
+        eprintln!("ccfgen: {d} (`--table {}`)", args.table);
+    }
+    Ok(
+        if findings
+            .iter()
+            .any(|d| d.severity == ccfgen::diagnostic::Severity::Error)
+        {
+            Outcome::Findings
+        } else {
+            Outcome::Ok
+        },
+    )
 }

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod completions;
 mod conformance;
 mod connection;
 mod doctor;
@@ -69,6 +70,10 @@ enum Command {
     Push(push::Args),
     /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
     Doctor(doctor::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (or write every command's page with --out DIR).
+    Man(completions::ManArgs),
 }
 
 /// How a command ended when it did not fail outright.
@@ -102,6 +107,8 @@ pub fn main() -> ExitCode {
         Command::Emulate(a) => emulate::run(a, &ctx),
         Command::Push(a) => push::run(a, &ctx),
         Command::Doctor(a) => doctor::run(a, &ctx),
+        Command::Completions(a) => completions::completions(a, &ctx),
+        Command::Man(a) => completions::man(a, &ctx),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! built as tokens (quote) and formatted in-process (prettyplease). Also the build-script
 //! entry point [`Builder`], in the manner of prost-build.
 
+pub mod names_check;
 pub mod naming;
 pub mod records;
 

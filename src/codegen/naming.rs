@@ -1,4 +1,9 @@
-//! Names for generated Rust: struct names from table names, field names from column names.
+//! Names for generated Rust: struct names from table names, field names from column names,
+//! and the rules a name written in the spec (`rust_name`) must follow so that the generated
+//! module compiles without warnings.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::Findings;
 
 /// `cveBusterVulnerabilities` → `CveBusterVulnerability`: words split at case changes and
 /// non-alphanumerics, the last word made singular, PascalCase.
@@ -10,6 +15,8 @@ pub fn struct_name(table_base: &str) -> String {
     let name: String = words.iter().map(|w| capitalize(w)).collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("Record{name}")
+    } else if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+        format!("{name}Record")
     } else {
         name
     }
@@ -33,6 +40,127 @@ pub fn field_name(column: &str) -> String {
     } else {
         name
     }
+}
+
+/// Names a struct of the generated module must not take: `Self`, and the types the module
+/// names unqualified (a struct `String` would shadow the field type `String`), with the rest
+/// of the standard prelude's types and variants for good measure.
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Self",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Default",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "AsRef",
+    "AsMut",
+];
+
+/// The `rust-name` rule for a struct name written in the spec: an UpperCamelCase Rust
+/// identifier (ASCII letter first, then letters and digits: what `non_camel_case_types`
+/// accepts), not `Self` nor a standard prelude name the generated code relies on.
+pub fn check_struct_name(name: &str) -> Findings {
+    let suggestion = struct_name(name);
+    let hint = |why: &str| {
+        if suggestion != name && !suggestion.is_empty() {
+            format!("{why}: e.g. `rust_name = \"{suggestion}\"`")
+        } else {
+            why.to_string()
+        }
+    };
+    let problem = if name.is_empty() {
+        Some("is empty".to_string())
+    } else if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        Some("does not start with an uppercase ASCII letter".to_string())
+    } else if let Some(bad) = name.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        Some(format!("contains `{bad}`"))
+    } else if RESERVED_TYPE_NAMES.contains(&name) {
+        Some("would shadow a type of the Rust prelude that the generated code uses".to_string())
+    } else {
+        None
+    };
+    problem
+        .map(|why| {
+            vec![
+                Diagnostic::error(
+                    "rust-name",
+                    format!("`{name}` is not usable as a Rust struct name: it {why}"),
+                )
+                .with_hint(hint(
+                    "write an UpperCamelCase name of ASCII letters and digits",
+                )),
+            ]
+        })
+        .unwrap_or_default()
+}
+
+/// The `rust-name` rule for a field name written in the spec: a snake_case Rust identifier
+/// (lowercase ASCII letter first, then lowercase letters, digits and single underscores, an
+/// optional trailing `_`: what `non_snake_case` accepts), not a keyword.
+pub fn check_field_name(name: &str) -> Findings {
+    let suggestion = field_name(name);
+    let body = name.strip_suffix('_').unwrap_or(name);
+    let problem = if name.is_empty() {
+        Some("is empty".to_string())
+    } else if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Some("does not start with a lowercase ASCII letter".to_string())
+    } else if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        Some(format!("contains `{bad}`"))
+    } else if body.contains("__") || body.ends_with('_') {
+        Some("has a doubled underscore".to_string())
+    } else if RUST_KEYWORDS.contains(&name) {
+        Some("is a Rust keyword".to_string())
+    } else {
+        None
+    };
+    problem
+        .map(|why| {
+            let mut hint =
+                "write a snake_case name of lowercase ASCII letters, digits and `_`".to_string();
+            if suggestion != name {
+                hint.push_str(&format!(": e.g. `rust_name = \"{suggestion}\"`"));
+            }
+            vec![
+                Diagnostic::error(
+                    "rust-name",
+                    format!("`{name}` is not usable as a Rust field name: it {why}"),
+                )
+                .with_hint(hint),
+            ]
+        })
+        .unwrap_or_default()
 }
 
 /// `solution name` → a Rust module/file name (`cveBuster` → `cve_buster`).

@@ -5,7 +5,6 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::naming;
 use crate::solution::{Column, Solution, Table, TableType};
 use ccfgen_push::StreamType;
 
@@ -19,17 +18,11 @@ pub struct ModuleOptions {
 /// The whole module text, formatted, starting with the `@generated` header.
 pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
     // A table that reads an earlier table's stream has no stream columns of its own: the
-    // stream's record struct is the earlier table's.
-    let structs: Vec<TokenStream> = solution
-        .tables()
-        .filter(|(c, t)| {
-            t.stream_columns().next().is_some()
-                || c.tables
-                    .iter()
-                    .take_while(|x| x.name != t.name)
-                    .all(|x| x.stream != t.stream)
-        })
-        .map(|(_, t)| record_struct(t))
+    // stream's record struct is the earlier table's. The names are valid and distinct: the
+    // spec was validated ([`super::names_check`]).
+    let structs: Vec<TokenStream> = record_tables(solution)
+        .into_iter()
+        .map(record_struct)
         .collect();
     let file = quote! { #(#structs)* };
     let syntax: syn::File = syn::parse2(file).expect("generated code parses");
@@ -42,6 +35,23 @@ pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
         solution.name,
         prettyplease::unparse(&syntax)
     )
+}
+
+/// The tables that get a record struct, in spec order: every table with stream columns of
+/// its own, and a table reading an earlier table's stream only when no earlier table of its
+/// connector declares that stream.
+pub fn record_tables(solution: &Solution) -> Vec<&Table> {
+    solution
+        .tables()
+        .filter(|(c, t)| {
+            t.stream_columns().next().is_some()
+                || c.tables
+                    .iter()
+                    .take_while(|x| x.name != t.name)
+                    .all(|x| x.stream != t.stream)
+        })
+        .map(|(_, t)| t)
+        .collect()
 }
 
 fn record_struct(table: &Table) -> TokenStream {
@@ -77,7 +87,7 @@ fn record_struct(table: &Table) -> TokenStream {
 }
 
 fn field(column: &Column, ty: StreamType) -> TokenStream {
-    let ident = format_ident!("{}", naming::field_name(&column.name));
+    let ident = format_ident!("{}", column.rust_name);
     let rename = &column.name;
     let docs: Vec<String> = match &column.description {
         Some(d) => d.lines().map(|l| format!(" {l}")).collect(),

@@ -960,6 +960,7 @@ fn merge_columns(
         }
     }
     let stream_col = |c: &Col| ColumnSpec {
+        rust_name: None,
         name: c.name.clone(),
         ty: c.ty.clone(),
         stream_type: None,
@@ -974,6 +975,7 @@ fn merge_columns(
         legacy_name: false,
     };
     let table_col = |c: &Col, in_: ColumnIn, stream_type: Option<String>| ColumnSpec {
+        rust_name: None,
         name: c.name.clone(),
         ty: c.ty.clone(),
         stream_type,

@@ -61,10 +61,11 @@ fn solution_release_notes(
 }
 
 fn read_json(path: &Path) -> Result<Value, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::input::read_to_string(path, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|source| ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| ImportError::Invalid(format!("{} is not JSON: {e}", path.display())))
 }

@@ -10,7 +10,7 @@ use crate::spec::model::ReleaseNote;
 
 /// Reads the release notes file at `path` (`label` names it in notes).
 pub fn read(path: &Path, label: &str, notes: &mut Notes) -> Vec<ReleaseNote> {
-    match std::fs::read_to_string(path) {
+    match crate::input::read_to_string(path, crate::input::MAX_TEXT_BYTES, "a text file") {
         Ok(text) => parse(&text, label, notes),
         Err(e) => {
             notes.add(

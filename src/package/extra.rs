@@ -91,7 +91,11 @@ pub enum ExtraContentError {
 impl ExtraContent {
     /// Reads an extra-content file.
     pub fn read(path: &Path) -> Result<ExtraContent, ExtraContentError> {
-        let text = std::fs::read_to_string(path)?;
+        let text = crate::input::read_to_string(
+            path,
+            crate::input::MAX_JSON_BYTES,
+            "an extra-content file",
+        )?;
         Ok(serde_json::from_str(&text)?)
     }
 

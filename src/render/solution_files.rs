@@ -72,12 +72,14 @@ pub fn support(solution: &Solution) -> Value {
     Value::Object(m)
 }
 
-/// `ReleaseNotes.md`: newest first, dates as DD-MM-YYYY (the Content Hub convention).
+/// `ReleaseNotes.md`: newest first, dates as DD-MM-YYYY (the Content Hub convention). Without
+/// release notes, one "Initial Solution Release" row dated the last (else first) publish date.
 pub fn release_notes(solution: &Solution) -> Result<String, TemplateError> {
     let notes: Vec<Value> = if solution.release_notes.is_empty() {
         vec![json!({
             "version": solution.version,
-            "date": solution.last_publish_date.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
+            // Validation makes sure one of the dates is there (no empty cell).
+            "date": solution.last_publish_date.as_deref().or(solution.first_publish_date.as_deref()).map(dd_mm_yyyy).unwrap_or_default(),
             "change": "Initial Solution Release",
         })]
     } else {

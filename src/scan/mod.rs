@@ -55,7 +55,8 @@ pub const NOT_RESOURCES: &[&str] = &[
 
 /// Reads and parses a JSON file (a UTF-8 byte order mark is skipped); the error says why.
 pub fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let text = crate::input::read_to_string(path, crate::input::MAX_JSON_BYTES, "a JSON file")
+        .map_err(|e| e.to_string())?;
     serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text)).map_err(|e| e.to_string())
 }
 

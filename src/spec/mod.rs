@@ -1,9 +1,11 @@
-//! Reading `ccfgen.toml`: parse with spans, deserialize, report every unknown key, then
+//! Reading `ccfgen.toml`: parse with spans, check its shape against the schema (every
+//! missing, unknown or mistyped key at once, [`shape`]), deserialize, then
 //! resolve defaults ([`resolve`]) and validate ([`crate::validate`]).
 
 pub mod date;
 pub mod model;
 pub mod resolve;
+mod shape;
 
 use std::path::{Path, PathBuf};
 
@@ -75,10 +77,11 @@ pub fn spec_path(path: &Path) -> PathBuf {
 /// every unknown key is reported (not only the first).
 pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
     let file = spec_path(path);
-    let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
-        path: file.clone(),
-        source,
-    })?;
+    let text = crate::input::read_to_string(&file, crate::input::MAX_SPEC_BYTES, "a spec")
+        .map_err(|source| LoadError::Io {
+            path: file.clone(),
+            source,
+        })?;
     parse(&file, text)
 }
 
@@ -97,6 +100,13 @@ pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
             return Err(invalid(vec![d].into(), source));
         }
     };
+    // Every shape problem at once (deserializing stops at the first one).
+    if let Ok(doc) = toml::from_str::<toml::Table>(source.text()) {
+        let problems = shape::check(&doc, &spans, &source);
+        if !problems.is_empty() {
+            return Err(invalid(problems, source));
+        }
+    }
     let mut unknown = Vec::new();
     let result = toml::Deserializer::parse(source.text()).and_then(|de| {
         serde_ignored::deserialize(de, |path| unknown.push(key_path(&path)))

@@ -368,8 +368,9 @@ pub struct TableSpec {
     /// stream-only columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<String>,
-    /// Name of the generated Rust record struct. Default: the table name without `_CL`,
-    /// singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` → `CveBusterVulnerability`).
+    /// Name of the generated Rust record struct (UpperCamelCase). Default: the table name
+    /// without `_CL`, singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` →
+    /// `CveBusterVulnerability`); set it when two tables would get the same struct name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_name: Option<String>,
     /// The columns, in order. Table columns and stream columns are derived from this list.
@@ -408,14 +409,15 @@ impl TablePlan {
 pub struct ColumnSpec {
     /// Column name: a letter, then letters, digits or `_`, at most 45 characters.
     pub name: String,
-    /// Column type in the table: `string int long real boolean datetime dynamic guid`.
+    /// Column type in the table: `string int long real boolean datetime dynamic guid` (`bool`
+    /// and `dateTime` are accepted too).
     #[serde(rename = "type")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic", "guid"]))]
+    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic", "guid"]))]
     pub ty: String,
     /// Type of the column in the input stream when it differs from `type` (the derived transform
     /// converts it). A `guid` column arrives as `string` by default: streams have no guid type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "datetime", "dynamic"]))]
+    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic"]))]
     pub stream_type: Option<String>,
     /// Where the column exists. Default: `both`.
     #[serde(default, rename = "in", skip_serializing_if = "ColumnIn::is_both")]
@@ -439,6 +441,11 @@ pub struct ColumnSpec {
     /// `isHidden` in the table schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_hidden: Option<bool>,
+    /// Name of the field in the generated Rust struct (snake_case). Default: the column name
+    /// in snake_case (`VulnId` → `vuln_id`, `type` → `type_`); set it when two columns would
+    /// get the same field name (`VulnId` and `Vuln_Id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_name: Option<String>,
     /// Example values used by `ccfgen sample` (picked at random).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<serde_json::Value>")]

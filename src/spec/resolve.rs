@@ -153,7 +153,7 @@ fn resolve_logo(loaded: &LoadedSpec, diags: &mut Diagnostics) -> Option<Logo> {
                 return None;
             }
             let path = inside_spec_dir(loaded, path, "solution.logo", diags)?;
-            match std::fs::read_to_string(&path) {
+            match crate::input::read_to_string(&path, crate::input::MAX_LOGO_BYTES, "a logo") {
                 Ok(svg) => Some(Logo::Svg(inline_svg(&svg))),
                 Err(e) => {
                     diags.push(
@@ -423,6 +423,10 @@ fn column(
         is_default_display: c.is_default_display,
         is_hidden: c.is_hidden,
         examples: c.examples.iter().map(toml_to_json).collect(),
+        rust_name: c
+            .rust_name
+            .clone()
+            .unwrap_or_else(|| crate::codegen::naming::field_name(&c.name)),
         legacy_name: c.legacy_name,
     }
 }

@@ -3,6 +3,8 @@
 //! an HTTPS client trusting the emulator's CA, and bounded command runs.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

@@ -1,5 +1,5 @@
-//! The record structs ccfgen generates for every bundled example, compiled with warnings
-//! denied, and an index of them for the round-trip tests.
+//! The record structs ccfgen generates for every bundled example and every edge-case spec of
+//! `specs/`, compiled with warnings denied, and an index of them for the round-trip tests.
 #![deny(warnings, missing_docs)]
 
 use ccfgen_push::Record;
@@ -7,8 +7,10 @@ use serde_json::Value;
 
 /// One generated record type, type-erased for the tests.
 pub struct Entry {
-    /// Example directory name.
+    /// Example (or edge-case spec) directory name.
     pub example: &'static str,
+    /// The folder holding its `ccfgen.toml`.
+    pub spec: &'static str,
     /// Table name.
     pub table: &'static str,
     /// `Record::STREAM`.
@@ -19,7 +21,7 @@ pub struct Entry {
     pub roundtrip: fn(&Value) -> Result<Value, String>,
 }
 
-fn entry<R>(example: &'static str, table: &'static str) -> Entry
+fn entry<R>(example: &'static str, spec: &'static str, table: &'static str) -> Entry
 where
     R: Record + ccfgen_push::serde::de::DeserializeOwned,
 {
@@ -31,6 +33,7 @@ where
     }
     Entry {
         example,
+        spec,
         table,
         stream: R::STREAM,
         columns: R::COLUMNS,

@@ -29,6 +29,7 @@ mod functions;
 mod fxhash;
 mod keywords;
 pub mod lexer;
+pub mod names;
 mod oracle_format;
 mod parser;
 pub mod token;

@@ -278,7 +278,7 @@ fn oracle_fixtures() {
             corpus_content_dir().display()
         );
         assert!(
-            std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
+            !support::corpus::corpus_required(),
             "CCFGEN_REQUIRE_CORPUS=1 but the corpus is absent"
         );
     }

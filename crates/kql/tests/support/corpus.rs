@@ -23,12 +23,17 @@ pub fn fixtures_dir() -> PathBuf {
         .join("fixtures")
 }
 
-/// `CCFGEN_CORPUS_DIR`, else `../shared/corpus` beside the worktree.
+#[path = "../../../../tests/support/corpus.rs"]
+mod shared;
+
+/// The corpus path: the workspace's one rule (`tests/support/corpus.rs`).
 pub fn corpus_dir() -> PathBuf {
-    match std::env::var_os("CCFGEN_CORPUS_DIR") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-    }
+    shared::corpus_dir()
+}
+
+/// Whether a missing corpus fails the tests (`CCFGEN_REQUIRE_CORPUS=1`).
+pub fn corpus_required() -> bool {
+    shared::corpus_required()
 }
 
 /// Reads a JSON file (a leading byte-order mark is allowed); panics with the path on failure.
