@@ -1,12 +1,23 @@
 """Runs the push benchmark that bench/push.sh sets up (standard library only).
 
-Starts `ccfgen emulate` as a separate process, then pushes the same NDJSON file with
-`ccfgen push` (default gzip level, then --gzip-level 6) and with Microsoft's Python SDK
-(bench/sdk_upload.py), one after the other,
-and prints for each: records/s, client CPU seconds (user+sys of the client process only,
-from wait4), requests and wire bytes (from the emulator's counters), peak RSS of the client,
-and the ratios. Then ccfgen's peak RSS for a small and a large input streamed from
-`ccfgen sample` (flat memory).
+Starts `ccfgen emulate` as a separate process, then pushes the same records, in rounds, with:
+  - `ccfgen push` on the NDJSON file, on the JSON array file, and with `--gzip-level 6`;
+  - Microsoft's Python SDK (bench/sdk_upload.py) the way its users write it: `json.load` the
+    JSON array file and one `upload(logs=records)` call; and, unless --sdk-chunk is 0, the
+    NDJSON file read line by line with one `upload()` per --sdk-chunk records.
+Each round runs every variant once, in a rotated order (interleaved runs). Then ccfgen's peak RSS
+for a small and a large input streamed from `ccfgen sample`, also once per round.
+
+What is measured, and how:
+  - client CPU seconds (user+sys) and peak RSS of the client process alone: each client runs
+    under GNU time (`/usr/bin/time -f`), a small parent, so the figures are the client's own (a
+    child's ru_maxrss under this Python process would include this process's RSS at fork time);
+  - emulator CPU seconds during each client run: utime+stime of the emulator process from
+    /proc/<pid>/stat, read before and after the run;
+  - requests, wire and inflated bytes: the emulator's counters; every run's rows are checked to
+    be all there.
+Figures are printed as the median and [min-max] over the rounds. Wall time is printed for
+information only: on a shared machine it depends on whatever else runs.
 """
 
 import argparse
@@ -14,8 +25,10 @@ import json
 import os
 import shutil
 import ssl
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -24,13 +37,19 @@ def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--ccfgen", required=True)
     p.add_argument("--python", required=True, help="python of the SDK's venv")
+    p.add_argument("--time", default="/usr/bin/time", help="GNU time")
     p.add_argument("--spec", required=True)
-    p.add_argument("--records", required=True, help="NDJSON input")
+    p.add_argument("--ndjson", required=True, help="the records as NDJSON")
+    p.add_argument("--array", required=True, help="the same records as a JSON array")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--work", required=True)
+    p.add_argument("--runs", type=int, default=3)
     p.add_argument("--memory-counts", default="10000,10000000")
-    p.add_argument("--sdk-chunk", type=int, default=0)
+    p.add_argument("--sdk-chunk", type=int, default=10000)
     return p.parse_args()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Emulator:
@@ -75,39 +94,75 @@ class Emulator:
     def reset(self):
         self.call("POST", "reset")
 
+    def cpu(self):
+        """utime+stime of the emulator process so far, in seconds."""
+        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=60)
         self.log.close()
 
 
-def measured(cmd, env=None, stdin=None, stdout=subprocess.DEVNULL):
-    """Runs cmd; returns (exit code, wall seconds, user+sys seconds, peak RSS KiB) of that
-    process alone (wait4 on its pid)."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdin=stdin, stdout=stdout)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+def measured(args, cmd, stdin=None):
+    """Runs cmd under GNU time; returns (exit code, wall s, user+sys s, peak RSS KiB) of that
+    process alone."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time", dir=args.work) as out:
+        code = subprocess.call([args.time, "-f", "%e %U %S %M", "-o", out.name] + cmd,
+                               stdin=stdin, stdout=subprocess.DEVNULL)
+        last = out.read().strip().splitlines()[-1].split()
+    wall, user, system, rss = float(last[0]), float(last[1]), float(last[2]), int(last[3])
+    return code, wall, user + system, rss
 
 
-def run_client(name, emu, cmd, count, env=None):
+def variants(args, emu):
+    """(key, label, input file, command builder) of every client run in a round."""
+    sdk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk_upload.py")
+
+    def ccfgen(path, *extra):
+        def cmd(run):
+            state = os.path.join(args.work, f"state-{run}")
+            shutil.rmtree(state, ignore_errors=True)
+            return [args.ccfgen, "push", path, "--config", emu.config, "--spec", args.spec,
+                    "--state-dir", state, "--progress", "never", *extra]
+        return cmd
+
+    out = [
+        ("ccfgen_ndjson", "ccfgen push, NDJSON", args.ndjson, ccfgen(args.ndjson)),
+        ("ccfgen_array", "ccfgen push, JSON array", args.array, ccfgen(args.array)),
+        ("ccfgen_level6", "ccfgen push --gzip-level 6, NDJSON", args.ndjson,
+         ccfgen(args.ndjson, "--gzip-level", "6")),
+        ("sdk_idiomatic", "SDK: json.load + one upload()", args.array,
+         lambda run: [args.python, sdk, emu.config, args.array]),
+    ]
+    if args.sdk_chunk:
+        out.append((
+            "sdk_chunked", f"SDK: NDJSON, upload() per {args.sdk_chunk:,}", args.ndjson,
+            lambda run: [args.python, sdk, emu.config, args.ndjson,
+                         "--chunk", str(args.sdk_chunk)]))
+    return out
+
+
+def run_client(args, emu, key, path, cmd):
     emu.reset()
     before = emu.counters()
-    code, wall, cpu, rss = measured(cmd, env=env)
+    emu_cpu = emu.cpu()
+    code, wall, cpu, rss = measured(args, cmd)
+    emu_cpu = emu.cpu() - emu_cpu
     after = emu.counters()
     if code != 0:
-        sys.exit(f"{name} exited with {code}")
+        sys.exit(f"{key} exited with {code}")
     stored = after["records_stored"] - before["records_stored"]
-    if stored != count:
-        sys.exit(f"{name}: the emulator stored {stored} records, expected {count}")
+    if stored != args.count:
+        sys.exit(f"{key}: the emulator stored {stored} records, expected {args.count}")
     return {
-        "name": name,
-        "records": count,
         "wall": wall,
         "cpu": cpu,
         "rss_mib": rss / 1024,
+        "emulator_cpu": emu_cpu,
+        "input_bytes": os.path.getsize(path),
         "requests": after["ingest_requests"] - before["ingest_requests"],
         "wire": after["wire_bytes"] - before["wire_bytes"],
         "inflated": after["inflated_bytes"] - before["inflated_bytes"],
@@ -125,6 +180,7 @@ def memory_run(args, emu, count):
         stdout=subprocess.PIPE,
     )
     code, wall, cpu, rss = measured(
+        args,
         [args.ccfgen, "push", "-", "--config", emu.config, "--spec", args.spec,
          "--state-dir", state, "--progress", "never"],
         stdin=sample.stdout,
@@ -135,78 +191,78 @@ def memory_run(args, emu, count):
     if code != 0 or stored != count:
         sys.exit(f"memory run of {count}: exit {code}, {stored} stored")
     emu.reset()
-    return {"records": count, "rss_mib": rss / 1024, "wall": wall, "cpu": cpu}
+    return {"rss_mib": rss / 1024, "wall": wall, "cpu": cpu}
 
 
 def main():
     args = parse_args()
     emu = Emulator(args.ccfgen, args.spec, args.work)
+    runs = {}
+    memory = {int(n): [] for n in args.memory_counts.split(",") if n}
     try:
-        state = os.path.join(args.work, "state-ccfgen")
-        shutil.rmtree(state, ignore_errors=True)
-        ours = run_client(
-            "ccfgen push", emu,
-            [args.ccfgen, "push", args.records, "--config", emu.config, "--spec", args.spec,
-             "--state-dir", state, "--progress", "never"],
-            args.count,
-        )
-        state6 = os.path.join(args.work, "state-ccfgen-level6")
-        shutil.rmtree(state6, ignore_errors=True)
-        level6 = run_client(
-            "ccfgen push --gzip-level 6", emu,
-            [args.ccfgen, "push", args.records, "--config", emu.config, "--spec", args.spec,
-             "--state-dir", state6, "--progress", "never", "--gzip-level", "6"],
-            args.count,
-        )
-        sdk_cmd = [args.python, os.path.join(os.path.dirname(__file__), "sdk_upload.py"),
-                   emu.config, args.records]
-        if args.sdk_chunk:
-            sdk_cmd += ["--chunk", str(args.sdk_chunk)]
-        theirs = run_client("Python SDK", emu, sdk_cmd, args.count)
-        memory = [memory_run(args, emu, int(n)) for n in args.memory_counts.split(",")]
+        all_variants = variants(args, emu)
+        for r in range(args.runs):
+            order = all_variants[r % len(all_variants):] + all_variants[:r % len(all_variants)]
+            for key, label, path, cmd in order:
+                result = run_client(args, emu, key, path, cmd(key))
+                runs.setdefault(key, []).append(result)
+                print(f"  round {r + 1}: {label}: {result['cpu']:.2f} CPU s, "
+                      f"{result['rss_mib']:.1f} MiB, emulator {result['emulator_cpu']:.2f} CPU s",
+                      file=sys.stderr, flush=True)
+            for n in memory:
+                memory[n].append(memory_run(args, emu, n))
     finally:
         emu.stop()
-    report(ours, theirs, level6, memory)
+    report(args, all_variants, runs, memory)
 
 
-def report(ours, theirs, level6, memory):
-    def row(label, a, b, ratio=""):
-        print(f"{label:<28}{a:>16}{b:>16}{ratio:>12}")
+def spread(values, fmt):
+    """`median [min-max]` of values."""
+    return (f"{format(statistics.median(values), fmt)} "
+            f"[{format(min(values), fmt)}-{format(max(values), fmt)}]")
 
-    rate = lambda r: r["records"] / r["wall"]
-    per_cpu = lambda r: r["records"] / r["cpu"]
+
+def report(args, all_variants, runs, memory):
+    n = args.count
+    derived = {
+        "records per client CPU s": (lambda r: n / r["cpu"], ",.0f"),
+        "MB of JSON per client CPU s": (lambda r: r["input_bytes"] / 1e6 / r["cpu"], ".1f"),
+        "client CPU s (user+sys)": (lambda r: r["cpu"], ".2f"),
+        "peak RSS, client (MiB)": (lambda r: r["rss_mib"], ".1f"),
+        "emulator CPU s per 1M records": (lambda r: r["emulator_cpu"] * 1e6 / n, ".2f"),
+        "wall time (s)": (lambda r: r["wall"], ".1f"),
+        "requests": (lambda r: r["requests"], ",.0f"),
+        "bytes on the wire": (lambda r: r["wire"], ",.0f"),
+    }
     print()
-    row("", "ccfgen push", "Python SDK", "ratio")
-    row("records", f"{ours['records']:,}", f"{theirs['records']:,}")
-    row("wall time (s)", f"{ours['wall']:.1f}", f"{theirs['wall']:.1f}",
-        f"{theirs['wall'] / ours['wall']:.1f}x")
-    row("records/s", f"{rate(ours):,.0f}", f"{rate(theirs):,.0f}",
-        f"{rate(ours) / rate(theirs):.1f}x")
-    row("client CPU s (user+sys)", f"{ours['cpu']:.2f}", f"{theirs['cpu']:.2f}",
-        f"{theirs['cpu'] / ours['cpu']:.1f}x")
-    row("records per client CPU s", f"{per_cpu(ours):,.0f}", f"{per_cpu(theirs):,.0f}",
-        f"{per_cpu(ours) / per_cpu(theirs):.1f}x")
-    row("requests", f"{ours['requests']:,}", f"{theirs['requests']:,}",
-        f"{theirs['requests'] / ours['requests']:.1f}x fewer")
-    row("bytes on the wire", f"{ours['wire']:,}", f"{theirs['wire']:,}",
-        f"{theirs['wire'] / ours['wire']:.2f}x")
-    row("wire bytes per request", f"{ours['wire'] / ours['requests']:,.0f}",
-        f"{theirs['wire'] / theirs['requests']:,.0f}")
-    row("peak RSS, client (MiB)", f"{ours['rss_mib']:.1f}", f"{theirs['rss_mib']:.1f}",
-        f"{theirs['rss_mib'] / ours['rss_mib']:.1f}x")
+    print(f"{n:,} records, {args.runs} interleaved rounds; median [min-max] per variant; "
+          "CPU and RSS of each process alone")
+    for key, label, path, _ in all_variants:
+        print()
+        print(f"{label}  ({os.path.basename(path)}, {os.path.getsize(path) / 1e6:,.1f} MB)")
+        for name, (f, fmt) in derived.items():
+            print(f"  {name:<32}{spread([f(r) for r in runs[key]], fmt)}")
+
     print()
-    print(f"ccfgen push --gzip-level 6: {rate(level6):,.0f} records/s, {level6['cpu']:.2f} CPU s "
-          f"({per_cpu(level6) / per_cpu(theirs):.1f}x the SDK's records per CPU s), "
-          f"{level6['requests']:,} requests ({theirs['requests'] / level6['requests']:.1f}x fewer), "
-          f"{level6['wire']:,} bytes on the wire, {level6['rss_mib']:.1f} MiB peak RSS")
+    print("ratios, paired by round (ccfgen / SDK records per client CPU s; SDK / ccfgen peak RSS):")
+    sdks = [v for v in all_variants if v[0].startswith("sdk")]
+    for key, label, _, _ in all_variants:
+        if not key.startswith("ccfgen"):
+            continue
+        for skey, slabel, _, _ in sdks:
+            cpu = [s["cpu"] / o["cpu"] for o, s in zip(runs[key], runs[skey])]
+            rss = [s["rss_mib"] / o["rss_mib"] for o, s in zip(runs[key], runs[skey])]
+            print(f"  {label}  vs  {slabel}: {spread(cpu, '.1f')}x records per CPU s, "
+                  f"{spread(rss, '.1f')}x less memory")
+
     print()
     print("ccfgen push peak RSS by input size (streamed from `ccfgen sample` through stdin):")
-    for m in memory:
-        print(f"  {m['records']:>12,} records  {m['rss_mib']:7.1f} MiB"
-              f"   ({m['wall']:.1f} s wall, {m['cpu']:.1f} s CPU)")
-    results = {"ccfgen": ours, "ccfgen_level6": level6, "sdk": theirs, "memory": memory}
+    for count, results in memory.items():
+        print(f"  {count:>12,} records  {spread([m['rss_mib'] for m in results], '.1f')} MiB"
+              f"   ({spread([m['cpu'] for m in results], '.1f')} CPU s)")
     print()
-    print("json: " + json.dumps(results))
+    print("json: " + json.dumps({"records": n, "runs": runs,
+                                 "memory": {str(k): v for k, v in memory.items()}}))
 
 
 if __name__ == "__main__":

@@ -184,13 +184,13 @@ async fn store(
         coerced,
         meta,
     } = accepted;
-    log.records = coerced.rows.len() as u64;
+    log.records = coerced.len() as u64;
     let request_id = log.request_id.clone();
     // Counted with the commit, so a client that leaves meanwhile cannot skew counters.
     let committed = blocking(shared, move |s| {
         let findings = &coerced.findings;
         s.store
-            .commit_batch(&stream, &coerced.rows, &meta, findings, &log)?;
+            .commit_batch(&stream, &coerced, &meta, findings, &log)?;
         let mut counters = s.counters();
         counters.records_stored += log.records;
         counters.wire_bytes += log.wire_bytes;
@@ -326,7 +326,7 @@ async fn check(
     let dcr = dcr.clone();
     let accept_single = config.behaviour.accept_single_object;
     let coerced = blocking(shared, move |s| {
-        parse_and_type(s, &dcr, &stream, &inflated, accept_single)
+        parse_and_type(s, &dcr, &stream, inflated, accept_single)
     })
     .await
     .unwrap_or_else(|| Err(ApiError::new(500, "InternalServerError", "Parsing failed.")))?;
@@ -454,7 +454,14 @@ fn decode(
     match encoding.as_str() {
         "" | "identity" | "none" => Ok(wire),
         "gzip" | "x-gzip" => {
-            let mut inflated = Vec::new();
+            // A gzip member ends with the inflated size (mod 2^32): reserve it up front rather
+            // than growing the buffer by doubling (bounded by the limit; only a hint).
+            let hint = wire
+                .last_chunk::<4>()
+                .map_or(0, |isize| u32::from_le_bytes(*isize) as usize);
+            let mut inflated = Vec::with_capacity(
+                hint.min(usize::try_from(max_inflated).unwrap_or(usize::MAX)) + 1,
+            );
             MultiGzDecoder::new(wire.as_slice())
                 .take(max_inflated + 1)
                 .read_to_end(&mut inflated)
@@ -509,7 +516,7 @@ fn parse_and_type(
     shared: &Shared,
     dcr: &DcrConfig,
     stream: &str,
-    body: &[u8],
+    body: Vec<u8>,
     accept_single_object: bool,
 ) -> Result<Coerced, ApiError> {
     let invalid = |message: String| ApiError::new(400, "InvalidPayload", message);
@@ -518,41 +525,48 @@ fn parse_and_type(
             "The request body is not a valid UTF-8 JSON array of objects: {e}."
         ))
     };
-    let records: Vec<RawRecord<'_>> = match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => serde_json::from_slice(body).map_err(shape_error)?,
-        Some(b'{') if accept_single_object => {
-            vec![serde_json::from_slice(body).map_err(shape_error)?]
-        }
+    let single = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => false,
+        Some(b'{') if accept_single_object => true,
         _ => {
-            let value: Value = serde_json::from_slice(body).map_err(shape_error)?;
+            let value: Value = serde_json::from_slice(&body).map_err(shape_error)?;
             return Err(invalid(format!(
                 "The request body must be a JSON array of objects, not {}.",
                 json_kind(&value)
             )));
         }
     };
-    let decl = dcr.streams.iter().find(|s| s.name == stream).ok_or_else(|| {
-        ApiError::new(
-            shared.config.behaviour.unknown_stream_status,
-            "InvalidStream",
-            format!(
-                "Stream '{stream}' is not declared in data collection rule with immutable Id '{}'.",
-                dcr.immutable_id
+    let decl = dcr.streams.iter().find(|s| s.name == stream);
+    let schema = decl.and_then(|decl| shared.store.schema(&decl.name));
+    let (Some(_), Some(schema)) = (decl, schema) else {
+        // A malformed body is reported first.
+        raw_records(&body, single).map_err(shape_error)?;
+        return Err(match decl {
+            None => ApiError::new(
+                shared.config.behaviour.unknown_stream_status,
+                "InvalidStream",
+                format!(
+                    "Stream '{stream}' is not declared in data collection rule with immutable Id '{}'.",
+                    dcr.immutable_id
+                ),
             ),
-        )
-    })?;
+            Some(_) => ApiError::new(500, "InternalServerError", "The stream has no table."),
+        });
+    };
     if dcr.auxiliary {
+        let records = raw_records(&body, single).map_err(shape_error)?;
         check_time_range(&records, shared.config.limits.auxiliary_max_span)?;
     }
-    let schema = shared
-        .store
-        .schema(&decl.name)
-        .ok_or_else(|| ApiError::new(500, "InternalServerError", "The stream has no table."))?;
-    Ok(coerce(
-        schema,
-        &records,
-        shared.config.limits.max_field_bytes,
-    ))
+    coerce(schema, body, single, shared.config.limits.max_field_bytes).map_err(shape_error)
+}
+
+/// The records as raw properties, for the checks that come before typing.
+fn raw_records(body: &[u8], single: bool) -> serde_json::Result<Vec<RawRecord<'_>>> {
+    if single {
+        Ok(vec![serde_json::from_slice(body)?])
+    } else {
+        serde_json::from_slice(body)
+    }
 }
 
 /// Auxiliary tables: `TimeGenerated` values of one call must span less than `max_span`.

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::fmt;
 
 use rusqlite::types::Value as SqlValue;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use rusqlite::types::ValueRef;
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
@@ -160,11 +163,78 @@ pub(crate) struct Finding {
     pub(crate) detail: String,
 }
 
-/// Typed rows for a batch plus what was silently changed.
+/// The typed rows of a batch, plus what was silently changed. Text values point into the
+/// received body where they appear there unchanged (no escapes, not truncated, datetimes already
+/// in UTC wire form), so storing a batch allocates nothing per value.
 #[derive(Debug, Default)]
 pub(crate) struct Coerced {
-    pub(crate) rows: Vec<Vec<SqlValue>>,
+    /// The inflated request body.
+    body: Vec<u8>,
+    /// Text that differs from the body: unescaped strings, normalised datetimes.
+    owned: String,
+    /// `records` rows of `width` cells.
+    cells: Vec<Cell>,
+    width: usize,
+    records: usize,
     pub(crate) findings: Vec<Finding>,
+}
+
+/// One stored value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    /// UTF-8 text at `body[start..end]`.
+    Body {
+        start: usize,
+        end: usize,
+    },
+    /// UTF-8 text at `owned[start..end]`.
+    Owned {
+        start: usize,
+        end: usize,
+    },
+}
+
+impl Coerced {
+    /// Number of records (rows).
+    pub(crate) fn len(&self) -> usize {
+        self.records
+    }
+
+    /// The rows in order, one cell per declared column.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &[Cell]> {
+        (0..self.records).map(|i| &self.cells[i * self.width..(i + 1) * self.width])
+    }
+
+    /// The SQLite value of `cell`, borrowing its text.
+    pub(crate) fn value(&self, cell: &Cell) -> ValueRef<'_> {
+        match *cell {
+            Cell::Null => ValueRef::Null,
+            Cell::Integer(i) => ValueRef::Integer(i),
+            Cell::Real(f) => ValueRef::Real(f),
+            Cell::Body { start, end } => ValueRef::Text(&self.body[start..end]),
+            Cell::Owned { start, end } => ValueRef::Text(&self.owned.as_bytes()[start..end]),
+        }
+    }
+
+    /// Row `i` as owned values.
+    #[cfg(test)]
+    pub(crate) fn row(&self, i: usize) -> Vec<SqlValue> {
+        self.rows()
+            .nth(i)
+            .expect("row exists")
+            .iter()
+            .map(|cell| match self.value(cell) {
+                ValueRef::Null => SqlValue::Null,
+                ValueRef::Integer(i) => SqlValue::Integer(i),
+                ValueRef::Real(f) => SqlValue::Real(f),
+                ValueRef::Text(t) => SqlValue::Text(String::from_utf8(t.to_vec()).expect("UTF-8")),
+                ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+            })
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -197,99 +267,336 @@ impl Findings {
     }
 }
 
-/// Converts received records into rows of `schema`'s columns.
-pub(crate) fn coerce(schema: &Schema, records: &[RawRecord<'_>], max_field: usize) -> Coerced {
+/// Parses `body` — a JSON array of objects, or one object when `single` — straight into rows of
+/// `schema`'s columns (no JSON tree, no allocation per value). The error is the parser's, for a
+/// body that is not JSON or not objects.
+pub(crate) fn coerce(
+    schema: &Schema,
+    body: Vec<u8>,
+    single: bool,
+    max_field: usize,
+) -> Result<Coerced, serde_json::Error> {
+    let mut out = Coerced {
+        width: schema.columns.len(),
+        ..Coerced::default()
+    };
     let mut findings = Findings::default();
-    let mut rows = Vec::with_capacity(records.len());
-    for (record_index, record) in records.iter().enumerate() {
-        let mut row = vec![SqlValue::Null; schema.columns.len()];
-        for (key, raw) in &record.0 {
-            let key = key.as_ref();
-            let Some(column) = schema.position(key) else {
-                findings.note(key, DiagnosticKind::DroppedColumn, record_index, || {
+    {
+        let mut sink = RowSink {
+            schema,
+            body: &body,
+            max_field,
+            owned: &mut out.owned,
+            cells: &mut out.cells,
+            findings: &mut findings,
+            records: 0,
+        };
+        // Valid UTF-8 (checked once, fast) is parsed as text, without a UTF-8 check per string;
+        // otherwise as bytes, for the parser's own error and position.
+        match std::str::from_utf8(&body) {
+            Ok(text) => parse(serde_json::Deserializer::from_str(text), &mut sink, single)?,
+            Err(_) => parse(
+                serde_json::Deserializer::from_slice(&body),
+                &mut sink,
+                single,
+            )?,
+        }
+        out.records = sink.records;
+    }
+    out.body = body;
+    out.findings = findings.list;
+    Ok(out)
+}
+
+/// Runs the parser over the whole body.
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut RowSink<'_>,
+    single: bool,
+) -> Result<(), serde_json::Error> {
+    if single {
+        RecordSeed(sink).deserialize(&mut de)?;
+    } else {
+        de.deserialize_seq(RecordsVisitor(sink))?;
+    }
+    de.end()
+}
+
+/// Where [`coerce`] puts what it parses.
+struct RowSink<'s> {
+    schema: &'s Schema,
+    /// The body, to turn borrowed text into offsets.
+    body: &'s [u8],
+    max_field: usize,
+    owned: &'s mut String,
+    cells: &'s mut Vec<Cell>,
+    findings: &'s mut Findings,
+    records: usize,
+}
+
+impl RowSink<'_> {
+    /// The column of property `key`, trying `hint` (the column after the previous property)
+    /// first; an undeclared property is noted as dropped.
+    fn column(&mut self, key: &str, hint: &mut usize) -> Option<usize> {
+        let schema = self.schema;
+        let column = match schema.columns.get(*hint) {
+            Some((name, _)) if name == key => Some(*hint),
+            _ => schema.position(key),
+        };
+        match column {
+            Some(column) => *hint = column + 1,
+            None => self
+                .findings
+                .note(key, DiagnosticKind::DroppedColumn, self.records, || {
                     format!("column {key:?} is not declared in stream {}", schema.name)
-                });
+                }),
+        }
+        column
+    }
+
+    /// Stores the converted value of `column` in the current record (the last `width` cells),
+    /// truncated, or NULL with a finding for a value of another JSON kind.
+    fn store(&mut self, column: usize, key: &str, converted: Result<Cell, &'static str>) {
+        let ty = self.schema.columns[column].1;
+        let cell = match converted {
+            Ok(cell) => self.truncate(cell, key, ty),
+            Err(kind) => {
+                self.findings
+                    .note(key, DiagnosticKind::TypeMismatch, self.records, || {
+                        format!("declared {}, received {kind}", ty.as_str())
+                    });
+                Cell::Null
+            }
+        };
+        let at = self.cells.len() - self.schema.columns.len() + column;
+        self.cells[at] = cell;
+    }
+
+    /// The stored form of the JSON string `text` (`borrowed` from the body when it had no
+    /// escapes) for a column of type `ty`; the JSON kind for a mismatch.
+    fn text(&mut self, ty: StreamType, text: &str, borrowed: bool) -> Result<Cell, &'static str> {
+        let cell = |sink: &mut Self, text: &str| {
+            if borrowed {
+                sink.borrowed(text)
+            } else {
+                sink.own(text)
+            }
+        };
+        match ty {
+            StreamType::String => Ok(cell(self, text)),
+            StreamType::DateTime => {
+                let utc = OffsetDateTime::parse(text, &Rfc3339)
+                    .ok()
+                    .map(|t| t.to_offset(time::UtcOffset::UTC))
+                    .and_then(|t| t.format(&Rfc3339).ok())
+                    .ok_or("string")?;
+                Ok(if utc == text {
+                    cell(self, text)
+                } else {
+                    self.own(&utc)
+                })
+            }
+            _ => Err("string"),
+        }
+    }
+
+    /// A cell for `text`, a slice of the body.
+    fn borrowed(&self, text: &str) -> Cell {
+        let start = text.as_ptr() as usize - self.body.as_ptr() as usize;
+        debug_assert!(start + text.len() <= self.body.len());
+        Cell::Body {
+            start,
+            end: start + text.len(),
+        }
+    }
+
+    /// A cell for `text`, copied.
+    fn own(&mut self, text: &str) -> Cell {
+        let start = self.owned.len();
+        self.owned.push_str(text);
+        Cell::Owned {
+            start,
+            end: self.owned.len(),
+        }
+    }
+
+    /// Cuts a text value longer than `max_field` bytes at a character boundary, noting it.
+    fn truncate(&mut self, cell: Cell, key: &str, ty: StreamType) -> Cell {
+        let (Cell::Body { start, end } | Cell::Owned { start, end }) = cell else {
+            return cell;
+        };
+        let max = self.max_field;
+        if end - start <= max {
+            return cell;
+        }
+        let bytes = match cell {
+            Cell::Body { .. } => &self.body[start..end],
+            _ => &self.owned.as_bytes()[start..end],
+        };
+        // A UTF-8 continuation byte is 0b10xxxxxx: back up to the start of a character.
+        let mut cut = max;
+        while cut > 0 && bytes[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        let original = end - start;
+        self.findings
+            .note(key, DiagnosticKind::Truncated, self.records, || {
+                format!(
+                    "{} value of {original} bytes truncated to {max}",
+                    ty.as_str()
+                )
+            });
+        let end = start + cut;
+        match cell {
+            Cell::Body { .. } => Cell::Body { start, end },
+            _ => Cell::Owned { start, end },
+        }
+    }
+}
+
+/// One property value converted for a column of type `ty` as it is parsed: the cell, or the
+/// JSON kind of a value that does not fit (consumed all the same). The conversions are those of
+/// serde's own `i32`, `i64`, `f64`, `bool` and `String`.
+struct ValueSeed<'a, 's> {
+    sink: &'a mut RowSink<'s>,
+    ty: StreamType,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Result<Cell, &'static str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Result<Cell, &'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Ok(Cell::Null))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Boolean => Ok(Cell::Integer(v.into())),
+            _ => Err("boolean"),
+        })
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Int => i32::try_from(v)
+                .map(|i| Cell::Integer(i.into()))
+                .map_err(|_| "integer"),
+            StreamType::Long => Ok(Cell::Integer(v)),
+            StreamType::Real => Ok(Cell::Real(v as f64)),
+            _ => Err("integer"),
+        })
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(match self.ty {
+            StreamType::Int => i32::try_from(v)
+                .map(|i| Cell::Integer(i.into()))
+                .map_err(|_| "integer"),
+            StreamType::Long => i64::try_from(v).map(Cell::Integer).map_err(|_| "integer"),
+            StreamType::Real => Ok(Cell::Real(v as f64)),
+            _ => Err("integer"),
+        })
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // An integer literal beyond u64 arrives here too (the parser reads it as a float).
+        Ok(match self.ty {
+            StreamType::Real => Ok(Cell::Real(v)),
+            _ => Err("real number"),
+        })
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(self.sink.text(self.ty, v, true))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.sink.text(self.ty, v, false))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err("array"))
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err("object"))
+    }
+}
+
+/// The array of records.
+struct RecordsVisitor<'a, 's>(&'a mut RowSink<'s>);
+
+impl<'de> Visitor<'de> for RecordsVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(RecordSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One record, appended to the sink as a row.
+struct RecordSeed<'a, 's>(&'a mut RowSink<'s>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        let sink = self.0;
+        let width = sink.schema.columns.len();
+        sink.cells.resize(sink.cells.len() + width, Cell::Null);
+        // Records usually list their fields in column order: try the next column first.
+        let mut hint = 0;
+        while let Some(Key(key)) = map.next_key()? {
+            let Some(column) = sink.column(&key, &mut hint) else {
+                map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let ty = schema.columns[column].1;
-            row[column] = match convert(ty, raw.get()) {
-                Some(converted) => truncate_text(converted, max_field, |original| {
-                    findings.note(key, DiagnosticKind::Truncated, record_index, || {
-                        format!(
-                            "{} value of {original} bytes truncated to {max_field}",
-                            ty.as_str()
-                        )
-                    });
-                }),
-                None => {
-                    findings.note(key, DiagnosticKind::TypeMismatch, record_index, || {
-                        format!("declared {}, received {}", ty.as_str(), raw_kind(raw.get()))
-                    });
-                    SqlValue::Null
+            let converted = match sink.schema.columns[column].1 {
+                StreamType::Dynamic => {
+                    // The value's JSON text as received.
+                    let raw: &RawValue = map.next_value()?;
+                    Ok(sink.borrowed(raw.get()))
                 }
+                ty => map.next_value_seed(ValueSeed {
+                    sink: &mut *sink,
+                    ty,
+                })?,
             };
+            sink.store(column, &key, converted);
         }
-        rows.push(row);
-    }
-    Coerced {
-        rows,
-        findings: findings.list,
-    }
-}
-
-/// The stored form of the raw JSON `raw` for a column of type `ty`; `None` for a type
-/// mismatch.
-fn convert(ty: StreamType, raw: &str) -> Option<SqlValue> {
-    if raw == "null" {
-        return Some(SqlValue::Null);
-    }
-    match ty {
-        StreamType::String => serde_json::from_str::<String>(raw).ok().map(SqlValue::Text),
-        StreamType::Int => serde_json::from_str::<i32>(raw)
-            .ok()
-            .map(|i| SqlValue::Integer(i.into())),
-        StreamType::Long => serde_json::from_str::<i64>(raw).ok().map(SqlValue::Integer),
-        StreamType::Real => serde_json::from_str::<f64>(raw).ok().map(SqlValue::Real),
-        StreamType::Boolean => serde_json::from_str::<bool>(raw)
-            .ok()
-            .map(|b| SqlValue::Integer(b.into())),
-        StreamType::DateTime => {
-            let text = serde_json::from_str::<Cow<'_, str>>(raw).ok()?;
-            let parsed = OffsetDateTime::parse(&text, &Rfc3339).ok()?;
-            let utc = parsed.to_offset(time::UtcOffset::UTC);
-            utc.format(&Rfc3339).ok().map(SqlValue::Text)
-        }
-        StreamType::Dynamic => Some(SqlValue::Text(raw.to_owned())),
-    }
-}
-
-/// The JSON kind of a raw value, for messages.
-fn raw_kind(raw: &str) -> &'static str {
-    match raw.as_bytes().first() {
-        Some(b'"') => "string",
-        Some(b'{') => "object",
-        Some(b'[') => "array",
-        Some(b't' | b'f') => "boolean",
-        Some(b'n') => "null",
-        _ if raw.contains(['.', 'e', 'E']) => "real number",
-        _ => "integer",
-    }
-}
-
-/// Cuts text values longer than `max` bytes at a character boundary, calling
-/// `on_truncate` with the original length.
-fn truncate_text(value: SqlValue, max: usize, on_truncate: impl FnOnce(usize)) -> SqlValue {
-    match value {
-        SqlValue::Text(mut text) if text.len() > max => {
-            on_truncate(text.len());
-            let mut end = max;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
-            SqlValue::Text(text)
-        }
-        other => other,
+        sink.records += 1;
+        Ok(())
     }
 }
 
@@ -328,8 +635,8 @@ mod tests {
         .expect("valid schema")
     }
 
-    fn parse(text: &str) -> Vec<RawRecord<'_>> {
-        serde_json::from_str(text).expect("array of objects")
+    fn coerce_text(text: &str, max_field: usize) -> Coerced {
+        coerce(&schema(), text.as_bytes().to_vec(), false, max_field).expect("array of objects")
     }
 
     #[test]
@@ -339,10 +646,10 @@ mod tests {
             "Big": 9_000_000_000i64, "R": 1.5, "Ok": true, "D": {"a": [1]}
         }])
         .to_string();
-        let out = coerce(&schema(), &parse(&text), 100);
+        let out = coerce_text(&text, 100);
         assert!(out.findings.is_empty());
         assert_eq!(
-            out.rows[0],
+            out.row(0),
             vec![
                 SqlValue::Text("2024-01-01T00:00:00Z".into()),
                 SqlValue::Text("hi".into()),
@@ -362,7 +669,7 @@ mod tests {
             {"Msg": 5, "N": "7", "Extra": 2, "TimeGenerated": "yesterday"},
         ])
         .to_string();
-        let out = coerce(&schema(), &parse(&text), 4);
+        let out = coerce_text(&text, 4);
         let summary: Vec<(&str, DiagnosticKind, u64, u64)> = out
             .findings
             .iter()
@@ -378,26 +685,106 @@ mod tests {
                 ("TimeGenerated", DiagnosticKind::TypeMismatch, 1, 1),
             ]
         );
-        assert_eq!(out.rows[0][1], SqlValue::Text("xxxx".into()));
-        assert_eq!(out.rows[1][1], SqlValue::Null);
+        assert_eq!(out.row(0)[1], SqlValue::Text("xxxx".into()));
+        assert_eq!(out.row(1)[1], SqlValue::Null);
     }
 
     #[test]
     fn escaped_keys_and_values_are_decoded() {
         let text = r#"[{"M\u0073g": "a\"b", "R": 2, "N": 1.0, "D": [1, {"x": null}]}]"#;
-        let out = coerce(&schema(), &parse(text), 100);
-        assert_eq!(out.rows[0][1], SqlValue::Text("a\"b".into()));
-        assert_eq!(out.rows[0][4], SqlValue::Real(2.0));
-        assert_eq!(out.rows[0][2], SqlValue::Null, "1.0 is not an int");
-        assert_eq!(out.rows[0][6], SqlValue::Text(r#"[1, {"x": null}]"#.into()));
+        let out = coerce_text(text, 100);
+        assert_eq!(out.row(0)[1], SqlValue::Text("a\"b".into()));
+        assert_eq!(out.row(0)[4], SqlValue::Real(2.0));
+        assert_eq!(out.row(0)[2], SqlValue::Null, "1.0 is not an int");
+        assert_eq!(out.row(0)[6], SqlValue::Text(r#"[1, {"x": null}]"#.into()));
         assert_eq!(out.findings.len(), 1);
         assert_eq!(out.findings[0].detail, "declared int, received real number");
     }
 
     #[test]
+    fn every_json_kind_is_named_in_a_mismatch_and_consumed() {
+        for (value, kind) in [
+            ("true", "boolean"),
+            ("-3", "integer"),
+            ("18446744073709551615", "integer"),
+            ("2.5e3", "real number"),
+            (r#"[1, [2, {"a": "]"}]]"#, "array"),
+            (r#"{"a": {"b": [1]}, "c": "}"}"#, "object"),
+        ] {
+            let text = format!(r#"[{{"Msg": {value}, "N": 7}}]"#);
+            let out = coerce_text(&text, 100);
+            assert_eq!(out.row(0)[1], SqlValue::Null, "{value}");
+            assert_eq!(out.row(0)[2], SqlValue::Integer(7), "{value}");
+            assert_eq!(out.findings.len(), 1, "{value}");
+            assert_eq!(
+                out.findings[0].detail,
+                format!("declared string, received {kind}")
+            );
+        }
+        let out = coerce_text(
+            r#"[{"Ok": "true", "Big": 18446744073709551615, "R": -0}]"#,
+            100,
+        );
+        assert_eq!(out.row(0)[5], SqlValue::Null);
+        assert_eq!(out.row(0)[3], SqlValue::Null, "beyond i64");
+        assert_eq!(out.row(0)[4], SqlValue::Real(0.0));
+        assert_eq!(out.findings[0].detail, "declared boolean, received string");
+    }
+
+    #[test]
     fn truncation_respects_char_boundaries() {
-        let cut = truncate_text(SqlValue::Text("ééé".into()), 3, |_| {});
-        assert_eq!(cut, SqlValue::Text("é".into()));
+        let out = coerce_text(
+            r#"[{"Msg": "ééé"}, {"Msg": "\u00e9\u00e9"}, {"Msg": "abc"}]"#,
+            3,
+        );
+        assert_eq!(out.row(0)[1], SqlValue::Text("é".into()));
+        assert_eq!(out.row(1)[1], SqlValue::Text("é".into()));
+        assert_eq!(out.row(2)[1], SqlValue::Text("abc".into()));
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].count, 2);
+    }
+
+    #[test]
+    fn text_is_borrowed_unless_it_changed() {
+        let text = r#"[{"TimeGenerated": "2024-01-01T00:00:00Z", "Msg": "plain", "D": [1]},
+                       {"TimeGenerated": "2024-01-01T02:00:00+02:00", "Msg": "a\nb"}]"#;
+        let out = coerce_text(text, 100);
+        let rows: Vec<&[Cell]> = out.rows().collect();
+        assert!(matches!(rows[0][0], Cell::Body { .. }));
+        assert!(matches!(rows[0][1], Cell::Body { .. }));
+        assert!(matches!(rows[0][6], Cell::Body { .. }));
+        assert!(matches!(rows[1][0], Cell::Owned { .. }));
+        assert!(matches!(rows[1][1], Cell::Owned { .. }));
+        assert_eq!(out.row(1)[0], SqlValue::Text("2024-01-01T00:00:00Z".into()));
+        assert_eq!(out.row(1)[1], SqlValue::Text("a\nb".into()));
+        assert_eq!(out.row(1)[6], SqlValue::Null);
+    }
+
+    #[test]
+    fn a_single_object_is_one_row_and_shape_errors_are_the_parsers() {
+        let out = coerce(&schema(), br#"{"N": 1}"#.to_vec(), true, 100).expect("object");
+        assert_eq!(
+            (out.len(), out.row(0)[2].clone()),
+            (1, SqlValue::Integer(1))
+        );
+        let err = coerce(&schema(), b"[{}, 1]".to_vec(), false, 100).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid type: integer `1`, expected a JSON object")
+        );
+        assert!(coerce(&schema(), b"[{}] x".to_vec(), false, 100).is_err());
+        assert_eq!(
+            coerce(&schema(), b"[]".to_vec(), false, 100).unwrap().len(),
+            0
+        );
+        // Invalid UTF-8 gets the parser's message and position.
+        let bad = b"[{\"Msg\": \"ok\"},\n {\"Msg\": \"\xff\"}]".to_vec();
+        let expected = serde_json::from_slice::<Value>(&bad)
+            .unwrap_err()
+            .to_string();
+        let err = coerce(&schema(), bad, false, 100).unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        assert!(expected.contains("line 2"), "{expected}");
     }
 
     #[test]

@@ -20,15 +20,24 @@ impl RangeSet {
         if start >= end {
             return;
         }
+        // The common case, records done in order: the range that reaches `start` grows in place
+        // when no other range starts within the new one.
+        if self.map.range(start + 1..=end).next().is_none()
+            && let Some((_, e)) = self.map.range_mut(..=start).next_back()
+            && *e >= start
+        {
+            *e = (*e).max(end);
+            return;
+        }
         if let Some((&s, &e)) = self.map.range(..=start).next_back()
             && e >= start
         {
             start = s;
             end = end.max(e);
         }
-        let overlapping: Vec<u64> = self.map.range(start..=end).map(|(&s, _)| s).collect();
-        for s in overlapping {
-            let e = self.map.remove(&s).expect("present");
+        // Absorb the ranges that start inside [start, end].
+        while let Some((&s, &e)) = self.map.range(start..=end).next() {
+            self.map.remove(&s);
             end = end.max(e);
         }
         self.map.insert(start, end);
@@ -102,5 +111,32 @@ mod tests {
         assert_eq!(r.count(), 55);
         let f = RangeSet::from_ordinals([5, 1, 2, 3, 9, 8]);
         assert_eq!(f.iter().collect::<Vec<_>>(), vec![(1, 4), (5, 6), (8, 10)]);
+    }
+
+    #[test]
+    fn insert_agrees_with_a_set_of_ordinals() {
+        // Pseudo-random ranges (xorshift) over a small space, so that every merge case occurs.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for _ in 0..200 {
+            let mut set = RangeSet::new();
+            let mut model = std::collections::BTreeSet::new();
+            for _ in 0..30 {
+                let start = next(100);
+                let end = start + next(6);
+                set.insert(start, end);
+                model.extend(start..end);
+                let ranges: Vec<(u64, u64)> = set.iter().collect();
+                assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0), "{ranges:?}");
+                assert!(ranges.iter().all(|(s, e)| s < e), "{ranges:?}");
+                let ordinals: Vec<u64> = ranges.iter().flat_map(|&(s, e)| s..e).collect();
+                assert_eq!(ordinals, model.iter().copied().collect::<Vec<_>>());
+            }
+        }
     }
 }

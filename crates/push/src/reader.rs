@@ -195,22 +195,19 @@ fn read_array<R: BufRead, E>(
         }
         let n = buf.len();
         let mut i = 0;
+        // `buf[run..i]` is element text not yet copied: it is copied in one go when whitespace
+        // outside a string, the element's end or the buffer's end interrupts it.
+        let mut run = 0;
         while i < n {
             if in_string {
                 if escaped {
-                    scan.push(&buf[i..=i]);
                     escaped = false;
                     i += 1;
                     continue;
                 }
-                // Copy up to and including the next quote or backslash in one go.
-                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-                    None => {
-                        scan.push(&buf[i..]);
-                        i = n;
-                    }
+                match quote_or_backslash(&buf[i..]) {
+                    None => i = n,
                     Some(k) => {
-                        scan.push(&buf[i..=i + k]);
                         if buf[i + k] == b'"' {
                             in_string = false;
                         } else {
@@ -222,46 +219,45 @@ fn read_array<R: BufRead, E>(
                 continue;
             }
             let b = buf[i];
-            i += 1;
             if b.is_ascii_whitespace() {
+                scan.push(&buf[run..i]);
+                i += 1;
+                run = i;
                 continue;
             }
             if closed {
-                return Err(scan.syntax(buf, i - 1, "trailing characters after the array"));
+                return Err(scan.syntax(buf, i, "trailing characters after the array"));
             }
             match b {
-                b'"' => {
-                    in_string = true;
-                    scan.push(&[b]);
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    scan.push(&[b]);
-                }
-                b'}' | b']' if depth > 0 => {
-                    depth -= 1;
-                    scan.push(&[b]);
-                }
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth > 0 => depth -= 1,
                 b',' if depth == 0 => {
+                    scan.push(&buf[run..i]);
                     if scan.element.is_empty() && !scan.too_long {
-                        return Err(scan.syntax(buf, i - 1, "expected a value before `,`"));
+                        return Err(scan.syntax(buf, i, "expected a value before `,`"));
                     }
                     scan.emit(f)?;
                     after_comma = true;
+                    run = i + 1;
                 }
                 b']' if depth == 0 => {
+                    scan.push(&buf[run..i]);
                     if scan.element.is_empty() && !scan.too_long {
                         if after_comma {
-                            return Err(scan.syntax(buf, i - 1, "trailing comma before `]`"));
+                            return Err(scan.syntax(buf, i, "trailing comma before `]`"));
                         }
                     } else {
                         scan.emit(f)?;
                     }
                     closed = true;
+                    run = i + 1;
                 }
-                _ => scan.push(&[b]),
+                _ => {}
             }
+            i += 1;
         }
+        scan.push(&buf[run..n]);
         scan.consumed(buf);
         input.consume(n);
     }
@@ -270,6 +266,28 @@ fn read_array<R: BufRead, E>(
     } else {
         Err(scan.syntax(&[], 0, "the array is not closed (input ended)"))
     }
+}
+
+/// Index of the first quote or backslash in `bytes`. Strings in records are short (a few dozen bytes),
+/// so eight bytes are tested at a time inline (SWAR) rather than through a SIMD search whose
+/// call and setup would cost more than the scan.
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let hits = has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return Some(i + hits.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| i + k)
 }
 
 /// The element being collected by [`read_array`], and where the scanner is (lines are
@@ -387,6 +405,51 @@ mod tests {
         })
         .unwrap();
         assert_eq!(texts, vec![r#"{"a b":" x\" \\ y ","n":[1,2]}"#]);
+    }
+
+    #[test]
+    fn compaction_does_not_depend_on_buffer_boundaries() {
+        let input = "[ {\"k\\\"ey\" : \"a \\\\\\\" ,b\\u00e9\", \"n\" :\t[1 , {\"x\":\"]\"} ]} ,\n\
+                     \"long string with spaces and a \\\" quote inside it\" , 12.5e3 ,true ]  \n";
+        let texts = |capacity: usize| {
+            let mut texts = Vec::new();
+            for_each_record::<_, ()>(BufReader::with_capacity(capacity, input.as_bytes()), |item| {
+                let Item::Line { text, .. } = item else {
+                    panic!("{item:?}")
+                };
+                texts.push(String::from_utf8(text.to_vec()).unwrap());
+                Ok(())
+            })
+            .unwrap();
+            texts
+        };
+        let expected = vec![
+            r#"{"k\"ey":"a \\\" ,b\u00e9","n":[1,{"x":"]"}]}"#.to_owned(),
+            r#""long string with spaces and a \" quote inside it""#.to_owned(),
+            "12.5e3".to_owned(),
+            "true".to_owned(),
+        ];
+        for capacity in 1..=40 {
+            assert_eq!(texts(capacity), expected, "buffer of {capacity} bytes");
+        }
+    }
+
+    #[test]
+    fn quote_or_backslash_finds_the_first_one_at_any_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [b'"', b'\\'] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = c;
+                    // A later hit of the other kind must not win.
+                    if at + 1 < len {
+                        bytes[at + 1] = if c == b'"' { b'\\' } else { b'"' };
+                    }
+                    assert_eq!(quote_or_backslash(&bytes), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(quote_or_backslash(&vec![0xFF; len]), None);
+        }
     }
 
     #[test]

@@ -106,14 +106,21 @@ mod fast {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
             let mut seen = [0u64; MAX_FAST_COLUMNS / 64];
             let mut present = [0u64; MAX_FAST_COLUMNS / 64];
+            // Records usually list their fields in column order: try the next column first.
+            let mut next = 0;
             while let Some(Text(key)) = map.next_key()? {
-                let Some(i) = self.columns.iter().position(|c| c.name == key) else {
+                let found = match self.columns.get(next) {
+                    Some(c) if c.name == key => Some(next),
+                    _ => self.columns.iter().position(|c| c.name == key),
+                };
+                let Some(i) = found else {
                     if self.options.unknown_fields == UnknownFields::Reject {
                         return Ok(false);
                     }
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 };
+                next = i + 1;
                 let (word, bit) = (i / 64, 1u64 << (i % 64));
                 if seen[word] & bit != 0 {
                     return Ok(false); // a repeated column: let the full check decide
