@@ -353,6 +353,24 @@ pub const RULES: &[Rule] = &[
         "Senders that follow them get errors from the Logs Ingestion API.",
     ),
     rule(
+        "definition-query",
+        E,
+        "A connector page query (graph, sample, last data received, connectivity) does not compile.",
+        "Compiled with ccfgen's KQL analyser (Kusto.Language's rules) against the solution's tables and the built-in catalogue; a broken query shows an empty or failing connector page after deployment.",
+    ),
+    rule(
+        "definition-query-table",
+        E,
+        "A connector page query names a table or function that is neither the solution's nor built in.",
+        "A custom table (`_CL`) must be declared by the solution; another unknown name is a warning, since it may be a built-in table newer than ccfgen's catalogue.",
+    ),
+    rule(
+        "definition-query-unmodelled",
+        N,
+        "A connector page query uses a construct the analyser does not model (named), or a deployment-time placeholder.",
+        "The query is not reported as passing: check it in Log Analytics.",
+    ),
+    rule(
         "connector-definition-unknown",
         E,
         "A data connector names a definition that does not exist.",

@@ -195,11 +195,13 @@ impl<'a> Parser<'a, '_> {
                     return false;
                 }
                 TokenKind::Bar => return true,
-                TokenKind::LParen => match self.closing.get(i) {
-                    Some(&close) if close != super::UNMATCHED => i = close as usize,
-                    // an unclosed parenthesis runs to the end of the query or statement
-                    _ => return false,
-                },
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => {
+                    match self.closing.get(i) {
+                        Some(&close) if close != super::UNMATCHED => i = close as usize,
+                        // an unclosed group runs to the end of the query or statement
+                        _ => return false,
+                    }
+                }
                 _ => {}
             }
             i += 1;
