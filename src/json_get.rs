@@ -1,5 +1,5 @@
-//! Small accessors for reading JSON resources written by people (missing or mistyped
-//! members read as empty), shared by `ccfgen import` and `ccfgen check`.
+//! The accessors for reading JSON resources written by people (a missing or mistyped member
+//! reads as absent or empty), used by `ccfgen import`, `ccfgen check` and the spec resolver.
 
 use serde_json::{Map, Value};
 
@@ -54,4 +54,14 @@ pub fn strings(v: &impl Members, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `value` at the member path `keys` (objects only; `None` where a member is missing).
+pub fn get<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().try_fold(value, |v, k| v.get(*k))
+}
+
+/// The string at the member path `keys`.
+pub fn get_str<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v str> {
+    get(value, keys).and_then(Value::as_str)
 }

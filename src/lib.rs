@@ -6,10 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+pub mod build_paths;
 pub mod check;
 pub mod codegen;
 pub mod conformance;
 pub mod diagnostic;
+pub mod extra_content;
 pub mod import;
 pub mod infer;
 pub mod init;

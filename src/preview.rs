@@ -16,10 +16,12 @@ use serde_json::Value as Json;
 
 use crate::check::files;
 use crate::check::links::{Graph, Output};
-use crate::check::model::{Kind, Model, get, get_str};
+use crate::check::model::{Kind, Model};
+use crate::json_get::{get, get_str};
 use crate::sample;
-use crate::solution::{self, TableType};
+use crate::solution;
 use crate::spec;
+use ccfgen_base::ColumnType;
 
 /// Why a preview cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +101,7 @@ enum Samples {
     /// A spec table (its examples and optional columns).
     Spec(Box<solution::Table>),
     /// A stream declaration: name, columns with their stream and table types.
-    Stream(Vec<(String, ccfgen_push::StreamType, Option<TableType>)>),
+    Stream(Vec<(String, ColumnType, Option<ColumnType>)>),
 }
 
 /// Every data flow of a spec (a `ccfgen.toml` or a directory holding one) or of the JSON
@@ -203,10 +205,6 @@ pub fn choose(targets: Vec<Target>, name: Option<&str>) -> Result<Vec<Target>, P
     Ok(chosen)
 }
 
-fn scalar_of_table(t: TableType) -> ScalarType {
-    ScalarType::from_table_api_name(t.as_str()).unwrap_or(ScalarType::Dynamic)
-}
-
 fn target_of_spec_table(spec_file: &Path, t: &solution::Table) -> Target {
     Target {
         origin: spec_file.to_path_buf(),
@@ -215,11 +213,11 @@ fn target_of_spec_table(spec_file: &Path, t: &solution::Table) -> Target {
         transform: t.transform.kql.clone(),
         stream_columns: t
             .stream_columns()
-            .map(|(c, ty)| Column::new(c.name.clone(), StreamType::parse(ty.as_str()).scalar()))
+            .map(|(c, ty)| Column::new(c.name.clone(), ty.scalar()))
             .collect(),
         table_columns: Some(
             t.table_columns()
-                .map(|(c, ty)| Column::new(c.name.clone(), scalar_of_table(ty)))
+                .map(|(c, ty)| Column::new(c.name.clone(), ty.scalar()))
                 .collect(),
         ),
         samples: Samples::Spec(Box::new(t.clone())),
@@ -277,12 +275,12 @@ fn target_of_dcr(
     let sample_columns = columns
         .iter()
         .filter_map(|(name, ty)| {
-            let stream_type = ccfgen_push::StreamType::parse(ty)?;
+            let stream_type = ColumnType::parse_stream(ty)?;
             let table_type = table_columns
                 .as_ref()
                 .and_then(|cols| cols.iter().find(|c| c.name == *name))
                 .and_then(|c| c.ty.table_api_name())
-                .and_then(TableType::parse);
+                .and_then(ColumnType::parse_table);
             Some((name.clone(), stream_type, table_type))
         })
         .collect();

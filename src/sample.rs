@@ -7,12 +7,12 @@
 
 use std::io::{self, Write};
 
-use ccfgen_push::StreamType;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::solution::{Column, Table, TableType};
+use crate::solution::{Column, Table};
+use ccfgen_base::ColumnType;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub fn write_samples(table: &Table, options: &Options, out: &mut impl Write) -> 
 /// where the table has the column) and always present.
 pub fn records_for_stream(
     stream: &str,
-    columns: &[(String, StreamType, Option<TableType>)],
+    columns: &[(String, ColumnType, Option<ColumnType>)],
     options: &Options,
 ) -> Vec<Value> {
     let table = Table {
@@ -101,7 +101,7 @@ pub fn records_for_stream(
 
 /// Generates records one at a time.
 pub struct Generator<'a> {
-    columns: Vec<(&'a Column, StreamType, Kind)>,
+    columns: Vec<(&'a Column, ColumnType, Kind)>,
     rng: SplitMix64,
     base_unix: i64,
 }
@@ -138,7 +138,7 @@ impl<'a> Generator<'a> {
         Value::Object(obj)
     }
 
-    fn value(&mut self, kind: Kind, ty: StreamType) -> Value {
+    fn value(&mut self, kind: Kind, ty: ColumnType) -> Value {
         let r = &mut self.rng;
         match kind {
             Kind::Ip => json!(format!(
@@ -231,11 +231,13 @@ impl<'a> Generator<'a> {
                 json!({"source": pick(r, &["agent", "api", "scanner"]), "tags": [pick(r, &["prod", "dev"]), pick(r, &["eu", "us"])], "score": r.below(100)})
             }
             Kind::Default => match ty {
-                StreamType::String => json!(pick(r, &["alpha", "bravo", "charlie", "delta"])),
-                StreamType::Int | StreamType::Long => json!(r.below(10_000)),
-                StreamType::Real => json!((r.below(100_000) as f64) / 100.0),
-                StreamType::Boolean => json!(r.below(2) == 1),
-                StreamType::DateTime | StreamType::Dynamic => Value::Null,
+                ColumnType::String | ColumnType::Guid => {
+                    json!(pick(r, &["alpha", "bravo", "charlie", "delta"]))
+                }
+                ColumnType::Int | ColumnType::Long => json!(r.below(10_000)),
+                ColumnType::Real => json!((r.below(100_000) as f64) / 100.0),
+                ColumnType::Boolean => json!(r.below(2) == 1),
+                ColumnType::DateTime | ColumnType::Dynamic => Value::Null,
             },
         }
     }
@@ -275,15 +277,17 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(column: &Column, ty: StreamType) -> Kind {
+    fn of(column: &Column, ty: ColumnType) -> Kind {
         let words = words(&column.name);
         let has = |w: &str| words.iter().any(|x| x == w);
         let contains = |w: &str| column.name.to_ascii_lowercase().contains(w);
         match ty {
-            StreamType::Boolean => Kind::Bool,
-            StreamType::DateTime => Kind::Time,
-            StreamType::Dynamic => Kind::Dynamic,
-            StreamType::Long | StreamType::Real
+            ColumnType::Boolean => Kind::Bool,
+            ColumnType::DateTime => Kind::Time,
+            ColumnType::Dynamic => Kind::Dynamic,
+            // A stream carries a guid as a string (`ty` is the stream type: never guid).
+            ColumnType::Guid => Kind::Guid,
+            ColumnType::Long | ColumnType::Real
                 if has("epoch") || has("time") || has("timestamp") || has("ts") =>
             {
                 if has("ms") || has("millis") || has("milliseconds") {
@@ -292,7 +296,7 @@ impl Kind {
                     Kind::Epoch
                 }
             }
-            StreamType::Int | StreamType::Long => {
+            ColumnType::Int | ColumnType::Long => {
                 if has("port") {
                     Kind::Port
                 } else if has("count") || has("bytes") || has("size") || has("total") {
@@ -301,7 +305,7 @@ impl Kind {
                     Kind::Small
                 }
             }
-            StreamType::Real => {
+            ColumnType::Real => {
                 if has("cvss") || has("score") || has("risk") {
                     Kind::Score
                 } else if has("percent") || has("pct") || has("ratio") {
@@ -310,8 +314,8 @@ impl Kind {
                     Kind::Real
                 }
             }
-            StreamType::String => {
-                if column.table_type == Some(TableType::Guid)
+            ColumnType::String => {
+                if column.table_type == Some(ColumnType::Guid)
                     || column.data_type_hint.as_deref() == Some("guid")
                     || has("guid")
                     || has("uuid")

@@ -4,13 +4,11 @@
 //! Each element remembers the key path it came from in the spec, so a finding about a
 //! default (say a derived stream name) still points at the right place in `ccfgen.toml`.
 
-use std::fmt;
-
-use ccfgen_push::StreamType;
+use ccfgen_base::ColumnType;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub use crate::package::extra::ExtraContent;
+use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
     ApiVersions, AuthKeys, Categories, Compat, CustomPermission, GraphQuery, Placeholders,
     SampleQuery, SupportTier, TablePlan,
@@ -221,14 +219,14 @@ pub struct Table {
 
 impl Table {
     /// Columns of the table schema, in order.
-    pub fn table_columns(&self) -> impl Iterator<Item = (&Column, TableType)> {
+    pub fn table_columns(&self) -> impl Iterator<Item = (&Column, ColumnType)> {
         self.columns
             .iter()
             .filter_map(|c| c.table_type.map(|t| (c, t)))
     }
 
     /// Columns of the stream declaration, in order.
-    pub fn stream_columns(&self) -> impl Iterator<Item = (&Column, StreamType)> {
+    pub fn stream_columns(&self) -> impl Iterator<Item = (&Column, ColumnType)> {
         self.columns
             .iter()
             .filter_map(|c| c.stream_type.map(|t| (c, t)))
@@ -263,9 +261,9 @@ pub struct Column {
     /// Name.
     pub name: String,
     /// Type in the table, if the column is in the table.
-    pub table_type: Option<TableType>,
+    pub table_type: Option<ColumnType>,
     /// Type in the stream, if the column is in the stream.
-    pub stream_type: Option<StreamType>,
+    pub stream_type: Option<ColumnType>,
     /// Whether senders may omit it.
     pub optional: bool,
     /// Description.
@@ -284,87 +282,4 @@ pub struct Column {
     pub rust_name: String,
     /// The spec acknowledges a reserved name kept from an existing table.
     pub legacy_name: bool,
-}
-
-/// A column type in a Log Analytics table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TableType {
-    /// `string`
-    String,
-    /// `int`
-    Int,
-    /// `long`
-    Long,
-    /// `real`
-    Real,
-    /// `boolean`
-    Boolean,
-    /// `datetime`
-    DateTime,
-    /// `dynamic`
-    Dynamic,
-    /// `guid`
-    Guid,
-}
-
-impl TableType {
-    /// Every table type, in documentation order.
-    pub const ALL: [TableType; 8] = [
-        TableType::String,
-        TableType::Int,
-        TableType::Long,
-        TableType::Real,
-        TableType::Boolean,
-        TableType::DateTime,
-        TableType::Dynamic,
-        TableType::Guid,
-    ];
-
-    /// The spelling ccfgen emits (lowercase, `boolean`, as existing packages use).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TableType::String => "string",
-            TableType::Int => "int",
-            TableType::Long => "long",
-            TableType::Real => "real",
-            TableType::Boolean => "boolean",
-            TableType::DateTime => "datetime",
-            TableType::Dynamic => "dynamic",
-            TableType::Guid => "guid",
-        }
-    }
-
-    /// Parses a Tables API type name, case-insensitively (`bool` → boolean, `dateTime` → datetime).
-    pub fn parse(name: &str) -> Option<TableType> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "string" => TableType::String,
-            "int" => TableType::Int,
-            "long" => TableType::Long,
-            "real" => TableType::Real,
-            "boolean" | "bool" => TableType::Boolean,
-            "datetime" => TableType::DateTime,
-            "dynamic" => TableType::Dynamic,
-            "guid" => TableType::Guid,
-            _ => return None,
-        })
-    }
-
-    /// The stream type a sender uses for this table type (streams have no guid: string).
-    pub fn stream_type(self) -> StreamType {
-        match self {
-            TableType::String | TableType::Guid => StreamType::String,
-            TableType::Int => StreamType::Int,
-            TableType::Long => StreamType::Long,
-            TableType::Real => StreamType::Real,
-            TableType::Boolean => StreamType::Boolean,
-            TableType::DateTime => StreamType::DateTime,
-            TableType::Dynamic => StreamType::Dynamic,
-        }
-    }
-}
-
-impl fmt::Display for TableType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

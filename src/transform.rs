@@ -6,7 +6,8 @@
 //!   arrives as `string` and becomes `toguid(x)`);
 //! - then `| project-away …` of the columns that are only in the stream.
 
-use crate::solution::{Table, TableType};
+use crate::solution::Table;
+use ccfgen_base::ColumnType;
 
 /// The transform for `table` derived from its columns.
 pub fn derive(table: &Table) -> String {
@@ -18,7 +19,7 @@ pub fn derive(table: &Table) -> String {
                 extend.push("TimeGenerated = now()".to_string());
             }
             Some(stream_type)
-                if table_type == TableType::Guid || table_type.stream_type() != stream_type =>
+                if table_type == ColumnType::Guid || table_type.stream_type() != stream_type =>
             {
                 let name = quote_identifier(&column.name);
                 extend.push(format!("{name} = {}({name})", conversion(table_type)));
@@ -44,16 +45,16 @@ pub fn derive(table: &Table) -> String {
 }
 
 /// The KQL conversion function producing a table type.
-pub fn conversion(ty: TableType) -> &'static str {
+pub fn conversion(ty: ColumnType) -> &'static str {
     match ty {
-        TableType::String => "tostring",
-        TableType::Int => "toint",
-        TableType::Long => "tolong",
-        TableType::Real => "toreal",
-        TableType::Boolean => "tobool",
-        TableType::DateTime => "todatetime",
-        TableType::Dynamic => "parse_json",
-        TableType::Guid => "toguid",
+        ColumnType::String => "tostring",
+        ColumnType::Int => "toint",
+        ColumnType::Long => "tolong",
+        ColumnType::Real => "toreal",
+        ColumnType::Boolean => "tobool",
+        ColumnType::DateTime => "todatetime",
+        ColumnType::Dynamic => "parse_json",
+        ColumnType::Guid => "toguid",
     }
 }
 

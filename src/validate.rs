@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::rules::{self, Findings};
-use crate::solution::{Connector, Solution, Table, TableType};
+use crate::solution::{Connector, Solution, Table};
 use crate::spec::LoadedSpec;
+use ccfgen_base::ColumnType;
 
 /// `connectorUiConfig` members ccfgen generates from typed fields; `ui` may not replace them.
 const TYPED_UI_KEYS: &[(&str, &str)] = &[
@@ -75,7 +76,7 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
     }
     v.connector_queries(solution);
     v.out
-        .extend(crate::safe_path::spec_findings(solution, spec));
+        .extend(crate::build_paths::spec_findings(solution, spec));
     v.out
 }
 
@@ -612,9 +613,8 @@ impl Validator<'_> {
                     ],
                 );
             }
-            if c.table_type == Some(TableType::Guid)
-                && c.stream_type
-                    .is_some_and(|st| st != ccfgen_push::StreamType::String)
+            if c.table_type == Some(ColumnType::Guid)
+                && c.stream_type.is_some_and(|st| st != ColumnType::String)
             {
                 self.add(
                     format!("{}.stream_type", c.path),
@@ -650,7 +650,7 @@ impl Validator<'_> {
                 let finding = Diagnostic::error("time-generated", format!("table `{}` has no `TimeGenerated` column", t.name)).with_hint(hint);
                 self.out.push(finding.at(self.spec.at_key(&path)));
             }
-            Some((c, ty)) if ty != TableType::DateTime => self.add(
+            Some((c, ty)) if ty != ColumnType::DateTime => self.add(
                 format!("{}.type", c.path),
                 vec![
                     Diagnostic::error("time-generated", format!("`TimeGenerated` is `{ty}`; it must be `datetime`"))

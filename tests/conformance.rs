@@ -22,6 +22,7 @@ fn every_corpus_solution_conforms() {
         report.solutions.len()
     );
     assert_eq!(report.unexplained(), 0, "{}", report.details());
+    assert!(report.stale.is_empty(), "{}", report.summary());
     // Genuine packager output reproduces as JSON values, and byte for byte where the
     // corpus files keep the packager's key order.
     for (solution, bytes) in [

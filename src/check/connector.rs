@@ -10,8 +10,9 @@ use super::Ctx;
 use super::dcr::suggest;
 use super::findings::Sink;
 use super::links::declared_streams;
-use super::model::{Kind, get_str};
+use super::model::Kind;
 use crate::diagnostic::Diagnostic;
+use crate::json_get::get_str;
 use crate::json_spans::{JsonPath, Segment};
 use crate::rules::{self, placeholders};
 

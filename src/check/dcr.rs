@@ -6,14 +6,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use ccfgen_base::ColumnType;
 use serde_json::Value;
 
 use super::Ctx;
 use super::findings::Sink;
 use super::links::{Output, declared_streams};
-use super::model::{Resource, get};
+use super::model::Resource;
 use super::table;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::json_get::get;
 use crate::json_spans::JsonPath;
 use crate::rules::transform::{Transform, TransformFindings};
 use crate::rules::{self, placeholders};
@@ -495,12 +497,14 @@ fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
                 );
             }
             let ty = c.get("type").and_then(Value::as_str).unwrap_or("");
-            if ccfgen_push::StreamType::parse(ty).is_none() {
+            if ColumnType::parse_stream(ty).is_none() {
                 let hint = if ty.eq_ignore_ascii_case("guid") {
                     "DCR streams have no guid type: declare it `string` and convert with `toguid()` in the transform".to_string()
                 } else {
-                    "stream columns are string, int, long, real, boolean, datetime or dynamic"
-                        .to_string()
+                    format!(
+                        "stream columns are {}",
+                        ColumnType::list(ColumnType::STREAM, " or ")
+                    )
                 };
                 sink.at(
                     doc,

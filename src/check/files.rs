@@ -3,7 +3,7 @@
 //! as a [`Doc`] with the reason, so it becomes a finding instead of stopping the run.
 //!
 //! Only what the checks need is kept in memory: the parsed value, pruned of everything that
-//! is not a connector resource ([`super::model::retain`]). The text of a file is read again
+//! is not a connector resource ([`retain`]). The text of a file is read again
 //! only when a finding has to be located in it.
 
 use std::borrow::Cow;
@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+
+use crate::scan::Kind;
+use crate::scan::in_data_connectors;
+use crate::scan::kind::is_template;
 
 /// One JSON file of the tree.
 #[derive(Debug)]
@@ -54,7 +58,7 @@ impl Doc {
             None => text,
         };
         let rel = rel.into();
-        let json = parse(&text).map(|v| super::model::retain(&rel, v));
+        let json = parse(&text).map(|v| retain(&rel, v));
         Doc {
             path: path.into(),
             rel,
@@ -170,7 +174,7 @@ pub fn read_doc(path: &Path, rel: &str) -> Doc {
                 Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),
                 Ok(text) => {
                     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-                    (n, parse(text).map(|v| super::model::retain(rel, v)))
+                    (n, parse(text).map(|v| retain(rel, v)))
                 }
             },
         };
@@ -222,6 +226,75 @@ pub fn parallel_map<T: Sync, R: Send>(
 /// The number of threads to use by default: the available cores.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// What of a parsed file the checks keep: a package template is cut down to its CCF
+/// resources (array positions are kept, so JSON paths stay valid for the file's text); a file
+/// outside `Data Connectors` that holds no CCF resource is dropped entirely. Everything else
+/// is kept as parsed.
+pub fn retain(rel: &str, value: Value) -> Value {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE) && is_template(&value) {
+        return prune_template(value);
+    }
+    if in_data_connectors(rel) || holds_resources(&value) {
+        value
+    } else {
+        Value::Null
+    }
+}
+
+fn holds_resources(v: &Value) -> bool {
+    !crate::scan::kind::resources(v).is_empty()
+}
+
+/// A template with only its CCF resources, also those nested in contentTemplates
+/// (`properties.mainTemplate.resources`); other resources become `null`.
+fn prune_template(mut value: Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in ["$schema", "contentVersion"] {
+        if let Some(v) = value.get_mut(key) {
+            out.insert(key.to_string(), v.take());
+        }
+    }
+    let resources = value
+        .get_mut("resources")
+        .map(Value::take)
+        .unwrap_or(Value::Null);
+    out.insert("resources".to_string(), prune_resources(resources));
+    Value::Object(out)
+}
+
+fn prune_resources(resources: Value) -> Value {
+    let Value::Array(items) = resources else {
+        return Value::Null;
+    };
+    Value::Array(
+        items
+            .into_iter()
+            .map(|mut item| {
+                if Kind::of(&item).is_some() {
+                    return item;
+                }
+                let inner = item
+                    .pointer_mut("/properties/mainTemplate/resources")
+                    .map(Value::take)
+                    .map(prune_resources)
+                    .filter(|r| r.as_array().is_some_and(|a| a.iter().any(|x| !x.is_null())));
+                // `{"properties": {"mainTemplate": {"resources": inner}}}`, with `inner` moved
+                // in (`json!` would serialize a copy of it)
+                let nest = |key: &str, value: Value| {
+                    Value::Object(serde_json::Map::from_iter([(key.to_string(), value)]))
+                };
+                match inner {
+                    Some(inner) => {
+                        nest("properties", nest("mainTemplate", nest("resources", inner)))
+                    }
+                    None => Value::Null,
+                }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::model::{Kind, Model, Resource, get, get_str};
+use super::model::{Kind, Model, Resource};
+use crate::json_get::{get, get_str};
 
 /// Where a data flow writes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //!
 //! The pipeline: [`files`] reads and parses every `*.json` of a tree once, on all cores;
 //! [`model`] says what each file holds; [`links`] follows the references between them; the
-//! rule modules ([`table`], [`dcr`], [`connector`], [`package`]) apply the platform rules of
-//! [`crate::rules`] to every resource, in parallel; [`findings`] locates each finding inside
+//! rule modules (`table`, `dcr`, `connector`, `package`) apply the platform rules of
+//! [`crate::rules`] to every resource, in parallel; `findings` locates each finding inside
 //! its JSON file (file:line:col) only for files that have findings. [`spec`] runs the same
 //! checks on what a `ccfgen.toml` would generate; [`output`] writes JSON and SARIF. With
 //! `--sample N`, `runtime` runs each transformation on generated records.

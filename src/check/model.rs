@@ -169,75 +169,6 @@ impl<'a> Model<'a> {
     }
 }
 
-/// What of a parsed file the checks keep: a package template is cut down to its CCF
-/// resources (array positions are kept, so JSON paths stay valid for the file's text); a file
-/// outside `Data Connectors` that holds no CCF resource is dropped entirely. Everything else
-/// is kept as parsed.
-pub fn retain(rel: &str, value: Value) -> Value {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE) && is_template(&value) {
-        return prune_template(value);
-    }
-    if in_data_connectors(rel) || holds_resources(&value) {
-        value
-    } else {
-        Value::Null
-    }
-}
-
-fn holds_resources(v: &Value) -> bool {
-    !crate::scan::kind::resources(v).is_empty()
-}
-
-/// A template with only its CCF resources, also those nested in contentTemplates
-/// (`properties.mainTemplate.resources`); other resources become `null`.
-fn prune_template(mut value: Value) -> Value {
-    let mut out = serde_json::Map::new();
-    for key in ["$schema", "contentVersion"] {
-        if let Some(v) = value.get_mut(key) {
-            out.insert(key.to_string(), v.take());
-        }
-    }
-    let resources = value
-        .get_mut("resources")
-        .map(Value::take)
-        .unwrap_or(Value::Null);
-    out.insert("resources".to_string(), prune_resources(resources));
-    Value::Object(out)
-}
-
-fn prune_resources(resources: Value) -> Value {
-    let Value::Array(items) = resources else {
-        return Value::Null;
-    };
-    Value::Array(
-        items
-            .into_iter()
-            .map(|mut item| {
-                if Kind::of(&item).is_some() {
-                    return item;
-                }
-                let inner = item
-                    .pointer_mut("/properties/mainTemplate/resources")
-                    .map(Value::take)
-                    .map(prune_resources)
-                    .filter(|r| r.as_array().is_some_and(|a| a.iter().any(|x| !x.is_null())));
-                // `{"properties": {"mainTemplate": {"resources": inner}}}`, with `inner` moved
-                // in (`json!` would serialize a copy of it)
-                let nest = |key: &str, value: Value| {
-                    Value::Object(serde_json::Map::from_iter([(key.to_string(), value)]))
-                };
-                match inner {
-                    Some(inner) => {
-                        nest("properties", nest("mainTemplate", nest("resources", inner)))
-                    }
-                    None => Value::Null,
-                }
-            })
-            .collect(),
-    )
-}
-
 fn common_depth(a: &str, b: &str) -> usize {
     if a == b {
         return usize::MAX;
@@ -246,16 +177,6 @@ fn common_depth(a: &str, b: &str) -> usize {
         .zip(b.split('/'))
         .take_while(|(x, y)| x == y)
         .count()
-}
-
-/// `value` at `keys` (object members only).
-pub fn get<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter().try_fold(value, |v, k| v.get(*k))
-}
-
-/// The string at `keys`.
-pub fn get_str<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v str> {
-    get(value, keys).and_then(Value::as_str)
 }
 
 #[cfg(test)]

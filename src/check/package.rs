@@ -11,8 +11,9 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::findings::Sink;
-use super::model::{Kind, Package, get_str};
+use super::model::{Kind, Package};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::json_get::get_str;
 use crate::json_spans::JsonPath;
 
 /// A resource embedded in a package.

@@ -8,7 +8,7 @@ use ccfgen_kql::eval::{Ctx, Flow, Summary, store};
 use ccfgen_kql::{Column, ScalarType};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::solution::TableType;
+use ccfgen_base::ColumnType;
 
 /// The received time of the generated records (fixed, so findings are repeatable):
 /// 2025-01-01T12:00:00Z.
@@ -73,15 +73,15 @@ pub(super) fn findings(
 }
 
 fn records(stream: &str, input: &[Column], table: &[Column], count: u64) -> Vec<serde_json::Value> {
-    let columns: Vec<(String, ccfgen_push::StreamType, Option<TableType>)> = input
+    let columns: Vec<(String, ColumnType, Option<ColumnType>)> = input
         .iter()
         .filter_map(|c| {
-            let ty = ccfgen_push::StreamType::parse(c.ty.table_api_name()?)?;
+            let ty = ColumnType::parse_stream(c.ty.table_api_name()?)?;
             let table_type = table
                 .iter()
                 .find(|t| t.name == c.name)
                 .and_then(|t| t.ty.table_api_name())
-                .and_then(TableType::parse);
+                .and_then(ColumnType::parse_table);
             Some((c.name.clone(), ty, table_type))
         })
         .collect();

@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::findings::Sink;
-use super::model::get;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::json_get::get;
 use crate::json_spans::JsonPath;
 use crate::rules;
-use crate::solution::TableType;
+use ccfgen_base::ColumnType;
 
 /// The `(name, type as written)` columns of a table resource, in order.
 pub fn columns(table: &Value) -> Vec<(String, String)> {
@@ -122,11 +122,6 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
     }
 }
 
-/// Type spellings of the Tables API and of existing packages.
-const CANONICAL_TYPES: &[&str] = &[
-    "string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic", "guid",
-];
-
 fn column_type(
     sink: &mut Sink,
     doc: usize,
@@ -137,8 +132,8 @@ fn column_type(
 ) {
     let p = || cols_path.index(ci);
     match ty {
-        Some(t) if CANONICAL_TYPES.contains(&t) => {}
-        Some(t) if TableType::parse(t).is_some() => sink.at(
+        Some(t) if ColumnType::is_usual_spelling(t) => {}
+        Some(t) if ColumnType::parse_table(t).is_some() => sink.at(
             doc,
             &p().key("type"),
             Diagnostic::new(
@@ -148,7 +143,7 @@ fn column_type(
             )
             .with_hint(format!(
                 "write `{}` as the Tables API and existing packages do",
-                TableType::parse(t).map_or("", TableType::as_str)
+                ColumnType::parse_table(t).map_or("", ColumnType::as_str)
             )),
         ),
         Some(t) => sink.at(
@@ -158,13 +153,19 @@ fn column_type(
                 "column-type",
                 format!("column `{cname}` has type `{t}`, which the Tables API does not know"),
             )
-            .with_hint("use one of: string, int, long, real, boolean, datetime, dynamic, guid"),
+            .with_hint(format!(
+                "use one of: {}",
+                ColumnType::list(&ColumnType::ALL, ", ")
+            )),
         ),
         None => sink.at(
             doc,
             &p(),
             Diagnostic::error("column-type", format!("column `{cname}` has no type")).with_hint(
-                "add `\"type\"`: string, int, long, real, boolean, datetime, dynamic or guid",
+                format!(
+                    "add `\"type\"`: {}",
+                    ColumnType::list(&ColumnType::ALL, " or ")
+                ),
             ),
         ),
     }
@@ -180,7 +181,7 @@ fn time_generated(sink: &mut Sink, doc: usize, cols_path: &JsonPath, table: &str
     match cols.iter().position(|c| name_of(c) == "TimeGenerated") {
         Some(ci) => {
             let ty = cols[ci].get("type").and_then(Value::as_str).unwrap_or("");
-            if TableType::parse(ty).is_some_and(|t| t != TableType::DateTime) {
+            if ColumnType::parse_table(ty).is_some_and(|t| t != ColumnType::DateTime) {
                 sink.at(
                     doc,
                     &cols_path.index(ci).key("type"),

@@ -9,7 +9,6 @@ mod connection;
 mod doctor;
 mod duration;
 mod emulate;
-mod files;
 mod import;
 mod infer;
 mod init;

@@ -5,8 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::solution::{Column, Solution, Table, TableType};
-use ccfgen_push::StreamType;
+use crate::solution::{Column, Solution, Table};
+use ccfgen_base::ColumnType;
 
 /// How the module is labelled.
 #[derive(Debug, Clone)]
@@ -86,20 +86,20 @@ fn record_struct(table: &Table) -> TokenStream {
     }
 }
 
-fn field(column: &Column, ty: StreamType) -> TokenStream {
+fn field(column: &Column, ty: ColumnType) -> TokenStream {
     let ident = format_ident!("{}", column.rust_name);
     let rename = &column.name;
     let docs: Vec<String> = match &column.description {
         Some(d) => d.lines().map(|l| format!(" {l}")).collect(),
         None => vec![format!(" The `{}` column.", column.name)],
     };
-    let is_guid = column.table_type == Some(TableType::Guid) && ty == StreamType::String;
+    let is_guid = column.table_type == Some(ColumnType::Guid) && ty == ColumnType::String;
     let base = if is_guid {
         quote! { ccfgen_push::uuid::Uuid }
     } else {
         rust_type(ty)
     };
-    let datetime = ty == StreamType::DateTime;
+    let datetime = ty == ColumnType::DateTime;
     let (field_ty, serde_attr) = match (column.optional, datetime) {
         (false, false) => (base, quote! { #[serde(rename = #rename)] }),
         (false, true) => (
@@ -122,29 +122,19 @@ fn field(column: &Column, ty: StreamType) -> TokenStream {
     }
 }
 
-fn rust_type(ty: StreamType) -> TokenStream {
+fn rust_type(ty: ColumnType) -> TokenStream {
     match ty {
-        StreamType::String => quote! { String },
-        StreamType::Int => quote! { i32 },
-        StreamType::Long => quote! { i64 },
-        StreamType::Real => quote! { f64 },
-        StreamType::Boolean => quote! { bool },
-        StreamType::DateTime => quote! { ccfgen_push::time::OffsetDateTime },
-        StreamType::Dynamic => quote! { ccfgen_push::serde_json::Value },
+        ColumnType::String | ColumnType::Guid => quote! { String },
+        ColumnType::Int => quote! { i32 },
+        ColumnType::Long => quote! { i64 },
+        ColumnType::Real => quote! { f64 },
+        ColumnType::Boolean => quote! { bool },
+        ColumnType::DateTime => quote! { ccfgen_push::time::OffsetDateTime },
+        ColumnType::Dynamic => quote! { ccfgen_push::serde_json::Value },
     }
 }
 
-fn stream_variant(ty: StreamType) -> proc_macro2::Ident {
-    format_ident!(
-        "{}",
-        match ty {
-            StreamType::String => "String",
-            StreamType::Int => "Int",
-            StreamType::Long => "Long",
-            StreamType::Real => "Real",
-            StreamType::Boolean => "Boolean",
-            StreamType::DateTime => "DateTime",
-            StreamType::Dynamic => "Dynamic",
-        }
-    )
+fn stream_variant(ty: ColumnType) -> proc_macro2::Ident {
+    // `ccfgen_push::StreamType` is `ColumnType`: its variant names are what `Debug` prints.
+    format_ident!("{ty:?}")
 }

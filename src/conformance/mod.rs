@@ -126,6 +126,9 @@ pub struct SolutionReport {
 pub struct Report {
     /// Per solution, in directory order.
     pub solutions: Vec<SolutionReport>,
+    /// `[[explained]]` entries of solutions that ran but that explained no difference: the
+    /// corpus or ccfgen changed and the explanation is out of date (remove or fix it).
+    pub stale: Vec<Explained>,
 }
 
 impl Report {
@@ -138,7 +141,13 @@ impl Report {
             .sum()
     }
 
-    /// One line per solution and comparison (`identical` / `N differences`).
+    /// Whether nothing is unexplained and no explanation is stale.
+    pub fn passed(&self) -> bool {
+        self.unexplained() == 0 && self.stale.is_empty()
+    }
+
+    /// One line per solution and comparison (`identical` / `N differences`), then the stale
+    /// explanations.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         for s in &self.solutions {
@@ -148,6 +157,13 @@ impl Report {
             }
         }
         let _ = writeln!(out, "unexplained differences: {}", self.unexplained());
+        for e in &self.stale {
+            let _ = writeln!(
+                out,
+                "stale explanation in src/conformance/expected.toml: {} ({}) {} {} explains no difference",
+                e.solution, e.compare, e.file, e.path
+            );
+        }
         out
     }
 
@@ -190,38 +206,54 @@ fn relative(corpus: &Path, dir: &Path) -> String {
 pub fn run(corpus: &Path) -> Report {
     let expected: Expectations = toml::from_str(EXPECTED).expect("expected.toml is valid");
     let mut report = Report::default();
+    let mut used = vec![false; expected.explained.len()];
     for dir in solutions(corpus) {
         let name = relative(corpus, &dir);
-        report.solutions.push(run_one(&dir, &name, &expected));
+        report
+            .solutions
+            .push(run_one(&dir, &name, &expected, &mut used));
     }
+    report.stale = stale(&expected, &used, &report);
     report
 }
 
-fn known(
-    expected: &Expectations,
-    solution: &str,
-    compare: &str,
-    file: &str,
-    path: &str,
-) -> Option<String> {
+/// The explanations of solutions that ran that matched no difference.
+fn stale(expected: &Expectations, used: &[bool], report: &Report) -> Vec<Explained> {
+    let ran = |solution: &str| report.solutions.iter().any(|s| s.solution == solution);
     expected
         .explained
         .iter()
-        .find(|e| {
-            e.solution == solution
-                && e.compare == compare
-                && e.file == file
-                && verify::under(path, &e.path)
-        })
-        .map(|e| format!("corpus: {}", e.reason))
+        .zip(used)
+        .filter(|(e, used)| !**used && ran(&e.solution))
+        .map(|(e, _)| e.clone())
+        .collect()
+}
+
+/// The corpus's explanation of a difference; marks the entry used.
+fn known(
+    expected: &Expectations,
+    used: &mut [bool],
+    at: (&str, &str),
+    file: &str,
+    path: &str,
+) -> Option<String> {
+    let (solution, compare) = at;
+    let i = expected.explained.iter().position(|e| {
+        e.solution == solution
+            && e.compare == compare
+            && e.file == file
+            && verify::under(path, &e.path)
+    })?;
+    used[i] = true;
+    Some(format!("corpus: {}", expected.explained[i].reason))
 }
 
 fn classify(
     d: &verify::Difference,
     compat: Compat,
     expected: &Expectations,
-    solution: &str,
-    compare: &str,
+    used: &mut [bool],
+    at: (&str, &str),
 ) -> Diff {
     let reason = d
         .explained
@@ -231,7 +263,7 @@ fn classify(
                 .map(|x| format!("deliberate: {}", x.id)),
             Compat::Official => None,
         })
-        .or_else(|| known(expected, solution, compare, &d.file, &d.path));
+        .or_else(|| known(expected, used, at, &d.file, &d.path));
     Diff {
         file: d.file.clone(),
         path: d.path.clone(),
@@ -248,7 +280,7 @@ fn failed(label: &str, error: String) -> Comparison {
     }
 }
 
-fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
+fn run_one(dir: &Path, name: &str, expected: &Expectations, used: &mut [bool]) -> SolutionReport {
     let mut comparisons = Vec::new();
     let package_dir = dir.join(crate::scan::PACKAGE);
     let mut from_package: Option<Imported> = None;
@@ -262,7 +294,7 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
                             label,
                             diffs: diffs
                                 .iter()
-                                .map(|d| classify(d, compat, expected, name, "package"))
+                                .map(|d| classify(d, compat, expected, used, (name, "package")))
                                 .collect(),
                             bytes_identical: (compat == Compat::Official)
                                 .then(|| bytes_identical(&imported, &package_dir)),
@@ -285,7 +317,9 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
                         label,
                         diffs: diffs
                             .iter()
-                            .map(|d| classify(d, Compat::Official, expected, name, "round-trip"))
+                            .map(|d| {
+                                classify(d, Compat::Official, expected, used, (name, "round-trip"))
+                            })
                             .collect(),
                         bytes_identical: None,
                         error: None,
@@ -304,7 +338,9 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations) -> SolutionReport {
                             label,
                             diffs: diffs
                                 .iter()
-                                .map(|d| classify(d, Compat::Official, expected, name, "sources"))
+                                .map(|d| {
+                                    classify(d, Compat::Official, expected, used, (name, "sources"))
+                                })
                                 .collect(),
                             bytes_identical: None,
                             error: None,
@@ -350,4 +386,52 @@ fn bytes_identical(imported: &Imported, package_dir: &Path) -> bool {
                 Err(_) => true,
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(solution: &str, path: &str) -> Explained {
+        Explained {
+            solution: solution.into(),
+            compare: "package".into(),
+            file: "mainTemplate.json".into(),
+            path: path.into(),
+            reason: "why".into(),
+        }
+    }
+
+    #[test]
+    fn an_explanation_that_explains_nothing_is_stale() {
+        let expected = Expectations {
+            sources_agree: Vec::new(),
+            explained: vec![
+                entry("a", "$.resources[1]"),
+                entry("a", "$.resources[2]"),
+                entry("not-run", "$.x"),
+            ],
+        };
+        let mut used = vec![false; 3];
+        let at = ("a", "package");
+        let found = known(
+            &expected,
+            &mut used,
+            at,
+            "mainTemplate.json",
+            "$.resources[1].name",
+        );
+        assert_eq!(found.as_deref(), Some("corpus: why"));
+        assert_eq!(used, [true, false, false]);
+        let report = Report {
+            solutions: vec![SolutionReport {
+                solution: "a".into(),
+                comparisons: Vec::new(),
+            }],
+            stale: Vec::new(),
+        };
+        let stale = stale(&expected, &used, &report);
+        assert_eq!(stale.len(), 1, "only the entry of a solution that ran");
+        assert_eq!(stale[0].path, "$.resources[2]");
+    }
 }

@@ -1,15 +1,14 @@
 //! Maps what was read ([`RawSolution`]) onto the spec model. Every value is first made
 //! explicit; [`super::minimize`] then drops what the defaults reproduce.
 
-use ccfgen_push::StreamType;
 use serde_json::{Map, Value};
 
 use super::{NoteKind, Notes, RawConnector, RawSolution, Res};
-use crate::solution::TableType;
 use crate::spec::model::{
     AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, GraphQuery, PackageSpec,
     Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier, TablePlan, TableSpec,
 };
+use ccfgen_base::ColumnType;
 
 /// `connectorUiConfig` members with a typed spec field (the rest go to `ui` verbatim).
 const TYPED_UI: &[&str] = &["id", "title", "publisher", "descriptionMarkdown"];
@@ -896,9 +895,9 @@ fn read_cols(
             .unwrap_or_default()
             .to_string();
         let canonical = if table {
-            TableType::parse(&raw_ty).map(|t| t.as_str().to_string())
+            ColumnType::parse_table(&raw_ty).map(|t| t.as_str().to_string())
         } else {
-            StreamType::parse(&raw_ty).map(|t| t.as_str().to_string())
+            ColumnType::parse_stream(&raw_ty).map(|t| t.as_str().to_string())
         };
         let ty = match canonical {
             Some(t) => {
@@ -998,7 +997,7 @@ fn merge_columns(
     while i < n || j < m {
         if i < n && j < m && s[i].name == t[j].name && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
             let default_stream =
-                TableType::parse(&t[j].ty).map(|ty| ty.stream_type().as_str().to_string());
+                ColumnType::parse_table(&t[j].ty).map(|ty| ty.stream_type().as_str().to_string());
             let stream_type =
                 (default_stream.as_deref() != Some(s[i].ty.as_str())).then(|| s[i].ty.clone());
             out.push(table_col(&t[j], ColumnIn::Both, stream_type));

@@ -7,8 +7,8 @@
 
 use super::Imported;
 use super::verify;
+use crate::extra_content::ExtraContent;
 use crate::package;
-use crate::package::extra::ExtraContent;
 use crate::solution::Compat;
 use crate::spec::model::{ConnectorSpec, Spec, TableSpec};
 

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::package::extra::ExtraContent;
+use crate::extra_content::ExtraContent;
 use crate::spec::Spec;
 
 /// How serious a note is.
@@ -294,14 +294,14 @@ fn finish(
 }
 
 /// Refuses an import whose spec would make a path that breaks the path rules
-/// ([`crate::safe_path::spec_problems`]), naming the file and JSON path of the input the
+/// ([`crate::build_paths::spec_problems`]), naming the file and JSON path of the input the
 /// value came from.
 fn check_paths(imported: &Imported) -> Result<(), ImportError> {
     let Ok(solution) = verify::resolve(imported) else {
         // Verification reports what cannot be resolved.
         return Ok(());
     };
-    let Some(problem) = crate::safe_path::spec_problems(&solution, &|_| true)
+    let Some(problem) = crate::build_paths::spec_problems(&solution, &|_| true)
         .into_iter()
         .next()
     else {
@@ -396,7 +396,7 @@ pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportErro
 }
 
 impl Imported {
-    /// The files [`write`] writes for a spec at `out`: the spec, and beside it
+    /// The files [`write()`] writes for a spec at `out`: the spec, and beside it
     /// `extra-content.json` and `logo.svg` when the import has them.
     pub fn files(&self, out: &Path) -> Vec<PathBuf> {
         let dir = out_dir(out);

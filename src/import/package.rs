@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::{ImportError, NoteKind, Notes, RawConnector, RawSolution, Res, markdown};
-use crate::package::extra::{ContentBlock, ExtraContent};
+use crate::extra_content::{ContentBlock, ExtraContent};
 use crate::package::main_template::DCE_FORMULA;
 use crate::scan::{Kind, PackageKind};
 

@@ -2,7 +2,7 @@
 //! with inline `author`/`support`/`categories`, `[[connectors]]`, `[[connectors.tables]]` with
 //! one inline table per column, multi-line strings for descriptions and transforms, and
 //! verbatim `ui` members as `[connectors.ui]` sub-tables. The text always parses back to the
-//! same spec ([`write`] checks it and falls back to the plain serializer if it ever did not).
+//! same spec ([`write()`] checks it and falls back to the plain serializer if it ever did not).
 
 use toml::Value;
 

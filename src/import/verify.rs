@@ -39,7 +39,7 @@ pub fn resolve(imported: &Imported) -> Result<Solution, String> {
 /// Resolves a spec in memory with the extra content an import carries.
 pub fn resolve_spec(
     spec: &crate::spec::Spec,
-    extra: Option<&crate::package::extra::ExtraContent>,
+    extra: Option<&crate::extra_content::ExtraContent>,
 ) -> Result<Solution, String> {
     let mut spec = spec.clone();
     spec.package.extra_content = None;

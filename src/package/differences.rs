@@ -116,6 +116,31 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The `id` column of docs/package.md's "Deliberate differences" table, in order.
+    fn documented_ids() -> Vec<String> {
+        let doc = include_str!("../../docs/package.md");
+        let section = doc
+            .split("\n## ")
+            .find(|s| s.starts_with("Deliberate differences"))
+            .expect("docs/package.md has a `## Deliberate differences` section");
+        section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .filter_map(|l| l.split('`').nth(1).map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn docs_list_every_deliberate_difference_in_order() {
+        let ours: Vec<&str> = DELIBERATE.iter().map(|d| d.id).collect();
+        assert_eq!(
+            documented_ids(),
+            ours,
+            "docs/package.md's table of deliberate differences and DELIBERATE disagree: \
+             a row per difference, in the same order"
+        );
+    }
+
     #[test]
     fn classifies_each_fix() {
         let c = |p: &str, o: Option<Value>, u: Option<Value>| {

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use super::escape::{self, Level};
-use super::extra::ExtraContent;
+use crate::extra_content::ExtraContent;
 use crate::render::api::ApiVersionSet;
 use crate::render::{data_connector, definition, table};
 use crate::solution::{Compat, Connector, Placeholders, Solution, SupportTier};

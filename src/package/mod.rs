@@ -11,7 +11,6 @@ pub mod checks;
 pub mod description;
 pub mod differences;
 pub mod escape;
-pub mod extra;
 pub mod json;
 pub mod main_template;
 pub mod ui_definition;

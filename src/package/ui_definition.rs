@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::extra::ExtraContent;
+use crate::extra_content::ExtraContent;
 use crate::solution::Solution;
 use crate::templates::{self, TemplateError};
 

@@ -5,9 +5,6 @@ use serde_json::{Map, Value, json};
 use super::api::ApiVersionSet;
 use crate::solution::Connector;
 
-/// The name of the Log Analytics destination in every DCR ccfgen writes.
-pub const DESTINATION: &str = "clv2ws1";
-
 /// The DCR resource as it sits in the connector folder. The DCE id is the spec's
 /// `dcr_endpoint`, by default the placeholder `{{dataCollectionEndpointId}}`, which packagers
 /// turn into a variable (never a literal id).

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use ccfgen_push::StreamType;
+use ccfgen_base::ColumnType;
 use serde_json::Value;
 
 use super::kind::{Kind, resources};
@@ -19,7 +19,7 @@ pub struct Stream {
     /// Stream name, e.g. `Custom-MyTable`.
     pub name: String,
     /// Declared columns with their stream types.
-    pub columns: Vec<(String, StreamType)>,
+    pub columns: Vec<(String, ColumnType)>,
     /// The first data flow's `transformKql`.
     pub transform_kql: Option<String>,
     /// The first data flow's `outputStream`, e.g. `Custom-MyTable_CL`.
@@ -245,7 +245,7 @@ fn read_dcr(
     })
 }
 
-fn read_column(column: &Value) -> Result<(String, StreamType), String> {
+fn read_column(column: &Value) -> Result<(String, ColumnType), String> {
     let name = column
         .get("name")
         .and_then(Value::as_str)
@@ -254,7 +254,7 @@ fn read_column(column: &Value) -> Result<(String, StreamType), String> {
         .get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| format!("column {name} has no type"))?;
-    let ty = StreamType::parse(type_name)
+    let ty = ColumnType::parse_stream(type_name)
         .ok_or_else(|| format!("column {name} has the unknown stream type {type_name:?}"))?;
     Ok((name.to_string(), ty))
 }
@@ -302,7 +302,7 @@ mod tests {
             assert_eq!(stream.name, "Custom-A");
             assert_eq!(
                 stream.columns[0],
-                ("TimeGenerated".to_string(), StreamType::DateTime)
+                ("TimeGenerated".to_string(), ColumnType::DateTime)
             );
             assert_eq!(stream.transform_kql.as_deref(), Some("source"));
             assert_eq!(stream.output_table.as_deref(), Some("Custom-A_CL"));

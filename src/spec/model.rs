@@ -4,6 +4,7 @@
 //! Doc comments here become the descriptions in `schema/ccfgen.schema.json`, so editors show
 //! them while the spec is written.
 
+use ccfgen_base::ColumnType;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -412,12 +413,12 @@ pub struct ColumnSpec {
     /// Column type in the table: `string int long real boolean datetime dynamic guid` (`bool`
     /// and `dateTime` are accepted too).
     #[serde(rename = "type")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic", "guid"]))]
+    #[schemars(transform = table_type_names)]
     pub ty: String,
     /// Type of the column in the input stream when it differs from `type` (the derived transform
     /// converts it). A `guid` column arrives as `string` by default: streams have no guid type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["string", "int", "long", "real", "boolean", "bool", "datetime", "dateTime", "dynamic"]))]
+    #[schemars(transform = stream_type_names)]
     pub stream_type: Option<String>,
     /// Where the column exists. Default: `both`.
     #[serde(default, rename = "in", skip_serializing_if = "ColumnIn::is_both")]
@@ -455,6 +456,26 @@ pub struct ColumnSpec {
     /// warning. `ccfgen import` writes it; do not use it for new tables.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub legacy_name: bool,
+}
+
+/// Lists every accepted spelling of the table column types as the schema's `enum` (from the
+/// one type table).
+fn table_type_names(schema: &mut schemars::Schema) {
+    type_names(schema, &ColumnType::ALL);
+}
+
+/// Lists the stream column types as the schema's `enum`.
+fn stream_type_names(schema: &mut schemars::Schema) {
+    type_names(schema, ColumnType::STREAM);
+}
+
+fn type_names(schema: &mut schemars::Schema, types: &[ColumnType]) {
+    let names = types
+        .iter()
+        .flat_map(|t| t.spellings())
+        .map(Into::into)
+        .collect();
+    schema.insert("enum".into(), serde_json::Value::Array(names));
 }
 
 /// Where a column exists.

@@ -4,7 +4,6 @@
 //! here; the platform rules are checked afterwards on the resolved model by
 //! [`crate::validate`].
 
-use ccfgen_push::StreamType;
 use serde_json::Value;
 
 use super::LoadedSpec;
@@ -12,9 +11,10 @@ use super::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
     Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
-    Support, Table, TablePlan, TableType, Transform,
+    Support, Table, TablePlan, Transform,
 };
 use crate::transform;
+use ccfgen_base::ColumnType;
 
 /// Resolves defaults. Always returns a solution so that every problem can be reported; when
 /// the findings hold an error, the solution must not be rendered.
@@ -72,10 +72,10 @@ pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
 fn resolve_extra_content(
     loaded: &LoadedSpec,
     diags: &mut Diagnostics,
-) -> Option<crate::package::extra::ExtraContent> {
+) -> Option<crate::extra_content::ExtraContent> {
     let rel = loaded.spec.package.extra_content.as_ref()?;
     let path = inside_spec_dir(loaded, rel, "package.extra_content", diags)?;
-    match crate::package::extra::ExtraContent::read(&path) {
+    match crate::extra_content::ExtraContent::read(&path) {
         Ok(extra) => Some(extra),
         Err(e) => {
             diags.push(
@@ -284,7 +284,7 @@ fn resolve_connector(
         dcr_destination: c
             .dcr_destination
             .clone()
-            .unwrap_or_else(|| crate::render::dcr::DESTINATION.to_string()),
+            .unwrap_or_else(|| DCR_DESTINATION.to_string()),
         events_json_paths: if c.events_json_paths.is_empty() {
             vec!["$".to_string()]
         } else {
@@ -335,6 +335,9 @@ fn resolve_connector(
 
 /// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
 pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
+
+/// The name of the DCR's Log Analytics destination ccfgen writes by default.
+pub const DCR_DESTINATION: &str = "clv2ws1";
 
 /// The DCR destination `workspaceResourceId` ccfgen writes by default.
 pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";
@@ -408,8 +411,8 @@ fn resolve_table(
 fn column(
     path: String,
     c: &ColumnSpec,
-    table_type: Option<TableType>,
-    stream_type: Option<StreamType>,
+    table_type: Option<ColumnType>,
+    stream_type: Option<ColumnType>,
 ) -> Column {
     Column {
         path,
@@ -437,24 +440,26 @@ fn resolve_column(
     c: &ColumnSpec,
     diags: &mut Diagnostics,
 ) -> Option<Column> {
-    let type_list = "string, int, long, real, boolean, datetime, dynamic, guid";
-    let Some(ty) = TableType::parse(&c.ty) else {
+    let Some(ty) = ColumnType::parse_table(&c.ty) else {
         diags.push(
             Diagnostic::error("column-type", format!("unknown column type `{}`", c.ty))
-                .with_hint(format!("use one of: {type_list}"))
+                .with_hint(format!(
+                    "use one of: {}",
+                    ColumnType::list(&ColumnType::ALL, ", ")
+                ))
                 .at(loaded.at(&format!("{path}.type"))),
         );
         return None;
     };
     let stream_override = match &c.stream_type {
         None => None,
-        Some(name) => match StreamType::parse(name) {
+        Some(name) => match ColumnType::parse_stream(name) {
             Some(st) => Some(st),
             None => {
                 let hint = if name.eq_ignore_ascii_case("guid") {
                     "streams have no guid type: leave `stream_type` out (a guid column arrives as string and is converted)".to_string()
                 } else {
-                    "use one of: string, int, long, real, boolean, datetime, dynamic".to_string()
+                    format!("use one of: {}", ColumnType::list(ColumnType::STREAM, ", "))
                 };
                 diags.push(
                     Diagnostic::error("stream-type", format!("unknown stream type `{name}`"))
@@ -468,7 +473,7 @@ fn resolve_column(
     let (table_type, stream_type) = match c.in_ {
         ColumnIn::Both => (Some(ty), Some(stream_override.unwrap_or(ty.stream_type()))),
         ColumnIn::Stream => {
-            if ty == TableType::Guid && stream_override.is_none() {
+            if ty == ColumnType::Guid && stream_override.is_none() {
                 diags.push(
                     Diagnostic::error("stream-type", "a stream-only column cannot be `guid`")
                         .with_hint("streams have no guid type: declare it as `string`")

@@ -2,7 +2,6 @@
 //! configuration file a push client can read.
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::error::Error;
@@ -63,25 +62,8 @@ impl ConnectionValues {
 
 /// Writes `contents` to `path`, readable by the owner only (it may hold a secret).
 pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let io_error = |source| Error::Io {
+    ccfgen_base::private_file::write_private(path, contents).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(io_error)?;
-    // The mode above applies only when the file is created.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io_error)?;
-    }
-    file.write_all(contents).map_err(io_error)?;
-    file.sync_all().map_err(io_error)
+    })
 }

@@ -15,15 +15,16 @@
 //! | `POST /_emulator/tokens/expire` | expire every issued token now |
 //! | `GET /_emulator/ca.pem` | the CA certificate (TLS mode) |
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::{Method, Request};
 use serde_json::{Value, json};
 
+use crate::conn::ConnCtx;
 use crate::fault::Fault;
 use crate::http::{HttpResponse, RequestBody, empty_response, json_response, response};
-use crate::server::{ConnCtx, is_control_peer_allowed};
 use crate::state::{Shared, blocking};
 
 /// Largest control request body.
@@ -133,5 +134,28 @@ async fn read(
     match blocking(shared, query).await {
         Some(Ok(value)) => json_response(200, &value),
         _ => error(500, "StateError", "The state file could not be read."),
+    }
+}
+
+/// Whether a peer may use the control API: loopback addresses only (IPv4-mapped too).
+pub(crate) fn is_control_peer_allowed(peer: SocketAddr) -> bool {
+    peer.ip().to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_api_is_loopback_only() {
+        let allowed = |s: &str| is_control_peer_allowed(s.parse().expect("address"));
+        assert!(allowed("127.0.0.1:5000"));
+        assert!(allowed("127.8.9.10:5000"));
+        assert!(allowed("[::1]:5000"));
+        assert!(allowed("[::ffff:127.0.0.1]:5000"));
+        assert!(!allowed("10.0.0.5:5000"));
+        assert!(!allowed("192.168.1.2:5000"));
+        assert!(!allowed("[::ffff:10.0.0.5]:5000"));
+        assert!(!allowed("[2001:db8::1]:5000"));
     }
 }

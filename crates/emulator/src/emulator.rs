@@ -202,6 +202,17 @@ fn validate(config: &Config) -> Result<Vec<StreamRecord>, Error> {
     Ok(streams)
 }
 
+/// A client configuration file written for one stream ([`Emulator::write_connection_files`]).
+#[derive(Debug, Clone)]
+pub struct ConnectionFile {
+    /// The DCR's position in [`Config::dcrs`].
+    pub dcr_index: usize,
+    /// The values the file holds.
+    pub values: ConnectionValues,
+    /// Where it was written.
+    pub path: PathBuf,
+}
+
 impl Emulator {
     /// `https://127.0.0.1:PORT` (or `http://` in plain mode): the authority host and
     /// the DCE endpoint at once.
@@ -254,11 +265,56 @@ impl Emulator {
         write_private(path.as_ref(), pem.as_bytes())
     }
 
-    /// Writes a ready client configuration (see [`ConnectionValues::to_json`]) to
-    /// `path`, owner-readable only. In TLS mode the CA goes to the configured `ca_path`,
-    /// or else next to `path` with the extension `ca.pem`.
+    /// Writes a ready client configuration (see [`ConnectionValues::to_json`]) for the first
+    /// stream to `path`, owner-readable only. In TLS mode the CA goes to the configured
+    /// `ca_path`, or else next to `path` with the extension `ca.pem`; in plain HTTP mode the
+    /// file allows plain HTTP to this loopback emulator (`allow_http_loopback`).
     pub fn write_connection_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
+        let ca_file = self.ca_file_beside(path)?;
+        self.write_values(path, &self.connection(), ca_file.as_deref())
+    }
+
+    /// Writes one client configuration per declared stream, as [`Self::write_connection_file`]
+    /// does for the first: the first stream's at `path`, every other's beside it as
+    /// `<stem>.<stream>.json`. Returns them in declaration order.
+    pub fn write_connection_files(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Vec<ConnectionFile>, Error> {
+        let path = path.as_ref();
+        let ca_file = self.ca_file_beside(path)?;
+        let first = self.connection();
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "connector_config".into(), |s| s.to_string_lossy());
+        let mut files: Vec<ConnectionFile> = Vec::new();
+        for (dcr_index, dcr) in self.shared.config.dcrs.iter().enumerate() {
+            for stream in &dcr.streams {
+                let file = if files.is_empty() {
+                    path.to_owned()
+                } else {
+                    path.with_file_name(format!("{stem}.{}.json", stream.name))
+                };
+                let values = ConnectionValues {
+                    dcr_immutable_id: dcr.immutable_id.clone(),
+                    stream_name: stream.name.clone(),
+                    ..first.clone()
+                };
+                self.write_values(&file, &values, ca_file.as_deref())?;
+                files.push(ConnectionFile {
+                    dcr_index,
+                    values,
+                    path: file,
+                });
+            }
+        }
+        Ok(files)
+    }
+
+    /// The CA file a connection file beside `path` names (absolute): the configured
+    /// `ca_path`, or `<path>.ca.pem` written now; none in plain HTTP mode.
+    fn ca_file_beside(&self, path: &Path) -> Result<Option<PathBuf>, Error> {
         let ca_file = match (self.ca_pem(), &self.shared.config.ca_path) {
             (None, _) => None,
             (Some(_), Some(configured)) => Some(configured.clone()),
@@ -268,8 +324,19 @@ impl Emulator {
                 Some(ca)
             }
         };
-        let ca_file = ca_file.map(|p| std::path::absolute(&p).unwrap_or(p));
-        let json = self.connection().to_json(ca_file.as_deref());
+        Ok(ca_file.map(|p| std::path::absolute(&p).unwrap_or(p)))
+    }
+
+    fn write_values(
+        &self,
+        path: &Path,
+        values: &ConnectionValues,
+        ca_file: Option<&Path>,
+    ) -> Result<(), Error> {
+        let mut json = values.to_json(ca_file);
+        if !self.shared.config.tls {
+            json["allow_http_loopback"] = true.into();
+        }
         let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
         write_private(path, text.as_bytes())
     }

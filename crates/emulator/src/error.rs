@@ -32,7 +32,27 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
-    /// Reading or writing a file failed.
+    /// Reading a file failed.
+    #[error("cannot read {path}")]
+    Read {
+        /// File involved.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The identity file ([`crate::Identity`]) holds something else.
+    #[error(
+        "{path} is not an emulator identity file; delete it (and the state database beside it) to start over"
+    )]
+    NotIdentity {
+        /// File involved.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Writing a file failed.
     #[error("cannot write {path}")]
     Io {
         /// File involved.

@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::arrival::{Arrival, arrival_faults};
 use crate::config::DcrConfig;
+use crate::conn::ConnCtx;
 use crate::fault::FaultTarget;
 use crate::http::{
     BodyError, HttpResponse, RequestBody, empty_response, header, json_response, query_param,
@@ -23,7 +25,6 @@ use crate::http::{
 use crate::introspect::{RequestKind, RequestLog};
 use crate::rate::retry_after_secs;
 use crate::schema::{Coerced, RawRecord, coerce, json_kind};
-use crate::server::{Arrival, ConnCtx, arrival_faults};
 use crate::state::{LogGuard, Shared, blocking, persist_log};
 use crate::store::RowMeta;
 

@@ -58,14 +58,17 @@
 //! killed emulator loses nothing it acknowledged.
 #![deny(missing_docs)]
 
+mod arrival;
 mod cloud;
 mod config;
+mod conn;
 mod connection;
 mod control;
 mod emulator;
 mod error;
 mod fault;
 mod http;
+mod identity;
 pub mod ids;
 mod ingest;
 mod introspect;
@@ -76,6 +79,7 @@ mod state;
 mod store;
 mod tls;
 mod token;
+mod token_store;
 
 pub use cloud::Cloud;
 pub use config::{
@@ -83,9 +87,10 @@ pub use config::{
     StreamDecl,
 };
 pub use connection::ConnectionValues;
-pub use emulator::{Emulator, start};
+pub use emulator::{ConnectionFile, Emulator, start};
 pub use error::Error;
 pub use fault::{Fault, FaultAction, FaultTarget};
+pub use identity::Identity;
 pub use introspect::{
     Counters, DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic, TokenCounters,
 };

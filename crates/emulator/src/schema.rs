@@ -29,7 +29,9 @@ pub(crate) fn sql_affinity(ty: StreamType) -> &'static str {
     match ty {
         StreamType::Int | StreamType::Long | StreamType::Boolean => "INTEGER",
         StreamType::Real => "REAL",
-        StreamType::String | StreamType::DateTime | StreamType::Dynamic => "TEXT",
+        StreamType::String | StreamType::Guid | StreamType::DateTime | StreamType::Dynamic => {
+            "TEXT"
+        }
     }
 }
 
@@ -64,7 +66,7 @@ impl Schema {
         let mut columns = Vec::with_capacity(decl.columns.len());
         let mut sorted: Vec<(String, usize)> = Vec::with_capacity(decl.columns.len());
         for column in &decl.columns {
-            let ty = StreamType::parse(&column.type_name).ok_or_else(|| {
+            let ty = StreamType::parse_stream(&column.type_name).ok_or_else(|| {
                 format!(
                     "stream {}: column {} has unknown type {:?}",
                     decl.name, column.name, column.type_name

@@ -18,13 +18,13 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
+use crate::conn::ConnCtx;
 use crate::control;
-use crate::fault::{FaultAction, FaultTarget};
-use crate::http::{HttpResponse, RequestBody, path_segments};
+use crate::http::{HttpResponse, path_segments};
 use crate::ids;
 use crate::ingest;
 use crate::ingest::ApiError;
@@ -61,24 +61,6 @@ pub(crate) fn spawn(
         }
         connections.shutdown().await;
     })
-}
-
-/// Per-connection handle given to request handlers.
-#[derive(Clone)]
-pub(crate) struct ConnCtx {
-    pub(crate) peer: SocketAddr,
-    abort: Arc<Notify>,
-    reset: Arc<AtomicBool>,
-}
-
-impl ConnCtx {
-    /// Ends the connection without answering: a reset (RST) when `reset`, else a close.
-    /// Never returns; the connection task drops this request with the connection.
-    pub(crate) async fn abandon(&self, reset: bool) -> HttpResponse {
-        self.reset.store(reset, Ordering::SeqCst);
-        self.abort.notify_one();
-        std::future::pending().await
-    }
 }
 
 /// A TCP stream that resets instead of closing when asked to.
@@ -143,13 +125,11 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
 ) {
     let _ = tcp.set_nodelay(true);
-    let reset = Arc::new(AtomicBool::new(false));
-    let ctx = ConnCtx {
-        peer,
-        abort: Arc::new(Notify::new()),
-        reset: Arc::clone(&reset),
+    let ctx = ConnCtx::new(peer);
+    let stream = ResettableStream {
+        tcp,
+        reset: ctx.reset_flag(),
     };
-    let stream = ResettableStream { tcp, reset };
     match tls {
         Some(acceptor) => {
             if let Ok(Ok(tls_stream)) =
@@ -166,7 +146,7 @@ async fn serve_http<I>(io: I, shared: Arc<Shared>, ctx: ConnCtx)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let abort = Arc::clone(&ctx.abort);
+    let abort = ctx.abort_signal();
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
         let ctx = ctx.clone();
@@ -209,80 +189,5 @@ async fn route(shared: Arc<Shared>, ctx: ConnCtx, request: Request<Incoming>) ->
             ingest::handle(shared, ctx, request, dcr_id, stream).await
         }
         _ => ApiError::new(404, "NotFound", "No such endpoint.").into_response(&ids::guid()),
-    }
-}
-
-/// What a request does after its arrival faults.
-pub(crate) enum Arrival {
-    /// Process normally.
-    Proceed,
-    /// Answer with this injected failure.
-    Fail {
-        status: u16,
-        retry_after_secs: Option<u64>,
-    },
-    /// Close or reset the connection without answering (the body handling is done).
-    Abandon { reset: bool },
-}
-
-/// Applies the faults injected for `target` to an arriving request: waits out injected
-/// latency, stalls, or reads part of the body before a reset. Records what was applied.
-pub(crate) async fn arrival_faults(
-    shared: &Shared,
-    target: FaultTarget,
-    body: &mut RequestBody,
-    declared_length: Option<u64>,
-    applied: &mut Option<String>,
-) -> Arrival {
-    let faults = shared.faults().on_arrival(target);
-    if !faults.latency.is_zero() {
-        shared.note_fault(applied, "latency");
-        tokio::time::sleep(faults.latency).await;
-    }
-    let Some(action) = faults.action else {
-        return Arrival::Proceed;
-    };
-    shared.note_fault(applied, action.name());
-    match action {
-        FaultAction::Fail {
-            status,
-            retry_after_secs,
-        } => Arrival::Fail {
-            status,
-            retry_after_secs,
-        },
-        FaultAction::ResetMidBody => {
-            body.read_some(declared_length.map_or(1, |n| (n / 2).max(1)))
-                .await;
-            Arrival::Abandon { reset: true }
-        }
-        FaultAction::Stall { ms } => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Arrival::Abandon { reset: false }
-        }
-        FaultAction::Latency { .. } | FaultAction::StoreThenDrop => Arrival::Proceed,
-    }
-}
-
-/// Whether a peer may use the control API: loopback addresses only (IPv4-mapped too).
-pub(crate) fn is_control_peer_allowed(peer: SocketAddr) -> bool {
-    peer.ip().to_canonical().is_loopback()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_api_is_loopback_only() {
-        let allowed = |s: &str| is_control_peer_allowed(s.parse().expect("address"));
-        assert!(allowed("127.0.0.1:5000"));
-        assert!(allowed("127.8.9.10:5000"));
-        assert!(allowed("[::1]:5000"));
-        assert!(allowed("[::ffff:127.0.0.1]:5000"));
-        assert!(!allowed("10.0.0.5:5000"));
-        assert!(!allowed("192.168.1.2:5000"));
-        assert!(!allowed("[::ffff:10.0.0.5]:5000"));
-        assert!(!allowed("[2001:db8::1]:5000"));
     }
 }

@@ -14,7 +14,7 @@ use crate::ids;
 use crate::introspect::{Counters, RequestKind, RequestLog};
 use crate::rate::RateLimiter;
 use crate::store::Store;
-use crate::token::TokenStore;
+use crate::token_store::TokenStore;
 
 /// Everything the request handlers share.
 pub(crate) struct Shared {

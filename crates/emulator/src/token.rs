@@ -12,49 +12,17 @@ use serde_json::json;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::arrival::{Arrival, arrival_faults};
+use crate::conn::ConnCtx;
 use crate::fault::FaultTarget;
 use crate::http::{HttpResponse, RequestBody, header, json_response, query_param, set_header};
 use crate::ids;
 use crate::introspect::{RequestKind, RequestLog};
-use crate::server::{Arrival, ConnCtx, arrival_faults};
 use crate::state::{Shared, persist_log};
+use crate::token_store::IssuedToken;
 
 /// Largest form body read.
 const FORM_LIMIT: u64 = 64 * 1024;
-
-/// What an access token stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IssuedToken {
-    pub(crate) tenant: String,
-    pub(crate) client_id: String,
-    pub(crate) audience: String,
-    pub(crate) expires_at: Instant,
-}
-
-/// Tokens issued since start.
-#[derive(Debug, Default)]
-pub(crate) struct TokenStore {
-    tokens: HashMap<String, IssuedToken>,
-}
-
-impl TokenStore {
-    fn issue(&mut self, token: IssuedToken) -> String {
-        let value = ids::access_token();
-        self.tokens.insert(value.clone(), token);
-        value
-    }
-
-    pub(crate) fn lookup(&self, value: &str) -> Option<&IssuedToken> {
-        self.tokens.get(value)
-    }
-
-    /// Makes every issued token expired as of `now`.
-    pub(crate) fn expire_all(&mut self, now: Instant) {
-        for token in self.tokens.values_mut() {
-            token.expires_at = token.expires_at.min(now);
-        }
-    }
-}
 
 /// An Entra error: OAuth `error`, AADSTS code (0 for none) and description.
 struct EntraError {

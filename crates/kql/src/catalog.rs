@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::database::StoredFunction;
+use crate::stored_function::StoredFunction;
 use crate::{Column, ScalarType};
 
 /// The catalogue file, as bundled.

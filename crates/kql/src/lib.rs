@@ -34,16 +34,18 @@ pub mod lexer;
 pub mod names;
 mod oracle_format;
 mod parser;
+mod stored_function;
 pub mod token;
 mod types;
 
 pub use compare::{Mismatch, TableComparison, TableProblem, compare_with_table};
-pub use database::{Database, StoredFunction};
+pub use database::Database;
 pub use dcr::{DcrFinding, DcrReport, MAX_PARSE_COLUMNS, MAX_TRANSFORM_CHARS};
 pub use diag::{Diagnostic, Severity, codes};
 pub use oracle_format::{
     Case, CaseColumn, CaseDatabase, CaseFunction, CaseOptions, CaseTableColumn, analyze_case,
 };
+pub use stored_function::StoredFunction;
 pub use types::{ScalarType, StreamType};
 
 use std::cell::RefCell;

@@ -1,100 +1,9 @@
-//! Scalar types: the public [`ScalarType`], the checker's internal [`Ty`] (which also knows
-//! dynamic arrays/bags, `unknown` and the error type), and the three type-name vocabularies
-//! (KQL, DCR stream declarations, Tables API).
+//! Scalar types: the checker's internal [`Ty`] (which also knows dynamic arrays/bags,
+//! `unknown` and the error type) over the public [`ScalarType`], and how a DCR stream
+//! declaration's type name maps to Kusto. Type names themselves are spelled only in
+//! [`ccfgen_base::types`].
 
-use serde::{Deserialize, Serialize};
-
-/// A Kusto scalar type as reported for output columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScalarType {
-    /// `bool` (Tables API `boolean`)
-    Bool,
-    /// `int` (32-bit)
-    Int,
-    /// `long` (64-bit)
-    Long,
-    /// `real` (double)
-    Real,
-    /// `decimal`
-    Decimal,
-    /// `string`
-    String,
-    /// `datetime` (Tables API `dateTime`)
-    #[serde(rename = "datetime")]
-    DateTime,
-    /// `timespan`
-    #[serde(rename = "timespan")]
-    TimeSpan,
-    /// `guid`
-    Guid,
-    /// `dynamic`
-    Dynamic,
-    /// The analyser could not determine the type (an error elsewhere).
-    Unknown,
-}
-
-impl ScalarType {
-    /// The Kusto name (`bool`, `datetime`, ...).
-    pub fn kusto_name(self) -> &'static str {
-        match self {
-            ScalarType::Bool => "bool",
-            ScalarType::Int => "int",
-            ScalarType::Long => "long",
-            ScalarType::Real => "real",
-            ScalarType::Decimal => "decimal",
-            ScalarType::String => "string",
-            ScalarType::DateTime => "datetime",
-            ScalarType::TimeSpan => "timespan",
-            ScalarType::Guid => "guid",
-            ScalarType::Dynamic => "dynamic",
-            ScalarType::Unknown => "unknown",
-        }
-    }
-
-    /// The Tables API spelling, `None` where the Tables API has no such column type.
-    pub fn table_api_name(self) -> Option<&'static str> {
-        Some(match self {
-            ScalarType::Bool => "boolean",
-            ScalarType::Int => "int",
-            ScalarType::Long => "long",
-            ScalarType::Real => "real",
-            ScalarType::String => "string",
-            ScalarType::DateTime => "dateTime",
-            ScalarType::Guid => "guid",
-            ScalarType::Dynamic => "dynamic",
-            ScalarType::Decimal | ScalarType::TimeSpan | ScalarType::Unknown => return None,
-        })
-    }
-
-    /// Parses a Kusto type name or alias (`boolean`, `double`, `date`, `int64` ...).
-    pub fn from_kusto_name(name: &str) -> Option<ScalarType> {
-        Ty::from_kusto_name(name).map(Ty::public)
-    }
-
-    /// Parses a Tables API column type (case-insensitive: `string int long real boolean dateTime
-    /// guid dynamic`, plus `bool`).
-    pub fn from_table_api_name(name: &str) -> Option<ScalarType> {
-        let mut buf = [0; TYPE_NAME_MAX];
-        Some(match ascii_lowercase(name, &mut buf)? {
-            "string" => ScalarType::String,
-            "int" => ScalarType::Int,
-            "long" => ScalarType::Long,
-            "real" => ScalarType::Real,
-            "boolean" | "bool" => ScalarType::Bool,
-            "datetime" => ScalarType::DateTime,
-            "dynamic" => ScalarType::Dynamic,
-            "guid" => ScalarType::Guid,
-            _ => return None,
-        })
-    }
-}
-
-impl std::fmt::Display for ScalarType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.kusto_name())
-    }
-}
+pub use ccfgen_base::{ColumnType, ScalarType};
 
 /// How a DCR stream declaration type name maps to Kusto (mirrors the oracle's rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,22 +22,13 @@ pub enum StreamType {
 impl StreamType {
     /// Classifies a stream declaration type name.
     pub fn parse(name: &str) -> StreamType {
-        let mut buf = [0; TYPE_NAME_MAX];
-        let Some(lower) = ascii_lowercase(name, &mut buf) else {
-            return StreamType::Unknown;
-        };
-        match lower {
-            "string" => StreamType::Documented(ScalarType::String),
-            "int" => StreamType::Documented(ScalarType::Int),
-            "long" => StreamType::Documented(ScalarType::Long),
-            "real" => StreamType::Documented(ScalarType::Real),
-            "boolean" => StreamType::Documented(ScalarType::Bool),
-            "datetime" => StreamType::Documented(ScalarType::DateTime),
-            "dynamic" => StreamType::Documented(ScalarType::Dynamic),
-            "bool" => StreamType::Undocumented(ScalarType::Bool),
-            "guid" => StreamType::Undocumented(ScalarType::Guid),
-            _ => match Ty::from_kusto_name(lower) {
-                Some(t) => StreamType::KustoOnly(t.public()),
+        match ColumnType::parse_table(name) {
+            Some(t) if t.is_stream_type() && name.eq_ignore_ascii_case(t.as_str()) => {
+                StreamType::Documented(t.scalar())
+            }
+            Some(t) => StreamType::Undocumented(t.scalar()),
+            None => match ScalarType::from_kusto_name(&name.to_ascii_lowercase()) {
+                Some(t) => StreamType::KustoOnly(t),
                 None => StreamType::Unknown,
             },
         }
@@ -185,33 +85,10 @@ pub enum Ty {
     Table,
 }
 
-/// Longer than any type name of the three vocabularies.
-const TYPE_NAME_MAX: usize = 16;
-
-/// `name` in ASCII lower case, in `buf`; `None` when it is too long to be a type name.
-fn ascii_lowercase<'b>(name: &str, buf: &'b mut [u8; TYPE_NAME_MAX]) -> Option<&'b str> {
-    let lower = buf.get_mut(..name.len())?;
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    std::str::from_utf8(lower).ok()
-}
-
 impl Ty {
     /// Parses a Kusto type name or alias.
     pub fn from_kusto_name(name: &str) -> Option<Ty> {
-        Some(match name {
-            "bool" | "boolean" => Ty::Bool,
-            "int" | "int32" | "uint" | "uint32" | "int8" | "uint8" | "int16" | "uint16" => Ty::Int,
-            "long" | "int64" | "ulong" | "uint64" => Ty::Long,
-            "real" | "double" | "float" => Ty::Real,
-            "decimal" => Ty::Decimal,
-            "string" => Ty::String,
-            "datetime" | "date" => Ty::DateTime,
-            "timespan" | "time" => Ty::TimeSpan,
-            "guid" | "uuid" | "uniqueid" => Ty::Guid,
-            "dynamic" => Ty::Dynamic,
-            _ => return None,
-        })
+        ScalarType::from_kusto_name(name).map(Ty::from_public)
     }
 
     /// The public type (dynamic shapes collapse to `dynamic`, errors to `unknown`).

@@ -8,6 +8,8 @@
 //! - [`Config`]: the six connector-page values, Azure SDK environment variables, cloud presets.
 //! - [`Client`]: typed [`Sink`]s / JSON [`ValueSink`]s → [`Summary`].
 //! - [`push_sources`]: files, directories and stdin, streamed, validated and pushed.
+//! - [`doctor`]: a configuration checked step by step (settings, secret files' permissions,
+//!   DNS, TLS, token, stream), each failure with its fix.
 //!
 //! Requests are packed to just under 1 MB of *compressed* JSON, retried with backoff within a
 //! time budget, split on 413, bisected on 400; every record ends delivered or in the
@@ -37,6 +39,7 @@ client! {
     pub mod client;
     pub mod config;
     pub mod dead_letter;
+    pub mod doctor;
     mod engine;
     pub mod error;
     pub mod ingest;

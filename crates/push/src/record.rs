@@ -1,64 +1,17 @@
 //! The contract between generated record structs and the push client.
 
 use std::borrow::Cow;
-use std::fmt;
 
-/// A column type in a DCR stream declaration.
+/// A column type in a DCR stream declaration: the workspace's one [`ColumnType`] under the
+/// name generated record structs use.
 ///
 /// Streams have no `guid` type: a guid table column arrives as [`StreamType::String`] and
-/// the transform converts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StreamType {
-    /// `string`
-    String,
-    /// `int` (32-bit)
-    Int,
-    /// `long` (64-bit)
-    Long,
-    /// `real` (64-bit float)
-    Real,
-    /// `boolean`
-    Boolean,
-    /// `datetime` (sent as an RFC 3339 string)
-    DateTime,
-    /// `dynamic` (any JSON value)
-    Dynamic,
-}
-
-impl StreamType {
-    /// The spelling used in DCR `streamDeclarations`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            StreamType::String => "string",
-            StreamType::Int => "int",
-            StreamType::Long => "long",
-            StreamType::Real => "real",
-            StreamType::Boolean => "boolean",
-            StreamType::DateTime => "datetime",
-            StreamType::Dynamic => "dynamic",
-        }
-    }
-
-    /// Parses a stream type name, case-insensitively (`bool` is accepted for `boolean`).
-    pub fn parse(name: &str) -> Option<StreamType> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "string" => StreamType::String,
-            "int" => StreamType::Int,
-            "long" => StreamType::Long,
-            "real" => StreamType::Real,
-            "boolean" | "bool" => StreamType::Boolean,
-            "datetime" => StreamType::DateTime,
-            "dynamic" => StreamType::Dynamic,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for StreamType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// the transform converts it; [`ColumnType::parse_stream`] refuses `guid`, and the push
+/// client checks a `guid` value as a string.
+///
+/// [`ColumnType`]: ccfgen_base::ColumnType
+/// [`ColumnType::parse_stream`]: ccfgen_base::ColumnType::parse_stream
+pub use ccfgen_base::ColumnType as StreamType;
 
 /// One column of a stream declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]

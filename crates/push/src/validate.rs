@@ -144,7 +144,8 @@ mod fast {
     fn fits(value: &Scalar<'_>, ty: StreamType) -> bool {
         match (ty, value) {
             (StreamType::Dynamic, _) => true,
-            (StreamType::String, Scalar::Str(_)) => true,
+            // A guid never reaches a stream (ccfgen declares it string); checked as one.
+            (StreamType::String | StreamType::Guid, Scalar::Str(_)) => true,
             (StreamType::Boolean, Scalar::Bool) => true,
             (StreamType::Real, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float) => true,
             (StreamType::Long, Scalar::Int(_)) => true,
@@ -268,7 +269,7 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
     let expected = |what: &str| Err(format!("expected {what}, found {} {}", kind(v), short(v)));
     match ty {
         StreamType::Dynamic => Ok(()),
-        StreamType::String => match v {
+        StreamType::String | StreamType::Guid => match v {
             Value::String(_) => Ok(()),
             _ => expected("a string"),
         },

@@ -4,7 +4,6 @@
 //! SIGTERM.
 
 mod faults;
-mod identity;
 mod model;
 
 use std::fmt::Write as _;
@@ -12,12 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ccfgen_emulator::{ClientApp, ConnectionValues, DcrConfig, Emulator, Fault};
+use ccfgen_emulator::{ClientApp, ConnectionFile, DcrConfig, Emulator, Fault, Identity};
 
-use super::files::write_private;
 use super::logging::{self, LogArgs};
 use super::{Context, Outcome};
-use identity::Identity;
 use model::Model;
 
 /// How long open connections may take to finish after Ctrl-C.
@@ -183,13 +180,6 @@ fn emulator_config(
     }
 }
 
-/// One stream a client can push to, and the config file written for it.
-struct Target {
-    values: ConnectionValues,
-    dcr_name: String,
-    config_file: PathBuf,
-}
-
 async fn serve(
     args: &Args,
     model: &Model,
@@ -208,7 +198,9 @@ async fn serve(
         emulator.inject(*fault);
     }
     let ca_file = (!args.plain_http).then(|| absolute(&paths.ca));
-    let targets = write_configs(&emulator, model, paths, ca_file.as_deref(), args.plain_http)?;
+    let targets = emulator
+        .write_connection_files(&paths.config)
+        .with_context(|| format!("writing {}", paths.config.display()))?;
     print!(
         "{}",
         page(
@@ -237,58 +229,12 @@ async fn serve(
     Ok(())
 }
 
-/// Writes one connector config per stream: `config` for the first, `<stem>.<stream>.json`
-/// beside it for the others.
-fn write_configs(
-    emulator: &Emulator,
-    model: &Model,
-    paths: &Paths,
-    ca_file: Option<&Path>,
-    plain_http: bool,
-) -> anyhow::Result<Vec<Target>> {
-    let first = emulator.connection();
-    let mut targets = Vec::new();
-    for (dcr, declared) in emulator.config().dcrs.iter().zip(&model.dcrs) {
-        for stream in &dcr.streams {
-            let config_file = if targets.is_empty() {
-                paths.config.clone()
-            } else {
-                let stem = paths
-                    .config
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "connector_config".into());
-                paths
-                    .config
-                    .with_file_name(format!("{stem}.{}.json", stream.name))
-            };
-            let values = ConnectionValues {
-                dcr_immutable_id: dcr.immutable_id.clone(),
-                stream_name: stream.name.clone(),
-                ..first.clone()
-            };
-            let mut json = values.to_json(ca_file);
-            if plain_http {
-                json["allow_http_loopback"] = true.into();
-            }
-            let text = serde_json::to_string_pretty(&json)? + "\n";
-            write_private(&config_file, text.as_bytes())?;
-            targets.push(Target {
-                values,
-                dcr_name: declared.name.clone(),
-                config_file,
-            });
-        }
-    }
-    Ok(targets)
-}
-
 /// The text printed at start: the connector page, the files, what to try.
 fn page(
     args: &Args,
     model: &Model,
     emulator: &Emulator,
-    targets: &[Target],
+    targets: &[ConnectionFile],
     paths: &Paths,
     ca_file: Option<&Path>,
     is_spec: bool,
@@ -313,7 +259,10 @@ fn page(
         if last_dcr != Some(&t.values.dcr_immutable_id) {
             line(
                 "DCR Immutable ID",
-                &format!("{} ({})", t.values.dcr_immutable_id, t.dcr_name),
+                &format!(
+                    "{} ({})",
+                    t.values.dcr_immutable_id, model.dcrs[t.dcr_index].name
+                ),
             );
             last_dcr = Some(&t.values.dcr_immutable_id);
         }
@@ -330,7 +279,7 @@ fn page(
         let _ = writeln!(
             text,
             "  connector config   {} (stream {}{why})",
-            absolute(&t.config_file).display(),
+            absolute(&t.path).display(),
             t.values.stream_name,
         );
     }
@@ -386,7 +335,7 @@ fn page(
         "\nTry it\n  {sample_source} | ccfgen push --config {config}{spec}\n  \
          curl {cacert}{base}/_emulator/streams/{stream}/count\n\n\
          Serving until Ctrl-C (control API: {base}/_emulator/…, see --help).\n",
-        config = targets[0].config_file.display(),
+        config = targets[0].path.display(),
         stream = first.stream_name,
     );
     text

@@ -366,3 +366,38 @@ async fn plain_http_is_served_only_when_asked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_connection_file_per_stream_and_plain_http_allowed_on_loopback() {
+    bounded(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let emulator = start_with(|c| {
+            c.tls = false;
+            let mut second = stream();
+            second.name = "Custom-Second".into();
+            c.dcrs[0].streams.push(second);
+        })
+        .await;
+        let path = dir.path().join("connector_config.json");
+        let files = emulator.write_connection_files(&path).expect("writes");
+        let written: Vec<_> = files.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(
+            written,
+            [
+                path.clone(),
+                dir.path().join("connector_config.Custom-Second.json")
+            ]
+        );
+        for f in &files {
+            assert_eq!(f.dcr_index, 0);
+            let file: Value =
+                serde_json::from_str(&std::fs::read_to_string(&f.path).expect("reads"))
+                    .expect("json");
+            assert_eq!(file["stream_name"], f.values.stream_name.as_str());
+            assert_eq!(file["allow_http_loopback"], true, "plain HTTP needs it");
+            assert_eq!(file["ca_file"], Value::Null);
+        }
+        assert_eq!(files[1].values.stream_name, "Custom-Second");
+    })
+    .await;
+}

@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context as _;
-use ccfgen_emulator::ids;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::files::write_private;
+use crate::error::Error;
+use crate::ids;
 
 /// Persisted identifiers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,16 +29,21 @@ impl Identity {
     pub fn load_or_create<'a>(
         path: &Path,
         dcr_names: impl IntoIterator<Item = &'a str>,
-    ) -> anyhow::Result<Identity> {
+    ) -> Result<Identity, Error> {
         let existing = match std::fs::read_to_string(path) {
-            Ok(text) => Some(serde_json::from_str::<Identity>(&text).with_context(|| {
-                format!(
-                    "{} is not an emulator identity file; delete it (and the state database beside it) to start over",
-                    path.display()
-                )
+            Ok(text) => Some(serde_json::from_str::<Identity>(&text).map_err(|source| {
+                Error::NotIdentity {
+                    path: path.to_owned(),
+                    source,
+                }
             })?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
         let mut identity = existing.clone().unwrap_or_else(|| Identity {
             tenant_id: ids::guid(),
@@ -54,8 +58,9 @@ impl Identity {
                 .or_insert_with(ids::dcr_id);
         }
         if existing.as_ref() != Some(&identity) {
-            let text = serde_json::to_string_pretty(&identity)? + "\n";
-            write_private(path, text.as_bytes())?;
+            let text =
+                serde_json::to_string_pretty(&identity).expect("an identity serializes") + "\n";
+            crate::connection::write_private(path, text.as_bytes())?;
         }
         Ok(identity)
     }
@@ -76,6 +81,6 @@ mod tests {
         assert_eq!(more.dcrs["A"], first.dcrs["A"]);
         assert!(more.dcrs["B"].starts_with("dcr-"));
         assert_eq!(more.client_secret, first.client_secret);
-        assert_eq!(crate::cli::files::too_open(&path).unwrap(), None);
+        assert_eq!(ccfgen_base::private_file::too_open(&path).unwrap(), None);
     }
 }
