@@ -129,6 +129,12 @@ impl Paths {
                     }
                 })
                 .collect();
+            // `.` and `..` are no folder of their own (the path rules of crate::safe_path).
+            let dir = if crate::safe_path::check_name(&dir).is_ok() {
+                dir
+            } else {
+                "solution".to_string()
+            };
             Path::new(".ccfgen/emulator").join(dir).join("state.sqlite")
         });
         let dir = state.parent().unwrap_or(Path::new(".")).to_owned();

@@ -22,6 +22,7 @@ pub mod json_get;
 pub mod json_spans;
 pub mod output;
 pub mod package;
+pub mod preview;
 pub mod render;
 pub mod rules;
 pub mod safe_path;

@@ -63,6 +63,42 @@ pub fn write_samples(table: &Table, options: &Options, out: &mut impl Write) -> 
     out.flush()
 }
 
+/// `count` records for a stream known only by its declaration (a DCR's `streamDeclarations`):
+/// each column is generated from its name and type (with the table column's type as a hint
+/// where the table has the column) and always present.
+pub fn records_for_stream(
+    stream: &str,
+    columns: &[(String, ColumnType, Option<ColumnType>)],
+    options: &Options,
+) -> Vec<Value> {
+    let table = Table {
+        path: String::new(),
+        name: String::new(),
+        stream: stream.to_string(),
+        file: String::new(),
+        description: None,
+        plan: crate::solution::TablePlan::Default,
+        retention_in_days: None,
+        total_retention_in_days: None,
+        transform: crate::solution::Transform {
+            kql: String::new(),
+            derived: false,
+        },
+        rust_name: String::new(),
+        columns: columns
+            .iter()
+            .map(|(name, ty, table_type)| Column {
+                name: name.clone(),
+                stream_type: Some(*ty),
+                table_type: *table_type,
+                ..Column::default()
+            })
+            .collect(),
+    };
+    let mut generator = Generator::new(&table, options);
+    (0..options.count).map(|_| generator.record()).collect()
+}
+
 /// Generates records one at a time.
 pub struct Generator<'a> {
     columns: Vec<(&'a Column, ColumnType, Kind)>,
@@ -187,6 +223,10 @@ impl<'a> Generator<'a> {
                     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 json!(dt.format(&Rfc3339).unwrap_or_default())
             }
+            Kind::Epoch => json!(self.base_unix - r.below(86_400) as i64),
+            Kind::EpochMs => {
+                json!((self.base_unix - r.below(86_400) as i64) * 1000 + r.below(1000) as i64)
+            }
             Kind::Dynamic => {
                 json!({"source": pick(r, &["agent", "api", "scanner"]), "tags": [pick(r, &["prod", "dev"]), pick(r, &["eu", "us"])], "score": r.below(100)})
             }
@@ -229,6 +269,9 @@ enum Kind {
     Real,
     Bool,
     Time,
+    /// Unix time in seconds (`EpochMs`: milliseconds) in the 24 hours before the base time.
+    Epoch,
+    EpochMs,
     Dynamic,
     Default,
 }
@@ -244,6 +287,15 @@ impl Kind {
             ColumnType::Dynamic => Kind::Dynamic,
             // A stream carries a guid as a string (`ty` is the stream type: never guid).
             ColumnType::Guid => Kind::Guid,
+            ColumnType::Long | ColumnType::Real
+                if has("epoch") || has("time") || has("timestamp") || has("ts") =>
+            {
+                if has("ms") || has("millis") || has("milliseconds") {
+                    Kind::EpochMs
+                } else {
+                    Kind::Epoch
+                }
+            }
             ColumnType::Int | ColumnType::Long => {
                 if has("port") {
                     Kind::Port

@@ -254,7 +254,7 @@ pub struct Transform {
 }
 
 /// One column, with its type in the table and/or the stream.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Column {
     /// Key path in the spec (`connectors[0].tables[1].columns[2]`).
     pub path: String,

@@ -74,6 +74,7 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
     for (path, d) in crate::codegen::names_check::check(solution, spec) {
         v.add(path, vec![d]);
     }
+    v.connector_queries(solution);
     v.out
         .extend(crate::build_paths::spec_findings(solution, spec));
     v.out
@@ -303,6 +304,102 @@ impl Validator<'_> {
             self.spec.at(path)
         };
         self.add_at(loc, findings);
+    }
+
+    /// The connector page queries `build` writes into each definition (the spec's
+    /// `graph_queries`/`sample_queries` or their defaults, the last-data and connectivity
+    /// queries, verbatim `ui` members) compile against the solution's tables and the built-in
+    /// catalogue; a finding points into the spec's string when the query was written there.
+    fn connector_queries(&mut self, solution: &Solution) {
+        // queries ccfgen derives from other values (defaults, last-data and connectivity
+        // queries) are checked when those values are right, so that a broken table name or
+        // window is reported once, by its own rule
+        let derived_too = !self.out.has_errors();
+        let tables: Vec<(String, Vec<(String, String)>)> = solution
+            .connectors
+            .iter()
+            .flat_map(|c| &c.tables)
+            .map(|t| {
+                let cols = t
+                    .table_columns()
+                    .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
+                    .collect();
+                (t.name.clone(), cols)
+            })
+            .collect();
+        let db = rules::query::database(tables.iter().map(|(n, c)| (n.as_str(), c.as_slice())), []);
+        for c in &solution.connectors {
+            let Ok(ui) = crate::render::definition::ui_config(c) else {
+                continue;
+            };
+            let p = &c.path;
+            let mut queries: Vec<(String, String)> = Vec::new();
+            let list = |key: &str, field: &str| -> Vec<String> {
+                ui.get(key)
+                    .and_then(serde_json::Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|i| i.get(field).and_then(serde_json::Value::as_str))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            for (i, q) in list("graphQueries", "baseQuery").into_iter().enumerate() {
+                queries.push((format!("{p}.graph_queries[{i}].base_query"), q));
+            }
+            for (i, q) in list("sampleQueries", "query").into_iter().enumerate() {
+                queries.push((format!("{p}.sample_queries[{i}].query"), q));
+            }
+            for q in list("dataTypes", "lastDataReceivedQuery") {
+                queries.push((p.to_string(), q));
+            }
+            let connectivity: Vec<String> = ui
+                .get("connectivityCriteria")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("value").and_then(serde_json::Value::as_array))
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_string)
+                .collect();
+            for q in connectivity {
+                queries.push((p.to_string(), q));
+            }
+            for (path, written) in queries {
+                let user_written = path != *p && self.spec.spans.contains(&path);
+                if !derived_too && !user_written {
+                    continue;
+                }
+                let text = rules::query::Substituted::new(&written, |name| {
+                    ui.get(name)
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_string)
+                });
+                if text.text.contains("{{") {
+                    continue;
+                }
+                for (d, span) in rules::query::check(&text.text, &db, &rules::query::DEFINITION) {
+                    // inside the spec's string when the query is written there as is
+                    let written_here = user_written
+                        && self.spec.source.text()[self.spec.spans.value_span(&path)]
+                            .contains(written.lines().next().unwrap_or(""));
+                    let loc = span
+                        .filter(|_| written_here)
+                        .and_then(|s| self.inside_string(&path, text.written(s)))
+                        .unwrap_or_else(|| {
+                            if user_written {
+                                self.spec.at(&path)
+                            } else {
+                                self.spec.at(p)
+                            }
+                        });
+                    self.out.push(d.at(loc));
+                }
+            }
+        }
     }
 
     fn connector(&mut self, c: &Connector) {

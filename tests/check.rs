@@ -314,7 +314,14 @@ fn a_clean_connector_has_no_findings() {
 fn every_rule_is_found_and_located() {
     let tmp = tempfile::tempdir().unwrap();
     broken_solution(tmp.path());
-    let report = check::check_tree(tmp.path(), Options { threads: 3 }).unwrap();
+    let report = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 3,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let found = rules_of(&report);
     for rule in [
         "json-invalid",
@@ -465,7 +472,14 @@ fn solutions_do_not_link_across_folders_and_output_is_deterministic() {
         &format!("{d}/dc.json"),
         &data_connector("X", "GoodPush", "Custom-Good"),
     );
-    let one = check::check_tree(tmp.path(), Options { threads: 1 }).unwrap();
+    let one = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 1,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let text = lines(&one, tmp.path());
     assert!(text.iter().all(|l| !l.contains(" A/")), "{text:#?}");
     let rules = rules_of(&one);
@@ -473,7 +487,14 @@ fn solutions_do_not_link_across_folders_and_output_is_deterministic() {
         rules.contains("output-table-missing") && rules.contains("connector-definition-unknown"),
         "{text:#?}"
     );
-    let many = check::check_tree(tmp.path(), Options { threads: 4 }).unwrap();
+    let many = check::check_tree(
+        tmp.path(),
+        Options {
+            threads: 4,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert_eq!(output::json(&one), output::json(&many));
     assert_eq!(output::sarif(&one), output::sarif(&many));
 }
@@ -1026,4 +1047,220 @@ fn deeply_nested_transforms_are_findings_not_crashes() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("KS245"), "{stderr}");
     assert!(stderr.contains("ccfgen.toml:"), "{stderr}");
+}
+
+#[test]
+fn sample_runs_transforms_and_reports_runtime_defects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let stream: &[(&str, &str)] = &[("msg", "string"), ("n", "long"), ("level", "string")];
+    write_json(
+        root,
+        "S/Data Connectors/dcr.json",
+        &dcr(
+            "rt-dcr",
+            &[("Custom-Rt", stream)],
+            &[
+                (
+                    "Custom-Rt",
+                    "source | project TimeGenerated = todatetime(msg), Count = n * 1000000, Score = toint(msg), Message = msg",
+                    "Custom-Rt_CL",
+                ),
+                (
+                    "Custom-Rt",
+                    "source | where level == 'never' | project TimeGenerated = now(), Message = msg",
+                    "Custom-Rt2_CL",
+                ),
+            ],
+        ),
+    );
+    let tcols: &[(&str, &str)] = &[
+        ("TimeGenerated", "datetime"),
+        ("Count", "int"),
+        ("Score", "int"),
+        ("Message", "string"),
+    ];
+    write_json(root, "S/Data Connectors/t1.json", &table("Rt_CL", tcols));
+    write_json(
+        root,
+        "S/Data Connectors/t2.json",
+        &table(
+            "Rt2_CL",
+            &[("TimeGenerated", "datetime"), ("Message", "string")],
+        ),
+    );
+    let without = check::check_tree(root, Options::default()).unwrap();
+    assert!(
+        !rules_of(&without).iter().any(|r| r.starts_with("runtime-")),
+        "runtime checks only with --sample"
+    );
+    let report = check::check_tree(
+        root,
+        Options {
+            sample: 20,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let found = lines(&report, root);
+    let runtime: Vec<&String> = found.iter().filter(|l| l.contains("[runtime-")).collect();
+    let expect = [
+        "warning[runtime-column-null] S/Data Connectors/dcr.json:",
+        "column `Score` is null in all 20 rows",
+        "warning[runtime-time-generated]",
+        "TimeGenerated is null (unparsable) in all 20 rows",
+        "note[runtime-filtered]",
+        "all 20 generated records are dropped by the transformation",
+    ];
+    let text = runtime
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for e in expect {
+        assert!(text.contains(e), "missing `{e}` in:\n{text}");
+    }
+    // n * 1000000 overflows int for most generated n: those values are stored as null
+    assert!(
+        text.contains("warning[runtime-type-null]")
+            && text.contains("column `Count` is stored as null in"),
+        "{text}"
+    );
+    // deterministic
+    let again = check::check_tree(
+        root,
+        Options {
+            sample: 20,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(lines(&again, root), found);
+    // the example spec runs clean
+    let spec = check::check_path(
+        &repo("examples/cvebuster"),
+        Options {
+            sample: 50,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        !rules_of(&spec).iter().any(|r| r.starts_with("runtime-")),
+        "{:?}",
+        lines(&spec, &repo("examples/cvebuster"))
+    );
+}
+
+/// Issue 13: the connector page's queries compile against the solution's tables and the
+/// built-in catalogue; every finding points at its place inside the JSON string (escapes
+/// included), `{{graphQueriesTableName}}` is substituted, unknown tables are findings and
+/// constructs the analyser does not model are notes that name them.
+#[test]
+fn connector_page_queries_are_compiled_against_the_solution() {
+    let tmp = tempfile::tempdir().unwrap();
+    good_solution(tmp.path(), "S");
+    let path = "S/Data Connectors/Good_ccf/Good_definition.json";
+    let mut def = definition("GoodPush", &["Good_CL"], "Custom-Good");
+    let ui = &mut def["properties"]["connectorUiConfig"];
+    ui["graphQueriesTableName"] = json!("Good_CL");
+    ui["graphQueries"] = json!([{ "metricName": "n", "legend": "Good", "baseQuery": "{{graphQueriesTableName}} | where Nope == 1" }]);
+    ui["sampleQueries"] = json!([
+        { "description": "ok", "query": "Good_CL\n| where Message == \"x\"\n| summarize count() by Count" },
+        { "description": "bad column", "query": "Good_CL\n| where Message == \"\\u00e9\" and Missing > 1" },
+        { "description": "unknown table", "query": "Other_CL | take 1" },
+        { "description": "built in", "query": "Syslog | where SeverityLevel == 'err' | take 1" },
+        { "description": "unmodelled", "query": "Good_CL | evaluate python(typeof(*), 'x')" }
+    ]);
+    ui["dataTypes"] = json!([{ "name": "Good_CL", "lastDataReceivedQuery": "Good_CL\n| summarize Time = max(TimeGenerated)\n| where isnotempty(Time)" }]);
+    ui["connectivityCriteria"] = json!([{ "type": "IsConnectedQuery", "value": ["Good_CL | summarize LastLogReceived = max(TimeGenerated) | project IsConnected = LastLogReceived > ago(7d)", "Good_CL | project IsConnected = Conn"] }]);
+    write_json(tmp.path(), path, &def);
+
+    let report = check::check_tree(tmp.path(), Options::default()).unwrap();
+    let text = std::fs::read_to_string(tmp.path().join(path)).unwrap();
+    let at = |rule: &str, needle: &str| -> (String, String) {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.diagnostic.rule == rule && f.diagnostic.message.contains(needle))
+            .unwrap_or_else(|| panic!("no {rule} finding about {needle}: {:#?}", report.findings));
+        let l = f.diagnostic.location.as_ref().unwrap();
+        (
+            text[l.span.clone()].to_string(),
+            f.json_path.clone().unwrap_or_default(),
+        )
+    };
+    // the placeholder is substituted, the finding maps back past it
+    assert_eq!(
+        at("definition-query", "'Nope'"),
+        (
+            "Nope".to_string(),
+            "properties.connectorUiConfig.graphQueries[0].baseQuery".to_string()
+        )
+    );
+    // after `\n`, `\"` and `\u00e9` escapes in the JSON string
+    assert_eq!(at("definition-query", "'Missing'").0, "Missing");
+    let (t, p) = at("definition-query-table", "Other_CL");
+    assert_eq!(t, "Other_CL");
+    assert!(p.ends_with("sampleQueries[2].query"), "{p}");
+    assert_eq!(at("definition-query", "'Conn'").0, "Conn");
+    let (t, _) = at("definition-query-unmodelled", "python");
+    assert_eq!(t, "python");
+    let unmodelled = report
+        .findings
+        .iter()
+        .find(|f| f.diagnostic.rule == "definition-query-unmodelled")
+        .unwrap();
+    assert_eq!(unmodelled.diagnostic.severity, Severity::Note);
+    // the good queries (built-in Syslog included) have no finding
+    let rules: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.diagnostic.rule.starts_with("definition-query"))
+        .map(|f| f.diagnostic.rule)
+        .collect();
+    assert_eq!(rules.len(), 5, "{:#?}", report.findings);
+}
+
+/// Issue 13: `build` checks the connector page queries it writes; a query the spec got wrong
+/// is a located error in ccfgen.toml (exit 1), and nothing is written.
+#[test]
+fn build_refuses_connector_page_queries_that_do_not_compile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(repo("examples/fabrikam/ccfgen.toml")).unwrap();
+    let spec = format!(
+        "{spec}\n[[connectors.sample_queries]]\ndescription = \"Broken\"\nquery = \"FabrikamNope_CL | take 10\"\n\n[[connectors.sample_queries]]\ndescription = \"Bad column\"\nquery = \"\"\"\nFabrikamAlerts_CL\n| where NoSuchColumn == 1\"\"\"\n"
+    );
+    let dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ccfgen.toml"), &spec).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = ccfgen()
+        .args(["build", "--out"])
+        .arg(&out_dir)
+        .arg(dir.join("ccfgen.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("definition-query-table"), "{stderr}");
+    assert!(stderr.contains("FabrikamNope_CL"), "{stderr}");
+    assert!(
+        stderr.contains("definition-query") && stderr.contains("NoSuchColumn"),
+        "{stderr}"
+    );
+    // located in the spec, inside the multi-line string
+    let line = spec
+        .lines()
+        .position(|l| l.contains("NoSuchColumn"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!("ccfgen.toml:{line}:9")),
+        "{stderr}"
+    );
+    assert!(
+        !out_dir.exists(),
+        "nothing is written when the spec has errors"
+    );
 }

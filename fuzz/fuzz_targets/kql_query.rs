@@ -3,6 +3,7 @@
 #![no_main]
 
 #[path = "../harness/kql.rs"]
+#[allow(dead_code)] // each target uses one entry point
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::query(data));

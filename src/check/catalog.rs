@@ -286,6 +286,36 @@ pub const RULES: &[Rule] = &[
         "Every table needs TimeGenerated; if the input lacks it the transform must add it (source | extend TimeGenerated = now()).",
     ),
     rule(
+        "runtime-column-null",
+        W,
+        "--sample: a table column the transformation outputs is null in every row of the generated records.",
+        "The expression producing it gives null for realistic input (a property path that does not exist, a failed conversion); the service stores the nulls silently. A note when the stream has dynamic columns or the transformation parses JSON (generated values have no structure).",
+    ),
+    rule(
+        "runtime-type-null",
+        W,
+        "--sample: values of a table column are stored as null because their type does not fit the column.",
+        "The service stores a value of another type as null; convert it in the transformation. A note when the stream has dynamic columns.",
+    ),
+    rule(
+        "runtime-time-generated",
+        W,
+        "--sample: TimeGenerated is null, unparsable or outside the accepted window for every generated record.",
+        "The service then stores the received time (log-standard-columns: older than 2 days or more than a day ahead is replaced); the event time is lost. A note when the stream has dynamic columns.",
+    ),
+    rule(
+        "runtime-filtered",
+        N,
+        "--sample: every generated record is dropped by the transformation.",
+        "A `where` rejects all of them; usual for a flow routing on a literal value, suspicious otherwise.",
+    ),
+    rule(
+        "runtime-unsupported",
+        N,
+        "--sample: the evaluator cannot run the transformation.",
+        "The analyser accepts it but ccfgen's evaluator does not implement something it uses; its runtime behaviour is not checked.",
+    ),
+    rule(
         "table-column-not-produced",
         W,
         "A table column is never produced by the transformations writing the table.",
@@ -321,6 +351,24 @@ pub const RULES: &[Rule] = &[
         W,
         "The instructions name a stream the DCR does not declare.",
         "Senders that follow them get errors from the Logs Ingestion API.",
+    ),
+    rule(
+        "definition-query",
+        E,
+        "A connector page query (graph, sample, last data received, connectivity) does not compile.",
+        "Compiled with ccfgen's KQL analyser (Kusto.Language's rules) against the solution's tables and the built-in catalogue; a broken query shows an empty or failing connector page after deployment.",
+    ),
+    rule(
+        "definition-query-table",
+        E,
+        "A connector page query names a table or function that is neither the solution's nor built in.",
+        "A custom table (`_CL`) must be declared by the solution; another unknown name is a warning, since it may be a built-in table newer than ccfgen's catalogue.",
+    ),
+    rule(
+        "definition-query-unmodelled",
+        N,
+        "A connector page query uses a construct the analyser does not model (named), or a deployment-time placeholder.",
+        "The query is not reported as passing: check it in Log Analytics.",
     ),
     rule(
         "connector-definition-unknown",

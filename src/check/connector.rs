@@ -1,7 +1,8 @@
 //! Rules for connector definitions and data connector instances (Push, RestApiPoller, …):
 //! `connectorDefinitionName` names a definition, `dcrConfig.streamName` is a stream some DCR
 //! declares, connect-time values are well-formed placeholders, and what a definition tells
-//! users (data types, stream names to send to) matches what its DCRs do.
+//! users (data types, stream names to send to) matches what its DCRs do, and the connector
+//! page's queries compile against the solution's tables and the built-in catalogue.
 
 use serde_json::Value;
 
@@ -160,6 +161,7 @@ pub(super) fn check_definition(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
             rules::branding::description(text),
         );
     }
+    definition_queries(cx, i, ui, &ui_path, sink);
     let Some(connectors) = cx.g.connectors_of.get(&i) else {
         sink.at(
             doc,
@@ -310,4 +312,119 @@ fn every_string<'v>(
         }
         _ => {}
     }
+}
+
+/// An unknown table or function name of a definition's queries: the name, its number of
+/// uses, and the first use's path, range and finding.
+type UnknownName = (
+    String,
+    usize,
+    JsonPath,
+    Option<std::ops::Range<usize>>,
+    Diagnostic,
+);
+
+/// The connector page's queries — `graphQueries[].baseQuery`, `sampleQueries[].query`,
+/// `dataTypes[].lastDataReceivedQuery`, `connectivityCriteria[].value[]` — compiled against the
+/// solution's tables and the catalogue (`{{graphQueriesTableName}}` and other
+/// `connectorUiConfig` strings substituted), each finding at its place in the JSON string.
+fn definition_queries(cx: &Ctx<'_>, i: usize, ui: &Value, ui_path: &JsonPath, sink: &mut Sink) {
+    let doc = cx.m.resources[i].doc;
+    let mut queries: Vec<(JsonPath, &str)> = Vec::new();
+    let mut add = |list: &str, key: &str| {
+        if let Some(items) = ui.get(list).and_then(Value::as_array) {
+            for (n, item) in items.iter().enumerate() {
+                if let Some(q) = item.get(key).and_then(Value::as_str) {
+                    queries.push((ui_path.key(list).index(n).key(key), q));
+                }
+            }
+        }
+    };
+    add("graphQueries", "baseQuery");
+    add("sampleQueries", "query");
+    add("dataTypes", "lastDataReceivedQuery");
+    if let Some(criteria) = ui.get("connectivityCriteria").and_then(Value::as_array) {
+        for (n, c) in criteria.iter().enumerate() {
+            if let Some(values) = c.get("value").and_then(Value::as_array) {
+                for (k, v) in values.iter().enumerate() {
+                    if let Some(q) = v.as_str() {
+                        let path = ui_path
+                            .key("connectivityCriteria")
+                            .index(n)
+                            .key("value")
+                            .index(k);
+                        queries.push((path, q));
+                    }
+                }
+            }
+        }
+    }
+    if queries.is_empty() {
+        return;
+    }
+    let scope = cx.m.resources[i].scope;
+    let tables: Vec<(String, Vec<(String, String)>)> =
+        cx.m.resources
+            .iter()
+            .filter(|r| r.kind == Kind::Table && r.scope == scope)
+            .map(|r| {
+                (
+                    table_name(r.name()).to_string(),
+                    super::table::columns(r.value),
+                )
+            })
+            .collect();
+    let db = rules::query::database(tables.iter().map(|(n, c)| (n.as_str(), c.as_slice())), []);
+    // an unknown name is reported once per definition, at its first use, with its count
+    let mut unknown: Vec<UnknownName> = Vec::new();
+    for (path, written) in queries {
+        let text = rules::query::Substituted::new(written, |name| {
+            ui.get(name).and_then(Value::as_str).map(str::to_string)
+        });
+        if text.text.contains("{{") {
+            sink.inside(
+                doc,
+                &path,
+                None,
+                Diagnostic::new(
+                    crate::diagnostic::Severity::Note,
+                    rules::query::DEFINITION.unmodelled,
+                    "this connector page query holds a `{{…}}` placeholder that is filled in at deployment: it is not checked",
+                )
+                .with_hint("placeholders that name a `connectorUiConfig` member (like `{{graphQueriesTableName}}`) are substituted and checked"),
+            );
+            continue;
+        }
+        for (d, span) in rules::query::check(&text.text, &db, &rules::query::DEFINITION) {
+            if d.rule == rules::query::DEFINITION.unknown {
+                let name = span
+                    .clone()
+                    .and_then(|s| text.text.get(s))
+                    .unwrap_or("")
+                    .to_string();
+                match unknown.iter_mut().find(|u| u.0 == name) {
+                    Some(u) => u.1 += 1,
+                    None => unknown.push((name, 1, path.clone(), span.map(|s| text.written(s)), d)),
+                }
+                continue;
+            }
+            sink.inside(doc, &path, span.map(|s| text.written(s)), d);
+        }
+    }
+    for (_, uses, path, span, mut d) in unknown {
+        if uses > 1 {
+            d.message
+                .push_str(&format!(" ({uses} uses in this definition)"));
+        }
+        sink.inside(doc, &path, span, d);
+    }
+}
+
+/// The table name of a table resource's `name` (an ARM template's
+/// `[concat(parameters('workspace'), '/Foo_CL')]` included).
+fn table_name(name: &str) -> &str {
+    name.trim_end_matches(['\'', '"', ')', ']'])
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
 }

@@ -185,6 +185,24 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
             })
         {
             transform(cx, r, &fp, kql, input, table, &mut tables, sink, produced);
+            if cx.sample > 0
+                && let Some(t) = table
+            {
+                let columns = tables.columns(cx, t).to_vec();
+                let at = match kql {
+                    Some(_) => fp.key("transformKql"),
+                    None => fp.clone(),
+                };
+                for d in super::runtime::findings(
+                    kql.unwrap_or("source"),
+                    stream,
+                    input,
+                    &columns,
+                    cx.sample,
+                ) {
+                    sink.at(doc, &at, d);
+                }
+            }
         }
     }
     if let Some((fi, _)) = builtin.first() {

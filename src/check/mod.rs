@@ -7,7 +7,8 @@
 //! rule modules (`table`, `dcr`, `connector`, `package`) apply the platform rules of
 //! [`crate::rules`] to every resource, in parallel; `findings` locates each finding inside
 //! its JSON file (file:line:col) only for files that have findings. [`spec`] runs the same
-//! checks on what a `ccfgen.toml` would generate; [`output`] writes JSON and SARIF.
+//! checks on what a `ccfgen.toml` would generate; [`output`] writes JSON and SARIF. With
+//! `--sample N`, `runtime` runs each transformation on generated records.
 
 pub mod catalog;
 mod connector;
@@ -19,6 +20,7 @@ pub mod links;
 pub mod model;
 pub mod output;
 mod package;
+mod runtime;
 pub mod spec;
 mod table;
 
@@ -37,12 +39,16 @@ use crate::source::SourceFile;
 pub struct Options {
     /// Worker threads for reading, parsing and checking.
     pub threads: usize,
+    /// Run each data flow's transformation on this many generated records and report runtime
+    /// defects ([`runtime`]); 0 does not run them.
+    pub sample: u64,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             threads: files::default_threads(),
+            sample: 0,
         }
     }
 }
@@ -241,7 +247,15 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
                 Item::Skipped(s) => files::Doc::skipped(s),
             })
             .collect();
-        check_with(root, &docs, 1, &memo)
+        check_with(
+            root,
+            &docs,
+            Options {
+                threads: 1,
+                ..options
+            },
+            &memo,
+        )
     });
     let mut report = Report {
         root: root.to_path_buf(),
@@ -271,17 +285,17 @@ enum Item<'a> {
 
 /// Checks documents already read (from disk or rendered in memory).
 pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report {
-    check_with(root, docs, options.threads, &dcr::Memo::default())
+    check_with(root, docs, options, &dcr::Memo::default())
 }
 
-fn check_with(root: &Path, docs: &[files::Doc], threads: usize, memo: &dcr::Memo) -> Report {
-    let options = Options { threads };
+fn check_with(root: &Path, docs: &[files::Doc], options: Options, memo: &dcr::Memo) -> Report {
     let model = Model::build(docs);
     let graph = Graph::build(&model);
     let cx = Ctx {
         m: &model,
         g: &graph,
         memo,
+        sample: options.sample,
     };
     let mut sink = Sink::default();
     file_findings(&cx, &mut sink);
@@ -336,6 +350,8 @@ pub(crate) struct Ctx<'a> {
     pub m: &'a Model<'a>,
     pub g: &'a Graph,
     pub memo: &'a dcr::Memo,
+    /// Generated records per data flow for the runtime checks (0: none).
+    pub sample: u64,
 }
 
 /// Findings about whole files: unreadable, not JSON, stray.

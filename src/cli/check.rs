@@ -30,6 +30,11 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Also run each data flow's transformation on N generated records and report runtime
+    /// defects (a column always null, values nulled by their type, TimeGenerated replaced,
+    /// every record filtered out).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    sample: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,6 +51,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .threads
             .unwrap_or_else(|| Options::default().threads)
             .max(1),
+        sample: args.sample.min(MAX_SAMPLE),
     };
     if let Some(dcr) = &args.explain {
         // Every explain error names the file.
@@ -97,6 +103,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         Outcome::Ok
     })
 }
+
+/// `--sample` above this is capped (the runtime checks need a few dozen records, not more).
+const MAX_SAMPLE: u64 = 10_000;
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })

@@ -13,6 +13,7 @@ mod import;
 mod infer;
 mod init;
 mod logging;
+mod preview;
 mod push;
 mod sample;
 mod schema;
@@ -64,6 +65,8 @@ enum Command {
     Conformance(conformance::Args),
     /// Check connector files (or a spec's output): DCR, transform and table agree.
     Check(check::Args),
+    /// Run a data flow's transform on records; print the rows the table would store.
+    Preview(preview::Args),
     /// Serve a local Entra + Logs Ingestion API for the DCRs of a spec or solution.
     Emulate(emulate::Args),
     /// Push JSON/NDJSON records to a DCR stream: validated, batched, retried, resumable.
@@ -106,6 +109,7 @@ pub fn main() -> ExitCode {
         Command::Import(a) => import::run(a, &ctx),
         Command::Conformance(a) => conformance::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
+        Command::Preview(a) => preview::run(a, &ctx),
         Command::Emulate(a) => emulate::run(a, &ctx),
         Command::Push(a) => push::run(a, &ctx),
         Command::Doctor(a) => doctor::run(a, &ctx),

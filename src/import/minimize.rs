@@ -1,9 +1,13 @@
 //! Leaves out of an imported spec every optional value whose default builds the same output:
-//! each candidate is dropped, everything is rendered again (connector artifacts, solution
-//! files and the package in both modes), and the drop is kept only if nothing changed.
+//! candidates are dropped, everything is rendered again (connector artifacts, solution files
+//! and the package in both modes), and a drop is kept only if nothing changed. Candidates are
+//! tried in groups, in order: a group whose drops together change nothing is kept at once,
+//! other groups are halved until each candidate that matters is tried alone — one rendering
+//! instead of one per candidate when (as usual) most values are defaults.
 
 use super::Imported;
 use super::verify;
+use crate::extra_content::ExtraContent;
 use crate::package;
 use crate::solution::Compat;
 use crate::spec::model::{ConnectorSpec, Spec, TableSpec};
@@ -12,8 +16,8 @@ type Edit = Box<dyn Fn(&mut Spec) -> bool>;
 
 /// Everything the spec renders, as text: key order counts (a dropped value must not move a
 /// member, or `--compat official` would no longer reproduce the bytes).
-fn rendered(imported: &Imported) -> Option<Vec<(String, String)>> {
-    let solution = verify::resolve(imported).ok()?;
+fn rendered(spec: &Spec, extra: Option<&ExtraContent>) -> Option<Vec<(String, String)>> {
+    let solution = verify::resolve_spec(spec, extra).ok()?;
     let mut out: Vec<(String, String)> = verify::artifacts(&solution)
         .ok()?
         .into_iter()
@@ -54,7 +58,8 @@ macro_rules! clear {
 
 /// Minimises `imported.spec` in place.
 pub fn minimize(imported: &mut Imported) {
-    let Some(baseline) = rendered(imported) else {
+    let extra = imported.extra.as_ref();
+    let Some(baseline) = rendered(&imported.spec, extra) else {
         return;
     };
     let mut edits: Vec<Edit> = vec![Box::new(|s: &mut Spec| {
@@ -111,13 +116,30 @@ pub fn minimize(imported: &mut Imported) {
             }
         }
     }
+    let spec = keep_unchanged(imported.spec.clone(), &edits, &|s| {
+        rendered(s, extra).as_ref() == Some(&baseline)
+    });
+    imported.spec = spec;
+}
+
+/// `spec` with every edit of `edits` (in order) applied that leaves it `same`: all of them at
+/// once when that is so, else each half in turn.
+fn keep_unchanged(spec: Spec, edits: &[Edit], same: &dyn Fn(&Spec) -> bool) -> Spec {
+    let mut trial = spec.clone();
+    let mut applied = false;
     for edit in edits {
-        let mut trial = imported.clone();
-        if !edit(&mut trial.spec) {
-            continue;
-        }
-        if rendered(&trial).as_ref() == Some(&baseline) {
-            imported.spec = trial.spec;
-        }
+        applied |= edit(&mut trial);
     }
+    if !applied {
+        return spec;
+    }
+    if same(&trial) {
+        return trial;
+    }
+    if edits.len() == 1 {
+        return spec;
+    }
+    let (left, right) = edits.split_at(edits.len() / 2);
+    let spec = keep_unchanged(spec, left, same);
+    keep_unchanged(spec, right, same)
 }

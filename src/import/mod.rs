@@ -248,16 +248,36 @@ pub const LOGO_FILE: &str = "logo.svg";
 
 /// Imports a solution folder, a `Package` folder or a `mainTemplate.json`.
 pub fn import(path: &Path) -> Result<Imported, ImportError> {
-    let (raw, package, mut notes) = if path.is_file() {
-        let (raw, pkg, notes) = package::read(path)?;
-        (raw, Some(pkg), notes)
-    } else if path.join("mainTemplate.json").is_file() {
-        let (raw, pkg, notes) = package::read(&path.join("mainTemplate.json"))?;
-        (raw, Some(pkg), notes)
+    let main_template = path.join(crate::scan::MAIN_TEMPLATE);
+    if path.is_file() || main_template.is_file() {
+        let file = if path.is_file() { path } else { &main_template };
+        let (raw, pkg, notes) = package::read(file)?;
+        finish(raw, Some(pkg), notes)
     } else {
         let (raw, notes) = solution_dir::read(path)?;
-        (raw, None, notes)
-    };
+        finish(raw, None, notes)
+    }
+}
+
+/// Imports a package from its parsed mainTemplate.json (and createUiDefinition.json).
+pub fn import_package(template: Value, ui: Option<Value>) -> Result<Imported, ImportError> {
+    let mut notes = Notes::default();
+    let raw = package::solution(&template, ui.as_ref(), &mut notes)?;
+    finish(raw, Some((template, ui)), notes)
+}
+
+/// Imports a solution folder already read ([`crate::scan::SolutionFolder`]).
+pub fn import_folder(folder: &crate::scan::SolutionFolder) -> Result<Imported, ImportError> {
+    let (raw, notes) = solution_dir::from_folder(folder)?;
+    finish(raw, None, notes)
+}
+
+/// Maps what was read onto the spec, minimises it and checks the paths it makes.
+fn finish(
+    raw: RawSolution,
+    package: Option<package::PackageJson>,
+    mut notes: Notes,
+) -> Result<Imported, ImportError> {
     let (spec, logo_svg) = connector::solution_spec(&raw, &mut notes);
     let extra = (!raw.extra.is_empty()).then(|| raw.extra.clone());
     let mut imported = Imported {

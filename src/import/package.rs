@@ -54,7 +54,10 @@ fn solution_release_notes(
     match crate::safe_path::resolve_inside(solution_dir, crate::scan::RELEASE_NOTES_FILE) {
         Ok(path) if path.is_file() => {
             let label = format!("../{}", crate::scan::RELEASE_NOTES_FILE);
-            super::release_notes::read(&path, &label, notes)
+            let text =
+                crate::input::read_to_string(&path, crate::input::MAX_TEXT_BYTES, "a text file")
+                    .map_err(|e| e.to_string());
+            super::release_notes::read(text, &label, notes)
         }
         _ => Vec::new(),
     }
@@ -141,7 +144,12 @@ fn instance_name(expr: &str) -> Option<String> {
     Some(name.replace("''", "'"))
 }
 
-fn solution(t: &Value, ui: Option<&Value>, notes: &mut Notes) -> Result<RawSolution, ImportError> {
+/// The raw solution of a package's mainTemplate and createUiDefinition, as parsed.
+pub fn solution(
+    t: &Value,
+    ui: Option<&Value>,
+    notes: &mut Notes,
+) -> Result<RawSolution, ImportError> {
     let vars = crate::json_get::obj(&t, "variables");
     let resources = crate::json_get::arr(&t, "resources");
     let var_str = |n: &str| vars.get(n).and_then(Value::as_str).map(str::to_string);

@@ -3,14 +3,13 @@
 //! written (pipes unescaped), the date turned into `YYYY-MM-DD`. Without them `ccfgen build`
 //! would write its own one-line "Initial Solution Release" in their place.
 
-use std::path::Path;
-
 use super::{NoteKind, Notes};
 use crate::spec::model::ReleaseNote;
 
-/// Reads the release notes file at `path` (`label` names it in notes).
-pub fn read(path: &Path, label: &str, notes: &mut Notes) -> Vec<ReleaseNote> {
-    match crate::input::read_to_string(path, crate::input::MAX_TEXT_BYTES, "a text file") {
+/// The release notes of a file's text, or of why it could not be read (`label` names the
+/// file in notes).
+pub fn read(text: Result<String, String>, label: &str, notes: &mut Notes) -> Vec<ReleaseNote> {
+    match text {
         Ok(text) => parse(&text, label, notes),
         Err(e) => {
             notes.add(

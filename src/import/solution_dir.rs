@@ -24,6 +24,11 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         path: dir.to_path_buf(),
         source,
     })?;
+    from_folder(&folder)
+}
+
+/// Reads a solution folder already walked (or made in memory).
+pub fn from_folder(folder: &SolutionFolder) -> Result<(RawSolution, Notes), ImportError> {
     let mut notes = Notes::default();
     for s in &folder.skipped {
         let kind = if s.reason.hides_content() {
@@ -33,14 +38,14 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         };
         notes.add(kind, &s.rel, "$", format!("this entry {}", s.reason));
     }
-    let (data_file, data) = data_file(&folder, &mut notes);
+    let (data_file, data) = data_file(folder, &mut notes);
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
     let metadata_name = text("Metadata").unwrap_or_else(|| crate::scan::METADATA_FILE.to_string());
     let found = folder
         .find(&metadata_name)
         .map_err(|e| ImportError::unsafe_path(&data_file, "$.Metadata", e))?;
     let (metadata_file, metadata) = match found {
-        Some(rel) => match crate::scan::read_json(&folder.path(rel)) {
+        Some(rel) => match folder.read_json(rel) {
             Ok(v) => (rel.to_string(), v),
             Err(e) => {
                 notes.add(NoteKind::Unsupported, rel, "$", format!("not JSON: {e}"));
@@ -58,7 +63,7 @@ pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
         }
     };
     let release_notes = match folder.find(crate::scan::RELEASE_NOTES_FILE) {
-        Ok(Some(rel)) => super::release_notes::read(&folder.path(rel), rel, &mut notes),
+        Ok(Some(rel)) => super::release_notes::read(folder.read_text(rel), rel, &mut notes),
         _ => Vec::new(),
     };
     let resources = connector_resources(&folder.connector_files, &mut notes);

@@ -33,7 +33,15 @@ pub struct Difference {
 
 /// Resolves the imported spec in memory (extra content and logo need no files).
 pub fn resolve(imported: &Imported) -> Result<Solution, String> {
-    let mut spec = imported.spec.clone();
+    resolve_spec(&imported.spec, imported.extra.as_ref())
+}
+
+/// Resolves a spec in memory with the extra content an import carries.
+pub fn resolve_spec(
+    spec: &crate::spec::Spec,
+    extra: Option<&crate::extra_content::ExtraContent>,
+) -> Result<Solution, String> {
+    let mut spec = spec.clone();
     spec.package.extra_content = None;
     let text = toml::to_string(&spec).map_err(|e| e.to_string())?;
     let spans = TomlSpans::index(&text).map_err(|e| e.to_string())?;
@@ -48,7 +56,7 @@ pub fn resolve(imported: &Imported) -> Result<Solution, String> {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         return Err(messages.join("; "));
     }
-    solution.extra_content = imported.extra.clone();
+    solution.extra_content = extra.cloned();
     Ok(solution)
 }
 

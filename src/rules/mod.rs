@@ -10,6 +10,7 @@ pub mod limits;
 pub mod metadata;
 pub mod naming;
 pub mod placeholders;
+pub mod query;
 pub mod transform;
 
 use crate::diagnostic::Diagnostic;

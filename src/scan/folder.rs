@@ -5,6 +5,7 @@
 //! the folder, so no symbolic link leads out of it and an unreadable entry is reported, not
 //! fatal.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -35,6 +36,21 @@ impl JsonFile {
         }
     }
 
+    /// Parses bytes read elsewhere (a UTF-8 byte order mark is skipped).
+    pub fn parse(path: &Path, rel: &str, bytes: &[u8]) -> JsonFile {
+        let json = std::str::from_utf8(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text))
+                    .map_err(|e| e.to_string())
+            });
+        JsonFile {
+            rel: rel.to_string(),
+            path: path.to_path_buf(),
+            json,
+        }
+    }
+
     /// The CCF resources the file holds ([`resources`]).
     pub fn resources(&self) -> Vec<(JsonPath, Found<'_>)> {
         self.json.as_ref().map(resources).unwrap_or_default()
@@ -57,6 +73,8 @@ pub struct SolutionFolder {
     pub other_files: Vec<String>,
     /// Entries the walk did not enter or read.
     pub skipped: Vec<Skipped>,
+    /// The text of the other files, for a folder made in memory ([`SolutionFolder::from_files`]).
+    texts: BTreeMap<String, String>,
 }
 
 /// Whether `rel` is below a folder named `dir` (ignoring case) at the top.
@@ -85,29 +103,86 @@ impl SolutionFolder {
             ..SolutionFolder::default()
         };
         for entry in found.files {
-            let is_json = entry
-                .rel
-                .rsplit_once('.')
-                .is_some_and(|(_, e)| e.eq_ignore_ascii_case("json"));
-            if let Some(rest) = under(&entry.rel, DATA)
-                && is_json
-                && !rest.contains('/')
-            {
-                folder
-                    .data_files
-                    .push(JsonFile::read(&entry.path, &entry.rel));
-            } else if under(&entry.rel, DATA_CONNECTORS).is_some() && is_json {
-                let name = entry.rel.rsplit('/').next().unwrap_or_default();
-                if !NOT_RESOURCES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                    folder
-                        .connector_files
-                        .push(JsonFile::read(&entry.path, &entry.rel));
-                }
-            } else {
-                folder.other_files.push(entry.rel);
-            }
+            folder.add(&entry.rel, |rel| JsonFile::read(&entry.path, rel));
         }
         Ok(folder)
+    }
+
+    /// A folder made in memory from `(relative path, bytes)` pairs (tests and fuzzing):
+    /// files are classified as [`SolutionFolder::read`] does; paths that break the path
+    /// rules are left out, as a walk never yields them.
+    pub fn from_files(name: &str, files: Vec<(String, Vec<u8>)>) -> SolutionFolder {
+        let mut folder = SolutionFolder {
+            root: PathBuf::from(name),
+            name: name.to_string(),
+            ..SolutionFolder::default()
+        };
+        let mut files = files;
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files.dedup_by(|a, b| a.0 == b.0);
+        for (rel, bytes) in files {
+            if crate::safe_path::check_relative(&rel).is_err() {
+                continue;
+            }
+            let path = folder.root.join(&rel);
+            let is_other = folder.add(&rel, |rel| JsonFile::parse(&path, rel, &bytes));
+            if is_other {
+                folder
+                    .texts
+                    .insert(rel, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        folder
+    }
+
+    /// Files one found file under its part; returns whether it is one of the other files.
+    fn add(&mut self, rel: &str, read: impl FnOnce(&str) -> JsonFile) -> bool {
+        let is_json = rel
+            .rsplit_once('.')
+            .is_some_and(|(_, e)| e.eq_ignore_ascii_case("json"));
+        if let Some(rest) = under(rel, DATA)
+            && is_json
+            && !rest.contains('/')
+        {
+            self.data_files.push(read(rel));
+        } else if under(rel, DATA_CONNECTORS).is_some() && is_json {
+            let name = rel.rsplit('/').next().unwrap_or_default();
+            if !NOT_RESOURCES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                self.connector_files.push(read(rel));
+            }
+        } else {
+            self.other_files.push(rel.to_string());
+            return true;
+        }
+        false
+    }
+
+    /// The text of a file of the folder (one of [`SolutionFolder::find`]'s answers).
+    pub fn read_text(&self, rel: &str) -> Result<String, String> {
+        match self.texts.get(rel) {
+            Some(text) => Ok(text.clone()),
+            None => crate::input::read_to_string(
+                &self.path(rel),
+                crate::input::MAX_TEXT_BYTES,
+                "a text file",
+            )
+            .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The parsed JSON of a file of the folder (a byte order mark is skipped).
+    pub fn read_json(&self, rel: &str) -> Result<Value, String> {
+        if let Some(f) = self
+            .data_files
+            .iter()
+            .chain(&self.connector_files)
+            .find(|f| f.rel == rel)
+        {
+            return f.json.clone();
+        }
+        let text = self.read_text(rel)?;
+        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            .map_err(|e| e.to_string())
     }
 
     /// Whether the folder has a `Data Connectors` folder with JSON files.

@@ -259,9 +259,30 @@ fn samples_for(
         let records = (0..count).map(|_| generator.record()).collect();
         return Ok((table.push_columns(), records));
     }
-    Err(format!(
-        "sample records are generated from a spec's tables: open the studio on a ccfgen.toml to send samples to {stream}"
-    ))
+    // Solution files: the stream's declaration (each column generated from its name and type).
+    let declared = view
+        .streams
+        .iter()
+        .flat_map(|s| s.dcrs.iter())
+        .flat_map(|d| d.streams.iter())
+        .find(|s| s.name == stream)
+        .ok_or_else(|| format!("{stream} is not declared by a DCR of these files"))?;
+    let columns: Vec<_> = declared
+        .columns
+        .iter()
+        .map(|(name, ty)| (name.clone(), *ty, None))
+        .collect();
+    let records = crate::sample::records_for_stream(stream, &columns, &options);
+    let push_columns = declared
+        .columns
+        .iter()
+        .map(|(name, ty)| Column {
+            name: name.clone().into(),
+            ty: *ty,
+            required: false,
+        })
+        .collect();
+    Ok((push_columns, records))
 }
 
 async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {

@@ -179,7 +179,13 @@ pub struct Snapshot {
 /// Reads the target. Never fails: what cannot be read is in [`Snapshot::error`] and the
 /// problems. `previous` supplies the pages to keep when a spec has become invalid.
 pub fn load(target: &Target, previous: Option<&Snapshot>) -> Snapshot {
-    let report = check::check_path(target.path(), Options { threads: 1 });
+    let report = check::check_path(
+        target.path(),
+        Options {
+            threads: 1,
+            ..Options::default()
+        },
+    );
     let mut snapshot = match target {
         Target::Spec(spec) => spec_pages(spec),
         Target::Solutions(root) => folder_pages(root),

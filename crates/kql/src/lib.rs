@@ -5,7 +5,8 @@
 //! Kusto.Language does (column names, order and types), and applies the documented
 //! transformation subset rules ([`DcrReport`]). [`compare_with_table`] compares the output with
 //! the destination table. [`analyze_case`] speaks the JSON format of the project's Kusto.Language
-//! oracle (`shared/tools/kql-oracle`) so the two can be diffed directly.
+//! oracle (`shared/tools/kql-oracle`) so the two can be diffed directly. [`eval`] runs a
+//! transformation on records with Kusto's semantics.
 //!
 //! ```
 //! use ccfgen_kql::{analyze, Column, Options, ScalarType};
@@ -25,6 +26,7 @@ mod compare;
 mod database;
 mod dcr;
 mod diag;
+pub mod eval;
 mod functions;
 mod fxhash;
 mod keywords;

@@ -38,6 +38,11 @@ fn kql_query_seeds() {
 }
 
 #[test]
+fn kql_full_seeds() {
+    run("kql_full", harness::full, 300);
+}
+
+#[test]
 fn kql_case_seeds() {
     run("kql_case", harness::case, 50);
 }

@@ -23,6 +23,7 @@ use crate::diag::{RawDiagnostic, Severity, codes};
 use crate::functions::FunctionDef;
 use crate::types::Ty;
 use names::{Names, Sym};
+pub(crate) use ops::wildcard_match;
 
 /// A column of a table being computed, with an identity (Kusto compares column symbols by
 /// identity when deciding what a projection may add again).
@@ -155,6 +156,8 @@ pub(crate) struct Checked<'q> {
     pub result_kind: String,
     /// Per expression id: what calls resolved to.
     pub calls: &'q [CallTarget],
+    /// Per expression id: the type the expression was given (read by the evaluator).
+    pub types: &'q [Ty],
 }
 
 pub(crate) struct Checker<'q> {
@@ -281,6 +284,7 @@ pub(crate) fn check<'q>(
         output,
         result_kind,
         calls: c.calls.into_bump_slice(),
+        types: c.types.into_bump_slice(),
     }
 }
 

@@ -371,8 +371,10 @@ impl<'q> Checker<'q> {
                 self.record(item, &info);
                 b.rename(old.text, name.text, name.span.clone(), self);
             }
-            ExprKind::Name(old) if input.open => {
-                let _ = old;
+            ExprKind::Name(_) if input.open => {
+                // an open table: the old name is an inferred column, renamed at the end
+                let c = self.named_col(name.text, Ty::Unknown);
+                b.declare(c, name.span.clone(), false, self);
             }
             ExprKind::Name(old) => {
                 self.unknown_column(old.text, old.span.clone());

@@ -251,6 +251,9 @@ impl<'q> Checker<'q> {
                     b.add(c, Some(name), false, false, self);
                 }
             }
+            ExprKind::Named { .. } if info.tuple.as_ref().is_some_and(|t| t.is_empty()) => {
+                // `n = take_any(*)` when every column is a key: no value column
+            }
             ExprKind::Named { name, value } => {
                 if let Some(tuple) = &info.tuple {
                     let first = tuple.first().map_or(Ty::Unknown, |c| c.ty);

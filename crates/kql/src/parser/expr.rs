@@ -156,7 +156,8 @@ impl<'a> Parser<'a, '_> {
             } else {
                 loop {
                     values.push(self.parse_expr_or_missing());
-                    if self.eat(TokenKind::Comma).is_none() {
+                    // a trailing comma before `]` is allowed (as Kusto.Language allows it)
+                    if self.eat(TokenKind::Comma).is_none() || self.at(TokenKind::RBracket) {
                         break;
                     }
                 }
@@ -194,11 +195,13 @@ impl<'a> Parser<'a, '_> {
                     return false;
                 }
                 TokenKind::Bar => return true,
-                TokenKind::LParen => match self.closing.get(i) {
-                    Some(&close) if close != super::UNMATCHED => i = close as usize,
-                    // an unclosed parenthesis runs to the end of the query or statement
-                    _ => return false,
-                },
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => {
+                    match self.closing.get(i) {
+                        Some(&close) if close != super::UNMATCHED => i = close as usize,
+                        // an unclosed group runs to the end of the query or statement
+                        _ => return false,
+                    }
+                }
                 _ => {}
             }
             i += 1;
@@ -766,7 +769,8 @@ impl<'a> Parser<'a, '_> {
             if !self.at(TokenKind::RBracket) {
                 loop {
                     values.push(self.parse_expr_or_missing());
-                    if self.eat(TokenKind::Comma).is_none() {
+                    // a trailing comma before `]` is allowed (as Kusto.Language allows it)
+                    if self.eat(TokenKind::Comma).is_none() || self.at(TokenKind::RBracket) {
                         break;
                     }
                 }

@@ -112,7 +112,7 @@ pub(crate) struct Parser<'a, 'd> {
     /// Where the tree is built.
     arena: &'a Bump,
     tokens: &'a [Tok],
-    /// For each `(` token, the index of its `)` (or [`UNMATCHED`]).
+    /// For each `(`, `[` and `{` token, the index of its closer (or [`UNMATCHED`]).
     closing: &'a [u32],
     pos: usize,
     /// End of the last consumed token (where "missing" diagnostics go).
@@ -784,21 +784,31 @@ impl<'a> Parser<'a, '_> {
 /// No matching `)` (see [`matching_parens`]).
 const UNMATCHED: u32 = u32::MAX;
 
-/// For each `(` token the index of its `)`, [`UNMATCHED`] for other tokens and for a `(` left
-/// open before the end of its statement (a `;` closes no parenthesis but ends every open one).
+/// For each `(`, `[` and `{` token the index of its closer, [`UNMATCHED`] for other tokens and
+/// for an opener left open before the end of its statement (a `;` closes nothing but ends every
+/// open group; a closer of the wrong kind is ignored).
 fn matching_parens<'a>(tokens: &[Tok], arena: &'a Bump) -> &'a [u32] {
     let closing = arena.alloc_slice_fill_copy(tokens.len(), UNMATCHED);
-    let mut open: Vec<u32> = Vec::new();
+    let mut open: Vec<(TokenKind, u32)> = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
-        match t.kind {
-            TokenKind::LParen => open.push(i as u32),
-            TokenKind::RParen => {
-                if let Some(o) = open.pop() {
-                    closing[o as usize] = i as u32;
-                }
+        let opener = match t.kind {
+            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => {
+                open.push((t.kind, i as u32));
+                continue;
             }
-            TokenKind::Semicolon => open.clear(),
-            _ => {}
+            TokenKind::RParen => TokenKind::LParen,
+            TokenKind::RBracket => TokenKind::LBracket,
+            TokenKind::RBrace => TokenKind::LBrace,
+            TokenKind::Semicolon => {
+                open.clear();
+                continue;
+            }
+            _ => continue,
+        };
+        if open.last().is_some_and(|&(k, _)| k == opener)
+            && let Some((_, o)) = open.pop()
+        {
+            closing[o as usize] = i as u32;
         }
     }
     closing

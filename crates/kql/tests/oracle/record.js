@@ -13,6 +13,10 @@
  * --emit-cases  also write every case (hand-written and corpus, with the oracle's answers)
  *               to FILE, for ad-hoc diffs
  * --only        re-record only this file of fixtures/hand (e.g. 12-join.json)
+ * --generated   record the differential fuzzer's cases instead: FILE is the output of
+ *               `cargo run -p ccfgen-kql --example generated_queries`; fixtures/generated.json
+ *               keeps each query and the essentials of the oracle's answer (verdict, schema,
+ *               error codes)
  * --queries     record the query corpus instead: FILE is the output of
  *               `cargo run -p ccfgen-kql --example corpus_queries` (cases rebuilt from
  *               shared/corpus-content); fixtures/queries.json keeps only the id, the query's
@@ -206,6 +210,27 @@ function recordQueries(file) {
   return fixtures.length;
 }
 
+function recordGenerated(file) {
+  const cases = readJson(file);
+  const fixtures = cases.map((c) => {
+    const a = analyze(c);
+    return {
+      query: c.query,
+      ok: a.ok,
+      output: a.output ? a.output.map((o) => [o.name, o.type]) : null,
+      errors: [...new Set(a.diagnostics.filter((d) => d.severity === 'Error').map((d) => d.code))].sort(),
+    };
+  });
+  const out = path.join(fixturesDir, 'generated.json');
+  fs.writeFileSync(out, '[\n' + fixtures.map((f) => JSON.stringify(f)).join(',\n') + '\n]\n');
+  return fixtures.length;
+}
+
+const generatedFile = arg('--generated');
+if (generatedFile) {
+  process.stdout.write(`recorded ${recordGenerated(generatedFile)} generated fixtures\n`);
+  process.exit(0);
+}
 const queriesFile = arg('--queries');
 if (queriesFile) {
   process.stdout.write(`recorded ${recordQueries(queriesFile)} query corpus fixtures\n`);

@@ -10,11 +10,19 @@ use ccfgen_kql::{Case, CaseDatabase, CaseFunction, CaseOptions, CaseTableColumn}
 use saphyr_parser::{Event, Parser};
 use serde_json::Value;
 
-/// `CCFGEN_CORPUS_CONTENT_DIR`, else `../shared/corpus-content` beside the worktree.
+/// `CCFGEN_CORPUS_CONTENT_DIR`, else `shared/corpus-content` beside the workspace (found the
+/// way `tests/support/corpus.rs` finds `shared/corpus`).
 pub fn corpus_content_dir() -> PathBuf {
     match std::env::var_os("CCFGEN_CORPUS_CONTENT_DIR") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus-content"),
+        None => {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest
+                .ancestors()
+                .find(|d| d.join("Cargo.lock").is_file())
+                .unwrap_or(manifest)
+                .join("../shared/corpus-content")
+        }
     }
 }
 

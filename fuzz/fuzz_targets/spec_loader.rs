@@ -1,0 +1,7 @@
+//! Fuzz target `spec_loader`: see `fuzz/harness/readers.rs`.
+#![no_main]
+
+#[path = "../harness/readers.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::spec_loader(data));
