@@ -902,3 +902,308 @@ fn use_the_local_emulator_fills_the_form_and_the_page_shows_the_data() {
     assert!(last.as_str().unwrap().ends_with("UTC"), "{last}");
     b.screenshot(&screenshot_dir().join("preview-connected.png"));
 }
+
+fn open_transform_tab(b: &Browser) {
+    b.click(&b.find("#tab-transform"));
+    b.wait_for(
+        "the first transform preview",
+        "const o = document.getElementById('transform-output'); return !document.getElementById('view-transform').hidden && o.dataset.done === 'true' && o.dataset.outcome;",
+        WAIT,
+    );
+}
+
+/// Puts `records` in the records box and runs the preview.
+fn preview_records(b: &Browser, records: &str) {
+    b.execute(
+        "document.getElementById('records-input').value = arguments[0];",
+        vec![Value::from(records)],
+    );
+    click_and_wait(
+        b,
+        "#run-transform",
+        "#transform-output",
+        "the transform preview",
+    );
+}
+
+/// The rows table the page shows: column names, then the cells (JSON text; `null` for null).
+fn shown_rows(b: &Browser) -> (Vec<String>, Vec<Vec<String>>) {
+    let v = b.execute(
+        "const t = document.querySelector('#transform-output table'); if (!t) return null; \
+         return { columns: Array.from(t.querySelectorAll('thead th')).map(th => th.dataset.column), \
+                  rows: Array.from(t.querySelectorAll('tbody tr')).map(tr => Array.from(tr.children).map(td => td.textContent)) };",
+        vec![],
+    );
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    (
+        strings(&v["columns"]),
+        v["rows"].as_array().unwrap().iter().map(strings).collect(),
+    )
+}
+
+fn shown_notes(b: &Browser) -> Vec<String> {
+    b.execute(
+        "return Array.from(document.querySelectorAll('#transform-notes li')).map(li => li.textContent);",
+        vec![],
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|s| s.as_str().unwrap().to_string())
+    .collect()
+}
+
+/// A cell as the page shows it: strings as they are, everything else as JSON text.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn the_transform_preview_shows_what_ccfgen_preview_prints() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("ccfgen.toml");
+    let original = std::fs::read_to_string(repo("examples/fabrikam/ccfgen.toml"))
+        .unwrap()
+        .replace("#:schema ../../schema/ccfgen.schema.json", "");
+    // A transformation that leaves a table column out (a note on that column).
+    let without_ip = original.replace(
+        "| project-away EventEpoch\"",
+        "| project-away EventEpoch, ClientIp\"",
+    );
+    assert_ne!(without_ip, original);
+    std::fs::write(&spec, &without_ip).unwrap();
+    let studio = StudioProcess::start(&spec, &tmp.path().join("connector_config.json"));
+    open(&b, &studio);
+    open_transform_tab(&b);
+
+    // Both tables' data flows; the first one is previewed on generated samples at once.
+    let flows = b.execute(
+        "return Array.from(document.querySelectorAll('#flow-select option')).map(o => o.textContent);",
+        vec![],
+    );
+    let flows: Vec<&str> = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(flows.len(), 2, "{flows:?}");
+    assert!(
+        flows[0].starts_with("Custom-FabrikamAlerts \u{2192} FabrikamAlerts_CL"),
+        "{flows:?}"
+    );
+    assert!(flows[1].starts_with("Custom-FabrikamAudit \u{2192} FabrikamAudit_CL"));
+    let generated = b.execute(
+        "return document.getElementById('records-input').value",
+        vec![],
+    );
+    assert_eq!(
+        generated.as_str().unwrap().lines().count(),
+        5,
+        "five sample records fill the box"
+    );
+    let (columns, rows) = shown_rows(&b);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(columns[0], "TimeGenerated");
+    assert!(!columns.contains(&"EventEpoch".to_string()), "{columns:?}");
+
+    // The user's records: the rows and the notes are those of `ccfgen preview`.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let records = format!(
+        "{{\"EventEpoch\": {}, \"AlertId\": \"6f9619ff-8b86-d011-b42d-00c04fc964ff\", \"UserPrincipalName\": \"ann@fabrikam.example\", \"RiskLevel\": \"high\", \"RiskScore\": \"very\", \"ClientIp\": \"10.1.2.3\", \"Debug\": true}}\n\
+         {{\"EventEpoch\": {}, \"AlertId\": \"not-a-guid\", \"UserPrincipalName\": \"bob@fabrikam.example\", \"RiskLevel\": \"low\", \"RiskScore\": 12, \"ClientIp\": \"10.1.2.4\", \"Location\": {{\"city\": \"Oslo\"}}, \"Remediated\": false}}\n",
+        now - 120,
+        now - 60
+    );
+    let file = tmp.path().join("records.ndjson");
+    std::fs::write(&file, &records).unwrap();
+    preview_records(&b, &records);
+    b.screenshot(&screenshot_dir().join("transform-preview.png"));
+    let out = support::run(ccfgen().arg("preview").arg(&spec).arg(&file).args([
+        "--table",
+        "FabrikamAlerts_CL",
+        "--format",
+        "json",
+    ]));
+    support::assert_code(&out, 0);
+    let cli_rows: Vec<serde_json::Map<String, Value>> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    let (columns, rows) = shown_rows(&b);
+    let cli_columns: Vec<String> = cli_rows[0].keys().cloned().collect();
+    assert_eq!(columns, cli_columns);
+    let cli_cells: Vec<Vec<String>> = cli_rows
+        .iter()
+        .map(|r| r.values().map(cell).collect())
+        .collect();
+    assert_eq!(rows, cli_cells, "the page's rows are ccfgen preview's");
+    let cli_notes: Vec<String> = support::text(&out.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - "))
+        .map(str::to_string)
+        .collect();
+    let notes = shown_notes(&b);
+    assert_eq!(notes, cli_notes, "the page's notes are ccfgen preview's");
+    assert!(
+        notes.iter().any(|n| n.contains("RiskScore"))
+            && notes.iter().any(|n| n.contains("Debug"))
+            && notes.iter().any(|n| n.contains("ClientIp")),
+        "{notes:#?}"
+    );
+    // The notes are also on the columns they are about.
+    let noted = b.execute(
+        "return Array.from(document.querySelectorAll('#transform-output th.noted')).map(th => th.dataset.column);",
+        vec![],
+    );
+    assert_eq!(noted, serde_json::json!(["ClientIp"]), "{notes:#?}");
+
+    // Records that are not JSON: where, in the box.
+    preview_records(&b, "{\"EventEpoch\": 1}\n{oops}\n");
+    let error = b.execute(
+        "return document.getElementById('records-error').textContent",
+        vec![],
+    );
+    assert!(error.as_str().unwrap().starts_with("line 2:"), "{error}");
+
+    // The transformation changes on disk: a broken one is shown where it breaks, then fixed.
+    preview_records(&b, &records);
+    let broken = original.replace(
+        "| project-away EventEpoch\"",
+        "| project-away EventEpoch | where NoSuchColumn > 1\"",
+    );
+    assert_ne!(broken, original);
+    assert!(
+        rows.iter().all(|r| r[5] == "null"),
+        "ClientIp is not output: {rows:?}"
+    );
+    std::fs::write(&spec, &broken).unwrap();
+    // The spec does not load: its error, with where in ccfgen.toml, in place of the rows.
+    let problems = b.wait_for(
+        "the broken transformation",
+        "const l = document.querySelectorAll('#flow-problems li'); return !document.getElementById('flow-banner').hidden && l.length ? Array.from(l).map(x => x.textContent).join('\\n') : null;",
+        WAIT,
+    );
+    let problems = problems.as_str().unwrap();
+    assert!(
+        problems.contains("NoSuchColumn") && problems.contains("ccfgen.toml:44:"),
+        "{problems}"
+    );
+    assert_eq!(
+        b.execute(
+            "return document.querySelectorAll('#transform-output tr').length",
+            vec![]
+        ),
+        0
+    );
+    // Fixed (and ClientIp output again): the same records' rows, without the note.
+    std::fs::write(&spec, &original).unwrap();
+    b.wait_for(
+        "the fixed transformation",
+        "return document.getElementById('flow-banner').hidden && document.querySelectorAll('#flow-problems li').length === 0 && document.querySelectorAll('#transform-output tbody tr').length === 2;",
+        WAIT,
+    );
+    let (_, rows) = shown_rows(&b);
+    assert_eq!(rows[0][5], "10.1.2.3");
+    assert!(!shown_notes(&b).iter().any(|n| n.contains("ClientIp")));
+}
+
+#[test]
+fn the_transform_preview_runs_the_data_flows_of_solution_files() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    support::assert_code(
+        &support::run(
+            ccfgen()
+                .arg("build")
+                .arg(repo("examples/cvebuster"))
+                .arg("--out")
+                .arg(&out_dir),
+        ),
+        0,
+    );
+    let studio = StudioProcess::start(&out_dir, &tmp.path().join("connector_config.json"));
+    open(&b, &studio);
+    open_transform_tab(&b);
+    let flow = b.execute(
+        "return document.getElementById('flow-select').selectedOptions[0].textContent",
+        vec![],
+    );
+    assert!(
+        flow.as_str()
+            .unwrap()
+            .contains("Custom-cveBusterVulnerabilities")
+            && flow.as_str().unwrap().contains("DCR.json"),
+        "{flow}"
+    );
+    // The sample generator follows the stream declaration; the rows have the table's columns.
+    b.execute(
+        "document.getElementById('transform-sample-count').value = '12';",
+        vec![],
+    );
+    click_and_wait(
+        &b,
+        "#generate-records",
+        "#transform-output",
+        "the samples' rows",
+    );
+    let (columns, rows) = shown_rows(&b);
+    assert_eq!(rows.len(), 12);
+    let table: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("Data Connectors/cveBusterPush_ccf/table.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let want: Vec<String> = table["properties"]["schema"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    for name in &want {
+        assert!(columns.contains(name), "{name} missing from {columns:?}");
+    }
+
+    // A transformation the evaluator cannot run: where, marked in the transformation.
+    let dcr_file = out_dir.join("Data Connectors/cveBusterPush_ccf/DCR.json");
+    let mut dcr: Value =
+        serde_json::from_str(&std::fs::read_to_string(&dcr_file).unwrap()).unwrap();
+    let kql = &mut dcr["properties"]["dataFlows"][0]["transformKql"];
+    let broken = format!("{}\n| where NoSuchColumn > 1", kql.as_str().unwrap());
+    *kql = Value::from(broken.as_str());
+    std::fs::write(&dcr_file, serde_json::to_string_pretty(&dcr).unwrap()).unwrap();
+    let banner = b.wait_for(
+        "the broken transformation",
+        "const b = document.getElementById('flow-banner'); return !b.hidden && b.textContent.includes('NoSuchColumn') ? b.textContent : null;",
+        WAIT,
+    );
+    let line = broken.lines().count();
+    assert!(
+        banner
+            .as_str()
+            .unwrap()
+            .contains(&format!("line {line}, column 9")),
+        "{banner}"
+    );
+    let marked = b.execute(
+        "const m = document.querySelector('#flow-transform mark'); return m ? m.textContent : null;",
+        vec![],
+    );
+    assert_eq!(
+        marked, "NoSuchColumn",
+        "the error is marked in the transformation"
+    );
+    b.screenshot(&screenshot_dir().join("transform-error.png"));
+}

@@ -40,6 +40,7 @@ pub(crate) async fn handle(
         (&Method::POST, ["test"]) => test_connection(shared, body),
         (&Method::POST, ["samples"]) => send_samples(shared, body).await,
         (&Method::POST, ["emulator"]) => use_emulator(shared).await,
+        (_, ["transform", rest @ ..]) => super::transform::handle(shared, method, rest, body).await,
         _ => action_json(StatusCode::NOT_FOUND, &json!({"error": "not found"})),
     }
 }

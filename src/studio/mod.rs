@@ -7,6 +7,7 @@
 //! * [`page`] reads a `connectorUiConfig` into a page model (tolerant: every gap is a note);
 //! * [`render`] lays the page out as HTML, [`html`] escapes text and renders markdown safely;
 //! * [`project`] reads what the studio was pointed at (a spec, solution folders, one file);
+//! * `transform` runs the transform preview through [`crate::preview`];
 //! * [`server`] serves the embedded page ([`assets`]) on 127.0.0.1 with a session token.
 
 mod actions;
@@ -18,6 +19,7 @@ pub mod page;
 pub mod project;
 pub mod render;
 pub mod server;
+mod transform;
 
 pub use project::{Snapshot, Target, TargetError};
 pub use server::{Options, Studio, start};

@@ -28,12 +28,14 @@ use tokio::sync::watch;
 use super::emulator::StudioEmulator;
 use super::project::{self, Snapshot, Target};
 use super::render::{self, Live};
+use super::transform;
 use super::{StudioError, assets};
 
 type Body = BoxBody<Bytes, Infallible>;
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 1024 * 1024;
+/// Largest request body accepted (records pasted into the transform preview are the
+/// largest).
+const MAX_BODY: usize = 4 * 1024 * 1024;
 /// How often the watched files are looked at.
 const POLL: Duration = Duration::from_millis(400);
 
@@ -89,6 +91,8 @@ pub(crate) struct Shared {
     version: watch::Sender<u64>,
     pub(crate) config_file: PathBuf,
     pub(crate) emulator: tokio::sync::Mutex<StudioEmulator>,
+    /// The transform preview's data flows, with the view they were read for.
+    flows: std::sync::Mutex<Option<(Arc<Snapshot>, transform::Flows)>>,
 }
 
 impl Shared {
@@ -142,6 +146,7 @@ pub async fn start(options: Options) -> Result<Studio, StudioError> {
         version,
         config_file: options.config_file,
         emulator: tokio::sync::Mutex::new(StudioEmulator::default()),
+        flows: std::sync::Mutex::new(None),
     });
     let (shutdown, stop) = watch::channel(false);
     let server = tokio::spawn(serve(listener, shared.clone(), stop));
@@ -585,6 +590,31 @@ impl Shared {
     /// The current view.
     pub(crate) fn view(&self) -> Arc<Snapshot> {
         self.snapshot()
+    }
+
+    /// What the studio was pointed at.
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The transform preview's data flows when they were read for the current view.
+    pub(crate) fn cached_flows(&self, view: &Arc<Snapshot>) -> Option<transform::Flows> {
+        let cache = self
+            .flows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .as_ref()
+            .filter(|(seen, _)| Arc::ptr_eq(seen, view))
+            .map(|(_, flows)| flows.clone())
+    }
+
+    /// Keeps the data flows read for `view`.
+    pub(crate) fn cache_flows(&self, view: Arc<Snapshot>, flows: transform::Flows) {
+        *self
+            .flows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((view, flows));
     }
 
     /// Tells the pages to reload (data changed outside the watched files).

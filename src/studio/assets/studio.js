@@ -82,7 +82,7 @@
     });
     return select;
   }
-  setupTabs($("app-tabs"));
+  setupTabs($("app-tabs"), (tab) => { if (tab.id === "tab-transform") openTransform(); });
 
   // ---- Connector page preview ---------------------------------------------------------------
   function renderProblems(problems, error, stale) {
@@ -204,6 +204,7 @@
     renderProblems(data.problems, data.error, data.stale);
     fillStreams(data.streams || []);
     await loadPage();
+    await refreshTransform();
     document.body.dataset.version = String(state.version);
   }
 
@@ -403,6 +404,222 @@
       busy(button, false);
     }
   });
+
+  // ---- Transform preview --------------------------------------------------------------------
+  const tstate = { flows: [], flow: null, key: null, opened: false, ran: false };
+  const flowKey = (f) => f.origin + "\u0001" + f.stream + "\u0001" + f.table;
+
+  function flowBanner(message, isError) {
+    const b = $("flow-banner");
+    text(b, message || "");
+    b.className = isError ? "banner error" : "banner";
+    b.hidden = !message;
+  }
+
+  function showFlow(mark) {
+    const f = tstate.flow;
+    const pre = $("flow-transform");
+    pre.replaceChildren();
+    if (!f) { text($("flow-columns"), ""); return; }
+    if (mark) {
+      // line and column are 1-based, the column in UTF-16 code units (as JavaScript counts)
+      const lines = f.transform.split("\n");
+      let at = 0;
+      for (let i = 0; i < mark.line - 1 && i < lines.length; i++) at += lines[i].length + 1;
+      at = Math.min(at + Math.max(mark.column - 1, 0), f.transform.length);
+      let end = at;
+      while (end < f.transform.length && !/\s/.test(f.transform[end])) end++;
+      if (end === at) end = Math.min(at + 1, f.transform.length);
+      pre.append(f.transform.slice(0, at), el("mark", null, f.transform.slice(at, end) || " "), f.transform.slice(end));
+    } else {
+      text(pre, f.transform);
+    }
+    text($("flow-columns"), "Stream columns: " + f.stream_columns.map((c) => c.name + " (" + c.type + ")").join(", ")
+      + (f.table_known ? "" : ". The table's definition was not found: rows are shown as the transformation outputs them."));
+  }
+
+  async function loadFlows() {
+    const data = await json("GET", "/api/transform");
+    tstate.flows = data.flows || [];
+    const previous = tstate.key;
+    const select = $("flow-select");
+    select.replaceChildren();
+    tstate.flows.forEach((f, i) => {
+      const o = el("option", null, f.stream + " \u2192 " + f.table + "  \u2014  " + f.origin);
+      o.value = String(i);
+      select.append(o);
+    });
+    let i = previous ? tstate.flows.findIndex((f) => flowKey(f) === previous) : 0;
+    if (i < 0) i = 0;
+    select.value = String(i);
+    select.disabled = tstate.flows.length < 2;
+    tstate.flow = tstate.flows[i] || null;
+    if (tstate.flow) tstate.key = flowKey(tstate.flow);
+    flowBanner(data.error, !!data.error && tstate.flows.length === 0);
+    const problems = $("flow-problems");
+    problems.replaceChildren();
+    for (const p of data.problems || []) {
+      const li = el("li", "finding " + p.severity);
+      li.append(el("span", "sev", p.severity), " ", el("code", null, p.rule), " ", el("span", null, p.message), " ", el("span", "loc", p.location));
+      if (p.rendered) li.append(el("pre", null, p.rendered));
+      problems.append(li);
+    }
+    if (!tstate.flow) {
+      $("transform-output").replaceChildren();
+      $("transform-notes").replaceChildren();
+      text($("transform-summary"), "");
+    }
+    showFlow(null);
+  }
+
+  function cellText(v) {
+    if (v === null || v === undefined) return null;
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+
+  function renderRows(data) {
+    const out = $("transform-output");
+    const notes = $("transform-notes");
+    out.replaceChildren();
+    notes.replaceChildren();
+    const f = tstate.flow;
+    let summary = `${data.records} record${data.records === 1 ? "" : "s"} \u2192 ${data.stored} row${data.stored === 1 ? "" : "s"} stored in ${f.table}`;
+    if (data.filtered) summary += ` (${data.filtered} filtered out by the transformation)`;
+    if (data.rows_shown < data.stored) summary += `; the first ${data.rows_shown} are shown`;
+    text($("transform-summary"), summary);
+    data.notes.forEach((n, i) => {
+      const li = el("li", null, n.text);
+      li.id = "tnote-" + i;
+      if (n.column) li.dataset.column = n.column;
+      notes.append(li);
+    });
+    const table = el("table", "rows-table");
+    const caption = el("caption", "sr-only", "Rows stored in " + f.table);
+    const thead = el("thead");
+    const head = el("tr");
+    data.columns.forEach((c) => {
+      const th = el("th");
+      th.scope = "col";
+      th.dataset.column = c.name;
+      th.append(el("span", "name", c.name));
+      if (c.notes.length) {
+        th.className = "noted";
+        const mark = el("span", "note-mark", " \u26a0");
+        mark.title = c.notes.join("\n");
+        mark.setAttribute("aria-label", "note: " + c.notes.join("; "));
+        th.append(mark);
+      }
+      th.append(el("span", "type", c.type));
+      head.append(th);
+    });
+    thead.append(head);
+    const tbody = el("tbody");
+    for (const row of data.rows) {
+      const tr = el("tr");
+      row.forEach((v, i) => {
+        const t = cellText(v);
+        const td = el("td", t === null ? "null" : null, t === null ? "null" : t);
+        if (data.columns[i] && data.columns[i].notes.length) td.classList.add("noted");
+        tr.append(td);
+      });
+      tbody.append(tr);
+    }
+    table.append(caption, thead, tbody);
+    out.append(table);
+  }
+
+  async function runTransform(extra) {
+    const f = tstate.flow;
+    const out = $("transform-output");
+    if (!f) return;
+    out.dataset.done = "false";
+    const button = $("run-transform");
+    busy(button, true);
+    text($("records-error"), "");
+    $("records-input").removeAttribute("aria-invalid");
+    try {
+      const body = Object.assign({ origin: f.origin, stream: f.stream, table: f.table }, extra || { records: $("records-input").value });
+      const data = await json("POST", "/api/transform/run", body);
+      if (typeof data.generated === "string") $("records-input").value = data.generated;
+      tstate.ran = true;
+      if (data.error) {
+        out.replaceChildren();
+        $("transform-notes").replaceChildren();
+        text($("transform-summary"), "");
+        if (data.where === "records") {
+          text($("records-error"), data.error);
+          $("records-input").setAttribute("aria-invalid", "true");
+        } else if (data.where === "transform") {
+          flowBanner(`${f.origin}: ${f.stream} \u2192 ${f.table}, line ${data.line}, column ${data.column}: ${data.error}${data.code ? " (" + data.code + ")" : ""}`, true);
+          showFlow({ line: data.line, column: data.column });
+          $("flow-details").open = true;
+        } else {
+          flowBanner(data.error, true);
+          if (data.where === "files") loadFlows();
+        }
+        out.dataset.outcome = "error";
+        return;
+      }
+      flowBanner(null);
+      showFlow(null);
+      renderRows(data);
+      out.dataset.outcome = "rows";
+    } catch (e) {
+      flowBanner("The preview failed: " + e, true);
+      out.dataset.outcome = "error";
+    } finally {
+      out.dataset.done = "true";
+      busy(button, false);
+    }
+  }
+
+  function generateRecords() {
+    const n = Number($("transform-sample-count").value) || 5;
+    return runTransform({ samples: n });
+  }
+
+  $("flow-select").addEventListener("change", () => {
+    tstate.flow = tstate.flows[Number($("flow-select").value) || 0] || null;
+    tstate.key = tstate.flow ? flowKey(tstate.flow) : null;
+    flowBanner(null);
+    showFlow(null);
+    if (tstate.flow) generateRecords();
+  });
+  $("run-transform").addEventListener("click", () => runTransform());
+  $("generate-records").addEventListener("click", generateRecords);
+  let recordsTimer = null;
+  $("records-input").addEventListener("input", () => {
+    clearTimeout(recordsTimer);
+    recordsTimer = setTimeout(() => runTransform(), 500);
+  });
+  $("records-file").addEventListener("change", () => {
+    const file = $("records-file").files[0];
+    if (!file) return;
+    if (file.size > 4 * 1024 * 1024) {
+      text($("records-error"), `${file.name} is ${(file.size / 1048576).toFixed(1)} MB: the studio previews up to 4 MB (ccfgen preview has no limit)`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => { $("records-input").value = String(reader.result); runTransform(); };
+    reader.onerror = () => text($("records-error"), "cannot read " + file.name);
+    reader.readAsText(file);
+    $("records-file").value = "";
+  });
+
+  async function openTransform() {
+    if (!tstate.opened) {
+      tstate.opened = true;
+      await loadFlows();
+      if (tstate.flow && !$("records-input").value.trim()) await generateRecords();
+    }
+  }
+
+  // The files changed: the flows (and the rows of the same records) follow.
+  async function refreshTransform() {
+    if (!tstate.opened) return;
+    await loadFlows();
+    if (tstate.ran && tstate.flow && $("records-input").value.trim()) await runTransform();
+  }
 
   // ---- Start ----------------------------------------------------------------------------------
   refresh().then(listen);
