@@ -557,6 +557,7 @@ fn the_server_refuses_requests_without_the_session() {
     assert_eq!(get("/").status(), 403, "the page needs the token");
     assert_eq!(get("/api/state").status(), 403);
     assert_eq!(get("/api/pages/0").status(), 403);
+    assert_eq!(get("/api/transform").status(), 403);
     let page = http.get(&studio.url).send().unwrap();
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"]
@@ -597,6 +598,34 @@ fn the_server_refuses_requests_without_the_session() {
         .send()
         .unwrap();
     assert_eq!(foreign.status(), 403);
+    // The transform preview: a flow that is not there, too many records, too large a body.
+    let run = |body: String| {
+        http.post(format!("{}/api/transform/run", studio.base))
+            .header("X-Ccfgen-Token", &studio.token)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let flows: Value = serde_json::from_str(
+        &http
+            .get(format!("{}/api/transform", studio.base))
+            .header("X-Ccfgen-Token", &studio.token)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let flow = &flows["flows"][0];
+    assert_eq!(flow["stream"], "Custom-cveBusterVulnerabilities", "{flows}");
+    let gone = run(serde_json::json!({"origin": "../../etc/passwd", "stream": "x", "table": "y", "records": "{}"}).to_string());
+    assert_eq!(gone.status(), 409);
+    let many = "{}\n".repeat(10_001);
+    let too_many = run(serde_json::json!({"origin": flow["origin"], "stream": flow["stream"], "table": flow["table"], "records": many}).to_string());
+    assert_eq!(too_many.status(), 422);
+    assert!(too_many.text().unwrap().contains("at most 10000"));
+    let huge = run(format!("{{\"records\": \"{}\"}}", "x".repeat(5 << 20)));
+    assert_eq!(huge.status(), 413);
     // It listens on loopback only.
     assert!(
         studio.base.starts_with("http://127.0.0.1:"),

@@ -15,7 +15,8 @@ use super::{Context, Outcome};
 The studio shows the connector page as the Microsoft Sentinel portal renders it (updated when
 the files change, with `ccfgen check`'s findings), a form for the push client's connection
 values (saved to --config, readable by you only) with Test connection, Send sample records and
-Use the local emulator. It listens on 127.0.0.1 only; the printed URL carries a session token.
+Use the local emulator, and a transform preview: records in, the rows the table stores out (what
+`ccfgen preview` prints). It listens on 127.0.0.1 only; the printed URL carries a session token.
 
 Exit status: 0 stopped by Ctrl-C / SIGTERM, 2 usage or I/O error (e.g. port in use).")]
 pub struct Args {

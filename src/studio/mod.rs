@@ -2,7 +2,8 @@
 //! Sentinel portal renders it, live as the spec or definition changes, with the findings of
 //! `ccfgen check` inline; a form for the push client's connection values that saves the same
 //! `connector_config.json` the CLI reads and tests it with the `doctor` checks; sample
-//! records pushed through the push client; and the local emulator one click away.
+//! records pushed through the push client; the local emulator one click away; and a transform
+//! preview (records in, the rows the table stores out, through [`crate::preview`]).
 //!
 //! * [`page`] reads a `connectorUiConfig` into a page model (tolerant: every gap is a note);
 //! * [`render`] lays the page out as HTML, [`html`] escapes text and renders markdown safely;
