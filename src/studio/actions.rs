@@ -12,11 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use ccfgen_push::doctor::{self, Check};
 use ccfgen_push::{Client, Column, UnknownFields, ValidationOptions};
-use hyper::{Method, StatusCode};
+use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::config::{self, ConfigFormError, Form};
-use super::server::{ActionResponse, Shared, action_json, ndjson_stream};
+use super::shared::{Body, Shared, json_response, ndjson_stream};
 
 /// Where sample pushes keep their checkpoints and dead letters: `ccfgen push`'s default, so
 /// `ccfgen push --replay` finds them.
@@ -32,7 +32,7 @@ pub(crate) async fn handle(
     method: &Method,
     rest: &[&str],
     body: Value,
-) -> ActionResponse {
+) -> Response<Body> {
     match (method, rest) {
         (&Method::GET, ["config"]) => get_config(shared),
         (&Method::POST, ["config", "check"]) => check_config(shared, body),
@@ -41,15 +41,15 @@ pub(crate) async fn handle(
         (&Method::POST, ["samples"]) => send_samples(shared, body).await,
         (&Method::POST, ["emulator"]) => use_emulator(shared).await,
         (_, ["transform", rest @ ..]) => super::transform::handle(shared, method, rest, body).await,
-        _ => action_json(StatusCode::NOT_FOUND, &json!({"error": "not found"})),
+        _ => json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"})),
     }
 }
 
-fn bad_request(message: &str) -> ActionResponse {
-    action_json(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+fn bad_request(message: &str) -> Response<Body> {
+    json_response(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 
-fn form_of(body: Value) -> Result<Form, ActionResponse> {
+fn form_of(body: Value) -> Result<Form, Response<Body>> {
     serde_json::from_value(body).map_err(|e| bad_request(&format!("not a form: {e}")))
 }
 
@@ -71,10 +71,10 @@ fn stream_names(shared: &Shared) -> Vec<String> {
         .collect()
 }
 
-fn get_config(shared: &Shared) -> ActionResponse {
+fn get_config(shared: &Shared) -> Response<Body> {
     let path = &shared.config_file;
     match config::read(path) {
-        Ok((saved, _secret)) => action_json(
+        Ok((saved, _secret)) => json_response(
             StatusCode::OK,
             &json!({
                 "path": path.display().to_string(),
@@ -82,7 +82,7 @@ fn get_config(shared: &Shared) -> ActionResponse {
                 "secret_saved": saved.secret_saved,
             }),
         ),
-        Err(e) => action_json(
+        Err(e) => json_response(
             StatusCode::OK,
             &json!({
                 "path": path.display().to_string(),
@@ -97,7 +97,7 @@ fn secret_saved(shared: &Shared) -> bool {
     config::read(&shared.config_file).is_ok_and(|(saved, _)| saved.secret_saved)
 }
 
-fn check_config(shared: &Shared, body: Value) -> ActionResponse {
+fn check_config(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -107,7 +107,7 @@ fn check_config(shared: &Shared, body: Value) -> ActionResponse {
         &stream_names(shared),
         &base_dir(&shared.config_file),
     );
-    action_json(StatusCode::OK, &json!({ "errors": errors }))
+    json_response(StatusCode::OK, &json!({ "errors": errors }))
 }
 
 /// Writes the form to the config file; returns what the page may see.
@@ -146,18 +146,18 @@ fn saved_json(shared: &Shared, saved: &config::Saved) -> Value {
     })
 }
 
-fn save_config(shared: &Shared, body: Value) -> ActionResponse {
+fn save_config(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
         Err(r) => return r,
     };
     match save(shared, &form) {
-        Ok(saved) => action_json(StatusCode::OK, &saved_json(shared, &saved)),
-        Err(ConfigFormError::Fields(errors)) => action_json(
+        Ok(saved) => json_response(StatusCode::OK, &saved_json(shared, &saved)),
+        Err(ConfigFormError::Fields(errors)) => json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"errors": errors, "error": "some fields need a change: nothing was saved"}),
         ),
-        Err(e) => action_json(
+        Err(e) => json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({"error": e.to_string()}),
         ),
@@ -177,7 +177,7 @@ fn check_json(check: &Check) -> Bytes {
 
 /// Runs the doctor checks on the form's values (the saved secret when the field is empty),
 /// streaming one NDJSON line per check as it completes.
-fn test_connection(shared: &Shared, body: Value) -> ActionResponse {
+fn test_connection(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -286,7 +286,7 @@ fn samples_for(
     Ok((push_columns, records))
 }
 
-async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {
+async fn send_samples(shared: &Shared, body: Value) -> Response<Body> {
     let count = body["count"].as_u64().unwrap_or(10).clamp(1, MAX_SAMPLES);
     let path = &shared.config_file;
     let config = match ccfgen_push::Config::from_json_file(path) {
@@ -338,7 +338,7 @@ async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {
         "{} of {count} sample records delivered to {stream}",
         summary.delivered
     );
-    action_json(
+    json_response(
         StatusCode::OK,
         &json!({"summary": rows, "message": message, "error": error, "delivered": summary.delivered}),
     )
@@ -346,7 +346,7 @@ async fn send_samples(shared: &Shared, body: Value) -> ActionResponse {
 
 /// Points the form at an emulator for the shown solution: a `ccfgen emulate` that is
 /// running, or one the studio starts. The config file is written with its values.
-async fn use_emulator(shared: &Shared) -> ActionResponse {
+async fn use_emulator(shared: &Shared) -> Response<Body> {
     let view = shared.view();
     let Some(streams) = view.streams.clone() else {
         return bad_request(
@@ -372,7 +372,7 @@ async fn use_emulator(shared: &Shared) -> ActionResponse {
         Ok((saved, _)) => {
             let mut body = saved_json(shared, &saved);
             body["message"] = Value::from(format!("{message}; saved {}", path.display()));
-            action_json(StatusCode::OK, &body)
+            json_response(StatusCode::OK, &body)
         }
         Err(e) => bad_request(&e.to_string()),
     }

@@ -9,6 +9,7 @@
 //! * [`render`] lays the page out as HTML, [`html`] escapes text and renders markdown safely;
 //! * [`project`] reads what the studio was pointed at (a spec, solution folders, one file);
 //! * `transform` runs the transform preview through [`crate::preview`];
+//! * `shared` holds the session's state and the response builders the handlers use;
 //! * [`server`] serves the embedded page ([`assets`]) on 127.0.0.1 with a session token.
 
 mod actions;
@@ -20,6 +21,7 @@ pub mod page;
 pub mod project;
 pub mod render;
 pub mod server;
+mod shared;
 mod transform;
 
 pub use project::{Snapshot, Target, TargetError};

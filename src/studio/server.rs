@@ -15,8 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -28,10 +27,8 @@ use tokio::sync::watch;
 use super::emulator::StudioEmulator;
 use super::project::{self, Snapshot, Target};
 use super::render::{self, Live};
-use super::transform;
+use super::shared::{Body, Shared, json_response, response};
 use super::{StudioError, assets};
-
-type Body = BoxBody<Bytes, Infallible>;
 
 /// Largest request body accepted (records pasted into the transform preview are the
 /// largest).
@@ -78,29 +75,6 @@ impl Studio {
         self.watcher.abort();
         let _ = self.watcher.await;
         self.shared.emulator.lock().await.shutdown().await;
-    }
-}
-
-pub(crate) struct Shared {
-    token: String,
-    hosts: [String; 2],
-    origins: [String; 2],
-    cookie: String,
-    target: Target,
-    snapshot: RwLock<Arc<Snapshot>>,
-    version: watch::Sender<u64>,
-    pub(crate) config_file: PathBuf,
-    pub(crate) emulator: tokio::sync::Mutex<StudioEmulator>,
-    /// The transform preview's data flows, with the view they were read for.
-    flows: std::sync::Mutex<Option<(Arc<Snapshot>, transform::Flows)>>,
-}
-
-impl Shared {
-    fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
     }
 }
 
@@ -202,7 +176,7 @@ async fn watch_files(shared: Arc<Shared>) {
             continue;
         }
         last = now;
-        let previous = shared.snapshot();
+        let previous = shared.view();
         let t = target.clone();
         let Ok(next) =
             tokio::task::spawn_blocking(move || project::load(&t, Some(&previous))).await
@@ -215,28 +189,6 @@ async fn watch_files(shared: Arc<Shared>) {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
         shared.version.send_modify(|v| *v += 1);
     }
-}
-
-fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed()
-}
-
-fn response(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut resp = Response::new(full(body));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    resp
-}
-
-fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    response(
-        status,
-        "application/json",
-        serde_json::to_vec(value).unwrap_or_default(),
-    )
 }
 
 fn error(status: StatusCode, message: &str) -> Response<Body> {
@@ -420,7 +372,7 @@ fn target_label(target: &Target) -> String {
 }
 
 fn state_json(shared: &Shared) -> Value {
-    let snap = shared.snapshot();
+    let snap = shared.view();
     let pages: Vec<Value> = snap
         .pages
         .iter()
@@ -498,7 +450,7 @@ fn page_index(snap: &Snapshot, index: &str) -> Option<usize> {
 }
 
 async fn page_html(shared: &Shared, index: &str) -> Response<Body> {
-    let snap = shared.snapshot();
+    let snap = shared.view();
     let Some(i) = page_index(&snap, index) else {
         return response(
             StatusCode::NOT_FOUND,
@@ -550,7 +502,7 @@ pub(crate) fn last_days(n: i64) -> Vec<(String, u64)> {
 }
 
 fn logo(shared: &Shared, index: &str) -> Response<Body> {
-    let snap = shared.snapshot();
+    let snap = shared.view();
     let bytes: Bytes = match page_index(&snap, index).and_then(|i| snap.pages[i].logo.clone()) {
         Some(svg) => Bytes::from(svg.as_ref().clone()),
         None => Bytes::from_static(assets::DEFAULT_LOGO),
@@ -562,63 +514,4 @@ fn logo(shared: &Shared, index: &str) -> Response<Body> {
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
     );
     resp
-}
-
-/// The response type the action handlers build.
-pub(crate) type ActionResponse = Response<Body>;
-
-/// JSON response for the action handlers.
-pub(crate) fn action_json(status: StatusCode, value: &Value) -> ActionResponse {
-    json_response(status, value)
-}
-
-/// A streaming response of NDJSON lines for the action handlers.
-pub(crate) fn ndjson_stream() -> (
-    http_body_util::channel::Sender<Bytes, Infallible>,
-    ActionResponse,
-) {
-    let (tx, body) = http_body_util::channel::Channel::<Bytes, Infallible>::new(16);
-    let mut resp = Response::new(body.boxed());
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    (tx, resp)
-}
-
-impl Shared {
-    /// The current view.
-    pub(crate) fn view(&self) -> Arc<Snapshot> {
-        self.snapshot()
-    }
-
-    /// What the studio was pointed at.
-    pub(crate) fn target(&self) -> &Target {
-        &self.target
-    }
-
-    /// The transform preview's data flows when they were read for the current view.
-    pub(crate) fn cached_flows(&self, view: &Arc<Snapshot>) -> Option<transform::Flows> {
-        let cache = self
-            .flows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .as_ref()
-            .filter(|(seen, _)| Arc::ptr_eq(seen, view))
-            .map(|(_, flows)| flows.clone())
-    }
-
-    /// Keeps the data flows read for `view`.
-    pub(crate) fn cache_flows(&self, view: Arc<Snapshot>, flows: transform::Flows) {
-        *self
-            .flows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((view, flows));
-    }
-
-    /// Tells the pages to reload (data changed outside the watched files).
-    pub(crate) fn bump(&self) {
-        self.version.send_modify(|v| *v += 1);
-    }
 }

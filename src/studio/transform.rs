@@ -8,12 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ccfgen_kql::eval::store;
-use hyper::{Method, StatusCode};
+use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::project::Target as StudioTarget;
-use super::server::{ActionResponse, Shared, action_json};
+use super::shared::{Body, Flows, Shared, json_response};
 use crate::preview::{self, PreviewError, Target};
 
 /// Most records one preview runs.
@@ -23,31 +23,28 @@ const MAX_ROWS_SHOWN: usize = 500;
 /// Most sample records one click generates.
 const MAX_SAMPLES: u64 = 1_000;
 
-/// The data flows of a studio target, read once per version of the files.
-pub(crate) type Flows = Arc<Result<Vec<Target>, String>>;
-
 /// Handles `/api/transform…`.
 pub(crate) async fn handle(
     shared: &Shared,
     method: &Method,
     rest: &[&str],
     body: Value,
-) -> ActionResponse {
+) -> Response<Body> {
     let flows = flows(shared).await;
     match (method, rest) {
         (&Method::GET, []) => list(shared, &flows),
         (&Method::POST, ["run"]) => {
-            let root = shared.target().path().to_path_buf();
+            let root = (&shared.target).path().to_path_buf();
             let result = tokio::task::spawn_blocking(move || run(&flows, &root, &body)).await;
             match result {
-                Ok((status, value)) => action_json(status, &value),
-                Err(e) => action_json(
+                Ok((status, value)) => json_response(status, &value),
+                Err(e) => json_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &json!({ "error": format!("the preview stopped: {e}") }),
                 ),
             }
         }
-        _ => action_json(StatusCode::NOT_FOUND, &json!({"error": "not found"})),
+        _ => json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"})),
     }
 }
 
@@ -57,7 +54,7 @@ async fn flows(shared: &Shared) -> Flows {
     if let Some(flows) = shared.cached_flows(&view) {
         return flows;
     }
-    let target = shared.target().clone();
+    let target = (&shared.target).clone();
     let flows = tokio::task::spawn_blocking(move || read_flows(&target))
         .await
         .unwrap_or_else(|e| Err(format!("reading the data flows stopped: {e}")));
@@ -111,8 +108,8 @@ fn columns_json(columns: &[ccfgen_kql::Column]) -> Value {
         .collect()
 }
 
-fn list(shared: &Shared, flows: &Flows) -> ActionResponse {
-    let root = shared.target().path();
+fn list(shared: &Shared, flows: &Flows) -> Response<Body> {
+    let root = (&shared.target).path();
     match flows.as_ref() {
         Err(e) => {
             // Why the files do not load: the errors among the view's findings.
@@ -122,7 +119,7 @@ fn list(shared: &Shared, flows: &Flows) -> ActionResponse {
                 .iter()
                 .filter(|p| p.severity == crate::diagnostic::Severity::Error)
                 .collect();
-            action_json(
+            json_response(
                 StatusCode::OK,
                 &json!({ "flows": [], "error": e, "problems": errors }),
             )
@@ -144,7 +141,7 @@ fn list(shared: &Shared, flows: &Flows) -> ActionResponse {
             let error = items
                 .is_empty()
                 .then_some("no DCR data flow found in these files");
-            action_json(StatusCode::OK, &json!({ "flows": items, "error": error }))
+            json_response(StatusCode::OK, &json!({ "flows": items, "error": error }))
         }
     }
 }
