@@ -49,8 +49,8 @@ fn bad_request(message: &str) -> Response<Body> {
     json_response(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 
-fn form_of(body: Value) -> Result<Form, Response<Body>> {
-    serde_json::from_value(body).map_err(|e| bad_request(&format!("not a form: {e}")))
+fn form_of(body: Value) -> Result<Form, String> {
+    serde_json::from_value(body).map_err(|e| format!("not a form: {e}"))
 }
 
 /// The folder a relative `ca_file` in the config file is read from.
@@ -100,7 +100,7 @@ fn secret_saved(shared: &Shared) -> bool {
 fn check_config(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad_request(&e),
     };
     let errors = form.check(
         secret_saved(shared),
@@ -149,7 +149,7 @@ fn saved_json(shared: &Shared, saved: &config::Saved) -> Value {
 fn save_config(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad_request(&e),
     };
     match save(shared, &form) {
         Ok(saved) => json_response(StatusCode::OK, &saved_json(shared, &saved)),
@@ -180,7 +180,7 @@ fn check_json(check: &Check) -> Bytes {
 fn test_connection(shared: &Shared, body: Value) -> Response<Body> {
     let form = match form_of(body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad_request(&e),
     };
     let path = shared.config_file.clone();
     let (_, saved_secret) = config::read(&path).unwrap_or_default();

@@ -34,7 +34,7 @@ pub(crate) async fn handle(
     match (method, rest) {
         (&Method::GET, []) => list(shared, &flows),
         (&Method::POST, ["run"]) => {
-            let root = (&shared.target).path().to_path_buf();
+            let root = shared.target.path().to_path_buf();
             let result = tokio::task::spawn_blocking(move || run(&flows, &root, &body)).await;
             match result {
                 Ok((status, value)) => json_response(status, &value),
@@ -54,7 +54,7 @@ async fn flows(shared: &Shared) -> Flows {
     if let Some(flows) = shared.cached_flows(&view) {
         return flows;
     }
-    let target = (&shared.target).clone();
+    let target = shared.target.clone();
     let flows = tokio::task::spawn_blocking(move || read_flows(&target))
         .await
         .unwrap_or_else(|e| Err(format!("reading the data flows stopped: {e}")));
@@ -109,7 +109,7 @@ fn columns_json(columns: &[ccfgen_kql::Column]) -> Value {
 }
 
 fn list(shared: &Shared, flows: &Flows) -> Response<Body> {
-    let root = (&shared.target).path();
+    let root = shared.target.path();
     match flows.as_ref() {
         Err(e) => {
             // Why the files do not load: the errors among the view's findings.
