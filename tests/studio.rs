@@ -76,6 +76,17 @@ impl StudioProcess {
             .build()
             .unwrap()
     }
+
+    /// The text of a GET with the session token.
+    fn api_get(&self, path: &str) -> String {
+        self.http()
+            .get(format!("{}{path}", self.base))
+            .header("X-Ccfgen-Token", &self.token)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    }
 }
 
 impl Drop for StudioProcess {
@@ -279,6 +290,15 @@ fn assert_page(b: &Browser, want: &Expected, what: &str) {
     assert!(logo.as_i64().unwrap() > 0, "{what}: the logo loads");
 }
 
+/// A JSON array of strings.
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Opens the studio page and waits for the first page to render.
 fn open(b: &Browser, studio: &StudioProcess) {
     b.goto(&studio.url);
@@ -382,17 +402,7 @@ fn the_preview_renders_every_corpus_definition() {
     let tmp = tempfile::tempdir().unwrap();
     let studio = StudioProcess::start(&corpus, &tmp.path().join("connector_config.json"));
     open(&b, &studio);
-    let state: Value = serde_json::from_str(
-        &studio
-            .http()
-            .get(format!("{}/api/state", studio.base))
-            .header("X-Ccfgen-Token", &studio.token)
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
-    )
-    .unwrap();
+    let state: Value = serde_json::from_str(&studio.api_get("/api/state")).unwrap();
     let pages = state["pages"].as_array().unwrap();
     assert_eq!(
         pages.len(),
@@ -606,16 +616,7 @@ fn the_server_refuses_requests_without_the_session() {
             .send()
             .unwrap()
     };
-    let flows: Value = serde_json::from_str(
-        &http
-            .get(format!("{}/api/transform", studio.base))
-            .header("X-Ccfgen-Token", &studio.token)
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
-    )
-    .unwrap();
+    let flows: Value = serde_json::from_str(&studio.api_get("/api/transform")).unwrap();
     let flow = &flows["flows"][0];
     assert_eq!(flow["stream"], "Custom-cveBusterVulnerabilities", "{flows}");
     let gone = run(serde_json::json!({"origin": "../../etc/passwd", "stream": "x", "table": "y", "records": "{}"}).to_string());
@@ -799,14 +800,7 @@ fn the_push_form_saves_what_the_cli_writes_and_tests_the_connection() {
         !page_text_and_values(&b).contains(secret),
         "the secret is still in the page"
     );
-    let api = studio
-        .http()
-        .get(format!("{}/api/config", studio.base))
-        .header("X-Ccfgen-Token", &studio.token)
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let api = studio.api_get("/api/config");
     assert!(!api.contains(secret), "{api}");
     assert!(api.contains("\"secret_saved\":true"), "{api}");
 
@@ -888,12 +882,7 @@ fn use_the_local_emulator_fills_the_form_and_the_page_shows_the_data() {
         "return ['tenant_id','application_id','dce_endpoint','dcr_immutable_id','stream_name','ca_file','application_secret'].map(n => document.getElementById('f-' + n).value)",
         vec![],
     );
-    let form: Vec<&str> = form
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let form = strings(&form);
     assert!(form[..6].iter().all(|v| !v.is_empty()), "{form:?}");
     assert_eq!(form[4], "Custom-ContosoSecurityAlerts");
     assert_eq!(form[6], "", "the secret is not sent to the page");
@@ -963,13 +952,6 @@ fn shown_rows(b: &Browser) -> (Vec<String>, Vec<Vec<String>>) {
                   rows: Array.from(t.querySelectorAll('tbody tr')).map(tr => Array.from(tr.children).map(td => td.textContent)) };",
         vec![],
     );
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap().to_string())
-            .collect()
-    };
     (
         strings(&v["columns"]),
         v["rows"].as_array().unwrap().iter().map(strings).collect(),
@@ -977,15 +959,10 @@ fn shown_rows(b: &Browser) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn shown_notes(b: &Browser) -> Vec<String> {
-    b.execute(
+    strings(&b.execute(
         "return Array.from(document.querySelectorAll('#transform-notes li')).map(li => li.textContent);",
         vec![],
-    )
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|s| s.as_str().unwrap().to_string())
-    .collect()
+    ))
 }
 
 /// A cell as the page shows it: strings as they are, everything else as JSON text.
@@ -1020,12 +997,7 @@ fn the_transform_preview_shows_what_ccfgen_preview_prints() {
         "return Array.from(document.querySelectorAll('#flow-select option')).map(o => o.textContent);",
         vec![],
     );
-    let flows: Vec<&str> = flows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let flows = strings(&flows);
     assert_eq!(flows.len(), 2, "{flows:?}");
     assert!(
         flows[0].starts_with("Custom-FabrikamAlerts \u{2192} FabrikamAlerts_CL"),

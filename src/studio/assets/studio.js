@@ -41,10 +41,12 @@
 
   // ---- Theme ------------------------------------------------------------------------------
   const theme = $("theme");
+  const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
   function applyTheme(value) {
-    if (value === "light" || value === "dark") document.documentElement.dataset.theme = value;
-    else delete document.documentElement.dataset.theme;
+    const dark = value === "dark" || (value !== "light" && systemDark.matches);
+    document.documentElement.dataset.theme = dark ? "dark" : "light";
   }
+  systemDark.addEventListener("change", () => applyTheme(theme.value));
   try { theme.value = localStorage.getItem("ccfgen-studio-theme") || "auto"; } catch (e) { theme.value = "auto"; }
   applyTheme(theme.value);
   theme.addEventListener("change", () => {
