@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 /// Writes a real the way Kusto's `tostring` does.
 pub fn write_real(r: f64, out: &mut String) {
     if !r.is_finite() {
-        out.push_str(super::value::non_finite_name(r));
+        out.push_str(non_finite_name(r));
         return;
     }
     if r == 0.0 {
@@ -154,5 +154,16 @@ mod tests {
         assert_eq!(parse_real("12abc"), None);
         assert_eq!(real_to_long(-2.7), Some(-2));
         assert_eq!(real_to_long(1e30), None);
+    }
+}
+
+/// `NaN`, `Infinity` or `-Infinity`.
+pub(crate) fn non_finite_name(r: f64) -> &'static str {
+    if r.is_nan() {
+        "NaN"
+    } else if r > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
     }
 }
