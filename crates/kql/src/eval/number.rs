@@ -117,6 +117,17 @@ pub fn real_to_long(r: f64) -> Option<i64> {
     (t.is_finite() && (i64::MIN as f64..i64::MAX as f64).contains(&t)).then_some(t as i64)
 }
 
+/// `NaN`, `Infinity` or `-Infinity`.
+pub(crate) fn non_finite_name(r: f64) -> &'static str {
+    if r.is_nan() {
+        "NaN"
+    } else if r > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,16 +165,5 @@ mod tests {
         assert_eq!(parse_real("12abc"), None);
         assert_eq!(real_to_long(-2.7), Some(-2));
         assert_eq!(real_to_long(1e30), None);
-    }
-}
-
-/// `NaN`, `Infinity` or `-Infinity`.
-pub(crate) fn non_finite_name(r: f64) -> &'static str {
-    if r.is_nan() {
-        "NaN"
-    } else if r > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
     }
 }
