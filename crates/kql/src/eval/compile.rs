@@ -11,8 +11,8 @@ use super::conv;
 use super::funcs::{self, Arg, Site};
 use super::json;
 use super::ops;
-use super::parse_op::{self, ParseKind, ParsePlan, Piece};
-use super::plan::{Ctx, Node, Source, Stage, TablePlan};
+use super::parse_op::{self, ParseKind, Piece};
+use super::plan::{Ctx, Node, ParsePlan, Source, Stage, TablePlan};
 use super::time;
 use super::value::{Value, parse_guid};
 use crate::ast::{

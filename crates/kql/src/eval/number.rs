@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 /// Writes a real the way Kusto's `tostring` does.
 pub fn write_real(r: f64, out: &mut String) {
     if !r.is_finite() {
-        out.push_str(super::value::non_finite_name(r));
+        out.push_str(non_finite_name(r));
         return;
     }
     if r == 0.0 {
@@ -115,6 +115,17 @@ pub fn real_to_long(r: f64) -> Option<i64> {
     let t = r.trunc();
     // i64::MIN as f64 is exact; i64::MAX as f64 rounds up to 2^63, which is out of range
     (t.is_finite() && (i64::MIN as f64..i64::MAX as f64).contains(&t)).then_some(t as i64)
+}
+
+/// `NaN`, `Infinity` or `-Infinity`.
+pub(crate) fn non_finite_name(r: f64) -> &'static str {
+    if r.is_nan() {
+        "NaN"
+    } else if r > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
 }
 
 #[cfg(test)]

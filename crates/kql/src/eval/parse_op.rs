@@ -14,7 +14,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::conv;
-use super::plan::{Ctx, Node};
+use super::plan::{Ctx, ParsePlan};
 use super::value::Value;
 use crate::types::Ty;
 
@@ -37,21 +37,6 @@ pub(crate) enum Piece<'a> {
     Star,
     /// A column of this type.
     Column(Ty),
-}
-
-/// A compiled `parse`.
-#[derive(Debug, Clone)]
-pub(crate) struct ParsePlan {
-    /// The parsed expression.
-    pub source: Node,
-    /// The pattern.
-    pub regex: Arc<Regex>,
-    /// Each column: its slot in the row, its type and its capture group index.
-    pub columns: Vec<(usize, Ty, usize)>,
-    /// Strict or relaxed conversion.
-    pub relaxed: bool,
-    /// `parse-where`: rows that do not match are dropped.
-    pub filter: bool,
 }
 
 /// The capture group index of column `i` of a pattern.

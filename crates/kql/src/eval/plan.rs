@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use super::parse_op::ParsePlan;
+use regex::Regex;
+
 use super::value::Value;
+use crate::types::Ty;
 
 /// What a running query may read besides its rows.
 #[derive(Debug, Clone, Copy)]
@@ -277,4 +279,19 @@ impl TablePlan {
             Source::Rows(_) | Source::Print(_) => false,
         }
     }
+}
+
+/// A compiled `parse`.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsePlan {
+    /// The parsed expression.
+    pub source: Node,
+    /// The pattern.
+    pub regex: Arc<Regex>,
+    /// Each column: its slot in the row, its type and its capture group index.
+    pub columns: Vec<(usize, Ty, usize)>,
+    /// Strict or relaxed conversion.
+    pub relaxed: bool,
+    /// `parse-where`: rows that do not match are dropped.
+    pub filter: bool,
 }

@@ -219,7 +219,7 @@ impl Value {
             Value::Long(l) => J::from(*l),
             Value::Real(r) => match serde_json::Number::from_f64(*r) {
                 Some(n) => J::Number(n),
-                None => J::String(non_finite_name(*r).to_string()),
+                None => J::String(number::non_finite_name(*r).to_string()),
             },
             Value::String(s) => J::String(s.to_string()),
             Value::DateTime(_) | Value::TimeSpan(_) | Value::Guid(_) => {
@@ -260,17 +260,6 @@ impl Value {
                 Value::Bag(Arc::new(bag))
             }
         }
-    }
-}
-
-/// `NaN`, `Infinity` or `-Infinity`.
-pub(crate) fn non_finite_name(r: f64) -> &'static str {
-    if r.is_nan() {
-        "NaN"
-    } else if r > 0.0 {
-        "Infinity"
-    } else {
-        "-Infinity"
     }
 }
 
@@ -328,7 +317,7 @@ pub(crate) fn write_json(v: &Value, out: &mut String) {
                 number::write_json_real(*r, out);
             } else {
                 out.push('"');
-                out.push_str(non_finite_name(*r));
+                out.push_str(number::non_finite_name(*r));
                 out.push('"');
             }
         }
