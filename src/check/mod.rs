@@ -40,7 +40,7 @@ pub struct Options {
     /// Worker threads for reading, parsing and checking.
     pub threads: usize,
     /// Run each data flow's transformation on this many generated records and report runtime
-    /// defects ([`runtime`]); 0 does not run them.
+    /// defects (the `runtime` module); 0 does not run them.
     pub sample: u64,
 }
 
@@ -193,7 +193,7 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
 
 /// Checks one JSON file, linked with the files around it the way a tree check links them
 /// (a DCR finds its tables in its solution's `Data Connectors` folder, see
-/// [`explain::search_root`]); only the findings located in that file are reported.
+/// `explain::search_root`); only the findings located in that file are reported.
 pub fn check_file(file: &Path, options: Options) -> Result<Report, CheckError> {
     let root = explain::search_root(file);
     let (docs, index) = explain::read_around(file, &root, options.threads)?;

@@ -1,5 +1,5 @@
 //! Reading `ccfgen.toml`: parse with spans, check its shape against the schema (every
-//! missing, unknown or mistyped key at once, [`shape`]), deserialize, then
+//! missing, unknown or mistyped key at once, the `shape` module), deserialize, then
 //! resolve defaults ([`resolve`]) and validate ([`crate::validate`]).
 
 pub mod date;
