@@ -73,7 +73,7 @@ enum Command {
     Push(push::Args),
     /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
     Doctor(doctor::Args),
-    /// Serve a local web app: the connector page as the portal shows it, the push config form.
+    /// Serve a local web app: connector page preview, push configuration, transform preview.
     Studio(studio::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
