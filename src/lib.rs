@@ -11,6 +11,8 @@ pub mod check;
 pub mod codegen;
 pub mod conformance;
 pub mod diagnostic;
+#[cfg(feature = "cli")]
+pub mod emulation;
 pub mod extra_content;
 pub mod import;
 pub mod infer;
@@ -30,6 +32,8 @@ pub mod schema;
 pub mod solution;
 pub mod source;
 pub mod spec;
+#[cfg(feature = "cli")]
+pub mod studio;
 pub mod templates;
 pub mod transform;
 pub mod validate;

@@ -344,6 +344,22 @@ pub fn parse_records(text: &str) -> Result<Vec<Json>, (usize, String)> {
     Ok(out)
 }
 
+/// One thing the service would change about the records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The column it is about: a stored column, or an output column the table drops;
+    /// `None` for the records as received and for the evaluator's approximations.
+    pub column: Option<String>,
+    /// One sentence.
+    pub text: String,
+}
+
+/// The evaluator's time (100 ns ticks since 0001-01-01) of a moment.
+pub fn ticks_of(t: ::time::OffsetDateTime) -> i64 {
+    let nanos = t.unix_timestamp_nanos();
+    ccfgen_kql::eval::time::UNIX_EPOCH_TICKS + (nanos / 100) as i64
+}
+
 /// What the table would store.
 #[derive(Debug, Clone)]
 pub struct Preview {
@@ -416,41 +432,63 @@ impl Preview {
 
     /// One sentence per thing the service would change, most important first.
     pub fn notes(&self) -> Vec<String> {
+        self.findings().into_iter().map(|n| n.text).collect()
+    }
+
+    /// [`Preview::notes`] with the column each one is about.
+    pub fn findings(&self) -> Vec<Note> {
         let s = &self.summary;
         let mut out = Vec::new();
+        let mut push = |column: Option<&str>, text: String| {
+            out.push(Note {
+                column: column.map(str::to_string),
+                text,
+            });
+        };
         if !self.table_known {
-            out.push(
+            push(
+                None,
                 "the table's definition was not found: rows are shown as the transformation \
                  outputs them, without the table's rules"
                     .to_string(),
             );
         }
         for name in &self.dropped {
-            out.push(format!(
-                "column {name}: dropped (the transformation outputs it, the table has no such column)"
-            ));
+            push(
+                Some(name),
+                format!(
+                    "column {name}: dropped (the transformation outputs it, the table has no such column)"
+                ),
+            );
         }
         for name in &self.unproduced {
             if name != store::TIME_GENERATED {
-                out.push(format!(
-                    "column {name}: always null (the transformation does not output it)"
-                ));
+                push(
+                    Some(name),
+                    format!("column {name}: always null (the transformation does not output it)"),
+                );
             }
         }
         for (column, (n, kind)) in &s.mismatches {
             let c = &self.columns[*column];
-            out.push(format!(
-                "column {}: {n} of {} values stored as null (a {kind} value does not fit a {} column)",
-                c.name,
-                s.stored,
-                c.ty.table_api_name().unwrap_or(c.ty.kusto_name())
-            ));
+            push(
+                Some(&c.name),
+                format!(
+                    "column {}: {n} of {} values stored as null (a {kind} value does not fit a {} column)",
+                    c.name,
+                    s.stored,
+                    c.ty.table_api_name().unwrap_or(c.ty.kusto_name())
+                ),
+            );
         }
         for (column, n) in &s.truncated {
-            out.push(format!(
-                "column {}: {n} values over 64 KB truncated",
-                self.columns[*column].name
-            ));
+            push(
+                Some(&self.columns[*column].name),
+                format!(
+                    "column {}: {n} values over 64 KB truncated",
+                    self.columns[*column].name
+                ),
+            );
         }
         for (reason, n) in &s.time_fixes {
             let why = match *reason {
@@ -459,22 +497,33 @@ impl Preview {
                 "too old" => "it is more than 2 days before the received time",
                 _ => "it is more than a day after the received time",
             };
-            out.push(format!(
-                "TimeGenerated: {n} of {} rows get the received time ({why})",
-                s.stored
-            ));
+            push(
+                Some(store::TIME_GENERATED),
+                format!(
+                    "TimeGenerated: {n} of {} rows get the received time ({why})",
+                    s.stored
+                ),
+            );
         }
         for (column, (n, kind)) in &s.input_mismatches {
-            out.push(format!(
-                "stream column {column}: {n} received values stored as null (a JSON {kind} does not fit its type)"
-            ));
+            push(
+                None,
+                format!(
+                    "stream column {column}: {n} received values stored as null (a JSON {kind} does not fit its type)"
+                ),
+            );
         }
         for (name, n) in &s.undeclared {
-            out.push(format!(
-                "record property {name}: dropped from {n} records (the stream does not declare it)"
-            ));
+            push(
+                None,
+                format!(
+                    "record property {name}: dropped from {n} records (the stream does not declare it)"
+                ),
+            );
         }
-        out.extend(self.warnings.iter().cloned());
+        for warning in &self.warnings {
+            push(None, warning.clone());
+        }
         out
     }
 }

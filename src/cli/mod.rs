@@ -17,6 +17,7 @@ mod preview;
 mod push;
 mod sample;
 mod schema;
+mod studio;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -72,6 +73,8 @@ enum Command {
     Push(push::Args),
     /// Check a push configuration: settings, file permissions, DNS, TLS, token, DCR stream.
     Doctor(doctor::Args),
+    /// Serve a local web app: connector page preview, push configuration, transform preview.
+    Studio(studio::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the man page (or write every command's page with --out DIR).
@@ -110,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Emulate(a) => emulate::run(a, &ctx),
         Command::Push(a) => push::run(a, &ctx),
         Command::Doctor(a) => doctor::run(a, &ctx),
+        Command::Studio(a) => studio::run(a, &ctx),
         Command::Completions(a) => completions::completions(a, &ctx),
         Command::Man(a) => completions::man(a, &ctx),
     };

@@ -70,7 +70,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             now.replace_nanosecond(0).unwrap_or(now),
         ),
     };
-    let ticks = ticks_of(now);
+    let ticks = preview::ticks_of(now);
     let results = chosen
         .iter()
         .map(|target| preview::run(target, &records, ticks))
@@ -128,11 +128,6 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
-}
-
-fn ticks_of(t: OffsetDateTime) -> i64 {
-    let nanos = t.unix_timestamp_nanos();
-    ccfgen_kql::eval::time::UNIX_EPOCH_TICKS + (nanos / 100) as i64
 }
 
 fn read_records(path: &PathBuf) -> anyhow::Result<Vec<serde_json::Value>> {

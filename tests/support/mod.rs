@@ -3,6 +3,7 @@
 //! an HTTPS client trusting the emulator's CA, and bounded command runs.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod corpus;
 
 use std::io::{BufRead, BufReader};

@@ -43,20 +43,27 @@ impl fmt::Debug for ConnectionValues {
 }
 
 impl ConnectionValues {
-    /// The connection file: the connector seed's keys (`tenant_id`, `application_id`,
-    /// `application_secret`, `dce_endpoint`, `dcr_immutable_id`, `stream_name`) plus
-    /// `authority_host` and `ca_file` (`null` for plain HTTP).
+    /// The connection file ([`ccfgen_push::connector_file`]): the connector seed's keys
+    /// (`tenant_id`, `application_id`, `application_secret`, `dce_endpoint`,
+    /// `dcr_immutable_id`, `stream_name`) plus `authority_host` and, in TLS mode, `ca_file`.
+    pub fn file(&self, ca_file: Option<&Path>) -> ccfgen_push::connector_file::ConnectorFile {
+        ccfgen_push::connector_file::ConnectorFile {
+            tenant_id: self.tenant_id.clone(),
+            application_id: self.client_id.clone(),
+            application_secret: self.client_secret.clone(),
+            dce_endpoint: self.dce_uri.clone(),
+            dcr_immutable_id: self.dcr_immutable_id.clone(),
+            stream_name: self.stream_name.clone(),
+            authority_host: Some(self.authority_host.clone()),
+            ca_file: ca_file.map(|p| p.display().to_string()),
+            cloud: None,
+            allow_http_loopback: false,
+        }
+    }
+
+    /// [`ConnectionValues::file`] as JSON.
     pub fn to_json(&self, ca_file: Option<&Path>) -> serde_json::Value {
-        serde_json::json!({
-            "tenant_id": self.tenant_id,
-            "application_id": self.client_id,
-            "application_secret": self.client_secret,
-            "dce_endpoint": self.dce_uri,
-            "dcr_immutable_id": self.dcr_immutable_id,
-            "stream_name": self.stream_name,
-            "authority_host": self.authority_host,
-            "ca_file": ca_file.map(|p| p.display().to_string()),
-        })
+        self.file(ca_file).to_json()
     }
 }
 

@@ -333,12 +333,9 @@ impl Emulator {
         values: &ConnectionValues,
         ca_file: Option<&Path>,
     ) -> Result<(), Error> {
-        let mut json = values.to_json(ca_file);
-        if !self.shared.config.tls {
-            json["allow_http_loopback"] = true.into();
-        }
-        let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
-        write_private(path, text.as_bytes())
+        let mut file = values.file(ca_file);
+        file.allow_http_loopback = !self.shared.config.tls;
+        write_private(path, file.to_text().as_bytes())
     }
 
     /// Queues a fault (same as `POST /_emulator/faults`).

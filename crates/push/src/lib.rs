@@ -26,6 +26,7 @@ macro_rules! client {
 }
 
 pub mod cloud;
+pub mod connector_file;
 pub mod record;
 pub mod rfc3339;
 pub mod validate;

@@ -54,6 +54,67 @@ impl Summary {
         self.records_read
             .saturating_sub(self.skipped + self.delivered + self.dead_lettered())
     }
+
+    /// The summary as labelled rows, the way every front end shows it (`ccfgen push`'s text,
+    /// the studio's table). `stopped`: the push stopped early (pending records are shown).
+    pub fn rows(&self, stopped: bool) -> Vec<(&'static str, String)> {
+        let secs = self.elapsed.as_secs_f64();
+        let mut rows = vec![("delivered", self.delivered.to_string())];
+        let dead = self.dead_lettered();
+        let mut dead_text = format!(
+            "{dead} (invalid {}, too large {}, refused {}, out of retry time {})",
+            self.invalid, self.too_large, self.rejected, self.retries_exhausted
+        );
+        if let (true, Some(file)) = (dead > 0, &self.dead_letter_file) {
+            dead_text.push_str(&format!(" → {}", file.display()));
+        }
+        rows.push(("dead-lettered", dead_text));
+        if self.skipped > 0 {
+            rows.push((
+                "skipped",
+                format!("{} (resolved by an earlier run)", self.skipped),
+            ));
+        }
+        if stopped {
+            rows.push((
+                "pending",
+                format!(
+                    "{} (not sent: fix the cause and run again to resume)",
+                    self.pending()
+                ),
+            ));
+        }
+        rows.push((
+            "requests",
+            format!(
+                "{} ({} retried, {} splits); {:.2} MB sent for {:.2} MB of JSON",
+                self.requests,
+                self.retried_requests,
+                self.splits,
+                self.bytes_wire as f64 / 1e6,
+                self.bytes_raw as f64 / 1e6
+            ),
+        ));
+        rows.push((
+            "duplicates possible",
+            if self.duplicates_possible == 0 {
+                "0".into()
+            } else {
+                format!(
+                    "{} (records of requests whose outcome was unknown — interrupted run, lost answer — sent again)",
+                    self.duplicates_possible
+                )
+            },
+        ));
+        rows.push((
+            "time",
+            format!(
+                "{secs:.1} s, {:.0} records/s",
+                (self.delivered + dead) as f64 / secs.max(0.001)
+            ),
+        ));
+        rows
+    }
 }
 
 /// Progress events for a UI (progress bar, logs). All methods default to doing nothing and

@@ -4,18 +4,17 @@
 //! SIGTERM.
 
 mod faults;
-mod model;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ccfgen_emulator::{ClientApp, ConnectionFile, DcrConfig, Emulator, Fault, Identity};
+use ccfgen::emulation::{self, Model, Paths};
+use ccfgen_emulator::{ConnectionFile, Emulator, Fault, Identity};
 
 use super::logging::{self, LogArgs};
 use super::{Context, Outcome};
-use model::Model;
 
 /// How long open connections may take to finish after Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -83,13 +82,18 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     let model = if is_spec {
         match ccfgen::spec::load_solution(&args.source) {
-            Ok((solution, _, _)) => model::from_solution(&solution),
+            Ok((solution, _, _)) => Model::from_solution(&solution),
             Err(e) => return ctx.spec_error(e),
         }
     } else {
-        model::from_files(&args.source)?
+        Model::from_files(&args.source)?
     };
-    let paths = Paths::new(&args, &model.solution);
+    let paths = Paths::new(
+        &model.solution,
+        args.state.clone(),
+        args.config_out.clone(),
+        args.ca_out.clone(),
+    );
     let identity =
         Identity::load_or_create(&paths.identity, model.dcrs.iter().map(|d| d.name.as_str()))?;
     logging::init(&args.log, ctx.color, &[], None);
@@ -99,85 +103,6 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         .context("starting the async runtime")?;
     runtime.block_on(serve(&args, &model, &identity, &paths, is_spec))?;
     Ok(Outcome::Ok)
-}
-
-/// Where the files go.
-struct Paths {
-    state: PathBuf,
-    identity: PathBuf,
-    config: PathBuf,
-    ca: PathBuf,
-}
-
-impl Paths {
-    fn new(args: &Args, solution: &str) -> Paths {
-        let state = args.state.clone().unwrap_or_else(|| {
-            let dir: String = solution
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            // `.` and `..` are no folder of their own (the path rules of ccfgen::safe_path).
-            let dir = if ccfgen::safe_path::check_name(&dir).is_ok() {
-                dir
-            } else {
-                "solution".to_string()
-            };
-            Path::new(".ccfgen/emulator").join(dir).join("state.sqlite")
-        });
-        let dir = state.parent().unwrap_or(Path::new(".")).to_owned();
-        Paths {
-            identity: state.with_extension("identity.json"),
-            config: args
-                .config_out
-                .clone()
-                .unwrap_or_else(|| dir.join("connector_config.json")),
-            ca: args.ca_out.clone().unwrap_or_else(|| dir.join("ca.pem")),
-            state,
-        }
-    }
-}
-
-fn emulator_config(
-    args: &Args,
-    model: &Model,
-    identity: &Identity,
-    paths: &Paths,
-) -> ccfgen_emulator::Config {
-    let client = ClientApp {
-        client_id: identity.client_id.clone(),
-        secret: identity.client_secret.clone(),
-        secret_expired: false,
-    };
-    let dcrs = model
-        .dcrs
-        .iter()
-        .map(|dcr| DcrConfig {
-            immutable_id: identity.dcrs[&dcr.name].clone(),
-            streams: dcr.streams.clone(),
-            publishers: vec![client.client_id.clone()],
-            auxiliary: dcr.auxiliary,
-        })
-        .collect();
-    ccfgen_emulator::Config {
-        tenant_id: identity.tenant_id.clone(),
-        clients: vec![client],
-        dcrs,
-        bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, args.port)),
-        tls: !args.plain_http,
-        state_path: Some(paths.state.clone()),
-        ca_path: (!args.plain_http).then(|| paths.ca.clone()),
-        token_ttl: args.token_ttl,
-        rbac_propagation: args
-            .role_delay
-            .map(|delay| ccfgen_emulator::RbacPropagation { delay, status: 403 }),
-        ..ccfgen_emulator::Config::default()
-    }
 }
 
 async fn serve(
@@ -190,7 +115,13 @@ async fn serve(
     if let Some(dir) = paths.state.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let config = emulator_config(args, model, identity, paths);
+    let settings = emulation::Settings {
+        port: args.port,
+        plain_http: args.plain_http,
+        token_ttl: args.token_ttl,
+        role_delay: args.role_delay,
+    };
+    let config = emulation::config(model, identity, paths, &settings);
     let emulator = ccfgen_emulator::start(config)
         .await
         .context("starting the emulator")?;
@@ -345,7 +276,7 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+pub(super) async fn wait_for_signal() -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

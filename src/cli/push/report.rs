@@ -16,65 +16,10 @@ pub struct Target<'a> {
 
 /// The summary as text.
 pub fn text(summary: &Summary, target: &Target<'_>, error: Option<&str>) -> String {
-    let secs = summary.elapsed.as_secs_f64();
     let mut out = format!("ccfgen push → {} ({})\n", target.stream, target.dcr);
-    let mut row = |label: &str, value: String| {
+    for (label, value) in summary.rows(error.is_some()) {
         let _ = writeln!(out, "  {label:<20} {value}");
-    };
-    row("delivered", summary.delivered.to_string());
-    let dead = summary.dead_lettered();
-    let mut dead_text = format!(
-        "{dead} (invalid {}, too large {}, refused {}, out of retry time {})",
-        summary.invalid, summary.too_large, summary.rejected, summary.retries_exhausted
-    );
-    if let (true, Some(file)) = (dead > 0, &summary.dead_letter_file) {
-        let _ = write!(dead_text, " → {}", file.display());
     }
-    row("dead-lettered", dead_text);
-    if summary.skipped > 0 {
-        row(
-            "skipped",
-            format!("{} (resolved by an earlier run)", summary.skipped),
-        );
-    }
-    if error.is_some() {
-        row(
-            "pending",
-            format!(
-                "{} (not sent: fix the cause and run again to resume)",
-                summary.pending()
-            ),
-        );
-    }
-    row(
-        "requests",
-        format!(
-            "{} ({} retried, {} splits); {:.2} MB sent for {:.2} MB of JSON",
-            summary.requests,
-            summary.retried_requests,
-            summary.splits,
-            summary.bytes_wire as f64 / 1e6,
-            summary.bytes_raw as f64 / 1e6
-        ),
-    );
-    row(
-        "duplicates possible",
-        if summary.duplicates_possible == 0 {
-            "0".into()
-        } else {
-            format!(
-                "{} (records of requests whose outcome was unknown — interrupted run, lost answer — sent again)",
-                summary.duplicates_possible
-            )
-        },
-    );
-    row(
-        "time",
-        format!(
-            "{secs:.1} s, {:.0} records/s",
-            (summary.delivered + dead) as f64 / secs.max(0.001)
-        ),
-    );
     out
 }
 
