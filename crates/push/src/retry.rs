@@ -94,15 +94,15 @@ impl TransportError {
                     .and_then(|io| io.get_ref())
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>())
             });
-            if let Some(tls) = tls {
-                if matches!(
-                    tls,
+            if matches!(
+                tls,
+                Some(
                     rustls::Error::InvalidCertificate(_)
                         | rustls::Error::NoCertificatesPresented
                         | rustls::Error::InvalidCertRevocationList(_)
-                ) {
-                    fault = TransportFault::Certificate;
-                }
+                )
+            ) {
+                fault = TransportFault::Certificate;
             }
             let text = s.to_string();
             if fault == TransportFault::Transient && is_dns_failure(&text) {
