@@ -188,8 +188,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         &columns,
         sources,
         validation,
-        progress,
-        handle.as_ref(),
+        (progress, handle.as_ref()),
     ));
     if let Some(bar) = handle {
         bar.finish_and_clear();
@@ -283,8 +282,7 @@ async fn push(
     columns: &[Column],
     sources: Vec<Source>,
     validation: ValidationOptions,
-    progress: Arc<dyn Progress>,
-    bar: Option<&indicatif::ProgressBar>,
+    (progress, bar): (Arc<dyn Progress>, Option<&indicatif::ProgressBar>),
 ) -> anyhow::Result<Outcome> {
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
