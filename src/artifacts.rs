@@ -10,7 +10,7 @@ use crate::templates::TemplateError;
 
 /// Where the Rust record module goes, relative to the output directory.
 pub fn rust_module_path(solution: &Solution) -> String {
-    format!("Rust/{}.rs", codegen::naming::module_name(&solution.name))
+    format!("Rust/{}.rs", crate::rust_names::module_name(&solution.name))
 }
 
 /// Renders every artifact of `solution` with the package in the spec's compat mode.

@@ -29,7 +29,7 @@ fn edge_case_names_compile_and_stay_distinct() {
 fn records_roundtrip_and_match_the_spec() {
     for entry in records() {
         let (solution, _, _) =
-            ccfgen::spec::load_solution(std::path::Path::new(entry.spec)).unwrap();
+            ccfgen::load::solution(std::path::Path::new(entry.spec)).unwrap();
         let (_, table) = solution
             .tables()
             .find(|(_, t)| t.name == entry.table)

@@ -2,6 +2,8 @@
 //! and the rules a name written in the spec (`rust_name`) must follow so that the generated
 //! module compiles without warnings.
 
+pub mod check;
+
 use crate::diagnostic::Diagnostic;
 use crate::rules::Findings;
 
