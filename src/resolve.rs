@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-use crate::spec::LoadedSpec;
-use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
     Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
     Support, Table, TablePlan, Transform,
 };
+use crate::spec::LoadedSpec;
+use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::transform;
 use ccfgen_base::ColumnType;
 

@@ -73,13 +73,12 @@ impl Builder {
     pub fn generate(self) -> Result<PathBuf, CodegenError> {
         let spec_file = crate::spec::spec_path(&self.spec);
         println!("cargo:rerun-if-changed={}", spec_file.display());
-        let (solution, loaded, _) =
-            crate::load::solution(&self.spec).map_err(|e| match e {
-                crate::spec::LoadError::Invalid { diagnostics, file } => CodegenError::Spec(
-                    crate::diagnostic::render::render_all(diagnostics, &[&file], false),
-                ),
-                other => CodegenError::Spec(other.to_string()),
-            })?;
+        let (solution, loaded, _) = crate::load::solution(&self.spec).map_err(|e| match e {
+            crate::spec::LoadError::Invalid { diagnostics, file } => CodegenError::Spec(
+                crate::diagnostic::render::render_all(diagnostics, &[&file], false),
+            ),
+            other => CodegenError::Spec(other.to_string()),
+        })?;
         let out_dir = match self
             .out_dir
             .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))

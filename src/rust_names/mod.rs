@@ -7,6 +7,11 @@ pub mod check;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Findings;
 
+/// Where `ccfgen build` writes the Rust record module, relative to the output directory.
+pub fn module_path(solution: &crate::solution::Solution) -> String {
+    format!("Rust/{}.rs", module_name(&solution.name))
+}
+
 /// `cveBusterVulnerabilities` → `CveBusterVulnerability`: words split at case changes and
 /// non-alphanumerics, the last word made singular, PascalCase.
 pub fn struct_name(table_base: &str) -> String {
