@@ -203,7 +203,7 @@ fn spec_columns(
     config: &mut Config,
     ctx: &Context,
 ) -> anyhow::Result<Vec<Column>> {
-    let solution = match ccfgen::spec::load_solution(spec) {
+    let solution = match ccfgen::load::solution(spec) {
         Ok((solution, _, _)) => solution,
         Err(LoadError::Invalid { diagnostics, file }) => {
             ctx.print_diagnostics(diagnostics, &[&file]);
