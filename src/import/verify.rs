@@ -168,7 +168,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
                 });
             }
         };
-        let mut def = file(&c.definition_file);
+        let mut def = file(&c.settings.definition_file);
         if !sources && let Some(d) = def.as_mut() {
             // A packaged definition has no source file layout: compare what it carries.
             d["kind"] = Value::String("Customizable".into());
@@ -177,7 +177,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
             compare(&raw.definition, def, sources);
         }
         if let Some(instance) = raw.instances.first() {
-            compare(instance, file(&c.data_connector_file), true);
+            compare(instance, file(&c.settings.data_connector_file), true);
         }
         if let Some(dcr) = &raw.dcr {
             let mut original = dcr.clone();
@@ -186,7 +186,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
             {
                 original.value.as_object_mut().map(|o| o.remove("kind"));
             }
-            compare(&original, file(&c.dcr_file), true);
+            compare(&original, file(&c.settings.dcr_file), true);
         }
         for t in &raw.tables {
             let name = t

@@ -19,7 +19,7 @@ pub fn data_connector_resource(connector: &Connector, api: &ApiVersionSet) -> Va
 
 /// The instance `properties` as the connector folder writes them (`placeholders` style).
 pub fn data_connector_properties(connector: &Connector) -> Value {
-    instance_properties(connector, connector.placeholders)
+    instance_properties(connector, connector.settings.placeholders)
 }
 
 /// The instance `properties` with connect-time values in the given style. The package always
@@ -29,7 +29,7 @@ pub fn instance_properties(connector: &Connector, style: Placeholders) -> Value 
         Placeholders::Parameters => format!("[[parameters('{object}').{key}]"),
         Placeholders::Braces => format!("{{{{{key}}}}}"),
     };
-    let (app_key, sp_key) = connector.auth_keys.names();
+    let (app_key, sp_key) = connector.settings.auth_keys.names();
     json!({
         "connectorDefinitionName": connector.id,
         "dcrConfig": {
@@ -43,6 +43,6 @@ pub fn instance_properties(connector: &Connector, style: Placeholders) -> Value 
             sp_key: value("auth", "servicePrincipalId"),
         },
         "request": { "RetryCount": 1 },
-        "response": { "eventsJsonPaths": connector.events_json_paths }
+        "response": { "eventsJsonPaths": connector.settings.events_json_paths }
     })
 }
