@@ -54,7 +54,7 @@ client! {
     pub mod token_cache;
 
     pub use batch::Limits;
-    pub use client::{Client, ClientBuilder, Sink, ValueSink};
+    pub use client::{Client, ClientBuilder, Interrupter, Sink, ValueSink};
     pub use config::{AuthMethod, Config, ConfigError};
     pub use error::{Incomplete, PushError};
     pub use pipeline::{PushOptions, Source, push_sources};
