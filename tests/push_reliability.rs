@@ -300,3 +300,124 @@ fn sigint_and_sigterm_settle_in_flight_requests_and_lose_nothing() {
         );
     }
 }
+
+/// Rewrites the dead-letter file with `fix` applied to every entry.
+fn fix_dead_letters(path: &Path, fix: impl Fn(&mut Value)) {
+    let fixed: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut entry: Value = serde_json::from_str(l).unwrap();
+            fix(&mut entry);
+            entry.to_string()
+        })
+        .collect();
+    std::fs::write(path, fixed.join("\n") + "\n").unwrap();
+}
+
+fn dead_entries(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Dead-letter some records, replay without fixing them (nothing changes but the reason's
+/// time), fix some in the file and replay (those leave the file, the rest keep their source
+/// and position), fix the last and replay: the emulator holds every record, the file is
+/// empty, and the runs exit 1, 1, 1, 0.
+#[test]
+fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = emu.write_config(dir.path());
+    let input = dir.path().join("in.ndjson");
+    let mut lines: Vec<String> = (0..50).map(|i| record(i).to_string()).collect();
+    for (at, i) in [(5, 50), (15, 51), (25, 52)] {
+        let mut bad = record(i);
+        bad["CVSS"] = "high".into();
+        lines.insert(at, bad.to_string());
+    }
+    lines.insert(35, r#"{"VulnId": "CVE-2026-00053", oops"#.into());
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let state = dir.path().join("state");
+    let dead = state.join("dead-letter.ndjson");
+    let first = push(&input, &config, &state, &[]);
+    assert_code(&first, 1);
+    assert_eq!(summary(&first)["dead_lettered"], 4);
+    assert_eq!(summary(&first)["unparseable"], 1);
+    assert_eq!(emu.emulator.row_count(STREAM), 50);
+
+    let replay = |extra: &[&str]| {
+        let mut cmd = ccfgen();
+        cmd.args(["push", "--replay", "--config"])
+            .arg(&config)
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("--spec")
+            .arg(repo("examples/cvebuster"))
+            .args(["--log-format", "json"])
+            .args(extra);
+        run(&mut cmd)
+    };
+    // Nothing fixed: the same four stay (three invalid again, one still not JSON).
+    let unchanged = replay(&[]);
+    assert_code(&unchanged, 1);
+    let s = summary(&unchanged);
+    assert_eq!(s["delivered"], 0, "{s}");
+    assert_eq!(s["invalid"], 3, "{s}");
+    assert_eq!(s["earlier_dead_letters"], 1, "{s}");
+    assert_eq!(dead_entries(&dead).len(), 4);
+
+    // Fix two of the invalid records and the broken line in the file.
+    fix_dead_letters(&dead, |e| {
+        if e["record"]["VulnId"] != "CVE-2026-00052" && e["record"]["CVSS"] == "high" {
+            e["record"]["CVSS"] = 9.8.into();
+        }
+        if e["reason"] == "unparseable" {
+            e["record_text"] = record(53).to_string().into();
+        }
+    });
+    let partly = replay(&[]);
+    assert_code(&partly, 1);
+    let s = summary(&partly);
+    assert_eq!(s["delivered"], 3, "{s}");
+    assert_eq!(s["invalid"], 1, "{s}");
+    assert_eq!(s["earlier_dead_letters"], 0, "{s}");
+    let left = dead_entries(&dead);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["record"]["VulnId"], "CVE-2026-00052");
+    assert_eq!(left[0]["ordinal"], 25, "the original position is kept");
+    assert!(
+        left[0]["source"].as_str().unwrap().ends_with("in.ndjson"),
+        "{}",
+        left[0]
+    );
+    assert_eq!(emu.emulator.row_count(STREAM), 53);
+
+    fix_dead_letters(&dead, |e| e["record"]["CVSS"] = 5.0.into());
+    let done = replay(&[]);
+    assert_code(&done, 0);
+    assert_eq!(summary(&done)["delivered"], 1);
+    assert!(dead_entries(&dead).is_empty());
+    assert_eq!(emu.emulator.row_count(STREAM), 54, "every record");
+    let mut ids: Vec<String> = emu
+        .emulator
+        .rows(STREAM)
+        .iter()
+        .map(|r| r["VulnId"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 54, "each once");
+    // The original input is complete and nothing is left: exit 0.
+    let again = push(&input, &config, &state, &[]);
+    assert_code(&again, 0);
+    assert_eq!(summary(&again)["skipped"], 54);
+    // Replaying an empty file is a no-op.
+    assert_code(&replay(&[]), 0);
+    // A file of records is not a dead-letter file.
+    let wrong = replay(&[input.to_str().unwrap()]);
+    assert_code(&wrong, 2);
+}

@@ -47,6 +47,7 @@ client! {
     pub mod pipeline;
     pub mod ranges;
     pub mod reader;
+    pub mod replay;
     pub mod retry;
     pub mod secret;
     pub mod store;

@@ -43,6 +43,11 @@ Exit status:
 pub struct Args {
     /// Files or directories of records; `-` (or nothing, with piped input) reads stdin.
     inputs: Vec<PathBuf>,
+    /// Send again the records of a dead-letter file (default: the one of --state-dir or
+    /// --dead-letter), validated again: those delivered leave the file, the others stay with
+    /// their new reason. Fix the cause first (the spec, the records in the file, the service).
+    #[arg(long, value_name = "DEAD_LETTER", num_args = 0..=1, conflicts_with = "inputs")]
+    replay: Option<Option<PathBuf>>,
     #[command(flatten)]
     connection: ConnectionArgs,
     /// Validate every record against this spec's stream (ccfgen.toml or its directory)
@@ -109,7 +114,48 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             },
         ),
     };
-    let sources = sources(&args.inputs, args.stdin_id.as_deref())?;
+    let replay = match &args.replay {
+        None => None,
+        Some(file) => {
+            let file = file.clone().unwrap_or_else(|| {
+                args.dead_letter
+                    .clone()
+                    .unwrap_or_else(|| args.state_dir.join(ccfgen_push::client::DEAD_LETTER_FILE))
+            });
+            let prepared = ccfgen_push::replay::prepare(&file, &args.state_dir)?;
+            if prepared.records() == 0 {
+                println!(
+                    "{}: {} entries, none to replay ({} not JSON: fix their record_text first)",
+                    file.display(),
+                    prepared.entries(),
+                    prepared.unreplayable()
+                );
+                return Ok(if prepared.entries() == 0 {
+                    Outcome::Ok
+                } else {
+                    Outcome::Findings
+                });
+            }
+            eprintln!(
+                "replaying {} records of {}{}",
+                prepared.records(),
+                file.display(),
+                if prepared.unreplayable() > 0 {
+                    format!(
+                        " ({} entries whose text is not JSON stay)",
+                        prepared.unreplayable()
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Some(prepared)
+        }
+    };
+    let sources = match &replay {
+        Some(prepared) => vec![Source::File(prepared.input.clone())],
+        None => sources(&args.inputs, args.stdin_id.as_deref())?,
+    };
     let json_logs = args.log.log_format == LogFormat::Json;
     let bar = args.progress.enabled(json_logs).then(|| {
         let known_total = !sources.iter().any(|s| matches!(s, Source::Stdin { .. }));
@@ -137,12 +183,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let handle = bar.as_ref().map(|b| b.handle());
     let result = runtime.block_on(push(
         &args,
+        replay,
         config,
         &columns,
         sources,
         validation,
-        progress,
-        handle.as_ref(),
+        (progress, handle.as_ref()),
     ));
     if let Some(bar) = handle {
         bar.finish_and_clear();
@@ -231,12 +277,12 @@ fn sources(inputs: &[PathBuf], stdin_id: Option<&str>) -> anyhow::Result<Vec<Sou
 
 async fn push(
     args: &Args,
+    replay: Option<ccfgen_push::replay::Prepared>,
     config: Config,
     columns: &[Column],
     sources: Vec<Source>,
     validation: ValidationOptions,
-    progress: Arc<dyn Progress>,
-    bar: Option<&indicatif::ProgressBar>,
+    (progress, bar): (Arc<dyn Progress>, Option<&indicatif::ProgressBar>),
 ) -> anyhow::Result<Outcome> {
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
@@ -256,7 +302,9 @@ async fn push(
             ..RetryPolicy::default()
         })
         .progress(progress);
-    if let Some(file) = &args.dead_letter {
+    if let Some(prepared) = &replay {
+        builder = builder.dead_letter_file(&prepared.new_dead_letter);
+    } else if let Some(file) = &args.dead_letter {
         builder = builder.dead_letter_file(file);
     }
     let client = builder.build()?;
@@ -268,8 +316,24 @@ async fn push(
         );
     }
     let signals = tokio::spawn(interrupt_on_signal(client.interrupter()));
-    let result = client.push_sources(columns, sources, validation).await;
+    let mut result = client.push_sources(columns, sources, validation).await;
     signals.abort();
+    if let Some(prepared) = replay {
+        // The records delivered leave the dead-letter file, the others stay with their new
+        // reason; an incomplete replay leaves the file as it was (run it again to resume).
+        let file = prepared.dead_letter.clone();
+        let unreplayable = prepared.unreplayable() as u64;
+        let summary = match &mut result {
+            Ok(summary) => {
+                let kept = ccfgen_push::replay::finish(prepared)?;
+                summary.earlier_dead_letters = kept - summary.dead_lettered().min(kept);
+                debug_assert_eq!(summary.earlier_dead_letters, unreplayable);
+                summary
+            }
+            Err(incomplete) => &mut incomplete.summary,
+        };
+        summary.dead_letter_file = Some(file);
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear(); // before the summary
     }
