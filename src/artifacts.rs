@@ -8,11 +8,6 @@ use crate::render::{self, api::ApiVersionSet};
 use crate::solution::{Compat, Solution};
 use crate::templates::TemplateError;
 
-/// Where the Rust record module goes, relative to the output directory.
-pub fn rust_module_path(solution: &Solution) -> String {
-    format!("Rust/{}.rs", codegen::naming::module_name(&solution.name))
-}
-
 /// Renders every artifact of `solution` with the package in the spec's compat mode.
 /// `spec_file_name` labels the generated Rust.
 pub fn render_solution(
@@ -39,7 +34,7 @@ pub fn render_with(
             source: spec_file_name.to_string(),
         },
     );
-    out.add(rust_module_path(solution), rust.into_bytes());
+    out.add(crate::rust_names::module_path(solution), rust.into_bytes());
     Ok(out)
 }
 

@@ -376,7 +376,7 @@ impl Kind {
 
 /// Lowercase words of a column name (`SourceIPAddress` → source, ip, address).
 fn words(name: &str) -> Vec<String> {
-    crate::codegen::naming::field_name(name)
+    crate::rust_names::field_name(name)
         .trim_end_matches('_')
         .split('_')
         .map(str::to_string)

@@ -67,6 +67,22 @@ impl Solution {
             .iter()
             .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
     }
+
+    /// The tables that get a generated Rust record struct, in spec order: every table with
+    /// stream columns of its own, and a table reading an earlier table's stream only when no
+    /// earlier table of its connector declares that stream.
+    pub fn record_tables(&self) -> Vec<&Table> {
+        self.tables()
+            .filter(|(c, t)| {
+                t.stream_columns().next().is_some()
+                    || c.tables
+                        .iter()
+                        .take_while(|x| x.name != t.name)
+                        .all(|x| x.stream != t.stream)
+            })
+            .map(|(_, t)| t)
+            .collect()
+    }
 }
 
 /// A logo.

@@ -71,7 +71,7 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             }
         }
     }
-    for (path, d) in crate::codegen::names_check::check(solution, spec) {
+    for (path, d) in crate::rust_names::check::check(solution, spec) {
         v.add(path, vec![d]);
     }
     v.connector_queries(solution);

@@ -8,7 +8,7 @@ use std::path::Path;
 use ccfgen::artifacts::render_solution;
 
 fn render(spec: &Path) -> ccfgen::output::Artifacts {
-    let (solution, _, warnings) = ccfgen::spec::load_solution(spec)
+    let (solution, _, warnings) = ccfgen::load::solution(spec)
         .unwrap_or_else(|e| panic!("{} does not load: {e:?}", spec.display()));
     assert!(
         warnings.is_empty(),
@@ -74,7 +74,7 @@ fn the_zip_holds_exactly_the_package_files_beside_it() {
     use std::io::Read;
     insta::glob!("../examples", "*/ccfgen.toml", |spec| {
         let artifacts = render(spec);
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         let zip_bytes = artifacts
             .get(&format!("Package/{}.zip", solution.version))
             .expect("the package zip");
@@ -103,7 +103,7 @@ fn the_zip_holds_exactly_the_package_files_beside_it() {
 #[test]
 fn the_package_passes_the_content_hub_validations() {
     insta::glob!("../examples", "*/ccfgen.toml", |spec| {
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         let package = ccfgen::package::build(&solution, ccfgen::solution::Compat::Ccfgen).unwrap();
         let findings = package.check();
         assert!(
@@ -137,7 +137,7 @@ fn json_artifacts_parse_and_agree() {
                 assert!(v.is_object(), "{path}");
             }
         }
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         for c in &solution.connectors {
             let dir = ccfgen::render::connector_dir(c);
             let dcr: serde_json::Value =

@@ -22,7 +22,7 @@ pub fn spec_loader(data: &[u8]) {
         return;
     };
     toml_round_trip(&loaded.spec);
-    if let Ok((solution, _, _)) = ccfgen::spec::finish(loaded) {
+    if let Ok((solution, _, _)) = ccfgen::load::finish(loaded) {
         let _ = ccfgen::artifacts::render_connector_artifacts(&solution);
         let _ = ccfgen::package::build(&solution, solution.compat);
     }
@@ -156,7 +156,7 @@ fn after_import(imported: &ccfgen::import::Imported) {
     let spec = imported.spec_for_output();
     let text = toml_round_trip(&spec);
     if let Ok(loaded) = ccfgen::spec::parse(Path::new("fuzz/ccfgen.toml"), text) {
-        let _ = ccfgen::spec::finish(loaded);
+        let _ = ccfgen::load::finish(loaded);
     }
 }
 

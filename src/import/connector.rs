@@ -35,7 +35,7 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
     if let Some(logo) = &raw.logo {
         if let Some(url) = img_url(logo) {
             logo_url = Some(url);
-        } else if logo.starts_with("<svg") && crate::spec::resolve::inline_svg(logo) == *logo {
+        } else if logo.starts_with("<svg") && crate::resolve::inline_svg(logo) == *logo {
             logo_svg = Some(logo.clone());
             logo_html = Some(logo.clone());
         } else {

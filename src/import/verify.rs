@@ -51,7 +51,7 @@ pub fn resolve_spec(
         spans,
         dir: std::path::PathBuf::from("."),
     };
-    let (mut solution, diags) = crate::spec::resolve::resolve(&loaded);
+    let (mut solution, diags) = crate::resolve::resolve(&loaded);
     if diags.has_errors() {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         return Err(messages.join("; "));

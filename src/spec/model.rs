@@ -1,6 +1,6 @@
 //! The `ccfgen.toml` file format: what a person writes and reviews.
 //!
-//! Every field not marked required has a default, computed in [`crate::spec::resolve`].
+//! Every field not marked required has a default, computed in [`crate::resolve`].
 //! Doc comments here become the descriptions in `schema/ccfgen.schema.json`, so editors show
 //! them while the spec is written.
 

@@ -1,4 +1,4 @@
-//! Defaults: turns the file format ([`super::model`]) into the resolved [`Solution`].
+//! Defaults: turns the file format ([`crate::spec::model`]) into the resolved [`Solution`].
 //!
 //! Problems that make a value unusable (an unknown type name, an unreadable logo) are found
 //! here; the platform rules are checked afterwards on the resolved model by
@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-use super::LoadedSpec;
-use super::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
     Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
     Support, Table, TablePlan, Transform,
 };
+use crate::spec::LoadedSpec;
+use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::transform;
 use ccfgen_base::ColumnType;
 
@@ -396,7 +396,7 @@ fn resolve_table(
         rust_name: t
             .rust_name
             .clone()
-            .unwrap_or_else(|| crate::codegen::naming::struct_name(base)),
+            .unwrap_or_else(|| crate::rust_names::struct_name(base)),
         columns,
     };
     table.transform.kql = match &t.transform {
@@ -429,7 +429,7 @@ fn column(
         rust_name: c
             .rust_name
             .clone()
-            .unwrap_or_else(|| crate::codegen::naming::field_name(&c.name)),
+            .unwrap_or_else(|| crate::rust_names::field_name(&c.name)),
         legacy_name: c.legacy_name,
     }
 }
