@@ -351,12 +351,44 @@ fn transform(
     } else {
         fp.clone()
     };
+    // Into a built-in table, output columns it lacks are summed up in one warning (a stream
+    // routed to several built-in tables by `where` filters carries every table's columns).
+    let into_builtin = table.is_none() && builtin.is_some();
+    let mut lacking: Vec<&str> = Vec::new();
     for (d, span) in &f.in_transform {
+        if into_builtin && d.rule == "transform-column-missing" {
+            lacking.extend(d.message.split('`').nth(1));
+            continue;
+        }
         sink.inside(
             r.doc,
             &at,
             span.clone().filter(|_| kql.is_some()),
             d.clone(),
+        );
+    }
+    if let (Some((name, _)), Some(first)) = (builtin, lacking.first()) {
+        let shown: Vec<String> = lacking.iter().take(5).map(|c| format!("`{c}`")).collect();
+        let more = if lacking.len() > shown.len() {
+            format!(" and {} more", lacking.len() - shown.len())
+        } else {
+            String::new()
+        };
+        sink.inside(
+            r.doc,
+            &at,
+            None,
+            Diagnostic::warning(
+                "builtin-column-missing",
+                format!(
+                    "the transform outputs {} column(s) that built-in table `{name}` does not have: {}{more}",
+                    lacking.len(),
+                    shown.join(", ")
+                ),
+            )
+            .with_hint(format!(
+                "built-in tables have a fixed schema: `| project` the columns of `{name}` (or `| project-away {first}, …`) so that nothing is silently dropped"
+            )),
         );
     }
     if let (Some(t), true) = (table, f.has_output) {
