@@ -195,7 +195,10 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
                 &fp,
                 kql,
                 input,
-                (table, builtin_table.as_ref().map(|(n, c)| (*n, c.as_slice()))),
+                (
+                    table,
+                    builtin_table.as_ref().map(|(n, c)| (*n, c.as_slice())),
+                ),
                 &mut tables,
                 sink,
                 produced,
