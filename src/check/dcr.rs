@@ -314,6 +314,9 @@ fn output(
     None
 }
 
+/// A built-in table's name and catalogue columns (name, Kusto type).
+type BuiltinTable<'a> = (&'a str, &'a [(String, String)]);
+
 /// The columns of a built-in table (`Syslog` of `Microsoft-Syslog`) from the one catalogue of
 /// built-in tables (`crates/kql/catalog`), with Kusto type names; `None` when it has none.
 fn builtin_columns(name: &str) -> Option<Vec<(String, String)>> {
@@ -336,7 +339,7 @@ fn transform(
     fp: &JsonPath,
     kql: Option<&str>,
     input: &[ccfgen_kql::Column],
-    (table, builtin): (Option<usize>, Option<(&str, &[(String, String)])>),
+    (table, builtin): (Option<usize>, Option<BuiltinTable<'_>>),
     tables: &mut TableColumns,
     sink: &mut Sink,
     produced: &mut Produced,
