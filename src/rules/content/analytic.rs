@@ -39,8 +39,23 @@ pub fn check_rule(o: &mut Out<'_>, solution: &Solution) {
     check_id(o, what);
     let kind = root.get("kind");
     let kind_text = kind.and_then(Node::as_str).unwrap_or("");
-    let scheduled = kind_text == "Scheduled";
+    let scheduled = kind_text.eq_ignore_ascii_case("Scheduled");
     if let Some(k) = kind
+        && !k.is_null()
+        && matches!(kind_text.to_ascii_lowercase().as_str(), "scheduled" | "nrt")
+        && !matches!(kind_text, "Scheduled" | "NRT")
+    {
+        o.push(
+            k,
+            Diagnostic::warning(
+                "rule-kind",
+                format!("kind `{kind_text}` differs in case from `Scheduled`/`NRT`"),
+            )
+            .with_hint(
+                "the PR pipeline reads it ignoring case, but the packager copies it as written",
+            ),
+        );
+    } else if let Some(k) = kind
         && !k.is_null()
         && !matches!(kind_text, "Scheduled" | "NRT")
     {
@@ -75,7 +90,19 @@ pub fn check_rule(o: &mut Out<'_>, solution: &Solution) {
     }
     if let Some(sev) = root.get("severity").filter(|n| !n.is_null()) {
         let s = sev.as_str().unwrap_or("");
-        if !matches!(s, "Informational" | "Low" | "Medium" | "High") {
+        let known = ["Informational", "Low", "Medium", "High"];
+        if let Some(v) = known.iter().find(|v| v.eq_ignore_ascii_case(s) && **v != s) {
+            o.push(
+                sev,
+                Diagnostic::warning(
+                    "rule-severity",
+                    format!("severity `{s}` differs in case from `{v}`"),
+                )
+                .with_hint(
+                    "the PR pipeline reads it ignoring case, but the packager copies it as written",
+                ),
+            );
+        } else if !known.contains(&s) {
             o.push(
                 sev,
                 Diagnostic::error(
@@ -291,6 +318,16 @@ fn attack_refs(o: &mut Out<'_>, root: &Node, what: &str) {
             let name = t.as_str().unwrap_or("");
             if attack::TACTICS.contains(&name) {
                 Some(name)
+            } else if let Some(v) = attack::TACTICS.iter().find(|v| v.eq_ignore_ascii_case(name)) {
+                o.push(
+                    t,
+                    Diagnostic::warning(
+                        "content-tactic",
+                        format!("tactic `{name}` differs in case from `{v}`"),
+                    )
+                    .with_hint("the PR pipeline reads it ignoring case, but the packager copies it as written"),
+                );
+                Some(*v)
             } else {
                 let hint = attack::TACTICS
                     .iter()
@@ -625,9 +662,17 @@ fn connectors(o: &mut Out<'_>, root: &Node, solution: &Solution) {
                 .connectors
                 .iter()
                 .find(|k| k.id.eq_ignore_ascii_case(id));
+            // a solution without connectors (content only) names other solutions' connectors:
+            // the bundled list of known ids is a snapshot, so those are notes
+            let severity = if solution.connectors.is_empty() {
+                Severity::Note
+            } else {
+                Severity::Warning
+            };
             o.push(
                 id_node,
-                Diagnostic::warning(
+                Diagnostic::new(
+                    severity,
                     "content-connector-id",
                     match case {
                         Some(k) => format!("connector id `{id}` differs in case from this solution's connector `{}`", k.id),
