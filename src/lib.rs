@@ -10,6 +10,7 @@ pub mod build_paths;
 pub mod check;
 pub mod codegen;
 pub mod conformance;
+pub mod content;
 pub mod diagnostic;
 #[cfg(feature = "cli")]
 pub mod emulation;
@@ -37,3 +38,4 @@ pub mod studio;
 pub mod templates;
 pub mod transform;
 pub mod validate;
+pub mod yaml_spans;

@@ -108,6 +108,7 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
         solution,
         connectors,
         package: PackageSpec::default(),
+        content: Default::default(),
     };
     (spec, logo_svg)
 }
