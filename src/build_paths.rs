@@ -140,7 +140,7 @@ fn made<'a>(solution: &'a Solution, written: &dyn Fn(&str) -> bool) -> Vec<Made<
         "solution.name",
     );
     solution_file(
-        crate::artifacts::rust_module_path(solution),
+        crate::rust_names::module_path(solution),
         "Rust/",
         "solution.name",
     );

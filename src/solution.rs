@@ -69,6 +69,22 @@ impl Solution {
             .iter()
             .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
     }
+
+    /// The tables that get a generated Rust record struct, in spec order: every table with
+    /// stream columns of its own, and a table reading an earlier table's stream only when no
+    /// earlier table of its connector declares that stream.
+    pub fn record_tables(&self) -> Vec<&Table> {
+        self.tables()
+            .filter(|(c, t)| {
+                t.stream_columns().next().is_some()
+                    || c.tables
+                        .iter()
+                        .take_while(|x| x.name != t.name)
+                        .all(|x| x.stream != t.stream)
+            })
+            .map(|(_, t)| t)
+            .collect()
+    }
 }
 
 /// A logo.
@@ -152,6 +168,14 @@ pub struct Connector {
     pub dcr_workspace_resource_id: String,
     /// The DCR's Log Analytics destination name.
     pub dcr_destination: String,
+    /// Extra DCR `properties` members, written verbatim.
+    pub dcr_properties: IndexMap<String, Value>,
+    /// Whether the Push instances write `dcrConfig.dataCollectionRuleId`.
+    pub dcr_rule_id: bool,
+    /// The Push data connector instances (at least one).
+    pub instances: Vec<Instance>,
+    /// Indices into `tables` in the order of the table resources.
+    pub table_order: Vec<usize>,
     /// `response.eventsJsonPaths` of the Push instance.
     pub events_json_paths: Vec<String>,
     /// Spelling of the Push instance's auth keys.
@@ -184,7 +208,25 @@ pub struct Connector {
     pub tables: Vec<Table>,
 }
 
+/// One Push data connector instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Key path in the spec (`connectors[0].instances[1]`, or the connector's for the default).
+    pub path: String,
+    /// Resource name.
+    pub name: String,
+    /// The stream it names.
+    pub stream: String,
+    /// `properties.dataType`, when written.
+    pub data_type: Option<String>,
+}
+
 impl Connector {
+    /// The tables in the order of their resources (`table_order`).
+    pub fn tables_in_resource_order(&self) -> impl Iterator<Item = &Table> {
+        self.table_order.iter().filter_map(|&i| self.tables.get(i))
+    }
+
     /// The stream the Push data connector instance names (the first table's stream; empty
     /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
@@ -213,6 +255,8 @@ pub struct Table {
     pub total_retention_in_days: Option<u32>,
     /// The transform.
     pub transform: Transform,
+    /// Extra `properties.schema` members, written verbatim.
+    pub schema_extra: IndexMap<String, Value>,
     /// Rust struct name.
     pub rust_name: String,
     /// Columns in spec order.

@@ -43,7 +43,7 @@ fn every_example_round_trips_through_emulate_and_push() {
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
         let dir = tempfile::tempdir().unwrap();
         let emu = EmulateProcess::start(&example, dir.path(), &[]);
-        let (solution, _, _) = ccfgen::spec::load_solution(&example).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(&example).unwrap();
         for (_, table) in solution.tables() {
             let records = sample(&example, &table.name, 250, 11);
             let input = dir.path().join(format!("{}.ndjson", table.name));

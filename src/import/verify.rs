@@ -60,7 +60,7 @@ pub fn resolve_spec(
         spans,
         dir: std::path::PathBuf::from("."),
     };
-    let (mut solution, diags) = crate::spec::resolve::resolve(&loaded);
+    let (mut solution, diags) = crate::resolve::resolve(&loaded);
     if diags.has_errors() {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         return Err(messages.join("; "));
@@ -193,8 +193,18 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
         if !raw.synthetic {
             compare(&raw.definition, def, sources);
         }
-        if let Some(instance) = raw.instances.first() {
-            compare(instance, file(&c.data_connector_file), true);
+        // Several instances share the file as a JSON array; each is compared with the one of
+        // its name (or, when ccfgen writes one, the only one).
+        let instances = file(&c.data_connector_file);
+        for instance in &raw.instances {
+            let generated = match &instances {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .find(|i| i.get("name") == instance.value.get("name"))
+                    .cloned(),
+                other => other.clone(),
+            };
+            compare(instance, generated, true);
         }
         if let Some(dcr) = &raw.dcr {
             let mut original = dcr.clone();

@@ -318,7 +318,7 @@ impl InProcess {
 /// The stream declaration of a table of an example spec.
 pub fn stream_decl(example: &str, table: &str) -> ccfgen_emulator::StreamDecl {
     let (solution, _, _) =
-        ccfgen::spec::load_solution(&repo(&format!("examples/{example}"))).expect("example loads");
+        ccfgen::load::solution(&repo(&format!("examples/{example}"))).expect("example loads");
     let (_, table) = solution
         .tables()
         .find(|(_, t)| t.name == table)

@@ -81,7 +81,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     let model = if is_spec {
-        match ccfgen::spec::load_solution(&args.source) {
+        match ccfgen::load::solution(&args.source) {
             Ok((solution, _, _)) => Model::from_solution(&solution),
             Err(e) => return ctx.spec_error(e),
         }
