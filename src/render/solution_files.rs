@@ -49,7 +49,7 @@ pub fn data_file(solution: &Solution) -> Value {
             let defs: Vec<String> = solution
                 .connectors
                 .iter()
-                .map(|c| format!("{}/{}", super::connector_dir(c), c.definition_file))
+                .map(|c| format!("{}/{}", super::connector_dir(c), c.settings.definition_file))
                 .collect();
             m.insert(crate::scan::DATA_CONNECTORS.into(), json!(defs));
         } else {
