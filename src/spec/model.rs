@@ -287,7 +287,7 @@ pub struct ConnectorSpec {
 spec_settings! {
     /// The connector keys whose default is a fixed value: file names, the DCR's details, the
     /// Push instance's shape, the content version and the preview flag. A key added here needs
-    /// no resolver code and no resolved-model field ([`super::settings`]).
+    /// no resolver code and no resolved-model field (`src/spec/settings.rs`, docs/architecture.md).
     pub struct ConnectorSettings {
         /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
         pub definition_file: String = "connectorDefinition.json".into(),
