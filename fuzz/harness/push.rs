@@ -74,7 +74,11 @@ fn trim(bytes: &[u8]) -> &[u8] {
 pub fn push_reader(data: &[u8]) {
     let whole = read(data, 64 * 1024);
     for capacity in [1, 7] {
-        assert_eq!(read(data, capacity), whole, "buffer size {capacity} changes the reading");
+        assert_eq!(
+            read(data, capacity),
+            whole,
+            "buffer size {capacity} changes the reading"
+        );
     }
     for (i, (ordinal, _, _)) in whole.items.iter().enumerate() {
         assert_eq!(*ordinal, i as u64, "ordinals count up without gaps");
@@ -83,7 +87,11 @@ pub fn push_reader(data: &[u8]) {
     match whole.outcome {
         Ok(Format::JsonArray) | Err(_) => {
             if let Ok(values) = serde_json::from_slice::<Vec<Value>>(body) {
-                assert_eq!(whole.outcome, Ok(Format::JsonArray), "a valid array reads whole");
+                assert_eq!(
+                    whole.outcome,
+                    Ok(Format::JsonArray),
+                    "a valid array reads whole"
+                );
                 assert_eq!(whole.items.len(), values.len(), "one item per element");
                 for ((_, line, text), value) in whole.items.iter().zip(&values) {
                     assert!(*line, "a valid element is a record");
@@ -98,7 +106,11 @@ pub fn push_reader(data: &[u8]) {
                 .map(trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            assert_eq!(whole.items.len(), lines.len(), "one item per non-blank line");
+            assert_eq!(
+                whole.items.len(),
+                lines.len(),
+                "one item per non-blank line"
+            );
             for ((_, _, text), line) in whole.items.iter().zip(lines) {
                 assert_eq!(text.as_slice(), line, "the line, trimmed");
             }

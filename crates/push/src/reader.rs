@@ -299,7 +299,8 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = bytes.get(i..i + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let hits = has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')));
+        let hits =
+            has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')));
         if hits != 0 {
             return Some(i + hits.trailing_zeros() as usize / 8);
         }
@@ -419,15 +420,12 @@ mod tests {
     fn a_bom_split_across_reads_is_still_skipped() {
         let read = |input: &[u8], capacity: usize| {
             let mut texts = Vec::new();
-            let r = for_each_record(
-                std::io::BufReader::with_capacity(capacity, input),
-                |item| {
-                    if let Item::Line { text, .. } = item {
-                        texts.push(String::from_utf8_lossy(text).into_owned());
-                    }
-                    Ok::<(), ()>(())
-                },
-            );
+            let r = for_each_record(std::io::BufReader::with_capacity(capacity, input), |item| {
+                if let Item::Line { text, .. } = item {
+                    texts.push(String::from_utf8_lossy(text).into_owned());
+                }
+                Ok::<(), ()>(())
+            });
             (r.ok(), texts)
         };
         for capacity in [1, 2, 3, 64] {
@@ -462,13 +460,16 @@ mod tests {
                      \"long string with spaces and a \\\" quote inside it\" , 12.5e3 ,true ]  \n";
         let texts = |capacity: usize| {
             let mut texts = Vec::new();
-            for_each_record::<_, ()>(BufReader::with_capacity(capacity, input.as_bytes()), |item| {
-                let Item::Line { text, .. } = item else {
-                    panic!("{item:?}")
-                };
-                texts.push(String::from_utf8(text.to_vec()).unwrap());
-                Ok(())
-            })
+            for_each_record::<_, ()>(
+                BufReader::with_capacity(capacity, input.as_bytes()),
+                |item| {
+                    let Item::Line { text, .. } = item else {
+                        panic!("{item:?}")
+                    };
+                    texts.push(String::from_utf8(text.to_vec()).unwrap());
+                    Ok(())
+                },
+            )
             .unwrap();
             texts
         };
