@@ -45,9 +45,9 @@ pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, Temp
     let mut out = Artifacts::new();
     for connector in &solution.connectors {
         let dir = render::connector_dir(connector);
-        // Tables naming the same file share it as a JSON array (in spec order).
+        // Tables naming the same file share it as a JSON array (in resource order).
         let mut files: Vec<(&str, Vec<serde_json::Value>)> = Vec::new();
-        for table in &connector.tables {
+        for table in connector.tables_in_resource_order() {
             let resource = render::table::table_resource(table, &api);
             match files.iter_mut().find(|(f, _)| *f == table.file) {
                 Some((_, list)) => list.push(resource),

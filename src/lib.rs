@@ -40,3 +40,4 @@ pub mod studio;
 pub mod templates;
 pub mod transform;
 pub mod validate;
+pub mod yaml_spans;

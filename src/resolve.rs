@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
-    Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
-    Support, Table, TablePlan, Transform,
+    Column, Connector, CustomPermission, GraphQuery, Instance, Logo, ReleaseNote, SampleQuery,
+    Solution, Support, Table, TablePlan, Transform,
 };
 use crate::spec::LoadedSpec;
 use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
@@ -257,6 +257,31 @@ fn resolve_connector(
     } else {
         c.graph_queries.clone()
     };
+    let data_connector_name = c
+        .data_connector_name
+        .clone()
+        .unwrap_or_else(|| format!("{id}ConnectorPolling"));
+    let first_stream = tables.first().map(|t| t.stream.clone()).unwrap_or_default();
+    let instances = if c.instances.is_empty() {
+        vec![Instance {
+            path: path.clone(),
+            name: data_connector_name.clone(),
+            stream: first_stream,
+            data_type: None,
+        }]
+    } else {
+        c.instances
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| Instance {
+                path: format!("{path}.instances[{i}]"),
+                name: inst.name.clone(),
+                stream: inst.stream.clone().unwrap_or_else(|| first_stream.clone()),
+                data_type: inst.data_type.clone(),
+            })
+            .collect()
+    };
+    let table_order = resolve_table_order(loaded, &path, c, diags);
     let (permission_customs, permission_workspace) = match &c.permissions {
         Some(p) => (p.customs.clone(), p.workspace),
         None => (default_customs(), true),
@@ -294,10 +319,15 @@ fn resolve_connector(
         placeholders: c.placeholders.unwrap_or_default(),
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
-        data_connector_name: c
-            .data_connector_name
-            .clone()
-            .unwrap_or_else(|| format!("{id}ConnectorPolling")),
+        data_connector_name,
+        dcr_properties: c
+            .dcr_properties
+            .iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect(),
+        dcr_rule_id: c.dcr_rule_id,
+        instances,
+        table_order,
         publisher: c.publisher.clone().unwrap_or_else(|| s.author.name.clone()),
         description: c
             .description
@@ -331,6 +361,58 @@ fn resolve_connector(
         id,
         title,
     }
+}
+
+/// `table_order` as indices into the connector's tables: every table named once; without a
+/// `table_order`, the order of `tables`.
+fn resolve_table_order(
+    loaded: &LoadedSpec,
+    path: &str,
+    c: &ConnectorSpec,
+    diags: &mut Diagnostics,
+) -> Vec<usize> {
+    let all: Vec<usize> = (0..c.tables.len()).collect();
+    if c.table_order.is_empty() {
+        return all;
+    }
+    let mut order = Vec::new();
+    for (i, name) in c.table_order.iter().enumerate() {
+        match c.tables.iter().position(|t| &t.name == name) {
+            Some(t) if !order.contains(&t) => order.push(t),
+            found => {
+                let why = if found.is_some() {
+                    format!("table `{name}` is named twice in `table_order`")
+                } else {
+                    format!("`table_order` names `{name}`, which is not a table of the connector")
+                };
+                diags.push(
+                    Diagnostic::error("table-order", why)
+                        .with_hint("name every table of the connector once")
+                        .at(loaded.at(&format!("{path}.table_order[{i}]"))),
+                );
+                return all;
+            }
+        }
+    }
+    if order.len() != c.tables.len() {
+        let missing: Vec<&str> = c
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !order.contains(i))
+            .map(|(_, t)| t.name.as_str())
+            .collect();
+        diags.push(
+            Diagnostic::error(
+                "table-order",
+                format!("`table_order` leaves out {}", missing.join(", ")),
+            )
+            .with_hint("name every table of the connector once")
+            .at(loaded.at(&format!("{path}.table_order"))),
+        );
+        return all;
+    }
+    order
 }
 
 /// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
@@ -393,6 +475,11 @@ fn resolve_table(
             kql: String::new(),
             derived: t.transform.is_none(),
         },
+        schema_extra: t
+            .schema_extra
+            .iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect(),
         rust_name: t
             .rust_name
             .clone()

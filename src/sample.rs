@@ -84,6 +84,7 @@ pub fn records_for_stream(
             kql: String::new(),
             derived: false,
         },
+        schema_extra: Default::default(),
         rust_name: String::new(),
         columns: columns
             .iter()

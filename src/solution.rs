@@ -166,6 +166,14 @@ pub struct Connector {
     pub dcr_workspace_resource_id: String,
     /// The DCR's Log Analytics destination name.
     pub dcr_destination: String,
+    /// Extra DCR `properties` members, written verbatim.
+    pub dcr_properties: IndexMap<String, Value>,
+    /// Whether the Push instances write `dcrConfig.dataCollectionRuleId`.
+    pub dcr_rule_id: bool,
+    /// The Push data connector instances (at least one).
+    pub instances: Vec<Instance>,
+    /// Indices into `tables` in the order of the table resources.
+    pub table_order: Vec<usize>,
     /// `response.eventsJsonPaths` of the Push instance.
     pub events_json_paths: Vec<String>,
     /// Spelling of the Push instance's auth keys.
@@ -198,7 +206,25 @@ pub struct Connector {
     pub tables: Vec<Table>,
 }
 
+/// One Push data connector instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Key path in the spec (`connectors[0].instances[1]`, or the connector's for the default).
+    pub path: String,
+    /// Resource name.
+    pub name: String,
+    /// The stream it names.
+    pub stream: String,
+    /// `properties.dataType`, when written.
+    pub data_type: Option<String>,
+}
+
 impl Connector {
+    /// The tables in the order of their resources (`table_order`).
+    pub fn tables_in_resource_order(&self) -> impl Iterator<Item = &Table> {
+        self.table_order.iter().filter_map(|&i| self.tables.get(i))
+    }
+
     /// The stream the Push data connector instance names (the first table's stream; empty
     /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
@@ -227,6 +253,8 @@ pub struct Table {
     pub total_retention_in_days: Option<u32>,
     /// The transform.
     pub transform: Transform,
+    /// Extra `properties.schema` members, written verbatim.
+    pub schema_extra: IndexMap<String, Value>,
     /// Rust struct name.
     pub rust_name: String,
     /// Columns in spec order.

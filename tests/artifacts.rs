@@ -134,7 +134,10 @@ fn json_artifacts_parse_and_agree() {
             if path.ends_with(".json") {
                 let v: serde_json::Value = serde_json::from_slice(bytes)
                     .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
-                assert!(v.is_object(), "{path}");
+                // One resource, or several sharing a file (tables, Push instances).
+                let items = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+                assert!(!items.is_empty(), "{path}");
+                assert!(items.iter().all(|i| i.is_object()), "{path}");
             }
         }
         let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
@@ -152,23 +155,34 @@ fn json_artifacts_parse_and_agree() {
                     .unwrap(),
             )
             .unwrap();
-            // The instance names the definition and a declared stream.
-            assert_eq!(dc["properties"]["connectorDefinitionName"], def["name"]);
-            let stream = dc["properties"]["dcrConfig"]["streamName"]
-                .as_str()
-                .unwrap();
-            assert!(
-                dcr["properties"]["streamDeclarations"]
-                    .get(stream)
-                    .is_some()
-            );
+            // Every instance names the definition and a declared stream.
+            let instances = dc.as_array().cloned().unwrap_or_else(|| vec![dc.clone()]);
+            assert_eq!(instances.len(), c.instances.len());
+            for dc in &instances {
+                assert_eq!(dc["properties"]["connectorDefinitionName"], def["name"]);
+                let stream = dc["properties"]["dcrConfig"]["streamName"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    dcr["properties"]["streamDeclarations"]
+                        .get(stream)
+                        .is_some()
+                );
+            }
             for t in &c.tables {
-                let table: serde_json::Value = serde_json::from_slice(
+                let file: serde_json::Value = serde_json::from_slice(
                     artifacts
                         .get(&format!("{dir}/{}", ccfgen::render::table_file_name(c, t)))
                         .unwrap(),
                 )
                 .unwrap();
+                let table = match file {
+                    serde_json::Value::Array(items) => items
+                        .into_iter()
+                        .find(|i| i["name"] == t.name.as_str())
+                        .expect("the shared file holds the table"),
+                    one => one,
+                };
                 let flow = dcr["properties"]["dataFlows"]
                     .as_array()
                     .unwrap()

@@ -176,8 +176,18 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
         if !raw.synthetic {
             compare(&raw.definition, def, sources);
         }
-        if let Some(instance) = raw.instances.first() {
-            compare(instance, file(&c.data_connector_file), true);
+        // Several instances share the file as a JSON array; each is compared with the one of
+        // its name (or, when ccfgen writes one, the only one).
+        let instances = file(&c.data_connector_file);
+        for instance in &raw.instances {
+            let generated = match &instances {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .find(|i| i.get("name") == instance.value.get("name"))
+                    .cloned(),
+                other => other.clone(),
+            };
+            compare(instance, generated, true);
         }
         if let Some(dcr) = &raw.dcr {
             let mut original = dcr.clone();

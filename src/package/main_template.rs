@@ -432,8 +432,7 @@ impl Builder<'_> {
     }
 
     fn tables(&self, c: &Connector) -> Vec<Value> {
-        c.tables
-            .iter()
+        c.tables_in_resource_order()
             .map(|t| {
                 let mut r = Map::new();
                 r.insert(
@@ -580,35 +579,38 @@ impl Builder<'_> {
                 "support": self.support(level),
             }
         });
-        let instance_name = match self.compat() {
-            Compat::Official => c.data_connector_name.clone(),
-            Compat::Ccfgen => c.data_connector_name.replace('\'', "''"),
-        };
-        let mut props = data_connector::instance_properties(c, Placeholders::Parameters);
-        if let Some(p) = props.as_object_mut() {
-            for key in ["connectorDefinitionName", "request", "response"] {
-                if let Some(v) = p.get_mut(key) {
-                    *v = self.lit_value(v.take(), level);
+        let mut resources = vec![metadata];
+        for inst in &c.instances {
+            let instance_name = match self.compat() {
+                Compat::Official => inst.name.clone(),
+                Compat::Ccfgen => inst.name.replace('\'', "''"),
+            };
+            let mut props = data_connector::instance_properties(c, inst, Placeholders::Parameters);
+            if let Some(p) = props.as_object_mut() {
+                for key in ["connectorDefinitionName", "request", "response", "dataType"] {
+                    if let Some(v) = p.get_mut(key) {
+                        *v = self.lit_value(v.take(), level);
+                    }
                 }
             }
+            if let Some(stream) = props.pointer_mut("/dcrConfig/streamName") {
+                *stream = self.lit_value(stream.take(), level);
+            }
+            resources.push(json!({
+                "name": format!("[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', '{instance_name}', parameters('guidValue'))]"),
+                "apiVersion": self.input.api.data_connectors,
+                "type": "Microsoft.OperationalInsights/workspaces/providers/dataConnectors",
+                "location": "[parameters('workspace-location')]",
+                "kind": "Push",
+                "properties": props,
+            }));
         }
-        if let Some(stream) = props.pointer_mut("/dcrConfig/streamName") {
-            *stream = self.lit_value(stream.take(), level);
-        }
-        let instance = json!({
-            "name": format!("[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', '{instance_name}', parameters('guidValue'))]"),
-            "apiVersion": self.input.api.data_connectors,
-            "type": "Microsoft.OperationalInsights/workspaces/providers/dataConnectors",
-            "location": "[parameters('workspace-location')]",
-            "kind": "Push",
-            "properties": props,
-        });
         let main = json!({
             "$schema": TEMPLATE_SCHEMA,
             "contentVersion": var(&names.version_var),
             "parameters": parameters,
             "variables": variables,
-            "resources": [metadata, instance],
+            "resources": resources,
         });
         let props = self.content_template_properties(
             c,

@@ -63,6 +63,9 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
         }),
     );
     props.insert("dataFlows".into(), Value::Array(flows));
+    for (k, v) in &connector.dcr_properties {
+        props.insert(k.clone(), v.clone());
+    }
     if connector.dcr_endpoint_last {
         props.insert("dataCollectionEndpointId".into(), dce_id);
     }

@@ -203,6 +203,28 @@ pub struct ConnectorSpec {
     /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dcr_destination: Option<String>,
+    /// Extra DCR `properties` members written verbatim after the generated ones (camelCase
+    /// keys, as in the JSON), e.g. the `dataSources` of a DCR shared with a pull connector.
+    /// A member ccfgen generates (`streamDeclarations`, `destinations`, `dataFlows`,
+    /// `dataCollectionEndpointId`) is rejected.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    pub dcr_properties: IndexMap<String, toml::Value>,
+    /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
+    /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dcr_rule_id: bool,
+    /// The Push data connector instances of the definition, when there is more than one (or
+    /// one with a `data_type`): each with its resource name and the stream it names. Default:
+    /// one instance named `data_connector_name` for the first table's stream. Several
+    /// instances are written into `data_connector_file` as a JSON array.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<InstanceSpec>,
+    /// Order of the table resources (table names), when it is not the order of `tables` (which
+    /// is the order of the DCR's data flows): the table files, the tables sharing one file and
+    /// the package's table resources follow it. Every table is named once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table_order: Vec<String>,
     /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events_json_paths: Vec<String>,
@@ -253,6 +275,22 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub ui: IndexMap<String, toml::Value>,
+}
+
+/// One Push data connector instance of a definition.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct InstanceSpec {
+    /// The instance's resource name.
+    pub name: String,
+    /// The input stream it names in `dcrConfig.streamName` (a stream of the connector's
+    /// tables). Default: the first table's stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// `properties.dataType` of the instance (the table its data lands in, as the connector
+    /// page shows it), when it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
 }
 
 /// Spelling of the Push data connector's `auth` keys.
@@ -369,6 +407,12 @@ pub struct TableSpec {
     /// stream-only columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<String>,
+    /// Extra `properties.schema` members of the table resource written verbatim after the
+    /// columns (camelCase keys, as in the JSON), e.g. `tableType`, `tableSubType`. A member
+    /// ccfgen generates (`name`, `description`, `columns`) is rejected.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    pub schema_extra: IndexMap<String, toml::Value>,
     /// Name of the generated Rust record struct (UpperCamelCase). Default: the table name
     /// without `_CL`, singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` →
     /// `CveBusterVulnerability`); set it when two tables would get the same struct name.
