@@ -53,6 +53,8 @@ pub struct Solution {
     pub compat: Compat,
     /// Content carried into the package verbatim (workbooks, rules, parsers, legacy connectors).
     pub extra_content: Option<ExtraContent>,
+    /// Content authored as files: analytic rules, hunting queries, workbooks, parsers.
+    pub content: crate::content::Content,
 }
 
 impl Solution {

@@ -83,7 +83,8 @@ pub fn build(solution: &Solution, compat: Compat) -> Result<Package, PackageErro
     if compat == Compat::Ccfgen {
         secure_secret_parameters(&mut main_template);
     }
-    let create_ui_definition = ui_definition::create_ui_definition(solution, &text.markdown)?;
+    let create_ui_definition =
+        ui_definition::create_ui_definition(solution, &text.markdown, compat)?;
     let test_parameters = main_template["parameters"].clone();
     Ok(Package {
         main_template,
