@@ -417,6 +417,7 @@ mod tests {
             file: "mainTemplate.json".into(),
             path: path.into(),
             reason: "why".into(),
+            corpus: None,
         }
     }
 
