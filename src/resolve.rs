@@ -302,6 +302,8 @@ fn resolve_connector(
             .clone()
             .unwrap_or_else(|| DCE_PLACEHOLDER.to_string()),
         dcr_endpoint_last: c.dcr_endpoint_last,
+        dcr_kind: c.dcr_kind,
+        dcr_endpoint_omitted: c.dcr_kind.is_some() && c.dcr_endpoint.is_none(),
         dcr_workspace_resource_id: c
             .dcr_workspace_resource_id
             .clone()

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, AuthKeys, Categories, Compat, CustomPermission, GraphQuery, Placeholders,
+    ApiVersions, AuthKeys, Categories, Compat, CustomPermission, DcrKind, GraphQuery, Placeholders,
     SampleQuery, SupportTier, TablePlan,
 };
 
@@ -160,6 +160,11 @@ pub struct Connector {
     pub data_connector_file: String,
     /// The DCR's `dataCollectionEndpointId` as the DCR file writes it.
     pub dcr_endpoint: String,
+    /// The DCR's kind (`Direct`: its own logs ingestion endpoint).
+    pub dcr_kind: Option<DcrKind>,
+    /// The DCR has no `dataCollectionEndpointId` (a `Direct` DCR whose spec sets no
+    /// `dcr_endpoint`).
+    pub dcr_endpoint_omitted: bool,
     /// Whether `dataCollectionEndpointId` comes last in the DCR properties.
     pub dcr_endpoint_last: bool,
     /// The DCR destination's `workspaceResourceId` as the DCR file writes it.

@@ -193,6 +193,12 @@ pub struct ConnectorSpec {
     /// package always refers to it through a variable (the official packager copies literals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dcr_endpoint: Option<String>,
+    /// The DCR's `kind`. Default: none (a DCR used through a data collection endpoint);
+    /// `Direct`: the DCR has its own logs ingestion endpoint and no `dataCollectionEndpointId`
+    /// unless `dcr_endpoint` is set (the connector page's endpoint value is then the DCR's
+    /// endpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_kind: Option<DcrKind>,
     /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dcr_endpoint_last: bool,
@@ -275,6 +281,23 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub ui: IndexMap<String, toml::Value>,
+}
+
+/// The kind of a data collection rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DcrKind {
+    /// A DCR with its own logs ingestion endpoint (`properties.endpoints.logsIngestion`),
+    /// used without a data collection endpoint.
+    Direct,
+}
+
+impl DcrKind {
+    /// The spelling in the DCR resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DcrKind::Direct => "Direct",
+        }
+    }
 }
 
 /// One Push data connector instance of a definition.
