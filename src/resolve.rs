@@ -288,37 +288,9 @@ fn resolve_connector(
     };
     Connector {
         path,
-        definition_file: c
-            .definition_file
-            .clone()
-            .unwrap_or_else(|| "connectorDefinition.json".to_string()),
-        dcr_file: c.dcr_file.clone().unwrap_or_else(|| "DCR.json".to_string()),
-        data_connector_file: c
-            .data_connector_file
-            .clone()
-            .unwrap_or_else(|| "dataConnector.json".to_string()),
-        dcr_endpoint: c
-            .dcr_endpoint
-            .clone()
-            .unwrap_or_else(|| DCE_PLACEHOLDER.to_string()),
-        dcr_endpoint_last: c.dcr_endpoint_last,
+        settings: c.settings.clone(),
         dcr_kind: c.dcr_kind,
-        dcr_endpoint_omitted: c.dcr_kind.is_some() && c.dcr_endpoint.is_none(),
-        dcr_workspace_resource_id: c
-            .dcr_workspace_resource_id
-            .clone()
-            .unwrap_or_else(|| WORKSPACE_RESOURCE_ID.to_string()),
-        dcr_destination: c
-            .dcr_destination
-            .clone()
-            .unwrap_or_else(|| DCR_DESTINATION.to_string()),
-        events_json_paths: if c.events_json_paths.is_empty() {
-            vec!["$".to_string()]
-        } else {
-            c.events_json_paths.clone()
-        },
-        auth_keys: c.auth_keys.unwrap_or_default(),
-        placeholders: c.placeholders.unwrap_or_default(),
+        dcr_endpoint_omitted: c.dcr_no_endpoint,
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
         data_connector_name,
@@ -327,7 +299,6 @@ fn resolve_connector(
             .iter()
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect(),
-        dcr_rule_id: c.dcr_rule_id,
         instances,
         table_order,
         publisher: c.publisher.clone().unwrap_or_else(|| s.author.name.clone()),
@@ -339,12 +310,6 @@ fn resolve_connector(
             .application
             .clone()
             .unwrap_or_else(|| format!("{} application", s.name)),
-        version: c.version.clone().unwrap_or_else(|| "1.0.0".to_string()),
-        connectivity_window: c
-            .connectivity_window
-            .clone()
-            .unwrap_or_else(|| "7d".to_string()),
-        preview: c.preview,
         sample_queries,
         graph_queries,
         permission_customs,
@@ -416,15 +381,6 @@ fn resolve_table_order(
     }
     order
 }
-
-/// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
-pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
-
-/// The name of the DCR's Log Analytics destination ccfgen writes by default.
-pub const DCR_DESTINATION: &str = "clv2ws1";
-
-/// The DCR destination `workspaceResourceId` ccfgen writes by default.
-pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";
 
 fn default_customs() -> Vec<CustomPermission> {
     vec![

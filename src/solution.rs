@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, AuthKeys, Categories, Compat, CustomPermission, DcrKind, GraphQuery, Placeholders,
-    SampleQuery, SupportTier, TablePlan,
+    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, DcrKind,
+    GraphQuery, Placeholders, SampleQuery, SupportTier, TablePlan,
 };
 
 /// A whole solution, ready to render.
@@ -152,45 +152,18 @@ pub struct Connector {
     pub dcr_name: String,
     /// Push data connector resource name.
     pub data_connector_name: String,
-    /// File name of the definition in the folder.
-    pub definition_file: String,
-    /// File name of the DCR in the folder.
-    pub dcr_file: String,
-    /// File name of the Push data connector in the folder.
-    pub data_connector_file: String,
-    /// The DCR's `dataCollectionEndpointId` as the DCR file writes it.
-    pub dcr_endpoint: String,
+    /// The keys with a fixed default, as the spec wrote them or defaulted.
+    pub settings: ConnectorSettings,
     /// The DCR's kind (`Direct`: its own logs ingestion endpoint).
     pub dcr_kind: Option<DcrKind>,
-    /// The DCR has no `dataCollectionEndpointId` (a `Direct` DCR whose spec sets no
-    /// `dcr_endpoint`).
+    /// The DCR has no `dataCollectionEndpointId` (and the package no DCE variable).
     pub dcr_endpoint_omitted: bool,
-    /// Whether `dataCollectionEndpointId` comes last in the DCR properties.
-    pub dcr_endpoint_last: bool,
-    /// The DCR destination's `workspaceResourceId` as the DCR file writes it.
-    pub dcr_workspace_resource_id: String,
-    /// The DCR's Log Analytics destination name.
-    pub dcr_destination: String,
     /// Extra DCR `properties` members, written verbatim.
     pub dcr_properties: IndexMap<String, Value>,
-    /// Whether the Push instances write `dcrConfig.dataCollectionRuleId`.
-    pub dcr_rule_id: bool,
     /// The Push data connector instances (at least one).
     pub instances: Vec<Instance>,
     /// Indices into `tables` in the order of the table resources.
     pub table_order: Vec<usize>,
-    /// `response.eventsJsonPaths` of the Push instance.
-    pub events_json_paths: Vec<String>,
-    /// Spelling of the Push instance's auth keys.
-    pub auth_keys: AuthKeys,
-    /// How the Push instance file writes connect-time values.
-    pub placeholders: Placeholders,
-    /// Content template version of this connector.
-    pub version: String,
-    /// KQL timespan for the connectivity query.
-    pub connectivity_window: String,
-    /// Preview flag.
-    pub preview: bool,
     /// Sample queries.
     pub sample_queries: Vec<SampleQuery>,
     /// Graph queries.

@@ -415,12 +415,21 @@ impl Validator<'_> {
         self.add(format!("{p}.id"), rules::naming::connector_id(&c.id));
         self.add(
             format!("{p}.version"),
-            rules::metadata::semver("connector version", &c.version),
+            rules::metadata::semver("connector version", &c.settings.version),
         );
         self.add(
             format!("{p}.connectivity_window"),
-            rules::limits::timespan(&c.connectivity_window),
+            rules::limits::timespan(&c.settings.connectivity_window),
         );
+        if c.settings.events_json_paths.is_empty() {
+            self.add(
+                format!("{p}.events_json_paths"),
+                vec![
+                    Diagnostic::error("events-json-paths", "`events_json_paths` is empty")
+                        .with_hint("leave the key out for `[\"$\"]` (the request body is the array of records)"),
+                ],
+            );
+        }
         self.add(
             format!("{p}.dcr_name"),
             rules::limits::dcr_name(&c.dcr_name),
@@ -481,6 +490,18 @@ impl Validator<'_> {
     /// Verbatim DCR and table-schema members may not replace what ccfgen generates; every
     /// Push instance names a stream of the connector, and no two share a name.
     fn verbatim_members(&mut self, c: &Connector) {
+        if c.dcr_endpoint_omitted && c.dcr_kind != Some(crate::solution::DcrKind::Direct) {
+            self.add(
+                format!("{}.dcr_no_endpoint", c.path),
+                vec![
+                    Diagnostic::error(
+                        "dcr-kind",
+                        "`dcr_no_endpoint` leaves the DCR without an ingestion endpoint",
+                    )
+                    .with_hint("set `dcr_kind = \"Direct\"` (the DCR's own endpoint), or remove `dcr_no_endpoint`"),
+                ],
+            );
+        }
         for key in c.dcr_properties.keys() {
             if GENERATED_DCR_MEMBERS.contains(&key.as_str()) {
                 self.add(
@@ -559,7 +580,7 @@ impl Validator<'_> {
                 "graph_queries" => !r.graph_queries.is_empty(),
                 "sample_queries" => !r.sample_queries.is_empty(),
                 "permissions" => r.permissions.is_some(),
-                "preview" => r.preview,
+                "preview" => r.settings.preview,
                 _ => false,
             })
         };

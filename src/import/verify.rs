@@ -168,7 +168,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
                 });
             }
         };
-        let mut def = file(&c.definition_file);
+        let mut def = file(&c.settings.definition_file);
         if !sources && let Some(d) = def.as_mut() {
             // A packaged definition has no source file layout: compare what it carries.
             d["kind"] = Value::String("Customizable".into());
@@ -178,7 +178,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
         }
         // Several instances share the file as a JSON array; each is compared with the one of
         // its name (or, when ccfgen writes one, the only one).
-        let instances = file(&c.data_connector_file);
+        let instances = file(&c.settings.data_connector_file);
         for instance in &raw.instances {
             let generated = match &instances {
                 Some(Value::Array(items)) => items
@@ -196,7 +196,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
             {
                 original.value.as_object_mut().map(|o| o.remove("kind"));
             }
-            compare(&original, file(&c.dcr_file), true);
+            compare(&original, file(&c.settings.dcr_file), true);
         }
         for t in &raw.tables {
             let name = t

@@ -125,7 +125,7 @@ pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> 
             Some(_) => "dataConnectorCCPVersion".to_string(),
             None => {
                 let name = format!("dataConnectorCCPVersion{n}");
-                variables.insert(name.clone(), json!(c.version));
+                variables.insert(name.clone(), json!(c.settings.version));
                 name
             }
         };
@@ -282,13 +282,13 @@ impl Builder<'_> {
     /// writes the first connector's version.
     fn shared_version(&self) -> Option<String> {
         let connectors = &self.input.solution.connectors;
-        let first = connectors.first().map(|c| c.version.clone());
+        let first = connectors.first().map(|c| c.settings.version.clone());
         match self.compat() {
             Compat::Official => Some(first.unwrap_or_else(|| "1.0.0".to_string())),
             Compat::Ccfgen => {
                 if connectors
                     .iter()
-                    .all(|c| Some(&c.version) == first.as_ref())
+                    .all(|c| Some(&c.settings.version) == first.as_ref())
                 {
                     Some(first.unwrap_or_else(|| "1.0.0".to_string()))
                 } else {
@@ -299,7 +299,7 @@ impl Builder<'_> {
     }
 
     fn dce(&self, c: &Connector, n: usize) -> Dce {
-        let written = c.dcr_endpoint.as_str();
+        let written = c.settings.dcr_endpoint.as_str();
         let placeholder = written
             .strip_prefix("{{")
             .and_then(|r| r.strip_suffix("}}"))
@@ -413,7 +413,7 @@ impl Builder<'_> {
                 "destinations".into(),
                 json!({"logAnalytics": [{
                     "workspaceResourceId": var("workspaceResourceId"),
-                    "name": self.lit(&c.dcr_destination, level),
+                    "name": self.lit(&c.settings.dcr_destination, level),
                 }]}),
             );
         }

@@ -27,8 +27,8 @@ pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
         "properties".into(),
         dcr_properties(
             connector,
-            json!(connector.dcr_endpoint),
-            json!(connector.dcr_workspace_resource_id),
+            json!(connector.settings.dcr_endpoint),
+            json!(connector.settings.dcr_workspace_resource_id),
         ),
     );
     Value::Object(r)
@@ -36,7 +36,8 @@ pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
 
 /// The DCR `properties` with the given `dataCollectionEndpointId` and destination
 /// `workspaceResourceId` values. A stream read by several tables is declared once, with the
-/// columns of the first table that reads it. A `Direct` DCR has no `dataCollectionEndpointId` unless the spec writes one.
+/// columns of the first table that reads it. With `dcr_no_endpoint` (a `Direct` DCR) there is
+/// no `dataCollectionEndpointId`.
 pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value) -> Value {
     let mut streams = Map::new();
     for table in &connector.tables {
@@ -55,15 +56,15 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
         .map(|t| {
             json!({
                 "streams": [t.stream],
-                "destinations": [connector.dcr_destination],
+                "destinations": [connector.settings.dcr_destination],
                 "transformKql": t.transform.kql,
                 "outputStream": format!("Custom-{}", t.name),
             })
         })
         .collect();
-    let direct = connector.dcr_endpoint_omitted;
+    let omitted = connector.dcr_endpoint_omitted;
     let mut props = Map::new();
-    if !connector.dcr_endpoint_last && !direct {
+    if !connector.settings.dcr_endpoint_last && !omitted {
         props.insert("dataCollectionEndpointId".into(), dce_id.clone());
     }
     props.insert("streamDeclarations".into(), Value::Object(streams));
@@ -71,7 +72,7 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
         "destinations".into(),
         json!({
             "logAnalytics": [
-                { "workspaceResourceId": workspace_id, "name": connector.dcr_destination }
+                { "workspaceResourceId": workspace_id, "name": connector.settings.dcr_destination }
             ]
         }),
     );
@@ -79,7 +80,7 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
     for (k, v) in &connector.dcr_properties {
         props.insert(k.clone(), v.clone());
     }
-    if connector.dcr_endpoint_last && !direct {
+    if connector.settings.dcr_endpoint_last && !omitted {
         props.insert("dataCollectionEndpointId".into(), dce_id);
     }
     Value::Object(props)

@@ -7,6 +7,7 @@
 pub mod date;
 pub mod model;
 pub mod schema;
+mod settings;
 mod shape;
 
 use std::path::{Path, PathBuf};

@@ -9,6 +9,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::settings::spec_settings;
+
 /// A whole `ccfgen.toml`: one Content Hub solution with its push connectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -179,36 +181,19 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
-    /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub definition_file: Option<String>,
-    /// File name of the DCR in the folder. Default: `DCR.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_file: Option<String>,
-    /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_connector_file: Option<String>,
-    /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
-    /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
-    /// package always refers to it through a variable (the official packager copies literals).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_endpoint: Option<String>,
     /// The DCR's `kind`. Default: none (a DCR used through a data collection endpoint);
-    /// `Direct`: the DCR has its own logs ingestion endpoint and no `dataCollectionEndpointId`
-    /// unless `dcr_endpoint` is set (the connector page's endpoint value is then the DCR's
-    /// endpoint).
+    /// `Direct`: the DCR has its own logs ingestion endpoint (the connector page's endpoint
+    /// value is then the DCR's `endpoints.logsIngestion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dcr_kind: Option<DcrKind>,
-    /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
+    /// Leave `dataCollectionEndpointId` out of the DCR (a `Direct` DCR needs none; the package
+    /// then has no DCE variable either). Requires `dcr_kind = "Direct"`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dcr_endpoint_last: bool,
-    /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
-    /// `[variables('workspaceResourceId')]` (the package always uses that variable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_workspace_resource_id: Option<String>,
-    /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_destination: Option<String>,
+    pub dcr_no_endpoint: bool,
+    /// The keys with a fixed default ([`ConnectorSettings`]), flattened: in the file they sit
+    /// among the others.
+    #[serde(flatten)]
+    pub settings: ConnectorSettings,
     /// Extra DCR `properties` members written verbatim after the generated ones (camelCase
     /// keys, as in the JSON), e.g. the `dataSources` of a DCR shared with a pull connector.
     /// A member ccfgen generates (`streamDeclarations`, `destinations`, `dataFlows`,
@@ -216,10 +201,6 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub dcr_properties: IndexMap<String, toml::Value>,
-    /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
-    /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dcr_rule_id: bool,
     /// The Push data connector instances of the definition, when there is more than one (or
     /// one with a `data_type`): each with its resource name and the stream it names. Default:
     /// one instance named `data_connector_name` for the first table's stream. Several
@@ -231,27 +212,6 @@ pub struct ConnectorSpec {
     /// the package's table resources follow it. Every table is named once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub table_order: Vec<String>,
-    /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events_json_paths: Vec<String>,
-    /// Spelling of the Push data connector's auth keys. Default: `appId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_keys: Option<AuthKeys>,
-    /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
-    /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
-    /// into the same expressions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholders: Option<Placeholders>,
-    /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// How recent the last record must be for the connector to show as connected
-    /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connectivity_window: Option<String>,
-    /// Mark the connector as preview in the gallery.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub preview: bool,
     /// Sample queries shown on the connector page. Default: one "all records" query per table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_queries: Vec<SampleQuery>,
@@ -283,11 +243,55 @@ pub struct ConnectorSpec {
     pub ui: IndexMap<String, toml::Value>,
 }
 
+spec_settings! {
+    /// The connector keys whose default is a fixed value: file names, the DCR's details, the
+    /// Push instance's shape, the content version and the preview flag. A key added here needs
+    /// no resolver code and no resolved-model field (`src/spec/settings.rs`, docs/architecture.md).
+    pub struct ConnectorSettings {
+        /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
+        pub definition_file: String = "connectorDefinition.json".into(),
+        /// File name of the DCR in the folder. Default: `DCR.json`.
+        pub dcr_file: String = "DCR.json".into(),
+        /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
+        pub data_connector_file: String = "dataConnector.json".into(),
+        /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
+        /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
+        /// package always refers to it through a variable (the official packager copies literals).
+        pub dcr_endpoint: String = "{{dataCollectionEndpointId}}".into(),
+        /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
+        pub dcr_endpoint_last: bool = false,
+        /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
+        /// `[variables('workspaceResourceId')]` (the package always uses that variable).
+        pub dcr_workspace_resource_id: String = "[variables('workspaceResourceId')]".into(),
+        /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
+        pub dcr_destination: String = "clv2ws1".into(),
+        /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
+        /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
+        pub dcr_rule_id: bool = false,
+        /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
+        #[schemars(length(min = 1))]
+        pub events_json_paths: Vec<String> = vec!["$".into()],
+        /// Spelling of the Push data connector's auth keys. Default: `appId`.
+        pub auth_keys: AuthKeys = AuthKeys::Camel,
+        /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
+        /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
+        /// into the same expressions.
+        pub placeholders: Placeholders = Placeholders::Parameters,
+        /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
+        pub version: String = "1.0.0".into(),
+        /// How recent the last record must be for the connector to show as connected
+        /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
+        pub connectivity_window: String = "7d".into(),
+        /// Mark the connector as preview in the gallery.
+        pub preview: bool = false,
+    }
+}
+
 /// The kind of a data collection rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum DcrKind {
     /// A DCR with its own logs ingestion endpoint (`properties.endpoints.logsIngestion`),
-    /// used without a data collection endpoint.
+    /// usable without a data collection endpoint.
     Direct,
 }
 
