@@ -8,11 +8,6 @@ use crate::render::{self, api::ApiVersionSet};
 use crate::solution::{Compat, Solution};
 use crate::templates::TemplateError;
 
-/// Where the Rust record module goes, relative to the output directory.
-pub fn rust_module_path(solution: &Solution) -> String {
-    format!("Rust/{}.rs", codegen::naming::module_name(&solution.name))
-}
-
 /// Renders every artifact of `solution` with the package in the spec's compat mode.
 /// `spec_file_name` labels the generated Rust.
 pub fn render_solution(
@@ -39,7 +34,7 @@ pub fn render_with(
             source: spec_file_name.to_string(),
         },
     );
-    out.add(rust_module_path(solution), rust.into_bytes());
+    out.add(crate::rust_names::module_path(solution), rust.into_bytes());
     Ok(out)
 }
 
@@ -50,9 +45,9 @@ pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, Temp
     let mut out = Artifacts::new();
     for connector in &solution.connectors {
         let dir = render::connector_dir(connector);
-        // Tables naming the same file share it as a JSON array (in spec order).
+        // Tables naming the same file share it as a JSON array (in resource order).
         let mut files: Vec<(&str, Vec<serde_json::Value>)> = Vec::new();
-        for table in &connector.tables {
+        for table in connector.tables_in_resource_order() {
             let resource = render::table::table_resource(table, &api);
             match files.iter_mut().find(|(f, _)| *f == table.file) {
                 Some((_, list)) => list.push(resource),
@@ -68,15 +63,15 @@ pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, Temp
             out.add_json(format!("{dir}/{file}"), &value);
         }
         out.add_json(
-            format!("{dir}/{}", connector.dcr_file),
+            format!("{dir}/{}", connector.settings.dcr_file),
             &render::dcr::dcr_resource(connector, &api),
         );
         out.add_json(
-            format!("{dir}/{}", connector.definition_file),
+            format!("{dir}/{}", connector.settings.definition_file),
             &render::definition::definition_resource(connector, &api)?,
         );
         out.add_json(
-            format!("{dir}/{}", connector.data_connector_file),
+            format!("{dir}/{}", connector.settings.data_connector_file),
             &render::data_connector::data_connector_resource(connector, &api),
         );
     }

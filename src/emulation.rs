@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ccfgen_emulator::{ClientApp, DcrConfig, Identity, StreamColumn, StreamDecl};
+use ccfgen_emulator::{ClientApp, DataFlow, DcrConfig, Identity, StreamColumn, StreamDecl};
 
 use crate::scan::streams::{self, Streams, StreamsError};
 use crate::solution::Solution;
@@ -17,7 +17,7 @@ use crate::solution::Solution;
 pub struct Dcr {
     /// A stable name: the DCR resource name (keys the persisted immutable id).
     pub name: String,
-    /// Its stream declarations, with the first data flow of each.
+    /// Its stream declarations, with their data flows.
     pub streams: Vec<StreamDecl>,
     /// Whether it feeds an Auxiliary table (the 30-minute `TimeGenerated` rule applies).
     pub auxiliary: bool,
@@ -59,13 +59,16 @@ impl Model {
                         .into_iter()
                         .map(|s| StreamDecl {
                             name: s.name,
-                            columns: s
-                                .columns
+                            columns: columns(s.columns),
+                            flows: s
+                                .flows
                                 .into_iter()
-                                .map(|(name, ty)| StreamColumn::new(name, ty.as_str()))
+                                .map(|f| DataFlow {
+                                    transform_kql: f.transform_kql,
+                                    output_stream: f.output_stream,
+                                    table_columns: f.table_columns.map(columns),
+                                })
                                 .collect(),
-                            transform_kql: s.transform_kql,
-                            output_table: s.output_table,
                         })
                         .collect(),
                     auxiliary: d.auxiliary,
@@ -75,24 +78,25 @@ impl Model {
         }
     }
 
-    /// The streams whose first data flow writes to `table` (`X_CL`, `Custom-X_CL` or a
-    /// built-in `Microsoft-X` output stream).
+    /// The streams with a data flow into `table` (`X_CL`, `Custom-X_CL` or a built-in
+    /// `Microsoft-X` output stream).
     pub fn streams_into(&self, table: &str) -> Vec<String> {
+        let bare = table.strip_prefix("Custom-").unwrap_or(table);
         self.dcrs
             .iter()
             .flat_map(|d| d.streams.iter())
-            .filter(|s| {
-                s.output_table.as_deref().is_some_and(|out| {
-                    let bare = out
-                        .strip_prefix("Custom-")
-                        .or_else(|| out.strip_prefix("Microsoft-"))
-                        .unwrap_or(out);
-                    bare.eq_ignore_ascii_case(table)
-                })
-            })
+            .filter(|s| s.flows.iter().any(|f| f.table().eq_ignore_ascii_case(bare)))
             .map(|s| s.name.clone())
             .collect()
     }
+}
+
+/// Columns with their types as the emulator takes them.
+fn columns(columns: Vec<(String, ccfgen_base::ColumnType)>) -> Vec<StreamColumn> {
+    columns
+        .into_iter()
+        .map(|(name, ty)| StreamColumn::new(name, ty.as_str()))
+        .collect()
 }
 
 /// Where an emulator's files go.

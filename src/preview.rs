@@ -108,7 +108,7 @@ enum Samples {
 /// files at `path` (a DCR file, a solution, a repository).
 pub fn targets(path: &Path) -> Result<Vec<Target>, PreviewError> {
     if let Some(spec_file) = crate::check::spec::spec_file(path) {
-        let (solution, _, _) = spec::load_solution(&spec_file).map_err(PreviewError::Spec)?;
+        let (solution, _, _) = crate::load::solution(&spec_file).map_err(PreviewError::Spec)?;
         return Ok(solution
             .tables()
             .map(|(_, t)| target_of_spec_table(&spec_file, t))

@@ -84,6 +84,7 @@ pub fn records_for_stream(
             kql: String::new(),
             derived: false,
         },
+        schema_extra: Default::default(),
         rust_name: String::new(),
         columns: columns
             .iter()
@@ -376,7 +377,7 @@ impl Kind {
 
 /// Lowercase words of a column name (`SourceIPAddress` → source, ip, address).
 fn words(name: &str) -> Vec<String> {
-    crate::codegen::naming::field_name(name)
+    crate::rust_names::field_name(name)
         .trim_end_matches('_')
         .split('_')
         .map(str::to_string)

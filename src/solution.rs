@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, AuthKeys, Categories, Compat, CustomPermission, GraphQuery, Placeholders,
-    SampleQuery, SupportTier, TablePlan,
+    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, GraphQuery,
+    Placeholders, SampleQuery, SupportTier, TablePlan,
 };
 
 /// A whole solution, ready to render.
@@ -66,6 +66,22 @@ impl Solution {
         self.connectors
             .iter()
             .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
+    }
+
+    /// The tables that get a generated Rust record struct, in spec order: every table with
+    /// stream columns of its own, and a table reading an earlier table's stream only when no
+    /// earlier table of its connector declares that stream.
+    pub fn record_tables(&self) -> Vec<&Table> {
+        self.tables()
+            .filter(|(c, t)| {
+                t.stream_columns().next().is_some()
+                    || c.tables
+                        .iter()
+                        .take_while(|x| x.name != t.name)
+                        .all(|x| x.stream != t.stream)
+            })
+            .map(|(_, t)| t)
+            .collect()
     }
 }
 
@@ -136,32 +152,14 @@ pub struct Connector {
     pub dcr_name: String,
     /// Push data connector resource name.
     pub data_connector_name: String,
-    /// File name of the definition in the folder.
-    pub definition_file: String,
-    /// File name of the DCR in the folder.
-    pub dcr_file: String,
-    /// File name of the Push data connector in the folder.
-    pub data_connector_file: String,
-    /// The DCR's `dataCollectionEndpointId` as the DCR file writes it.
-    pub dcr_endpoint: String,
-    /// Whether `dataCollectionEndpointId` comes last in the DCR properties.
-    pub dcr_endpoint_last: bool,
-    /// The DCR destination's `workspaceResourceId` as the DCR file writes it.
-    pub dcr_workspace_resource_id: String,
-    /// The DCR's Log Analytics destination name.
-    pub dcr_destination: String,
-    /// `response.eventsJsonPaths` of the Push instance.
-    pub events_json_paths: Vec<String>,
-    /// Spelling of the Push instance's auth keys.
-    pub auth_keys: AuthKeys,
-    /// How the Push instance file writes connect-time values.
-    pub placeholders: Placeholders,
-    /// Content template version of this connector.
-    pub version: String,
-    /// KQL timespan for the connectivity query.
-    pub connectivity_window: String,
-    /// Preview flag.
-    pub preview: bool,
+    /// The keys with a fixed default, as the spec wrote them or defaulted.
+    pub settings: ConnectorSettings,
+    /// Extra DCR `properties` members, written verbatim.
+    pub dcr_properties: IndexMap<String, Value>,
+    /// The Push data connector instances (at least one).
+    pub instances: Vec<Instance>,
+    /// Indices into `tables` in the order of the table resources.
+    pub table_order: Vec<usize>,
     /// Sample queries.
     pub sample_queries: Vec<SampleQuery>,
     /// Graph queries.
@@ -182,7 +180,25 @@ pub struct Connector {
     pub tables: Vec<Table>,
 }
 
+/// One Push data connector instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Key path in the spec (`connectors[0].instances[1]`, or the connector's for the default).
+    pub path: String,
+    /// Resource name.
+    pub name: String,
+    /// The stream it names.
+    pub stream: String,
+    /// `properties.dataType`, when written.
+    pub data_type: Option<String>,
+}
+
 impl Connector {
+    /// The tables in the order of their resources (`table_order`).
+    pub fn tables_in_resource_order(&self) -> impl Iterator<Item = &Table> {
+        self.table_order.iter().filter_map(|&i| self.tables.get(i))
+    }
+
     /// The stream the Push data connector instance names (the first table's stream; empty
     /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
@@ -211,6 +227,8 @@ pub struct Table {
     pub total_retention_in_days: Option<u32>,
     /// The transform.
     pub transform: Transform,
+    /// Extra `properties.schema` members, written verbatim.
+    pub schema_extra: IndexMap<String, Value>,
     /// Rust struct name.
     pub rust_name: String,
     /// Columns in spec order.

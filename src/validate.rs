@@ -27,6 +27,14 @@ const TYPED_UI_KEYS_OPTIONAL: &[(&str, &str)] = &[
     ("availability", "preview"),
 ];
 
+/// DCR `properties` members ccfgen generates; `dcr_properties` may not replace them.
+const GENERATED_DCR_MEMBERS: &[&str] = &[
+    "dataCollectionEndpointId",
+    "streamDeclarations",
+    "destinations",
+    "dataFlows",
+];
+
 /// Checks every rule; returns all findings.
 pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
     let mut v = Validator {
@@ -71,7 +79,7 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             }
         }
     }
-    for (path, d) in crate::codegen::names_check::check(solution, spec) {
+    for (path, d) in crate::rust_names::check::check(solution, spec) {
         v.add(path, vec![d]);
     }
     v.connector_queries(solution);
@@ -407,12 +415,21 @@ impl Validator<'_> {
         self.add(format!("{p}.id"), rules::naming::connector_id(&c.id));
         self.add(
             format!("{p}.version"),
-            rules::metadata::semver("connector version", &c.version),
+            rules::metadata::semver("connector version", &c.settings.version),
         );
         self.add(
             format!("{p}.connectivity_window"),
-            rules::limits::timespan(&c.connectivity_window),
+            rules::limits::timespan(&c.settings.connectivity_window),
         );
+        if c.settings.events_json_paths.is_empty() {
+            self.add(
+                format!("{p}.events_json_paths"),
+                vec![
+                    Diagnostic::error("events-json-paths", "`events_json_paths` is empty")
+                        .with_hint("leave the key out for `[\"$\"]` (the request body is the array of records)"),
+                ],
+            );
+        }
         self.add(
             format!("{p}.dcr_name"),
             rules::limits::dcr_name(&c.dcr_name),
@@ -448,6 +465,7 @@ impl Validator<'_> {
             rules::limits::dcr_streams(c.tables.len(), c.tables.len()),
         );
         self.ui_overrides(c);
+        self.verbatim_members(c);
         let mut streams: BTreeMap<&str, &Table> = BTreeMap::new();
         for t in &c.tables {
             if streams.insert(t.stream.as_str(), t).is_some() {
@@ -469,6 +487,74 @@ impl Validator<'_> {
         }
     }
 
+    /// Verbatim DCR and table-schema members may not replace what ccfgen generates; every
+    /// Push instance names a stream of the connector, and no two share a name.
+    fn verbatim_members(&mut self, c: &Connector) {
+        for key in c.dcr_properties.keys() {
+            if GENERATED_DCR_MEMBERS.contains(&key.as_str()) {
+                self.add(
+                    format!("{}.dcr_properties.{key}", c.path),
+                    vec![
+                        Diagnostic::error(
+                            "verbatim-conflict",
+                            format!("`dcr_properties.{key}` replaces a member ccfgen generates"),
+                        )
+                        .with_hint(
+                            "remove it: the tables, `dcr_endpoint` and `dcr_destination` set it",
+                        ),
+                    ],
+                );
+            }
+        }
+        for t in &c.tables {
+            for key in t.schema_extra.keys() {
+                if ["name", "description", "columns"].contains(&key.as_str()) {
+                    self.add(
+                        format!("{}.schema_extra.{key}", t.path),
+                        vec![
+                            Diagnostic::error(
+                                "verbatim-conflict",
+                                format!("`schema_extra.{key}` replaces a member ccfgen generates"),
+                            )
+                            .with_hint("remove it: `name`, `description` and `columns` set it"),
+                        ],
+                    );
+                }
+            }
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for inst in &c.instances {
+            if names.contains(&inst.name.as_str()) {
+                self.add(
+                    format!("{}.name", inst.path),
+                    vec![
+                        Diagnostic::error(
+                            "instance-duplicate",
+                            format!("two Push instances of `{}` are named `{}`", c.id, inst.name),
+                        )
+                        .with_hint("give each instance its own name"),
+                    ],
+                );
+            }
+            names.push(&inst.name);
+            if !c.tables.is_empty() && !c.tables.iter().any(|t| t.stream == inst.stream) {
+                self.add(
+                    format!("{}.stream", inst.path),
+                    vec![
+                        Diagnostic::error(
+                            "instance-stream",
+                            format!(
+                                "the Push instance `{}` names stream `{}`, which no table of `{}` reads",
+                                inst.name, inst.stream, c.id
+                            ),
+                        )
+                        .with_hint("name the `stream` of one of the connector's tables"),
+                    ],
+                );
+            }
+        }
+    }
+
     fn ui_overrides(&mut self, c: &Connector) {
         let index: usize = c
             .path
@@ -482,7 +568,7 @@ impl Validator<'_> {
                 "graph_queries" => !r.graph_queries.is_empty(),
                 "sample_queries" => !r.sample_queries.is_empty(),
                 "permissions" => r.permissions.is_some(),
-                "preview" => r.preview,
+                "preview" => r.settings.preview,
                 _ => false,
             })
         };

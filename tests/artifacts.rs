@@ -8,7 +8,7 @@ use std::path::Path;
 use ccfgen::artifacts::render_solution;
 
 fn render(spec: &Path) -> ccfgen::output::Artifacts {
-    let (solution, _, warnings) = ccfgen::spec::load_solution(spec)
+    let (solution, _, warnings) = ccfgen::load::solution(spec)
         .unwrap_or_else(|e| panic!("{} does not load: {e:?}", spec.display()));
     assert!(
         warnings.is_empty(),
@@ -74,7 +74,7 @@ fn the_zip_holds_exactly_the_package_files_beside_it() {
     use std::io::Read;
     insta::glob!("../examples", "*/ccfgen.toml", |spec| {
         let artifacts = render(spec);
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         let zip_bytes = artifacts
             .get(&format!("Package/{}.zip", solution.version))
             .expect("the package zip");
@@ -103,7 +103,7 @@ fn the_zip_holds_exactly_the_package_files_beside_it() {
 #[test]
 fn the_package_passes_the_content_hub_validations() {
     insta::glob!("../examples", "*/ccfgen.toml", |spec| {
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         let package = ccfgen::package::build(&solution, ccfgen::solution::Compat::Ccfgen).unwrap();
         let findings = package.check();
         assert!(
@@ -134,10 +134,13 @@ fn json_artifacts_parse_and_agree() {
             if path.ends_with(".json") {
                 let v: serde_json::Value = serde_json::from_slice(bytes)
                     .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
-                assert!(v.is_object(), "{path}");
+                // One resource, or several sharing a file (tables, Push instances).
+                let items = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+                assert!(!items.is_empty(), "{path}");
+                assert!(items.iter().all(|i| i.is_object()), "{path}");
             }
         }
-        let (solution, _, _) = ccfgen::spec::load_solution(spec).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(spec).unwrap();
         for c in &solution.connectors {
             let dir = ccfgen::render::connector_dir(c);
             let dcr: serde_json::Value =
@@ -152,23 +155,34 @@ fn json_artifacts_parse_and_agree() {
                     .unwrap(),
             )
             .unwrap();
-            // The instance names the definition and a declared stream.
-            assert_eq!(dc["properties"]["connectorDefinitionName"], def["name"]);
-            let stream = dc["properties"]["dcrConfig"]["streamName"]
-                .as_str()
-                .unwrap();
-            assert!(
-                dcr["properties"]["streamDeclarations"]
-                    .get(stream)
-                    .is_some()
-            );
+            // Every instance names the definition and a declared stream.
+            let instances = dc.as_array().cloned().unwrap_or_else(|| vec![dc.clone()]);
+            assert_eq!(instances.len(), c.instances.len());
+            for dc in &instances {
+                assert_eq!(dc["properties"]["connectorDefinitionName"], def["name"]);
+                let stream = dc["properties"]["dcrConfig"]["streamName"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    dcr["properties"]["streamDeclarations"]
+                        .get(stream)
+                        .is_some()
+                );
+            }
             for t in &c.tables {
-                let table: serde_json::Value = serde_json::from_slice(
+                let file: serde_json::Value = serde_json::from_slice(
                     artifacts
                         .get(&format!("{dir}/{}", ccfgen::render::table_file_name(c, t)))
                         .unwrap(),
                 )
                 .unwrap();
+                let table = match file {
+                    serde_json::Value::Array(items) => items
+                        .into_iter()
+                        .find(|i| i["name"] == t.name.as_str())
+                        .expect("the shared file holds the table"),
+                    one => one,
+                };
                 let flow = dcr["properties"]["dataFlows"]
                     .as_array()
                     .unwrap()

@@ -11,7 +11,7 @@ fn findings(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     // Show a stable, relative file name in the snapshot.
     let shown = Path::new("tests/broken").join(path.file_name().unwrap());
-    let result = spec::parse(&shown, text).and_then(spec::finish);
+    let result = spec::parse(&shown, text).and_then(ccfgen::load::finish);
     match result {
         Err(LoadError::Invalid { diagnostics, file }) => {
             assert!(diagnostics.has_errors());

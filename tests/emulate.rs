@@ -1,8 +1,10 @@
 //! `ccfgen emulate` as a real process: it prints the connector page, writes a ready config
 //! (mode 0600) and the CA, answers token and ingestion requests over HTTPS with that CA,
-//! applies `--faults`, stops gracefully on SIGTERM, and keeps identifiers and rows across a
-//! restart, and keeps every row it answered 204 for when it is killed with SIGKILL under load.
-//! Also: the DCRs of a built solution directory are emulated.
+//! runs the data flow's transformation into the table, applies `--faults`, stops gracefully on
+//! SIGTERM, and keeps identifiers and rows across a restart, and keeps every row (stream and
+//! table) it answered 204 for when it is killed with SIGKILL under load. Also: the DCRs of a
+//! built solution directory are emulated with their tables; a transformation the evaluator
+//! cannot run is reported at start.
 
 mod support;
 
@@ -15,6 +17,7 @@ use serde_json::{Value, json};
 use support::*;
 
 const STREAM: &str = "Custom-cveBusterVulnerabilities";
+const TABLE: &str = "cveBusterVulnerabilities_CL";
 
 fn token(emu: &EmulateProcess, config: &Value) -> String {
     let url = format!(
@@ -128,7 +131,16 @@ fn emulate_serves_https_with_the_written_config_and_ca() {
     }
     assert!(page.contains(config["application_secret"].as_str().unwrap()));
     assert!(page.contains(config["dcr_immutable_id"].as_str().unwrap()));
-    assert_eq!(page.matches("stored untransformed").count(), 1, "{page}");
+    assert!(
+        page.contains("Data flows (each record a stream accepts runs through its transformKql"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("  {STREAM} → {TABLE}\n")), "{page}");
+    assert!(
+        page.contains(&format!("/_emulator/tables/{TABLE}/count")),
+        "{page}"
+    );
+    assert!(!page.contains("Warning"), "{page}");
 
     let token = token(&emu, &config);
     let throttled = ingest(&emu, &config, &token);
@@ -138,6 +150,23 @@ fn emulate_serves_https_with_the_written_config_and_ca() {
     assert_eq!(accepted.status(), 204);
     assert!(accepted.headers().contains_key("x-ms-request-id"));
     assert_eq!(emu.control(&format!("streams/{STREAM}/count"))["count"], 1);
+    assert_eq!(emu.control(&format!("tables/{TABLE}/count"))["count"], 1);
+    // cveBuster's transformation: `source | extend TimeGenerated = now()`.
+    let row = &emu.control(&format!("tables/{TABLE}/rows"))[0];
+    assert_eq!(row["VulnId"], "CVE-2026-0001");
+    assert_eq!(row["CVSS"], 7.5);
+    assert_eq!(row["PatchAvailable"], true);
+    let instant = |v: &Value| {
+        use time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(v.as_str().unwrap(), &Rfc3339)
+            .unwrap()
+            .unix_timestamp_nanos()
+            / 100
+    };
+    assert_eq!(
+        instant(&row["TimeGenerated"]),
+        instant(&row["_ccfgen_received_at"])
+    );
 
     let status = emu.stop();
     assert!(status.success(), "graceful stop: {status:?}");
@@ -159,6 +188,7 @@ fn emulate_serves_https_with_the_written_config_and_ca() {
         again.control(&format!("streams/{STREAM}/count"))["count"],
         1
     );
+    assert_eq!(again.control(&format!("tables/{TABLE}/count"))["count"], 1);
     let token = self::token(&again, &config2);
     assert_eq!(ingest(&again, &config2, &token).status(), 204);
     assert!(again.stop().success());
@@ -184,6 +214,90 @@ fn emulate_reads_the_dcrs_of_a_built_solution() {
     assert_eq!(config["stream_name"], "Custom-FabrikamAudit");
     let doctor = run(ccfgen().arg("doctor").arg("--config").arg(&audit));
     assert_code(&doctor, 0);
+    // The tables' definitions come from the built files.
+    let tables = emu.control("tables");
+    let names: Vec<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["FabrikamAlerts_CL", "FabrikamAudit_CL"]);
+    assert!(
+        tables
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["defined"] == true && t["flows"][0]["error"].is_null()),
+        "{tables}"
+    );
+    assert!(emu.stop().success());
+}
+
+/// A transformation the evaluator cannot run is reported when the emulator starts (stderr and
+/// the page), and its table stores nothing while the stream still stores what it receives.
+#[test]
+fn emulate_reports_a_transformation_it_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = dir.path().join("solution");
+    std::fs::create_dir_all(&solution).unwrap();
+    let dcr = json!({
+        "type": "Microsoft.Insights/dataCollectionRules",
+        "name": "BrokenDCR",
+        "properties": {
+            "streamDeclarations": {"Custom-Broken": {"columns": [
+                {"name": "TimeGenerated", "type": "datetime"},
+                {"name": "Message", "type": "string"}
+            ]}},
+            "dataFlows": [{
+                "streams": ["Custom-Broken"],
+                "destinations": ["ws"],
+                "transformKql": "source\n| summarize n = count() by Message",
+                "outputStream": "Custom-Broken_CL"
+            }]
+        }
+    });
+    std::fs::write(solution.join("DCR.json"), dcr.to_string()).unwrap();
+    let state = dir.path().join("emu");
+    std::fs::create_dir_all(&state).unwrap();
+    let emu = EmulateProcess::start(&solution, &state, &[]);
+    let page = emu.stdout.lock().unwrap().clone();
+    assert!(
+        page.contains("Custom-Broken → Broken_CL  NOT RUN"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Warning: the transformKql of Custom-Broken → Broken_CL cannot be run"),
+        "{page}"
+    );
+    // stderr is read by another thread: wait (bounded) for the warning
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stderr = loop {
+        let stderr = emu.stderr.lock().unwrap().clone();
+        if stderr.contains("warning") || Instant::now() > deadline {
+            break stderr;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        stderr.contains(
+            "ccfgen: warning: the transformKql of Custom-Broken → Broken_CL cannot be run"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2:3"),
+        "the line:column in the transformation: {stderr}"
+    );
+    let tables = emu.control("tables");
+    assert_eq!(tables[0]["table"], "Broken_CL");
+    assert!(
+        tables[0]["flows"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("summarize"),
+        "{tables}"
+    );
     assert!(emu.stop().success());
 }
 
@@ -274,6 +388,19 @@ fn rows_answered_204_survive_sigkill_under_load() {
         rows.as_array().unwrap().len(),
         "no record stored twice"
     );
+    // The table rows are committed with the stream rows: the same records, none lost.
+    let table_rows = again.control(&format!("tables/{TABLE}/rows"));
+    let in_table: BTreeSet<String> = table_rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["VulnId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        in_table, stored,
+        "the table holds a row for each stored record"
+    );
+    assert_eq!(in_table.len(), table_rows.as_array().unwrap().len());
     eprintln!(
         "{requests} requests answered 204 before SIGKILL; {} records acknowledged, {} stored",
         acknowledged.len(),

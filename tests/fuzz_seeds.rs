@@ -55,6 +55,11 @@ fn json_spans_seeds() {
     run("json_spans", harness::json_spans);
 }
 
+#[test]
+fn yaml_spans_seeds() {
+    run("yaml_spans", harness::yaml_spans);
+}
+
 /// The seeds of the folder target are what they claim: an import of one of them finds a
 /// connector (so fuzzing starts from inputs that reach deep into the reader).
 #[test]
@@ -145,4 +150,35 @@ fn corpus_inputs() {
     {
         harness::json_spans(&fs::read(json).unwrap());
     }
+}
+
+/// The content corpus's YAML (rules, hunting queries, parsers) and JSON (workbooks, tables)
+/// through the YAML span parser: JSON is YAML too, and each must parse.
+#[test]
+fn content_corpus_yaml() {
+    let dir = repo("../shared/corpus-content");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
+            "CCFGEN_REQUIRE_CORPUS=1 but {} does not exist",
+            dir.display()
+        );
+        return;
+    }
+    let mut yaml = 0;
+    for f in corpus_files(&dir) {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "yaml" | "yml" | "json") {
+            continue;
+        }
+        let data = fs::read(&f).unwrap();
+        harness::yaml_spans(&data);
+        if ext != "json" {
+            let text = String::from_utf8(data).unwrap();
+            ccfgen::yaml_spans::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            yaml += 1;
+        }
+    }
+    assert!(yaml >= 50, "{yaml} YAML files");
 }

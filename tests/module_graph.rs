@@ -16,22 +16,6 @@ use std::path::{Path, PathBuf};
 /// A module path inside one crate (`["check", "model"]`; the crate root is `[]`).
 type ModPath = Vec<String>;
 
-/// Edges that still close a cycle, allowed until the work that removes them lands: `(crate
-/// source folder, from, to)` between siblings. Each must still exist (remove it from here
-/// when it is gone); no new entry may be added.
-///
-/// All of them are the spec module reaching up: loading a spec resolves and validates it
-/// (`spec::load_solution`), the resolver derives transforms and Rust names, and the spec
-/// keys' enums are shared with the resolved model. The spec-key design (issue 10) splits
-/// the file format from loading and removes them.
-const ALLOWED: &[(&str, &str, &str)] = &[
-    ("src", "spec", "codegen"),
-    ("src", "spec", "schema"),
-    ("src", "spec", "solution"),
-    ("src", "spec", "transform"),
-    ("src", "spec", "validate"),
-];
-
 #[test]
 fn no_crate_has_a_module_cycle() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -45,7 +29,7 @@ fn no_crate_has_a_module_cycle() {
     crates.sort();
     let mut problems = Vec::new();
     for src in &crates {
-        let mut graph = Graph::read(src);
+        let graph = Graph::read(src);
         assert!(
             graph.modules.contains(&ModPath::new()),
             "{}: no crate root found",
@@ -57,13 +41,6 @@ fn no_crate_has_a_module_cycle() {
             .to_string_lossy()
             .trim_end_matches("/src")
             .to_string();
-        for (_, from, to) in ALLOWED.iter().filter(|(c, _, _)| *c == name) {
-            if !graph.remove_edge(from, to) {
-                problems.push(format!(
-                    "{name}: {from} no longer uses {to}: remove the entry from ALLOWED"
-                ));
-            }
-        }
         for cycle in graph.sibling_cycles() {
             problems.push(format!("{name}: {cycle}"));
         }
@@ -153,20 +130,6 @@ impl Graph {
             edges.insert(here, named);
         }
         Graph { modules, edges }
-    }
-
-    /// Forgets that top-level module `from` names `to` (every file of it); false when it
-    /// does not.
-    fn remove_edge(&mut self, from: &str, to: &str) -> bool {
-        let mut found = false;
-        for (module, targets) in &mut self.edges {
-            if module.first().map(String::as_str) == Some(from) {
-                let before = targets.len();
-                targets.retain(|t| t.first().map(String::as_str) != Some(to));
-                found |= targets.len() != before;
-            }
-        }
-        found
     }
 
     /// The cycles among the children of each module, as `a -> b -> a` (full paths).

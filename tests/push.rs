@@ -1,5 +1,6 @@
 //! `ccfgen push` as a real process against an emulator over loopback HTTPS: every example's
-//! sample records arrive intact; invalid records are dead-lettered with their reasons (exit
+//! sample records arrive intact, and the table stores what `ccfgen preview` says the data
+//! flow makes of them; invalid records are dead-lettered with their reasons (exit
 //! 1); wrong secret / missing role / unknown DCR stop with an actionable message (exit 2);
 //! no secret ever appears in stdout, stderr, JSON trace logs, the dead-letter file or the
 //! checkpoint store.
@@ -43,7 +44,7 @@ fn every_example_round_trips_through_emulate_and_push() {
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
         let dir = tempfile::tempdir().unwrap();
         let emu = EmulateProcess::start(&example, dir.path(), &[]);
-        let (solution, _, _) = ccfgen::spec::load_solution(&example).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(&example).unwrap();
         for (_, table) in solution.tables() {
             let records = sample(&example, &table.name, 250, 11);
             let input = dir.path().join(format!("{}.ndjson", table.name));
@@ -77,6 +78,7 @@ fn every_example_round_trips_through_emulate_and_push() {
             sent.sort();
             stored.sort();
             assert_eq!(stored, sent, "{name}/{}: every row, unchanged", table.name);
+            assert_table_rows_are_the_previews(&example, &table.name, &records, &emu);
         }
         let diagnostics = emu.control("diagnostics");
         assert_eq!(
@@ -86,6 +88,60 @@ fn every_example_round_trips_through_emulate_and_push() {
         );
         assert!(emu.stop().success());
     }
+}
+
+/// The table's stored rows are the rows `ccfgen preview` computes for the records sent, at the
+/// time the emulator received them (each row is compared with the preview at its own
+/// `_ccfgen_received_at`, as a multiset).
+fn assert_table_rows_are_the_previews(
+    example: &Path,
+    table: &str,
+    records: &str,
+    emu: &EmulateProcess,
+) {
+    use std::collections::BTreeMap;
+    let records: Vec<Value> = records
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let targets =
+        ccfgen::preview::choose(ccfgen::preview::targets(example).unwrap(), Some(table)).unwrap();
+    assert_eq!(targets.len(), 1, "{table}: one data flow");
+    let rows = emu.control(&format!("tables/{table}/rows"));
+    let rows = rows.as_array().unwrap();
+    let mut by_time: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows {
+        let received = row["_ccfgen_received_at"].as_str().unwrap().to_owned();
+        let mut columns = row.as_object().unwrap().clone();
+        columns.retain(|k, _| !k.starts_with("_ccfgen_"));
+        by_time
+            .entry(received)
+            .or_default()
+            .push(Value::Object(columns).to_string());
+    }
+    let mut expected_total = None;
+    for (received, stored) in by_time {
+        let now = ccfgen_kql::eval::time::parse_datetime(&received).unwrap();
+        let preview = ccfgen::preview::run(&targets[0], &records, now).unwrap();
+        expected_total = Some(preview.rows.len());
+        let mut expected: Vec<String> = preview
+            .json_rows()
+            .into_iter()
+            .map(|r| Value::Object(r).to_string())
+            .collect();
+        for row in stored {
+            let at = expected.iter().position(|e| *e == row);
+            let at = at.unwrap_or_else(|| {
+                panic!("{table}: a stored row is no preview row at {received}:\n{row}\nfirst preview row:\n{}", expected[0])
+            });
+            expected.swap_remove(at);
+        }
+    }
+    assert_eq!(
+        Some(rows.len()),
+        expected_total,
+        "{table}: as many rows as the preview"
+    );
 }
 
 fn cvebuster_record(i: u64) -> Value {
@@ -155,6 +211,10 @@ fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
     assert!(all.contains("\"unparseable\" 40"), "{all}");
     assert_eq!(
         emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"],
+        100
+    );
+    assert_eq!(
+        emu.control("tables/cveBusterVulnerabilities_CL/count")["count"],
         100
     );
 
@@ -229,6 +289,10 @@ fn stdin_and_directories_are_read() {
     assert_eq!(summary(&out)["delivered"], 10);
     assert_eq!(
         emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"],
+        70
+    );
+    assert_eq!(
+        emu.control("tables/cveBusterVulnerabilities_CL/count")["count"],
         70
     );
 }
@@ -330,6 +394,12 @@ fn configuration_errors_stop_with_what_to_change_and_exit_2() {
         forbidden
             .emulator
             .row_count("Custom-cveBusterVulnerabilities"),
+        0
+    );
+    assert_eq!(
+        forbidden
+            .emulator
+            .table_row_count("cveBusterVulnerabilities_CL"),
         0
     );
 
@@ -439,6 +509,10 @@ fn role_grace_waits_out_a_fresh_role_assignment() {
     );
     assert_eq!(
         emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"],
+        20
+    );
+    assert_eq!(
+        emu.control("tables/cveBusterVulnerabilities_CL/count")["count"],
         20
     );
 }

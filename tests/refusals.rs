@@ -807,7 +807,7 @@ proptest! {
     ) {
         let text = spec_text(table_rust_name.as_deref(), &columns);
         let parsed = ccfgen::spec::parse(Path::new("prop.toml"), text)
-            .and_then(ccfgen::spec::finish);
+            .and_then(ccfgen::load::finish);
         let (solution, _, _) = match parsed {
             // Refused: every refusal is a located finding, never a panic.
             Err(ccfgen::spec::LoadError::Invalid { diagnostics, .. }) => {
@@ -826,14 +826,14 @@ proptest! {
         for item in &file.items {
             if let syn::Item::Struct(s) = item {
                 let name = s.ident.to_string();
-                prop_assert!(!ccfgen::codegen::naming::RESERVED_TYPE_NAMES.contains(&name.as_str()), "{name}");
-                prop_assert!(ccfgen::codegen::naming::check_struct_name(&name).is_empty(), "{name}");
+                prop_assert!(!ccfgen::rust_names::RESERVED_TYPE_NAMES.contains(&name.as_str()), "{name}");
+                prop_assert!(ccfgen::rust_names::check_struct_name(&name).is_empty(), "{name}");
                 prop_assert!(structs.insert(name.clone()), "struct {name} twice");
                 let mut fields = std::collections::BTreeSet::new();
                 for f in &s.fields {
                     let field = f.ident.as_ref().unwrap().to_string();
                     prop_assert!(!field.starts_with("r#"), "{field}");
-                    prop_assert!(ccfgen::codegen::naming::check_field_name(&field).is_empty(), "{field}");
+                    prop_assert!(ccfgen::rust_names::check_field_name(&field).is_empty(), "{field}");
                     prop_assert!(fields.insert(field.clone()), "field {field} twice in {name}");
                 }
             }
@@ -843,11 +843,11 @@ proptest! {
 
     #[test]
     fn default_rust_names_are_always_valid(name in name_strategy()) {
-        let field = ccfgen::codegen::naming::field_name(&name);
-        prop_assert!(ccfgen::codegen::naming::check_field_name(&field).is_empty(), "{} → {}", name, field);
+        let field = ccfgen::rust_names::field_name(&name);
+        prop_assert!(ccfgen::rust_names::check_field_name(&field).is_empty(), "{} → {}", name, field);
         prop_assert!(syn::parse_str::<syn::Ident>(&field).is_ok(), "{}", field);
-        let ty = ccfgen::codegen::naming::struct_name(&name);
-        prop_assert!(ccfgen::codegen::naming::check_struct_name(&ty).is_empty(), "{} → {}", name, ty);
+        let ty = ccfgen::rust_names::struct_name(&name);
+        prop_assert!(ccfgen::rust_names::check_struct_name(&ty).is_empty(), "{} → {}", name, ty);
         prop_assert!(syn::parse_str::<syn::Ident>(&ty).is_ok(), "{}", ty);
     }
 }

@@ -12,7 +12,7 @@ use support::*;
 fn sample_records_validate_against_their_stream() {
     let mut checked = 0;
     for example in examples() {
-        let (solution, _, _) = ccfgen::spec::load_solution(&example).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(&example).unwrap();
         for (_, table) in solution.tables() {
             let columns = table.push_columns();
             assert!(!columns.is_empty(), "{}", table.name);

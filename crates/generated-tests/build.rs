@@ -33,7 +33,7 @@ fn main() {
             .generate()
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         writeln!(index, "/// Records of `examples/{name}`.\npub mod {name} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/{file}\"));\n}}").unwrap();
-        let (solution, _, _) = ccfgen::spec::load_solution(dir).expect("example loads");
+        let (solution, _, _) = ccfgen::load::solution(dir).expect("example loads");
         for (_, table) in solution.tables() {
             writeln!(
                 registry,

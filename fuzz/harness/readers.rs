@@ -22,7 +22,7 @@ pub fn spec_loader(data: &[u8]) {
         return;
     };
     toml_round_trip(&loaded.spec);
-    if let Ok((solution, _, _)) = ccfgen::spec::finish(loaded) {
+    if let Ok((solution, _, _)) = ccfgen::load::finish(loaded) {
         let _ = ccfgen::artifacts::render_connector_artifacts(&solution);
         let _ = ccfgen::package::build(&solution, solution.compat);
     }
@@ -127,6 +127,80 @@ pub fn json_spans(data: &[u8]) {
     }
 }
 
+/// The YAML tree of solution content files (`ccfgen::yaml_spans`): any text parses or fails
+/// without a panic; in a parsed tree every span lies in the text and its line:column is the
+/// place of its start, every scalar's decoded offsets map monotonically to character
+/// boundaries, and a visible character of a value is written at its mapped place (or, in
+/// double quotes, an escape is); a text that is valid JSON and valid YAML gives the same value.
+pub fn yaml_spans(data: &[u8]) {
+    use ccfgen::yaml_spans::{Document, Node, Style};
+    let text = String::from_utf8_lossy(data);
+    let Ok(doc) = Document::parse(&text) else {
+        return;
+    };
+    let mut stack: Vec<&Node> = vec![&doc.root];
+    let mut checked = 0usize;
+    while let Some(node) = stack.pop() {
+        assert!(node.span.start <= node.span.end && node.span.end <= text.len());
+        assert!(text.is_char_boundary(node.span.start) && text.is_char_boundary(node.span.end));
+        assert_eq!(doc.pos(node.span.start), node.pos, "{:?}", node.span);
+        if let Some(s) = node.scalar() {
+            let mut last = node.span.start;
+            for (i, c) in s.value.char_indices().take(512) {
+                let at = doc.scalar_offset(node, i);
+                assert!(at >= last && at <= node.span.end, "{i} in {:?}", s.value);
+                assert!(text.is_char_boundary(at));
+                last = at;
+                if !c.is_whitespace() && checked < 20_000 {
+                    checked += 1;
+                    let written = &text[at..];
+                    let ok = written.starts_with(c)
+                        || (s.style == Style::DoubleQuoted && written.starts_with('\\'));
+                    assert!(
+                        ok,
+                        "{c:?} (byte {i} of {:?}) written as {:?}",
+                        s.value,
+                        written.chars().take(8).collect::<String>()
+                    );
+                }
+            }
+            let end = doc.scalar_offset(node, s.value.len());
+            assert!(end >= last && end <= node.span.end);
+        }
+        stack.extend(node.items());
+        for e in node.entries() {
+            stack.push(&e.key);
+            stack.push(&e.value);
+        }
+    }
+    let yaml = doc.root.to_json();
+    if let Ok(json) = serde_json::from_str::<Value>(&text)
+        && !has_duplicate_keys(&text)
+    {
+        assert!(same_json(&yaml, &json), "YAML {yaml} != JSON {json}");
+    }
+}
+
+/// Equal JSON values, numbers compared as numbers (`1.0` and `1`, last-bit float rounding).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y || ((x - y) / x.abs().max(y.abs())).abs() < 1e-12,
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same_json(vx, vy))
+        }
+        _ => a == b,
+    }
+}
+
 /// The folder files of an [`import_folder`] input.
 pub fn folder_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
@@ -156,7 +230,7 @@ fn after_import(imported: &ccfgen::import::Imported) {
     let spec = imported.spec_for_output();
     let text = toml_round_trip(&spec);
     if let Ok(loaded) = ccfgen::spec::parse(Path::new("fuzz/ccfgen.toml"), text) {
-        let _ = ccfgen::spec::finish(loaded);
+        let _ = ccfgen::load::finish(loaded);
     }
 }
 

@@ -233,8 +233,14 @@ pub const RULES: &[Rule] = &[
     rule(
         "builtin-table-unchecked",
         N,
-        "Flows to built-in tables are not compared with a schema.",
-        "ccfgen has no schemas of built-in tables; their transforms are still checked for KQL errors.",
+        "A flow writes a built-in table the catalogue has no schema of.",
+        "Flows into built-in tables are compared with the table's schema from ccfgen's catalogue of built-in tables (crates/kql/catalog); a table it lacks is only checked for KQL errors.",
+    ),
+    rule(
+        "builtin-column-missing",
+        W,
+        "A transform outputs columns the built-in table it writes does not have.",
+        "Built-in tables have a fixed schema (from the catalogue): project the table's columns. Wrongly typed columns are reported as transform-column-type errors.",
     ),
     // Transforms
     rule(

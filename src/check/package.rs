@@ -260,6 +260,14 @@ fn normalize_connector(props: &Value) -> Value {
             &["dataCollectionEndpoint", "dataCollectionRuleImmutableId"],
         );
     }
+    // `dataCollectionRuleId` (written by some Push instances) is a dcrConfig value too, but
+    // only rewritten when it is there.
+    if let Some(Value::Object(dcr)) = v.get_mut("dcrConfig")
+        && let Some(Value::String(id)) = dcr.get_mut("dataCollectionRuleId")
+        && id.contains("{{")
+    {
+        *id = "[[parameters('dcrConfig').dataCollectionRuleId]".to_string();
+    }
     placeholders_to_parameters(&mut v);
     v
 }

@@ -27,7 +27,7 @@ pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckErr
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let (solution, loaded, warnings) = match crate::spec::load_solution(spec_file) {
+    let (solution, loaded, warnings) = match crate::load::solution(spec_file) {
         Ok(ok) => ok,
         Err(LoadError::Invalid { diagnostics, file }) => {
             return Ok(spec_only(diagnostics, *file));

@@ -49,7 +49,7 @@ impl From<CompatArg> for ccfgen::solution::Compat {
 
 /// Runs `ccfgen build`.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
-    let (solution, loaded, warnings) = match ccfgen::spec::load_solution(&args.spec) {
+    let (solution, loaded, warnings) = match ccfgen::load::solution(&args.spec) {
         Ok(ok) => ok,
         Err(e) => return ctx.spec_error(e),
     };

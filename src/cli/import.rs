@@ -82,7 +82,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     // The spec must also pass ccfgen's own rules to build; say so now if it does not.
     let mut broken = false;
-    match ccfgen::spec::load_solution(&args.out) {
+    match ccfgen::load::solution(&args.out) {
         Err(ccfgen::spec::LoadError::Invalid { diagnostics, file }) => {
             eprintln!(
                 "ccfgen: the imported spec breaks ccfgen's rules; `ccfgen build` refuses it until they are fixed:"

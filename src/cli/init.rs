@@ -52,7 +52,7 @@ pub fn run(args: Args, _: &Context) -> anyhow::Result<Outcome> {
     ccfgen::output::write_if_changed(&spec_path, text.as_bytes())
         .with_context(|| format!("writing {}", spec_path.display()))?;
     let schema_path = args.dir.join("ccfgen.schema.json");
-    ccfgen::output::write_if_changed(&schema_path, ccfgen::schema::schema_text().as_bytes())
+    ccfgen::output::write_if_changed(&schema_path, ccfgen::spec::schema::schema_text().as_bytes())
         .with_context(|| format!("writing {}", schema_path.display()))?;
     eprintln!(
         "ccfgen: wrote {} and {}; edit it, then run `ccfgen build {}`",

@@ -87,6 +87,8 @@ pub enum Outcome {
     Ok,
     /// Findings or failures were reported: exit 1.
     Findings,
+    /// Interrupted by Ctrl-C or SIGTERM after settling what was in flight: exit 130.
+    Interrupted,
 }
 
 /// Runs the command line.
@@ -120,6 +122,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;

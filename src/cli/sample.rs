@@ -44,7 +44,7 @@ enum FormatArg {
 
 /// Runs `ccfgen sample`.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
-    let (solution, _, _) = match ccfgen::spec::load_solution(&args.spec) {
+    let (solution, _, _) = match ccfgen::load::solution(&args.spec) {
         Ok(ok) => ok,
         Err(e) => return ctx.spec_error(e),
     };

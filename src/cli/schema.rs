@@ -17,7 +17,7 @@ pub struct Args {
 
 /// Runs `ccfgen schema`.
 pub fn run(args: Args, _: &Context) -> anyhow::Result<Outcome> {
-    let text = ccfgen::schema::schema_text();
+    let text = ccfgen::spec::schema::schema_text();
     match args.out {
         Some(path) => {
             ccfgen::output::write_if_changed(&path, text.as_bytes())

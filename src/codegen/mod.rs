@@ -2,8 +2,6 @@
 //! built as tokens (quote) and formatted in-process (prettyplease). Also the build-script
 //! entry point [`Builder`], in the manner of prost-build.
 
-pub mod names_check;
-pub mod naming;
 pub mod records;
 
 pub use records::{ModuleOptions, records_module};
@@ -75,13 +73,12 @@ impl Builder {
     pub fn generate(self) -> Result<PathBuf, CodegenError> {
         let spec_file = crate::spec::spec_path(&self.spec);
         println!("cargo:rerun-if-changed={}", spec_file.display());
-        let (solution, loaded, _) =
-            crate::spec::load_solution(&self.spec).map_err(|e| match e {
-                crate::spec::LoadError::Invalid { diagnostics, file } => CodegenError::Spec(
-                    crate::diagnostic::render::render_all(diagnostics, &[&file], false),
-                ),
-                other => CodegenError::Spec(other.to_string()),
-            })?;
+        let (solution, loaded, _) = crate::load::solution(&self.spec).map_err(|e| match e {
+            crate::spec::LoadError::Invalid { diagnostics, file } => CodegenError::Spec(
+                crate::diagnostic::render::render_all(diagnostics, &[&file], false),
+            ),
+            other => CodegenError::Spec(other.to_string()),
+        })?;
         let out_dir = match self
             .out_dir
             .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))
@@ -91,7 +88,7 @@ impl Builder {
         };
         let name = self
             .file_name
-            .unwrap_or_else(|| format!("{}.rs", naming::module_name(&solution.name)));
+            .unwrap_or_else(|| format!("{}.rs", crate::rust_names::module_name(&solution.name)));
         let source_name = loaded
             .source
             .path()

@@ -19,8 +19,9 @@ pub struct ModuleOptions {
 pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
     // A table that reads an earlier table's stream has no stream columns of its own: the
     // stream's record struct is the earlier table's. The names are valid and distinct: the
-    // spec was validated ([`super::names_check`]).
-    let structs: Vec<TokenStream> = record_tables(solution)
+    // spec was validated ([`crate::rust_names::check`]).
+    let structs: Vec<TokenStream> = solution
+        .record_tables()
         .into_iter()
         .map(record_struct)
         .collect();
@@ -35,23 +36,6 @@ pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
         solution.name,
         prettyplease::unparse(&syntax)
     )
-}
-
-/// The tables that get a record struct, in spec order: every table with stream columns of
-/// its own, and a table reading an earlier table's stream only when no earlier table of its
-/// connector declares that stream.
-pub fn record_tables(solution: &Solution) -> Vec<&Table> {
-    solution
-        .tables()
-        .filter(|(c, t)| {
-            t.stream_columns().next().is_some()
-                || c.tables
-                    .iter()
-                    .take_while(|x| x.name != t.name)
-                    .all(|x| x.stream != t.stream)
-        })
-        .map(|(_, t)| t)
-        .collect()
 }
 
 fn record_struct(table: &Table) -> TokenStream {

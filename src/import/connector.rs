@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 
 use super::{NoteKind, Notes, RawConnector, RawSolution, Res};
 use crate::spec::model::{
-    AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, GraphQuery, PackageSpec,
-    Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier, TablePlan, TableSpec,
+    AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, GraphQuery, InstanceSpec,
+    PackageSpec, Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier, TablePlan,
+    TableSpec,
 };
 use ccfgen_base::ColumnType;
 
@@ -35,7 +36,7 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
     if let Some(logo) = &raw.logo {
         if let Some(url) = img_url(logo) {
             logo_url = Some(url);
-        } else if logo.starts_with("<svg") && crate::spec::resolve::inline_svg(logo) == *logo {
+        } else if logo.starts_with("<svg") && crate::resolve::inline_svg(logo) == *logo {
             logo_svg = Some(logo.clone());
             logo_html = Some(logo.clone());
         } else {
@@ -217,10 +218,14 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
         publisher: text("publisher"),
         description: text("descriptionMarkdown"),
         folder: raw.folder.clone(),
-        definition_file: raw.folder.as_ref().map(|_| def.file_name()),
-        version: raw.version.clone(),
         ..ConnectorSpec::default()
     };
+    if raw.folder.is_some() {
+        c.settings.definition_file = def.file_name();
+    }
+    if let Some(version) = &raw.version {
+        c.settings.version = version.clone();
+    }
     for (k, v) in &ui {
         if TYPED_UI.contains(&k.as_str()) {
             continue;
@@ -251,9 +256,49 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
             ),
         ),
         [first, rest @ ..] => {
-            stream = instance(first, &id, &mut c, raw.folder.is_some(), notes);
-            for other in rest {
-                notes.add(NoteKind::Unsupported, &other.file, &other.path, format!("a second Push data connector for `{id}`: ccfgen writes one instance per connector"));
+            let (first_stream, first_type) =
+                instance(first, &id, &mut c, raw.folder.is_some(), notes);
+            stream = first_stream.clone();
+            if !rest.is_empty() || first_type.is_some() {
+                let mut list = vec![InstanceSpec {
+                    name: c.data_connector_name.take().unwrap_or_default(),
+                    stream: first_stream,
+                    data_type: first_type,
+                }];
+                for other in rest {
+                    // Each instance is read like the first; what ccfgen writes once for the
+                    // connector (auth spelling, placeholders, paths) must agree.
+                    let mut each = c.clone();
+                    let (s, data_type) = instance(other, &id, &mut each, false, notes);
+                    for (same, what) in [
+                        (
+                            each.settings.auth_keys == c.settings.auth_keys,
+                            "auth key spelling",
+                        ),
+                        (
+                            each.settings.placeholders == c.settings.placeholders,
+                            "placeholder style",
+                        ),
+                        (
+                            each.settings.events_json_paths == c.settings.events_json_paths,
+                            "eventsJsonPaths",
+                        ),
+                        (
+                            each.settings.dcr_rule_id == c.settings.dcr_rule_id,
+                            "dataCollectionRuleId",
+                        ),
+                    ] {
+                        if !same {
+                            notes.add(NoteKind::Unsupported, &other.file, &other.path, format!("its {what} differs from the first instance's; ccfgen writes the first's for every instance"));
+                        }
+                    }
+                    list.push(InstanceSpec {
+                        name: each.data_connector_name.unwrap_or_default(),
+                        stream: s,
+                        data_type,
+                    });
+                }
+                c.instances = list;
             }
         }
     }
@@ -335,9 +380,9 @@ fn typed_ui(key: &str, v: &Value) -> Option<Apply> {
         }
         "availability" => {
             if v == &serde_json::json!({"status": 1}) {
-                Some(Box::new(|c| c.preview = false))
+                Some(Box::new(|c| c.settings.preview = false))
             } else if v == &serde_json::json!({"status": 1, "isPreview": true}) {
-                Some(Box::new(|c| c.preview = true))
+                Some(Box::new(|c| c.settings.preview = true))
             } else {
                 None
             }
@@ -346,19 +391,19 @@ fn typed_ui(key: &str, v: &Value) -> Option<Apply> {
     }
 }
 
-/// Reads the Push instance; returns its stream name.
+/// Reads a Push instance; returns its stream name and `dataType`.
 fn instance(
     res: &Res,
     id: &str,
     c: &mut ConnectorSpec,
     sources: bool,
     notes: &mut Notes,
-) -> Option<String> {
+) -> (Option<String>, Option<String>) {
     let v = &res.value;
     let file = res.file.as_str();
     c.data_connector_name = v.get("name").and_then(Value::as_str).map(str::to_string);
     if sources {
-        c.data_connector_file = Some(res.file_name());
+        c.settings.data_connector_file = res.file_name();
     }
     let props = crate::json_get::obj(&v, "properties");
     for k in props.keys() {
@@ -368,6 +413,7 @@ fn instance(
             "auth",
             "request",
             "response",
+            "dataType",
         ]
         .contains(&k.as_str())
         {
@@ -387,8 +433,22 @@ fn instance(
             format!("does not name the definition `{id}`"),
         );
     }
+    let data_type = match props.get("dataType") {
+        None => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(_) => {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(res, ".properties.dataType"),
+                "not a string",
+            );
+            None
+        }
+    };
     let mut styles = Vec::new();
     let dcr = crate::json_get::obj(&props, "dcrConfig");
+    c.settings.dcr_rule_id = dcr.contains_key("dataCollectionRuleId");
     let stream = dcr
         .get("streamName")
         .and_then(Value::as_str)
@@ -397,11 +457,11 @@ fn instance(
         let path = at(res, &format!(".properties.dcrConfig.{k}"));
         match k.as_str() {
             "streamName" => {}
-            "dataCollectionEndpoint" | "dataCollectionRuleImmutableId" => match placeholder_style(val.as_str().unwrap_or_default(), "dcrConfig", k) {
+            "dataCollectionEndpoint" | "dataCollectionRuleImmutableId" | "dataCollectionRuleId" => match placeholder_style(val.as_str().unwrap_or_default(), "dcrConfig", k) {
                 Some(s) => styles.push(s),
                 None => notes.add(NoteKind::Unsupported, file, &path, format!("{val} is neither `{{{{{k}}}}}` nor `[[parameters('dcrConfig').{k}]`")),
             },
-            _ => notes.add(NoteKind::Unsupported, file, &path, "ccfgen's dcrConfig has streamName, dataCollectionEndpoint and dataCollectionRuleImmutableId only"),
+            _ => notes.add(NoteKind::Unsupported, file, &path, "ccfgen's dcrConfig has streamName, dataCollectionEndpoint, dataCollectionRuleImmutableId and dataCollectionRuleId only"),
         }
     }
     let auth = crate::json_get::obj(&props, "auth");
@@ -442,7 +502,7 @@ fn instance(
     }
     casing.dedup();
     match casing.as_slice() {
-        [one] => c.auth_keys = Some(*one),
+        [one] => c.settings.auth_keys = *one,
         [] => notes.add(
             NoteKind::Unsupported,
             file,
@@ -458,7 +518,7 @@ fn instance(
     }
     styles.dedup();
     match styles.as_slice() {
-        [one] => c.placeholders = Some(*one),
+        [one] => c.settings.placeholders = *one,
         [] => {}
         _ => notes.add(
             NoteKind::Unsupported,
@@ -486,7 +546,7 @@ fn instance(
                 .map(|p| p.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
         }) {
-        Some(Some(paths)) if !paths.is_empty() => c.events_json_paths = paths,
+        Some(Some(paths)) if !paths.is_empty() => c.settings.events_json_paths = paths,
         _ => notes.add(
             NoteKind::Unsupported,
             file,
@@ -494,7 +554,7 @@ fn instance(
             "ccfgen writes {\"eventsJsonPaths\": [...]} only",
         ),
     }
-    stream
+    (stream, data_type)
 }
 
 fn placeholder_style(value: &str, object: &str, key: &str) -> Option<Placeholders> {
@@ -520,7 +580,7 @@ fn dcr_tables(
     let v = &dcr.value;
     c.dcr_name = v.get("name").and_then(Value::as_str).map(str::to_string);
     if sources {
-        c.dcr_file = Some(dcr.file_name());
+        c.settings.dcr_file = dcr.file_name();
     }
     if let Some(kind) = v
         .get("kind")
@@ -544,18 +604,23 @@ fn dcr_tables(
         ]
         .contains(&k.as_str())
         {
-            notes.add(
-                NoteKind::Unsupported,
-                file,
-                &at(dcr, &format!(".properties.{k}")),
-                "ccfgen's DCR has no such member",
-            );
+            match json_to_toml(&props[k.as_str()]) {
+                Some(t) => {
+                    c.dcr_properties.insert((*k).clone(), t);
+                }
+                None => notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &at(dcr, &format!(".properties.{k}")),
+                    "holds a JSON null, which TOML cannot write; left out",
+                ),
+            }
         }
     }
     match props.get("dataCollectionEndpointId") {
         Some(Value::String(dce)) => {
-            c.dcr_endpoint = Some(dce.clone());
-            c.dcr_endpoint_last =
+            c.settings.dcr_endpoint = dce.clone();
+            c.settings.dcr_endpoint_last =
                 keys.last().map(|k| k.as_str()) == Some("dataCollectionEndpointId");
         }
         _ => notes.add(
@@ -585,11 +650,12 @@ fn dcr_tables(
         );
     }
     if let Some(dest) = la.first() {
-        c.dcr_workspace_resource_id = dest
-            .get("workspaceResourceId")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        c.dcr_destination = dest.get("name").and_then(Value::as_str).map(str::to_string);
+        if let Some(id) = dest.get("workspaceResourceId").and_then(Value::as_str) {
+            c.settings.dcr_workspace_resource_id = id.to_string();
+        }
+        if let Some(name) = dest.get("name").and_then(Value::as_str) {
+            c.settings.dcr_destination = name.to_string();
+        }
         if dest.as_object().is_some_and(|o| o.len() != 2) {
             notes.add(
                 NoteKind::Unsupported,
@@ -605,6 +671,8 @@ fn dcr_tables(
     let mut specs: Vec<TableSpec> = Vec::new();
     let notes_before = notes.0.len();
     let mut claimed = vec![false; tables.len()];
+    // Where each table (in flow order) sits among the table resources read.
+    let mut positions: Vec<usize> = Vec::new();
     for (i, flow) in flows.iter().enumerate() {
         let fpath = at(dcr, &format!(".properties.dataFlows[{i}]"));
         let f = flow.as_object().cloned().unwrap_or_default();
@@ -635,7 +703,9 @@ fn dcr_tables(
         let dest_ok = f
             .get("destinations")
             .and_then(Value::as_array)
-            .is_some_and(|d| d.len() == 1 && d[0].as_str() == c.dcr_destination.as_deref());
+            .is_some_and(|d| {
+                d.len() == 1 && d[0].as_str() == Some(c.settings.dcr_destination.as_str())
+            });
         if !dest_ok {
             notes.add(
                 NoteKind::Unsupported,
@@ -687,6 +757,7 @@ fn dcr_tables(
         };
         used_streams.push(stream.to_string());
         claimed[ti] = true;
+        positions.push(ti);
         let kql = f
             .get("transformKql")
             .and_then(Value::as_str)
@@ -738,9 +809,53 @@ fn dcr_tables(
         && first.stream.as_deref() != Some(s)
     {
         match specs.iter().position(|t| t.stream.as_deref() == Some(s)) {
-            Some(_) => notes.add(NoteKind::Unsupported, file, &at(dcr, ".properties.dataFlows"), format!("the Push instance streams `{s}`, which is not the first flow's stream; ccfgen names the first table's stream")),
-            None => notes.add(NoteKind::Unsupported, file, &at(dcr, ".properties.streamDeclarations"), format!("the Push instance streams `{s}`, which no flow reads")),
+            // The instance names another table's stream: say so on the instance.
+            Some(_) if c.instances.is_empty() => {
+                c.instances = vec![InstanceSpec {
+                    name: c.data_connector_name.take().unwrap_or_default(),
+                    stream: Some(s.to_string()),
+                    data_type: None,
+                }];
+            }
+            Some(_) => {}
+            None => notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, ".properties.streamDeclarations"),
+                format!("the Push instance streams `{s}`, which no flow reads"),
+            ),
         }
+    }
+    for inst in &c.instances {
+        if let Some(s) = &inst.stream
+            && !specs.iter().any(|t| t.stream.as_ref() == Some(s))
+            && Some(s.as_str()) != instance_stream
+        {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, ".properties.streamDeclarations"),
+                format!(
+                    "the Push instance `{}` streams `{s}`, which no flow ccfgen writes reads",
+                    inst.name
+                ),
+            );
+        }
+    }
+    // Tables in one file (a package, or a JSON array of tables) keep their order there.
+    let inverted = positions.iter().enumerate().any(|(a, &pa)| {
+        positions[a + 1..]
+            .iter()
+            .any(|&pb| pb < pa && tables[pb].file == tables[pa].file)
+    });
+    if inverted {
+        let mut order: Vec<(usize, String)> = positions
+            .iter()
+            .zip(&specs)
+            .map(|(&p, t)| (p, t.name.clone()))
+            .collect();
+        order.sort();
+        c.table_order = order.into_iter().map(|(_, n)| n).collect();
     }
     c.tables = specs;
 }
@@ -799,14 +914,20 @@ fn table_spec(
             "differs from the table name; ccfgen writes the table name",
         );
     }
-    for k in schema.keys() {
+    let mut schema_extra = indexmap::IndexMap::new();
+    for (k, val) in &schema {
         if !["name", "description", "columns"].contains(&k.as_str()) {
-            notes.add(
-                NoteKind::Unsupported,
-                file,
-                &at(res, &format!(".properties.schema.{k}")),
-                "ccfgen's table schema has no such member",
-            );
+            match json_to_toml(val) {
+                Some(t) => {
+                    schema_extra.insert(k.clone(), t);
+                }
+                None => notes.add(
+                    NoteKind::Unsupported,
+                    file,
+                    &at(res, &format!(".properties.schema.{k}")),
+                    "holds a JSON null, which TOML cannot write; left out",
+                ),
+            }
         }
     }
     let table_cols = crate::json_get::arr(&schema, "columns");
@@ -834,6 +955,7 @@ fn table_spec(
             .and_then(Value::as_u64)
             .map(|d| d as u32),
         transform: Some(transform),
+        schema_extra,
         rust_name: None,
         file: sources.then(|| res.file_name()),
         columns,

@@ -379,6 +379,14 @@ fn raw_connector(
             }
         }
     }
+    // In the order the tables were read (files, then a JSON array's order): the import keeps
+    // that order where tables share a file.
+    mine.sort_by_key(|m: &Res| {
+        tables
+            .iter()
+            .position(|t| t.file == m.file && t.path == m.path)
+            .unwrap_or(usize::MAX)
+    });
     for r in instances.iter().chain(dcr.iter()).chain(mine.iter()) {
         if folder_of(&r.file) != folder {
             notes.add(NoteKind::Unsupported, &r.file, &r.path, format!("outside the definition's folder {folder:?}; ccfgen writes a connector's files in one folder"));

@@ -51,7 +51,7 @@ pub fn resolve_spec(
         spans,
         dir: std::path::PathBuf::from("."),
     };
-    let (mut solution, diags) = crate::spec::resolve::resolve(&loaded);
+    let (mut solution, diags) = crate::resolve::resolve(&loaded);
     if diags.has_errors() {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         return Err(messages.join("; "));
@@ -168,7 +168,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
                 });
             }
         };
-        let mut def = file(&c.definition_file);
+        let mut def = file(&c.settings.definition_file);
         if !sources && let Some(d) = def.as_mut() {
             // A packaged definition has no source file layout: compare what it carries.
             d["kind"] = Value::String("Customizable".into());
@@ -176,8 +176,18 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
         if !raw.synthetic {
             compare(&raw.definition, def, sources);
         }
-        if let Some(instance) = raw.instances.first() {
-            compare(instance, file(&c.data_connector_file), true);
+        // Several instances share the file as a JSON array; each is compared with the one of
+        // its name (or, when ccfgen writes one, the only one).
+        let instances = file(&c.settings.data_connector_file);
+        for instance in &raw.instances {
+            let generated = match &instances {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .find(|i| i.get("name") == instance.value.get("name"))
+                    .cloned(),
+                other => other.clone(),
+            };
+            compare(instance, generated, true);
         }
         if let Some(dcr) = &raw.dcr {
             let mut original = dcr.clone();
@@ -186,7 +196,7 @@ pub fn connector_artifacts(imported: &Imported) -> Result<Vec<Difference>, Strin
             {
                 original.value.as_object_mut().map(|o| o.remove("kind"));
             }
-            compare(&original, file(&c.dcr_file), true);
+            compare(&original, file(&c.settings.dcr_file), true);
         }
         for t in &raw.tables {
             let name = t

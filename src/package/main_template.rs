@@ -125,7 +125,7 @@ pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> 
             Some(_) => "dataConnectorCCPVersion".to_string(),
             None => {
                 let name = format!("dataConnectorCCPVersion{n}");
-                variables.insert(name.clone(), json!(c.version));
+                variables.insert(name.clone(), json!(c.settings.version));
                 name
             }
         };
@@ -280,13 +280,13 @@ impl Builder<'_> {
     /// writes the first connector's version.
     fn shared_version(&self) -> Option<String> {
         let connectors = &self.input.solution.connectors;
-        let first = connectors.first().map(|c| c.version.clone());
+        let first = connectors.first().map(|c| c.settings.version.clone());
         match self.compat() {
             Compat::Official => Some(first.unwrap_or_else(|| "1.0.0".to_string())),
             Compat::Ccfgen => {
                 if connectors
                     .iter()
-                    .all(|c| Some(&c.version) == first.as_ref())
+                    .all(|c| Some(&c.settings.version) == first.as_ref())
                 {
                     Some(first.unwrap_or_else(|| "1.0.0".to_string()))
                 } else {
@@ -297,7 +297,7 @@ impl Builder<'_> {
     }
 
     fn dce(&self, c: &Connector, n: usize) -> Dce {
-        let written = c.dcr_endpoint.as_str();
+        let written = c.settings.dcr_endpoint.as_str();
         let placeholder = written
             .strip_prefix("{{")
             .and_then(|r| r.strip_suffix("}}"))
@@ -408,7 +408,7 @@ impl Builder<'_> {
                 "destinations".into(),
                 json!({"logAnalytics": [{
                     "workspaceResourceId": var("workspaceResourceId"),
-                    "name": self.lit(&c.dcr_destination, level),
+                    "name": self.lit(&c.settings.dcr_destination, level),
                 }]}),
             );
         }
@@ -432,8 +432,7 @@ impl Builder<'_> {
     }
 
     fn tables(&self, c: &Connector) -> Vec<Value> {
-        c.tables
-            .iter()
+        c.tables_in_resource_order()
             .map(|t| {
                 let mut r = Map::new();
                 r.insert(
@@ -580,35 +579,38 @@ impl Builder<'_> {
                 "support": self.support(level),
             }
         });
-        let instance_name = match self.compat() {
-            Compat::Official => c.data_connector_name.clone(),
-            Compat::Ccfgen => c.data_connector_name.replace('\'', "''"),
-        };
-        let mut props = data_connector::instance_properties(c, Placeholders::Parameters);
-        if let Some(p) = props.as_object_mut() {
-            for key in ["connectorDefinitionName", "request", "response"] {
-                if let Some(v) = p.get_mut(key) {
-                    *v = self.lit_value(v.take(), level);
+        let mut resources = vec![metadata];
+        for inst in &c.instances {
+            let instance_name = match self.compat() {
+                Compat::Official => inst.name.clone(),
+                Compat::Ccfgen => inst.name.replace('\'', "''"),
+            };
+            let mut props = data_connector::instance_properties(c, inst, Placeholders::Parameters);
+            if let Some(p) = props.as_object_mut() {
+                for key in ["connectorDefinitionName", "request", "response", "dataType"] {
+                    if let Some(v) = p.get_mut(key) {
+                        *v = self.lit_value(v.take(), level);
+                    }
                 }
             }
+            if let Some(stream) = props.pointer_mut("/dcrConfig/streamName") {
+                *stream = self.lit_value(stream.take(), level);
+            }
+            resources.push(json!({
+                "name": format!("[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', '{instance_name}', parameters('guidValue'))]"),
+                "apiVersion": self.input.api.data_connectors,
+                "type": "Microsoft.OperationalInsights/workspaces/providers/dataConnectors",
+                "location": "[parameters('workspace-location')]",
+                "kind": "Push",
+                "properties": props,
+            }));
         }
-        if let Some(stream) = props.pointer_mut("/dcrConfig/streamName") {
-            *stream = self.lit_value(stream.take(), level);
-        }
-        let instance = json!({
-            "name": format!("[[concat(parameters('innerWorkspace'),'/Microsoft.SecurityInsights/', '{instance_name}', parameters('guidValue'))]"),
-            "apiVersion": self.input.api.data_connectors,
-            "type": "Microsoft.OperationalInsights/workspaces/providers/dataConnectors",
-            "location": "[parameters('workspace-location')]",
-            "kind": "Push",
-            "properties": props,
-        });
         let main = json!({
             "$schema": TEMPLATE_SCHEMA,
             "contentVersion": var(&names.version_var),
             "parameters": parameters,
             "variables": variables,
-            "resources": [metadata, instance],
+            "resources": resources,
         });
         let props = self.content_template_properties(
             c,

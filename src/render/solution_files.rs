@@ -26,7 +26,7 @@ pub fn data_file(solution: &Solution) -> Value {
     let defs: Vec<String> = solution
         .connectors
         .iter()
-        .map(|c| format!("{}/{}", super::connector_dir(c), c.definition_file))
+        .map(|c| format!("{}/{}", super::connector_dir(c), c.settings.definition_file))
         .collect();
     m.insert(crate::scan::DATA_CONNECTORS.into(), json!(defs));
     m.insert("BasePath".into(), json!(""));

@@ -47,6 +47,9 @@ pub fn table_properties(table: &Table) -> Value {
         })
         .collect();
     schema.insert("columns".into(), Value::Array(columns));
+    for (k, v) in &table.schema_extra {
+        schema.insert(k.clone(), v.clone());
+    }
     let mut props = Map::new();
     if let Some(plan) = table.plan.as_str() {
         props.insert("plan".into(), json!(plan));

@@ -1,7 +1,8 @@
-//! The DCR stream declarations of a solution — what `ccfgen emulate` serves: from a resolved
-//! spec (one DCR per connector, one stream per table) or from files (every
-//! `Microsoft.Insights/dataCollectionRules` resource with `streamDeclarations` in the JSON
-//! files under `Data Connectors/`, or under the folder when it has none, or in one file).
+//! The DCR stream declarations of a solution and their data flows — what `ccfgen emulate`
+//! serves: from a resolved spec (one DCR per connector, one stream per table) or from files
+//! (every `Microsoft.Insights/dataCollectionRules` resource with `streamDeclarations` in the
+//! JSON files under `Data Connectors/`, or under the folder when it has none, or in one file;
+//! the destination tables' columns from the `workspaces/tables` resources of the same files).
 
 use std::path::Path;
 
@@ -20,10 +21,20 @@ pub struct Stream {
     pub name: String,
     /// Declared columns with their stream types.
     pub columns: Vec<(String, ColumnType)>,
-    /// The first data flow's `transformKql`.
-    pub transform_kql: Option<String>,
-    /// The first data flow's `outputStream`, e.g. `Custom-MyTable_CL`.
-    pub output_table: Option<String>,
+    /// The data flows reading the stream, in DCR order.
+    pub flows: Vec<Flow>,
+}
+
+/// One data flow of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// Its `transformKql` (`source` when the DCR has none).
+    pub transform_kql: String,
+    /// Its `outputStream`, e.g. `Custom-MyTable_CL` or `Microsoft-Syslog`.
+    pub output_stream: String,
+    /// The destination table's columns with their types, when its definition was found
+    /// (`None` for a built-in table, or a table defined elsewhere).
+    pub table_columns: Option<Vec<(String, ColumnType)>>,
 }
 
 /// A DCR and its streams.
@@ -95,8 +106,16 @@ pub fn from_solution(solution: &Solution) -> Streams {
                         .stream_columns()
                         .map(|(c, ty)| (c.name.clone(), ty))
                         .collect(),
-                    transform_kql: Some(table.transform.kql.clone()),
-                    output_table: Some(format!("Custom-{}", table.name)),
+                    flows: vec![Flow {
+                        transform_kql: table.transform.kql.clone(),
+                        output_stream: format!("Custom-{}", table.name),
+                        table_columns: Some(
+                            table
+                                .table_columns()
+                                .map(|(c, ty)| (c.name.clone(), ty))
+                                .collect(),
+                        ),
+                    }],
                 })
                 .collect(),
             auxiliary: connector
@@ -138,6 +157,7 @@ pub fn read(path: &Path) -> Result<Streams, StreamsError> {
             s.reason
         ));
     }
+    let mut tables: Vec<(String, Vec<(String, ColumnType)>)> = Vec::new();
     for entry in &found.files {
         let file = JsonFile::read(&entry.path, &entry.rel);
         let value = match &file.json {
@@ -150,6 +170,12 @@ pub fn read(path: &Path) -> Result<Streams, StreamsError> {
             }
         };
         for (_, found) in resources(value) {
+            if found.kind == Kind::Table {
+                if let Some(table) = read_table(found.value) {
+                    tables.push(table);
+                }
+                continue;
+            }
             if found.kind != Kind::Dcr
                 || found
                     .value
@@ -165,6 +191,22 @@ pub fn read(path: &Path) -> Result<Streams, StreamsError> {
     }
     if streams.dcrs.is_empty() {
         return Err(StreamsError::NoDcr(path.to_path_buf()));
+    }
+    // Each data flow's table definition, by name (exactly, else ignoring case).
+    for flow in streams
+        .dcrs
+        .iter_mut()
+        .flat_map(|d| d.streams.iter_mut())
+        .flat_map(|s| s.flows.iter_mut())
+    {
+        let Some(name) = flow.output_stream.strip_prefix("Custom-") else {
+            continue;
+        };
+        let found = tables
+            .iter()
+            .find(|(t, _)| t == name)
+            .or_else(|| tables.iter().find(|(t, _)| t.eq_ignore_ascii_case(name)));
+        flow.table_columns = found.map(|(_, columns)| columns.clone());
     }
     Ok(streams)
 }
@@ -216,26 +258,38 @@ fn read_dcr(
             .iter()
             .map(|c| read_column(c).map_err(|m| invalid(format!("stream {stream}: {m}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut own_flows = flows.iter().filter(|f| {
+        let own_flows = flows.iter().filter(|f| {
             f.get("streams")
                 .and_then(Value::as_array)
                 .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(stream.as_str())))
         });
-        let first = own_flows.next();
-        let extra = own_flows.count();
-        if extra > 0 {
-            notes.push(format!(
-                "stream {stream} of {} (DCR {name}) has {} data flows; the emulator records the first one's transform and output",
-                file.display(),
-                extra + 1
-            ));
+        let mut stream_flows = Vec::new();
+        for flow in own_flows {
+            let text = |key: &str| flow.get(key).and_then(Value::as_str);
+            // Without outputStream, a stream named after its table (`Custom-X_CL`) writes it.
+            let output = text("outputStream").map(str::to_owned).or_else(|| {
+                stream
+                    .strip_prefix("Custom-")
+                    .filter(|t| t.ends_with("_CL"))
+                    .map(|_| stream.clone())
+            });
+            let Some(output_stream) = output else {
+                notes.push(format!(
+                    "a data flow of stream {stream} in {} (DCR {name}) has no outputStream; it is not emulated",
+                    file.display()
+                ));
+                continue;
+            };
+            stream_flows.push(Flow {
+                transform_kql: text("transformKql").unwrap_or("source").to_owned(),
+                output_stream,
+                table_columns: None,
+            });
         }
-        let text = |key: &str| first.and_then(|f| f.get(key)).and_then(Value::as_str);
         streams.push(Stream {
             name: stream.clone(),
             columns,
-            transform_kql: text("transformKql").map(str::to_owned),
-            output_table: text("outputStream").map(str::to_owned),
+            flows: stream_flows,
         });
     }
     Ok(Dcr {
@@ -243,6 +297,29 @@ fn read_dcr(
         streams,
         auxiliary: false,
     })
+}
+
+/// A `workspaces/tables` resource's name (the last path segment) and `schema.columns`;
+/// `None` when it has no readable columns (a column of an unknown type makes the whole
+/// definition unknown).
+fn read_table(resource: &Value) -> Option<(String, Vec<(String, ColumnType)>)> {
+    let name = resource.get("name").and_then(Value::as_str)?;
+    let name = name
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches(['\'', ')', ']']);
+    let columns = resource
+        .pointer("/properties/schema/columns")
+        .and_then(Value::as_array)?
+        .iter()
+        .map(|c| {
+            let name = c.get("name").and_then(Value::as_str)?;
+            let ty = ColumnType::parse_table(c.get("type").and_then(Value::as_str)?)?;
+            Some((name.to_owned(), ty))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((name.to_owned(), columns))
 }
 
 fn read_column(column: &Value) -> Result<(String, ColumnType), String> {
@@ -282,15 +359,17 @@ mod tests {
                 ]
             }
         });
+        let table = serde_json::json!({
+            "type": "Microsoft.OperationalInsights/workspaces/tables",
+            "name": "[concat(parameters('workspace'), '/A_CL')]",
+            "properties": {"schema": {"name": "A_CL", "columns": [{"name": "TimeGenerated", "type": "dateTime"}]}}
+        });
         let package = serde_json::json!({
             "$schema": "x",
             "resources": [{"type": "Microsoft.OperationalInsights/workspaces/providers/contentTemplates",
-                           "properties": {"mainTemplate": {"resources": [dcr]}}}]
+                           "properties": {"mainTemplate": {"resources": [dcr, table]}}}]
         });
-        let array = serde_json::json!([
-            {"type": "Microsoft.OperationalInsights/workspaces/tables", "name": "T_CL"},
-            dcr
-        ]);
+        let array = serde_json::json!([table, dcr]);
         for value in [package, array] {
             let file = dir.path().join("x.json");
             std::fs::write(&file, value.to_string()).unwrap();
@@ -304,9 +383,16 @@ mod tests {
                 stream.columns[0],
                 ("TimeGenerated".to_string(), ColumnType::DateTime)
             );
-            assert_eq!(stream.transform_kql.as_deref(), Some("source"));
-            assert_eq!(stream.output_table.as_deref(), Some("Custom-A_CL"));
-            assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+            assert_eq!(stream.flows.len(), 2);
+            assert_eq!(stream.flows[0].transform_kql, "source");
+            assert_eq!(stream.flows[0].output_stream, "Custom-A_CL");
+            assert_eq!(stream.flows[1].output_stream, "Custom-B_CL");
+            assert_eq!(
+                stream.flows[0].table_columns,
+                Some(vec![("TimeGenerated".to_string(), ColumnType::DateTime)])
+            );
+            assert_eq!(stream.flows[1].table_columns, None);
+            assert!(found.notes.is_empty(), "{:?}", found.notes);
         }
     }
 

@@ -1,16 +1,18 @@
-//! Reading `ccfgen.toml`: parse with spans, check its shape against the schema (every
-//! missing, unknown or mistyped key at once, the `shape` module), deserialize, then
-//! resolve defaults ([`resolve`]) and validate ([`crate::validate`]).
+//! The `ccfgen.toml` file format and reading it: parse with spans, check its shape against
+//! the schema (every missing, unknown or mistyped key at once, the `shape` module),
+//! deserialize. This is the lowest layer of the pipeline: it knows nothing of the resolved
+//! model. Defaults are filled in by [`crate::resolve`], the rules applied by
+//! [`crate::validate`]; [`crate::load`] does all three.
 
 pub mod date;
 pub mod model;
-pub mod resolve;
+pub mod schema;
+mod settings;
 mod shape;
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
-use crate::solution::Solution;
 use crate::source::{SourceFile, TomlSpans};
 pub use model::Spec;
 
@@ -126,7 +128,7 @@ pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
             let field = path.rsplit(['.', '[']).next().unwrap_or(&path).to_string();
             let mut d = Diagnostic::error("spec-unknown-key", format!("unknown key `{field}`"))
                 .at(Location::new(&source, spans.key_span(&path)));
-            if let Some(s) = crate::schema::suggest_key(&path) {
+            if let Some(s) = schema::suggest_key(&path) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             } else {
                 d = d.with_hint("remove it, or see schema/ccfgen.schema.json for the known keys");
@@ -145,25 +147,6 @@ pub fn parse(file: &Path, text: String) -> Result<LoadedSpec, LoadError> {
         spans,
         dir,
     })
-}
-
-/// Loads, resolves and validates: the one call every command that reads a spec makes.
-/// Returns the solution and the non-fatal findings, or every finding when any is an error.
-pub fn load_solution(path: &Path) -> Result<(Solution, LoadedSpec, Diagnostics), LoadError> {
-    finish(load(path)?)
-}
-
-/// Resolves and validates a loaded spec (see [`load_solution`]).
-pub fn finish(loaded: LoadedSpec) -> Result<(Solution, LoadedSpec, Diagnostics), LoadError> {
-    let (solution, mut diagnostics) = resolve::resolve(&loaded);
-    diagnostics.extend(crate::validate::validate(&solution, &loaded));
-    if diagnostics.has_errors() {
-        return Err(LoadError::Invalid {
-            diagnostics,
-            file: Box::new(loaded.source),
-        });
-    }
-    Ok((solution, loaded, diagnostics))
 }
 
 fn toml_error(e: &toml::de::Error, source: &SourceFile, rule: &'static str) -> Diagnostic {

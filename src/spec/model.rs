@@ -1,6 +1,6 @@
 //! The `ccfgen.toml` file format: what a person writes and reviews.
 //!
-//! Every field not marked required has a default, computed in [`crate::spec::resolve`].
+//! Every field not marked required has a default, computed in [`crate::resolve`].
 //! Doc comments here become the descriptions in `schema/ccfgen.schema.json`, so editors show
 //! them while the spec is written.
 
@@ -8,6 +8,8 @@ use ccfgen_base::ColumnType;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use super::settings::spec_settings;
 
 /// A whole `ccfgen.toml`: one Content Hub solution with its push connectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -179,51 +181,28 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
-    /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub definition_file: Option<String>,
-    /// File name of the DCR in the folder. Default: `DCR.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_file: Option<String>,
-    /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_connector_file: Option<String>,
-    /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
-    /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
-    /// package always refers to it through a variable (the official packager copies literals).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_endpoint: Option<String>,
-    /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dcr_endpoint_last: bool,
-    /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
-    /// `[variables('workspaceResourceId')]` (the package always uses that variable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_workspace_resource_id: Option<String>,
-    /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_destination: Option<String>,
-    /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
+    /// The keys with a fixed default ([`ConnectorSettings`]), flattened: in the file they sit
+    /// among the others.
+    #[serde(flatten)]
+    pub settings: ConnectorSettings,
+    /// Extra DCR `properties` members written verbatim after the generated ones (camelCase
+    /// keys, as in the JSON), e.g. the `dataSources` of a DCR shared with a pull connector.
+    /// A member ccfgen generates (`streamDeclarations`, `destinations`, `dataFlows`,
+    /// `dataCollectionEndpointId`) is rejected.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    pub dcr_properties: IndexMap<String, toml::Value>,
+    /// The Push data connector instances of the definition, when there is more than one (or
+    /// one with a `data_type`): each with its resource name and the stream it names. Default:
+    /// one instance named `data_connector_name` for the first table's stream. Several
+    /// instances are written into `data_connector_file` as a JSON array.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events_json_paths: Vec<String>,
-    /// Spelling of the Push data connector's auth keys. Default: `appId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_keys: Option<AuthKeys>,
-    /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
-    /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
-    /// into the same expressions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholders: Option<Placeholders>,
-    /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// How recent the last record must be for the connector to show as connected
-    /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connectivity_window: Option<String>,
-    /// Mark the connector as preview in the gallery.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub preview: bool,
+    pub instances: Vec<InstanceSpec>,
+    /// Order of the table resources (table names), when it is not the order of `tables` (which
+    /// is the order of the DCR's data flows): the table files, the tables sharing one file and
+    /// the package's table resources follow it. Every table is named once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table_order: Vec<String>,
     /// Sample queries shown on the connector page. Default: one "all records" query per table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_queries: Vec<SampleQuery>,
@@ -253,6 +232,66 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub ui: IndexMap<String, toml::Value>,
+}
+
+spec_settings! {
+    /// The connector keys whose default is a fixed value: file names, the DCR's details, the
+    /// Push instance's shape, the content version and the preview flag. A key added here needs
+    /// no resolver code and no resolved-model field (`src/spec/settings.rs`, docs/architecture.md).
+    pub struct ConnectorSettings {
+        /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
+        pub definition_file: String = "connectorDefinition.json".into(),
+        /// File name of the DCR in the folder. Default: `DCR.json`.
+        pub dcr_file: String = "DCR.json".into(),
+        /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
+        pub data_connector_file: String = "dataConnector.json".into(),
+        /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
+        /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
+        /// package always refers to it through a variable (the official packager copies literals).
+        pub dcr_endpoint: String = "{{dataCollectionEndpointId}}".into(),
+        /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
+        pub dcr_endpoint_last: bool = false,
+        /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
+        /// `[variables('workspaceResourceId')]` (the package always uses that variable).
+        pub dcr_workspace_resource_id: String = "[variables('workspaceResourceId')]".into(),
+        /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
+        pub dcr_destination: String = "clv2ws1".into(),
+        /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
+        /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
+        pub dcr_rule_id: bool = false,
+        /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
+        #[schemars(length(min = 1))]
+        pub events_json_paths: Vec<String> = vec!["$".into()],
+        /// Spelling of the Push data connector's auth keys. Default: `appId`.
+        pub auth_keys: AuthKeys = AuthKeys::Camel,
+        /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
+        /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
+        /// into the same expressions.
+        pub placeholders: Placeholders = Placeholders::Parameters,
+        /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
+        pub version: String = "1.0.0".into(),
+        /// How recent the last record must be for the connector to show as connected
+        /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
+        pub connectivity_window: String = "7d".into(),
+        /// Mark the connector as preview in the gallery.
+        pub preview: bool = false,
+    }
+}
+
+/// One Push data connector instance of a definition.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct InstanceSpec {
+    /// The instance's resource name.
+    pub name: String,
+    /// The input stream it names in `dcrConfig.streamName` (a stream of the connector's
+    /// tables). Default: the first table's stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// `properties.dataType` of the instance (the table its data lands in, as the connector
+    /// page shows it), when it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
 }
 
 /// Spelling of the Push data connector's `auth` keys.
@@ -369,6 +408,12 @@ pub struct TableSpec {
     /// stream-only columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<String>,
+    /// Extra `properties.schema` members of the table resource written verbatim after the
+    /// columns (camelCase keys, as in the JSON), e.g. `tableType`, `tableSubType`. A member
+    /// ccfgen generates (`name`, `description`, `columns`) is rejected.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    pub schema_extra: IndexMap<String, toml::Value>,
     /// Name of the generated Rust record struct (UpperCamelCase). Default: the table name
     /// without `_CL`, singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` →
     /// `CveBusterVulnerability`); set it when two tables would get the same struct name.

@@ -1,4 +1,4 @@
-//! The shape of a spec checked against its JSON Schema ([`crate::schema`]) before it is
+//! The shape of a spec checked against its JSON Schema ([`super::schema`]) before it is
 //! deserialized, so that every shape problem is reported at once, each at its place: a missing
 //! required key, an unknown key (with "did you mean"; a misspelled required key is one finding,
 //! not two), a value of the wrong kind, an enum value that is not one of the choices.
@@ -31,7 +31,7 @@ pub fn check(doc: &toml::Table, spans: &TomlSpans, source: &SourceFile) -> Diagn
 /// The spec schema, built once.
 fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(crate::schema::spec_schema)
+    SCHEMA.get_or_init(super::schema::spec_schema)
 }
 
 struct Walk<'a> {
@@ -347,7 +347,7 @@ pub(crate) fn closest<'c>(
     let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (crate::schema::distance(&c.to_ascii_lowercase(), &word), c))
+        .map(|c| (super::schema::distance(&c.to_ascii_lowercase(), &word), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4))
         .min()
         .map(|(_, c)| c)

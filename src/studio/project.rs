@@ -397,7 +397,7 @@ fn entries_of(
 
 fn spec_pages(spec: &Path) -> Snapshot {
     let mut snapshot = Snapshot::default();
-    let (solution, loaded, _) = match crate::spec::load_solution(spec) {
+    let (solution, loaded, _) = match crate::load::solution(spec) {
         Ok(ok) => ok,
         Err(crate::spec::LoadError::Invalid { diagnostics, .. }) => {
             snapshot.error = Some(format!(

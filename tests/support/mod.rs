@@ -315,10 +315,10 @@ impl InProcess {
     }
 }
 
-/// The stream declaration of a table of an example spec.
+/// The stream declaration of a table of an example spec, with its data flow into the table.
 pub fn stream_decl(example: &str, table: &str) -> ccfgen_emulator::StreamDecl {
     let (solution, _, _) =
-        ccfgen::spec::load_solution(&repo(&format!("examples/{example}"))).expect("example loads");
+        ccfgen::load::solution(&repo(&format!("examples/{example}"))).expect("example loads");
     let (_, table) = solution
         .tables()
         .find(|(_, t)| t.name == table)
@@ -330,6 +330,16 @@ pub fn stream_decl(example: &str, table: &str) -> ccfgen_emulator::StreamDecl {
             .map(|(c, ty)| ccfgen_emulator::StreamColumn::new(c.name.clone(), ty.as_str()))
             .collect(),
     )
+    .with_flow(ccfgen_emulator::DataFlow::new(
+        table.transform.kql.clone(),
+        format!("Custom-{}", table.name),
+        Some(
+            table
+                .table_columns()
+                .map(|(c, ty)| ccfgen_emulator::StreamColumn::new(c.name.clone(), ty.as_str()))
+                .collect(),
+        ),
+    ))
 }
 
 /// Every example directory holding a spec, sorted.

@@ -27,28 +27,73 @@ impl StreamColumn {
     }
 }
 
-/// A stream declared in a DCR (`streamDeclarations` entry plus its data flow).
+/// A stream declared in a DCR (`streamDeclarations` entry) with the data flows that read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamDecl {
     /// Stream name, e.g. `Custom-MyTable`.
     pub name: String,
     /// Declared input columns.
     pub columns: Vec<StreamColumn>,
-    /// The data flow's `transformKql`; kept for later, never applied by the emulator.
-    pub transform_kql: Option<String>,
-    /// The data flow's `outputStream` table, e.g. `Custom-MyTable_CL`.
-    pub output_table: Option<String>,
+    /// The DCR's data flows that read this stream, in DCR order: each record the stream
+    /// accepts runs through every one of them. None: the stream's rows are stored, no table's.
+    pub flows: Vec<DataFlow>,
 }
 
 impl StreamDecl {
-    /// A stream without transform or output table.
+    /// A stream without data flows.
     pub fn new(name: impl Into<String>, columns: Vec<StreamColumn>) -> StreamDecl {
         StreamDecl {
             name: name.into(),
             columns,
-            transform_kql: None,
-            output_table: None,
+            flows: Vec::new(),
         }
+    }
+
+    /// The stream with one more data flow.
+    pub fn with_flow(mut self, flow: DataFlow) -> StreamDecl {
+        self.flows.push(flow);
+        self
+    }
+}
+
+/// One data flow of a DCR: its `transformKql` runs on each record of the stream, and the
+/// resulting row is stored in its destination table (with the service's rules: output
+/// columns the table lacks dropped, values of another type nulled, values over 64 KB
+/// truncated, `TimeGenerated` missing, null or out of its window replaced by the received
+/// time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFlow {
+    /// The data flow's `transformKql` (`source` when the DCR has none).
+    pub transform_kql: String,
+    /// Its `outputStream`: `Custom-MyTable_CL`, or `Microsoft-<Table>` for a built-in table.
+    /// The table is named without the prefix (`MyTable_CL`).
+    pub output_stream: String,
+    /// The destination table's columns with their Tables API types (`string`, `int`, `long`,
+    /// `real`, `boolean`, `dateTime`, `guid`, `dynamic`); `None` when the table's definition is
+    /// not known (a built-in table): rows are then stored as the transformation outputs them.
+    pub table_columns: Option<Vec<StreamColumn>>,
+}
+
+impl DataFlow {
+    /// A data flow into `output_stream` whose table has `table_columns`.
+    pub fn new(
+        transform_kql: impl Into<String>,
+        output_stream: impl Into<String>,
+        table_columns: Option<Vec<StreamColumn>>,
+    ) -> DataFlow {
+        DataFlow {
+            transform_kql: transform_kql.into(),
+            output_stream: output_stream.into(),
+            table_columns,
+        }
+    }
+
+    /// The destination table's name: the output stream without `Custom-` or `Microsoft-`.
+    pub fn table(&self) -> &str {
+        let out = self.output_stream.as_str();
+        out.strip_prefix("Custom-")
+            .or_else(|| out.strip_prefix("Microsoft-"))
+            .unwrap_or(out)
     }
 }
 

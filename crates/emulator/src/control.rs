@@ -7,6 +7,9 @@
 //! | `DELETE /_emulator/faults` | drop pending faults |
 //! | `GET /_emulator/streams/{stream}/rows` | stored rows (JSON array) |
 //! | `GET /_emulator/streams/{stream}/count` | `{"count": n}` |
+//! | `GET /_emulator/tables` | the destination tables, their columns and data flows (with the error of a transformation the evaluator cannot run) |
+//! | `GET /_emulator/tables/{table}/rows` | the table's stored rows: what the data flows' transformations made of the records (JSON array) |
+//! | `GET /_emulator/tables/{table}/count` | `{"count": n}` |
 //! | `GET /_emulator/requests` | request log |
 //! | `GET /_emulator/diagnostics` | silent-behaviour diagnostics |
 //! | `GET /_emulator/counters` | counters (JSON) |
@@ -83,6 +86,24 @@ pub(crate) async fn handle(
             })
             .await
         }
+        (&Method::GET, ["tables"]) => json_response(200, &tables(&shared)),
+        (&Method::GET, ["tables", table, "rows" | "count"]) if !shared.store.has_table(table) => {
+            error(404, "NotFound", "No data flow writes this table.")
+        }
+        (&Method::GET, ["tables", table, "rows"]) => {
+            let table = (*table).to_owned();
+            read(&shared, move |s| {
+                s.store.table_rows(&table).map(Value::Array)
+            })
+            .await
+        }
+        (&Method::GET, ["tables", table, "count"]) => {
+            let table = (*table).to_owned();
+            read(&shared, move |s| {
+                s.store.table_count(&table).map(|n| json!({"count": n}))
+            })
+            .await
+        }
         (&Method::GET, ["requests"]) => {
             read(&shared, |s| s.store.requests().map(|r| json!(r))).await
         }
@@ -112,6 +133,39 @@ pub(crate) async fn handle(
         },
         _ => error(404, "NotFound", "No such control endpoint."),
     }
+}
+
+/// The destination tables: name, columns (name and Kusto type), whether the columns are the
+/// table's definition, and the data flows writing it.
+fn tables(shared: &Shared) -> Value {
+    let transforms = &shared.transforms;
+    let tables = transforms.tables.iter().map(|t| {
+        let flows: Vec<Value> = transforms
+            .flows
+            .iter()
+            .filter(|f| f.table == t.name)
+            .map(
+                |f| json!({"stream": f.stream, "transform_kql": f.transform_kql, "error": f.error}),
+            )
+            .collect();
+        let columns: Vec<Value> = t
+            .columns
+            .iter()
+            .map(|c| json!({"name": c.name, "type": c.ty.kusto_name()}))
+            .collect();
+        json!({"table": t.name, "defined": t.defined, "columns": columns, "flows": flows})
+    });
+    // flows whose table could not be made (its transformation does not run, no definition)
+    let orphans = transforms
+        .flows
+        .iter()
+        .filter(|f| !transforms.tables.iter().any(|t| t.name == f.table))
+        .map(|f| {
+            json!({"table": f.table, "defined": false, "columns": [], "flows": [
+                {"stream": f.stream, "transform_kql": f.transform_kql, "error": f.error}
+            ]})
+        });
+    Value::Array(tables.chain(orphans).collect())
 }
 
 /// One fault object or an array of them.

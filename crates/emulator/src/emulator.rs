@@ -22,6 +22,7 @@ use crate::server;
 use crate::state::Shared;
 use crate::store::{RESERVED_PREFIX, Store, StreamRecord, temp_state};
 use crate::tls;
+use crate::transform::{TransformError, Transforms};
 
 /// A running emulator. Dropping it stops the server; [`Emulator::shutdown`] also waits
 /// for open connections to end.
@@ -46,6 +47,9 @@ const _: fn() = || {
 /// Requests are served until [`Emulator::shutdown`] or until the handle is dropped.
 pub async fn start(config: Config) -> Result<Emulator, Error> {
     let streams = validate(&config)?;
+    let schemas: Vec<Schema> = streams.iter().map(|s| s.schema.clone()).collect();
+    let transforms = Transforms::compile(&config, &schemas).map_err(Error::Config)?;
+    check_table_names(&transforms, &schemas)?;
     let (temp_dir, state_path) = match &config.state_path {
         Some(path) => (None, path.clone()),
         None => {
@@ -53,11 +57,14 @@ pub async fn start(config: Config) -> Result<Emulator, Error> {
             (Some(dir), path)
         }
     };
-    let store = {
+    let (store, transforms) = {
         let path = state_path.clone();
-        tokio::task::spawn_blocking(move || Store::open(&path, &streams))
+        let transforms = Arc::new(transforms);
+        let opened = Arc::clone(&transforms);
+        let store = tokio::task::spawn_blocking(move || Store::open(&path, &streams, &opened))
             .await
-            .map_err(|e| Error::Config(format!("opening the state file panicked: {e}")))??
+            .map_err(|e| Error::Config(format!("opening the state file panicked: {e}")))??;
+        (store, transforms)
     };
     let listener = TcpListener::bind(config.bind)
         .await
@@ -88,8 +95,8 @@ pub async fn start(config: Config) -> Result<Emulator, Error> {
         ip => ip,
     };
     let base_url = format!("{scheme}://{}", SocketAddr::new(host, addr.port()));
-    log_untransformed(&config);
-    let shared = Shared::new(config, store, ca_pem).map_err(|source| Error::State {
+    log_transforms(&transforms);
+    let shared = Shared::new(config, store, transforms, ca_pem).map_err(|source| Error::State {
         path: state_path.clone(),
         source,
     })?;
@@ -108,19 +115,59 @@ pub async fn start(config: Config) -> Result<Emulator, Error> {
     })
 }
 
-/// The one startup notice that transforms are not applied.
-fn log_untransformed(config: &Config) {
-    let with_transform: Vec<&str> = config
-        .dcrs
-        .iter()
-        .flat_map(|dcr| &dcr.streams)
-        .filter(|s| s.transform_kql.is_some())
-        .map(|s| s.name.as_str())
-        .collect();
+/// The startup notices: the tables the data flows write, and each transformation the
+/// evaluator cannot run.
+fn log_transforms(transforms: &Transforms) {
+    let tables: Vec<&str> = transforms.tables.iter().map(|t| t.name.as_str()).collect();
     tracing::info!(
-        streams_with_transform = ?with_transform,
-        "ccfgen emulator stores rows untransformed, as each stream received them; transformKql is recorded in _ccfgen_streams, not applied"
+        ?tables,
+        "ccfgen emulator runs each data flow's transformKql and stores the table rows"
     );
+    for error in &transforms.errors {
+        tracing::warn!(stream = %error.stream, table = %error.table, "{error}");
+    }
+}
+
+/// Destination tables are views of the state file beside the streams': their names must
+/// differ from every stream's (SQLite names ignore ASCII case), and their columns must not use
+/// the reserved prefix.
+fn check_table_names(transforms: &Transforms, streams: &[Schema]) -> Result<(), Error> {
+    let mut names: HashMap<String, &str> = streams
+        .iter()
+        .map(|s| (s.name.to_ascii_lowercase(), "stream"))
+        .collect();
+    for table in &transforms.tables {
+        let name = &table.name;
+        if name.is_empty() || name.starts_with(RESERVED_PREFIX) || name.starts_with("sqlite_") {
+            return Err(Error::Config(format!(
+                "table name {name:?} is empty or reserved"
+            )));
+        }
+        if let Some(kind) = names.insert(name.to_ascii_lowercase(), "table") {
+            return Err(Error::Config(format!(
+                "table {name} has the name of a {kind} (names are compared ignoring case)"
+            )));
+        }
+        let mut columns: HashMap<String, ()> = HashMap::new();
+        for column in &table.columns {
+            if column.name.starts_with(RESERVED_PREFIX) {
+                return Err(Error::Config(format!(
+                    "table {name}: column {} uses the reserved prefix",
+                    column.name
+                )));
+            }
+            if columns
+                .insert(column.name.to_ascii_lowercase(), ())
+                .is_some()
+            {
+                return Err(Error::Config(format!(
+                    "table {name}: column {} is declared twice",
+                    column.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks the configuration and resolves one table per stream name.
@@ -192,10 +239,11 @@ fn validate(config: &Config) -> Result<Vec<StreamRecord>, Error> {
                     declared.insert(name.clone(), &stream.columns);
                 }
             }
+            let first = stream.flows.first();
             streams.push(StreamRecord {
                 schema: Schema::new(stream).map_err(Error::Config)?,
-                transform_kql: stream.transform_kql.clone(),
-                output_table: stream.output_table.clone(),
+                transform_kql: first.map(|f| f.transform_kql.clone()),
+                output_table: first.map(|f| f.output_stream.clone()),
             });
         }
     }
@@ -360,6 +408,38 @@ impl Emulator {
     /// When the state file cannot be read (a broken test environment).
     pub fn rows(&self, stream: &str) -> Vec<serde_json::Value> {
         expect_state(self.shared.store.rows(stream))
+    }
+
+    /// Stored rows of destination table `table` (`MyTable_CL`, without `Custom-`) in
+    /// acceptance order: what the data flows' transformations made of the records, after the
+    /// service's storage rules — the table's columns (typed back to JSON: datetimes in RFC 3339,
+    /// dynamic values as JSON) followed by `_ccfgen_stream` and the `_ccfgen_*` metadata
+    /// columns.
+    ///
+    /// # Panics
+    /// When the state file cannot be read.
+    pub fn table_rows(&self, table: &str) -> Vec<serde_json::Value> {
+        expect_state(self.shared.store.table_rows(table))
+    }
+
+    /// Number of stored rows of destination table `table`.
+    ///
+    /// # Panics
+    /// When the state file cannot be read.
+    pub fn table_row_count(&self, table: &str) -> u64 {
+        expect_state(self.shared.store.table_count(table))
+    }
+
+    /// The destination tables of the data flows, in configuration order.
+    pub fn tables(&self) -> Vec<String> {
+        let tables = &self.shared.transforms.tables;
+        tables.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// The data flows whose transformation the evaluator cannot run (reported at start; they
+    /// store no table rows).
+    pub fn transform_errors(&self) -> &[TransformError] {
+        &self.shared.transforms.errors
     }
 
     /// Number of stored rows of `stream`.

@@ -1,6 +1,7 @@
 //! The fake Logs Ingestion endpoint: `POST /dataCollectionRules/{id}/streams/{stream}`
 //! checked in the service's order (push-client.md §1.7 B), answered with the service's
-//! error shape, and stored (committed) before the 204.
+//! error shape, run through the stream's data flows (their transformations and the tables'
+//! storage rules), and stored (stream rows and table rows in one commit) before the 204.
 
 use std::io::Read as _;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ use crate::rate::retry_after_secs;
 use crate::schema::{Coerced, RawRecord, coerce, json_kind};
 use crate::state::{LogGuard, Shared, blocking, persist_log};
 use crate::store::RowMeta;
+use crate::transform::TableRows;
+use ccfgen_kql::eval::time as ticks;
 
 /// An error answer: `{"error":{"code","message"}}` with `x-ms-error-code`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +101,7 @@ impl From<ApiError> for Stop {
 struct Accepted {
     stream: String,
     coerced: Coerced,
+    tables: TableRows,
     meta: RowMeta,
 }
 
@@ -183,6 +187,7 @@ async fn store(
     let Accepted {
         stream,
         coerced,
+        tables,
         meta,
     } = accepted;
     log.records = coerced.len() as u64;
@@ -191,9 +196,11 @@ async fn store(
     let committed = blocking(shared, move |s| {
         let findings = &coerced.findings;
         s.store
-            .commit_batch(&stream, &coerced, &meta, findings, &log)?;
+            .commit_batch(&stream, &coerced, &tables, &meta, findings, &log)?;
         let mut counters = s.counters();
         counters.records_stored += log.records;
+        counters.table_rows_stored += tables.len() as u64;
+        counters.records_filtered += tables.filtered;
         counters.wire_bytes += log.wire_bytes;
         counters.inflated_bytes += log.inflated_bytes;
         for finding in findings {
@@ -324,16 +331,24 @@ async fn check(
     // 8. Content-Type
     check_content_type(shared, header(&parts.headers, "content-type"))?;
     // 9.-12. JSON, stream, Auxiliary rule, typing
+    // Then the data flows, at the time the request arrived (`now()`, `TimeGenerated`).
     let dcr = dcr.clone();
     let accept_single = config.behaviour.accept_single_object;
-    let coerced = blocking(shared, move |s| {
-        parse_and_type(s, &dcr, &stream, inflated, accept_single)
+    let received = ticks::parse_datetime(&log.received_at).unwrap_or_default();
+    let (coerced, tables) = blocking(shared, move |s| {
+        let coerced = parse_and_type(s, &dcr, &stream, inflated, accept_single)?;
+        let tables = match s.store.schema(&stream) {
+            Some(schema) => s.transforms.run(schema, &coerced, received),
+            None => TableRows::default(),
+        };
+        Ok((coerced, tables))
     })
     .await
     .unwrap_or_else(|| Err(ApiError::new(500, "InternalServerError", "Parsing failed.")))?;
     Ok(Accepted {
         stream: log.stream.clone().unwrap_or_default(),
         coerced,
+        tables,
         meta: RowMeta {
             dcr_id: shared
                 .dcr(&dcr_id)

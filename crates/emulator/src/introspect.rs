@@ -153,8 +153,12 @@ pub struct Counters {
     pub ingest_unanswered: u64,
     /// Ingestion requests whose client request id had been seen before.
     pub ingest_retries: u64,
-    /// Records stored.
+    /// Records stored (stream rows).
     pub records_stored: u64,
+    /// Rows the data flows stored in destination tables.
+    pub table_rows_stored: u64,
+    /// Records a data flow's transformation dropped (a `where`), counted per data flow.
+    pub records_filtered: u64,
     /// Body bytes received on the wire by ingestion.
     pub wire_bytes: u64,
     /// Body bytes after inflation.
@@ -208,6 +212,16 @@ impl Counters {
                 "records_stored_total",
                 "Records stored.",
                 self.records_stored,
+            ),
+            (
+                "table_rows_stored_total",
+                "Rows the data flows stored in destination tables.",
+                self.table_rows_stored,
+            ),
+            (
+                "records_filtered_total",
+                "Records a data flow's transformation dropped.",
+                self.records_filtered,
             ),
             (
                 "wire_bytes_total",

@@ -51,11 +51,18 @@
 //! (`string`/`datetime`/`dynamic` as TEXT, `int`/`long`/`boolean` as INTEGER, `real` as
 //! REAL; datetimes normalised to RFC 3339 UTC, dynamic values as JSON text), plus
 //! `_ccfgen_dcr_id`, `_ccfgen_request_id`, `_ccfgen_client_request_id`,
-//! `_ccfgen_attempt`, `_ccfgen_received_at` and `_ccfgen_seq`. Rows are stored as the
-//! stream received them: `transformKql` is recorded in `_ccfgen_streams`, never
-//! applied. `_ccfgen_requests` and `_ccfgen_diagnostics` hold the request log and the
-//! silent-behaviour diagnostics. Each accepted batch is committed before its 204, so a
-//! killed emulator loses nothing it acknowledged.
+//! `_ccfgen_attempt`, `_ccfgen_received_at` and `_ccfgen_seq`: the rows as the stream
+//! received them. Each stream's data flows ([`DataFlow`]) run too: the `transformKql` by
+//! the `ccfgen-kql` evaluator, then the service's storage rules (output columns the table
+//! lacks dropped, values of another type nulled, values over 64 KB truncated,
+//! `TimeGenerated` missing, null or out of its window replaced by the received time — the
+//! code `ccfgen preview` runs), and the rows are stored per destination table in a view
+//! named after the table ([`Emulator::table_rows`], `/_emulator/tables/{table}/rows`). A
+//! transformation the evaluator cannot run is reported at start
+//! ([`Emulator::transform_errors`]) and stores no table rows. `_ccfgen_requests` and
+//! `_ccfgen_diagnostics` hold the request log and the silent-behaviour diagnostics. Each
+//! accepted batch (stream rows and table rows) is committed before its 204, so a killed
+//! emulator loses nothing it acknowledged.
 #![deny(missing_docs)]
 
 mod arrival;
@@ -80,11 +87,12 @@ mod store;
 mod tls;
 mod token;
 mod token_store;
+mod transform;
 
 pub use cloud::Cloud;
 pub use config::{
-    Behaviour, ClientApp, Config, DcrConfig, Limits, RateLimit, RbacPropagation, StreamColumn,
-    StreamDecl,
+    Behaviour, ClientApp, Config, DataFlow, DcrConfig, Limits, RateLimit, RbacPropagation,
+    StreamColumn, StreamDecl,
 };
 pub use connection::ConnectionValues;
 pub use emulator::{ConnectionFile, Emulator, start};
@@ -94,3 +102,4 @@ pub use identity::Identity;
 pub use introspect::{
     Counters, DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic, TokenCounters,
 };
+pub use transform::TransformError;

@@ -15,11 +15,13 @@ use crate::introspect::{Counters, RequestKind, RequestLog};
 use crate::rate::RateLimiter;
 use crate::store::Store;
 use crate::token_store::TokenStore;
+use crate::transform::Transforms;
 
 /// Everything the request handlers share.
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) store: Store,
+    pub(crate) transforms: Arc<Transforms>,
     pub(crate) started: Instant,
     pub(crate) ca_pem: Option<String>,
     dcr_index: HashMap<String, usize>,
@@ -42,6 +44,7 @@ impl Shared {
     pub(crate) fn new(
         config: Config,
         store: Store,
+        transforms: Arc<Transforms>,
         ca_pem: Option<String>,
     ) -> rusqlite::Result<Shared> {
         let attempts = store
@@ -59,6 +62,7 @@ impl Shared {
             rate: Mutex::new(RateLimiter::new(config.rate_limit)),
             config,
             store,
+            transforms,
             started: Instant::now(),
             ca_pem,
             dcr_index,

@@ -1,4 +1,5 @@
-//! The SQLite state file: the rows of each stream, the request log and the silent-behaviour
+//! The SQLite state file: the rows of each stream, the rows of each destination table (what
+//! the data flows' transformations made of them), the request log and the silent-behaviour
 //! diagnostics.
 //!
 //! Rows are stored in `_ccfgen_rows_<stream>` (the declared columns, typed, plus the batch they
@@ -6,10 +7,13 @@
 //! `_ccfgen_batches`. The view named after the stream joins the two, so `SELECT * FROM
 //! "Custom-…"` shows every row with its `_ccfgen_*` metadata columns. (Files written before
 //! had a table of that name with the metadata on every row; they are converted when opened.)
+//! Likewise each destination table's rows are in `_ccfgen_table_<table>` (the table's columns,
+//! typed, plus the stream they came from, the batch and a sequence number) behind a view named
+//! after the table. `_ccfgen_flows` lists the data flows of the running configuration.
 //! Files are created with 64 KiB pages: fewer page writes per stored byte.
 //!
-//! Durability: WAL journal with `synchronous=NORMAL`. Every accepted batch is one
-//! transaction committed before the 204 is sent; in WAL mode a commit has been written
+//! Durability: WAL journal with `synchronous=NORMAL`. Every accepted batch (its stream rows and
+//! its table rows) is one transaction committed before the 204 is sent; in WAL mode a commit has been written
 //! (`write(2)`) to the `-wal` file when `COMMIT` returns, so it survives the emulator
 //! process being killed. Only an operating-system crash or power loss can lose the last
 //! commits (`NORMAL` skips the fsync per commit), which is outside what the emulator
@@ -26,6 +30,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
 use crate::schema::{Coerced, Finding, Schema, sql_affinity, stored_to_json};
+use crate::transform::{self, FlowInfo, TableRows, TableSchema, Transforms};
 
 /// Metadata columns the stream's view appends to the declared columns, in order.
 const META_COLUMNS: [(&str, &str); 6] = [
@@ -85,9 +90,17 @@ CREATE TABLE IF NOT EXISTS _ccfgen_streams (
     transform_kql TEXT,
     output_table TEXT
 );
+CREATE TABLE IF NOT EXISTS _ccfgen_flows (
+    seq INTEGER PRIMARY KEY,
+    stream TEXT NOT NULL,
+    output_table TEXT NOT NULL,
+    transform_kql TEXT NOT NULL,
+    error TEXT
+);
 ";
 
-/// A stream declaration as recorded in `_ccfgen_streams` (for applying transforms later).
+/// A stream declaration as recorded in `_ccfgen_streams` (with its first data flow's
+/// transformation and output stream).
 #[derive(Debug, Clone)]
 pub(crate) struct StreamRecord {
     pub(crate) schema: Schema,
@@ -113,10 +126,21 @@ struct Table {
     select_sql: String,
 }
 
+/// A destination table's storage.
+struct OutTable {
+    schema: TableSchema,
+    /// `_ccfgen_table_<table>`, quoted.
+    rows_table: String,
+    insert_sql: String,
+    select_sql: String,
+}
+
 /// The open state file.
 pub(crate) struct Store {
     conn: Mutex<Connection>,
     tables: HashMap<String, Table>,
+    /// The destination tables, in the order of the data flows' table indexes.
+    out_tables: Vec<OutTable>,
 }
 
 fn quote(identifier: &str) -> String {
@@ -124,9 +148,14 @@ fn quote(identifier: &str) -> String {
 }
 
 impl Store {
-    /// Opens (creating when needed) the state file with one table per stream. An existing
-    /// table must have exactly the declared columns.
-    pub(crate) fn open(path: &Path, streams: &[StreamRecord]) -> Result<Store, Error> {
+    /// Opens (creating when needed) the state file with one table per stream and one per
+    /// destination table of `transforms`. An existing table must have exactly the declared
+    /// columns.
+    pub(crate) fn open(
+        path: &Path,
+        streams: &[StreamRecord],
+        transforms: &Transforms,
+    ) -> Result<Store, Error> {
         let state_error = |source| Error::State {
             path: path.to_owned(),
             source,
@@ -145,20 +174,27 @@ impl Store {
             .map_err(state_error)?;
         conn.execute_batch(SCHEMA_SQL).map_err(state_error)?;
 
+        let table_error = |e| match e {
+            TableError::Sql(source) => state_error(source),
+            TableError::Mismatch(message) => Error::Config(format!(
+                "{message} in {}; use a fresh state file",
+                path.display()
+            )),
+        };
         let mut tables = HashMap::new();
         for stream in streams {
-            let table = prepare_table(&conn, stream).map_err(|e| match e {
-                TableError::Sql(source) => state_error(source),
-                TableError::Mismatch(message) => Error::Config(format!(
-                    "{message} in {}; use a fresh state file",
-                    path.display()
-                )),
-            })?;
+            let table = prepare_table(&conn, stream).map_err(table_error)?;
             tables.insert(stream.schema.name.clone(), table);
         }
+        let mut out_tables = Vec::with_capacity(transforms.tables.len());
+        for schema in &transforms.tables {
+            out_tables.push(prepare_out_table(&conn, schema).map_err(table_error)?);
+        }
+        record_flows(&conn, &transforms.flows).map_err(state_error)?;
         Ok(Store {
             conn: Mutex::new(conn),
             tables,
+            out_tables,
         })
     }
 
@@ -186,12 +222,14 @@ impl Store {
         rows.collect()
     }
 
-    /// Stores an accepted batch, its diagnostics and its log entry in one committed
-    /// transaction; returns the log entry's sequence number.
+    /// Stores an accepted batch (its stream rows and the rows its data flows gave the
+    /// tables), its diagnostics and its log entry in one committed transaction; returns the
+    /// log entry's sequence number.
     pub(crate) fn commit_batch(
         &self,
         stream: &str,
         rows: &Coerced,
+        table_rows: &TableRows,
         meta: &RowMeta,
         findings: &[Finding],
         log: &RequestLog,
@@ -223,6 +261,22 @@ impl Store {
                 }
                 insert.raw_bind_parameter(width + 1, batch)?;
                 insert.raw_execute()?;
+            }
+            for (index, source, rows) in &table_rows.batches {
+                let table = self.out_tables.get(*index).ok_or_else(|| {
+                    rusqlite::Error::InvalidParameterName(format!("table {index}"))
+                })?;
+                let mut insert = tx.prepare_cached(&table.insert_sql)?;
+                let columns = &table.schema.columns;
+                for row in rows {
+                    for (i, (value, column)) in row.iter().zip(columns).enumerate() {
+                        let value = transform::to_sql(value, column.ty);
+                        insert.raw_bind_parameter(i + 1, value)?;
+                    }
+                    insert.raw_bind_parameter(columns.len() + 1, &**source)?;
+                    insert.raw_bind_parameter(columns.len() + 2, batch)?;
+                    insert.raw_execute()?;
+                }
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,
@@ -278,6 +332,55 @@ impl Store {
             Ok(Value::Object(object))
         })?;
         rows.collect()
+    }
+
+    /// Whether `table` is a destination table of a data flow.
+    pub(crate) fn has_table(&self, table: &str) -> bool {
+        self.out_table(table).is_some()
+    }
+
+    fn out_table(&self, table: &str) -> Option<&OutTable> {
+        self.out_tables.iter().find(|t| t.schema.name == table)
+    }
+
+    /// Stored rows of destination table `table` in acceptance order, as JSON objects holding
+    /// the table's columns and the `_ccfgen_*` metadata (`_ccfgen_stream` first). Unknown
+    /// tables have no rows.
+    pub(crate) fn table_rows(&self, table: &str) -> rusqlite::Result<Vec<Value>> {
+        let Some(table) = self.out_table(table) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(&table.select_sql)?;
+        let columns = &table.schema.columns;
+        let rows = statement.query_map([], |row| {
+            let mut object = Map::new();
+            for (i, column) in columns.iter().enumerate() {
+                let value = transform::stored_to_json(column.ty, row.get(i)?);
+                object.insert(column.name.clone(), value);
+            }
+            let names = std::iter::once("_ccfgen_stream").chain(META_COLUMNS.map(|(n, _)| n));
+            for (j, name) in names.enumerate() {
+                let value: SqlValue = row.get(columns.len() + j)?;
+                let json = match value {
+                    SqlValue::Integer(i) => Value::from(i),
+                    SqlValue::Text(t) => Value::String(t),
+                    _ => Value::Null,
+                };
+                object.insert(name.to_owned(), json);
+            }
+            Ok(Value::Object(object))
+        })?;
+        rows.collect()
+    }
+
+    /// Number of stored rows of destination table `table` (0 for unknown tables).
+    pub(crate) fn table_count(&self, table: &str) -> rusqlite::Result<u64> {
+        let Some(table) = self.out_table(table) else {
+            return Ok(0);
+        };
+        let sql = format!("SELECT COUNT(*) FROM {}", table.rows_table);
+        self.conn().query_row(&sql, [], |row| row.get(0))
     }
 
     /// Number of stored rows of `stream` (0 for unknown streams).
@@ -350,6 +453,9 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for table in self.tables.values() {
+            tx.execute(&format!("DELETE FROM {}", table.rows_table), [])?;
+        }
+        for table in &self.out_tables {
             tx.execute(&format!("DELETE FROM {}", table.rows_table), [])?;
         }
         tx.execute("DELETE FROM _ccfgen_batches", [])?;
@@ -502,6 +608,94 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
     })
 }
 
+/// Creates a destination table's row table if missing, checks an existing one and
+/// (re)creates its view.
+fn prepare_out_table(conn: &Connection, schema: &TableSchema) -> Result<OutTable, TableError> {
+    let mut expected: Vec<(String, String)> = schema
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), transform::sql_affinity(c.ty).to_owned()))
+        .collect();
+    let declared_names: Vec<String> = expected.iter().map(|(name, _)| quote(name)).collect();
+    expected.push(("_ccfgen_stream".into(), "TEXT".into()));
+    expected.push(("_ccfgen_batch".into(), "INTEGER".into()));
+    expected.push(("_ccfgen_seq".into(), "INTEGER".into()));
+    let definitions: Vec<String> = expected
+        .iter()
+        .map(|(name, ty)| {
+            let constraint = match name.as_str() {
+                "_ccfgen_seq" => " PRIMARY KEY",
+                "_ccfgen_batch" | "_ccfgen_stream" => " NOT NULL",
+                _ => "",
+            };
+            format!("{} {ty}{constraint}", quote(name))
+        })
+        .collect();
+    let view = quote(&schema.name);
+    let rows_table = quote(&format!("{RESERVED_PREFIX}table_{}", schema.name));
+    conn.execute(
+        &format!(
+            "CREATE TABLE IF NOT EXISTS {rows_table} ({})",
+            definitions.join(", ")
+        ),
+        [],
+    )?;
+    let actual = table_columns(conn, &rows_table)?;
+    if actual != expected {
+        return Err(TableError::Mismatch(format!(
+            "table {rows_table} has columns {actual:?}, the table {} has {expected:?}",
+            schema.name
+        )));
+    }
+    let mut select_list: String = declared_names.iter().map(|n| format!("t.{n}, ")).collect();
+    select_list.push_str(
+        "t._ccfgen_stream AS _ccfgen_stream, b.dcr_id AS _ccfgen_dcr_id, \
+         b.request_id AS _ccfgen_request_id, b.client_request_id AS _ccfgen_client_request_id, \
+         b.attempt AS _ccfgen_attempt, b.received_at AS _ccfgen_received_at, \
+         t._ccfgen_seq AS _ccfgen_seq",
+    );
+    conn.execute_batch(&format!(
+        "DROP VIEW IF EXISTS {view};
+         CREATE VIEW {view} AS SELECT {select_list} FROM {rows_table} t
+         JOIN _ccfgen_batches b ON b.seq = t._ccfgen_batch"
+    ))?;
+    let mut insert_columns = declared_names.clone();
+    insert_columns.push("_ccfgen_stream".into());
+    insert_columns.push("_ccfgen_batch".into());
+    let insert_sql = format!(
+        "INSERT INTO {rows_table} ({}) VALUES ({})",
+        insert_columns.join(", "),
+        vec!["?"; insert_columns.len()].join(", ")
+    );
+    let mut names = declared_names;
+    names.push("_ccfgen_stream".into());
+    names.extend(META_COLUMNS.iter().map(|(name, _)| (*name).to_owned()));
+    let select_sql = format!(
+        "SELECT {} FROM {view} ORDER BY _ccfgen_seq",
+        names.join(", ")
+    );
+    Ok(OutTable {
+        schema: schema.clone(),
+        rows_table,
+        insert_sql,
+        select_sql,
+    })
+}
+
+/// Replaces `_ccfgen_flows` with the running configuration's data flows.
+fn record_flows(conn: &Connection, flows: &[FlowInfo]) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM _ccfgen_flows", [])?;
+    for flow in flows {
+        tx.execute(
+            "INSERT INTO _ccfgen_flows (stream, output_table, transform_kql, error)
+             VALUES (?,?,?,?)",
+            params![flow.stream, flow.table, flow.transform_kql, flow.error],
+        )?;
+    }
+    tx.commit()
+}
+
 /// Names and declared types of a table's (or view's) columns.
 fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(String, String)>> {
     let mut info = conn.prepare(&format!("PRAGMA table_info({table})"))?;
@@ -589,7 +783,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.sqlite");
         let stream = record(vec![StreamColumn::new("A", "long")]);
-        Store::open(&path, std::slice::from_ref(&stream)).expect("opens");
+        Store::open(&path, std::slice::from_ref(&stream), &Transforms::default()).expect("opens");
         let conn = Connection::open(&path).expect("reopen");
         assert_eq!(scalar(&conn, "PRAGMA journal_mode").as_deref(), Some("wal"));
         assert_eq!(
@@ -610,10 +804,19 @@ mod tests {
     fn changed_declaration_is_refused_on_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.sqlite");
-        Store::open(&path, &[record(vec![StreamColumn::new("A", "long")])]).expect("opens");
-        let err = Store::open(&path, &[record(vec![StreamColumn::new("A", "string")])])
-            .err()
-            .expect("mismatch refused");
+        Store::open(
+            &path,
+            &[record(vec![StreamColumn::new("A", "long")])],
+            &Transforms::default(),
+        )
+        .expect("opens");
+        let err = Store::open(
+            &path,
+            &[record(vec![StreamColumn::new("A", "string")])],
+            &Transforms::default(),
+        )
+        .err()
+        .expect("mismatch refused");
         assert!(matches!(err, Error::Config(_)), "{err}");
     }
 
@@ -635,7 +838,8 @@ mod tests {
         .expect("earlier layout");
         drop(conn);
         let stream = record(vec![StreamColumn::new("A", "long")]);
-        let store = Store::open(&path, std::slice::from_ref(&stream)).expect("converts");
+        let store = Store::open(&path, std::slice::from_ref(&stream), &Transforms::default())
+            .expect("converts");
         assert_eq!(store.count("Custom-T").expect("counts"), 3);
         let rows = store.rows("Custom-T").expect("reads");
         assert_eq!(
@@ -647,7 +851,8 @@ mod tests {
         assert_eq!(rows[1]["_ccfgen_request_id"], "r1");
         drop(store);
         // Opening again finds the new layout and keeps the rows.
-        let store = Store::open(&path, std::slice::from_ref(&stream)).expect("reopens");
+        let store = Store::open(&path, std::slice::from_ref(&stream), &Transforms::default())
+            .expect("reopens");
         assert_eq!(store.count("Custom-T").expect("counts"), 3);
         let conn = Connection::open(&path).expect("reopen");
         assert_eq!(

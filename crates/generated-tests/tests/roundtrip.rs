@@ -28,8 +28,7 @@ fn edge_case_names_compile_and_stay_distinct() {
 #[test]
 fn records_roundtrip_and_match_the_spec() {
     for entry in records() {
-        let (solution, _, _) =
-            ccfgen::spec::load_solution(std::path::Path::new(entry.spec)).unwrap();
+        let (solution, _, _) = ccfgen::load::solution(std::path::Path::new(entry.spec)).unwrap();
         let (_, table) = solution
             .tables()
             .find(|(_, t)| t.name == entry.table)

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::config::{AuthMethod, Config, ConfigError, Endpoints};
+use crate::retry::TransportError;
 use crate::secret::Secret;
 
 /// How long the Azure CLI may take to print a token.
@@ -54,9 +55,10 @@ pub enum AuthError {
         /// What to change (or the server's description when the code is unknown).
         hint: String,
     },
-    /// The token endpoint could not be reached or answered garbage (retryable).
+    /// The token endpoint could not be reached or answered garbage (retryable unless the
+    /// fault is a certificate or DNS failure).
     #[error("token endpoint unreachable: {0}")]
-    Transport(String),
+    Transport(crate::retry::TransportError),
     /// The token endpoint is throttled or failing (retryable).
     #[error("token endpoint returned HTTP {status}; will retry")]
     Unavailable {
@@ -81,10 +83,11 @@ pub enum AuthError {
 impl AuthError {
     /// Whether retrying later may succeed (throttling, outage, network).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            AuthError::Transport(_) | AuthError::Unavailable { .. }
-        )
+        match self {
+            AuthError::Transport(t) => t.fault.is_transient(),
+            AuthError::Unavailable { .. } => true,
+            _ => false,
+        }
     }
 }
 
@@ -369,7 +372,7 @@ async fn post_form(
         .body(body)
         .send()
         .await
-        .map_err(|e| AuthError::Transport(transport_message(&e)))?;
+        .map_err(|e| AuthError::Transport(TransportError::from_reqwest(&e)))?;
     read_token_response(resp).await
 }
 
@@ -401,7 +404,7 @@ async fn managed_identity(
     let resp = req
         .send()
         .await
-        .map_err(|e| AuthError::Transport(transport_message(&e)))?;
+        .map_err(|e| AuthError::Transport(TransportError::from_reqwest(&e)))?;
     read_token_response(resp).await
 }
 
@@ -411,10 +414,10 @@ async fn read_token_response(resp: reqwest::Response) -> Result<AccessToken, Aut
     let bytes = resp
         .bytes()
         .await
-        .map_err(|e| AuthError::Transport(transport_message(&e)))?;
+        .map_err(|e| AuthError::Transport(TransportError::from_reqwest(&e)))?;
     if status == 200 {
         let parsed: TokenResponse = serde_json::from_slice(&bytes)
-            .map_err(|e| AuthError::Transport(format!("token response is not a token ({e})")))?;
+            .map_err(|e| AuthError::Transport(TransportError::transient(format!("token response is not a token ({e})"))))?;
         return Ok(token_from(parsed));
     }
     if status == 408 || status == 429 || status >= 500 {

@@ -141,12 +141,37 @@ impl ClientBuilder {
             store: std::sync::Mutex::new(store),
             dead: std::sync::Mutex::new(dead),
             inherited_duplicates: AtomicU64::new(report.duplicates_possible),
+            interrupt: Arc::new(tokio::sync::watch::Sender::new(false)),
         };
         Ok(Client {
             core: Arc::new(core),
             report,
             stream: self.config.stream_name.clone().unwrap_or_default(),
         })
+    }
+}
+
+/// Interrupts the pushes of a [`Client`]; see [`Client::interrupter`].
+#[derive(Clone)]
+pub struct Interrupter(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Interrupter {
+    /// Stops sending; the pushes settle what is in flight and return.
+    pub fn interrupt(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Whether [`Interrupter::interrupt`] was called.
+    pub fn is_interrupted(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+impl std::fmt::Debug for Interrupter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Interrupter")
+            .field(&self.is_interrupted())
+            .finish()
     }
 }
 
@@ -210,6 +235,14 @@ impl Client {
             .to_owned()
     }
 
+    /// A handle that interrupts this client's pushes from anywhere (a signal handler): no
+    /// new request is sent, retry waits end, requests in flight are settled (their outcome
+    /// committed), and the push returns [`PushError::Interrupted`] with what was done. The
+    /// records not delivered stay pending for the next run.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(self.core.interrupt.clone())
+    }
+
     pub(crate) fn core(&self) -> &Arc<Core> {
         &self.core
     }
@@ -221,13 +254,18 @@ impl Client {
             .token()
             .await
             .map(drop)
-            .map_err(PushError::Auth)
+            .map_err(PushError::from_auth)
     }
 
     /// Sends an empty array (`[]`): proves the token, the role assignment, the DCR id and the
     /// stream without ingesting anything (a `doctor` check).
     pub async fn probe(&self) -> Result<(), PushError> {
-        let token = self.core.tokens.token().await.map_err(PushError::Auth)?;
+        let token = self
+            .core
+            .tokens
+            .token()
+            .await
+            .map_err(PushError::from_auth)?;
         let empty = encode(&[], &[], self.core.limits.level).map_err(|source| PushError::Io {
             context: "compressing the probe".into(),
             source,
@@ -241,12 +279,14 @@ impl Client {
             self.core.policy.attempt_timeout,
         )
         .await
-        .map_err(|message| PushError::Io {
-            context: format!(
-                "reaching {}",
-                self.core.url.host_str().unwrap_or("the endpoint")
-            ),
-            source: std::io::Error::other(message),
+        .map_err(|error| PushError::Connection {
+            what: self
+                .core
+                .url
+                .host_str()
+                .unwrap_or("the ingestion endpoint")
+                .to_owned(),
+            error,
         })?;
         if classify(reply.status, reply.error_code.as_deref()) == Disposition::Delivered {
             return Ok(());

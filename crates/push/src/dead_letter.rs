@@ -20,8 +20,6 @@ pub enum Reason {
     TooLarge,
     /// The service refused it (isolated by bisecting a 400 response).
     Rejected,
-    /// Its batch ran out of retry time.
-    RetriesExhausted,
 }
 
 impl Reason {
@@ -32,7 +30,6 @@ impl Reason {
             Reason::Unparseable => "unparseable",
             Reason::TooLarge => "too_large",
             Reason::Rejected => "rejected",
-            Reason::RetriesExhausted => "retries_exhausted",
         }
     }
 }
@@ -65,6 +62,7 @@ pub struct Entry<'a> {
 pub struct DeadLetterWriter {
     path: PathBuf,
     out: BufWriter<File>,
+    existing: u64,
     written: u64,
     dirty: bool,
 }
@@ -75,10 +73,12 @@ impl DeadLetterWriter {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
+        let existing = count_entries(path)?;
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(DeadLetterWriter {
             path: path.to_owned(),
             out: BufWriter::new(file),
+            existing,
             written: 0,
             dirty: false,
         })
@@ -92,6 +92,11 @@ impl DeadLetterWriter {
     /// Entries written by this writer.
     pub fn written(&self) -> u64 {
         self.written
+    }
+
+    /// Entries in the file: those found when it was opened plus those written since.
+    pub fn entries(&self) -> u64 {
+        self.existing + self.written
     }
 
     /// Appends one entry (buffered; see [`DeadLetterWriter::sync`]).
@@ -148,6 +153,38 @@ impl DeadLetterWriter {
     }
 }
 
+/// The entries (non-blank lines) of a dead-letter file; 0 when it does not exist.
+pub fn count_entries(path: &Path) -> std::io::Result<u64> {
+    use std::io::BufRead as _;
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let mut count = 0;
+    let mut blank = true;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        for &b in buf {
+            if b == b'\n' {
+                if !blank {
+                    count += 1;
+                }
+                blank = true;
+            } else if !b.is_ascii_whitespace() {
+                blank = false;
+            }
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+    Ok(count + u64::from(!blank))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,9 +222,11 @@ mod tests {
             .unwrap();
             w.sync().unwrap();
             assert_eq!(w.written(), 2);
+            assert_eq!(w.entries(), 2);
         }
-        // Reopening appends.
-        DeadLetterWriter::open(&path).unwrap();
+        // Reopening appends, and counts what is there.
+        let reopened = DeadLetterWriter::open(&path).unwrap();
+        assert_eq!((reopened.entries(), reopened.written()), (2, 0));
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<Value> = text
             .lines()

@@ -39,6 +39,8 @@ pub(crate) struct Core {
     pub dead: Mutex<DeadLetterWriter>,
     /// Records in flight when an earlier run was interrupted (reported by the next run).
     pub inherited_duplicates: AtomicU64,
+    /// Set by [`crate::client::Interrupter::interrupt`]: every run stops sending.
+    pub interrupt: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Core {
@@ -62,7 +64,7 @@ struct Counters {
     invalid: AtomicU64,
     too_large: AtomicU64,
     rejected: AtomicU64,
-    exhausted: AtomicU64,
+    unparseable: AtomicU64,
     requests: AtomicU64,
     retried: AtomicU64,
     splits: AtomicU64,
@@ -97,16 +99,19 @@ pub(crate) struct Run {
     counters: Counters,
     stop: Mutex<Option<PushError>>,
     stopped: AtomicBool,
+    /// Set with `stopped`, for waits to wake on.
+    halt: tokio::sync::watch::Sender<bool>,
     not_before: Mutex<Option<Instant>>,
     started: Instant,
     token_fetches_at_start: u64,
+    /// Entries of the dead-letter file when the run started (earlier runs' records).
+    dead_letters_at_start: u64,
 }
 
 enum Outcome {
     Delivered,
     Split(Option<Reply>),
     Bisect(Option<Reply>),
-    Exhausted(Last),
     Stopped,
 }
 
@@ -136,23 +141,34 @@ impl Last {
 impl Run {
     pub(crate) fn new(core: Arc<Core>) -> Arc<Run> {
         let token_fetches_at_start = core.tokens.fetches();
+        let dead_letters_at_start = core.dead.lock().expect("dead-letter lock").entries();
         Arc::new(Run {
             core,
             sources: Mutex::new(Vec::new()),
             counters: Counters::default(),
             stop: Mutex::new(None),
             stopped: AtomicBool::new(false),
+            halt: tokio::sync::watch::Sender::new(false),
             not_before: Mutex::new(None),
             started: Instant::now(),
             token_fetches_at_start,
+            dead_letters_at_start,
         })
     }
 
+    /// Whether the run has stopped (an error, or the client was interrupted).
     pub(crate) fn is_stopped(&self) -> bool {
-        self.stopped.load(Ordering::Acquire)
+        if self.stopped.load(Ordering::Acquire) {
+            return true;
+        }
+        if *self.core.interrupt.borrow() {
+            self.fail(PushError::Interrupted);
+            return true;
+        }
+        false
     }
 
-    /// Stops the run (first cause wins).
+    /// Stops the run (first cause wins) and wakes every wait.
     pub(crate) fn fail(&self, error: PushError) {
         let mut slot = self.stop.lock().expect("stop lock");
         if slot.is_none() {
@@ -160,6 +176,42 @@ impl Run {
             *slot = Some(error);
         }
         self.stopped.store(true, Ordering::Release);
+        drop(slot);
+        self.halt.send_replace(true);
+    }
+
+    /// Resolves once the run stops or the client is interrupted.
+    async fn halted(&self) {
+        let mut halt = self.halt.subscribe();
+        let mut interrupt = self.core.interrupt.subscribe();
+        tokio::select! {
+            _ = halt.wait_for(|h| *h) => {}
+            _ = interrupt.wait_for(|i| *i) => {}
+        }
+    }
+
+    /// Sleeps for `wait`, or less when the run stops meanwhile.
+    async fn sleep(&self, wait: Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = self.halted() => {}
+        }
+    }
+
+    /// Runs blocking work (fsync, SQLite) on the blocking pool, off the async workers.
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Run) -> Result<T, PushError> + Send + 'static,
+    ) -> Result<T, PushError> {
+        let run = self.clone();
+        tokio::task::spawn_blocking(move || f(&run))
+            .await
+            .unwrap_or_else(|e| {
+                Err(PushError::Io {
+                    context: "the checkpoint committer panicked".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            })
     }
 
     fn label(&self, source: u32) -> Arc<str> {
@@ -201,7 +253,8 @@ impl Run {
         Ok(())
     }
 
-    fn begin(&self, batch: &Batch) -> Result<(), PushError> {
+    /// The source ranges of a batch's records, as the store keys them.
+    fn batch_ranges(&self, batch: &Batch) -> Vec<(i64, u64, u64)> {
         let sources = self.sources.lock().expect("sources lock");
         let mut ranges: Vec<(i64, u64, u64)> = Vec::new();
         for r in &batch.refs {
@@ -211,12 +264,16 @@ impl Run {
                 _ => ranges.push((id, r.ordinal, r.ordinal + 1)),
             }
         }
-        drop(sources);
-        self.core.store.lock().expect("store lock").begin_batch(
-            batch.id,
-            &ranges,
-            batch.len() as u64,
-        )?;
+        ranges
+    }
+
+    /// Records a batch as in flight (blocking: SQLite).
+    fn begin(&self, id: Uuid, ranges: &[(i64, u64, u64)], len: u64) -> Result<(), PushError> {
+        self.core
+            .store
+            .lock()
+            .expect("store lock")
+            .begin_batch(id, ranges, len)?;
         Ok(())
     }
 
@@ -224,7 +281,12 @@ impl Run {
         loop {
             let until = *self.not_before.lock().expect("gate lock");
             match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                Some(t) if t > Instant::now() && !self.is_stopped() => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(t.into()) => {}
+                        () = self.halted() => {}
+                    }
+                }
                 _ => return,
             }
         }
@@ -266,7 +328,7 @@ impl Run {
                     (Disposition::Retry, last, hint)
                 }
                 Err(e) => {
-                    self.fail(PushError::Auth(e));
+                    self.fail(PushError::from_auth(e));
                     return Outcome::Stopped;
                 }
                 Ok(token) => {
@@ -286,11 +348,24 @@ impl Run {
                     )
                     .await;
                     match result {
-                        Err(message) => {
+                        Err(error) if !error.fault.is_transient() => {
+                            // Nothing reached the service: a configuration fault, not retried.
+                            warn!(client_request_id = %b.id, error = %error, records = b.len(), "ingestion endpoint unreachable");
+                            self.fail(PushError::Connection {
+                                what: core
+                                    .url
+                                    .host_str()
+                                    .unwrap_or("the ingestion endpoint")
+                                    .to_owned(),
+                                error,
+                            });
+                            return Outcome::Stopped;
+                        }
+                        Err(error) => {
                             *ambiguous = true;
-                            warn!(client_request_id = %b.id, error = %message, records = b.len(), "ingestion request failed");
+                            warn!(client_request_id = %b.id, error = %error, records = b.len(), "ingestion request failed");
                             let last = Last {
-                                message,
+                                message: error.message,
                                 ..Last::default()
                             };
                             (Disposition::Retry, last, None)
@@ -364,17 +439,24 @@ impl Run {
                         self.throttle(wait);
                     }
                     if Instant::now() + wait > deadline {
-                        warn!(client_request_id = %b.id, records = b.len(), "retry time exhausted; dead-lettering the batch");
-                        let mut last = last;
+                        warn!(client_request_id = %b.id, records = b.len(), "retry time exhausted; the records stay pending");
+                        let mut message = match last.status {
+                            Some(status) => format!("HTTP {status}: {}", last.message),
+                            None => last.message,
+                        };
                         if last.status == Some(503) {
-                            last.message.push_str(
+                            message.push_str(
                                 " (503 can also mean the app's role assignment on the DCR has not propagated yet)",
                             );
                         }
-                        return Outcome::Exhausted(last);
+                        self.fail(PushError::RetryTimeExhausted {
+                            budget_s: core.policy.max_elapsed.as_secs_f64(),
+                            last: message,
+                        });
+                        return Outcome::Stopped;
                     }
                     self.core.progress.retrying(last.status, wait);
-                    tokio::time::sleep(wait).await;
+                    self.sleep(wait).await;
                     retry += 1;
                 }
             }
@@ -382,22 +464,27 @@ impl Run {
     }
 
     /// Resolves one batch completely (delivering, splitting, dead-lettering) and commits.
-    async fn handle(&self, work: Work) {
+    async fn handle(self: &Arc<Self>, work: Work) {
         let Work { batch, settled } = work;
         let Some(batch) = batch else {
-            if let Err(e) = self.commit(None, &settled) {
+            if let Err(e) = self.blocking(move |run| run.commit(None, &settled)).await {
                 self.fail(e);
             }
             return;
         };
         if self.is_stopped() {
             // Not sent: its records stay pending for the next run.
-            if let Err(e) = self.commit(None, &settled) {
+            if let Err(e) = self.blocking(move |run| run.commit(None, &settled)).await {
                 self.fail(e);
             }
             return;
         }
-        if let Err(e) = self.begin(&batch) {
+        let ranges = self.batch_ranges(&batch);
+        let (id, len) = (batch.id, batch.len() as u64);
+        if let Err(e) = self
+            .blocking(move |run| run.begin(id, &ranges, len))
+            .await
+        {
             self.fail(e);
             return;
         }
@@ -449,13 +536,6 @@ impl Run {
                     let last = reply.as_ref().map(Last::from_reply).unwrap_or_default();
                     self.dead_letter_batch(&b, Reason::Rejected, &last, &mut dead, &mut resolved)
                 }
-                Outcome::Exhausted(last) => self.dead_letter_batch(
-                    &b,
-                    Reason::RetriesExhausted,
-                    &last,
-                    &mut dead,
-                    &mut resolved,
-                ),
                 Outcome::Stopped => {
                     stopped = true;
                     break;
@@ -474,18 +554,24 @@ impl Run {
         // A stopped batch whose sends may have been applied stays recorded as in flight so
         // the next run reports the possible duplicates.
         let finished = (!stopped || !ambiguous).then_some(original);
-        if let Err(e) = self.commit(finished, &resolved) {
+        let forget = stopped && !ambiguous;
+        let committed = self
+            .blocking(move |run| {
+                run.commit(finished, &resolved)?;
+                if forget {
+                    // Nothing sent may have landed: forgetting it is exact.
+                    run.core
+                        .store
+                        .lock()
+                        .expect("store lock")
+                        .forget_batch(original)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = committed {
             self.fail(e);
             return;
-        }
-        if stopped && !ambiguous {
-            // Nothing sent may have landed: forgetting it is exact.
-            let _ = self
-                .core
-                .store
-                .lock()
-                .expect("store lock")
-                .forget_batch(original);
         }
         self.core.progress.batch_resolved(delivered, dead, wire);
     }
@@ -520,8 +606,8 @@ impl Run {
         let counter = match reason {
             Reason::TooLarge => &self.counters.too_large,
             Reason::Rejected => &self.counters.rejected,
-            Reason::RetriesExhausted => &self.counters.exhausted,
-            Reason::Invalid | Reason::Unparseable => &self.counters.invalid,
+            Reason::Unparseable => &self.counters.unparseable,
+            Reason::Invalid => &self.counters.invalid,
         };
         add(counter, records.len() as u64);
         *dead += records.len() as u64;
@@ -539,7 +625,8 @@ impl Run {
             invalid: get(&c.invalid),
             too_large: get(&c.too_large),
             rejected: get(&c.rejected),
-            retries_exhausted: get(&c.exhausted),
+            unparseable: get(&c.unparseable),
+            earlier_dead_letters: self.dead_letters_at_start,
             requests: get(&c.requests),
             retried_requests: get(&c.retried),
             splits: get(&c.splits),
@@ -744,7 +831,13 @@ impl Producer {
         record: &[u8],
     ) -> Result<(), PushError> {
         self.dead_letter(src, ordinal, reason, message, record)?;
-        add(&self.run.counters.invalid, 1);
+        let counter = match reason {
+            Reason::Unparseable => &self.run.counters.unparseable,
+            Reason::TooLarge => &self.run.counters.too_large,
+            Reason::Rejected => &self.run.counters.rejected,
+            Reason::Invalid => &self.run.counters.invalid,
+        };
+        add(counter, 1);
         Ok(())
     }
 
@@ -815,7 +908,7 @@ impl Workers {
                 loop {
                     let next = rx.lock().await.recv().await;
                     match next {
-                        Some(work) => run.handle(work).await,
+                        Some(work) => Run::handle(&run, work).await,
                         None => return,
                     }
                 }

@@ -1,6 +1,7 @@
 //! Errors of the push runtime; each fatal one says what to change.
 
 use crate::auth::AuthError;
+use crate::retry::TransportFault;
 use crate::config::ConfigError;
 use crate::store::StoreError;
 use crate::summary::Summary;
@@ -50,6 +51,28 @@ pub enum PushError {
         /// What went wrong.
         message: String,
     },
+    /// A host could not be reached for a reason retrying cannot heal (certificate not
+    /// trusted, name does not resolve): a configuration fault.
+    #[error("cannot reach {what}: {error} — {hint}", hint = error.fault.hint())]
+    Connection {
+        /// What was being reached (`the ingestion endpoint host`, `the token endpoint`).
+        what: String,
+        /// The classified transport failure.
+        error: crate::retry::TransportError,
+    },
+    /// A request kept failing with errors that may heal (5xx, 429, network) for the whole
+    /// `--max-retry-time`: the run stops and its records stay pending for the next run.
+    #[error("the endpoint kept failing for {budget_s:.0} s (the retry time), last: {last}; the service or the network may be down — run again later")]
+    RetryTimeExhausted {
+        /// The retry budget in seconds.
+        budget_s: f64,
+        /// The last failure.
+        last: String,
+    },
+    /// The push was interrupted (Ctrl-C, SIGTERM): requests in flight were settled, nothing
+    /// else was sent.
+    #[error("interrupted")]
+    Interrupted,
     /// The push has stopped; `finish` returns the cause.
     #[error("the push has stopped; finish() returns the cause")]
     Stopped,
@@ -73,4 +96,20 @@ pub struct Incomplete {
     pub error: PushError,
     /// What was done before stopping.
     pub summary: Summary,
+}
+
+impl PushError {
+    /// An authentication failure; a certificate or DNS failure reaching the token endpoint is
+    /// reported as the connection fault it is.
+    pub fn from_auth(e: AuthError) -> PushError {
+        match e {
+            AuthError::Transport(error) if error.fault != TransportFault::Transient => {
+                PushError::Connection {
+                    what: "the token endpoint (authority_host)".into(),
+                    error,
+                }
+            }
+            e => PushError::Auth(e),
+        }
+    }
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use url::Url;
 use uuid::Uuid;
 
+use crate::retry::TransportError;
 use crate::secret::Secret;
 
 /// The parts of a response the client acts on.
@@ -41,7 +42,7 @@ struct ErrorDetail {
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Sends one body. `Err` is a transport failure or timeout (the request may or may not have
-/// been applied).
+/// been applied), classified: a certificate or DNS failure cannot heal by retrying.
 pub async fn post(
     http: &reqwest::Client,
     url: &Url,
@@ -49,7 +50,7 @@ pub async fn post(
     client_request_id: Uuid,
     body: bytes::Bytes,
     timeout: Duration,
-) -> Result<Reply, String> {
+) -> Result<Reply, TransportError> {
     let send = async {
         let mut resp = http
             .post(url.clone())
@@ -60,7 +61,7 @@ pub async fn post(
             .body(body)
             .send()
             .await
-            .map_err(|e| crate::auth::transport_message(&e))?;
+            .map_err(|e| TransportError::from_reqwest(&e))?;
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()
@@ -80,7 +81,7 @@ pub async fn post(
             while let Some(chunk) = resp
                 .chunk()
                 .await
-                .map_err(|e| crate::auth::transport_message(&e))?
+                .map_err(|e| TransportError::from_reqwest(&e))?
             {
                 buf.extend_from_slice(
                     &chunk[..chunk
@@ -105,6 +106,9 @@ pub async fn post(
     };
     match tokio::time::timeout(timeout, send).await {
         Ok(r) => r,
-        Err(_) => Err(format!("no response within {} s", timeout.as_secs_f64())),
+        Err(_) => Err(TransportError::transient(format!(
+            "no response within {} s",
+            timeout.as_secs_f64()
+        ))),
     }
 }

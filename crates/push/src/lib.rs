@@ -47,6 +47,7 @@ client! {
     pub mod pipeline;
     pub mod ranges;
     pub mod reader;
+    pub mod replay;
     pub mod retry;
     pub mod secret;
     pub mod store;
@@ -54,7 +55,7 @@ client! {
     pub mod token_cache;
 
     pub use batch::Limits;
-    pub use client::{Client, ClientBuilder, Sink, ValueSink};
+    pub use client::{Client, ClientBuilder, Interrupter, Sink, ValueSink};
     pub use config::{AuthMethod, Config, ConfigError};
     pub use error::{Incomplete, PushError};
     pub use pipeline::{PushOptions, Source, push_sources};

@@ -241,7 +241,7 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// FNV-1a, 64-bit: stable across Rust versions (unlike `DefaultHasher`).
-struct Fnv64(u64);
+pub(crate) struct Fnv64(u64);
 
 impl Default for Fnv64 {
     fn default() -> Fnv64 {

@@ -23,6 +23,115 @@ pub enum Disposition {
     Fatal,
 }
 
+/// What kind of transport failure a request met (no HTTP status was received).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFault {
+    /// The server's certificate was not accepted (unknown issuer, expired, wrong name): a
+    /// configuration fault (`ca_file`, the endpoint's host) that retrying cannot heal.
+    Certificate,
+    /// The configured host name does not resolve: a typo in the endpoint or the authority.
+    Dns,
+    /// Connection refused or reset, timeout, a broken body: may heal, retried.
+    Transient,
+}
+
+impl TransportFault {
+    /// Whether retrying may heal it.
+    pub fn is_transient(self) -> bool {
+        self == TransportFault::Transient
+    }
+
+    /// What the user should check for a fault that stops the push.
+    pub fn hint(self) -> &'static str {
+        match self {
+            TransportFault::Certificate => {
+                "the server's TLS certificate is not trusted: check the endpoint's host name and, for an emulator or a TLS-inspecting proxy, that ca_file (or CCFGEN_CA_CERT) is the CA that signed it (an emulator started again may have a new CA: use the config it wrote)"
+            }
+            TransportFault::Dns => {
+                "the host name does not resolve: check dce_endpoint / authority_host for typos, and the DNS or proxy settings of this machine"
+            }
+            TransportFault::Transient => "the connection failed; it is retried",
+        }
+    }
+}
+
+/// A transport failure: its kind and the error text with its causes.
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    /// The kind.
+    pub fault: TransportFault,
+    /// The message (never holds a secret: URLs carry none).
+    pub message: String,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl TransportError {
+    /// A failure that may heal.
+    pub fn transient(message: impl Into<String>) -> TransportError {
+        TransportError {
+            fault: TransportFault::Transient,
+            message: message.into(),
+        }
+    }
+
+    /// Classifies a `reqwest` error by walking its causes: a rustls certificate error is
+    /// [`TransportFault::Certificate`], a resolver failure [`TransportFault::Dns`],
+    /// anything else transient.
+    pub fn from_reqwest(e: &reqwest::Error) -> TransportError {
+        let mut message = e.to_string();
+        let mut fault = TransportFault::Transient;
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            // rustls errors reach here directly or inside an io::Error (whose `source` skips
+            // the wrapped error itself).
+            let tls = s.downcast_ref::<rustls::Error>().or_else(|| {
+                s.downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            });
+            if matches!(
+                tls,
+                Some(
+                    rustls::Error::InvalidCertificate(_)
+                        | rustls::Error::NoCertificatesPresented
+                        | rustls::Error::InvalidCertRevocationList(_)
+                )
+            ) {
+                fault = TransportFault::Certificate;
+            }
+            let text = s.to_string();
+            if fault == TransportFault::Transient && is_dns_failure(&text) {
+                fault = TransportFault::Dns;
+            }
+            message.push_str(": ");
+            message.push_str(&text);
+            source = s.source();
+        }
+        if fault == TransportFault::Transient {
+            if message.contains("invalid peer certificate") {
+                fault = TransportFault::Certificate;
+            } else if is_dns_failure(&message) {
+                fault = TransportFault::Dns;
+            }
+        }
+        TransportError { fault, message }
+    }
+}
+
+/// Resolver failures as hyper-util and the system resolver word them.
+fn is_dns_failure(text: &str) -> bool {
+    text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("Name or service not known")
+        || text.contains("No such host is known")
+        || text.contains("nodename nor servname provided")
+}
+
 /// Classifies a response status and `x-ms-error-code`.
 pub fn classify(status: u16, error_code: Option<&str>) -> Disposition {
     if matches!(
@@ -54,6 +163,9 @@ pub fn fatal_hint(status: u16, error_code: Option<&str>) -> &'static str {
         }
         (403, _) => {
             "the application lacks the Monitoring Metrics Publisher role on this DCR (a new role assignment can take up to 30 minutes to apply)"
+        }
+        (404, Some("InvalidStream")) => {
+            "the DCR exists but does not declare this stream: check stream_name (Custom-<table>, as the connector page shows it; the names are case-sensitive)"
         }
         (404, _) => {
             "DCR not found: check dcr_immutable_id, that dce_uri is in the DCR's region, and that stream_name is declared in the DCR"
@@ -184,6 +296,7 @@ mod tests {
         assert_eq!(classify(501, None), Disposition::Fatal);
         assert!(fatal_hint(403, None).contains("Monitoring Metrics Publisher"));
         assert!(fatal_hint(404, None).contains("dcr_immutable_id"));
+        assert!(fatal_hint(404, Some("InvalidStream")).contains("does not declare this stream"));
     }
 
     #[test]

@@ -14,14 +14,17 @@ pub struct Summary {
     pub skipped: u64,
     /// Records accepted by the service (HTTP 204).
     pub delivered: u64,
-    /// Records that failed validation or could not be parsed (dead-lettered, never sent).
+    /// Records that failed validation (dead-lettered, never sent).
     pub invalid: u64,
+    /// Input lines or array elements that are not JSON (dead-lettered, never sent).
+    pub unparseable: u64,
     /// Records too large for any request (dead-lettered, never sent).
     pub too_large: u64,
     /// Records the service refused, isolated by bisecting (dead-lettered).
     pub rejected: u64,
-    /// Records whose batch ran out of retry time (dead-lettered).
-    pub retries_exhausted: u64,
+    /// Entries that were already in the dead-letter file when the run started: records of
+    /// earlier runs still undelivered (`ccfgen push --replay` sends them again).
+    pub earlier_dead_letters: u64,
     /// Ingestion requests sent (all attempts).
     pub requests: u64,
     /// Of those, resends after a retryable failure or a 401.
@@ -46,7 +49,13 @@ pub struct Summary {
 impl Summary {
     /// Records written to the dead-letter file.
     pub fn dead_lettered(&self) -> u64 {
-        self.invalid + self.too_large + self.rejected + self.retries_exhausted
+        self.invalid + self.unparseable + self.too_large + self.rejected
+    }
+
+    /// Records in the dead-letter file, this run's and earlier runs': non-zero means the data
+    /// is not all in the workspace (`ccfgen push` exits 1).
+    pub fn undelivered(&self) -> u64 {
+        self.dead_lettered() + self.earlier_dead_letters
     }
 
     /// Records left for a later run (non-zero only when the push stopped early).
@@ -62,13 +71,27 @@ impl Summary {
         let mut rows = vec![("delivered", self.delivered.to_string())];
         let dead = self.dead_lettered();
         let mut dead_text = format!(
-            "{dead} (invalid {}, too large {}, refused {}, out of retry time {})",
-            self.invalid, self.too_large, self.rejected, self.retries_exhausted
+            "{dead} (invalid {}, unparseable {}, too large {}, refused {})",
+            self.invalid, self.unparseable, self.too_large, self.rejected
         );
         if let (true, Some(file)) = (dead > 0, &self.dead_letter_file) {
             dead_text.push_str(&format!(" → {}", file.display()));
         }
         rows.push(("dead-lettered", dead_text));
+        if self.earlier_dead_letters > 0 {
+            let file = self
+                .dead_letter_file
+                .as_ref()
+                .map(|f| format!(" in {}", f.display()))
+                .unwrap_or_default();
+            rows.push((
+                "earlier dead letters",
+                format!(
+                    "{}{file} from earlier runs, still undelivered (fix the cause, then `ccfgen push --replay` sends them)",
+                    self.earlier_dead_letters
+                ),
+            ));
+        }
         if self.skipped > 0 {
             rows.push((
                 "skipped",
@@ -79,7 +102,7 @@ impl Summary {
             rows.push((
                 "pending",
                 format!(
-                    "{} (not sent: fix the cause and run again to resume)",
+                    "{} read but not sent, plus any input not read yet (fix the cause and run again to resume)",
                     self.pending()
                 ),
             ));

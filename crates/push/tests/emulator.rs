@@ -228,34 +228,35 @@ async fn server_errors_resets_and_stalls_are_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_budget_exhausted_dead_letters_with_server_details() {
+async fn retry_budget_exhausted_stops_with_the_records_pending() {
     let emu = start(emulator_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("in.ndjson");
     write_ndjson(&file, 0..50);
     emu.inject(Fault::fail(503).times(1000));
-    let summary = push_file(&emu, &dir, &file, |o| {
+    let incomplete = push_file(&emu, &dir, &file, |o| {
         o.retry.max_elapsed = Duration::from_secs(1);
     })
     .await
-    .unwrap();
+    .unwrap_err();
     emu.clear_faults();
-    assert_eq!(summary.retries_exhausted, 50);
-    assert_eq!(summary.delivered, 0);
-    assert!(summary.requests >= 3, "{summary:?}");
-    let dead = dead_letters(&state_dir(&dir).join("dead-letter.ndjson"));
-    assert_eq!(dead.len(), 50);
-    assert_eq!(dead[0]["reason"], "retries_exhausted");
-    assert_eq!(dead[0]["status"], 503);
+    let message = incomplete.error.to_string();
     assert!(
-        dead[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("role assignment")
+        matches!(incomplete.error, PushError::RetryTimeExhausted { .. }),
+        "{message}"
     );
-    assert!(dead[0]["server_request_id"].is_string());
-    assert!(dead[0]["client_request_id"].is_string());
-    assert_eq!(dead[7]["record"]["Id"], dead[7]["ordinal"]);
+    assert!(message.contains("HTTP 503"), "{message}");
+    assert!(message.contains("role assignment"), "{message}");
+    let summary = &incomplete.summary;
+    assert_eq!(summary.delivered, 0);
+    assert_eq!(summary.dead_lettered(), 0);
+    assert_eq!(summary.pending(), 50);
+    assert!(summary.requests >= 3, "{summary:?}");
+    assert!(dead_letters(&state_dir(&dir).join("dead-letter.ndjson")).is_empty());
+    // The service healed: the same push sends them.
+    let summary = push_file(&emu, &dir, &file, |_| {}).await.unwrap();
+    assert_eq!(summary.delivered, 50);
+    assert_eq!(stored_ids(&emu), all_ids(50));
     emu.shutdown().await;
 }
 
@@ -483,7 +484,10 @@ async fn invalid_records_go_to_the_dead_letter_file_with_reasons() {
     ];
     std::fs::write(&file, lines.join("\n")).unwrap();
     let summary = push_file(&emu, &dir, &file, |_| {}).await.unwrap();
-    assert_eq!((summary.delivered, summary.invalid), (2, 5));
+    assert_eq!(
+        (summary.delivered, summary.invalid, summary.unparseable),
+        (2, 4, 1)
+    );
     assert_eq!(stored_ids(&emu), vec![0, 6]);
     let dead = dead_letters(&state_dir(&dir).join("dead-letter.ndjson"));
     let got: Vec<(i64, &str, &str)> = dead

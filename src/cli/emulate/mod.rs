@@ -1,7 +1,9 @@
 //! `ccfgen emulate`: a local Entra token endpoint + Logs Ingestion API for a spec or a
 //! solution directory. Prints the connector page's six values, writes them as a ready
 //! connector config (mode 0600) and the CA certificate to trust, and serves until Ctrl-C or
-//! SIGTERM.
+//! SIGTERM. Each data flow's `transformKql` runs on what its stream receives and the
+//! destination table's rows are stored beside the stream's; a transformation the evaluator
+//! cannot run is reported at start (on stderr and on the page).
 
 mod faults;
 
@@ -29,7 +31,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
     "  COUNT   how many requests (default 1), * for all\n",
     "  e.g. --faults ingest:fail=3:status=429:retry-after=2 --faults latency=*:ms=50\n\n",
     "Control API (loopback only): POST/DELETE /_emulator/faults (JSON faults), GET /_emulator/streams/{stream}/rows,\n",
-    "GET /_emulator/streams/{stream}/count, GET /_emulator/requests, GET /_emulator/diagnostics,\n",
+    "GET /_emulator/streams/{stream}/count, GET /_emulator/tables, GET /_emulator/tables/{table}/rows,\n",
+    "GET /_emulator/tables/{table}/count, GET /_emulator/requests, GET /_emulator/diagnostics,\n",
     "GET /_emulator/counters, GET /_emulator/metrics, POST /_emulator/reset, POST /_emulator/tokens/expire,\n",
     "GET /_emulator/ca.pem.\n\n",
     "Exit status: 0 stopped by Ctrl-C/SIGTERM, 1 invalid spec, 2 usage or I/O error."
@@ -81,7 +84,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     let model = if is_spec {
-        match ccfgen::spec::load_solution(&args.source) {
+        match ccfgen::load::solution(&args.source) {
             Ok((solution, _, _)) => Model::from_solution(&solution),
             Err(e) => return ctx.spec_error(e),
         }
@@ -127,6 +130,9 @@ async fn serve(
         .context("starting the emulator")?;
     for fault in &args.faults {
         emulator.inject(*fault);
+    }
+    for error in emulator.transform_errors() {
+        eprintln!("ccfgen: warning: {error}");
     }
     let ca_file = (!args.plain_http).then(|| absolute(&paths.ca));
     let targets = emulator
@@ -234,9 +240,7 @@ fn page(
     if !args.faults.is_empty() {
         let _ = writeln!(text, "\nFaults injected: {}", args.faults.len());
     }
-    text.push_str(
-        "\nNote: rows are stored untransformed, as each stream received them; transformKql is recorded, not applied.\n",
-    );
+    text.push_str(&tables(emulator));
     for note in &model.notes {
         let _ = writeln!(text, "Note: {note}");
     }
@@ -261,14 +265,60 @@ fn page(
     let cacert = ca_file
         .map(|ca| format!("--cacert {} ", ca.display()))
         .unwrap_or_default();
+    let table_count = emulator
+        .config()
+        .dcrs
+        .iter()
+        .flat_map(|d| &d.streams)
+        .find(|s| s.name == first.stream_name)
+        .and_then(|s| s.flows.first())
+        .map(|f| {
+            format!(
+                "\n  curl {cacert}{base}/_emulator/tables/{}/count",
+                f.table()
+            )
+        })
+        .unwrap_or_default();
     let _ = write!(
         text,
         "\nTry it\n  {sample_source} | ccfgen push --config {config}{spec}\n  \
-         curl {cacert}{base}/_emulator/streams/{stream}/count\n\n\
+         curl {cacert}{base}/_emulator/streams/{stream}/count{table_count}\n\n\
          Serving until Ctrl-C (control API: {base}/_emulator/…, see --help).\n",
         config = targets[0].path.display(),
         stream = first.stream_name,
     );
+    text
+}
+
+/// The page's section on data flows: which stream writes which table, and every
+/// transformation the evaluator cannot run.
+fn tables(emulator: &Emulator) -> String {
+    let mut text = String::from(
+        "\nData flows (each record a stream accepts runs through its transformKql; the table keeps the result,\n\
+         the stream keeps the record as received)\n",
+    );
+    let errors = emulator.transform_errors();
+    let mut any = false;
+    for stream in emulator.config().dcrs.iter().flat_map(|d| &d.streams) {
+        for flow in &stream.flows {
+            any = true;
+            let broken = errors
+                .iter()
+                .any(|e| e.stream == stream.name && e.table == flow.table());
+            let state = if broken {
+                "  NOT RUN (see the warning below)"
+            } else {
+                ""
+            };
+            let _ = writeln!(text, "  {} → {}{state}", stream.name, flow.table());
+        }
+    }
+    if !any {
+        text.push_str("  none: only the streams' rows are stored\n");
+    }
+    for error in errors {
+        let _ = writeln!(text, "Warning: {error}");
+    }
     text
 }
 

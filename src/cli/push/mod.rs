@@ -30,16 +30,24 @@ Input: JSON arrays or NDJSON (detected per file), streamed in constant memory. A
 means every *.json, *.ndjson and *.jsonl file below it, in sorted path order.
 
 Exit status:
-  0  every record was delivered
-  1  the push finished, but some records are in the dead-letter file (invalid, too large,
-     refused by the service, out of retry time); each line says why
-  2  usage, configuration, authentication (AADSTS…), permission (403), not found (404) or
-     I/O error: the push could not start or stopped early — nothing is lost, run the same
-     command again (same --state-dir) to send the rest
-A push that is killed or interrupted (Ctrl-C) loses nothing either: run it again.")]
+  0  every record was delivered, and the dead-letter file is empty
+  1  the push finished, but records are in the dead-letter file (invalid, unparseable, too
+     large, refused by the service), this run's or an earlier run's; each line says why: fix
+     the cause, then `ccfgen push --replay` sends them again
+  2  usage, configuration, authentication (AADSTS…), permission (403), not found (404),
+     untrusted certificate, unresolvable host, the service failing for all of
+     --max-retry-time, or I/O error: the push could not start or stopped early — nothing is
+     lost, run the same command again (same --state-dir) to send the rest
+  130  interrupted (Ctrl-C, SIGTERM): requests in flight were settled; run the same command
+     again to send the rest (a second Ctrl-C stops at once; nothing is lost either)")]
 pub struct Args {
     /// Files or directories of records; `-` (or nothing, with piped input) reads stdin.
     inputs: Vec<PathBuf>,
+    /// Send again the records of a dead-letter file (default: the one of --state-dir or
+    /// --dead-letter), validated again: those delivered leave the file, the others stay with
+    /// their new reason. Fix the cause first (the spec, the records in the file, the service).
+    #[arg(long, value_name = "DEAD_LETTER", num_args = 0..=1, conflicts_with = "inputs")]
+    replay: Option<Option<PathBuf>>,
     #[command(flatten)]
     connection: ConnectionArgs,
     /// Validate every record against this spec's stream (ccfgen.toml or its directory)
@@ -62,7 +70,8 @@ pub struct Args {
     /// sends ~45% fewer bytes and ~40% fewer requests for several times the CPU.
     #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(u32).range(1..=9))]
     gzip_level: Option<u32>,
-    /// How long one request may be retried before its records are dead-lettered.
+    /// How long one request may be retried (5xx, 429, network errors) before the push stops;
+    /// its records stay pending for the next run.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = super::duration::parse)]
     max_retry_time: Duration,
     /// Keep retrying 403 (the app's Monitoring Metrics Publisher role not applied yet), backing
@@ -105,7 +114,48 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             },
         ),
     };
-    let sources = sources(&args.inputs, args.stdin_id.as_deref())?;
+    let replay = match &args.replay {
+        None => None,
+        Some(file) => {
+            let file = file.clone().unwrap_or_else(|| {
+                args.dead_letter
+                    .clone()
+                    .unwrap_or_else(|| args.state_dir.join(ccfgen_push::client::DEAD_LETTER_FILE))
+            });
+            let prepared = ccfgen_push::replay::prepare(&file, &args.state_dir)?;
+            if prepared.records() == 0 {
+                println!(
+                    "{}: {} entries, none to replay ({} not JSON: fix their record_text first)",
+                    file.display(),
+                    prepared.entries(),
+                    prepared.unreplayable()
+                );
+                return Ok(if prepared.entries() == 0 {
+                    Outcome::Ok
+                } else {
+                    Outcome::Findings
+                });
+            }
+            eprintln!(
+                "replaying {} records of {}{}",
+                prepared.records(),
+                file.display(),
+                if prepared.unreplayable() > 0 {
+                    format!(
+                        " ({} entries whose text is not JSON stay)",
+                        prepared.unreplayable()
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Some(prepared)
+        }
+    };
+    let sources = match &replay {
+        Some(prepared) => vec![Source::File(prepared.input.clone())],
+        None => sources(&args.inputs, args.stdin_id.as_deref())?,
+    };
     let json_logs = args.log.log_format == LogFormat::Json;
     let bar = args.progress.enabled(json_logs).then(|| {
         let known_total = !sources.iter().any(|s| matches!(s, Source::Stdin { .. }));
@@ -133,12 +183,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let handle = bar.as_ref().map(|b| b.handle());
     let result = runtime.block_on(push(
         &args,
+        replay,
         config,
         &columns,
         sources,
         validation,
-        progress,
-        handle.as_ref(),
+        (progress, handle.as_ref()),
     ));
     if let Some(bar) = handle {
         bar.finish_and_clear();
@@ -153,7 +203,7 @@ fn spec_columns(
     config: &mut Config,
     ctx: &Context,
 ) -> anyhow::Result<Vec<Column>> {
-    let solution = match ccfgen::spec::load_solution(spec) {
+    let solution = match ccfgen::load::solution(spec) {
         Ok((solution, _, _)) => solution,
         Err(LoadError::Invalid { diagnostics, file }) => {
             ctx.print_diagnostics(diagnostics, &[&file]);
@@ -227,12 +277,12 @@ fn sources(inputs: &[PathBuf], stdin_id: Option<&str>) -> anyhow::Result<Vec<Sou
 
 async fn push(
     args: &Args,
+    replay: Option<ccfgen_push::replay::Prepared>,
     config: Config,
     columns: &[Column],
     sources: Vec<Source>,
     validation: ValidationOptions,
-    progress: Arc<dyn Progress>,
-    bar: Option<&indicatif::ProgressBar>,
+    (progress, bar): (Arc<dyn Progress>, Option<&indicatif::ProgressBar>),
 ) -> anyhow::Result<Outcome> {
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
@@ -252,7 +302,9 @@ async fn push(
             ..RetryPolicy::default()
         })
         .progress(progress);
-    if let Some(file) = &args.dead_letter {
+    if let Some(prepared) = &replay {
+        builder = builder.dead_letter_file(&prepared.new_dead_letter);
+    } else if let Some(file) = &args.dead_letter {
         builder = builder.dead_letter_file(file);
     }
     let client = builder.build()?;
@@ -263,7 +315,25 @@ async fn push(
             report.duplicates_possible, report.interrupted_batches
         );
     }
-    let result = client.push_sources(columns, sources, validation).await;
+    let signals = tokio::spawn(interrupt_on_signal(client.interrupter()));
+    let mut result = client.push_sources(columns, sources, validation).await;
+    signals.abort();
+    if let Some(prepared) = replay {
+        // The records delivered leave the dead-letter file, the others stay with their new
+        // reason; an incomplete replay leaves the file as it was (run it again to resume).
+        let file = prepared.dead_letter.clone();
+        let unreplayable = prepared.unreplayable() as u64;
+        let summary = match &mut result {
+            Ok(summary) => {
+                let kept = ccfgen_push::replay::finish(prepared)?;
+                summary.earlier_dead_letters = kept - summary.dead_lettered().min(kept);
+                debug_assert_eq!(summary.earlier_dead_letters, unreplayable);
+                summary
+            }
+            Err(incomplete) => &mut incomplete.summary,
+        };
+        summary.dead_letter_file = Some(file);
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear(); // before the summary
     }
@@ -284,14 +354,78 @@ async fn push(
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .context("writing to stdout")?;
+    drop(stdout);
     match result {
-        Ok(summary) if summary.dead_lettered() > 0 => Ok(Outcome::Findings),
+        Ok(summary) if summary.undelivered() > 0 => {
+            eprintln!(
+                "{} records are in the dead-letter file {}{}: each line says why; fix the cause, then `ccfgen push --replay` sends them again",
+                summary.undelivered(),
+                summary
+                    .dead_letter_file
+                    .as_deref()
+                    .map_or_else(String::new, |p| p.display().to_string()),
+                if summary.earlier_dead_letters > 0 {
+                    format!(
+                        " ({} of them from earlier runs)",
+                        summary.earlier_dead_letters
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Ok(Outcome::Findings)
+        }
         Ok(_) => Ok(Outcome::Ok),
+        Err(incomplete) if matches!(incomplete.error, ccfgen_push::PushError::Interrupted) => {
+            eprintln!(
+                "ccfgen: interrupted: {} records read but not sent, and any input not read yet: run the same command again (state in {}) to send them",
+                incomplete.summary.pending(),
+                args.state_dir.display()
+            );
+            Ok(Outcome::Interrupted)
+        }
         Err(incomplete) => Err(anyhow::anyhow!(
-            "{}\n{} records were not sent: fix the cause, then run the same command again (state in {}) to send them",
+            "{}\n{} records read but not sent, and any input not read yet: fix the cause, then run the same command again (state in {}) to send them",
             incomplete.error,
             incomplete.summary.pending(),
             args.state_dir.display()
         )),
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM: the first stops the push gracefully (requests in flight are
+/// settled and committed), a second exits at once with 130 (the checkpoint store is always
+/// consistent; requests then in flight are reported as possible duplicates by the next run).
+async fn interrupt_on_signal(interrupter: ccfgen_push::Interrupter) {
+    if wait_signal().await.is_err() {
+        return;
+    }
+    eprintln!(
+        "ccfgen: interrupted: settling the requests in flight (press Ctrl-C again to stop at once)"
+    );
+    interrupter.interrupt();
+    if wait_signal().await.is_ok() {
+        eprintln!(
+            "ccfgen: stopped at once: run the same command again; requests that were in flight are resent"
+        );
+        std::process::exit(130);
+    }
+}
+
+/// One Ctrl-C (SIGINT) or SIGTERM.
+async fn wait_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            _ = int.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }

@@ -6,4 +6,5 @@ mod faults;
 mod happy;
 mod ingest;
 mod storage;
+mod tables;
 mod token;

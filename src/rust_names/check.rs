@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use super::naming;
-use super::records::record_tables;
 use crate::diagnostic::Diagnostic;
 use crate::solution::Solution;
 use crate::spec::LoadedSpec;
@@ -20,7 +18,7 @@ pub fn check(solution: &Solution, spec: &LoadedSpec) -> Vec<PathFinding> {
     let at = |path: &str| spec.at(path).to_string();
     let mut out = Vec::new();
     let mut structs: BTreeMap<&str, &crate::solution::Table> = BTreeMap::new();
-    let records = record_tables(solution);
+    let records = solution.record_tables();
     for (_, table) in solution.tables() {
         let name_path = format!("{}.rust_name", table.path);
         if written(&name_path) && !records.iter().any(|r| std::ptr::eq(*r, table)) {
@@ -41,7 +39,7 @@ pub fn check(solution: &Solution, spec: &LoadedSpec) -> Vec<PathFinding> {
         let name_path = format!("{}.rust_name", table.path);
         let explicit = written(&name_path);
         if explicit {
-            for d in naming::check_struct_name(&table.rust_name) {
+            for d in super::check_struct_name(&table.rust_name) {
                 out.push((name_path.clone(), d));
             }
         }
@@ -72,7 +70,7 @@ pub fn check(solution: &Solution, spec: &LoadedSpec) -> Vec<PathFinding> {
             let field_path = format!("{}.rust_name", column.path);
             let explicit = written(&field_path);
             if explicit {
-                for d in naming::check_field_name(&column.rust_name) {
+                for d in super::check_field_name(&column.rust_name) {
                     out.push((field_path.clone(), d));
                 }
             }

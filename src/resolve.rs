@@ -1,4 +1,4 @@
-//! Defaults: turns the file format ([`super::model`]) into the resolved [`Solution`].
+//! Defaults: turns the file format ([`crate::spec::model`]) into the resolved [`Solution`].
 //!
 //! Problems that make a value unusable (an unknown type name, an unreadable logo) are found
 //! here; the platform rules are checked afterwards on the resolved model by
@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-use super::LoadedSpec;
-use super::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
-    Column, Connector, CustomPermission, GraphQuery, Logo, ReleaseNote, SampleQuery, Solution,
-    Support, Table, TablePlan, Transform,
+    Column, Connector, CustomPermission, GraphQuery, Instance, Logo, ReleaseNote, SampleQuery,
+    Solution, Support, Table, TablePlan, Transform,
 };
+use crate::spec::LoadedSpec;
+use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
 use crate::transform;
 use ccfgen_base::ColumnType;
 
@@ -257,47 +257,48 @@ fn resolve_connector(
     } else {
         c.graph_queries.clone()
     };
+    let data_connector_name = c
+        .data_connector_name
+        .clone()
+        .unwrap_or_else(|| format!("{id}ConnectorPolling"));
+    let first_stream = tables.first().map(|t| t.stream.clone()).unwrap_or_default();
+    let instances = if c.instances.is_empty() {
+        vec![Instance {
+            path: path.clone(),
+            name: data_connector_name.clone(),
+            stream: first_stream,
+            data_type: None,
+        }]
+    } else {
+        c.instances
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| Instance {
+                path: format!("{path}.instances[{i}]"),
+                name: inst.name.clone(),
+                stream: inst.stream.clone().unwrap_or_else(|| first_stream.clone()),
+                data_type: inst.data_type.clone(),
+            })
+            .collect()
+    };
+    let table_order = resolve_table_order(loaded, &path, c, diags);
     let (permission_customs, permission_workspace) = match &c.permissions {
         Some(p) => (p.customs.clone(), p.workspace),
         None => (default_customs(), true),
     };
     Connector {
         path,
-        definition_file: c
-            .definition_file
-            .clone()
-            .unwrap_or_else(|| "connectorDefinition.json".to_string()),
-        dcr_file: c.dcr_file.clone().unwrap_or_else(|| "DCR.json".to_string()),
-        data_connector_file: c
-            .data_connector_file
-            .clone()
-            .unwrap_or_else(|| "dataConnector.json".to_string()),
-        dcr_endpoint: c
-            .dcr_endpoint
-            .clone()
-            .unwrap_or_else(|| DCE_PLACEHOLDER.to_string()),
-        dcr_endpoint_last: c.dcr_endpoint_last,
-        dcr_workspace_resource_id: c
-            .dcr_workspace_resource_id
-            .clone()
-            .unwrap_or_else(|| WORKSPACE_RESOURCE_ID.to_string()),
-        dcr_destination: c
-            .dcr_destination
-            .clone()
-            .unwrap_or_else(|| DCR_DESTINATION.to_string()),
-        events_json_paths: if c.events_json_paths.is_empty() {
-            vec!["$".to_string()]
-        } else {
-            c.events_json_paths.clone()
-        },
-        auth_keys: c.auth_keys.unwrap_or_default(),
-        placeholders: c.placeholders.unwrap_or_default(),
+        settings: c.settings.clone(),
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
-        data_connector_name: c
-            .data_connector_name
-            .clone()
-            .unwrap_or_else(|| format!("{id}ConnectorPolling")),
+        data_connector_name,
+        dcr_properties: c
+            .dcr_properties
+            .iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect(),
+        instances,
+        table_order,
         publisher: c.publisher.clone().unwrap_or_else(|| s.author.name.clone()),
         description: c
             .description
@@ -307,12 +308,6 @@ fn resolve_connector(
             .application
             .clone()
             .unwrap_or_else(|| format!("{} application", s.name)),
-        version: c.version.clone().unwrap_or_else(|| "1.0.0".to_string()),
-        connectivity_window: c
-            .connectivity_window
-            .clone()
-            .unwrap_or_else(|| "7d".to_string()),
-        preview: c.preview,
         sample_queries,
         graph_queries,
         permission_customs,
@@ -333,14 +328,57 @@ fn resolve_connector(
     }
 }
 
-/// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
-pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
-
-/// The name of the DCR's Log Analytics destination ccfgen writes by default.
-pub const DCR_DESTINATION: &str = "clv2ws1";
-
-/// The DCR destination `workspaceResourceId` ccfgen writes by default.
-pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";
+/// `table_order` as indices into the connector's tables: every table named once; without a
+/// `table_order`, the order of `tables`.
+fn resolve_table_order(
+    loaded: &LoadedSpec,
+    path: &str,
+    c: &ConnectorSpec,
+    diags: &mut Diagnostics,
+) -> Vec<usize> {
+    let all: Vec<usize> = (0..c.tables.len()).collect();
+    if c.table_order.is_empty() {
+        return all;
+    }
+    let mut order = Vec::new();
+    for (i, name) in c.table_order.iter().enumerate() {
+        match c.tables.iter().position(|t| &t.name == name) {
+            Some(t) if !order.contains(&t) => order.push(t),
+            found => {
+                let why = if found.is_some() {
+                    format!("table `{name}` is named twice in `table_order`")
+                } else {
+                    format!("`table_order` names `{name}`, which is not a table of the connector")
+                };
+                diags.push(
+                    Diagnostic::error("table-order", why)
+                        .with_hint("name every table of the connector once")
+                        .at(loaded.at(&format!("{path}.table_order[{i}]"))),
+                );
+                return all;
+            }
+        }
+    }
+    if order.len() != c.tables.len() {
+        let missing: Vec<&str> = c
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !order.contains(i))
+            .map(|(_, t)| t.name.as_str())
+            .collect();
+        diags.push(
+            Diagnostic::error(
+                "table-order",
+                format!("`table_order` leaves out {}", missing.join(", ")),
+            )
+            .with_hint("name every table of the connector once")
+            .at(loaded.at(&format!("{path}.table_order"))),
+        );
+        return all;
+    }
+    order
+}
 
 fn default_customs() -> Vec<CustomPermission> {
     vec![
@@ -393,10 +431,15 @@ fn resolve_table(
             kql: String::new(),
             derived: t.transform.is_none(),
         },
+        schema_extra: t
+            .schema_extra
+            .iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect(),
         rust_name: t
             .rust_name
             .clone()
-            .unwrap_or_else(|| crate::codegen::naming::struct_name(base)),
+            .unwrap_or_else(|| crate::rust_names::struct_name(base)),
         columns,
     };
     table.transform.kql = match &t.transform {
@@ -429,7 +472,7 @@ fn column(
         rust_name: c
             .rust_name
             .clone()
-            .unwrap_or_else(|| crate::codegen::naming::field_name(&c.name)),
+            .unwrap_or_else(|| crate::rust_names::field_name(&c.name)),
         legacy_name: c.legacy_name,
     }
 }

@@ -2,8 +2,15 @@
 //! and the rules a name written in the spec (`rust_name`) must follow so that the generated
 //! module compiles without warnings.
 
+pub mod check;
+
 use crate::diagnostic::Diagnostic;
 use crate::rules::Findings;
+
+/// Where `ccfgen build` writes the Rust record module, relative to the output directory.
+pub fn module_path(solution: &crate::solution::Solution) -> String {
+    format!("Rust/{}.rs", module_name(&solution.name))
+}
 
 /// `cveBusterVulnerabilities` → `CveBusterVulnerability`: words split at case changes and
 /// non-alphanumerics, the last word made singular, PascalCase.

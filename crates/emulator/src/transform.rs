@@ -1,0 +1,455 @@
+//! The data flows: every stream's `transformKql` compiled at start by the `ccfgen-kql`
+//! evaluator, run on each accepted batch, and the rows it gives each destination table.
+//!
+//! What happens between the stream and the table is [`ccfgen_kql::eval::Flow`], the code
+//! `ccfgen preview` and `ccfgen check --sample` run: the transformation, then the service's
+//! storage rules (output columns the table does not have dropped, values whose type does not
+//! fit their column nulled, values over 64 KB truncated, `TimeGenerated` missing, null or
+//! outside its window replaced by the received time). The transformation receives the stream
+//! row as the emulator stores it (the stream's own conversion already applied).
+//!
+//! A transformation the evaluator cannot run is not run approximately: it is reported at
+//! start ([`TransformError`]) and its data flow stores nothing (the stream's rows are still
+//! stored).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use ccfgen_base::ColumnType;
+use ccfgen_kql::eval::{Ctx, Flow, Program, Value, parse_json, time};
+use ccfgen_kql::{Column, ScalarType};
+use ccfgen_push::StreamType;
+use rusqlite::types::ValueRef;
+
+use crate::config::{Config, StreamColumn};
+use crate::schema::{Cell, Coerced, Schema};
+
+/// A data flow whose transformation the evaluator cannot run: the emulator starts, stores
+/// the stream's rows, and stores nothing in the table for this flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransformError {
+    /// The input stream.
+    pub stream: String,
+    /// The destination table.
+    pub table: String,
+    /// Why, with the line:column in the transformation.
+    pub message: String,
+}
+
+impl fmt::Display for TransformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the transformKql of {} → {} cannot be run by the evaluator, so the table gets no rows from it: {}",
+            self.stream, self.table, self.message
+        )
+    }
+}
+
+/// A destination table as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct TableSchema {
+    /// The table name (`MyTable_CL`, `Syslog`).
+    pub(crate) name: String,
+    /// Its columns: the table definition's, or the first runnable transformation's output
+    /// when the definition is not known.
+    pub(crate) columns: Vec<Column>,
+    /// Whether the columns come from the table's definition.
+    pub(crate) defined: bool,
+}
+
+/// A compiled data flow.
+#[derive(Debug)]
+struct CompiledFlow {
+    /// Index in [`Transforms::tables`].
+    table: usize,
+    flow: Flow,
+}
+
+/// One data flow as configured, for the control API and the state file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FlowInfo {
+    pub(crate) stream: String,
+    pub(crate) table: String,
+    pub(crate) transform_kql: String,
+    pub(crate) error: Option<String>,
+}
+
+/// Every data flow of the configuration, compiled.
+#[derive(Debug, Default)]
+pub(crate) struct Transforms {
+    pub(crate) tables: Vec<TableSchema>,
+    by_stream: HashMap<String, Vec<CompiledFlow>>,
+    pub(crate) errors: Vec<TransformError>,
+    pub(crate) flows: Vec<FlowInfo>,
+}
+
+/// The rows a batch gives the tables: `(table index, stream, rows)`, one entry per data flow
+/// that stored something.
+#[derive(Debug, Default)]
+pub(crate) struct TableRows {
+    pub(crate) batches: Vec<(usize, Arc<str>, Vec<Vec<Value>>)>,
+    /// Records a transformation dropped (counted per data flow).
+    pub(crate) filtered: u64,
+}
+
+impl TableRows {
+    /// Rows stored in all tables.
+    pub(crate) fn len(&self) -> usize {
+        self.batches.iter().map(|(_, _, rows)| rows.len()).sum()
+    }
+}
+
+/// The table columns of a configured definition.
+fn table_columns(table: &str, columns: &[StreamColumn]) -> Result<Vec<Column>, String> {
+    columns
+        .iter()
+        .map(|c| {
+            let ty = ColumnType::parse_table(&c.type_name).ok_or_else(|| {
+                format!(
+                    "table {table}: column {} has unknown type {:?}",
+                    c.name, c.type_name
+                )
+            })?;
+            Ok(Column::new(c.name.clone(), ty.scalar()))
+        })
+        .collect()
+}
+
+/// The evaluator's columns of a stream.
+fn stream_columns(schema: &Schema) -> Vec<Column> {
+    schema
+        .columns
+        .iter()
+        .map(|(name, ty)| Column::new(name.clone(), ty.scalar()))
+        .collect()
+}
+
+impl Transforms {
+    /// Compiles every data flow of `config` (`schemas`: the resolved streams, one per name).
+    /// A configuration error (a table defined twice with different columns, an unknown column
+    /// type) is `Err`; a transformation the evaluator cannot run is a [`TransformError`].
+    pub(crate) fn compile(config: &Config, schemas: &[Schema]) -> Result<Transforms, String> {
+        let mut out = Transforms::default();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        // Pass 1: the tables whose definition is given.
+        for stream in config.dcrs.iter().flat_map(|d| &d.streams) {
+            for flow in &stream.flows {
+                let Some(defined) = &flow.table_columns else {
+                    continue;
+                };
+                let name = flow.table();
+                let columns = table_columns(name, defined)?;
+                match index.get(name) {
+                    Some(&i) if out.tables[i].columns != columns => {
+                        return Err(format!(
+                            "table {name} is defined with different columns by two data flows"
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        index.insert(name.to_owned(), out.tables.len());
+                        out.tables.push(TableSchema {
+                            name: name.to_owned(),
+                            columns,
+                            defined: true,
+                        });
+                    }
+                }
+            }
+        }
+        // Pass 2: compile each flow of each stream once (a stream declared by two DCRs with
+        // the same columns is one stream; its flows are those of its first declaration).
+        let mut seen: HashMap<&str, ()> = HashMap::new();
+        for stream in config.dcrs.iter().flat_map(|d| &d.streams) {
+            if seen.insert(stream.name.as_str(), ()).is_some() {
+                continue;
+            }
+            let Some(schema) = schemas.iter().find(|s| s.name == stream.name) else {
+                continue;
+            };
+            let input = stream_columns(schema);
+            let mut compiled = Vec::new();
+            for flow in &stream.flows {
+                let name = flow.table();
+                let mut info = FlowInfo {
+                    stream: stream.name.clone(),
+                    table: name.to_owned(),
+                    transform_kql: flow.transform_kql.clone(),
+                    error: None,
+                };
+                let table = match index.get(name) {
+                    Some(&i) => Ok(i),
+                    None => Program::compile(&flow.transform_kql, &input).map(|program| {
+                        index.insert(name.to_owned(), out.tables.len());
+                        out.tables.push(TableSchema {
+                            name: name.to_owned(),
+                            columns: program.output().to_vec(),
+                            defined: false,
+                        });
+                        out.tables.len() - 1
+                    }),
+                };
+                let result = table.and_then(|table| {
+                    let columns = &out.tables[table].columns;
+                    Flow::new(&flow.transform_kql, &input, columns)
+                        .map(|flow| CompiledFlow { table, flow })
+                });
+                match result {
+                    Ok(c) => compiled.push(c),
+                    Err(e) => {
+                        let error = TransformError {
+                            stream: stream.name.clone(),
+                            table: name.to_owned(),
+                            message: e.to_string(),
+                        };
+                        info.error = Some(error.message.clone());
+                        out.errors.push(error);
+                    }
+                }
+                out.flows.push(info);
+            }
+            out.by_stream.insert(stream.name.clone(), compiled);
+        }
+        Ok(out)
+    }
+
+    /// Whether any runnable data flow reads `stream`.
+    #[cfg(test)]
+    fn has_flows(&self, stream: &str) -> bool {
+        self.by_stream.get(stream).is_some_and(|f| !f.is_empty())
+    }
+
+    /// Runs the data flows of `stream` on a typed batch received at `received` (ticks).
+    pub(crate) fn run(&self, stream: &Schema, batch: &Coerced, received: i64) -> TableRows {
+        let mut out = TableRows::default();
+        let Some(flows) = self.by_stream.get(&stream.name).filter(|f| !f.is_empty()) else {
+            return out;
+        };
+        let ctx = Ctx { now: received };
+        let name: Arc<str> = Arc::from(stream.name.as_str());
+        let mut per_flow: Vec<Vec<Vec<Value>>> = flows
+            .iter()
+            .map(|_| Vec::with_capacity(batch.len()))
+            .collect();
+        let mut changes = Vec::new();
+        let last = flows.len() - 1;
+        for cells in batch.rows() {
+            let mut input: Vec<Value> = cells
+                .iter()
+                .zip(&stream.columns)
+                .map(|(cell, (_, ty))| stream_value(batch, cell, *ty))
+                .collect();
+            for (i, (flow, rows)) in flows.iter().zip(per_flow.iter_mut()).enumerate() {
+                changes.clear();
+                // the last flow takes the row; the others a copy
+                let row = if i == last {
+                    std::mem::take(&mut input)
+                } else {
+                    input.clone()
+                };
+                match flow.flow.run_row(row, &ctx, &mut changes) {
+                    Some(row) => rows.push(row),
+                    None => out.filtered += 1,
+                }
+            }
+        }
+        for (flow, rows) in flows.iter().zip(per_flow) {
+            if !rows.is_empty() {
+                out.batches.push((flow.table, Arc::clone(&name), rows));
+            }
+        }
+        out
+    }
+}
+
+/// The evaluator's value of a stored stream cell.
+fn stream_value(batch: &Coerced, cell: &Cell, ty: StreamType) -> Value {
+    match (batch.value(cell), ty) {
+        (ValueRef::Null, _) => Value::Null,
+        (ValueRef::Integer(i), StreamType::Boolean) => Value::Bool(i != 0),
+        (ValueRef::Integer(i), StreamType::Int) => Value::Int(i as i32),
+        (ValueRef::Integer(i), _) => Value::Long(i),
+        (ValueRef::Real(f), _) => Value::Real(f),
+        (ValueRef::Text(bytes) | ValueRef::Blob(bytes), ty) => {
+            let text = String::from_utf8_lossy(bytes);
+            match ty {
+                StreamType::DateTime => {
+                    time::parse_datetime(&text).map_or(Value::Null, Value::DateTime)
+                }
+                // A truncated dynamic value is no longer JSON: its text.
+                StreamType::Dynamic => parse_json(&text).unwrap_or_else(|| Value::string(&text)),
+                _ => Value::string(&text),
+            }
+        }
+    }
+}
+
+/// The SQLite column type storing a table column of type `ty`.
+pub(crate) fn sql_affinity(ty: ScalarType) -> &'static str {
+    match ty {
+        ScalarType::Bool | ScalarType::Int | ScalarType::Long => "INTEGER",
+        ScalarType::Real | ScalarType::Decimal => "REAL",
+        _ => "TEXT",
+    }
+}
+
+/// The SQLite value of a stored table value in a column of type `ty`: datetimes in RFC 3339
+/// (fraction trimmed, as the Log Analytics APIs return them), dynamic values as JSON text,
+/// timespans and guids in Kusto's text form.
+pub(crate) fn to_sql(value: &Value, ty: ScalarType) -> rusqlite::types::Value {
+    use rusqlite::types::Value as Sql;
+    match value {
+        Value::Null => Sql::Null,
+        _ if matches!(ty, ScalarType::Dynamic | ScalarType::Unknown) => {
+            Sql::Text(value.to_json_text())
+        }
+        Value::Bool(b) => Sql::Integer((*b).into()),
+        Value::Int(i) => Sql::Integer((*i).into()),
+        Value::Long(l) => Sql::Integer(*l),
+        Value::Real(r) => Sql::Real(*r),
+        Value::String(s) => Sql::Text(s.to_string()),
+        Value::DateTime(t) => {
+            let mut s = String::new();
+            time::write_datetime_short(*t, &mut s);
+            Sql::Text(s)
+        }
+        other => Sql::Text(other.to_kusto_string()),
+    }
+}
+
+/// The JSON of a stored table value in a column of type `ty` (the inverse of [`to_sql`]).
+pub(crate) fn stored_to_json(ty: ScalarType, value: rusqlite::types::Value) -> serde_json::Value {
+    use rusqlite::types::Value as Sql;
+    use serde_json::Value as J;
+    match (ty, value) {
+        (_, Sql::Null) => J::Null,
+        (ScalarType::Bool, Sql::Integer(i)) => J::Bool(i != 0),
+        (_, Sql::Integer(i)) => J::from(i),
+        (_, Sql::Real(f)) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        (ScalarType::Dynamic | ScalarType::Unknown, Sql::Text(text)) => {
+            serde_json::from_str(&text).unwrap_or(J::String(text))
+        }
+        (_, Sql::Text(text)) => J::String(text),
+        (_, Sql::Blob(bytes)) => J::String(String::from_utf8_lossy(&bytes).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DataFlow, DcrConfig, StreamDecl};
+    use crate::schema::coerce;
+
+    fn config(stream: StreamDecl) -> (Config, Vec<Schema>) {
+        let schema = Schema::new(&stream).expect("schema");
+        let config = Config {
+            dcrs: vec![DcrConfig {
+                immutable_id: "dcr-00000000000000000000000000000000".into(),
+                streams: vec![stream],
+                publishers: Vec::new(),
+                auxiliary: false,
+            }],
+            ..Config::default()
+        };
+        (config, vec![schema])
+    }
+
+    fn decl() -> StreamDecl {
+        StreamDecl::new(
+            "Custom-T",
+            vec![
+                StreamColumn::new("ts", "string"),
+                StreamColumn::new("n", "int"),
+                StreamColumn::new("d", "dynamic"),
+            ],
+        )
+    }
+
+    #[test]
+    fn flows_run_with_the_table_rules() {
+        let table = vec![
+            StreamColumn::new("TimeGenerated", "dateTime"),
+            StreamColumn::new("N", "long"),
+            StreamColumn::new("Who", "string"),
+            StreamColumn::new("Bad", "int"),
+        ];
+        let stream = decl()
+            .with_flow(DataFlow::new(
+                "source | where n > 1 | extend TimeGenerated = todatetime(ts), N = n * 2, \
+                 Who = tostring(d.who), Bad = 'x', Extra = 1",
+                "Custom-T_CL",
+                Some(table),
+            ))
+            .with_flow(DataFlow::new("source", "Microsoft-Raw", None));
+        let (config, schemas) = config(stream);
+        let t = Transforms::compile(&config, &schemas).expect("compiles");
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        assert_eq!(t.tables.len(), 2);
+        assert_eq!(t.tables[1].name, "Raw");
+        assert!(!t.tables[1].defined);
+        let body = br#"[{"ts": "2026-01-01T00:00:00Z", "n": 2, "d": {"who": "me"}},
+                        {"ts": "x", "n": 1}]"#;
+        let batch = coerce(&schemas[0], body.to_vec(), false, 100).expect("typed");
+        let received = time::parse_datetime("2026-01-02T00:00:00Z").expect("time");
+        let rows = t.run(&schemas[0], &batch, received);
+        assert_eq!(rows.filtered, 1);
+        assert_eq!(rows.len(), 3);
+        let (table, _, first) = &rows.batches[0];
+        assert_eq!(*table, 0);
+        assert_eq!(
+            first[0],
+            vec![
+                Value::DateTime(time::parse_datetime("2026-01-01T00:00:00Z").unwrap()),
+                Value::Long(4),
+                Value::string("me"),
+                Value::Null,
+            ]
+        );
+        let (_, _, raw) = &rows.batches[1];
+        assert_eq!(raw.len(), 2);
+        assert_eq!(raw[1][0], Value::string("x"));
+    }
+
+    #[test]
+    fn a_transformation_the_evaluator_cannot_run_is_reported() {
+        let stream = decl().with_flow(DataFlow::new(
+            "source | summarize count()",
+            "Custom-T_CL",
+            Some(vec![StreamColumn::new("TimeGenerated", "datetime")]),
+        ));
+        let (config, schemas) = config(stream);
+        let t = Transforms::compile(&config, &schemas).expect("compiles");
+        assert_eq!(t.errors.len(), 1);
+        assert_eq!(t.errors[0].table, "T_CL");
+        assert!(t.errors[0].to_string().contains("cannot be run"));
+        assert!(!t.has_flows("Custom-T"));
+    }
+
+    #[test]
+    fn values_round_trip_through_sqlite_text() {
+        let cases = [
+            (Value::Bool(true), ScalarType::Bool, serde_json::json!(true)),
+            (
+                Value::DateTime(time::parse_datetime("2026-01-01T00:00:01.5Z").unwrap()),
+                ScalarType::DateTime,
+                serde_json::json!("2026-01-01T00:00:01.5Z"),
+            ),
+            (
+                parse_json(r#"{"a":[1,"2"]}"#).unwrap(),
+                ScalarType::Dynamic,
+                serde_json::json!({"a": [1, "2"]}),
+            ),
+            (
+                Value::string("12"),
+                ScalarType::Dynamic,
+                serde_json::json!("12"),
+            ),
+            (Value::Long(7), ScalarType::Long, serde_json::json!(7)),
+        ];
+        for (value, ty, json) in cases {
+            assert_eq!(stored_to_json(ty, to_sql(&value, ty)), json, "{value:?}");
+        }
+    }
+}
