@@ -109,6 +109,7 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
         solution,
         connectors,
         package: PackageSpec::default(),
+        content: Default::default(),
     };
     (spec, logo_svg)
 }
