@@ -695,8 +695,7 @@ mod tests {
 
     /// What the general path (parse, then format in UTC) stores for a datetime string.
     fn stored_by_parsing(text: &str) -> Option<String> {
-        OffsetDateTime::parse(text, &Rfc3339)
-            .ok()
+        ccfgen_push::rfc3339::parse(text)
             .map(|t| t.to_offset(time::UtcOffset::UTC))
             .and_then(|t| t.format(&Rfc3339).ok())
     }
@@ -739,6 +738,11 @@ mod tests {
         ]
         .map(str::to_owned)
         .to_vec();
+        cases.extend(
+            ccfgen_push::rfc3339::EXAMPLES
+                .iter()
+                .map(|(text, _)| (*text).to_owned()),
+        );
         for month in 1..=12 {
             for day in [1, 28, 29, 30, 31] {
                 for year in [1999, 2000, 2024, 2100] {
