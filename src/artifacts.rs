@@ -63,17 +63,21 @@ pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, Temp
             out.add_json(format!("{dir}/{file}"), &value);
         }
         out.add_json(
-            format!("{dir}/{}", connector.dcr_file),
+            format!("{dir}/{}", connector.settings.dcr_file),
             &render::dcr::dcr_resource(connector, &api),
         );
         out.add_json(
-            format!("{dir}/{}", connector.definition_file),
+            format!("{dir}/{}", connector.settings.definition_file),
             &render::definition::definition_resource(connector, &api)?,
         );
         out.add_json(
-            format!("{dir}/{}", connector.data_connector_file),
+            format!("{dir}/{}", connector.settings.data_connector_file),
             &render::data_connector::data_connector_resource(connector, &api),
         );
+    }
+    // The content files, as written (the data file lists them; `check` reads them there).
+    for (file, text) in solution.content.source_files() {
+        out.add(file.to_string(), text.as_bytes().to_vec());
     }
     out.add_json(
         render::data_file_name(solution),

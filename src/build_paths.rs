@@ -161,9 +161,9 @@ fn made<'a>(solution: &'a Solution, written: &dyn Fn(&str) -> bool) -> Vec<Made<
             shared: None,
         });
         for (name, file) in [
-            ("definition_file", &c.definition_file),
-            ("dcr_file", &c.dcr_file),
-            ("data_connector_file", &c.data_connector_file),
+            ("definition_file", &c.settings.definition_file),
+            ("dcr_file", &c.settings.dcr_file),
+            ("data_connector_file", &c.settings.data_connector_file),
         ] {
             made.push(Made {
                 path: format!("{dir}/{file}"),

@@ -65,8 +65,38 @@ pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
         api_versions: spec.package.api_versions,
         compat: spec.package.compat.unwrap_or_default(),
         extra_content: resolve_extra_content(loaded, &mut diags),
+        content: resolve_content(loaded, &mut diags),
     };
     (solution, diags)
+}
+
+/// Reads the content files beside the spec; each problem becomes a `content-file` error at
+/// the file's line and column (or at the `[content]` key).
+fn resolve_content(loaded: &LoadedSpec, diags: &mut Diagnostics) -> crate::content::Content {
+    let (content, problems) = crate::content::load(&loaded.dir, &loaded.spec.content);
+    for p in problems {
+        let mut d = Diagnostic::error(crate::content::RULE, p.message.clone());
+        if let Some(key) = &p.spec_key {
+            d = d
+                .with_hint(format!("paths are relative to {}", loaded.dir.display()))
+                .at(loaded.at(key));
+        } else if let Some(file) = &p.file {
+            let path = loaded.dir.join(file);
+            let mut at = crate::diagnostic::Location::file(&path);
+            if let Some((offset, line, column)) = p.at {
+                at.span = offset..offset;
+                at.line = line;
+                at.column = column;
+            }
+            d = d
+                .with_hint(
+                    "the content formats are described in docs/package.md (Solution content)",
+                )
+                .at(at);
+        }
+        diags.push(d);
+    }
+    content
 }
 
 fn resolve_extra_content(
@@ -288,35 +318,7 @@ fn resolve_connector(
     };
     Connector {
         path,
-        definition_file: c
-            .definition_file
-            .clone()
-            .unwrap_or_else(|| "connectorDefinition.json".to_string()),
-        dcr_file: c.dcr_file.clone().unwrap_or_else(|| "DCR.json".to_string()),
-        data_connector_file: c
-            .data_connector_file
-            .clone()
-            .unwrap_or_else(|| "dataConnector.json".to_string()),
-        dcr_endpoint: c
-            .dcr_endpoint
-            .clone()
-            .unwrap_or_else(|| DCE_PLACEHOLDER.to_string()),
-        dcr_endpoint_last: c.dcr_endpoint_last,
-        dcr_workspace_resource_id: c
-            .dcr_workspace_resource_id
-            .clone()
-            .unwrap_or_else(|| WORKSPACE_RESOURCE_ID.to_string()),
-        dcr_destination: c
-            .dcr_destination
-            .clone()
-            .unwrap_or_else(|| DCR_DESTINATION.to_string()),
-        events_json_paths: if c.events_json_paths.is_empty() {
-            vec!["$".to_string()]
-        } else {
-            c.events_json_paths.clone()
-        },
-        auth_keys: c.auth_keys.unwrap_or_default(),
-        placeholders: c.placeholders.unwrap_or_default(),
+        settings: c.settings.clone(),
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
         data_connector_name,
@@ -325,7 +327,6 @@ fn resolve_connector(
             .iter()
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect(),
-        dcr_rule_id: c.dcr_rule_id,
         instances,
         table_order,
         publisher: c.publisher.clone().unwrap_or_else(|| s.author.name.clone()),
@@ -337,12 +338,6 @@ fn resolve_connector(
             .application
             .clone()
             .unwrap_or_else(|| format!("{} application", s.name)),
-        version: c.version.clone().unwrap_or_else(|| "1.0.0".to_string()),
-        connectivity_window: c
-            .connectivity_window
-            .clone()
-            .unwrap_or_else(|| "7d".to_string()),
-        preview: c.preview,
         sample_queries,
         graph_queries,
         permission_customs,
@@ -414,15 +409,6 @@ fn resolve_table_order(
     }
     order
 }
-
-/// The DCR `dataCollectionEndpointId` ccfgen writes by default (packagers turn it into a variable).
-pub const DCE_PLACEHOLDER: &str = "{{dataCollectionEndpointId}}";
-
-/// The name of the DCR's Log Analytics destination ccfgen writes by default.
-pub const DCR_DESTINATION: &str = "clv2ws1";
-
-/// The DCR destination `workspaceResourceId` ccfgen writes by default.
-pub const WORKSPACE_RESOURCE_ID: &str = "[variables('workspaceResourceId')]";
 
 fn default_customs() -> Vec<CustomPermission> {
     vec![

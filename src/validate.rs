@@ -415,12 +415,21 @@ impl Validator<'_> {
         self.add(format!("{p}.id"), rules::naming::connector_id(&c.id));
         self.add(
             format!("{p}.version"),
-            rules::metadata::semver("connector version", &c.version),
+            rules::metadata::semver("connector version", &c.settings.version),
         );
         self.add(
             format!("{p}.connectivity_window"),
-            rules::limits::timespan(&c.connectivity_window),
+            rules::limits::timespan(&c.settings.connectivity_window),
         );
+        if c.settings.events_json_paths.is_empty() {
+            self.add(
+                format!("{p}.events_json_paths"),
+                vec![
+                    Diagnostic::error("events-json-paths", "`events_json_paths` is empty")
+                        .with_hint("leave the key out for `[\"$\"]` (the request body is the array of records)"),
+                ],
+            );
+        }
         self.add(
             format!("{p}.dcr_name"),
             rules::limits::dcr_name(&c.dcr_name),
@@ -559,7 +568,7 @@ impl Validator<'_> {
                 "graph_queries" => !r.graph_queries.is_empty(),
                 "sample_queries" => !r.sample_queries.is_empty(),
                 "permissions" => r.permissions.is_some(),
-                "preview" => r.preview,
+                "preview" => r.settings.preview,
                 _ => false,
             })
         };

@@ -184,7 +184,25 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
                 })
             })
         {
-            transform(cx, r, &fp, kql, input, table, &mut tables, sink, produced);
+            // A built-in destination is compared with its schema from the catalogue.
+            let builtin_table = match info.map(|f| &f.output) {
+                Some(Output::BuiltIn(name)) => builtin_columns(name).map(|c| (name.as_str(), c)),
+                _ => None,
+            };
+            transform(
+                cx,
+                r,
+                &fp,
+                kql,
+                input,
+                (
+                    table,
+                    builtin_table.as_ref().map(|(n, c)| (*n, c.as_slice())),
+                ),
+                &mut tables,
+                sink,
+                produced,
+            );
             if cx.sample > 0
                 && let Some(t) = table
             {
@@ -205,6 +223,8 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
             }
         }
     }
+    // Built-in tables the catalogue has no schema of are only checked for KQL errors.
+    builtin.retain(|(_, n)| builtin_columns(n).is_none());
     if let Some((fi, _)) = builtin.first() {
         let mut names: Vec<&str> = Vec::new();
         for (_, n) in &builtin {
@@ -294,6 +314,24 @@ fn output(
     None
 }
 
+/// A built-in table's name and catalogue columns (name, Kusto type).
+type BuiltinTable<'a> = (&'a str, &'a [(String, String)]);
+
+/// The columns of a built-in table (`Syslog` of `Microsoft-Syslog`) from the one catalogue of
+/// built-in tables (`crates/kql/catalog`), with Kusto type names; `None` when it has none.
+fn builtin_columns(name: &str) -> Option<Vec<(String, String)>> {
+    let columns = ccfgen_kql::catalog::builtin().table(name)?;
+    Some(
+        columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty.kusto_name().to_string()))
+            .collect(),
+    )
+}
+
+/// Checks a flow's transform against its destination: a table of the solution (by index), or
+/// a built-in table with its catalogue columns (the output's extra and mistyped columns are
+/// reported; a built-in table's columns the transform leaves out are not: they are optional).
 #[allow(clippy::too_many_arguments)]
 fn transform(
     cx: &Ctx<'_>,
@@ -301,12 +339,14 @@ fn transform(
     fp: &JsonPath,
     kql: Option<&str>,
     input: &[ccfgen_kql::Column],
-    table: Option<usize>,
+    (table, builtin): (Option<usize>, Option<BuiltinTable<'_>>),
     tables: &mut TableColumns,
     sink: &mut Sink,
     produced: &mut Produced,
 ) {
-    let table_cols = table.map(|t| (cx.m.resources[t].name(), tables.columns(cx, t)));
+    let table_cols = table
+        .map(|t| (cx.m.resources[t].name(), tables.columns(cx, t)))
+        .or(builtin);
     let f = cx.memo.check(Transform {
         kql: kql.unwrap_or("source"),
         input,
@@ -317,12 +357,44 @@ fn transform(
     } else {
         fp.clone()
     };
+    // Into a built-in table, output columns it lacks are summed up in one warning (a stream
+    // routed to several built-in tables by `where` filters carries every table's columns).
+    let into_builtin = table.is_none() && builtin.is_some();
+    let mut lacking: Vec<&str> = Vec::new();
     for (d, span) in &f.in_transform {
+        if into_builtin && d.rule == "transform-column-missing" {
+            lacking.extend(d.message.split('`').nth(1));
+            continue;
+        }
         sink.inside(
             r.doc,
             &at,
             span.clone().filter(|_| kql.is_some()),
             d.clone(),
+        );
+    }
+    if let (Some((name, _)), Some(first)) = (builtin, lacking.first()) {
+        let shown: Vec<String> = lacking.iter().take(5).map(|c| format!("`{c}`")).collect();
+        let more = if lacking.len() > shown.len() {
+            format!(" and {} more", lacking.len() - shown.len())
+        } else {
+            String::new()
+        };
+        sink.inside(
+            r.doc,
+            &at,
+            None,
+            Diagnostic::warning(
+                "builtin-column-missing",
+                format!(
+                    "the transform outputs {} column(s) that built-in table `{name}` does not have: {}{more}",
+                    lacking.len(),
+                    shown.join(", ")
+                ),
+            )
+            .with_hint(format!(
+                "built-in tables have a fixed schema: `| project` the columns of `{name}` (or `| project-away {first}, …`) so that nothing is silently dropped"
+            )),
         );
     }
     if let (Some(t), true) = (table, f.has_output) {

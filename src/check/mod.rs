@@ -12,6 +12,7 @@
 
 pub mod catalog;
 mod connector;
+pub mod content;
 mod dcr;
 pub mod explain;
 pub mod files;
@@ -68,6 +69,8 @@ pub struct Stats {
     pub flows: usize,
     /// Package templates compared with their sources.
     pub packages: usize,
+    /// Content files checked (analytic rules, hunting queries, parsers, workbooks).
+    pub content: usize,
 }
 
 /// The result of a check: located findings in a stable order, the text of every file a
@@ -156,7 +159,7 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
     if !path.exists() {
         return Err(CheckError::NotFound(path.to_path_buf()));
     }
-    if let Some(spec_file) = spec::spec_file(path) {
+    if let Some(spec_file) = crate::spec::spec_file(path) {
         return spec::check_spec(&spec_file, options);
     }
     let is_file = path.is_file();
@@ -175,7 +178,7 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
         check_tree(path, options)?
     };
     let s = report.stats;
-    if s.resources == 0 && s.packages == 0 && report.findings.is_empty() {
+    if s.resources == 0 && s.packages == 0 && s.content == 0 && report.findings.is_empty() {
         return Err(if is_file {
             CheckError::NotCheckable {
                 path: path.to_path_buf(),
@@ -235,6 +238,17 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
         let scope = crate::scan::scope_key(&s.rel);
         scopes.entry(scope).or_default().push(Item::Skipped(s));
     }
+    let content_files = content::content_files(root).map_err(|source| CheckError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    for (e, kind) in &content_files {
+        let scope = content::scope_key(&e.rel);
+        scopes
+            .entry(scope)
+            .or_default()
+            .push(Item::Content(e, *kind));
+    }
     // Largest solutions first, so that no big one is left for the end.
     let mut groups: Vec<Vec<Item<'_>>> = scopes.into_values().collect();
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
@@ -242,9 +256,20 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
     let parts = files::parallel_map(&groups, options.threads, |group| {
         let docs: Vec<files::Doc> = group
             .iter()
-            .map(|item| match item {
-                Item::File(e) => files::read_doc(&e.path, &e.rel),
-                Item::Skipped(s) => files::Doc::skipped(s),
+            .filter_map(|item| match item {
+                Item::File(e) => Some(files::read_doc(&e.path, &e.rel)),
+                Item::Skipped(s) => Some(files::Doc::skipped(s)),
+                Item::Content(..) => None,
+            })
+            .collect();
+        let content: Vec<(
+            &crate::scan::walk::Entry,
+            crate::rules::content::ContentKind,
+        )> = group
+            .iter()
+            .filter_map(|item| match item {
+                Item::Content(e, k) => Some((*e, *k)),
+                _ => None,
             })
             .collect();
         check_with(
@@ -255,6 +280,7 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
                 ..options
             },
             &memo,
+            &content,
         )
     });
     let mut report = Report {
@@ -271,24 +297,38 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
         s.resources += p.resources;
         s.flows += p.flows;
         s.packages += p.packages;
+        s.content += p.content;
     }
     findings::sort(&mut report.findings);
     report.sources.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(report)
 }
 
-/// A file to read, or an entry the walk skipped.
+/// A file to read, an entry the walk skipped, or a content file.
 enum Item<'a> {
     File(&'a crate::scan::walk::Entry),
     Skipped(&'a crate::scan::Skipped),
+    Content(
+        &'a crate::scan::walk::Entry,
+        crate::rules::content::ContentKind,
+    ),
 }
 
 /// Checks documents already read (from disk or rendered in memory).
 pub fn check_docs(root: &Path, docs: &[files::Doc], options: Options) -> Report {
-    check_with(root, docs, options, &dcr::Memo::default())
+    check_with(root, docs, options, &dcr::Memo::default(), &[])
 }
 
-fn check_with(root: &Path, docs: &[files::Doc], options: Options, memo: &dcr::Memo) -> Report {
+fn check_with(
+    root: &Path,
+    docs: &[files::Doc],
+    options: Options,
+    memo: &dcr::Memo,
+    content: &[(
+        &crate::scan::walk::Entry,
+        crate::rules::content::ContentKind,
+    )],
+) -> Report {
     let model = Model::build(docs);
     let graph = Graph::build(&model);
     let cx = Ctx {
@@ -335,8 +375,15 @@ fn check_with(root: &Path, docs: &[files::Doc], options: Options, memo: &dcr::Me
         resources: model.resources.len(),
         flows: graph.flows.values().map(Vec::len).sum(),
         packages: model.packages.len(),
+        content: content.len(),
     };
-    let (findings, sources) = findings::resolve(docs, sink.items, options.threads);
+    let (mut findings, mut sources) = findings::resolve(docs, sink.items, options.threads);
+    if !content.is_empty() {
+        let (f, s) = content::check(content, &model, &graph);
+        findings.extend(f);
+        sources.extend(s);
+        findings::sort(&mut findings);
+    }
     Report {
         root: root.to_path_buf(),
         findings,

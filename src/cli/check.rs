@@ -82,8 +82,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Findings);
             }
             eprintln!(
-                "ccfgen: checked {} ({}, {}, {}) under {}{}",
+                "ccfgen: checked {}{} ({}, {}, {}) under {}{}",
                 plural(s.files, "JSON file"),
+                match s.content {
+                    0 => String::new(),
+                    n => format!(" and {}", plural(n, "content file")),
+                },
                 plural(s.connectors, "connector"),
                 plural(s.flows, "data flow"),
                 plural(s.packages, "package"),

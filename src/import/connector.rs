@@ -109,6 +109,7 @@ pub fn solution_spec(raw: &RawSolution, notes: &mut Notes) -> (Spec, Option<Stri
         solution,
         connectors,
         package: PackageSpec::default(),
+        content: Default::default(),
     };
     (spec, logo_svg)
 }
@@ -218,10 +219,14 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
         publisher: text("publisher"),
         description: text("descriptionMarkdown"),
         folder: raw.folder.clone(),
-        definition_file: raw.folder.as_ref().map(|_| def.file_name()),
-        version: raw.version.clone(),
         ..ConnectorSpec::default()
     };
+    if raw.folder.is_some() {
+        c.settings.definition_file = def.file_name();
+    }
+    if let Some(version) = &raw.version {
+        c.settings.version = version.clone();
+    }
     for (k, v) in &ui {
         if TYPED_UI.contains(&k.as_str()) {
             continue;
@@ -267,13 +272,22 @@ pub fn connector_spec(raw: &RawConnector, notes: &mut Notes) -> ConnectorSpec {
                     let mut each = c.clone();
                     let (s, data_type) = instance(other, &id, &mut each, false, notes);
                     for (same, what) in [
-                        (each.auth_keys == c.auth_keys, "auth key spelling"),
-                        (each.placeholders == c.placeholders, "placeholder style"),
                         (
-                            each.events_json_paths == c.events_json_paths,
+                            each.settings.auth_keys == c.settings.auth_keys,
+                            "auth key spelling",
+                        ),
+                        (
+                            each.settings.placeholders == c.settings.placeholders,
+                            "placeholder style",
+                        ),
+                        (
+                            each.settings.events_json_paths == c.settings.events_json_paths,
                             "eventsJsonPaths",
                         ),
-                        (each.dcr_rule_id == c.dcr_rule_id, "dataCollectionRuleId"),
+                        (
+                            each.settings.dcr_rule_id == c.settings.dcr_rule_id,
+                            "dataCollectionRuleId",
+                        ),
                     ] {
                         if !same {
                             notes.add(NoteKind::Unsupported, &other.file, &other.path, format!("its {what} differs from the first instance's; ccfgen writes the first's for every instance"));
@@ -367,9 +381,9 @@ fn typed_ui(key: &str, v: &Value) -> Option<Apply> {
         }
         "availability" => {
             if v == &serde_json::json!({"status": 1}) {
-                Some(Box::new(|c| c.preview = false))
+                Some(Box::new(|c| c.settings.preview = false))
             } else if v == &serde_json::json!({"status": 1, "isPreview": true}) {
-                Some(Box::new(|c| c.preview = true))
+                Some(Box::new(|c| c.settings.preview = true))
             } else {
                 None
             }
@@ -390,7 +404,7 @@ fn instance(
     let file = res.file.as_str();
     c.data_connector_name = v.get("name").and_then(Value::as_str).map(str::to_string);
     if sources {
-        c.data_connector_file = Some(res.file_name());
+        c.settings.data_connector_file = res.file_name();
     }
     let props = crate::json_get::obj(&v, "properties");
     for k in props.keys() {
@@ -435,7 +449,7 @@ fn instance(
     };
     let mut styles = Vec::new();
     let dcr = crate::json_get::obj(&props, "dcrConfig");
-    c.dcr_rule_id = dcr.contains_key("dataCollectionRuleId");
+    c.settings.dcr_rule_id = dcr.contains_key("dataCollectionRuleId");
     let stream = dcr
         .get("streamName")
         .and_then(Value::as_str)
@@ -489,7 +503,7 @@ fn instance(
     }
     casing.dedup();
     match casing.as_slice() {
-        [one] => c.auth_keys = Some(*one),
+        [one] => c.settings.auth_keys = *one,
         [] => notes.add(
             NoteKind::Unsupported,
             file,
@@ -505,7 +519,7 @@ fn instance(
     }
     styles.dedup();
     match styles.as_slice() {
-        [one] => c.placeholders = Some(*one),
+        [one] => c.settings.placeholders = *one,
         [] => {}
         _ => notes.add(
             NoteKind::Unsupported,
@@ -533,7 +547,7 @@ fn instance(
                 .map(|p| p.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
         }) {
-        Some(Some(paths)) if !paths.is_empty() => c.events_json_paths = paths,
+        Some(Some(paths)) if !paths.is_empty() => c.settings.events_json_paths = paths,
         _ => notes.add(
             NoteKind::Unsupported,
             file,
@@ -567,7 +581,7 @@ fn dcr_tables(
     let v = &dcr.value;
     c.dcr_name = v.get("name").and_then(Value::as_str).map(str::to_string);
     if sources {
-        c.dcr_file = Some(dcr.file_name());
+        c.settings.dcr_file = dcr.file_name();
     }
     if let Some(kind) = v
         .get("kind")
@@ -606,8 +620,8 @@ fn dcr_tables(
     }
     match props.get("dataCollectionEndpointId") {
         Some(Value::String(dce)) => {
-            c.dcr_endpoint = Some(dce.clone());
-            c.dcr_endpoint_last =
+            c.settings.dcr_endpoint = dce.clone();
+            c.settings.dcr_endpoint_last =
                 keys.last().map(|k| k.as_str()) == Some("dataCollectionEndpointId");
         }
         _ => notes.add(
@@ -637,11 +651,12 @@ fn dcr_tables(
         );
     }
     if let Some(dest) = la.first() {
-        c.dcr_workspace_resource_id = dest
-            .get("workspaceResourceId")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        c.dcr_destination = dest.get("name").and_then(Value::as_str).map(str::to_string);
+        if let Some(id) = dest.get("workspaceResourceId").and_then(Value::as_str) {
+            c.settings.dcr_workspace_resource_id = id.to_string();
+        }
+        if let Some(name) = dest.get("name").and_then(Value::as_str) {
+            c.settings.dcr_destination = name.to_string();
+        }
         if dest.as_object().is_some_and(|o| o.len() != 2) {
             notes.add(
                 NoteKind::Unsupported,
@@ -689,7 +704,9 @@ fn dcr_tables(
         let dest_ok = f
             .get("destinations")
             .and_then(Value::as_array)
-            .is_some_and(|d| d.len() == 1 && d[0].as_str() == c.dcr_destination.as_deref());
+            .is_some_and(|d| {
+                d.len() == 1 && d[0].as_str() == Some(c.settings.dcr_destination.as_str())
+            });
         if !dest_ok {
             notes.add(
                 NoteKind::Unsupported,

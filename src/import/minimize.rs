@@ -10,14 +10,18 @@ use super::verify;
 use crate::extra_content::ExtraContent;
 use crate::package;
 use crate::solution::Compat;
-use crate::spec::model::{ConnectorSpec, Spec, TableSpec};
+use crate::spec::model::{ConnectorSettings, ConnectorSpec, Spec, TableSpec};
 
 type Edit = Box<dyn Fn(&mut Spec) -> bool>;
 
 /// Everything the spec renders, as text: key order counts (a dropped value must not move a
 /// member, or `--compat official` would no longer reproduce the bytes).
-fn rendered(spec: &Spec, extra: Option<&ExtraContent>) -> Option<Vec<(String, String)>> {
-    let solution = verify::resolve_spec(spec, extra).ok()?;
+fn rendered(
+    spec: &Spec,
+    extra: Option<&ExtraContent>,
+    content: &crate::content::Content,
+) -> Option<Vec<(String, String)>> {
+    let solution = verify::resolve_spec(spec, extra, content).ok()?;
     let mut out: Vec<(String, String)> = verify::artifacts(&solution)
         .ok()?
         .into_iter()
@@ -59,14 +63,15 @@ macro_rules! clear {
 /// Minimises `imported.spec` in place.
 pub fn minimize(imported: &mut Imported) {
     let extra = imported.extra.as_ref();
-    let Some(baseline) = rendered(&imported.spec, extra) else {
+    let content = &imported.content;
+    let Some(baseline) = rendered(&imported.spec, extra, content) else {
         return;
     };
     let mut edits: Vec<Edit> = vec![Box::new(|s: &mut Spec| {
         !std::mem::take(&mut s.solution.providers).is_empty()
     })];
     for (ci, c) in imported.spec.connectors.iter().enumerate() {
-        let connector: [fn(&mut ConnectorSpec) -> bool; 17] = [
+        let connector: [fn(&mut ConnectorSpec) -> bool; 7] = [
             clear!(id),
             clear!(title),
             clear!(publisher),
@@ -74,23 +79,18 @@ pub fn minimize(imported: &mut Imported) {
             clear!(folder),
             clear!(dcr_name),
             clear!(data_connector_name),
-            clear!(definition_file),
-            clear!(dcr_file),
-            clear!(data_connector_file),
-            clear!(dcr_endpoint),
-            clear!(dcr_workspace_resource_id),
-            clear!(dcr_destination),
-            clear!(auth_keys),
-            clear!(placeholders),
-            clear!(version),
-            |c| !std::mem::take(&mut c.events_json_paths).is_empty(),
         ];
         for f in connector {
             edits.push(connector_edit(ci, f));
         }
-        edits.push(connector_edit(ci, |c| {
-            std::mem::take(&mut c.dcr_endpoint_last)
-        }));
+        // Every key with a fixed default, back to it (no list to keep here).
+        for key in ConnectorSettings::KEYS {
+            edits.push(Box::new(move |s: &mut Spec| {
+                s.connectors
+                    .get_mut(ci)
+                    .is_some_and(|c| c.settings.reset(key))
+            }));
+        }
         edits.push(connector_edit(ci, |c| {
             !std::mem::take(&mut c.sample_queries).is_empty()
         }));
@@ -117,7 +117,7 @@ pub fn minimize(imported: &mut Imported) {
         }
     }
     let spec = keep_unchanged(imported.spec.clone(), &edits, &|s| {
-        rendered(s, extra).as_ref() == Some(&baseline)
+        rendered(s, extra, content).as_ref() == Some(&baseline)
     });
     imported.spec = spec;
 }

@@ -18,7 +18,7 @@ pub fn data_connector_resource(connector: &Connector, api: &ApiVersionSet) -> Va
                 "apiVersion": api.data_connectors,
                 "type": "Microsoft.SecurityInsights/dataConnectors",
                 "kind": "Push",
-                "properties": instance_properties(connector, inst, connector.placeholders),
+                "properties": instance_properties(connector, inst, connector.settings.placeholders),
             })
         })
         .collect();
@@ -40,13 +40,13 @@ pub fn instance_properties(
         Placeholders::Parameters => format!("[[parameters('{object}').{key}]"),
         Placeholders::Braces => format!("{{{{{key}}}}}"),
     };
-    let (app_key, sp_key) = connector.auth_keys.names();
+    let (app_key, sp_key) = connector.settings.auth_keys.names();
     let mut dcr_config = json!({
         "streamName": instance.stream,
         "dataCollectionEndpoint": value("dcrConfig", "dataCollectionEndpoint"),
         "dataCollectionRuleImmutableId": value("dcrConfig", "dataCollectionRuleImmutableId"),
     });
-    if connector.dcr_rule_id {
+    if connector.settings.dcr_rule_id {
         dcr_config["dataCollectionRuleId"] = json!(value("dcrConfig", "dataCollectionRuleId"));
     }
     let mut props = json!({
@@ -58,7 +58,7 @@ pub fn instance_properties(
             sp_key: value("auth", "servicePrincipalId"),
         },
         "request": { "RetryCount": 1 },
-        "response": { "eventsJsonPaths": connector.events_json_paths }
+        "response": { "eventsJsonPaths": connector.settings.events_json_paths }
     });
     if let Some(dt) = &instance.data_type {
         props["dataType"] = json!(dt);

@@ -16,8 +16,8 @@ pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
         "location": "[parameters('workspace-location')]",
         "properties": dcr_properties(
             connector,
-            json!(connector.dcr_endpoint),
-            json!(connector.dcr_workspace_resource_id),
+            json!(connector.settings.dcr_endpoint),
+            json!(connector.settings.dcr_workspace_resource_id),
         ),
     })
 }
@@ -43,14 +43,14 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
         .map(|t| {
             json!({
                 "streams": [t.stream],
-                "destinations": [connector.dcr_destination],
+                "destinations": [connector.settings.dcr_destination],
                 "transformKql": t.transform.kql,
                 "outputStream": format!("Custom-{}", t.name),
             })
         })
         .collect();
     let mut props = Map::new();
-    if !connector.dcr_endpoint_last {
+    if !connector.settings.dcr_endpoint_last {
         props.insert("dataCollectionEndpointId".into(), dce_id.clone());
     }
     props.insert("streamDeclarations".into(), Value::Object(streams));
@@ -58,7 +58,7 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
         "destinations".into(),
         json!({
             "logAnalytics": [
-                { "workspaceResourceId": workspace_id, "name": connector.dcr_destination }
+                { "workspaceResourceId": workspace_id, "name": connector.settings.dcr_destination }
             ]
         }),
     );
@@ -66,7 +66,7 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
     for (k, v) in &connector.dcr_properties {
         props.insert(k.clone(), v.clone());
     }
-    if connector.dcr_endpoint_last {
+    if connector.settings.dcr_endpoint_last {
         props.insert("dataCollectionEndpointId".into(), dce_id);
     }
     Value::Object(props)

@@ -64,7 +64,7 @@ pub fn ui_config(connector: &Connector) -> Result<Value, TemplateError> {
     generated.insert("sampleQueries".into(), Value::Array(samples));
     generated.insert("dataTypes".into(), data_types(connector));
     generated.insert("connectivityCriteria".into(), connectivity(connector));
-    let availability = if connector.preview {
+    let availability = if connector.settings.preview {
         json!({"status": 1, "isPreview": true})
     } else {
         json!({"status": 1})
@@ -109,7 +109,7 @@ fn connectivity(connector: &Connector) -> Value {
         .map(|t| {
             json!(format!(
                 "{}\n| summarize LastLogReceived = max(TimeGenerated)\n| project IsConnected = LastLogReceived > ago({})",
-                t.name, connector.connectivity_window
+                t.name, connector.settings.connectivity_window
             ))
         })
         .collect();

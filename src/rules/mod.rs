@@ -6,6 +6,7 @@
 //! limits) and packaging.md §10–§11 (Content Hub PR validations).
 
 pub mod branding;
+pub mod content;
 pub mod limits;
 pub mod metadata;
 pub mod naming;

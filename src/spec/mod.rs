@@ -7,6 +7,7 @@
 pub mod date;
 pub mod model;
 pub mod schema;
+mod settings;
 mod shape;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +72,19 @@ pub fn spec_path(path: &Path) -> PathBuf {
         path.join(SPEC_FILE_NAME)
     } else {
         path.to_path_buf()
+    }
+}
+
+/// The spec file `path` designates, if it designates one: a `.toml` file, or a directory
+/// holding `ccfgen.toml` (any other path is a solution folder or JSON file).
+pub fn spec_file(path: &Path) -> Option<PathBuf> {
+    if path.is_dir() {
+        let f = path.join(SPEC_FILE_NAME);
+        f.is_file().then_some(f)
+    } else {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            .then(|| path.to_path_buf())
     }
 }
 

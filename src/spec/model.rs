@@ -9,6 +9,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::settings::spec_settings;
+
 /// A whole `ccfgen.toml`: one Content Hub solution with its push connectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -21,6 +23,56 @@ pub struct Spec {
     /// Packaging choices (ARM package output).
     #[serde(default, skip_serializing_if = "PackageSpec::is_default")]
     pub package: PackageSpec,
+    /// Solution content authored as files beside this spec (analytic rules, hunting queries,
+    /// workbooks, parsers). Without this table, the standard folders are read when they exist.
+    #[serde(default, skip_serializing_if = "ContentSpec::is_default")]
+    pub content: ContentSpec,
+}
+
+/// Solution content beside the spec, in the Azure-Sentinel solution layout. Each list names
+/// files or `*` patterns (in the file name only) relative to this file; a list not written
+/// defaults to its folder: `Analytic Rules/*.yaml`, `Hunting Queries/*.yaml`,
+/// `Workbooks/*.json`, `Parsers/*.yaml`. `[]` packages none.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ContentSpec {
+    /// Analytic rules (Scheduled and NRT rule YAML, the Azure-Sentinel schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic_rules: Option<Vec<String>>,
+    /// Hunting queries (YAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunting_queries: Option<Vec<String>>,
+    /// Workbooks (workbook JSON); each needs its entry in `workbooks_metadata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks: Option<Vec<String>>,
+    /// The workbooks metadata file: a JSON array of entries in the repo's
+    /// `WorkbooksMetadata.json` format (default `Workbooks/WorkbooksMetadata.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks_metadata: Option<String>,
+    /// Parsers (KQL function YAML: `FunctionName`, `FunctionQuery`, `Function.Title`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsers: Option<Vec<String>>,
+    /// The order of the data file's content lists, which is the order the package holds the
+    /// content in: `Data Connectors`, `Parsers`, `Workbooks`, `Analytic Rules`,
+    /// `Hunting Queries` (the default order); lists not named follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<String>>,
+    /// The text of the install wizard's analytics step (`AnalyticalRuleBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic_rules_blade_description: Option<String>,
+    /// The text of the hunting queries step (`HuntingQueryBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunting_queries_blade_description: Option<String>,
+    /// The text of the workbooks step (`WorkbookBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks_blade_description: Option<String>,
+}
+
+impl ContentSpec {
+    /// Whether nothing is written.
+    pub fn is_default(&self) -> bool {
+        *self == ContentSpec::default()
+    }
 }
 
 /// The solution block: Content Hub identity, marketing text and support.
@@ -179,30 +231,10 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
-    /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub definition_file: Option<String>,
-    /// File name of the DCR in the folder. Default: `DCR.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_file: Option<String>,
-    /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_connector_file: Option<String>,
-    /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
-    /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
-    /// package always refers to it through a variable (the official packager copies literals).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_endpoint: Option<String>,
-    /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dcr_endpoint_last: bool,
-    /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
-    /// `[variables('workspaceResourceId')]` (the package always uses that variable).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_workspace_resource_id: Option<String>,
-    /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dcr_destination: Option<String>,
+    /// The keys with a fixed default ([`ConnectorSettings`]), flattened: in the file they sit
+    /// among the others.
+    #[serde(flatten)]
+    pub settings: ConnectorSettings,
     /// Extra DCR `properties` members written verbatim after the generated ones (camelCase
     /// keys, as in the JSON), e.g. the `dataSources` of a DCR shared with a pull connector.
     /// A member ccfgen generates (`streamDeclarations`, `destinations`, `dataFlows`,
@@ -210,10 +242,6 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub dcr_properties: IndexMap<String, toml::Value>,
-    /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
-    /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dcr_rule_id: bool,
     /// The Push data connector instances of the definition, when there is more than one (or
     /// one with a `data_type`): each with its resource name and the stream it names. Default:
     /// one instance named `data_connector_name` for the first table's stream. Several
@@ -225,27 +253,6 @@ pub struct ConnectorSpec {
     /// the package's table resources follow it. Every table is named once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub table_order: Vec<String>,
-    /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events_json_paths: Vec<String>,
-    /// Spelling of the Push data connector's auth keys. Default: `appId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_keys: Option<AuthKeys>,
-    /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
-    /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
-    /// into the same expressions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholders: Option<Placeholders>,
-    /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// How recent the last record must be for the connector to show as connected
-    /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connectivity_window: Option<String>,
-    /// Mark the connector as preview in the gallery.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub preview: bool,
     /// Sample queries shown on the connector page. Default: one "all records" query per table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_queries: Vec<SampleQuery>,
@@ -275,6 +282,50 @@ pub struct ConnectorSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub ui: IndexMap<String, toml::Value>,
+}
+
+spec_settings! {
+    /// The connector keys whose default is a fixed value: file names, the DCR's details, the
+    /// Push instance's shape, the content version and the preview flag. A key added here needs
+    /// no resolver code and no resolved-model field (`src/spec/settings.rs`, docs/architecture.md).
+    pub struct ConnectorSettings {
+        /// File name of the connector definition in the folder. Default: `connectorDefinition.json`.
+        pub definition_file: String = "connectorDefinition.json".into(),
+        /// File name of the DCR in the folder. Default: `DCR.json`.
+        pub dcr_file: String = "DCR.json".into(),
+        /// File name of the Push data connector in the folder. Default: `dataConnector.json`.
+        pub data_connector_file: String = "dataConnector.json".into(),
+        /// The DCR's `dataCollectionEndpointId` as `DCR.json` writes it. Default:
+        /// `{{dataCollectionEndpointId}}`. An ARM expression (e.g. `[resourceId(…)]`) is kept; the
+        /// package always refers to it through a variable (the official packager copies literals).
+        pub dcr_endpoint: String = "{{dataCollectionEndpointId}}".into(),
+        /// Put `dataCollectionEndpointId` last in the DCR `properties` (default: first).
+        pub dcr_endpoint_last: bool = false,
+        /// The DCR destination's `workspaceResourceId` as `DCR.json` writes it. Default:
+        /// `[variables('workspaceResourceId')]` (the package always uses that variable).
+        pub dcr_workspace_resource_id: String = "[variables('workspaceResourceId')]".into(),
+        /// Name of the DCR's Log Analytics destination. Default: `clv2ws1`.
+        pub dcr_destination: String = "clv2ws1".into(),
+        /// Write `dcrConfig.dataCollectionRuleId` (the DCR's resource id, which the Deploy button
+        /// supplies like the endpoint and immutable id) in the Push data connector instance(s).
+        pub dcr_rule_id: bool = false,
+        /// `response.eventsJsonPaths` of the Push data connector. Default: `["$"]`.
+        #[schemars(length(min = 1))]
+        pub events_json_paths: Vec<String> = vec!["$".into()],
+        /// Spelling of the Push data connector's auth keys. Default: `appId`.
+        pub auth_keys: AuthKeys = AuthKeys::Camel,
+        /// How `dataConnector.json` writes its connect-time values. Default: `parameters`
+        /// (`[[parameters('auth').appId]`); `braces` writes `{{appId}}`, which the packager turns
+        /// into the same expressions.
+        pub placeholders: Placeholders = Placeholders::Parameters,
+        /// Version of this connector's content templates. Default: `1.0.0` (the official tool's value).
+        pub version: String = "1.0.0".into(),
+        /// How recent the last record must be for the connector to show as connected
+        /// (a KQL timespan such as `7d` or `12h`). Default: `7d`.
+        pub connectivity_window: String = "7d".into(),
+        /// Mark the connector as preview in the gallery.
+        pub preview: bool = false,
+    }
 }
 
 /// One Push data connector instance of a definition.

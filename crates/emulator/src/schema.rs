@@ -16,7 +16,6 @@ use serde::de::{
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::StreamDecl;
@@ -387,8 +386,8 @@ impl RowSink<'_> {
         match ty {
             StreamType::String => Ok(cell(self, text)),
             StreamType::DateTime => {
-                let utc = OffsetDateTime::parse(text, &Rfc3339)
-                    .ok()
+                // The one datetime rule, shared with the push client's validation.
+                let utc = ccfgen_push::rfc3339::parse(text)
                     .map(|t| t.to_offset(time::UtcOffset::UTC))
                     .and_then(|t| t.format(&Rfc3339).ok())
                     .ok_or("string")?;
@@ -662,6 +661,18 @@ mod tests {
                 SqlValue::Text(r#"{"a":[1]}"#.into()),
             ]
         );
+    }
+
+    /// The datetime rule the push client validates with is the one the emulator stores by:
+    /// what validation accepts is stored, what it refuses would be NULL.
+    #[test]
+    fn datetimes_follow_the_shared_rule() {
+        for (value, valid) in ccfgen_push::rfc3339::EXAMPLES {
+            let text = json!([{ "TimeGenerated": value }]).to_string();
+            let out = coerce_text(&text, 100);
+            assert_eq!(out.row(0)[0] != SqlValue::Null, *valid, "{value}");
+            assert_eq!(out.findings.is_empty(), *valid, "{value}");
+        }
     }
 
     #[test]
