@@ -75,6 +75,10 @@ pub fn render_connector_artifacts(solution: &Solution) -> Result<Artifacts, Temp
             &render::data_connector::data_connector_resource(connector, &api),
         );
     }
+    // The content files, as written (the data file lists them; `check` reads them there).
+    for (file, text) in solution.content.source_files() {
+        out.add(file.to_string(), text.as_bytes().to_vec());
+    }
     out.add_json(
         render::data_file_name(solution),
         &render::solution_files::data_file(solution),

@@ -11,6 +11,7 @@ pub mod build_paths;
 pub mod check;
 pub mod codegen;
 pub mod conformance;
+pub mod content;
 pub mod diagnostic;
 #[cfg(feature = "cli")]
 pub mod emulation;

@@ -107,7 +107,7 @@ enum Samples {
 /// Every data flow of a spec (a `ccfgen.toml` or a directory holding one) or of the JSON
 /// files at `path` (a DCR file, a solution, a repository).
 pub fn targets(path: &Path) -> Result<Vec<Target>, PreviewError> {
-    if let Some(spec_file) = crate::check::spec::spec_file(path) {
+    if let Some(spec_file) = crate::spec::spec_file(path) {
         let (solution, _, _) = crate::load::solution(&spec_file).map_err(PreviewError::Spec)?;
         return Ok(solution
             .tables()

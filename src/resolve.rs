@@ -65,8 +65,38 @@ pub fn resolve(loaded: &LoadedSpec) -> (Solution, Diagnostics) {
         api_versions: spec.package.api_versions,
         compat: spec.package.compat.unwrap_or_default(),
         extra_content: resolve_extra_content(loaded, &mut diags),
+        content: resolve_content(loaded, &mut diags),
     };
     (solution, diags)
+}
+
+/// Reads the content files beside the spec; each problem becomes a `content-file` error at
+/// the file's line and column (or at the `[content]` key).
+fn resolve_content(loaded: &LoadedSpec, diags: &mut Diagnostics) -> crate::content::Content {
+    let (content, problems) = crate::content::load(&loaded.dir, &loaded.spec.content);
+    for p in problems {
+        let mut d = Diagnostic::error(crate::content::RULE, p.message.clone());
+        if let Some(key) = &p.spec_key {
+            d = d
+                .with_hint(format!("paths are relative to {}", loaded.dir.display()))
+                .at(loaded.at(key));
+        } else if let Some(file) = &p.file {
+            let path = loaded.dir.join(file);
+            let mut at = crate::diagnostic::Location::file(&path);
+            if let Some((offset, line, column)) = p.at {
+                at.span = offset..offset;
+                at.line = line;
+                at.column = column;
+            }
+            d = d
+                .with_hint(
+                    "the content formats are described in docs/package.md (Solution content)",
+                )
+                .at(at);
+        }
+        diags.push(d);
+    }
+    content
 }
 
 fn resolve_extra_content(
@@ -289,6 +319,8 @@ fn resolve_connector(
     Connector {
         path,
         settings: c.settings.clone(),
+        dcr_kind: c.dcr_kind,
+        dcr_endpoint_omitted: c.dcr_no_endpoint,
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
         data_connector_name,

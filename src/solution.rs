@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, GraphQuery,
-    Placeholders, SampleQuery, SupportTier, TablePlan,
+    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, DcrKind,
+    GraphQuery, Placeholders, SampleQuery, SupportTier, TablePlan,
 };
 
 /// A whole solution, ready to render.
@@ -53,6 +53,8 @@ pub struct Solution {
     pub compat: Compat,
     /// Content carried into the package verbatim (workbooks, rules, parsers, legacy connectors).
     pub extra_content: Option<ExtraContent>,
+    /// Content authored as files: analytic rules, hunting queries, workbooks, parsers.
+    pub content: crate::content::Content,
 }
 
 impl Solution {
@@ -66,6 +68,25 @@ impl Solution {
         self.connectors
             .iter()
             .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
+    }
+
+    /// The table records for a stream go to: the one whose stream (or table name) is
+    /// `wanted`; without `wanted`, the only table.
+    pub fn table_for_stream(&self, wanted: Option<&str>) -> Result<&Table, StreamChoiceError> {
+        let tables: Vec<&Table> = self.tables().map(|(_, t)| t).collect();
+        let streams = || tables.iter().map(|t| t.stream.clone()).collect();
+        match wanted {
+            Some(wanted) => tables
+                .iter()
+                .copied()
+                .find(|t| t.stream == wanted || t.name == wanted)
+                .ok_or_else(|| StreamChoiceError::Unknown {
+                    wanted: wanted.to_string(),
+                    streams: streams(),
+                }),
+            None if tables.len() == 1 => Ok(tables[0]),
+            None => Err(StreamChoiceError::Ambiguous { streams: streams() }),
+        }
     }
 
     /// The tables that get a generated Rust record struct, in spec order: every table with
@@ -83,6 +104,25 @@ impl Solution {
             .map(|(_, t)| t)
             .collect()
     }
+}
+
+/// Why [`Solution::table_for_stream`] found no table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamChoiceError {
+    /// No table has the stream (or table name) asked for.
+    #[error("stream {wanted} is not in the spec; its streams: {}", streams.join(", "))]
+    Unknown {
+        /// The stream asked for.
+        wanted: String,
+        /// The solution's streams, in spec order.
+        streams: Vec<String>,
+    },
+    /// No stream was named and the solution has more than one.
+    #[error("no stream named; the spec's streams: {}", streams.join(", "))]
+    Ambiguous {
+        /// The solution's streams, in spec order.
+        streams: Vec<String>,
+    },
 }
 
 /// A logo.
@@ -154,6 +194,10 @@ pub struct Connector {
     pub data_connector_name: String,
     /// The keys with a fixed default, as the spec wrote them or defaulted.
     pub settings: ConnectorSettings,
+    /// The DCR's kind (`Direct`: its own logs ingestion endpoint).
+    pub dcr_kind: Option<DcrKind>,
+    /// The DCR has no `dataCollectionEndpointId` (and the package no DCE variable).
+    pub dcr_endpoint_omitted: bool,
     /// Extra DCR `properties` members, written verbatim.
     pub dcr_properties: IndexMap<String, Value>,
     /// The Push data connector instances (at least one).

@@ -5,6 +5,8 @@
 
 #[path = "../fuzz/harness/readers.rs"]
 mod harness;
+#[path = "../fuzz/harness/push.rs"]
+mod push_harness;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,6 +55,11 @@ fn import_folder_seeds() {
 #[test]
 fn json_spans_seeds() {
     run("json_spans", harness::json_spans);
+}
+
+#[test]
+fn push_reader_seeds() {
+    run("push_reader", push_harness::push_reader);
 }
 
 #[test]

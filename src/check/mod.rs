@@ -159,7 +159,7 @@ pub fn check_path(path: &Path, options: Options) -> Result<Report, CheckError> {
     if !path.exists() {
         return Err(CheckError::NotFound(path.to_path_buf()));
     }
-    if let Some(spec_file) = spec::spec_file(path) {
+    if let Some(spec_file) = crate::spec::spec_file(path) {
         return spec::check_spec(&spec_file, options);
     }
     let is_file = path.is_file();

@@ -3,23 +3,11 @@
 //! same checks as hand-written files. Generated files are shown under `out/<Solution>/…`,
 //! where `ccfgen build` writes them by default.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::files::Doc;
 use super::{CheckError, Finding, Options, Report};
 use crate::spec::{LoadError, SPEC_FILE_NAME};
-
-/// The spec file `path` designates: a `.toml` file, or a directory holding `ccfgen.toml`.
-pub fn spec_file(path: &Path) -> Option<PathBuf> {
-    if path.is_dir() {
-        let f = path.join(SPEC_FILE_NAME);
-        f.is_file().then_some(f)
-    } else {
-        path.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-            .then(|| path.to_path_buf())
-    }
-}
 
 /// Checks a spec and what it generates.
 pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckError> {

@@ -124,13 +124,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
 fn deploy_hint(artifacts: &ccfgen::output::Artifacts, out: &Path) -> Option<String> {
     let template: serde_json::Value =
         serde_json::from_slice(artifacts.get("Package/mainTemplate.json")?).ok()?;
-    let parameters: Vec<String> = template
-        .get("parameters")?
-        .as_object()?
-        .iter()
-        .filter(|(_, p)| p.get("defaultValue").and_then(|d| d.as_str()) == Some(""))
-        .map(|(name, _)| {
-            let value = match name.as_str() {
+    // No hint for a template without parameters (not one ccfgen writes).
+    template.get("parameters")?.as_object()?;
+    let parameters: Vec<String> = ccfgen::package::required_parameters(&template)
+        .into_iter()
+        .map(|name| {
+            let value = match name {
                 "workspace" => "<workspace-name>",
                 "workspace-location" => "<workspace-region>",
                 _ => "<value>",

@@ -16,8 +16,12 @@ type Edit = Box<dyn Fn(&mut Spec) -> bool>;
 
 /// Everything the spec renders, as text: key order counts (a dropped value must not move a
 /// member, or `--compat official` would no longer reproduce the bytes).
-fn rendered(spec: &Spec, extra: Option<&ExtraContent>) -> Option<Vec<(String, String)>> {
-    let solution = verify::resolve_spec(spec, extra).ok()?;
+fn rendered(
+    spec: &Spec,
+    extra: Option<&ExtraContent>,
+    content: &crate::content::Content,
+) -> Option<Vec<(String, String)>> {
+    let solution = verify::resolve_spec(spec, extra, content).ok()?;
     let mut out: Vec<(String, String)> = verify::artifacts(&solution)
         .ok()?
         .into_iter()
@@ -59,7 +63,8 @@ macro_rules! clear {
 /// Minimises `imported.spec` in place.
 pub fn minimize(imported: &mut Imported) {
     let extra = imported.extra.as_ref();
-    let Some(baseline) = rendered(&imported.spec, extra) else {
+    let content = &imported.content;
+    let Some(baseline) = rendered(&imported.spec, extra, content) else {
         return;
     };
     let mut edits: Vec<Edit> = vec![Box::new(|s: &mut Spec| {
@@ -112,7 +117,7 @@ pub fn minimize(imported: &mut Imported) {
         }
     }
     let spec = keep_unchanged(imported.spec.clone(), &edits, &|s| {
-        rendered(s, extra).as_ref() == Some(&baseline)
+        rendered(s, extra, content).as_ref() == Some(&baseline)
     });
     imported.spec = spec;
 }

@@ -9,6 +9,7 @@
 //! JSON path, never approximated silently.
 
 pub mod connector;
+pub mod content;
 pub mod markdown;
 pub mod minimize;
 pub mod package;
@@ -167,6 +168,8 @@ pub struct RawSolution {
     pub name_source: (String, String),
     /// The release notes (`ReleaseNotes.md`), newest first as written.
     pub release_notes: Vec<crate::spec::model::ReleaseNote>,
+    /// Analytic rules, hunting queries, workbooks and parsers, as native files.
+    pub content: crate::content::Content,
 }
 
 /// What the import produced.
@@ -184,6 +187,9 @@ pub struct Imported {
     pub raw: RawSolution,
     /// The package that was read (mainTemplate, createUiDefinition), if any.
     pub package: Option<(Value, Option<Value>)>,
+    /// The content files written beside the spec (analytic rules, hunting queries, workbooks
+    /// with their metadata file, parsers).
+    pub content: crate::content::Content,
 }
 
 /// Why nothing could be imported.
@@ -280,6 +286,9 @@ fn finish(
 ) -> Result<Imported, ImportError> {
     let (spec, logo_svg) = connector::solution_spec(&raw, &mut notes);
     let extra = (!raw.extra.is_empty()).then(|| raw.extra.clone());
+    let content = raw.content.clone();
+    let mut spec = spec;
+    spec.content = content_spec(&content);
     let mut imported = Imported {
         spec,
         extra,
@@ -287,10 +296,33 @@ fn finish(
         notes: notes.0,
         raw,
         package,
+        content,
     };
     minimize::minimize(&mut imported);
     check_paths(&imported)?;
     Ok(imported)
+}
+
+/// The `[content]` table of imported content: the data file's list order when it differs
+/// from the default, and the install wizard texts (the files are found in their folders).
+fn content_spec(content: &crate::content::Content) -> crate::spec::model::ContentSpec {
+    use crate::content::Section;
+    let present = |s: &Section| *s == Section::DataConnectors || !content.files(*s).is_empty();
+    let given: Vec<Section> = content.order.iter().copied().filter(present).collect();
+    let default: Vec<Section> = Section::ALL.iter().copied().filter(present).collect();
+    let order = (given != default && !given.is_empty())
+        .then(|| given.iter().map(|s| s.key().to_string()).collect());
+    crate::spec::model::ContentSpec {
+        order,
+        analytic_rules_blade_description: content.analytic_rules_blade_description.clone(),
+        hunting_queries_blade_description: content.hunting_queries_blade_description.clone(),
+        workbooks_blade_description: content.workbooks_blade_description.clone(),
+        workbooks_metadata: content
+            .workbooks_metadata_file
+            .clone()
+            .filter(|f| f != crate::content::WORKBOOKS_METADATA && !content.workbooks.is_empty()),
+        ..Default::default()
+    }
 }
 
 /// Refuses an import whose spec would make a path that breaks the path rules
@@ -389,6 +421,14 @@ pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportErro
         crate::output::write_if_changed(&p, format!("{svg}\n").as_bytes()).map_err(io(&p))?;
         written.push(p);
     }
+    for (file, text) in imported.content.source_files() {
+        let p = dir.join(file);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        crate::output::write_if_changed(&p, text.as_bytes()).map_err(io(&p))?;
+        written.push(p);
+    }
     let text = toml_writer::write(&spec);
     crate::output::write_if_changed(out, text.as_bytes()).map_err(io(out))?;
     written.push(out.to_path_buf());
@@ -396,8 +436,10 @@ pub fn write(imported: &Imported, out: &Path) -> Result<Vec<PathBuf>, ImportErro
 }
 
 impl Imported {
-    /// The files [`write()`] writes for a spec at `out`: the spec, and beside it
-    /// `extra-content.json` and `logo.svg` when the import has them.
+    /// The files [`write()`] would change for a spec at `out`: the spec, and beside it
+    /// `extra-content.json`, `logo.svg` and the content files when the import has them (a
+    /// content file that already holds the very text is left out: importing a solution folder
+    /// into itself rewrites nothing).
     pub fn files(&self, out: &Path) -> Vec<PathBuf> {
         let dir = out_dir(out);
         let mut files = Vec::new();
@@ -406,6 +448,12 @@ impl Imported {
         }
         if self.logo_svg.is_some() {
             files.push(dir.join(LOGO_FILE));
+        }
+        for (file, text) in self.content.source_files() {
+            let p = dir.join(file);
+            if std::fs::read(&p).ok().as_deref() != Some(text.as_bytes()) {
+                files.push(p);
+            }
         }
         files.push(out.to_path_buf());
         files

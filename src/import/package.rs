@@ -409,6 +409,7 @@ pub fn solution(
             },
         ),
         release_notes: Vec::new(),
+        content: Default::default(),
     })
 }
 

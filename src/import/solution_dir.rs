@@ -78,20 +78,14 @@ pub fn from_folder(folder: &SolutionFolder) -> Result<(RawSolution, Notes), Impo
         })
         .unwrap_or_default();
     let connectors = link(&resources, &listed, &data_file, &mut notes);
-    for key in [
-        "Workbooks",
-        "Analytic Rules",
-        "Parsers",
-        "Hunting Queries",
-        "Watchlists",
-        "Playbooks",
-    ] {
+    let content = super::content::from_folder(folder, &data_file, &data, &mut notes);
+    for key in ["Watchlists", "Playbooks"] {
         if data
             .get(key)
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty())
         {
-            notes.add(NoteKind::Unsupported, &data_file, &format!("$.{key}"), "content files are not imported from a solution folder (import the package to carry them verbatim)");
+            notes.add(NoteKind::Unsupported, &data_file, &format!("$.{key}"), "watchlists and playbooks are not imported from a solution folder (import the package to carry them verbatim)");
         }
     }
     let m = |k: &str| metadata.get(k).and_then(Value::as_str).map(str::to_string);
@@ -113,6 +107,7 @@ pub fn from_folder(folder: &SolutionFolder) -> Result<(RawSolution, Notes), Impo
         metadata_file,
         name_source: (data_file.clone(), "$.Name".to_string()),
         release_notes,
+        content,
     };
     Ok((raw, notes))
 }

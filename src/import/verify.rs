@@ -33,16 +33,25 @@ pub struct Difference {
 
 /// Resolves the imported spec in memory (extra content and logo need no files).
 pub fn resolve(imported: &Imported) -> Result<Solution, String> {
-    resolve_spec(&imported.spec, imported.extra.as_ref())
+    resolve_spec(&imported.spec, imported.extra.as_ref(), &imported.content)
 }
 
-/// Resolves a spec in memory with the extra content an import carries.
+/// Resolves a spec in memory with the extra content and the content files an import carries
+/// (nothing is read from disk).
 pub fn resolve_spec(
     spec: &crate::spec::Spec,
     extra: Option<&crate::extra_content::ExtraContent>,
+    content: &crate::content::Content,
 ) -> Result<Solution, String> {
     let mut spec = spec.clone();
     spec.package.extra_content = None;
+    spec.content = crate::spec::model::ContentSpec {
+        analytic_rules: Some(Vec::new()),
+        hunting_queries: Some(Vec::new()),
+        workbooks: Some(Vec::new()),
+        parsers: Some(Vec::new()),
+        ..spec.content
+    };
     let text = toml::to_string(&spec).map_err(|e| e.to_string())?;
     let spans = TomlSpans::index(&text).map_err(|e| e.to_string())?;
     let loaded = LoadedSpec {
@@ -57,6 +66,14 @@ pub fn resolve_spec(
         return Err(messages.join("; "));
     }
     solution.extra_content = extra.cloned();
+    // The order and wizard texts come from the spec, the items from the import.
+    let resolved = std::mem::take(&mut solution.content);
+    let mut content = content.clone();
+    content.order = resolved.order;
+    content.analytic_rules_blade_description = resolved.analytic_rules_blade_description;
+    content.hunting_queries_blade_description = resolved.hunting_queries_blade_description;
+    content.workbooks_blade_description = resolved.workbooks_blade_description;
+    solution.content = content;
     Ok(solution)
 }
 

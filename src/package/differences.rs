@@ -45,6 +45,22 @@ pub const DELIBERATE: &[Deliberate] = &[
         id: "dce-variable",
         what: "the DCR's `dataCollectionEndpointId` always refers to a `dataCollectionEndpointIdN` variable",
     },
+    Deliberate {
+        id: "workbook-description",
+        what: "a workbook's metadata `description` is its description, not the whole metadata entry printed as `@{…}.description`",
+    },
+    Deliberate {
+        id: "technique-duplicates",
+        what: "a rule's `techniques` list each parent technique once (the packager repeats it per sub-technique)",
+    },
+    Deliberate {
+        id: "description-quotes",
+        what: "only a matching pair of quotes around a rule description is removed",
+    },
+    Deliberate {
+        id: "expression-quotes",
+        what: "a `'` in a content id or name placed inside an ARM expression is doubled",
+    },
 ];
 
 fn find(id: &str) -> &'static Deliberate {
@@ -68,7 +84,13 @@ pub fn classify(
     if path.contains(".parameters.auth.defaultValue.") {
         return Some(find("auth-default"));
     }
+    if last.starts_with("techniques") {
+        return Some(find("technique-duplicates"));
+    }
     if path == "$.variables.blanks"
+        || (last == "tags"
+            && ours.is_none()
+            && official.is_some_and(|v| v.as_array().is_some_and(Vec::is_empty)))
         || (last == "kind"
             && ours.is_none()
             && (official.is_some_and(Value::is_null)
@@ -98,6 +120,18 @@ pub fn classify(
         return Some(find("securestring"));
     }
     if let (Some(o), Some(u)) = (text(official), text(ours)) {
+        if last == "description" && o.starts_with("@{") && o.ends_with("}.description") {
+            return Some(find("workbook-description"));
+        }
+        if (u.starts_with('\'') || u.starts_with('"'))
+            && u.chars().count() == o.chars().count() + 2
+            && u.chars().skip(1).take(o.chars().count()).eq(o.chars())
+        {
+            return Some(find("description-quotes"));
+        }
+        if u != o && u.contains("''") && u.replace("''", "'") == o {
+            return Some(find("expression-quotes"));
+        }
         if u.len() > o.len() && u.ends_with(&o) && u[..u.len() - o.len()].chars().all(|c| c == '[')
         {
             return Some(find("arm-literal"));
@@ -197,6 +231,38 @@ mod tests {
                 Some(json!("securestring"))
             ),
             Some("securestring")
+        );
+        assert_eq!(
+            c(
+                "$.resources[0].properties.mainTemplate.resources[1].properties.description",
+                Some(json!("@{workbookKey=K; description=D}.description")),
+                Some(json!("D"))
+            ),
+            Some("workbook-description")
+        );
+        assert_eq!(
+            c("$.r.properties.techniques[1]", Some(json!("T1078")), None),
+            Some("technique-duplicates")
+        );
+        assert_eq!(
+            c(
+                "$.r.properties.description",
+                Some(json!("abc")),
+                Some(json!("'abcd"))
+            ),
+            Some("description-quotes")
+        );
+        assert_eq!(
+            c(
+                "$.variables.x",
+                Some(json!("[resourceId('a', 'it's')]")),
+                Some(json!("[resourceId('a', 'it''s')]"))
+            ),
+            Some("expression-quotes")
+        );
+        assert_eq!(
+            c("$.r.properties.tags", Some(json!([])), None),
+            Some("no-blanks")
         );
         assert_eq!(c("$.x.title", Some(json!("a")), Some(json!("b"))), None);
     }

@@ -8,11 +8,15 @@
 use serde_json::{Map, Value, json};
 
 use super::escape::{self, Level};
+use crate::content::Section;
 use crate::extra_content::ExtraContent;
 use crate::render::api::ApiVersionSet;
 use crate::render::{data_connector, definition, table};
 use crate::solution::{Compat, Connector, Placeholders, Solution, SupportTier};
 use crate::templates::TemplateError;
+
+mod content;
+pub use content::{hunting_description, rule_description, serialized_data};
 
 /// `$schema` of deployment templates.
 pub const TEMPLATE_SCHEMA: &str =
@@ -78,6 +82,15 @@ fn var(name: &str) -> String {
     format!("[variables('{name}')]")
 }
 
+/// What the sections of the template add, in order: parameters, variables, resources and
+/// the `contentPackages` dependency criteria.
+struct Acc {
+    parameters: Map<String, Value>,
+    variables: Map<String, Value>,
+    resources: Vec<Value>,
+    criteria: Vec<Value>,
+}
+
 /// The mainTemplate of a solution.
 pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> {
     let s = input.solution;
@@ -85,88 +98,65 @@ pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> 
     let extra = s.extra_content.as_ref().unwrap_or(&empty);
     let b = Builder { input };
 
-    let mut parameters = base_parameters();
-    insert_missing(&mut parameters, &extra.before.parameters);
-    insert_missing(&mut parameters, &common_parameters());
-    insert_missing(&mut parameters, &extra.after.parameters);
+    let mut acc = Acc {
+        parameters: base_parameters(),
+        variables: Map::new(),
+        resources: extra.before.resources.clone(),
+        criteria: extra.before.criteria.clone(),
+    };
+    insert_missing(&mut acc.parameters, &extra.before.parameters);
 
-    let mut variables = Map::new();
     if let Some(email) = &s.author_email {
-        variables.insert("email".into(), json!(b.lit(email, Level::Install)));
-        variables.insert("_email".into(), json!(var("email")));
+        acc.variables
+            .insert("email".into(), json!(b.lit(email, Level::Install)));
+        acc.variables.insert("_email".into(), json!(var("email")));
     }
-    variables.insert(
+    acc.variables.insert(
         "_solutionName".into(),
         json!(b.lit(&s.name, Level::Install)),
     );
-    variables.insert("_solutionVersion".into(), json!(s.version));
-    variables.insert("solutionId".into(), json!(s.solution_id()));
-    variables.insert("_solutionId".into(), json!(var("solutionId")));
-    insert_missing(&mut variables, &extra.before.variables);
+    acc.variables
+        .insert("_solutionVersion".into(), json!(s.version));
+    acc.variables
+        .insert("solutionId".into(), json!(s.solution_id()));
+    acc.variables
+        .insert("_solutionId".into(), json!(var("solutionId")));
+    insert_missing(&mut acc.variables, &extra.before.variables);
 
-    let mut resources: Vec<Value> = extra.before.resources.clone();
-    let mut criteria: Vec<Value> = extra.before.criteria.clone();
-    let shared_version = b.shared_version();
-    if !variables.contains_key("workspaceResourceId") {
-        variables.insert(
-            "workspaceResourceId".into(),
-            json!(
-                "[resourceId('microsoft.OperationalInsights/Workspaces', parameters('workspace'))]"
-            ),
-        );
-    }
-    if let Some(version) = &shared_version {
-        variables.insert("dataConnectorCCPVersion".into(), json!(version));
-    }
-    let offset = extra.connectors_before();
-    for (i, c) in s.connectors.iter().enumerate() {
-        let n = offset + i + 1;
-        let version_var = match shared_version {
-            Some(_) => "dataConnectorCCPVersion".to_string(),
-            None => {
-                let name = format!("dataConnectorCCPVersion{n}");
-                variables.insert(name.clone(), json!(c.settings.version));
-                name
+    // The official packager walks the data file's lists in order; each numbers its own items.
+    for section in s.content.sections() {
+        match section {
+            Section::DataConnectors => b.connectors(extra, &mut acc)?,
+            Section::Parsers => {
+                for (i, p) in s.content.parsers.iter().enumerate() {
+                    b.parser(p, i + 1, &mut acc);
+                }
             }
-        };
-        let names = Names::new(n, version_var);
-        variables.insert(names.def_id.clone(), json!(b.lit(&c.id, Level::Install)));
-        variables.insert(
-            names.def_template.clone(),
-            json!(format!(
-                "[concat(parameters('workspace'),'-dc-',uniquestring(variables('{}')))]",
-                names.def_id
-            )),
-        );
-        variables.insert(
-            names.conn_id.clone(),
-            json!(b.lit(&format!("{}Connections", c.id), Level::Install)),
-        );
-        variables.insert(
-            names.conn_template.clone(),
-            json!(format!(
-                "[concat(parameters('workspace'),'-dc-',uniquestring(variables('{}')))]",
-                names.conn_id
-            )),
-        );
-        let dce = b.dce(c, n);
-        if let Some((name, value)) = &dce.variable {
-            variables.insert(name.clone(), json!(value));
+            Section::Workbooks => {
+                for (i, w) in s.content.workbooks.iter().enumerate() {
+                    b.workbook(w, i + 1, &mut acc);
+                }
+            }
+            Section::AnalyticRules => {
+                for (i, r) in s.content.analytic_rules.iter().enumerate() {
+                    b.analytic_rule(r, i + 1, &mut acc);
+                }
+            }
+            Section::HuntingQueries => {
+                for (i, q) in s.content.hunting_queries.iter().enumerate() {
+                    b.hunting_query(q, i + 1, &mut acc);
+                }
+            }
         }
-        if input.compat == Compat::Official && !variables.contains_key("blanks") {
-            variables.insert("blanks".into(), json!("[replace('b', 'b', '')]"));
-        }
-        let def = b.definition(c, &names, Level::Install)?;
-        resources.push(b.definition_template(c, &names, &dce.property)?);
-        resources.push(def);
-        resources.push(b.definition_metadata(&names, Level::Install));
-        resources.push(b.connections_template(c, &names));
-        criteria.push(json!({
-            "kind": "DataConnector",
-            "contentId": var(&names.conn_id),
-            "version": var(&names.version_var),
-        }));
     }
+
+    let Acc {
+        mut parameters,
+        mut variables,
+        mut resources,
+        mut criteria,
+    } = acc;
+    insert_missing(&mut parameters, &extra.after.parameters);
     insert_missing(&mut variables, &extra.after.variables);
     resources.extend(extra.after.resources.iter().cloned());
     criteria.extend(extra.after.criteria.iter().cloned());
@@ -188,6 +178,85 @@ pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> 
         "resources": resources,
         "outputs": {},
     }))
+}
+
+impl Builder<'_> {
+    /// The `Data Connectors` section: ccfgen's CCF connectors, numbered after the legacy
+    /// connectors carried verbatim before them.
+    fn connectors(&self, extra: &ExtraContent, acc: &mut Acc) -> Result<(), TemplateError> {
+        let b = self;
+        let s = self.input.solution;
+        // Added while the packager processes a DCR.
+        insert_missing(&mut acc.parameters, &common_parameters());
+        let variables = &mut acc.variables;
+        let shared_version = b.shared_version();
+        if !variables.contains_key("workspaceResourceId") {
+            variables.insert(
+                "workspaceResourceId".into(),
+                json!(
+                    "[resourceId('microsoft.OperationalInsights/Workspaces', parameters('workspace'))]"
+                ),
+            );
+        }
+        if let Some(version) = &shared_version {
+            variables.insert("dataConnectorCCPVersion".into(), json!(version));
+        }
+        let offset = extra.connectors_before();
+        for (i, c) in s.connectors.iter().enumerate() {
+            let n = offset + i + 1;
+            let version_var = match shared_version {
+                Some(_) => "dataConnectorCCPVersion".to_string(),
+                None => {
+                    let name = format!("dataConnectorCCPVersion{n}");
+                    variables.insert(name.clone(), json!(c.settings.version));
+                    name
+                }
+            };
+            let names = Names::new(n, version_var);
+            variables.insert(names.def_id.clone(), json!(b.lit(&c.id, Level::Install)));
+            variables.insert(
+                names.def_template.clone(),
+                json!(format!(
+                    "[concat(parameters('workspace'),'-dc-',uniquestring(variables('{}')))]",
+                    names.def_id
+                )),
+            );
+            variables.insert(
+                names.conn_id.clone(),
+                json!(b.lit(&format!("{}Connections", c.id), Level::Install)),
+            );
+            variables.insert(
+                names.conn_template.clone(),
+                json!(format!(
+                    "[concat(parameters('workspace'),'-dc-',uniquestring(variables('{}')))]",
+                    names.conn_id
+                )),
+            );
+            let dce = b.dce(c, n);
+            // A Direct DCR without endpoint needs no DCE variable.
+            if !c.dcr_endpoint_omitted
+                && let Some((name, value)) = &dce.variable
+            {
+                variables.insert(name.clone(), json!(value));
+            }
+            if self.compat() == Compat::Official && !variables.contains_key("blanks") {
+                variables.insert("blanks".into(), json!("[replace('b', 'b', '')]"));
+            }
+            let def = b.definition(c, &names, Level::Install)?;
+            acc.resources
+                .push(b.definition_template(c, &names, &dce.property)?);
+            acc.resources.push(def);
+            acc.resources
+                .push(b.definition_metadata(&names, Level::Install));
+            acc.resources.push(b.connections_template(c, &names));
+            acc.criteria.push(json!({
+                "kind": "DataConnector",
+                "contentId": var(&names.conn_id),
+                "version": var(&names.version_var),
+            }));
+        }
+        Ok(())
+    }
 }
 
 /// `location`, `workspace-location`, `workspace`: the base template's parameters.
@@ -403,7 +472,10 @@ impl Builder<'_> {
             level,
         );
         if let Some(p) = props.as_object_mut() {
-            p.insert("dataCollectionEndpointId".into(), dce.clone());
+            // A Direct DCR has its own endpoint: no DCE id.
+            if !c.dcr_endpoint_omitted {
+                p.insert("dataCollectionEndpointId".into(), dce.clone());
+            }
             p.insert(
                 "destinations".into(),
                 json!({"logAnalytics": [{
@@ -423,7 +495,9 @@ impl Builder<'_> {
             "location".into(),
             json!("[parameters('workspace-location')]"),
         );
-        if self.compat() == Compat::Official {
+        if let Some(kind) = c.dcr_kind {
+            r.insert("kind".into(), json!(kind.as_str()));
+        } else if self.compat() == Compat::Official {
             // The packager turns the absent (null) kind into this variable to dodge arm-ttk.
             r.insert("kind".into(), json!(var("blanks")));
         }
@@ -690,17 +764,22 @@ impl Builder<'_> {
     }
 }
 
-/// Content counts for the description: ccfgen's connectors plus the verbatim content.
+/// Content counts for the description: ccfgen's connectors and content plus the verbatim
+/// content.
 pub fn counts(solution: &Solution) -> Vec<(&'static str, usize)> {
     let empty = ExtraContent::default();
     let extra = solution.extra_content.as_ref().unwrap_or(&empty);
+    let c = &solution.content;
     COUNTED_KINDS
         .iter()
         .map(|(kind, label)| {
-            let own = if *kind == "DataConnector" {
-                solution.connectors.len()
-            } else {
-                0
+            let own = match *kind {
+                "DataConnector" => solution.connectors.len(),
+                "Parser" => c.parsers.len(),
+                "Workbook" => c.workbooks.len(),
+                "AnalyticsRule" => c.analytic_rules.len(),
+                "HuntingQuery" => c.hunting_queries.len(),
+                _ => 0,
             };
             (*label, own + extra.count(kind))
         })

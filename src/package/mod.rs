@@ -48,6 +48,19 @@ pub enum PackageError {
     Archive(#[from] archive::ArchiveError),
 }
 
+/// The parameters of a `mainTemplate.json` a deployment must give a value for (those whose
+/// `defaultValue` is empty), in the template's order.
+pub fn required_parameters(main_template: &Value) -> Vec<&str> {
+    main_template
+        .get("parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, p)| p.get("defaultValue").and_then(Value::as_str) == Some(""))
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
 /// Builds the package of `solution` in the given mode.
 pub fn build(solution: &Solution, compat: Compat) -> Result<Package, PackageError> {
     let counts = main_template::counts(solution);
@@ -70,7 +83,8 @@ pub fn build(solution: &Solution, compat: Compat) -> Result<Package, PackageErro
     if compat == Compat::Ccfgen {
         secure_secret_parameters(&mut main_template);
     }
-    let create_ui_definition = ui_definition::create_ui_definition(solution, &text.markdown)?;
+    let create_ui_definition =
+        ui_definition::create_ui_definition(solution, &text.markdown, compat)?;
     let test_parameters = main_template["parameters"].clone();
     Ok(Package {
         main_template,

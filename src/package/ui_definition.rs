@@ -4,14 +4,171 @@
 
 use serde_json::{Value, json};
 
+use crate::content::Content;
 use crate::extra_content::ExtraContent;
-use crate::solution::Solution;
+use crate::solution::{Compat, Solution};
 use crate::templates::{self, TemplateError};
+
+/// The order `GeneratePackage` sorts the install wizard's steps in.
+const STEP_ORDER: [&str; 7] = [
+    "dataconnectors",
+    "parsers",
+    "workbooks",
+    "analytics",
+    "huntingqueries",
+    "watchlists",
+    "playbooks",
+];
+
+fn text_block(name: String, text: &str) -> Value {
+    json!({ "name": name, "type": "Microsoft.Common.TextBlock", "options": { "text": text } })
+}
+
+fn link_block(name: &str, label: &str, uri: &str) -> Value {
+    json!({
+        "name": name,
+        "type": "Microsoft.Common.TextBlock",
+        "options": { "link": { "label": label, "uri": uri } }
+    })
+}
+
+fn section(name: String, label: &str, elements: Vec<Value>) -> Value {
+    json!({ "name": name, "type": "Microsoft.Common.Section", "label": label, "elements": elements })
+}
+
+/// The steps of the content authored as files: `workbooks`, `analytics`, `huntingqueries`
+/// (parsers have none), with one section per item.
+fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
+    let mut steps = Vec::new();
+    if !content.workbooks.is_empty() {
+        let mut elements = vec![
+            text_block(
+                "workbooks-text".into(),
+                content.workbooks_blade_description.as_deref().unwrap_or(
+                    "This solution installs workbook(s) to help you gain insights into the telemetry collected in Microsoft Sentinel. After installing the solution, start using the workbook in Manage solution view.",
+                ),
+            ),
+            link_block(
+                "workbooks-link",
+                "Learn more",
+                "https://docs.microsoft.com/azure/sentinel/tutorial-monitor-your-data",
+            ),
+        ];
+        for (i, w) in content.workbooks.iter().enumerate() {
+            let n = i + 1;
+            elements.push(section(
+                format!("workbook{n}"),
+                &w.meta("title"),
+                vec![text_block(
+                    format!("workbook{n}-text"),
+                    &w.meta("description"),
+                )],
+            ));
+        }
+        steps.push(json!({
+            "name": "workbooks",
+            "label": "Workbooks",
+            "subLabel": { "preValidation": "Configure the workbooks", "postValidation": "Done" },
+            "bladeTitle": "Workbooks",
+            "elements": elements,
+        }));
+    }
+    if !content.analytic_rules.is_empty() {
+        let mut elements = vec![
+            text_block(
+                "analytics-text".into(),
+                content.analytic_rules_blade_description.as_deref().unwrap_or(
+                    "This solution installs the following analytic rule templates. After installing the solution, create and enable analytic rules in Manage solution view.",
+                ),
+            ),
+            link_block(
+                "analytics-link",
+                "Learn more",
+                "https://docs.microsoft.com/azure/sentinel/tutorial-detect-threats-custom?WT.mc_id=Portal-Microsoft_Azure_CreateUIDef",
+            ),
+        ];
+        for (i, r) in content.analytic_rules.iter().enumerate() {
+            let n = i + 1;
+            elements.push(section(
+                format!("analytic{n}"),
+                &r.name,
+                vec![text_block(
+                    format!("analytic{n}-text"),
+                    &crate::package::main_template::rule_description(&r.description, compat),
+                )],
+            ));
+        }
+        steps.push(json!({
+            "name": "analytics",
+            "label": "Analytics",
+            "subLabel": { "preValidation": "Configure the analytics", "postValidation": "Done" },
+            "bladeTitle": "Analytics",
+            "elements": elements,
+        }));
+    }
+    if !content.hunting_queries.is_empty() {
+        let mut elements = vec![
+            text_block(
+                "huntingqueries-text".into(),
+                content.hunting_queries_blade_description.as_deref().unwrap_or(
+                    "This solution installs the following hunting queries. After installing the solution, run these hunting queries to hunt for threats in Manage solution view. ",
+                ),
+            ),
+            link_block(
+                "huntingqueries-link",
+                "Learn more",
+                "https://docs.microsoft.com/azure/sentinel/hunting",
+            ),
+        ];
+        for (i, q) in content.hunting_queries.iter().enumerate() {
+            let n = i + 1;
+            let description =
+                crate::package::main_template::hunting_description(q.description.as_deref())
+                    .map(|d| format!("{d} "))
+                    .unwrap_or_default();
+            let dependency = if q.required_data_connectors.is_empty() {
+                String::new()
+            } else {
+                let ids: Vec<&str> = q
+                    .required_data_connectors
+                    .iter()
+                    .map(|(c, _)| c.as_str())
+                    .collect();
+                let types: Vec<&str> = q
+                    .required_data_connectors
+                    .iter()
+                    .flat_map(|(_, t)| t.iter().map(String::as_str))
+                    .collect();
+                format!(
+                    "This hunting query depends on {} data connector ({} Parser or Table)",
+                    ids.join(" "),
+                    types.join(" ")
+                )
+            };
+            let mut inner = Vec::new();
+            if !description.is_empty() || !dependency.is_empty() {
+                inner.push(text_block(
+                    format!("huntingquery{n}-text"),
+                    &format!("{description}{dependency}"),
+                ));
+            }
+            elements.push(section(format!("huntingquery{n}"), &q.name, inner));
+        }
+        steps.push(json!({
+            "name": "huntingqueries",
+            "label": "Hunting Queries",
+            "bladeTitle": "Hunting Queries",
+            "elements": elements,
+        }));
+    }
+    steps
+}
 
 /// The createUiDefinition of a solution with the given description markdown.
 pub fn create_ui_definition(
     solution: &Solution,
     description: &str,
+    compat: Compat,
 ) -> Result<Value, TemplateError> {
     let empty = ExtraContent::default();
     let extra = solution.extra_content.as_ref().unwrap_or(&empty);
@@ -42,7 +199,17 @@ pub fn create_ui_definition(
         "bladeTitle": "Data Connectors",
         "elements": elements,
     })];
+    steps.extend(content_steps(&solution.content, compat));
     steps.extend(extra.ui_steps.iter().cloned());
+    // `GeneratePackage` sorts the steps by this order (a name not in it sorts first).
+    let rank = |step: &Value| {
+        let name = step.get("name").and_then(Value::as_str).unwrap_or_default();
+        STEP_ORDER
+            .iter()
+            .position(|n| *n == name)
+            .map_or(-1, |i| i as i64)
+    };
+    steps.sort_by_key(rank);
     Ok(json!({
         "$schema": "https://schema.management.azure.com/schemas/0.1.2-preview/CreateUIDefinition.MultiVm.json#",
         "handler": "Microsoft.Azure.CreateUIDef",

@@ -17,6 +17,12 @@ pub struct ApiVersionSet {
     pub content: &'static str,
     /// `metadata`.
     pub metadata: &'static str,
+    /// `Microsoft.SecurityInsights/AlertRuleTemplates` (analytic rules).
+    pub alert_rules: &'static str,
+    /// `Microsoft.OperationalInsights/workspaces/savedSearches` (parsers, hunting queries).
+    pub saved_searches: &'static str,
+    /// `Microsoft.Insights/workbooks`.
+    pub workbooks: &'static str,
 }
 
 impl ApiVersionSet {
@@ -30,6 +36,9 @@ impl ApiVersionSet {
                 tables: "2022-10-01",
                 content: "2023-04-01-preview",
                 metadata: "2022-01-01-preview",
+                alert_rules: "2023-02-01-preview",
+                saved_searches: "2025-07-01",
+                workbooks: "2021-08-01",
             },
             ApiVersions::Current => ApiVersionSet {
                 definitions: "2024-09-01",
@@ -38,6 +47,9 @@ impl ApiVersionSet {
                 tables: "2025-07-01",
                 content: "2023-04-01-preview",
                 metadata: "2022-01-01-preview",
+                alert_rules: "2023-02-01-preview",
+                saved_searches: "2025-07-01",
+                workbooks: "2021-08-01",
             },
         }
     }

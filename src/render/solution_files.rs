@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::content::Section;
 use crate::solution::Solution;
 use crate::templates::{self, TemplateError};
 
@@ -23,12 +24,41 @@ pub fn data_file(solution: &Solution) -> Value {
         m.insert("Logo".into(), json!(logo.html()));
     }
     m.insert("Description".into(), json!(solution.description));
-    let defs: Vec<String> = solution
-        .connectors
-        .iter()
-        .map(|c| format!("{}/{}", super::connector_dir(c), c.settings.definition_file))
-        .collect();
-    m.insert(crate::scan::DATA_CONNECTORS.into(), json!(defs));
+    let content = &solution.content;
+    for (key, text) in [
+        (
+            "WorkbookBladeDescription",
+            &content.workbooks_blade_description,
+        ),
+        (
+            "AnalyticalRuleBladeDescription",
+            &content.analytic_rules_blade_description,
+        ),
+        (
+            "HuntingQueryBladeDescription",
+            &content.hunting_queries_blade_description,
+        ),
+    ] {
+        if let Some(text) = text {
+            m.insert(key.into(), json!(text));
+        }
+    }
+    // The content lists in packaging order (the official packager walks the keys in order).
+    for section in content.sections() {
+        if section == Section::DataConnectors {
+            let defs: Vec<String> = solution
+                .connectors
+                .iter()
+                .map(|c| format!("{}/{}", super::connector_dir(c), c.settings.definition_file))
+                .collect();
+            m.insert(crate::scan::DATA_CONNECTORS.into(), json!(defs));
+        } else {
+            let files = content.files(section);
+            if !files.is_empty() {
+                m.insert(section.key().into(), json!(files));
+            }
+        }
+    }
     m.insert("BasePath".into(), json!(""));
     m.insert("Version".into(), json!(solution.version));
     m.insert("Metadata".into(), json!("SolutionMetadata.json"));

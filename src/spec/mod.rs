@@ -75,6 +75,19 @@ pub fn spec_path(path: &Path) -> PathBuf {
     }
 }
 
+/// The spec file `path` designates, if it designates one: a `.toml` file, or a directory
+/// holding `ccfgen.toml` (any other path is a solution folder or JSON file).
+pub fn spec_file(path: &Path) -> Option<PathBuf> {
+    if path.is_dir() {
+        let f = path.join(SPEC_FILE_NAME);
+        f.is_file().then_some(f)
+    } else {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            .then(|| path.to_path_buf())
+    }
+}
+
 /// Reads and deserializes a spec. Syntax and type errors are reported with their location;
 /// every unknown key is reported (not only the first).
 pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {

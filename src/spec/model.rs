@@ -23,6 +23,56 @@ pub struct Spec {
     /// Packaging choices (ARM package output).
     #[serde(default, skip_serializing_if = "PackageSpec::is_default")]
     pub package: PackageSpec,
+    /// Solution content authored as files beside this spec (analytic rules, hunting queries,
+    /// workbooks, parsers). Without this table, the standard folders are read when they exist.
+    #[serde(default, skip_serializing_if = "ContentSpec::is_default")]
+    pub content: ContentSpec,
+}
+
+/// Solution content beside the spec, in the Azure-Sentinel solution layout. Each list names
+/// files or `*` patterns (in the file name only) relative to this file; a list not written
+/// defaults to its folder: `Analytic Rules/*.yaml`, `Hunting Queries/*.yaml`,
+/// `Workbooks/*.json`, `Parsers/*.yaml`. `[]` packages none.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ContentSpec {
+    /// Analytic rules (Scheduled and NRT rule YAML, the Azure-Sentinel schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic_rules: Option<Vec<String>>,
+    /// Hunting queries (YAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunting_queries: Option<Vec<String>>,
+    /// Workbooks (workbook JSON); each needs its entry in `workbooks_metadata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks: Option<Vec<String>>,
+    /// The workbooks metadata file: a JSON array of entries in the repo's
+    /// `WorkbooksMetadata.json` format (default `Workbooks/WorkbooksMetadata.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks_metadata: Option<String>,
+    /// Parsers (KQL function YAML: `FunctionName`, `FunctionQuery`, `Function.Title`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsers: Option<Vec<String>>,
+    /// The order of the data file's content lists, which is the order the package holds the
+    /// content in: `Data Connectors`, `Parsers`, `Workbooks`, `Analytic Rules`,
+    /// `Hunting Queries` (the default order); lists not named follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<String>>,
+    /// The text of the install wizard's analytics step (`AnalyticalRuleBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic_rules_blade_description: Option<String>,
+    /// The text of the hunting queries step (`HuntingQueryBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunting_queries_blade_description: Option<String>,
+    /// The text of the workbooks step (`WorkbookBladeDescription`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbooks_blade_description: Option<String>,
+}
+
+impl ContentSpec {
+    /// Whether nothing is written.
+    pub fn is_default(&self) -> bool {
+        *self == ContentSpec::default()
+    }
 }
 
 /// The solution block: Content Hub identity, marketing text and support.
@@ -181,6 +231,15 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
+    /// The DCR's `kind`. Default: none (a DCR used through a data collection endpoint);
+    /// `Direct`: the DCR has its own logs ingestion endpoint (the connector page's endpoint
+    /// value is then the DCR's `endpoints.logsIngestion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_kind: Option<DcrKind>,
+    /// Leave `dataCollectionEndpointId` out of the DCR (a `Direct` DCR needs none; the package
+    /// then has no DCE variable either). Requires `dcr_kind = "Direct"`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dcr_no_endpoint: bool,
     /// The keys with a fixed default ([`ConnectorSettings`]), flattened: in the file they sit
     /// among the others.
     #[serde(flatten)]
@@ -275,6 +334,23 @@ spec_settings! {
         pub connectivity_window: String = "7d".into(),
         /// Mark the connector as preview in the gallery.
         pub preview: bool = false,
+    }
+}
+
+/// The kind of a data collection rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DcrKind {
+    /// A DCR with its own logs ingestion endpoint (`properties.endpoints.logsIngestion`),
+    /// usable without a data collection endpoint.
+    Direct,
+}
+
+impl DcrKind {
+    /// The spelling in the DCR resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DcrKind::Direct => "Direct",
+        }
     }
 }
 

@@ -55,7 +55,7 @@ impl Target {
         if !path.exists() {
             return Err(TargetError::NotFound(path.to_path_buf()));
         }
-        if let Some(spec) = check::spec::spec_file(path) {
+        if let Some(spec) = crate::spec::spec_file(path) {
             return Ok(Target::Spec(spec));
         }
         if path.is_dir() {

@@ -56,3 +56,26 @@ pub fn corpus() -> Option<PathBuf> {
     );
     None
 }
+
+/// The solution-content corpus (`CCFGEN_CONTENT_CORPUS_DIR`, else `../shared/corpus-content`):
+/// solutions with their content sources and official packages. `None` when absent and not
+/// required, as [`corpus`].
+pub fn content_corpus() -> Option<PathBuf> {
+    let dir = match std::env::var_os("CCFGEN_CONTENT_CORPUS_DIR") {
+        Some(p) => PathBuf::from(p),
+        None => shared_dir().join("corpus-content"),
+    };
+    if dir.join("MANIFEST.md").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        !corpus_required(),
+        "CCFGEN_REQUIRE_CORPUS=1 but the content corpus is not at {} (set CCFGEN_CONTENT_CORPUS_DIR or put shared/ beside the clone)",
+        dir.display()
+    );
+    eprintln!(
+        "note: no content corpus at {}: content corpus checks skipped",
+        dir.display()
+    );
+    None
+}

@@ -16,8 +16,9 @@
 //! dead-letter file, and progress is checkpointed in SQLite so an interrupted push resumes.
 //!
 //! Features: `client` (default) is the push client. Without it the crate is only the record
-//! model ([`Record`], [`Column`], [`StreamType`], `rfc3339`, `validate`, [`Cloud`]), which is
-//! all that generated code and a code-generating build script need.
+//! model ([`Record`], [`Column`], [`StreamType`], `rfc3339`, `validate`, [`Cloud`]) and the
+//! input `reader`, which is all that generated code, a code-generating build script and the
+//! fuzz targets need.
 #![deny(missing_docs)]
 
 /// Items of the push client: compiled only with the `client` feature.
@@ -27,6 +28,7 @@ macro_rules! client {
 
 pub mod cloud;
 pub mod connector_file;
+pub mod reader;
 pub mod record;
 pub mod rfc3339;
 pub mod validate;
@@ -46,7 +48,6 @@ client! {
     pub mod ingest;
     pub mod pipeline;
     pub mod ranges;
-    pub mod reader;
     pub mod replay;
     pub mod retry;
     pub mod secret;

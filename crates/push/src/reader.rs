@@ -72,37 +72,52 @@ pub fn for_each_record<R: BufRead, E>(
     mut f: impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<Format, ReadError<E>> {
     match first_byte(&mut input)? {
-        None => Ok(Format::Empty),
-        Some(b'[') => {
+        (None, _) => Ok(Format::Empty),
+        (Some(b'['), prefix) if prefix.is_empty() => {
             read_array(input, &mut f)?;
             Ok(Format::JsonArray)
         }
-        Some(_) => {
-            read_ndjson(input, &mut f)?;
+        (Some(_), prefix) => {
+            read_ndjson(input, prefix, &mut f)?;
             Ok(Format::Ndjson)
         }
     }
 }
 
-/// Skips a UTF-8 BOM and whitespace; returns the next byte without consuming it.
-fn first_byte<R: BufRead>(input: &mut R) -> std::io::Result<Option<u8>> {
-    let mut at_start = true;
+const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Skips a UTF-8 BOM and whitespace; returns the next byte without consuming it, and the
+/// bytes consumed that must be put back in front of the first line: the start of a BOM that
+/// turned out not to be one (a BOM can be split across reads of a pipe).
+fn first_byte<R: BufRead>(input: &mut R) -> std::io::Result<(Option<u8>, Vec<u8>)> {
+    let mut bom = 0; // BOM bytes matched so far
     loop {
         let buf = input.fill_buf()?;
+        if bom < BOM.len() && bom != usize::MAX {
+            let want = &BOM[bom..];
+            let n = want.len().min(buf.len());
+            if n > 0 && buf[..n] == want[..n] {
+                input.consume(n);
+                bom += n;
+                if bom == BOM.len() {
+                    bom = usize::MAX; // a whole BOM: skipped
+                }
+                continue;
+            }
+            if bom > 0 {
+                // Not a BOM after all: the consumed bytes are the input's first bytes.
+                return Ok((Some(BOM[0]), BOM[..bom].to_vec()));
+            }
+            bom = usize::MAX;
+        }
         if buf.is_empty() {
-            return Ok(None);
+            return Ok((None, Vec::new()));
         }
-        if at_start && buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            input.consume(3);
-            at_start = false;
-            continue;
-        }
-        at_start = false;
         let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
         if skip < buf.len() {
             let b = buf[skip];
             input.consume(skip);
-            return Ok(Some(b));
+            return Ok((Some(b), Vec::new()));
         }
         let n = buf.len();
         input.consume(n);
@@ -111,16 +126,22 @@ fn first_byte<R: BufRead>(input: &mut R) -> std::io::Result<Option<u8>> {
 
 fn read_ndjson<R: BufRead, E>(
     mut input: R,
+    prefix: Vec<u8>,
     f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
-    let mut line = Vec::new();
+    let mut line = prefix; // the first line starts with the bytes `first_byte` consumed
     let mut ordinal = 0u64;
+    let mut first = true;
     loop {
-        line.clear();
+        if !first {
+            line.clear();
+        }
+        first = false;
+        let held = line.len();
         let n = (&mut input)
-            .take(MAX_LINE_BYTES as u64)
+            .take((MAX_LINE_BYTES - held) as u64)
             .read_until(b'\n', &mut line)?;
-        if n == 0 {
+        if n == 0 && line.is_empty() {
             return Ok(());
         }
         if line.len() >= MAX_LINE_BYTES && line.last() != Some(&b'\n') {
@@ -278,7 +299,8 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = bytes.get(i..i + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let hits = has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')));
+        let hits =
+            has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')));
         if hits != 0 {
             return Some(i + hits.trailing_zeros() as usize / 8);
         }
@@ -392,6 +414,31 @@ mod tests {
         assert_eq!(out, vec!["0:{\"a\":1}", "1:{\"b\":[2,3]}", "2:4"]);
     }
 
+    /// Found by the `push_reader` fuzz target: a BOM split across reads (a pipe delivering
+    /// one byte at a time) was not recognised, and an array was read as one NDJSON line.
+    #[test]
+    fn a_bom_split_across_reads_is_still_skipped() {
+        let read = |input: &[u8], capacity: usize| {
+            let mut texts = Vec::new();
+            let r = for_each_record(std::io::BufReader::with_capacity(capacity, input), |item| {
+                if let Item::Line { text, .. } = item {
+                    texts.push(String::from_utf8_lossy(text).into_owned());
+                }
+                Ok::<(), ()>(())
+            });
+            (r.ok(), texts)
+        };
+        for capacity in [1, 2, 3, 64] {
+            let (format, texts) = read(b"\xEF\xBB\xBF[{\"a\":1},2]", capacity);
+            assert_eq!(format, Some(Format::JsonArray), "capacity {capacity}");
+            assert_eq!(texts, ["{\"a\":1}", "2"]);
+            // Not a BOM: the bytes stay part of the first line.
+            let (format, texts) = read(b"\xEF\xBB{\"a\":1}\n2", capacity);
+            assert_eq!(format, Some(Format::Ndjson), "capacity {capacity}");
+            assert_eq!(texts, ["\u{FFFD}{\"a\":1}", "2"]);
+        }
+    }
+
     #[test]
     fn array_elements_are_compacted_outside_strings() {
         let input = b"[\n  {\n    \"a b\" : \" x\\\" \\\\ y \",\n    \"n\": [ 1, 2 ]\n  }\n]";
@@ -413,13 +460,16 @@ mod tests {
                      \"long string with spaces and a \\\" quote inside it\" , 12.5e3 ,true ]  \n";
         let texts = |capacity: usize| {
             let mut texts = Vec::new();
-            for_each_record::<_, ()>(BufReader::with_capacity(capacity, input.as_bytes()), |item| {
-                let Item::Line { text, .. } = item else {
-                    panic!("{item:?}")
-                };
-                texts.push(String::from_utf8(text.to_vec()).unwrap());
-                Ok(())
-            })
+            for_each_record::<_, ()>(
+                BufReader::with_capacity(capacity, input.as_bytes()),
+                |item| {
+                    let Item::Line { text, .. } = item else {
+                        panic!("{item:?}")
+                    };
+                    texts.push(String::from_utf8(text.to_vec()).unwrap());
+                    Ok(())
+                },
+            )
             .unwrap();
             texts
         };

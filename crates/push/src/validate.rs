@@ -1,6 +1,6 @@
 //! Checks a JSON record against a stream's columns before it is sent: it must be an object,
 //! carry every required column, have no unknown fields (unless allowed), and each value must
-//! fit its declared type (`int` range, RFC 3339 / ISO 8601 `datetime`, …).
+//! fit its declared type (`int` range, RFC 3339 `datetime` by [`crate::rfc3339`]'s rule, …).
 
 use serde_json::Value;
 
@@ -302,9 +302,7 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
         }
         StreamType::DateTime => match v {
             Value::String(s) if parse_datetime(s) => Ok(()),
-            Value::String(s) => Err(format!(
-                "{s:?} is not an RFC 3339 / ISO 8601 timestamp (e.g. 2025-11-06T10:30:00Z)"
-            )),
+            Value::String(s) => Err(crate::rfc3339::explain(s)),
             _ => expected("an RFC 3339 timestamp string"),
         },
     }
@@ -323,18 +321,10 @@ fn short(v: &Value) -> String {
     }
 }
 
-/// Accepts RFC 3339 (`2025-11-06T10:30:00Z`, offsets, fractions) and the ISO 8601 forms without
-/// an offset or with a space separator, which the service reads as UTC.
+/// Whether `s` is a `datetime` value: the one rule of [`crate::rfc3339`] (RFC 3339 with an
+/// offset), which the emulator applies too.
 pub fn parse_datetime(s: &str) -> bool {
-    use time::format_description::well_known::{Iso8601, Rfc3339};
-    if time::OffsetDateTime::parse(s, &Rfc3339).is_ok()
-        || time::OffsetDateTime::parse(s, &Iso8601::DEFAULT).is_ok()
-    {
-        return true;
-    }
-    let t = s.replacen(' ', "T", 1);
-    time::PrimitiveDateTime::parse(&t, &Iso8601::DEFAULT).is_ok()
-        || time::OffsetDateTime::parse(&t, &Rfc3339).is_ok()
+    crate::rfc3339::is_valid(s)
 }
 
 #[cfg(test)]
@@ -364,12 +354,16 @@ mod tests {
             "Score":1,"Ok":false,"Name":"x","Extra":{"a":[1]}
         }))
         .is_empty());
-        for ts in [
-            "2025-11-06T10:30:00",
-            "2025-11-06 10:30:00",
-            "2025-11-06T10:30:00.5Z",
-        ] {
-            assert!(parse_datetime(ts), "{ts}");
+        // The shared datetime rule, by example, through both validators.
+        for (ts, valid) in crate::rfc3339::EXAMPLES {
+            let record = json!({"TimeGenerated": ts});
+            assert_eq!(check(record.clone()).is_empty(), *valid, "{ts}");
+            let text = record.to_string();
+            assert_eq!(
+                is_valid_text(text.as_bytes(), COLS, ValidationOptions::default()),
+                *valid,
+                "{ts}"
+            );
         }
         assert!(check(json!({"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0})).is_empty());
     }
@@ -424,7 +418,8 @@ mod tests {
         let cases = [
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z"}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":-5,"Big":9007199254740993,"Score":1,"Ok":false,"Name":"x","Extra":{"a":[1]}}"#,
-            r#"{"TimeGenerated":"2025-11-06 10:30:00","Name":"caf\u00e9","Extra":null}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00+01:00","Name":"caf\u00e9","Extra":null}"#,
+            r#"{"TimeGenerated":"2025-11-06 10:30:00","Name":"x"}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Count":3000000000}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Big":18446744073709551615}"#,
@@ -463,11 +458,11 @@ mod tests {
             ValidationOptions::default()
         ));
         assert!(!is_valid_text(
-            cases[13].as_bytes(),
+            cases[14].as_bytes(),
             COLS,
             ValidationOptions::default()
         ));
-        assert!(is_valid_text(cases[13].as_bytes(), COLS, allow));
+        assert!(is_valid_text(cases[14].as_bytes(), COLS, allow));
         assert!(is_valid_text(br#"{"any":[1,{"x":2}]}"#, &[], allow));
         assert!(!is_valid_text(b"[1]", &[], allow));
     }

@@ -78,11 +78,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
 
 /// Runs `ccfgen emulate`.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
-    let spec_file = ccfgen::spec::spec_path(&args.source);
-    let is_spec = spec_file.is_file()
-        && spec_file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    let is_spec = ccfgen::spec::spec_file(&args.source).is_some_and(|f| f.is_file());
     let model = if is_spec {
         match ccfgen::load::solution(&args.source) {
             Ok((solution, _, _)) => Model::from_solution(&solution),

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use ccfgen::solution::StreamChoiceError;
 use ccfgen::spec::LoadError;
 use ccfgen_push::{
     Client, Column, Config, NoProgress, Progress, RetryPolicy, Source, UnknownFields,
@@ -211,29 +212,16 @@ fn spec_columns(
         }
         Err(e) => return Err(e.into()),
     };
-    let tables: Vec<_> = solution.tables().map(|(_, t)| t).collect();
-    let names = || {
-        tables
-            .iter()
-            .map(|t| t.stream.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let table = match config.stream_name.as_deref() {
-        Some(wanted) => tables
-            .iter()
-            .find(|t| t.stream == wanted || t.name == wanted)
-            .with_context(|| {
-                format!(
-                    "stream {wanted} (from --stream or the config's stream_name) is not in the spec {}; its streams: {}",
-                    spec.display(),
-                    names()
-                )
-            })?,
-        None if tables.len() == 1 => &tables[0],
-        None => bail!(
+    let table = match solution.table_for_stream(config.stream_name.as_deref()) {
+        Ok(table) => table,
+        Err(StreamChoiceError::Unknown { wanted, streams }) => bail!(
+            "stream {wanted} (from --stream or the config's stream_name) is not in the spec {}; its streams: {}",
+            spec.display(),
+            streams.join(", ")
+        ),
+        Err(StreamChoiceError::Ambiguous { streams }) => bail!(
             "no stream_name in the config: choose one of the spec's streams with --stream ({})",
-            names()
+            streams.join(", ")
         ),
     };
     config.stream_name = Some(table.stream.clone());
