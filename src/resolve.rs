@@ -319,6 +319,8 @@ fn resolve_connector(
     Connector {
         path,
         settings: c.settings.clone(),
+        dcr_kind: c.dcr_kind,
+        dcr_endpoint_omitted: c.dcr_no_endpoint,
         folder: c.folder.clone().unwrap_or_else(|| format!("{id}_ccf")),
         dcr_name: c.dcr_name.clone().unwrap_or_else(|| format!("{id}DCR")),
         data_connector_name,

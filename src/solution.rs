@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
-    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, GraphQuery,
-    Placeholders, SampleQuery, SupportTier, TablePlan,
+    ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, DcrKind,
+    GraphQuery, Placeholders, SampleQuery, SupportTier, TablePlan,
 };
 
 /// A whole solution, ready to render.
@@ -194,6 +194,10 @@ pub struct Connector {
     pub data_connector_name: String,
     /// The keys with a fixed default, as the spec wrote them or defaulted.
     pub settings: ConnectorSettings,
+    /// The DCR's kind (`Direct`: its own logs ingestion endpoint).
+    pub dcr_kind: Option<DcrKind>,
+    /// The DCR has no `dataCollectionEndpointId` (and the package no DCE variable).
+    pub dcr_endpoint_omitted: bool,
     /// Extra DCR `properties` members, written verbatim.
     pub dcr_properties: IndexMap<String, Value>,
     /// The Push data connector instances (at least one).

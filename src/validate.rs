@@ -490,6 +490,18 @@ impl Validator<'_> {
     /// Verbatim DCR and table-schema members may not replace what ccfgen generates; every
     /// Push instance names a stream of the connector, and no two share a name.
     fn verbatim_members(&mut self, c: &Connector) {
+        if c.dcr_endpoint_omitted && c.dcr_kind != Some(crate::solution::DcrKind::Direct) {
+            self.add(
+                format!("{}.dcr_no_endpoint", c.path),
+                vec![
+                    Diagnostic::error(
+                        "dcr-kind",
+                        "`dcr_no_endpoint` leaves the DCR without an ingestion endpoint",
+                    )
+                    .with_hint("set `dcr_kind = \"Direct\"` (the DCR's own endpoint), or remove `dcr_no_endpoint`"),
+                ],
+            );
+        }
         for key in c.dcr_properties.keys() {
             if GENERATED_DCR_MEMBERS.contains(&key.as_str()) {
                 self.add(

@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 use super::{NoteKind, Notes, RawConnector, RawSolution, Res};
 use crate::spec::model::{
-    AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, GraphQuery, InstanceSpec,
-    PackageSpec, Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier, TablePlan,
-    TableSpec,
+    AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, DcrKind, GraphQuery,
+    InstanceSpec, PackageSpec, Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier,
+    TablePlan, TableSpec,
 };
 use ccfgen_base::ColumnType;
 
@@ -587,12 +587,16 @@ fn dcr_tables(
         .get("kind")
         .filter(|k| !k.is_null() && k.as_str() != Some("[variables('blanks')]"))
     {
-        notes.add(
-            NoteKind::Unsupported,
-            file,
-            &at(dcr, ".kind"),
-            format!("DCR kind {kind}: ccfgen writes none"),
-        );
+        if kind.as_str() == Some("Direct") {
+            c.dcr_kind = Some(DcrKind::Direct);
+        } else {
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &at(dcr, ".kind"),
+                format!("DCR kind {kind}: ccfgen writes none or `Direct`"),
+            );
+        }
     }
     let props = crate::json_get::obj(&v, "properties");
     let keys: Vec<&String> = props.keys().collect();
@@ -624,6 +628,8 @@ fn dcr_tables(
             c.settings.dcr_endpoint_last =
                 keys.last().map(|k| k.as_str()) == Some("dataCollectionEndpointId");
         }
+        // A Direct DCR has its own endpoint and no DCE id.
+        None if c.dcr_kind == Some(DcrKind::Direct) => c.dcr_no_endpoint = true,
         _ => notes.add(
             NoteKind::Unsupported,
             file,

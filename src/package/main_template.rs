@@ -233,7 +233,10 @@ impl Builder<'_> {
                 )),
             );
             let dce = b.dce(c, n);
-            if let Some((name, value)) = &dce.variable {
+            // A Direct DCR without endpoint needs no DCE variable.
+            if !c.dcr_endpoint_omitted
+                && let Some((name, value)) = &dce.variable
+            {
                 variables.insert(name.clone(), json!(value));
             }
             if self.compat() == Compat::Official && !variables.contains_key("blanks") {
@@ -469,7 +472,10 @@ impl Builder<'_> {
             level,
         );
         if let Some(p) = props.as_object_mut() {
-            p.insert("dataCollectionEndpointId".into(), dce.clone());
+            // A Direct DCR has its own endpoint: no DCE id.
+            if !c.dcr_endpoint_omitted {
+                p.insert("dataCollectionEndpointId".into(), dce.clone());
+            }
             p.insert(
                 "destinations".into(),
                 json!({"logAnalytics": [{
@@ -489,7 +495,9 @@ impl Builder<'_> {
             "location".into(),
             json!("[parameters('workspace-location')]"),
         );
-        if self.compat() == Compat::Official {
+        if let Some(kind) = c.dcr_kind {
+            r.insert("kind".into(), json!(kind.as_str()));
+        } else if self.compat() == Compat::Official {
             // The packager turns the absent (null) kind into this variable to dodge arm-ttk.
             r.insert("kind".into(), json!(var("blanks")));
         }

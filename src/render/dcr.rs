@@ -9,22 +9,35 @@ use crate::solution::Connector;
 /// `dcr_endpoint`, by default the placeholder `{{dataCollectionEndpointId}}`, which packagers
 /// turn into a variable (never a literal id).
 pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
-    json!({
-        "name": connector.dcr_name,
-        "apiVersion": api.dcr,
-        "type": "Microsoft.Insights/dataCollectionRules",
-        "location": "[parameters('workspace-location')]",
-        "properties": dcr_properties(
+    let mut r = Map::new();
+    r.insert("name".into(), json!(connector.dcr_name));
+    r.insert("apiVersion".into(), json!(api.dcr));
+    r.insert(
+        "type".into(),
+        json!("Microsoft.Insights/dataCollectionRules"),
+    );
+    r.insert(
+        "location".into(),
+        json!("[parameters('workspace-location')]"),
+    );
+    if let Some(kind) = connector.dcr_kind {
+        r.insert("kind".into(), json!(kind.as_str()));
+    }
+    r.insert(
+        "properties".into(),
+        dcr_properties(
             connector,
             json!(connector.settings.dcr_endpoint),
             json!(connector.settings.dcr_workspace_resource_id),
         ),
-    })
+    );
+    Value::Object(r)
 }
 
 /// The DCR `properties` with the given `dataCollectionEndpointId` and destination
 /// `workspaceResourceId` values. A stream read by several tables is declared once, with the
-/// columns of the first table that reads it.
+/// columns of the first table that reads it. With `dcr_no_endpoint` (a `Direct` DCR) there is
+/// no `dataCollectionEndpointId`.
 pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value) -> Value {
     let mut streams = Map::new();
     for table in &connector.tables {
@@ -49,8 +62,9 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
             })
         })
         .collect();
+    let omitted = connector.dcr_endpoint_omitted;
     let mut props = Map::new();
-    if !connector.settings.dcr_endpoint_last {
+    if !connector.settings.dcr_endpoint_last && !omitted {
         props.insert("dataCollectionEndpointId".into(), dce_id.clone());
     }
     props.insert("streamDeclarations".into(), Value::Object(streams));
@@ -66,7 +80,7 @@ pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value)
     for (k, v) in &connector.dcr_properties {
         props.insert(k.clone(), v.clone());
     }
-    if connector.settings.dcr_endpoint_last {
+    if connector.settings.dcr_endpoint_last && !omitted {
         props.insert("dataCollectionEndpointId".into(), dce_id);
     }
     Value::Object(props)

@@ -231,6 +231,15 @@ pub struct ConnectorSpec {
     /// Push data connector (instance) resource name. Default: `<id>ConnectorPolling`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_connector_name: Option<String>,
+    /// The DCR's `kind`. Default: none (a DCR used through a data collection endpoint);
+    /// `Direct`: the DCR has its own logs ingestion endpoint (the connector page's endpoint
+    /// value is then the DCR's `endpoints.logsIngestion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dcr_kind: Option<DcrKind>,
+    /// Leave `dataCollectionEndpointId` out of the DCR (a `Direct` DCR needs none; the package
+    /// then has no DCE variable either). Requires `dcr_kind = "Direct"`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dcr_no_endpoint: bool,
     /// The keys with a fixed default ([`ConnectorSettings`]), flattened: in the file they sit
     /// among the others.
     #[serde(flatten)]
@@ -325,6 +334,23 @@ spec_settings! {
         pub connectivity_window: String = "7d".into(),
         /// Mark the connector as preview in the gallery.
         pub preview: bool = false,
+    }
+}
+
+/// The kind of a data collection rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DcrKind {
+    /// A DCR with its own logs ingestion endpoint (`properties.endpoints.logsIngestion`),
+    /// usable without a data collection endpoint.
+    Direct,
+}
+
+impl DcrKind {
+    /// The spelling in the DCR resource.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DcrKind::Direct => "Direct",
+        }
     }
 }
 

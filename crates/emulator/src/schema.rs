@@ -385,6 +385,9 @@ impl RowSink<'_> {
         };
         match ty {
             StreamType::String => Ok(cell(self, text)),
+            // Most datetimes arrive already in the stored form: kept as they are, without
+            // parsing and formatting them again (a tenth of the ingest CPU for typical records).
+            StreamType::DateTime if is_stored_utc_form(text) => Ok(cell(self, text)),
             StreamType::DateTime => {
                 // The one datetime rule, shared with the push client's validation.
                 let utc = ccfgen_push::rfc3339::parse(text)
@@ -452,6 +455,56 @@ impl RowSink<'_> {
             Cell::Body { .. } => Cell::Body { start, end },
             _ => Cell::Owned { start, end },
         }
+    }
+}
+
+/// Whether `text` is a datetime exactly as it is stored: what formatting it in UTC as RFC 3339
+/// gives (`YYYY-MM-DDTHH:MM:SS`, then `.` and 1–9 digits not ending in `0` when there is a
+/// fraction, then `Z`), for a date and time that exist. Such text is stored unchanged; anything
+/// else goes through parsing and formatting.
+fn is_stored_utc_form(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+        return false;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(i, c)| b[i] != c) {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
+        return false;
+    }
+    match &b[19..b.len() - 1] {
+        [] => true,
+        [b'.', fraction @ ..] => {
+            (1..=9).contains(&fraction.len())
+                && fraction.iter().all(u8::is_ascii_digit)
+                && fraction.last() != Some(&b'0')
+        }
+        _ => false,
     }
 }
 
@@ -638,6 +691,73 @@ mod tests {
 
     fn coerce_text(text: &str, max_field: usize) -> Coerced {
         coerce(&schema(), text.as_bytes().to_vec(), false, max_field).expect("array of objects")
+    }
+
+    /// What the general path (parse, then format in UTC) stores for a datetime string.
+    fn stored_by_parsing(text: &str) -> Option<String> {
+        ccfgen_push::rfc3339::parse(text)
+            .map(|t| t.to_offset(time::UtcOffset::UTC))
+            .and_then(|t| t.format(&Rfc3339).ok())
+    }
+
+    #[test]
+    fn datetimes_kept_as_received_are_exactly_those_parsing_would_store_unchanged() {
+        let mut cases: Vec<String> = [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.5Z",
+            "2026-01-01T00:00:00.50Z",
+            "2026-01-01T00:00:00.123456789Z",
+            "2026-01-01T00:00:00.1234567891Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01t00:00:00Z",
+            "2026-01-01T00:00:00z",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00+00:00",
+            "2026-01-01T02:00:00+02:00",
+            "2026-01-01T23:59:60Z",
+            "2016-12-31T23:59:60Z",
+            "2024-02-29T12:00:00Z",
+            "2023-02-29T12:00:00Z",
+            "1900-02-29T12:00:00Z",
+            "2000-02-29T12:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "+2026-01-01T00:00:00Z",
+            "2026-1-01T00:00:00Z",
+            "2026-01-01T00:00:0aZ",
+            "2026-01-01T00:00:00.1a2Z",
+            "yesterday",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        cases.extend(
+            ccfgen_push::rfc3339::EXAMPLES
+                .iter()
+                .map(|(text, _)| (*text).to_owned()),
+        );
+        for month in 1..=12 {
+            for day in [1, 28, 29, 30, 31] {
+                for year in [1999, 2000, 2024, 2100] {
+                    cases.push(format!("{year:04}-{month:02}-{day:02}T13:45:07.25Z"));
+                }
+            }
+        }
+        for text in &cases {
+            let general = stored_by_parsing(text);
+            if is_stored_utc_form(text) {
+                assert_eq!(general.as_deref(), Some(text.as_str()), "{text}");
+            } else {
+                assert_ne!(general.as_deref(), Some(text.as_str()), "{text}");
+            }
+        }
     }
 
     #[test]

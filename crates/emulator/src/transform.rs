@@ -20,7 +20,7 @@ use ccfgen_base::ColumnType;
 use ccfgen_kql::eval::{Ctx, Flow, Program, Value, parse_json, time};
 use ccfgen_kql::{Column, ScalarType};
 use ccfgen_push::StreamType;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use crate::config::{Config, StreamColumn};
 use crate::schema::{Cell, Coerced, Schema};
@@ -297,26 +297,27 @@ pub(crate) fn sql_affinity(ty: ScalarType) -> &'static str {
 
 /// The SQLite value of a stored table value in a column of type `ty`: datetimes in RFC 3339
 /// (fraction trimmed, as the Log Analytics APIs return them), dynamic values as JSON text,
-/// timespans and guids in Kusto's text form.
-pub(crate) fn to_sql(value: &Value, ty: ScalarType) -> rusqlite::types::Value {
+/// timespans and guids in Kusto's text form; strings borrowed.
+pub(crate) fn to_sql(value: &Value, ty: ScalarType) -> ToSqlOutput<'_> {
     use rusqlite::types::Value as Sql;
-    match value {
-        Value::Null => Sql::Null,
+    let owned = match value {
+        Value::Null => return ToSqlOutput::Borrowed(ValueRef::Null),
         _ if matches!(ty, ScalarType::Dynamic | ScalarType::Unknown) => {
             Sql::Text(value.to_json_text())
         }
+        Value::String(s) => return ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
         Value::Bool(b) => Sql::Integer((*b).into()),
         Value::Int(i) => Sql::Integer((*i).into()),
         Value::Long(l) => Sql::Integer(*l),
         Value::Real(r) => Sql::Real(*r),
-        Value::String(s) => Sql::Text(s.to_string()),
         Value::DateTime(t) => {
-            let mut s = String::new();
+            let mut s = String::with_capacity(28);
             time::write_datetime_short(*t, &mut s);
             Sql::Text(s)
         }
         other => Sql::Text(other.to_kusto_string()),
-    }
+    };
+    ToSqlOutput::Owned(owned)
 }
 
 /// The JSON of a stored table value in a column of type `ty` (the inverse of [`to_sql`]).
@@ -449,7 +450,12 @@ mod tests {
             (Value::Long(7), ScalarType::Long, serde_json::json!(7)),
         ];
         for (value, ty, json) in cases {
-            assert_eq!(stored_to_json(ty, to_sql(&value, ty)), json, "{value:?}");
+            let sql = match to_sql(&value, ty) {
+                ToSqlOutput::Borrowed(v) => rusqlite::types::Value::try_from(v).expect("UTF-8"),
+                ToSqlOutput::Owned(v) => v,
+                other => panic!("unexpected {other:?}"),
+            };
+            assert_eq!(stored_to_json(ty, sql), json, "{value:?}");
         }
     }
 }

@@ -150,11 +150,15 @@ struct ConfigFile {
         alias = "applicationSecret"
     )]
     application_secret: Option<String>,
+    // A Direct DCR has no DCE: its own `endpoints.logsIngestion` takes the DCE's place.
     #[serde(
         alias = "dce_uri",
         alias = "dceUri",
         alias = "dceEndpoint",
-        alias = "endpoint"
+        alias = "endpoint",
+        alias = "logs_ingestion_endpoint",
+        alias = "logsIngestion",
+        alias = "logsIngestionEndpoint"
     )]
     dce_endpoint: Option<String>,
     #[serde(alias = "dcrImmutableId", alias = "rule_id", alias = "dcr_id")]
@@ -452,6 +456,21 @@ mod tests {
         assert_eq!(e.scope, "https://monitor.azure.com/.default");
         assert_eq!(e.authority.as_str(), "https://login.microsoftonline.com/");
         assert!(!format!("{c:?}").contains("abc~DEF"));
+    }
+
+    /// A Direct DCR (no data collection endpoint): the DCR's own logs ingestion endpoint, as
+    /// its `endpoints.logsIngestion` names it, is the base of the ingestion URL.
+    #[test]
+    fn a_direct_dcr_endpoint_is_accepted() {
+        let c = Config::from_json_str(
+            r#"{"client_id":"a","client_secret":"b","logsIngestion":"https://woodgrove-dcr-a1b2.eastus-1.ingest.monitor.azure.com","dcr_immutable_id":"dcr-0123456789abcdef0123456789abcdef","stream_name":"Custom-WoodgroveSignIns"}"#,
+        )
+        .unwrap();
+        let e = c.validate().unwrap();
+        assert_eq!(
+            e.ingest.as_str(),
+            "https://woodgrove-dcr-a1b2.eastus-1.ingest.monitor.azure.com/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-WoodgroveSignIns?api-version=2023-01-01"
+        );
     }
 
     #[test]

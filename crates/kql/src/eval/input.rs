@@ -45,11 +45,19 @@ pub fn input_row(
         values: vec![Value::Null; columns.len()],
         issues: Vec::new(),
     };
+    // Records usually list their properties in column order: try the column after the
+    // previous one first (a wide stream is then not searched once per property).
+    let mut next = 0;
     for (key, value) in record {
-        let Some(i) = columns.iter().position(|c| c.name == *key) else {
+        let found = match columns.get(next) {
+            Some(c) if c.name == *key => Some(next),
+            _ => columns.iter().position(|c| c.name == *key),
+        };
+        let Some(i) = found else {
             row.issues.push(InputIssue::Undeclared(key.clone()));
             continue;
         };
+        next = i + 1;
         match stream_value(value, columns[i].ty) {
             Some(v) => row.values[i] = v,
             None => row.issues.push(InputIssue::TypeMismatch {
