@@ -285,3 +285,96 @@ mod tests {
         );
     }
 }
+
+/// `extra` without the parts that `content` packages natively: the content templates of the
+/// kinds it has (and a parser's top-level saved search and metadata), their variables,
+/// parameters, `contentPackages` criteria and install wizard steps. What is left is what
+/// ccfgen still carries verbatim (legacy connectors, playbooks, watchlists).
+pub fn without_content(
+    extra: &crate::extra_content::ExtraContent,
+    content: &Content,
+) -> crate::extra_content::ExtraContent {
+    let kinds: Vec<(&str, &str, &str)> = [
+        (
+            !content.analytic_rules.is_empty(),
+            "AnalyticsRule",
+            "analytics",
+        ),
+        (
+            !content.hunting_queries.is_empty(),
+            "HuntingQuery",
+            "huntingqueries",
+        ),
+        (!content.workbooks.is_empty(), "Workbook", "workbooks"),
+        (!content.parsers.is_empty(), "Parser", "parsers"),
+    ]
+    .into_iter()
+    .filter(|(has, _, _)| *has)
+    .map(|(_, kind, step)| (kind, kind, step))
+    .collect();
+    let has = |kind: &str| kinds.iter().any(|(k, _, _)| *k == kind);
+    let keep_resource = |r: &Value| {
+        let kind = r
+            .pointer("/properties/contentKind")
+            .or_else(|| r.pointer("/properties/kind"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let parser_search = has("Parser")
+            && r["type"] == "Microsoft.OperationalInsights/workspaces/savedSearches"
+            && r.pointer("/properties/category").is_some();
+        !(has(kind) || parser_search)
+    };
+    let keep_variable = |name: &str| {
+        let owned = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
+        !((has("AnalyticsRule")
+            && (owned(&["analyticRuleObject"]) || name == "TemplateEmptyArray"))
+            || (has("HuntingQuery") && owned(&["huntingQueryObject"]))
+            || (has("Parser") && owned(&["parserObject"]))
+            || (has("Workbook")
+                && (owned(&["workbook", "_workbook"])
+                    || name == "workspaceResourceId"
+                    || name == "TemplateEmptyObject")))
+    };
+    let block = |b: &crate::extra_content::ContentBlock| crate::extra_content::ContentBlock {
+        parameters: b
+            .parameters
+            .iter()
+            .filter(|(k, _)| {
+                !(has("Workbook") && k.starts_with("workbook") && k.ends_with("-name"))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        variables: b
+            .variables
+            .iter()
+            .filter(|(k, _)| keep_variable(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        resources: b
+            .resources
+            .iter()
+            .filter(|r| keep_resource(r))
+            .cloned()
+            .collect(),
+        criteria: b
+            .criteria
+            .iter()
+            .filter(|c| !has(c["kind"].as_str().unwrap_or_default()))
+            .cloned()
+            .collect(),
+        ui_elements: b.ui_elements.clone(),
+    };
+    crate::extra_content::ExtraContent {
+        before: block(&extra.before),
+        after: block(&extra.after),
+        ui_steps: extra
+            .ui_steps
+            .iter()
+            .filter(|s| {
+                let name = s["name"].as_str().unwrap_or_default();
+                !kinds.iter().any(|(_, _, step)| *step == name)
+            })
+            .cloned()
+            .collect(),
+    }
+}
