@@ -299,7 +299,12 @@ impl Table {
         self.stream_columns()
             .map(|(c, ty)| ccfgen_push::Column {
                 name: c.name.clone().into(),
-                ty,
+                // A guid column travels as a string; the push client checks its shape.
+                ty: if ty == ColumnType::String && c.table_type == Some(ColumnType::Guid) {
+                    ColumnType::Guid
+                } else {
+                    ty
+                },
                 required: !c.optional,
             })
             .collect()

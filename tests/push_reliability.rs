@@ -421,3 +421,52 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     let wrong = replay(&[input.to_str().unwrap()]);
     assert_code(&wrong, 2);
 }
+
+/// A string over the service's 64 KiB per-value limit is sent (the service keeps a truncated
+/// value) but counted in the summary and named in a warning; a required column that is
+/// `null` is reported as null, not missing.
+#[test]
+fn oversized_values_are_counted_and_null_is_called_null() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let config = emu.write_config(dir.path());
+    let input = dir.path().join("in.ndjson");
+    let mut long = record(0);
+    long["VulnTitle"] = "x".repeat(70_000).into();
+    let mut null = record(1);
+    null["VulnId"] = Value::Null;
+    let lines = [long.to_string(), null.to_string(), record(2).to_string()];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let state = dir.path().join("state");
+    let out = push(&input, &config, &state, &[]);
+    assert_code(&out, 1);
+    let s = summary(&out);
+    assert_eq!(s["delivered"], 2, "{s}");
+    assert_eq!(s["oversized_values"], 1, "{s}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("column VulnTitle: a value of 70000 bytes"),
+        "{stderr}"
+    );
+    let dead = dead_entries(&state.join("dead-letter.ndjson"));
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["message"], "required column VulnId is null");
+    let rows = emu.emulator.rows(STREAM);
+    let stored = rows
+        .iter()
+        .find(|r| r["VulnId"] == "CVE-2026-00000")
+        .unwrap();
+    assert_eq!(
+        stored["VulnTitle"].as_str().unwrap().len(),
+        64 * 1024,
+        "the emulator truncates as the service does"
+    );
+    let text_out = run(push_cmd(&input, &config, &dir.path().join("state2"))
+        .arg("--spec")
+        .arg(repo("examples/cvebuster")));
+    assert!(
+        text(&text_out.stdout).contains("truncated values     1 string values"),
+        "{}",
+        text(&text_out.stdout)
+    );
+}

@@ -268,24 +268,6 @@ fn parse_ps_object(text: &str) -> Option<Map<String, Value>> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_packagers_entry_text_parses_back() {
-        let m = parse_ps_object("@{workbookKey=K; description=A; b.; dataTypesDependencies=System.Object[]; subtitle=; provider=P}.description").unwrap();
-        assert_eq!(m["workbookKey"], "K");
-        assert_eq!(m["description"], "A; b.");
-        assert_eq!(m["dataTypesDependencies"], Value::Array(Vec::new()));
-        assert_eq!(m["subtitle"], "");
-        assert_eq!(
-            crate::content::ps_object_text(&m),
-            "@{workbookKey=K; description=A; b.; dataTypesDependencies=System.Object[]; subtitle=; provider=P}"
-        );
-    }
-}
-
 /// `extra` without the parts that `content` packages natively: the content templates of the
 /// kinds it has (and a parser's top-level saved search and metadata), their variables,
 /// parameters, `contentPackages` criteria and install wizard steps. What is left is what
@@ -376,5 +358,23 @@ pub fn without_content(
             })
             .cloned()
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packagers_entry_text_parses_back() {
+        let m = parse_ps_object("@{workbookKey=K; description=A; b.; dataTypesDependencies=System.Object[]; subtitle=; provider=P}.description").unwrap();
+        assert_eq!(m["workbookKey"], "K");
+        assert_eq!(m["description"], "A; b.");
+        assert_eq!(m["dataTypesDependencies"], Value::Array(Vec::new()));
+        assert_eq!(m["subtitle"], "");
+        assert_eq!(
+            crate::content::ps_object_text(&m),
+            "@{workbookKey=K; description=A; b.; dataTypesDependencies=System.Object[]; subtitle=; provider=P}"
+        );
     }
 }

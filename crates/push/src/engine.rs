@@ -1,6 +1,38 @@
 //! The delivery engine: a producer packs records into batches, a fixed pool of workers sends
 //! them concurrently over one HTTP client, retries, splits, bisects and dead-letters, and
 //! progress is committed to the checkpoint store only once a batch is fully resolved.
+//!
+//! # A batch's states
+//!
+//! ```text
+//! packed ──► queued ──► begun (recorded in flight in the store)
+//!                         │
+//!                         ▼
+//!                      sending ──204──────────────────► delivered ─┐
+//!                       │  ▲ 408/429/5xx/network: wait, resend      │
+//!                       │  └─ (within --max-retry-time)            ├─► committed (done
+//!                       ├─413/400──► split / bisect into halves ───┤    ranges + batch
+//!                       │            (a single record: dead letter)┘    finished, one
+//!                       │                                                transaction)
+//!                       └─ stop (certificate/DNS/auth/403/404, retry time out, interrupt)
+//!                             ├─ nothing ambiguous sent ─► forgotten: records pending
+//!                             └─ a send may have landed ─► left in flight: the next run
+//!                                                          resends, counts duplicates
+//! ```
+//!
+//! Records the producer dead-letters itself (invalid, unparseable, too large) ride along with
+//! the next batch and are committed with it. A record counts as done only after its outcome
+//! is durable: the dead-letter file is fsynced before the store's transaction that marks it.
+//!
+//! # Threads and locks
+//!
+//! Workers are async tasks; every fsync and SQLite transaction (`begin`, `commit`,
+//! `forget_batch`) runs on Tokio's blocking pool (`Run::blocking`), never on a worker
+//! thread. The locks are `std` mutexes held for short, non-async sections, and are taken in
+//! one order: **dead-letter → sources → store** (each may be skipped; none is taken while a
+//! later one is held). `commit` syncs the dead-letter file and releases it before locking
+//! the sources and then the store; `open_source` locks the store, releases it, then the
+//! sources. The stop slot and the throttle gate are leaf locks (nothing is locked inside).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +54,7 @@ use crate::retry::{Disposition, ROLE_GRACE_POLL, RetryPolicy, classify, fatal_hi
 use crate::store::CheckpointStore;
 use crate::summary::{Progress, Summary};
 use crate::token_cache::TokenCache;
-use crate::validate::{ValidationOptions, validate};
+use crate::validate::{ValidationOptions, oversized, validate};
 
 /// State shared by every run of one client.
 pub(crate) struct Core {
@@ -65,6 +97,7 @@ struct Counters {
     too_large: AtomicU64,
     rejected: AtomicU64,
     unparseable: AtomicU64,
+    oversized: AtomicU64,
     requests: AtomicU64,
     retried: AtomicU64,
     splits: AtomicU64,
@@ -627,6 +660,7 @@ impl Run {
             rejected: get(&c.rejected),
             unparseable: get(&c.unparseable),
             earlier_dead_letters: self.dead_letters_at_start,
+            oversized_values: get(&c.oversized),
             requests: get(&c.requests),
             retried_requests: get(&c.retried),
             splits: get(&c.splits),
@@ -813,6 +847,10 @@ impl Producer {
         buf.clear();
         serde_json::to_writer(&mut buf, value).expect("a Value always serializes");
         let result = if problems.is_empty() {
+            for warning in oversized(value, columns) {
+                warn!(source = %src.label, ordinal, "{warning}");
+                add(&self.run.counters.oversized, 1);
+            }
             self.add_json(src, ordinal, &buf)
         } else {
             self.add_invalid(src, ordinal, Reason::Invalid, &problems.join("; "), &buf)

@@ -22,6 +22,10 @@ pub struct Summary {
     pub too_large: u64,
     /// Records the service refused, isolated by bisecting (dead-lettered).
     pub rejected: u64,
+    /// String values over the service's per-value limit in records that were sent (with a
+    /// column list to check against): the service stores them truncated. Each is logged as a
+    /// warning with its source and position.
+    pub oversized_values: u64,
     /// Entries that were already in the dead-letter file when the run started: records of
     /// earlier runs still undelivered (`ccfgen push --replay` sends them again).
     pub earlier_dead_letters: u64,
@@ -78,6 +82,15 @@ impl Summary {
             dead_text.push_str(&format!(" → {}", file.display()));
         }
         rows.push(("dead-lettered", dead_text));
+        if self.oversized_values > 0 {
+            rows.push((
+                "truncated values",
+                format!(
+                    "{} string values over the service's 64 KiB per-value limit were sent: the service keeps only their first 64 KiB (the warnings say which records)",
+                    self.oversized_values
+                ),
+            ));
+        }
         if self.earlier_dead_letters > 0 {
             let file = self
                 .dead_letter_file

@@ -32,8 +32,11 @@ pub fn validate(record: &Value, columns: &[Column], options: ValidationOptions) 
     };
     for col in columns {
         match map.get(col.name.as_ref()) {
-            None | Some(Value::Null) if col.required => {
+            None if col.required => {
                 problems.push(format!("required column {} is missing", col.name));
+            }
+            Some(Value::Null) if col.required => {
+                problems.push(format!("required column {} is null", col.name));
             }
             None | Some(Value::Null) => {}
             Some(v) => {
@@ -56,6 +59,29 @@ pub fn validate(record: &Value, columns: &[Column], options: ValidationOptions) 
         }
     }
     problems
+}
+
+/// The service's per-value limit: longer string values are stored truncated (the request
+/// still succeeds). 64 KB in Microsoft's service limits; the emulator cuts at 64 KiB.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// The values of a valid record that the service would truncate: string values of the
+/// declared columns longer than [`MAX_VALUE_BYTES`] (UTF-8 bytes), one message each.
+pub fn oversized(record: &Value, columns: &[Column]) -> Vec<String> {
+    let Value::Object(map) = record else {
+        return Vec::new();
+    };
+    columns
+        .iter()
+        .filter_map(|c| match map.get(c.name.as_ref()) {
+            Some(Value::String(s)) if s.len() > MAX_VALUE_BYTES => Some(format!(
+                "column {}: a value of {} bytes, over the service's {MAX_VALUE_BYTES}-byte per-value limit: the service stores it truncated",
+                c.name,
+                s.len()
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether `text` is one JSON object that [`validate`] accepts, decided while parsing,
@@ -128,6 +154,8 @@ mod fast {
                 seen[word] |= bit;
                 match map.next_value::<Scalar<'de>>()? {
                     Scalar::Null => {}
+                    // Over the per-value limit: the full check counts it.
+                    Scalar::Str(s) if s.len() > super::MAX_VALUE_BYTES => return Ok(false),
                     value if fits(&value, self.columns[i].ty) => present[word] |= bit,
                     _ => return Ok(false),
                 }
@@ -144,8 +172,10 @@ mod fast {
     fn fits(value: &Scalar<'_>, ty: StreamType) -> bool {
         match (ty, value) {
             (StreamType::Dynamic, _) => true,
-            // A guid never reaches a stream (ccfgen declares it string); checked as one.
-            (StreamType::String | StreamType::Guid, Scalar::Str(_)) => true,
+            (StreamType::String, Scalar::Str(_)) => true,
+            // Sent as a string (ccfgen declares guid columns string in the stream), stored
+            // in a guid column: the value must have a GUID's shape.
+            (StreamType::Guid, Scalar::Str(s)) => super::is_guid(s),
             (StreamType::Boolean, Scalar::Bool) => true,
             (StreamType::Real, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float) => true,
             (StreamType::Long, Scalar::Int(_)) => true,
@@ -269,9 +299,17 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
     let expected = |what: &str| Err(format!("expected {what}, found {} {}", kind(v), short(v)));
     match ty {
         StreamType::Dynamic => Ok(()),
-        StreamType::String | StreamType::Guid => match v {
+        StreamType::String => match v {
             Value::String(_) => Ok(()),
             _ => expected("a string"),
+        },
+        StreamType::Guid => match v {
+            Value::String(s) if is_guid(s) => Ok(()),
+            Value::String(s) => Err(format!(
+                "{:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hexadecimal); the table's guid column would store NULL",
+                short_str(s)
+            )),
+            _ => expected("a GUID string"),
         },
         StreamType::Boolean => match v {
             Value::Bool(_) => Ok(()),
@@ -306,6 +344,24 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
             _ => expected("an RFC 3339 timestamp string"),
         },
     }
+}
+
+/// Whether `s` has the shape of a GUID as Kusto reads one: 8-4-4-4-12 hexadecimal digits.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn short_str(s: &str) -> &str {
+    let mut end = s.len().min(40);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 fn short(v: &Value) -> String {
@@ -396,6 +452,30 @@ mod tests {
             check(json!({})),
             vec!["required column TimeGenerated is missing"]
         );
+        assert_eq!(
+            check(json!({"TimeGenerated": null})),
+            vec!["required column TimeGenerated is null"]
+        );
+        let guid = [Column::new("Key", StreamType::Guid, false)];
+        let allow = ValidationOptions {
+            unknown_fields: UnknownFields::Allow,
+        };
+        for (value, ok) in [
+            ("0f8fad5b-d9cb-469f-a165-70867728950e", true),
+            ("0F8FAD5B-D9CB-469F-A165-70867728950E", true),
+            ("0f8fad5bd9cb469fa16570867728950e", false),
+            ("{0f8fad5b-d9cb-469f-a165-70867728950e}", false),
+            ("0f8fad5b-d9cb-469f-a165-70867728950g", false),
+            ("not-a-guid", false),
+        ] {
+            let record = json!({ "Key": value });
+            assert_eq!(validate(&record, &guid, allow).is_empty(), ok, "{value}");
+            assert_eq!(
+                is_valid_text(record.to_string().as_bytes(), &guid, allow),
+                ok,
+                "{value}"
+            );
+        }
         assert_eq!(
             check(json!([1])),
             vec!["record is a JSON array, not an object"]

@@ -39,6 +39,7 @@ pub fn json(summary: &Summary, target: &Target<'_>, error: Option<&str>) -> Stri
         "rejected": summary.rejected,
         "unparseable": summary.unparseable,
         "earlier_dead_letters": summary.earlier_dead_letters,
+        "oversized_values": summary.oversized_values,
         "pending": summary.pending(),
         "requests": summary.requests,
         "retried_requests": summary.retried_requests,

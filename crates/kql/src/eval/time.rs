@@ -141,20 +141,54 @@ pub fn write_datetime(ticks: i64, out: &mut String) {
 }
 
 /// RFC 3339 with the fraction trimmed (`2015-12-31T23:59:59.9Z`, `2015-12-31T00:00:00Z`): the
-/// form the Log Analytics APIs return.
+/// form the Log Analytics APIs return. (Digits written directly: the emulator formats every
+/// stored datetime with it.)
 pub fn write_datetime_short(ticks: i64, out: &mut String) {
     let c = to_civil(ticks);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    );
+    push_padded(out, c.year, 4);
+    out.push('-');
+    push_padded(out, c.month, 2);
+    out.push('-');
+    push_padded(out, c.day, 2);
+    out.push('T');
+    push_padded(out, c.hour, 2);
+    out.push(':');
+    push_padded(out, c.minute, 2);
+    out.push(':');
+    push_padded(out, c.second, 2);
     if c.fraction != 0 {
-        let digits = format!("{:07}", c.fraction);
+        let mut fraction = c.fraction;
+        let mut width = 7;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            width -= 1;
+        }
         out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
+        push_padded(out, fraction, width);
     }
     out.push('Z');
+}
+
+/// `value` in decimal, zero-padded to `width` characters (a sign included), as `{:0width$}`.
+fn push_padded(out: &mut String, value: i64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut v = value.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut width = width;
+    if value < 0 {
+        out.push('-');
+        width = width.saturating_sub(1);
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 /// Writes Kusto's `tostring(timespan)`: `[-][d.]hh:mm:ss[.fffffff]`.
@@ -608,6 +642,33 @@ pub fn iso_week(ticks: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn short_datetimes_are_written_like_the_format_strings() {
+        for ticks in [
+            0,
+            1,
+            UNIX_EPOCH_TICKS,
+            UNIX_EPOCH_TICKS + 9_000_000,
+            UNIX_EPOCH_TICKS + 1_234_567,
+            MAX_TICKS,
+            -TICKS_PER_DAY * 400,
+        ] {
+            let c = to_civil(ticks);
+            let mut expected = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                c.year, c.month, c.day, c.hour, c.minute, c.second
+            );
+            if c.fraction != 0 {
+                expected.push('.');
+                expected.push_str(format!("{:07}", c.fraction).trim_end_matches('0'));
+            }
+            expected.push('Z');
+            let mut out = String::new();
+            write_datetime_short(ticks, &mut out);
+            assert_eq!(out, expected, "{ticks}");
+        }
+    }
     use super::*;
 
     fn fmt(t: i64) -> String {
