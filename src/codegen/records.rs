@@ -46,12 +46,15 @@ fn record_struct(table: &Table) -> TokenStream {
     );
     let stream = &table.stream;
     let fields: Vec<TokenStream> = table.stream_columns().map(|(c, ty)| field(c, ty)).collect();
+    // The same column list the push runtime uses for the spec (`Table::push_columns`: a guid
+    // column travels as a string but is described as a guid, so its shape is checked).
     let columns: Vec<TokenStream> = table
-        .stream_columns()
-        .map(|(c, ty)| {
-            let col = &c.name;
-            let variant = stream_variant(ty);
-            let required = !c.optional;
+        .push_columns()
+        .into_iter()
+        .map(|c| {
+            let col = c.name.as_ref();
+            let variant = stream_variant(c.ty);
+            let required = c.required;
             quote! { ccfgen_push::Column::new(#col, ccfgen_push::StreamType::#variant, #required) }
         })
         .collect();
