@@ -130,7 +130,7 @@ mod fast {
     use std::borrow::Cow;
     use std::fmt;
 
-    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
     use super::{MAX_FAST_COLUMNS, UnknownFields, ValidationOptions, parse_datetime};
     use crate::record::{Column, StreamType};
@@ -161,7 +161,7 @@ mod fast {
                     if self.options.unknown_fields == UnknownFields::Reject {
                         return Ok(false);
                     }
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Strict>()?;
                     continue;
                 };
                 next = i + 1;
@@ -232,6 +232,69 @@ mod fast {
         }
     }
 
+    /// Any JSON value, skipped with the checks a real parse makes: `IgnoredAny` lets numbers
+    /// out of the f64 range and lone surrogate escapes through (found by the push_reader fuzz
+    /// target), which a `Value` parse — and the service — refuse.
+    struct Strict;
+
+    impl<'de> de::Deserialize<'de> for Strict {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(StrictVisitor)
+        }
+    }
+
+    struct StrictVisitor;
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Strict;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_unit<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_none<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            while seq.next_element::<Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            while map.next_entry::<Strict, Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+    }
+
     /// What the type check needs to know about a value.
     enum Scalar<'de> {
         Null,
@@ -291,12 +354,12 @@ mod fast {
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            while seq.next_element::<Strict>()?.is_some() {}
             Ok(Scalar::Composite)
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            while map.next_entry::<Strict, Strict>()?.is_some() {}
             Ok(Scalar::Composite)
         }
     }
@@ -533,6 +596,8 @@ mod tests {
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z"} trailing"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Namame":"\ud800"}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Namame":"\ud83d\ude00"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","ExtraScore":2036853e75808}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Extra":[{"a":1e999}]}"#,
             r#"[{"TimeGenerated":"2025-11-06T10:30:00Z"}]"#,
             r#""text""#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z""#,
