@@ -96,12 +96,30 @@ pub fn is_valid_text(text: &[u8], columns: &[Column], options: ValidationOptions
     let Ok(text) = std::str::from_utf8(text) else {
         return false;
     };
+    // serde_json skips ignored strings without pairing surrogate escapes: a lone `\ud800` in
+    // an ignored field would pass here and fail a real parse (found by the push_reader fuzz
+    // target). Text with a surrogate escape takes the full check.
+    if has_surrogate_escape(text.as_bytes()) {
+        return false;
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let check = fast::RecordCheck { columns, options };
     matches!(
         serde::Deserializer::deserialize_map(&mut de, check),
         Ok(true)
     ) && de.end().is_ok()
+}
+
+/// Whether `text` holds a `\uD800`–`\uDFFF` escape (possibly escaped itself: then the full
+/// check decides, which is only slower).
+fn has_surrogate_escape(text: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, b"\\u").any(|at| {
+        matches!(text.get(at + 2), Some(b'd' | b'D'))
+            && matches!(
+                text.get(at + 3),
+                Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+            )
+    })
 }
 
 /// Columns the fast path tracks (a stream has at most 500).
@@ -112,7 +130,7 @@ mod fast {
     use std::borrow::Cow;
     use std::fmt;
 
-    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
     use super::{MAX_FAST_COLUMNS, UnknownFields, ValidationOptions, parse_datetime};
     use crate::record::{Column, StreamType};
@@ -143,7 +161,7 @@ mod fast {
                     if self.options.unknown_fields == UnknownFields::Reject {
                         return Ok(false);
                     }
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Strict>()?;
                     continue;
                 };
                 next = i + 1;
@@ -214,6 +232,69 @@ mod fast {
         }
     }
 
+    /// Any JSON value, skipped with the checks a real parse makes: `IgnoredAny` lets numbers
+    /// out of the f64 range and lone surrogate escapes through (found by the push_reader fuzz
+    /// target), which a `Value` parse — and the service — refuse.
+    struct Strict;
+
+    impl<'de> de::Deserialize<'de> for Strict {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(StrictVisitor)
+        }
+    }
+
+    struct StrictVisitor;
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Strict;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_unit<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_none<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            while seq.next_element::<Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            while map.next_entry::<Strict, Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+    }
+
     /// What the type check needs to know about a value.
     enum Scalar<'de> {
         Null,
@@ -273,12 +354,12 @@ mod fast {
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            while seq.next_element::<Strict>()?.is_some() {}
             Ok(Scalar::Composite)
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            while map.next_entry::<Strict, Strict>()?.is_some() {}
             Ok(Scalar::Composite)
         }
     }
@@ -513,6 +594,10 @@ mod tests {
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","name":"dup"}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Name":"a","Name":5}"#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z"} trailing"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Namame":"\ud800"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Namame":"\ud83d\ude00"}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","ExtraScore":2036853e75808}"#,
+            r#"{"TimeGenerated":"2025-11-06T10:30:00Z","Extra":[{"a":1e999}]}"#,
             r#"[{"TimeGenerated":"2025-11-06T10:30:00Z"}]"#,
             r#""text""#,
             r#"{"TimeGenerated":"2025-11-06T10:30:00Z""#,
