@@ -212,11 +212,7 @@ pub fn choose(targets: Vec<Target>, name: Option<&str>) -> Result<Vec<Target>, P
 /// A data flow of a spec: its stream as declared (by this table or the table that declares
 /// a shared stream) and its destination (a custom table, or a built-in one with the
 /// catalogue's columns; `None` when the catalogue lacks it).
-fn target_of_spec_table(
-    spec_file: &Path,
-    c: &solution::Connector,
-    t: &solution::Table,
-) -> Target {
+fn target_of_spec_table(spec_file: &Path, c: &solution::Connector, t: &solution::Table) -> Target {
     let owner = c.stream_owner(&t.stream).unwrap_or(t);
     Target {
         origin: spec_file.to_path_buf(),

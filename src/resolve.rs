@@ -283,8 +283,9 @@ fn resolve_connector(
         c.ui.iter()
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect();
+    // The default queries show the tables data flows write, each once.
     let mut names: Vec<&str> = Vec::new();
-    for t in &tables {
+    for t in tables.iter().filter(|t| t.data_flow) {
         if !names.contains(&t.name.as_str()) {
             names.push(&t.name);
         }
@@ -531,11 +532,20 @@ fn builtin_columns(
     diags: &mut Diagnostics,
 ) -> Vec<Column> {
     let catalog = ccfgen_kql::catalog::builtin();
+    // A name written as an output stream or a custom table is `builtin-table` (validate).
+    if name.starts_with("Microsoft-") || name.ends_with("_CL") {
+        return Vec::new();
+    }
     let Some(columns) = catalog.table(name) else {
         let near = crate::spec::shape::closest(name, catalog.table_names());
         let hint = match near {
-            Some(n) => format!("did you mean `{n}`? Names are case-sensitive; without a schema the transform is checked for KQL errors only"),
-            None => format!("catalogue {} has no schema of it: the transform is checked for KQL errors only; make sure it outputs only columns the table has", catalog.version),
+            Some(n) => format!(
+                "did you mean `{n}`? Names are case-sensitive; without a schema the transform is checked for KQL errors only"
+            ),
+            None => format!(
+                "catalogue {} has no schema of it: the transform is checked for KQL errors only; make sure it outputs only columns the table has",
+                catalog.version
+            ),
         };
         diags.push(
             Diagnostic::warning(

@@ -282,10 +282,11 @@ impl Connector {
             .unwrap_or_default()
     }
 
-    /// The distinct table names in spec order (a built-in table several flows write, once).
+    /// The distinct names of the tables data flows write, in spec order (a built-in table
+    /// several flows write, once).
     pub fn table_names(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for t in &self.tables {
+        for t in self.flow_tables() {
             if !out.contains(&t.name.as_str()) {
                 out.push(&t.name);
             }

@@ -699,7 +699,8 @@ impl Validator<'_> {
         }
         // A table reading a stream another table declares, or a built-in table (its columns
         // come from the catalogue), may list no columns.
-        let shares_stream = t.data_flow && c.stream_owner(&t.stream).is_some_and(|o| o.path != t.path);
+        let shares_stream =
+            t.data_flow && c.stream_owner(&t.stream).is_some_and(|o| o.path != t.path);
         if t.columns.is_empty() && (shares_stream || t.is_builtin()) {
             self.transform(c, t);
             return;
@@ -805,9 +806,23 @@ impl Validator<'_> {
     fn builtin(&mut self, t: &Table) {
         let p = &t.path;
         let name_problem = if let Some(bare) = t.name.strip_prefix("Microsoft-") {
-            Some((format!("`{}` is an output stream; the built-in table is `{bare}`", t.name), format!("write `name = \"{bare}\"`: ccfgen writes `outputStream: Microsoft-{bare}`")))
+            Some((
+                format!(
+                    "`{}` is an output stream; the built-in table is `{bare}`",
+                    t.name
+                ),
+                format!(
+                    "write `name = \"{bare}\"`: ccfgen writes `outputStream: Microsoft-{bare}`"
+                ),
+            ))
         } else if t.name.ends_with("_CL") {
-            Some((format!("`{}` is a custom table name, but the table is marked `builtin`", t.name), "remove `builtin = true`: custom tables get a table resource".to_string()))
+            Some((
+                format!(
+                    "`{}` is a custom table name, but the table is marked `builtin`",
+                    t.name
+                ),
+                "remove `builtin = true`: custom tables get a table resource".to_string(),
+            ))
         } else {
             None
         };

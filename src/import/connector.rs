@@ -770,7 +770,12 @@ fn dcr_tables(
             continue;
         }
         let Some(table_name) = output.strip_prefix("Custom-") else {
-            notes.add(NoteKind::Unsupported, file, &format!("{fpath}.outputStream"), format!("`{output}` is neither `Custom-<table>` nor `Microsoft-<table>`"));
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("{fpath}.outputStream"),
+                format!("`{output}` is neither `Custom-<table>` nor `Microsoft-<table>`"),
+            );
             continue;
         };
         let found = tables
@@ -845,7 +850,15 @@ fn dcr_tables(
     // A table no data flow writes is kept as a table without one (`data_flow = false`).
     for (ti, claimed) in claimed.iter().enumerate() {
         if !claimed {
-            let mut t = table_spec(&tables[ti], "", &[], (file, ""), String::new(), sources, notes);
+            let mut t = table_spec(
+                &tables[ti],
+                "",
+                &[],
+                (file, ""),
+                String::new(),
+                sources,
+                notes,
+            );
             t.stream = None;
             t.transform = None;
             t.data_flow = false;
