@@ -398,43 +398,46 @@ fn resolve_table_order(
     c: &ConnectorSpec,
     diags: &mut Diagnostics,
 ) -> Vec<usize> {
-    let all: Vec<usize> = (0..c.tables.len()).collect();
+    // Built-in tables have no resource: the order is of the custom tables.
+    let all: Vec<usize> = (0..c.tables.len())
+        .filter(|&i| !c.tables[i].builtin)
+        .collect();
     if c.table_order.is_empty() {
         return all;
     }
     let mut order = Vec::new();
     for (i, name) in c.table_order.iter().enumerate() {
-        match c.tables.iter().position(|t| &t.name == name) {
+        match all.iter().copied().find(|&t| &c.tables[t].name == name) {
             Some(t) if !order.contains(&t) => order.push(t),
             found => {
                 let why = if found.is_some() {
                     format!("table `{name}` is named twice in `table_order`")
                 } else {
-                    format!("`table_order` names `{name}`, which is not a table of the connector")
+                    format!(
+                        "`table_order` names `{name}`, which is not a custom table of the connector"
+                    )
                 };
                 diags.push(
                     Diagnostic::error("table-order", why)
-                        .with_hint("name every table of the connector once")
+                        .with_hint("name every custom table of the connector once")
                         .at(loaded.at(&format!("{path}.table_order[{i}]"))),
                 );
                 return all;
             }
         }
     }
-    if order.len() != c.tables.len() {
-        let missing: Vec<&str> = c
-            .tables
+    if order.len() != all.len() {
+        let missing: Vec<&str> = all
             .iter()
-            .enumerate()
-            .filter(|(i, _)| !order.contains(i))
-            .map(|(_, t)| t.name.as_str())
+            .filter(|i| !order.contains(i))
+            .map(|&i| c.tables[i].name.as_str())
             .collect();
         diags.push(
             Diagnostic::error(
                 "table-order",
                 format!("`table_order` leaves out {}", missing.join(", ")),
             )
-            .with_hint("name every table of the connector once")
+            .with_hint("name every custom table of the connector once")
             .at(loaded.at(&format!("{path}.table_order"))),
         );
         return all;

@@ -913,9 +913,10 @@ fn dcr_tables(
             .any(|&pb| pb < pa && tables[pb].file == tables[pa].file)
     });
     if inverted {
+        // `positions` holds the custom tables (built-in ones have no resource), in `specs` order.
         let mut order: Vec<(usize, String)> = positions
             .iter()
-            .zip(&specs)
+            .zip(specs.iter().filter(|t| !t.builtin))
             .map(|(&p, t)| (p, t.name.clone()))
             .collect();
         order.sort();

@@ -259,7 +259,8 @@ pub struct ConnectorSpec {
     pub instances: Vec<InstanceSpec>,
     /// Order of the table resources (table names), when it is not the order of `tables` (which
     /// is the order of the DCR's data flows): the table files, the tables sharing one file and
-    /// the package's table resources follow it. Every table is named once.
+    /// the package's table resources follow it. Every custom table is named once (built-in
+    /// tables have no resource).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub table_order: Vec<String>,
     /// Sample queries shown on the connector page. Default: one "all records" query per table.
