@@ -518,7 +518,11 @@ mod tests {
             let text = format!(r#"{{"TimeGenerated":"2025-11-06T10:30:00Z","{column}":{number}}}"#);
             let record: Value = serde_json::from_str(&text).unwrap();
             let problems = check(record);
-            assert_eq!(problems.is_empty(), stored.is_some(), "{text}: {problems:?}");
+            assert_eq!(
+                problems.is_empty(),
+                stored.is_some(),
+                "{text}: {problems:?}"
+            );
             assert_eq!(
                 is_valid_text(text.as_bytes(), COLS, ValidationOptions::default()),
                 stored.is_some(),
