@@ -258,27 +258,6 @@ impl Progress for Lines {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_says_what_is_pending() {
-        let counts = Counts::default();
-        counts.read.store(1000, Ordering::Relaxed);
-        counts.delivered.store(700, Ordering::Relaxed);
-        counts.dead.store(20, Ordering::Relaxed);
-        counts.refused.store(30, Ordering::Relaxed);
-        counts.retries.store(2, Ordering::Relaxed);
-        counts.bytes.store(3 * 1024 * 1024, Ordering::Relaxed);
-        assert_eq!(
-            counts.line(Duration::from_secs(2)),
-            "progress: 2 s, 1000 records read, 700 delivered, 50 dead-lettered, 250 pending, \
-             375 records/s, 2 retries, 3.0 MiB read"
-        );
-    }
-}
-
 /// The progress display of one run.
 pub enum Shown {
     /// A bar on a terminal.
@@ -318,5 +297,26 @@ impl Shown {
             Shown::Bar(bar) => bar.handle().finish_and_clear(),
             Shown::Lines(lines) => lines.finish(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_says_what_is_pending() {
+        let counts = Counts::default();
+        counts.read.store(1000, Ordering::Relaxed);
+        counts.delivered.store(700, Ordering::Relaxed);
+        counts.dead.store(20, Ordering::Relaxed);
+        counts.refused.store(30, Ordering::Relaxed);
+        counts.retries.store(2, Ordering::Relaxed);
+        counts.bytes.store(3 * 1024 * 1024, Ordering::Relaxed);
+        assert_eq!(
+            counts.line(Duration::from_secs(2)),
+            "progress: 2 s, 1000 records read, 700 delivered, 50 dead-lettered, 250 pending, \
+             375 records/s, 2 retries, 3.0 MiB read"
+        );
     }
 }
