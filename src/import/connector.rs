@@ -1046,10 +1046,7 @@ fn builtin_spec(
     TableSpec {
         name: name.to_string(),
         stream: Some(stream.to_string()),
-        description: None,
-        plan: None,
-        retention_in_days: None,
-        total_retention_in_days: None,
+        settings: TableSettings::default(),
         transform: Some(transform),
         schema_extra: indexmap::IndexMap::new(),
         rust_name: None,
