@@ -85,7 +85,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
                 },
             )
             .with_context(|| format!("writing the starter {}", kind.what()))?;
-            super::new::report(&loaded, &added);
+            report(&loaded, &added);
         }
     }
     Ok(Outcome::Ok)
@@ -96,4 +96,18 @@ pub(super) fn today() -> anyhow::Result<String> {
     let now = time::OffsetDateTime::now_utc();
     let format = time::macros::format_description!("[year]-[month]-[day]");
     now.format(&format).context("formatting today's date")
+}
+
+/// Prints what a scaffold wrote.
+pub(super) fn report(loaded: &ccfgen::spec::LoadedSpec, added: &scaffold::Added) {
+    for file in &added.files {
+        eprintln!("wrote: {}", loaded.dir.join(file).display());
+    }
+    if let Some(key) = &added.spec_key {
+        eprintln!(
+            "added: `{}` to `{key}` in {}",
+            added.files[0],
+            loaded.source.path().display()
+        );
+    }
 }

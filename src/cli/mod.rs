@@ -50,7 +50,7 @@ enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Write a commented ccfgen.toml (and its schema) to start from.
+    /// Write a commented ccfgen.toml (its schema, a starter rule, hunting query, workbook).
     Init(init::Args),
     /// Add a starter analytic rule, hunting query, workbook or parser for a table of a spec.
     New(new::Args),

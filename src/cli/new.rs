@@ -74,7 +74,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         },
     )
     .with_context(|| format!("ccfgen new: the {}", kind.what()))?;
-    report(&loaded, &added);
+    super::init::report(&loaded, &added);
     eprintln!(
         "ccfgen: a starter {} `{}` for {}; edit it, then run `ccfgen build {}`",
         kind.what(),
@@ -83,18 +83,4 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         loaded.dir.display()
     );
     Ok(Outcome::Ok)
-}
-
-/// Prints what a scaffold wrote.
-pub fn report(loaded: &ccfgen::spec::LoadedSpec, added: &scaffold::Added) {
-    for file in &added.files {
-        eprintln!("wrote: {}", loaded.dir.join(file).display());
-    }
-    if let Some(key) = &added.spec_key {
-        eprintln!(
-            "added: `{}` to `{key}` in {}",
-            added.files[0],
-            loaded.source.path().display()
-        );
-    }
 }
