@@ -6,6 +6,8 @@ Inputs:
                Logs table reference, azure-monitor-ref/tables/, before it moved repositories)
   asim_schemas.txt beside this script: the ASIM normalized schemas, transcribed from the
                Azure-Sentinel parsers named on each line (path and commit)
+  sentinel_tables.txt beside this script: built-in tables the reference snapshot lacks,
+               transcribed from Azure-Sentinel's KQL validation table schemas (path and commit)
 Tables: every table the reference files under the Security category or the Security /
 SecurityInsights solutions, plus EXTRA_TABLES; columns in the reference's order, with its types.
 """
@@ -13,7 +15,7 @@ import json, os, re, sys, glob
 
 DOCS_COMMIT = 'bea53845fef94ad4f1887d306e6618a34efefc01'
 DOCS_REPO = 'MicrosoftDocs/azure-reference-other'
-VERSION = '2026.11.0'
+VERSION = '2026.12.0'
 EXTRA_TABLES = ['SecurityAlert', 'Heartbeat', 'Event', 'IdentityInfo', 'SecurityNestedRecommendation',
     'AzureDiagnostics', 'W3CIISLog', 'Usage', 'LAQueryLogs', 'Operation', 'StorageBlobLogs',
     'AzureMetrics', 'ContainerLog', 'Perf', 'ThreatIntelIndicators', 'ThreatIntelObjects',
@@ -62,6 +64,16 @@ def main():
         rel = os.path.relpath(path, docs).replace(os.sep, '/')
         tables.append({'name': name, 'source': f'{DOCS_REPO}@{DOCS_COMMIT}:{rel}',
                        'retrieved': retrieved, 'columns': cols})
+    for line in open(os.path.join(here, 'sentinel_tables.txt'), encoding='utf-8'):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        name, path, commit, retrieved, cols = line.split('|')
+        assert name not in {t['name'] for t in tables}, name
+        cols = [[c.split(':')[0], ABBREV[c.split(':')[1]]] for c in cols.split(',')]
+        tables.append({'name': name, 'source': f'Azure/Azure-Sentinel@{commit}:{path}',
+                       'retrieved': retrieved, 'columns': cols})
+    tables.sort(key=lambda t: t['name'].lower())
     by_name = {t['name']: t for t in tables}
     schemas = []
     for line in open(os.path.join(here, 'asim_schemas.txt'), encoding='utf-8'):
