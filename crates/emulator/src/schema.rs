@@ -209,6 +209,11 @@ impl Coerced {
         (0..self.records).map(|i| &self.cells[i * self.width..(i + 1) * self.width])
     }
 
+    /// The cells of row `i`, one per declared column.
+    pub(crate) fn cells(&self, i: usize) -> &[Cell] {
+        &self.cells[i * self.width..(i + 1) * self.width]
+    }
+
     /// The SQLite value of `cell`, borrowing its text.
     pub(crate) fn value(&self, cell: &Cell) -> ValueRef<'_> {
         match *cell {
