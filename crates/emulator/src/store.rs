@@ -897,8 +897,12 @@ mod tests {
         let transforms =
             Transforms::compile(&config, std::slice::from_ref(&stream.schema)).expect("compiles");
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.sqlite"), &[stream.clone()], &transforms)
-            .expect("opens");
+        let store = Store::open(
+            &dir.path().join("s.sqlite"),
+            std::slice::from_ref(&stream),
+            &transforms,
+        )
+        .expect("opens");
         let chunk = store.tables["Custom-T"].rows.chunk;
         assert!(chunk > 1, "{chunk}");
         // two full chunks and a remainder of single-row inserts
