@@ -409,6 +409,26 @@ impl RowSink<'_> {
         }
     }
 
+    /// Reserves the cells of as many records as the body holds if they are the size of the
+    /// first one (measured to the end of its last value taken from the body), at most one cell
+    /// per body byte: one allocation instead of growing the cells record by record.
+    fn reserve_like_first(&mut self) {
+        let end = self
+            .cells
+            .iter()
+            .filter_map(|cell| match cell {
+                Cell::Body { end, .. } => Some(*end),
+                _ => None,
+            })
+            .max();
+        if let Some(end) = end.filter(|&end| end > 0) {
+            let records = self.body.len() / end + 1;
+            // (at most a cell per body byte: an estimate, not a promise)
+            let cells = records.saturating_mul(self.schema.columns.len());
+            self.cells.reserve(cells.min(self.body.len()));
+        }
+    }
+
     /// A cell for `text`, a slice of the body.
     fn borrowed(&self, text: &str) -> Cell {
         let start = text.as_ptr() as usize - self.body.as_ptr() as usize;
@@ -655,6 +675,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             sink.store(column, &key, converted);
         }
         sink.records += 1;
+        if sink.records == 1 {
+            sink.reserve_like_first();
+        }
         Ok(())
     }
 }
