@@ -315,14 +315,6 @@ fn fix_dead_letters(path: &Path, fix: impl Fn(&mut Value)) {
     std::fs::write(path, fixed.join("\n") + "\n").unwrap();
 }
 
-fn dead_entries(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// Dead-letter some records, replay without fixing them (nothing changes but the reason's
 /// time), fix some in the file and replay (those leave the file, the rest keep their source
 /// and position), fix the last and replay: the emulator holds every record, the file is
@@ -368,7 +360,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     assert_eq!(s["delivered"], 0, "{s}");
     assert_eq!(s["invalid"], 3, "{s}");
     assert_eq!(s["earlier_dead_letters"], 1, "{s}");
-    assert_eq!(dead_entries(&dead).len(), 4);
+    assert_eq!(read_ndjson(&dead).len(), 4);
 
     // Fix two of the invalid records and the broken line in the file.
     fix_dead_letters(&dead, |e| {
@@ -385,7 +377,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     assert_eq!(s["delivered"], 3, "{s}");
     assert_eq!(s["invalid"], 1, "{s}");
     assert_eq!(s["earlier_dead_letters"], 0, "{s}");
-    let left = dead_entries(&dead);
+    let left = read_ndjson(&dead);
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["record"]["VulnId"], "CVE-2026-00052");
     assert_eq!(left[0]["ordinal"], 25, "the original position is kept");
@@ -400,7 +392,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     let done = replay(&[]);
     assert_code(&done, 0);
     assert_eq!(summary(&done)["delivered"], 1);
-    assert!(dead_entries(&dead).is_empty());
+    assert!(read_ndjson(&dead).is_empty());
     assert_eq!(emu.emulator.row_count(STREAM), 54, "every record");
     let mut ids: Vec<String> = emu
         .emulator
@@ -448,7 +440,7 @@ fn oversized_values_are_counted_and_null_is_called_null() {
         stderr.contains("column VulnTitle: a value of 70000 bytes"),
         "{stderr}"
     );
-    let dead = dead_entries(&state.join("dead-letter.ndjson"));
+    let dead = read_ndjson(&state.join("dead-letter.ndjson"));
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["message"], "required column VulnId is null");
     let rows = emu.emulator.rows(STREAM);
