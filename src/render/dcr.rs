@@ -9,8 +9,28 @@ use crate::solution::Connector;
 /// `dcr_endpoint`, by default the placeholder `{{dataCollectionEndpointId}}`, which packagers
 /// turn into a variable (never a literal id).
 pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
+    dcr_envelope(
+        json!(connector.dcr_name),
+        api,
+        connector.dcr_kind.map(|kind| json!(kind.as_str())),
+        dcr_properties(
+            connector,
+            json!(connector.settings.dcr_endpoint),
+            json!(connector.settings.dcr_workspace_resource_id),
+        ),
+    )
+}
+
+/// A DCR resource around `properties`, members in the packagers' order: `name`,
+/// `apiVersion`, `type`, `location`, `kind` (left out where `None`), `properties`.
+pub fn dcr_envelope(
+    name: Value,
+    api: &ApiVersionSet,
+    kind: Option<Value>,
+    properties: Value,
+) -> Value {
     let mut r = Map::new();
-    r.insert("name".into(), json!(connector.dcr_name));
+    r.insert("name".into(), name);
     r.insert("apiVersion".into(), json!(api.dcr));
     r.insert(
         "type".into(),
@@ -20,17 +40,10 @@ pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
         "location".into(),
         json!("[parameters('workspace-location')]"),
     );
-    if let Some(kind) = connector.dcr_kind {
-        r.insert("kind".into(), json!(kind.as_str()));
+    if let Some(kind) = kind {
+        r.insert("kind".into(), kind);
     }
-    r.insert(
-        "properties".into(),
-        dcr_properties(
-            connector,
-            json!(connector.settings.dcr_endpoint),
-            json!(connector.settings.dcr_workspace_resource_id),
-        ),
-    );
+    r.insert("properties".into(), properties);
     Value::Object(r)
 }
 
