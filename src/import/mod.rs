@@ -318,6 +318,9 @@ fn assemble(raw: RawSolution, package: Option<package::PackageJson>, mut notes: 
     }
 }
 
+/// One difference of a trial build: file, JSON path, the value read, the value built.
+type TrialDifference = (String, String, Option<Value>, Option<Value>);
+
 /// The differences of the official package built from `raw` (with `content` taking the place
 /// of its kinds in the verbatim content) from the package read: file, path and both values.
 fn trial(
@@ -325,7 +328,7 @@ fn trial(
     content: &crate::content::Content,
     package: Option<&package::PackageJson>,
     notes: &Notes,
-) -> Option<Vec<(String, String, Option<Value>, Option<Value>)>> {
+) -> Option<Vec<TrialDifference>> {
     let mut raw = raw.clone();
     raw.extra = content::without_content(&raw.extra, content);
     raw.content = content.clone();
