@@ -210,7 +210,14 @@ fn the_example_package_with_a_hunting_query_round_trips_as_files() {
     let source = yaml(&repo(
         "examples/cvebuster/Hunting Queries/cveBusterHostsWithMostOpenFindings.yaml",
     ));
-    for key in ["id", "name", "query", "tactics", "relevantTechniques"] {
+    for key in [
+        "id",
+        "name",
+        "query",
+        "tactics",
+        "relevantTechniques",
+        "requiredDataConnectors",
+    ] {
         assert_eq!(hunting[key], source[key], "hunting query {key}");
     }
 }

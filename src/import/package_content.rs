@@ -79,6 +79,7 @@ pub fn reconstruct(
     let mut failed: Vec<Section> = Vec::new();
     let mut order: Vec<Section> = Vec::new();
     let mut workbook_index = 0;
+    let mut hunting_index = 0;
     let entries = super::content::workbook_entries(template);
     let mut entries_out: Vec<Value> = Vec::new();
     for (i, r) in resources.iter().enumerate() {
@@ -101,7 +102,10 @@ pub fn reconstruct(
         let result = match section {
             Section::DataConnectors => continue,
             Section::AnalyticRules => analytic_rule(r, &vars),
-            Section::HuntingQueries => hunting_query(r, &vars),
+            Section::HuntingQueries => {
+                hunting_index += 1;
+                hunting_query(r, &vars, ui_text(ui, hunting_index).as_deref())
+            }
             Section::Parsers => parser(r, &vars),
             Section::Workbooks => {
                 let entry = entries.get(workbook_index).cloned();
@@ -224,6 +228,45 @@ pub fn reconstruct(
             text("workbooks").filter(|t| t != ud::WORKBOOKS_BLADE_DEFAULT);
     }
     Ok(content)
+}
+
+/// The install wizard's text of hunting query `n` (`huntingquery<n>-text`), if any.
+fn ui_text(ui: Option<&Value>, n: usize) -> Option<String> {
+    let steps = ui?.pointer("/parameters/steps")?.as_array()?;
+    let step = steps.iter().find(|s| s["name"] == "huntingqueries")?;
+    let section = step
+        .get("elements")?
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == format!("huntingquery{n}").as_str())?;
+    let text = section
+        .get("elements")?
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == format!("huntingquery{n}-text").as_str())?;
+    text.pointer("/options/text")?.as_str().map(str::to_string)
+}
+
+/// A hunting query's `requiredDataConnectors` from its install wizard text (`… This hunting
+/// query depends on <ids> data connector (<types> Parser or Table)`), the only place the
+/// package keeps them. Ids and types are joined with spaces there, so which connector writes
+/// which type is lost: every type is given to the first connector (which prints the same
+/// text).
+pub fn hunting_connectors(ui_text: &str) -> Option<Value> {
+    let (_, dependency) = ui_text.rsplit_once("This hunting query depends on ")?;
+    let (ids, rest) = dependency.split_once(" data connector (")?;
+    let types = rest.strip_suffix(" Parser or Table)")?;
+    let types: Vec<&str> = types.split(' ').filter(|t| !t.is_empty()).collect();
+    let list: Vec<Value> = ids
+        .split(' ')
+        .filter(|i| !i.is_empty())
+        .enumerate()
+        .map(|(i, id)| {
+            let t: &[&str] = if i == 0 { &types } else { &[] };
+            json!({"connectorId": id, "dataTypes": t})
+        })
+        .collect();
+    Some(Value::Array(list))
 }
 
 /// Two workbook files with one key (the packager's key ignores `#?{[()]}` and case).
@@ -468,7 +511,11 @@ fn analytic_rule(r: &Value, vars: &Map<String, Value>) -> Result<(String, String
 }
 
 /// A hunting query template → (file base name, YAML text).
-fn hunting_query(r: &Value, vars: &Map<String, Value>) -> Result<(String, String), String> {
+fn hunting_query(
+    r: &Value,
+    vars: &Map<String, Value>,
+    ui_text: Option<&str>,
+) -> Result<(String, String), String> {
     let base = base_name(r, HUNTING_SUFFIX)?;
     let search = inner(r, "Microsoft.OperationalInsights/savedSearches")?;
     let props = search.get("properties").ok_or("no properties")?;
@@ -504,8 +551,9 @@ fn hunting_query(r: &Value, vars: &Map<String, Value>) -> Result<(String, String
     if let Some(d) = description {
         doc.insert("description".into(), json!(quoted_description(&d)));
     }
-    // The package does not carry a hunting query's required data connectors.
-    doc.insert("requiredDataConnectors".into(), json!([]));
+    // Only the install wizard's text carries a hunting query's required data connectors.
+    let connectors = ui_text.and_then(hunting_connectors).unwrap_or(json!([]));
+    doc.insert("requiredDataConnectors".into(), connectors);
     doc.insert("tactics".into(), json!(tactics));
     doc.insert("relevantTechniques".into(), json!(techniques));
     doc.insert("query".into(), json!(text("query")));
@@ -667,6 +715,20 @@ mod tests {
             }
             assert_eq!(relevant_techniques(&techniques, &sub), relevant);
         }
+    }
+
+    #[test]
+    fn hunting_connectors_come_from_the_wizard_text() {
+        assert_eq!(
+            hunting_connectors(
+                "Finds x. This hunting query depends on A B data connector (T1_CL T2_CL Parser or Table)"
+            ),
+            Some(json!([
+                {"connectorId": "A", "dataTypes": ["T1_CL", "T2_CL"]},
+                {"connectorId": "B", "dataTypes": []}
+            ]))
+        );
+        assert_eq!(hunting_connectors("Finds x. "), None);
     }
 
     #[test]
