@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::solution::{
     Column, Connector, CustomPermission, GraphQuery, Instance, Logo, ReleaseNote, SampleQuery,
-    Solution, Support, Table, TablePlan, Transform,
+    Solution, Support, Table, Transform,
 };
 use crate::spec::LoadedSpec;
 use crate::spec::model::{ColumnIn, ColumnSpec, ConnectorSpec, TableSpec};
@@ -455,10 +455,7 @@ fn resolve_table(
                 format!("{}_table.json", t.name)
             }
         }),
-        description: t.description.clone(),
-        plan: t.plan.unwrap_or(TablePlan::Analytics),
-        retention_in_days: t.retention_in_days,
-        total_retention_in_days: t.total_retention_in_days,
+        settings: t.settings.clone(),
         transform: Transform {
             kql: String::new(),
             derived: t.transform.is_none(),

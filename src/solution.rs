@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::extra_content::ExtraContent;
 pub use crate::spec::model::{
     ApiVersions, AuthKeys, Categories, Compat, ConnectorSettings, CustomPermission, DcrKind,
-    GraphQuery, Placeholders, SampleQuery, SupportTier, TablePlan,
+    GraphQuery, Placeholders, SampleQuery, SupportTier, TablePlan, TableSettings,
 };
 
 /// A whole solution, ready to render.
@@ -261,14 +261,9 @@ pub struct Table {
     pub stream: String,
     /// File name in the connector folder.
     pub file: String,
-    /// Table description.
-    pub description: Option<String>,
-    /// Plan.
-    pub plan: TablePlan,
-    /// Interactive retention.
-    pub retention_in_days: Option<u32>,
-    /// Total retention.
-    pub total_retention_in_days: Option<u32>,
+    /// The keys with a fixed default (description, plan, retention), as the spec wrote them
+    /// or defaulted.
+    pub settings: TableSettings,
     /// The transform.
     pub transform: Transform,
     /// Extra `properties.schema` members, written verbatim.

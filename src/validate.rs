@@ -639,13 +639,13 @@ impl Validator<'_> {
             format!("{p}.transform"),
             rules::limits::transform_length(&t.transform.kql),
         );
-        if let Some(d) = &t.description {
+        if let Some(d) = &t.settings.description {
             self.description(&format!("{p}.description"), d);
         }
         for (days, field, range) in [
-            (t.retention_in_days, "retention_in_days", 4..=730),
+            (t.settings.retention_in_days, "retention_in_days", 4..=730),
             (
-                t.total_retention_in_days,
+                t.settings.total_retention_in_days,
                 "total_retention_in_days",
                 4..=4383,
             ),

@@ -385,9 +385,10 @@ impl Document {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let mut start = self.line_starts[line - 1];
-        if start == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
-            // A byte order mark is no column.
-            start = 3;
+        // Byte order marks starting a line are no column (the parser skips them without
+        // counting, any number of them, on any line).
+        while offset >= start + 3 && self.text[start..].starts_with('\u{feff}') {
+            start += 3;
         }
         let column = self
             .text

@@ -100,10 +100,7 @@ fn assert_table_rows_are_the_previews(
     emu: &EmulateProcess,
 ) {
     use std::collections::BTreeMap;
-    let records: Vec<Value> = records
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = ndjson(records);
     let targets =
         ccfgen::preview::choose(ccfgen::preview::targets(example).unwrap(), Some(table)).unwrap();
     assert_eq!(targets.len(), 1, "{table}: one data flow");
@@ -154,14 +151,6 @@ fn cvebuster_record(i: u64) -> Value {
     })
 }
 
-fn dead_letters(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -189,7 +178,7 @@ fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("dead-lettered        4"), "{stdout}");
     assert!(stdout.contains("delivered            100"), "{stdout}");
-    let entries = dead_letters(&dead);
+    let entries = read_ndjson(&dead);
     assert_eq!(entries.len(), 4);
     let messages: Vec<String> = entries
         .iter()

@@ -7,7 +7,7 @@ use super::{NoteKind, Notes, RawConnector, RawSolution, Res};
 use crate::spec::model::{
     AuthKeys, Author, Categories, ColumnIn, ColumnSpec, ConnectorSpec, DcrKind, GraphQuery,
     InstanceSpec, PackageSpec, Placeholders, SampleQuery, SolutionSpec, Spec, Support, SupportTier,
-    TablePlan, TableSpec,
+    TablePlan, TableSettings, TableSpec,
 };
 use ccfgen_base::ColumnType;
 
@@ -948,19 +948,21 @@ fn table_spec(
     TableSpec {
         name,
         stream: Some(stream.to_string()),
-        description: schema
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        plan: Some(plan),
-        retention_in_days: props
-            .get("retentionInDays")
-            .and_then(Value::as_u64)
-            .map(|d| d as u32),
-        total_retention_in_days: props
-            .get("totalRetentionInDays")
-            .and_then(Value::as_u64)
-            .map(|d| d as u32),
+        settings: TableSettings {
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            plan,
+            retention_in_days: props
+                .get("retentionInDays")
+                .and_then(Value::as_u64)
+                .map(|d| d as u32),
+            total_retention_in_days: props
+                .get("totalRetentionInDays")
+                .and_then(Value::as_u64)
+                .map(|d| d as u32),
+        },
         transform: Some(transform),
         schema_extra,
         rust_name: None,

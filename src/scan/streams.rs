@@ -121,7 +121,7 @@ pub fn from_solution(solution: &Solution) -> Streams {
             auxiliary: connector
                 .tables
                 .iter()
-                .any(|t| t.plan == TablePlan::Auxiliary),
+                .any(|t| t.settings.plan == TablePlan::Auxiliary),
         })
         .collect();
     Streams {

@@ -460,24 +460,15 @@ pub struct TableSpec {
     /// Input stream name (must start with `Custom-`). Default: `Custom-<name without _CL>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
-    /// Table description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Table plan. Default: `Analytics`. `Default` leaves `plan` out of the table resource
-    /// (the workspace default applies).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plan: Option<TablePlan>,
+    /// The keys with a fixed default ([`TableSettings`]), flattened: in the file they sit among
+    /// the others.
+    #[serde(flatten)]
+    pub settings: TableSettings,
     /// File name of the table in the connector folder. Default: `table.json` for a connector
     /// with one table, `<Table>_table.json` otherwise. Tables that name the same file are
     /// written into it as a JSON array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// Interactive retention in days (4–730); default: the workspace's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention_in_days: Option<u32>,
-    /// Total retention in days (4–4383); default: the workspace's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_retention_in_days: Option<u32>,
     /// The DCR `transformKql` from the stream to the table. Default: derived from the columns
     /// (`source` when the stream carries TimeGenerated and types agree, otherwise an `extend`
     /// that adds `TimeGenerated = now()` and converts types, and a `project-away` of
@@ -498,6 +489,23 @@ pub struct TableSpec {
     /// The columns, in order. Table columns and stream columns are derived from this list.
     #[serde(default)]
     pub columns: Vec<ColumnSpec>,
+}
+
+spec_settings! {
+    /// The table keys whose default is a fixed value: the description, the plan and the
+    /// retention. A key added here needs no resolver code and no resolved-model field
+    /// (`src/spec/settings.rs`, docs/architecture.md).
+    pub struct TableSettings {
+        /// Table description.
+        pub description: Option<String> = None,
+        /// Table plan. Default: `Analytics`. `Default` leaves `plan` out of the table resource
+        /// (the workspace default applies).
+        pub plan: TablePlan = TablePlan::Analytics,
+        /// Interactive retention in days (4–730); default: the workspace's.
+        pub retention_in_days: Option<u32> = None,
+        /// Total retention in days (4–4383); default: the workspace's.
+        pub total_retention_in_days: Option<u32> = None,
+    }
 }
 
 /// A table plan.
