@@ -38,6 +38,7 @@ use serde_json::{Value, json};
 
 pub use allow::{AllowEntry, Document};
 
+use crate::json_get::strings;
 use crate::json_spans::JsonPath;
 
 /// Why the vendored schemas could not be used (a defect of ccfgen, not of the input).
@@ -220,8 +221,8 @@ impl Schemas {
                 for (name, def) in defs {
                     let pointer = format!("{url}#/{section}/{name}");
                     let schema = json!({ "allOf": [ { "$ref": base_ref }, { "$ref": pointer } ] });
-                    let types = enum_strings(def.pointer("/properties/type/enum"));
-                    let versions = enum_strings(def.pointer("/properties/apiVersion/enum"));
+                    let types = strings(&def["properties"]["type"], "enum");
+                    let versions = strings(&def["properties"]["apiVersion"], "enum");
                     for ty in &types {
                         for api in &versions {
                             let validator = build(&pointer, &schema)?;
@@ -630,17 +631,6 @@ fn unchecked_reason(ty: &str, api: &str, extension: Option<&str>) -> (String, bo
     } else {
         (format!("no schema for {shown} at {api} is vendored"), false)
     }
-}
-
-fn enum_strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn external_refs(v: &Value, f: &mut impl FnMut(&str)) {
