@@ -526,10 +526,16 @@ impl<'d> Builder<'d> {
 
     fn start_of(&self, span: &Span) -> (usize, Pos) {
         let offset = self.byte(span.start.index());
+        let line = span.start.line();
+        if line > self.doc.line_starts.len() {
+            // At the end of a text without a final line break the scanner moves to a line
+            // that is not there (an empty node at the very end): the text's own position.
+            return (offset, self.doc.pos(offset));
+        }
         (
             offset,
             Pos {
-                line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+                line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
             },
         )

@@ -285,7 +285,15 @@ fn infer_proposes_columns_that_build() {
     insta::assert_snapshot!(block);
     // Put the proposal into the starter spec in place of its table: it must build.
     ccfgen()
-        .args(["init", "--name", "Foo", "--date", "2026-01-15", "--dir"])
+        .args([
+            "init",
+            "--name",
+            "Foo",
+            "--date",
+            "2026-01-15",
+            "--no-content",
+            "--dir",
+        ])
         .arg(tmp.path())
         .assert()
         .success();
