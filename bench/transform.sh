@@ -104,9 +104,14 @@ for run in $(seq 1 "$RUNS"); do
   read -r flows flow_rps transform_rps < <(sed -n \
     's/^TOTAL flows=\([0-9]*\) .* flow_rps=\([0-9]*\) transform_rps=\([0-9]*\)$/\1 \2 \3/p' \
     "$WORK/eval-$run.txt")
-  read -r without without_rss < <(emulate without "$WORK/without" 1 "$run")
-  read -r with with_rss < <(emulate with "$WORK/with" 1 "$run")
-  read -r idle idle_rss < <(emulate idle "$WORK/with" 0 "$run")
+  # emulate runs in this shell (its output to a file, not a process substitution), so a failed
+  # row check's `exit 1` reaches the EXIT trap with TIME_PID set and the emulator is stopped.
+  emulate without "$WORK/without" 1 "$run" >"$WORK/cpu"
+  read -r without without_rss <"$WORK/cpu"
+  emulate with "$WORK/with" 1 "$run" >"$WORK/cpu"
+  read -r with with_rss <"$WORK/cpu"
+  emulate idle "$WORK/with" 0 "$run" >"$WORK/cpu"
+  read -r idle idle_rss <"$WORK/cpu"
   echo "$run $flows $flow_rps $transform_rps $without $without_rss $with $with_rss $idle $idle_rss" \
     | tee -a "$WORK/results" >&2
 done

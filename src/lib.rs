@@ -26,6 +26,7 @@ pub mod load;
 pub mod output;
 pub mod package;
 pub mod preview;
+pub mod published_schemas;
 pub mod render;
 pub mod resolve;
 pub mod rules;

@@ -76,10 +76,10 @@ pub fn records_for_stream(
         name: String::new(),
         stream: stream.to_string(),
         file: String::new(),
-        description: None,
-        plan: crate::solution::TablePlan::Default,
-        retention_in_days: None,
-        total_retention_in_days: None,
+        settings: crate::solution::TableSettings {
+            plan: crate::solution::TablePlan::Default,
+            ..Default::default()
+        },
         transform: crate::solution::Transform {
             kql: String::new(),
             derived: false,
@@ -95,6 +95,8 @@ pub fn records_for_stream(
                 ..Column::default()
             })
             .collect(),
+        builtin: None,
+        data_flow: true,
     };
     let mut generator = Generator::new(&table, options);
     (0..options.count).map(|_| generator.record()).collect()

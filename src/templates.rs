@@ -41,6 +41,31 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
         "init/ccfgen.toml.hbs",
         include_str!("../templates/init/ccfgen.toml.hbs"),
     ),
+    (
+        "scaffold/rule",
+        "scaffold/rule.yaml.hbs",
+        include_str!("../templates/scaffold/rule.yaml.hbs"),
+    ),
+    (
+        "scaffold/hunting",
+        "scaffold/hunting.yaml.hbs",
+        include_str!("../templates/scaffold/hunting.yaml.hbs"),
+    ),
+    (
+        "scaffold/parser",
+        "scaffold/parser.yaml.hbs",
+        include_str!("../templates/scaffold/parser.yaml.hbs"),
+    ),
+    (
+        "scaffold/workbook",
+        "scaffold/workbook.json.hbs",
+        include_str!("../templates/scaffold/workbook.json.hbs"),
+    ),
+    (
+        "scaffold/workbook_metadata",
+        "scaffold/workbook-metadata.json.hbs",
+        include_str!("../templates/scaffold/workbook-metadata.json.hbs"),
+    ),
 ];
 
 /// A template failed to render (a bug in ccfgen or in a template).
@@ -151,6 +176,18 @@ mod tests {
             "description": "Pushes alerts.",
             "counts": "**Data Connectors:** 1",
             "title": "Contoso (Push)",
+            "connector": "ContosoPush",
+            "query": "  ContosoEvents_CL",
+            "function": "ContosoEvents",
+            "heading": "\"## Contoso\"",
+            "timechart": "\"ContosoEvents_CL\"",
+            "timechart_title": "\"Events\"",
+            "top": "\"ContosoEvents_CL\"",
+            "top_title": "\"Top\"",
+            "template_id": "\"sentinel-Contoso\"",
+            "key": "\"Contoso\"",
+            "file": "\"Contoso.json\"",
+            "provider": "\"Contoso\"",
         });
         for (name, file, _) in TEMPLATES {
             let text = render(name, &data).unwrap_or_else(|e| panic!("{file}: {e}"));

@@ -385,9 +385,10 @@ impl Document {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let mut start = self.line_starts[line - 1];
-        if start == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
-            // A byte order mark is no column.
-            start = 3;
+        // Byte order marks starting a line are no column (the parser skips them without
+        // counting, any number of them, on any line).
+        while offset >= start + 3 && self.text[start..].starts_with('\u{feff}') {
+            start += 3;
         }
         let column = self
             .text
@@ -525,10 +526,16 @@ impl<'d> Builder<'d> {
 
     fn start_of(&self, span: &Span) -> (usize, Pos) {
         let offset = self.byte(span.start.index());
+        let line = span.start.line();
+        if line > self.doc.line_starts.len() {
+            // At the end of a text without a final line break the scanner moves to a line
+            // that is not there (an empty node at the very end): the text's own position.
+            return (offset, self.doc.pos(offset));
+        }
         (
             offset,
             Pos {
-                line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+                line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
             },
         )

@@ -13,7 +13,7 @@ use ccfgen::check::{self, Options, Report, output};
 use ccfgen::diagnostic::Severity;
 use serde_json::{Value, json};
 use support::corpus::corpus;
-use support::{ccfgen, repo};
+use support::{assert_code, ccfgen, repo};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -929,11 +929,7 @@ fn explain_prints_each_flow_in_the_oracle_format() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_code(&out, 0);
     let flows: Value = serde_json::from_slice(&out.stdout).unwrap();
     let flow = &flows[0];
     assert_eq!(flow["ok"], true);

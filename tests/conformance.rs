@@ -65,11 +65,7 @@ fn cli_import_then_build_reproduces_an_official_package_byte_for_byte() {
     assert!(text.contains("columns = [\n  { name = "), "{text}");
     assert!(tmp.path().join("orca/extra-content.json").is_file());
     let out = tmp.path().join("out");
-    let build = run(ccfgen()
-        .args(["build", "--compat", "official", "--out"])
-        .arg(&out)
-        .arg(&spec));
-    assert_code(&build, 0);
+    build_official(&spec, &out);
     // Orca's package: a legacy connector and a workbook carried verbatim around the CCF one.
     for file in ["mainTemplate.json", "testParameters.json"] {
         let ours = std::fs::read(out.join("Package").join(file)).unwrap();
@@ -82,21 +78,28 @@ fn cli_import_then_build_reproduces_an_official_package_byte_for_byte() {
     }
 }
 
+/// `ccfgen build --compat official --out OUT SPEC`, which must succeed.
+fn build_official(spec: &Path, out: &Path) {
+    assert_code(
+        &run(ccfgen()
+            .args(["build", "--compat", "official", "--out"])
+            .arg(out)
+            .arg(spec)),
+        0,
+    );
+}
+
 /// Without the corpus: what ccfgen builds for each example imports back to a spec that
 /// builds the same connector artifacts and the same package.
 #[test]
 fn built_examples_import_back_without_differences() {
-    for name in ["cvebuster", "contoso", "fabrikam", "woodgrove"] {
+    for name in ["cvebuster", "contoso", "fabrikam", "woodgrove", "litware"] {
         let tmp = tempfile::tempdir().unwrap();
         let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(name);
         let out = tmp.path().join("out");
-        let build = run(ccfgen()
-            .args(["build", "--compat", "official", "--out"])
-            .arg(&out)
-            .arg(&spec));
-        assert_code(&build, 0);
+        build_official(&spec, &out);
         for input in [out.clone(), out.join("Package")] {
             let imported = ccfgen::import::import(&input).unwrap();
             let notes: Vec<String> = imported.notes.iter().map(ToString::to_string).collect();
@@ -119,13 +122,7 @@ fn reordered_multi_table_package_round_trips_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/woodgrove");
     let first = tmp.path().join("first");
-    assert_code(
-        &run(ccfgen()
-            .args(["build", "--compat", "official", "--out"])
-            .arg(&first)
-            .arg(&example)),
-        0,
-    );
+    build_official(&example, &first);
     let spec = tmp.path().join("imported/ccfgen.toml");
     let import = run(ccfgen()
         .args(["import", "--out"])
@@ -140,13 +137,7 @@ fn reordered_multi_table_package_round_trips_byte_for_byte() {
         "{text}"
     );
     let second = tmp.path().join("second");
-    assert_code(
-        &run(ccfgen()
-            .args(["build", "--compat", "official", "--out"])
-            .arg(&second)
-            .arg(&spec)),
-        0,
-    );
+    build_official(&spec, &second);
     for file in [
         "mainTemplate.json",
         "createUiDefinition.json",
@@ -165,13 +156,7 @@ fn import_exits_1_on_unexplained_differences() {
     let tmp = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/woodgrove");
     let out = tmp.path().join("out");
-    assert_code(
-        &run(ccfgen()
-            .args(["build", "--compat", "official", "--out"])
-            .arg(&out)
-            .arg(&example)),
-        0,
-    );
+    build_official(&example, &out);
     let main = out.join("Package/mainTemplate.json");
     let mut template: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&main).unwrap()).unwrap();

@@ -95,16 +95,7 @@ fn emulate_serves_https_with_the_written_config_and_ca() {
         .keys()
         .map(String::as_str)
         .collect();
-    for key in [
-        "tenant_id",
-        "application_id",
-        "application_secret",
-        "dce_endpoint",
-        "dcr_immutable_id",
-        "stream_name",
-        "authority_host",
-        "ca_file",
-    ] {
+    for key in CONNECTION_KEYS {
         assert!(keys.contains(&key), "{key} missing in {text}");
     }
     assert_eq!(config["stream_name"], STREAM);

@@ -301,6 +301,142 @@ fn sigint_and_sigterm_settle_in_flight_requests_and_lose_nothing() {
     }
 }
 
+/// A pipe that stays open and silent (a producer that never closes it): the first SIGINT or
+/// SIGTERM stops reading at once — no second signal needed — settles what was read, prints
+/// the summary and exits 130; the records read were delivered, nothing is dead-lettered.
+#[test]
+fn a_signal_stops_reading_a_pipe_that_never_closes() {
+    const RECORDS: u64 = 250;
+    for name in ["INT", "TERM"] {
+        let emu = emulator();
+        let dir = tempfile::tempdir().unwrap();
+        let config = emu.write_config(dir.path());
+        let state = dir.path().join("state");
+        let mut child = push_cmd("-", &config, &state)
+            .arg("--spec")
+            .arg(repo("examples/cvebuster"))
+            .args(["--batch-records", "100", "--log-format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Records, then silence: the write end stays open until the test ends.
+        let mut stdin = child.stdin.take().unwrap();
+        let lines: String = (0..RECORDS).map(|i| format!("{}\n", record(i))).collect();
+        std::io::Write::write_all(&mut stdin, lines.as_bytes()).unwrap();
+        std::io::Write::flush(&mut stdin).unwrap();
+        // Two full batches are sent while the reader waits for more input.
+        let started = Instant::now();
+        while emu.emulator.row_count(STREAM) < 200 {
+            assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        signal(child.id(), name);
+        let signalled = Instant::now();
+        let out = wait_output(child, Duration::from_secs(30));
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "{name}: one signal ends the run ({:?})",
+            signalled.elapsed()
+        );
+        drop(stdin);
+        assert_code(&out, 130);
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("stopped at once"), "{name}: {stderr}");
+        assert!(stderr.contains("run the same command again"), "{stderr}");
+        let s = summary(&out);
+        assert_eq!(s["error"], "interrupted", "{s}");
+        assert_eq!(s["dead_lettered"], 0, "{s}");
+        let delivered = s["delivered"].as_u64().unwrap();
+        assert!(delivered >= 200, "{name}: {s}");
+        assert_eq!(emu.emulator.row_count(STREAM), delivered, "{name}: {s}");
+        assert_eq!(
+            s["pending"].as_u64().unwrap() + delivered,
+            RECORDS,
+            "{name}: the records read and not sent are pending: {s}"
+        );
+    }
+}
+
+/// `--progress always` with stderr captured (not a terminal): plain-text progress lines at
+/// least every second while records flow, counts that only grow, and a last line that adds
+/// up; `--progress auto` prints none there.
+#[test]
+fn progress_always_prints_lines_when_stderr_is_not_a_terminal() {
+    const RECORDS: u64 = 3_000;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.ndjson");
+    write_records(&input, 0..RECORDS);
+    let emu = emulator();
+    // ~30 requests of 100 ms one after the other: about three seconds of pushing.
+    emu.emulator
+        .inject(Fault::latency(Duration::from_millis(100)).times(u32::MAX));
+    let config = emu.write_config(dir.path());
+    let run_with = |progress: &str, state: &str| {
+        push(
+            &input,
+            &config,
+            &dir.path().join(state),
+            &[
+                "--batch-records",
+                "100",
+                "--concurrency",
+                "1",
+                "--progress",
+                progress,
+            ],
+        )
+    };
+    let out = run_with("always", "state-always");
+    assert_code(&out, 0);
+    let stderr = text(&out.stderr);
+    let lines: Vec<[u64; 4]> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("progress: "))
+        .map(|l| {
+            // "<s> s, <read> records read, <delivered> delivered, <dead> dead-lettered,
+            // <pending> pending, …"
+            let n: Vec<u64> = l
+                .split(", ")
+                .take(5)
+                .map(|part| part.split(' ').next().unwrap().parse().unwrap())
+                .collect();
+            [n[1], n[2], n[3], n[4]]
+        })
+        .collect();
+    assert!(lines.len() >= 3, "a line a second: {stderr}");
+    for pair in lines.windows(2) {
+        assert!(
+            (0..3).all(|i| pair[0][i] <= pair[1][i]),
+            "counts only grow: {pair:?}"
+        );
+    }
+    for [read, delivered, dead, pending] in &lines {
+        assert_eq!(read, &(delivered + dead + pending), "{stderr}");
+    }
+    assert!(
+        lines.iter().any(|l| l[1] > 0 && l[1] < RECORDS),
+        "a line while records were being delivered: {stderr}"
+    );
+    assert_eq!(lines.last().unwrap(), &[RECORDS, RECORDS, 0, 0], "{stderr}");
+    assert_eq!(summary(&out)["delivered"], RECORDS);
+    // No bar drawing characters in a file.
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("\x1b["),
+        "{stderr:?}"
+    );
+
+    let quiet = run_with("auto", "state-auto");
+    assert_code(&quiet, 0);
+    assert!(
+        !text(&quiet.stderr).contains("progress: "),
+        "{}",
+        text(&quiet.stderr)
+    );
+}
+
 /// Rewrites the dead-letter file with `fix` applied to every entry.
 fn fix_dead_letters(path: &Path, fix: impl Fn(&mut Value)) {
     let fixed: Vec<String> = std::fs::read_to_string(path)
@@ -313,14 +449,6 @@ fn fix_dead_letters(path: &Path, fix: impl Fn(&mut Value)) {
         })
         .collect();
     std::fs::write(path, fixed.join("\n") + "\n").unwrap();
-}
-
-fn dead_entries(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// Dead-letter some records, replay without fixing them (nothing changes but the reason's
@@ -368,7 +496,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     assert_eq!(s["delivered"], 0, "{s}");
     assert_eq!(s["invalid"], 3, "{s}");
     assert_eq!(s["earlier_dead_letters"], 1, "{s}");
-    assert_eq!(dead_entries(&dead).len(), 4);
+    assert_eq!(read_ndjson(&dead).len(), 4);
 
     // Fix two of the invalid records and the broken line in the file.
     fix_dead_letters(&dead, |e| {
@@ -385,7 +513,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     assert_eq!(s["delivered"], 3, "{s}");
     assert_eq!(s["invalid"], 1, "{s}");
     assert_eq!(s["earlier_dead_letters"], 0, "{s}");
-    let left = dead_entries(&dead);
+    let left = read_ndjson(&dead);
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["record"]["VulnId"], "CVE-2026-00052");
     assert_eq!(left[0]["ordinal"], 25, "the original position is kept");
@@ -400,7 +528,7 @@ fn replay_sends_fixed_dead_letters_and_keeps_the_rest() {
     let done = replay(&[]);
     assert_code(&done, 0);
     assert_eq!(summary(&done)["delivered"], 1);
-    assert!(dead_entries(&dead).is_empty());
+    assert!(read_ndjson(&dead).is_empty());
     assert_eq!(emu.emulator.row_count(STREAM), 54, "every record");
     let mut ids: Vec<String> = emu
         .emulator
@@ -448,7 +576,7 @@ fn oversized_values_are_counted_and_null_is_called_null() {
         stderr.contains("column VulnTitle: a value of 70000 bytes"),
         "{stderr}"
     );
-    let dead = dead_entries(&state.join("dead-letter.ndjson"));
+    let dead = read_ndjson(&state.join("dead-letter.ndjson"));
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["message"], "required column VulnId is null");
     let rows = emu.emulator.rows(STREAM);

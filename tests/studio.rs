@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::browser::{Browser, screenshot_dir};
-use support::{EmulateProcess, ccfgen, repo};
+use support::{CONNECTION_KEYS, EmulateProcess, ccfgen, repo};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -635,18 +635,6 @@ fn the_server_refuses_requests_without_the_session() {
     );
 }
 
-/// The form's fields in the order the page shows them.
-const FIELDS: [&str; 8] = [
-    "tenant_id",
-    "application_id",
-    "application_secret",
-    "dce_endpoint",
-    "dcr_immutable_id",
-    "stream_name",
-    "authority_host",
-    "ca_file",
-];
-
 fn open_push_tab(b: &Browser) {
     b.click(&b.find("#tab-push"));
     b.wait_for(
@@ -769,7 +757,7 @@ fn the_push_form_saves_what_the_cli_writes_and_tests_the_connection() {
     b.screenshot(&screenshot_dir().join("push-form-errors.png"));
 
     // The CLI's values, typed in, save the CLI's bytes.
-    for name in FIELDS {
+    for name in CONNECTION_KEYS {
         set_field(&b, name, cli[name].as_str().unwrap());
     }
     assert_eq!(

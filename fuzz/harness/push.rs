@@ -11,7 +11,7 @@
 //!   for a stream with a column of every type, rejecting and allowing unknown fields.
 #![allow(dead_code)]
 
-use ccfgen_push::reader::{Format, Item, ReadError, for_each_record};
+use ccfgen_push::reader::{Format, Item, ReadError, for_each_record, trim};
 use ccfgen_push::validate::{UnknownFields, ValidationOptions, is_valid_text, validate};
 use ccfgen_push::{Column, StreamType};
 use serde_json::Value;
@@ -56,18 +56,6 @@ fn read(data: &[u8], capacity: usize) -> Read {
         ReadError::Stopped(()) => "stopped".into(),
     });
     Read { items, outcome }
-}
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &bytes[start..end]
 }
 
 /// The push reader and validator on one input.

@@ -378,6 +378,12 @@ pub const RULES: &[Rule] = &[
     ),
     // Solution content (analytic rules, hunting queries, parsers, workbooks)
     rule(
+        "content-file",
+        E,
+        "A `[content]` file of a spec cannot be packaged: unreadable, not YAML/JSON, a member the packager needs missing or mistyped, a workbook without its metadata entry, or a `[content]` path that names no file.",
+        "ccfgen build packages every content file as createSolutionV3.ps1 does (docs/package.md); the finding is at the file's line and column, or at the `[content]` key.",
+    ),
+    rule(
         "content-yaml",
         E,
         "A content file (analytic rule, hunting query, parser) is not valid YAML, or is not a mapping.",

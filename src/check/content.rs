@@ -3,6 +3,8 @@
 //! [`crate::rules::content`] against the solution's connectors and tables, as the
 //! Azure-Sentinel PR pipeline validates them; findings are located in the YAML or JSON file.
 
+use std::path::PathBuf;
+
 use super::Finding;
 use super::links::Graph;
 use super::model::{Kind, Model};
@@ -41,35 +43,45 @@ pub(crate) fn check(
     model: &Model<'_>,
     graph: &Graph,
 ) -> (Vec<Finding>, Vec<SourceFile>) {
-    let mut read: Vec<ContentFile> = Vec::with_capacity(files.len());
-    let mut unreadable = Vec::new();
+    let mut read: Vec<(PathBuf, ContentFile)> = Vec::with_capacity(files.len());
+    let mut findings = Vec::new();
     for (e, kind) in files {
         match crate::input::read_to_string(&e.path, crate::input::MAX_JSON_BYTES, "a content file")
         {
-            Ok(text) => read.push(ContentFile::new(e.rel.clone(), *kind, text)),
-            Err(why) => unreadable.push((e.path.clone(), why.to_string())),
+            Ok(text) => read.push((e.path.clone(), ContentFile::new(e.rel.clone(), *kind, text))),
+            Err(why) => findings.push(Finding {
+                diagnostic: crate::diagnostic::Diagnostic::error(
+                    "file-unreadable",
+                    format!("cannot read the file: {why}"),
+                )
+                .with_hint("save it as UTF-8 text")
+                .at(Location::file(&e.path)),
+                json_path: None,
+            }),
         }
     }
+    let (more, sources) = check_read(read, model, graph);
+    findings.extend(more);
+    (findings, sources)
+}
+
+/// Checks content files already read (each with the path findings name) against the
+/// solution `model` describes: the one path of solution folders and specs.
+pub(crate) fn check_read(
+    files: Vec<(PathBuf, ContentFile)>,
+    model: &Model<'_>,
+    graph: &Graph,
+) -> (Vec<Finding>, Vec<SourceFile>) {
+    let (paths, read): (Vec<PathBuf>, Vec<ContentFile>) = files.into_iter().unzip();
     let solution = solution_of(model, graph);
     let results = content::check_solution(&read, &solution);
     let mut findings = Vec::new();
     let mut sources = Vec::new();
-    for (path, why) in unreadable {
-        findings.push(Finding {
-            diagnostic: crate::diagnostic::Diagnostic::error(
-                "file-unreadable",
-                format!("cannot read the file: {why}"),
-            )
-            .with_hint("save it as UTF-8 text")
-            .at(Location::file(&path)),
-            json_path: None,
-        });
-    }
-    for ((entry, _), (file, found)) in files.iter().zip(read.into_iter().zip(results)) {
+    for ((path, file), found) in paths.into_iter().zip(read).zip(results) {
         if found.is_empty() {
             continue;
         }
-        let source = SourceFile::new(entry.path.clone(), file.text);
+        let source = SourceFile::new(path, file.text);
         for f in found {
             findings.push(Finding {
                 diagnostic: f.diagnostic.at(Location::new(&source, f.span)),
@@ -79,6 +91,18 @@ pub(crate) fn check(
         sources.push(source);
     }
     (findings, sources)
+}
+
+/// The kind of the files of a `[content]` section of a spec (none for `Data Connectors`).
+pub fn kind_of_section(section: crate::content::Section) -> Option<ContentKind> {
+    use crate::content::Section;
+    match section {
+        Section::DataConnectors => None,
+        Section::Parsers => Some(ContentKind::Parser),
+        Section::Workbooks => Some(ContentKind::Workbook),
+        Section::AnalyticRules => Some(ContentKind::AnalyticRule),
+        Section::HuntingQueries => Some(ContentKind::HuntingQuery),
+    }
 }
 
 /// What content may refer to: the definitions' ids with the tables their connectors write,

@@ -45,6 +45,10 @@ pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckErr
         .collect();
     let mut report = super::check_docs(&out, &docs, options);
     report.root = spec_file.to_path_buf();
+    let (content, sources) = content_findings_of(&dir, &solution, &docs);
+    report.stats.content = solution.content.items().len();
+    report.findings.extend(content);
+    report.sources.extend(sources);
     report
         .findings
         .extend(warnings.into_iter().map(|diagnostic| Finding {
@@ -54,6 +58,60 @@ pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckErr
     super::findings::sort(&mut report.findings);
     report.sources.push(loaded.source);
     Ok(report)
+}
+
+/// The findings of the content rules ([`crate::rules::content`]) on the content files of a
+/// spec's solution (read by [`crate::content::load`]), checked against the tables and
+/// connectors of what it renders, as a solution folder's content is checked: what `ccfgen
+/// check` and `ccfgen build` report about `[content]` files, located in them.
+pub fn content_findings(
+    dir: &Path,
+    solution: &crate::solution::Solution,
+    artifacts: &crate::output::Artifacts,
+) -> (Vec<Finding>, Vec<crate::source::SourceFile>) {
+    if solution.content.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let out = dir.join("out").join(&solution.name);
+    let docs: Vec<Doc> = artifacts
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".json"))
+        .map(|(rel, bytes)| {
+            Doc::from_text(
+                out.join(rel),
+                rel,
+                String::from_utf8_lossy(bytes).into_owned(),
+            )
+        })
+        .collect();
+    content_findings_of(dir, solution, &docs)
+}
+
+fn content_findings_of(
+    dir: &Path,
+    solution: &crate::solution::Solution,
+    docs: &[Doc],
+) -> (Vec<Finding>, Vec<crate::source::SourceFile>) {
+    let files: Vec<(std::path::PathBuf, crate::rules::content::ContentFile)> = solution
+        .content
+        .items()
+        .into_iter()
+        .filter_map(|(section, file, text)| {
+            let kind = super::content::kind_of_section(section)?;
+            Some((
+                dir.join(file),
+                crate::rules::content::ContentFile::new(file, kind, text.to_string()),
+            ))
+        })
+        .collect();
+    if files.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let model = super::model::Model::build(docs);
+    let graph = super::links::Graph::build(&model);
+    let (mut findings, sources) = super::content::check_read(files, &model, &graph);
+    super::findings::sort(&mut findings);
+    (findings, sources)
 }
 
 fn spec_only(

@@ -68,6 +68,27 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
     let compat = args.compat.map(Into::into).unwrap_or(solution.compat);
     let artifacts = ccfgen::artifacts::render_with(&solution, &spec_name, compat)
         .context("rendering artifacts")?;
+    // The content files go through the content rules, as `ccfgen check` puts them.
+    let (content, sources) =
+        ccfgen::check::spec::content_findings(&loaded.dir, &solution, &artifacts);
+    if !content.is_empty() {
+        let diagnostics: ccfgen::diagnostic::Diagnostics = content
+            .into_iter()
+            .map(|f| f.diagnostic)
+            .collect::<Vec<_>>()
+            .into();
+        let errors = diagnostics.has_errors();
+        let warnings = diagnostics.count(Severity::Warning) > 0;
+        ctx.print_diagnostics(diagnostics, &sources.iter().collect::<Vec<_>>());
+        if errors {
+            eprintln!("ccfgen: the content files have errors: nothing written");
+            return Ok(Outcome::Findings);
+        }
+        if warnings && args.deny_warnings {
+            eprintln!("ccfgen: warnings are errors (--deny-warnings): nothing written");
+            return Ok(Outcome::Findings);
+        }
+    }
     let out = args
         .out
         .unwrap_or_else(|| Path::new("out").join(&solution.name));

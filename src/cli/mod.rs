@@ -13,6 +13,7 @@ mod import;
 mod infer;
 mod init;
 mod logging;
+mod new;
 mod preview;
 mod push;
 mod sample;
@@ -49,8 +50,10 @@ enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Write a commented ccfgen.toml (and its schema) to start from.
+    /// Write a commented ccfgen.toml (its schema, a starter rule, hunting query, workbook).
     Init(init::Args),
+    /// Add a starter analytic rule, hunting query, workbook or parser for a table of a spec.
+    New(new::Args),
     /// Build every artifact of a spec: connector files, package, Rust record module.
     Build(build::Args),
     /// Print the JSON Schema of ccfgen.toml.
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
     let ctx = Context { color };
     let result = match cli.command {
         Command::Init(a) => init::run(a, &ctx),
+        Command::New(a) => new::run(a, &ctx),
         Command::Build(a) => build::run(a, &ctx),
         Command::Schema(a) => schema::run(a, &ctx),
         Command::Sample(a) => sample::run(a, &ctx),

@@ -18,5 +18,5 @@ pub const RULE: &str = "content-file";
 pub use load::{ContentProblem, WORKBOOKS_METADATA, discover, from_texts, load};
 pub use model::{
     AnalyticRule, Content, ContentError, HuntingQuery, Parser, ParserParam, Section, Workbook,
-    file_key, kind_name, leaf_base, ps_object_text, ps_text,
+    file_key, kind_name, leaf_base, metadata_matches, ps_object_text, ps_text,
 };

@@ -152,35 +152,42 @@ impl Content {
         }
     }
 
-    /// Every content file with its text, in packaging order (what `build` copies into the
-    /// solution folder), the workbooks metadata file included.
-    pub fn source_files(&self) -> Vec<(&str, &str)> {
-        let mut out: Vec<(&str, &str)> = Vec::new();
+    /// Every content file with its section and text, in packaging order (the workbooks
+    /// metadata file not included).
+    pub fn items(&self) -> Vec<(Section, &str, &str)> {
+        let mut out: Vec<(Section, &str, &str)> = Vec::new();
         for s in self.sections() {
             match s {
                 Section::DataConnectors => {}
                 Section::Parsers => out.extend(
                     self.parsers
                         .iter()
-                        .map(|p| (p.file.as_str(), p.text.as_str())),
+                        .map(|p| (s, p.file.as_str(), p.text.as_str())),
                 ),
                 Section::Workbooks => out.extend(
                     self.workbooks
                         .iter()
-                        .map(|w| (w.file.as_str(), w.text.as_str())),
+                        .map(|w| (s, w.file.as_str(), w.text.as_str())),
                 ),
                 Section::AnalyticRules => out.extend(
                     self.analytic_rules
                         .iter()
-                        .map(|r| (r.file.as_str(), r.text.as_str())),
+                        .map(|r| (s, r.file.as_str(), r.text.as_str())),
                 ),
                 Section::HuntingQueries => out.extend(
                     self.hunting_queries
                         .iter()
-                        .map(|q| (q.file.as_str(), q.text.as_str())),
+                        .map(|q| (s, q.file.as_str(), q.text.as_str())),
                 ),
             }
         }
+        out
+    }
+
+    /// Every content file with its text, in packaging order (what `build` copies into the
+    /// solution folder), the workbooks metadata file included.
+    pub fn source_files(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self.items().into_iter().map(|(_, f, t)| (f, t)).collect();
         if let (Some(f), Some(t)) = (&self.workbooks_metadata_file, &self.workbooks_metadata_text)
             && !self.workbooks.is_empty()
         {

@@ -10,7 +10,7 @@ use super::verify;
 use crate::extra_content::ExtraContent;
 use crate::package;
 use crate::solution::Compat;
-use crate::spec::model::{ConnectorSettings, ConnectorSpec, Spec, TableSpec};
+use crate::spec::model::{ConnectorSettings, ConnectorSpec, Spec, TableSettings, TableSpec};
 
 type Edit = Box<dyn Fn(&mut Spec) -> bool>;
 
@@ -105,14 +105,18 @@ pub fn minimize(imported: &mut Imported) {
             }));
         }
         for ti in 0..c.tables.len() {
-            let table: [fn(&mut TableSpec) -> bool; 4] = [
-                clear!(stream),
-                clear!(plan),
-                clear!(file),
-                clear!(transform),
-            ];
+            let table: [fn(&mut TableSpec) -> bool; 3] =
+                [clear!(stream), clear!(file), clear!(transform)];
             for f in table {
                 edits.push(table_edit(ci, ti, f));
+            }
+            for key in TableSettings::KEYS {
+                edits.push(Box::new(move |s: &mut Spec| {
+                    s.connectors
+                        .get_mut(ci)
+                        .and_then(|c| c.tables.get_mut(ti))
+                        .is_some_and(|t| t.settings.reset(key))
+                }));
             }
         }
     }

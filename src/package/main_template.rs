@@ -484,25 +484,18 @@ impl Builder<'_> {
                 }]}),
             );
         }
-        let mut r = Map::new();
-        r.insert("name".into(), json!(self.lit(&c.dcr_name, level)));
-        r.insert("apiVersion".into(), json!(self.input.api.dcr));
-        r.insert(
-            "type".into(),
-            json!("Microsoft.Insights/dataCollectionRules"),
-        );
-        r.insert(
-            "location".into(),
-            json!("[parameters('workspace-location')]"),
-        );
-        if let Some(kind) = c.dcr_kind {
-            r.insert("kind".into(), json!(kind.as_str()));
-        } else if self.compat() == Compat::Official {
+        let kind = match c.dcr_kind {
+            Some(kind) => Some(json!(kind.as_str())),
             // The packager turns the absent (null) kind into this variable to dodge arm-ttk.
-            r.insert("kind".into(), json!(var("blanks")));
-        }
-        r.insert("properties".into(), props);
-        Value::Object(r)
+            None if self.compat() == Compat::Official => Some(json!(var("blanks"))),
+            None => None,
+        };
+        crate::render::dcr::dcr_envelope(
+            json!(self.lit(&c.dcr_name, level)),
+            &self.input.api,
+            kind,
+            props,
+        )
     }
 
     fn tables(&self, c: &Connector) -> Vec<Value> {

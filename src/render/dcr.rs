@@ -1,4 +1,5 @@
-//! `DCR.json`: the data collection rule — one stream declaration and one data flow per table.
+//! `DCR.json`: the data collection rule — one declaration per input stream and one data flow
+//! per table written (custom or built-in).
 
 use serde_json::{Map, Value, json};
 
@@ -9,8 +10,28 @@ use crate::solution::Connector;
 /// `dcr_endpoint`, by default the placeholder `{{dataCollectionEndpointId}}`, which packagers
 /// turn into a variable (never a literal id).
 pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
+    dcr_envelope(
+        json!(connector.dcr_name),
+        api,
+        connector.dcr_kind.map(|kind| json!(kind.as_str())),
+        dcr_properties(
+            connector,
+            json!(connector.settings.dcr_endpoint),
+            json!(connector.settings.dcr_workspace_resource_id),
+        ),
+    )
+}
+
+/// A DCR resource around `properties`, members in the packagers' order: `name`,
+/// `apiVersion`, `type`, `location`, `kind` (left out where `None`), `properties`.
+pub fn dcr_envelope(
+    name: Value,
+    api: &ApiVersionSet,
+    kind: Option<Value>,
+    properties: Value,
+) -> Value {
     let mut r = Map::new();
-    r.insert("name".into(), json!(connector.dcr_name));
+    r.insert("name".into(), name);
     r.insert("apiVersion".into(), json!(api.dcr));
     r.insert(
         "type".into(),
@@ -20,45 +41,36 @@ pub fn dcr_resource(connector: &Connector, api: &ApiVersionSet) -> Value {
         "location".into(),
         json!("[parameters('workspace-location')]"),
     );
-    if let Some(kind) = connector.dcr_kind {
-        r.insert("kind".into(), json!(kind.as_str()));
+    if let Some(kind) = kind {
+        r.insert("kind".into(), kind);
     }
-    r.insert(
-        "properties".into(),
-        dcr_properties(
-            connector,
-            json!(connector.settings.dcr_endpoint),
-            json!(connector.settings.dcr_workspace_resource_id),
-        ),
-    );
+    r.insert("properties".into(), properties);
     Value::Object(r)
 }
 
 /// The DCR `properties` with the given `dataCollectionEndpointId` and destination
 /// `workspaceResourceId` values. A stream read by several tables is declared once, with the
-/// columns of the first table that reads it. With `dcr_no_endpoint` (a `Direct` DCR) there is
+/// columns of the table that declares it; a built-in table's flow writes `Microsoft-<table>`;
+/// a table with `data_flow = false` gets no flow. With `dcr_no_endpoint` (a `Direct` DCR) there is
 /// no `dataCollectionEndpointId`.
 pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value) -> Value {
     let mut streams = Map::new();
-    for table in &connector.tables {
-        if streams.contains_key(&table.stream) {
-            continue;
-        }
-        let columns: Vec<Value> = table
-            .stream_columns()
+    for stream in connector.streams() {
+        let columns: Vec<Value> = connector
+            .stream_declaration(stream)
+            .into_iter()
             .map(|(c, ty)| json!({"name": c.name, "type": ty.as_str()}))
             .collect();
-        streams.insert(table.stream.clone(), json!({ "columns": columns }));
+        streams.insert(stream.to_string(), json!({ "columns": columns }));
     }
     let flows: Vec<Value> = connector
-        .tables
-        .iter()
+        .flow_tables()
         .map(|t| {
             json!({
                 "streams": [t.stream],
                 "destinations": [connector.settings.dcr_destination],
                 "transformKql": t.transform.kql,
-                "outputStream": format!("Custom-{}", t.name),
+                "outputStream": t.output_stream(),
             })
         })
         .collect();

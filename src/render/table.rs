@@ -19,7 +19,7 @@ pub fn table_resource(table: &Table, api: &ApiVersionSet) -> Value {
 pub fn table_properties(table: &Table) -> Value {
     let mut schema = Map::new();
     schema.insert("name".into(), json!(table.name));
-    if let Some(d) = &table.description {
+    if let Some(d) = &table.settings.description {
         schema.insert("description".into(), json!(d));
     }
     let columns: Vec<Value> = table
@@ -51,14 +51,14 @@ pub fn table_properties(table: &Table) -> Value {
         schema.insert(k.clone(), v.clone());
     }
     let mut props = Map::new();
-    if let Some(plan) = table.plan.as_str() {
+    if let Some(plan) = table.settings.plan.as_str() {
         props.insert("plan".into(), json!(plan));
     }
     props.insert("schema".into(), Value::Object(schema));
-    if let Some(d) = table.retention_in_days {
+    if let Some(d) = table.settings.retention_in_days {
         props.insert("retentionInDays".into(), json!(d));
     }
-    if let Some(d) = table.total_retention_in_days {
+    if let Some(d) = table.settings.total_retention_in_days {
         props.insert("totalRetentionInDays".into(), json!(d));
     }
     Value::Object(props)

@@ -83,7 +83,9 @@ pub(crate) use spec_settings;
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::model::{ConnectorSettings, ConnectorSpec, Placeholders};
+    use crate::spec::model::{
+        ConnectorSettings, ConnectorSpec, Placeholders, TablePlan, TableSpec,
+    };
 
     #[test]
     fn absent_keys_take_the_default_and_defaults_are_not_written() {
@@ -112,5 +114,23 @@ mod tests {
         assert!(s.preview);
         assert_eq!(ConnectorSettings::KEYS.first(), Some(&"definition_file"));
         assert!(ConnectorSettings::KEYS.contains(&"preview"));
+    }
+
+    #[test]
+    fn table_keys_sit_among_the_table_keys() {
+        let text =
+            "name = \"A_CL\"\nplan = \"Analytics\"\nretention_in_days = 30\nfile = \"a.json\"\n";
+        let mut t: TableSpec = toml::from_str(text).unwrap();
+        assert_eq!(t.settings.plan, TablePlan::Analytics);
+        assert_eq!(t.settings.retention_in_days, Some(30));
+        assert_eq!(t.settings.description, None);
+        assert_eq!(t.file.as_deref(), Some("a.json"));
+        // The default plan is not written back; the rest is, in the file's order.
+        assert_eq!(
+            toml::to_string(&t).unwrap(),
+            "name = \"A_CL\"\nretention_in_days = 30\nfile = \"a.json\"\n"
+        );
+        assert!(t.settings.reset("retention_in_days"));
+        assert_eq!(t.settings.retention_in_days, None);
     }
 }

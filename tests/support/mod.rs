@@ -127,11 +127,37 @@ pub fn spawn_reader(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Stri
     text
 }
 
+/// The JSON values of an NDJSON text, one a line.
+pub fn ndjson(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+        .collect()
+}
+
+/// The JSON values of an NDJSON file, one a line; a missing file has none.
+pub fn read_ndjson(path: &Path) -> Vec<Value> {
+    ndjson(&std::fs::read_to_string(path).unwrap_or_default())
+}
+
+/// The members of a connection file (`ccfgen emulate`'s `--config`, the studio's form), in
+/// the order they are written and shown.
+pub const CONNECTION_KEYS: [&str; 8] = [
+    "tenant_id",
+    "application_id",
+    "application_secret",
+    "dce_endpoint",
+    "dcr_immutable_id",
+    "stream_name",
+    "authority_host",
+    "ca_file",
+];
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Exit code, with the output in the message when it is not the expected one.
+#[track_caller]
 pub fn assert_code(out: &Output, code: i32) {
     assert_eq!(
         out.status.code(),

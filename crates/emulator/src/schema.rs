@@ -20,6 +20,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::StreamDecl;
 use ccfgen_push::StreamType;
+use ccfgen_push::integer;
 
 use crate::introspect::DiagnosticKind;
 
@@ -544,23 +545,15 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
 
     fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
         Ok(match self.ty {
-            StreamType::Int => i32::try_from(v)
-                .map(|i| Cell::Integer(i.into()))
-                .map_err(|_| "integer"),
-            StreamType::Long => Ok(Cell::Integer(v)),
             StreamType::Real => Ok(Cell::Real(v as f64)),
-            _ => Err("integer"),
+            ty => integer(ty, |width| integer::from_i64(width, v)),
         })
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
         Ok(match self.ty {
-            StreamType::Int => i32::try_from(v)
-                .map(|i| Cell::Integer(i.into()))
-                .map_err(|_| "integer"),
-            StreamType::Long => i64::try_from(v).map(Cell::Integer).map_err(|_| "integer"),
             StreamType::Real => Ok(Cell::Real(v as f64)),
-            _ => Err("integer"),
+            ty => integer(ty, |width| integer::from_u64(width, v)),
         })
     }
 
@@ -568,7 +561,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         // An integer literal beyond u64 arrives here too (the parser reads it as a float).
         Ok(match self.ty {
             StreamType::Real => Ok(Cell::Real(v)),
-            _ => Err("real number"),
+            ty => integer(ty, |width| integer::from_f64(width, v)).map_err(|_| "real number"),
         })
     }
 
@@ -589,6 +582,21 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Err("object"))
     }
+}
+
+/// The cell of a JSON number in a column of type `ty` by the one integer rule
+/// ([`ccfgen_push::integer`], shared with the push client's validation); the JSON kind for a
+/// mismatch (a non-integer column, or a number the rule refuses).
+fn integer(
+    ty: StreamType,
+    read: impl FnOnce(integer::Width) -> Result<i64, integer::Refusal>,
+) -> Result<Cell, &'static str> {
+    let width = match ty {
+        StreamType::Int => integer::Width::Int,
+        StreamType::Long => integer::Width::Long,
+        _ => return Err("integer"),
+    };
+    read(width).map(Cell::Integer).map_err(|_| "integer")
 }
 
 /// The array of records.
@@ -792,6 +800,24 @@ mod tests {
             let out = coerce_text(&text, 100);
             assert_eq!(out.row(0)[0] != SqlValue::Null, *valid, "{value}");
             assert_eq!(out.findings.is_empty(), *valid, "{value}");
+        }
+    }
+
+    /// The integer rule the push client validates with is the one the emulator stores by:
+    /// what validation accepts is stored as that integer, what it refuses is NULL (`3.0` in
+    /// an `int` column included, as the service stores a floating-point value there).
+    #[test]
+    fn integers_follow_the_shared_rule() {
+        for (number, width, stored) in integer::EXAMPLES {
+            let (column, at) = match width {
+                integer::Width::Int => ("N", 2),
+                integer::Width::Long => ("Big", 3),
+            };
+            let text = format!(r#"[{{"{column}":{number}}}]"#);
+            let out = coerce_text(&text, 100);
+            let expected = stored.map_or(SqlValue::Null, SqlValue::Integer);
+            assert_eq!(out.row(0)[at], expected, "{text}");
+            assert_eq!(out.findings.is_empty(), stored.is_some(), "{text}");
         }
     }
 

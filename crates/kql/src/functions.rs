@@ -288,8 +288,8 @@ fn dcr_functions() -> FxHashMap<String, FunctionDef> {
         result_name: ResultName::None,
         prefix: None,
         signatures: vec![Signature::new(
-            vec![Param::declared(param, Ty::String)],
-            Ret::Declared(Ty::Dynamic),
+            vec![Param::declared(param, Ty::STRING)],
+            Ret::Declared(Ty::DYNAMIC),
             false,
         )],
         foldable: false,
@@ -379,7 +379,7 @@ fn parse_signature(text: &str, block: bool) -> Signature {
         "dynamic(array)" => Ret::Declared(Ty::DynArray),
         "dynamic(bag)" => Ret::Declared(Ty::DynBag),
         "dynamic(value)" => Ret::Declared(Ty::DynPrim),
-        t => Ret::Declared(Ty::from_kusto_name(t).unwrap_or(Ty::Unknown)),
+        t => Ret::Declared(Ty::from_kusto_name(t).unwrap_or(Ty::UNKNOWN)),
     };
     Signature::new(params, ret, block)
 }
@@ -438,7 +438,7 @@ fn parse_param(text: &str) -> Param {
         types => ParamKind::Declared(
             types
                 .split('|')
-                .map(|t| Ty::from_kusto_name(t).unwrap_or(Ty::Unknown))
+                .map(|t| Ty::from_kusto_name(t).unwrap_or(Ty::UNKNOWN))
                 .collect(),
         ),
     };
@@ -458,7 +458,7 @@ pub(crate) fn custom_return(name: &str) -> Ty {
         | "pack_array" | "set_union" | "set_intersect" | "set_difference" => Ty::DynArray,
         "bag_merge" | "bag_pack" | "bag_pack_columns" | "bag_remove_keys" | "bag_set_key"
         | "pack" | "pack_all" | "pack_dictionary" => Ty::DynBag,
-        _ => Ty::Dynamic,
+        _ => Ty::DYNAMIC,
     }
 }
 
@@ -504,8 +504,8 @@ pub(crate) fn unary_operator(_op: UnaryOp) -> &'static [Signature] {
                 false,
             ),
             Signature::new(
-                vec![Param::declared("operand", Ty::Dynamic)],
-                Ret::Declared(Ty::Dynamic),
+                vec![Param::declared("operand", Ty::DYNAMIC)],
+                Ret::Declared(Ty::DYNAMIC),
                 false,
             ),
         ]
@@ -520,22 +520,22 @@ pub(crate) fn list_operator(op: ListOp) -> &'static [Signature] {
         (
             vec![
                 Signature::new(
-                    vec![Param::declared("value", Ty::Bool), values()],
-                    Ret::Declared(Ty::Bool),
+                    vec![Param::declared("value", Ty::BOOL), values()],
+                    Ret::Declared(Ty::BOOL),
                     false,
                 ),
                 Signature::new(
                     vec![Param::new("value", ParamKind::NotBool), values()],
-                    Ret::Declared(Ty::Bool),
+                    Ret::Declared(Ty::BOOL),
                     false,
                 ),
             ],
             vec![Signature::new(
                 vec![
-                    Param::new("value", ParamKind::Declared(vec![Ty::String, Ty::Dynamic])),
+                    Param::new("value", ParamKind::Declared(vec![Ty::STRING, Ty::DYNAMIC])),
                     values(),
                 ],
-                Ret::Declared(Ty::Bool),
+                Ret::Declared(Ty::BOOL),
                 false,
             )],
         )
@@ -551,7 +551,7 @@ pub(crate) fn between_operator() -> &'static [Signature] {
     static TABLE: OnceLock<Vec<Signature>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let p = |n: &str, k: ParamKind| Param::new(n, k);
-        let bool_ret = Ret::Declared(Ty::Bool);
+        let bool_ret = Ret::Declared(Ty::BOOL);
         vec![
             Signature::new(
                 vec![
@@ -573,9 +573,9 @@ pub(crate) fn between_operator() -> &'static [Signature] {
             ),
             Signature::new(
                 vec![
-                    Param::declared("value", Ty::DateTime),
-                    Param::declared("start", Ty::DateTime),
-                    Param::declared("end", Ty::TimeSpan),
+                    Param::declared("value", Ty::DATETIME),
+                    Param::declared("start", Ty::DATETIME),
+                    Param::declared("end", Ty::TIMESPAN),
                 ],
                 bool_ret,
                 false,
@@ -583,7 +583,7 @@ pub(crate) fn between_operator() -> &'static [Signature] {
             Signature::new(
                 vec![
                     p("value", ParamKind::Number),
-                    Param::declared("start", Ty::Dynamic),
+                    Param::declared("start", Ty::DYNAMIC),
                     p("end", ParamKind::Parameter1),
                 ],
                 bool_ret,
@@ -591,7 +591,7 @@ pub(crate) fn between_operator() -> &'static [Signature] {
             ),
             Signature::new(
                 vec![
-                    Param::declared("value", Ty::Dynamic),
+                    Param::declared("value", Ty::DYNAMIC),
                     p("start", ParamKind::Number),
                     p("end", ParamKind::Parameter1),
                 ],
@@ -619,104 +619,104 @@ fn build_binary(op: BinOp) -> Vec<Signature> {
         )
     };
     let decl = Ret::Declared;
-    let date_or_span = || Declared(vec![Ty::DateTime, Ty::TimeSpan]);
+    let date_or_span = || Declared(vec![Ty::DATETIME, Ty::TIMESPAN]);
     let dyn_addable = || {
         Declared(vec![
-            Ty::Int,
-            Ty::Long,
-            Ty::Real,
-            Ty::Decimal,
-            Ty::TimeSpan,
-            Ty::DateTime,
+            Ty::INT,
+            Ty::LONG,
+            Ty::REAL,
+            Ty::DECIMAL,
+            Ty::TIMESPAN,
+            Ty::DATETIME,
         ])
     };
     let dynamic_tail = |right_number: bool| {
         let addable = if right_number { Number } else { dyn_addable() };
         let addable2 = if right_number { Number } else { dyn_addable() };
         vec![
-            sig(d(Ty::Dynamic), d(Ty::Dynamic), decl(Ty::Dynamic)),
-            sig(d(Ty::Dynamic), d(Ty::Int), decl(Ty::Long)),
-            sig(d(Ty::Int), d(Ty::Dynamic), decl(Ty::Long)),
-            sig(d(Ty::Dynamic), addable, Ret::Parameter1),
-            sig(addable2, d(Ty::Dynamic), Ret::Parameter0),
+            sig(d(Ty::DYNAMIC), d(Ty::DYNAMIC), decl(Ty::DYNAMIC)),
+            sig(d(Ty::DYNAMIC), d(Ty::INT), decl(Ty::LONG)),
+            sig(d(Ty::INT), d(Ty::DYNAMIC), decl(Ty::LONG)),
+            sig(d(Ty::DYNAMIC), addable, Ret::Parameter1),
+            sig(addable2, d(Ty::DYNAMIC), Ret::Parameter0),
         ]
     };
     let comparison = || {
         vec![
-            sig(d(Ty::Bool), NumberOrBool, decl(Ty::Bool)),
-            sig(Number, NumberOrBool, decl(Ty::Bool)),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::Bool)),
-            sig(d(Ty::DateTime), d(Ty::DateTime), decl(Ty::Bool)),
-            sig(d(Ty::Dynamic), d(Ty::Dynamic), decl(Ty::Bool)),
-            sig(d(Ty::Dynamic), Number, decl(Ty::Bool)),
-            sig(Number, d(Ty::Dynamic), decl(Ty::Bool)),
+            sig(d(Ty::BOOL), NumberOrBool, decl(Ty::BOOL)),
+            sig(Number, NumberOrBool, decl(Ty::BOOL)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::BOOL)),
+            sig(d(Ty::DATETIME), d(Ty::DATETIME), decl(Ty::BOOL)),
+            sig(d(Ty::DYNAMIC), d(Ty::DYNAMIC), decl(Ty::BOOL)),
+            sig(d(Ty::DYNAMIC), Number, decl(Ty::BOOL)),
+            sig(Number, d(Ty::DYNAMIC), decl(Ty::BOOL)),
         ]
     };
     let logical = || {
         vec![
-            sig(d(Ty::Bool), d(Ty::Bool), decl(Ty::Bool)),
-            sig(d(Ty::Dynamic), d(Ty::Bool), decl(Ty::Bool)),
-            sig(d(Ty::Bool), d(Ty::Dynamic), decl(Ty::Bool)),
-            sig(d(Ty::Dynamic), d(Ty::Dynamic), decl(Ty::Bool)),
+            sig(d(Ty::BOOL), d(Ty::BOOL), decl(Ty::BOOL)),
+            sig(d(Ty::DYNAMIC), d(Ty::BOOL), decl(Ty::BOOL)),
+            sig(d(Ty::BOOL), d(Ty::DYNAMIC), decl(Ty::BOOL)),
+            sig(d(Ty::DYNAMIC), d(Ty::DYNAMIC), decl(Ty::BOOL)),
         ]
     };
     let mut sigs = match op {
         BinOp::Add => vec![
             sig(Number, Number, Ret::Widest),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(date_or_span(), date_or_span(), decl(Ty::DateTime)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(date_or_span(), date_or_span(), decl(Ty::DATETIME)),
         ],
         BinOp::Sub => vec![
             sig(Number, Number, Ret::Widest),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::DateTime), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::Dynamic), decl(Ty::TimeSpan)),
-            sig(d(Ty::Dynamic), d(Ty::DateTime), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::TimeSpan), decl(Ty::DateTime)),
-            sig(d(Ty::TimeSpan), d(Ty::DateTime), decl(Ty::DateTime)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::DATETIME), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::DYNAMIC), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DYNAMIC), d(Ty::DATETIME), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::TIMESPAN), decl(Ty::DATETIME)),
+            sig(d(Ty::TIMESPAN), d(Ty::DATETIME), decl(Ty::DATETIME)),
         ],
         BinOp::Mul => vec![
             sig(Number, Number, Ret::Widest),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(d(Ty::TimeSpan), Number, decl(Ty::TimeSpan)),
-            sig(Number, d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), Number, decl(Ty::DateTime)),
-            sig(Number, d(Ty::DateTime), decl(Ty::DateTime)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(d(Ty::TIMESPAN), Number, decl(Ty::TIMESPAN)),
+            sig(Number, d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), Number, decl(Ty::DATETIME)),
+            sig(Number, d(Ty::DATETIME), decl(Ty::DATETIME)),
         ],
         BinOp::Div => vec![
             sig(Number, Number, Ret::Widest),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::Real)),
-            sig(d(Ty::TimeSpan), Number, decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::DateTime), decl(Ty::Real)),
-            sig(d(Ty::DateTime), d(Ty::TimeSpan), decl(Ty::Real)),
-            sig(d(Ty::DateTime), Number, decl(Ty::DateTime)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::REAL)),
+            sig(d(Ty::TIMESPAN), Number, decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::DATETIME), decl(Ty::REAL)),
+            sig(d(Ty::DATETIME), d(Ty::TIMESPAN), decl(Ty::REAL)),
+            sig(d(Ty::DATETIME), Number, decl(Ty::DATETIME)),
         ],
         BinOp::Mod => vec![
             sig(Number, Number, Ret::Widest),
-            sig(d(Ty::TimeSpan), d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(d(Ty::TimeSpan), Number, decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::DateTime), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), d(Ty::TimeSpan), decl(Ty::TimeSpan)),
-            sig(d(Ty::DateTime), Number, decl(Ty::DateTime)),
+            sig(d(Ty::TIMESPAN), d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(d(Ty::TIMESPAN), Number, decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::DATETIME), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), d(Ty::TIMESPAN), decl(Ty::TIMESPAN)),
+            sig(d(Ty::DATETIME), Number, decl(Ty::DATETIME)),
         ],
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => comparison(),
         BinOp::Eq => vec![
-            sig(d(Ty::Bool), Scalar, decl(Ty::Bool)),
-            sig(NotBool, Scalar, decl(Ty::Bool)),
-            star_left(sig(NotBool, Scalar, decl(Ty::Bool))),
+            sig(d(Ty::BOOL), Scalar, decl(Ty::BOOL)),
+            sig(NotBool, Scalar, decl(Ty::BOOL)),
+            star_left(sig(NotBool, Scalar, decl(Ty::BOOL))),
         ],
         BinOp::Ne => vec![
-            sig(d(Ty::Bool), Scalar, decl(Ty::Bool)),
-            sig(NotBool, Scalar, decl(Ty::Bool)),
+            sig(d(Ty::BOOL), Scalar, decl(Ty::BOOL)),
+            sig(NotBool, Scalar, decl(Ty::BOOL)),
         ],
         BinOp::And | BinOp::Or => logical(),
         BinOp::Str(StrOp::Any) => vec![
-            sig(StringOrDynamic, StringOrDynamic, decl(Ty::Bool)),
-            star_left(sig(StringOrDynamic, StringOrDynamic, decl(Ty::Bool))),
+            sig(StringOrDynamic, StringOrDynamic, decl(Ty::BOOL)),
+            star_left(sig(StringOrDynamic, StringOrDynamic, decl(Ty::BOOL))),
         ],
         BinOp::Str(StrOp::StringRhs) => vec![
-            sig(StringOrDynamic, d(Ty::String), decl(Ty::Bool)),
-            star_left(sig(StringOrDynamic, d(Ty::String), decl(Ty::Bool))),
+            sig(StringOrDynamic, d(Ty::STRING), decl(Ty::BOOL)),
+            star_left(sig(StringOrDynamic, d(Ty::STRING), decl(Ty::BOOL))),
         ],
     };
     match op {

@@ -45,38 +45,20 @@ impl StreamType {
     }
 }
 
-/// The checker's type of an expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// The checker's type of an expression: a public [`ScalarType`] or one of the shapes only
+/// the checker knows (dynamic arrays, bags and scalars, errors, `typeof` literals, tables).
+/// The scalar types are spelled as constants ([`Ty::BOOL`] ... [`Ty::UNKNOWN`]), usable in
+/// patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ty {
-    /// `bool`
-    Bool,
-    /// `int`
-    Int,
-    /// `long`
-    Long,
-    /// `real`
-    Real,
-    /// `decimal`
-    Decimal,
-    /// `string`
-    String,
-    /// `datetime`
-    DateTime,
-    /// `timespan`
-    TimeSpan,
-    /// `guid`
-    Guid,
-    /// `dynamic` (shape unknown)
-    Dynamic,
+    /// A public scalar type (`dynamic` with its shape unknown, `unknown` included).
+    Scalar(ScalarType),
     /// `dynamic` known to hold an array
     DynArray,
     /// `dynamic` known to hold a property bag
     DynBag,
     /// `dynamic` known to hold a scalar (`dynamic(1)`)
     DynPrim,
-    /// The type is not known (no error reported for it).
-    #[default]
-    Unknown,
     /// The expression is in error (already reported); suppresses follow-up diagnostics.
     Error,
     /// A `typeof(...)` literal (not a value).
@@ -85,43 +67,48 @@ pub enum Ty {
     Table,
 }
 
+impl Default for Ty {
+    /// [`Ty::UNKNOWN`].
+    fn default() -> Ty {
+        Ty::UNKNOWN
+    }
+}
+
 impl Ty {
+    /// `bool`
+    pub const BOOL: Ty = Ty::Scalar(ScalarType::Bool);
+    /// `int`
+    pub const INT: Ty = Ty::Scalar(ScalarType::Int);
+    /// `long`
+    pub const LONG: Ty = Ty::Scalar(ScalarType::Long);
+    /// `real`
+    pub const REAL: Ty = Ty::Scalar(ScalarType::Real);
+    /// `decimal`
+    pub const DECIMAL: Ty = Ty::Scalar(ScalarType::Decimal);
+    /// `string`
+    pub const STRING: Ty = Ty::Scalar(ScalarType::String);
+    /// `datetime`
+    pub const DATETIME: Ty = Ty::Scalar(ScalarType::DateTime);
+    /// `timespan`
+    pub const TIMESPAN: Ty = Ty::Scalar(ScalarType::TimeSpan);
+    /// `guid`
+    pub const GUID: Ty = Ty::Scalar(ScalarType::Guid);
+    /// `dynamic` (shape unknown)
+    pub const DYNAMIC: Ty = Ty::Scalar(ScalarType::Dynamic);
+    /// The type is not known (no error reported for it).
+    pub const UNKNOWN: Ty = Ty::Scalar(ScalarType::Unknown);
+
     /// Parses a Kusto type name or alias.
     pub fn from_kusto_name(name: &str) -> Option<Ty> {
-        ScalarType::from_kusto_name(name).map(Ty::from_public)
+        ScalarType::from_kusto_name(name).map(Ty::Scalar)
     }
 
     /// The public type (dynamic shapes collapse to `dynamic`, errors to `unknown`).
     pub fn public(self) -> ScalarType {
         match self {
-            Ty::Bool => ScalarType::Bool,
-            Ty::Int => ScalarType::Int,
-            Ty::Long => ScalarType::Long,
-            Ty::Real => ScalarType::Real,
-            Ty::Decimal => ScalarType::Decimal,
-            Ty::String => ScalarType::String,
-            Ty::DateTime => ScalarType::DateTime,
-            Ty::TimeSpan => ScalarType::TimeSpan,
-            Ty::Guid => ScalarType::Guid,
-            Ty::Dynamic | Ty::DynArray | Ty::DynBag | Ty::DynPrim => ScalarType::Dynamic,
-            Ty::Unknown | Ty::Error | Ty::TypeOf | Ty::Table => ScalarType::Unknown,
-        }
-    }
-
-    /// The internal type of a public one.
-    pub fn from_public(t: ScalarType) -> Ty {
-        match t {
-            ScalarType::Bool => Ty::Bool,
-            ScalarType::Int => Ty::Int,
-            ScalarType::Long => Ty::Long,
-            ScalarType::Real => Ty::Real,
-            ScalarType::Decimal => Ty::Decimal,
-            ScalarType::String => Ty::String,
-            ScalarType::DateTime => Ty::DateTime,
-            ScalarType::TimeSpan => Ty::TimeSpan,
-            ScalarType::Guid => Ty::Guid,
-            ScalarType::Dynamic => Ty::Dynamic,
-            ScalarType::Unknown => Ty::Unknown,
+            Ty::Scalar(t) => t,
+            Ty::DynArray | Ty::DynBag | Ty::DynPrim => ScalarType::Dynamic,
+            Ty::Error | Ty::TypeOf | Ty::Table => ScalarType::Unknown,
         }
     }
 
@@ -137,7 +124,7 @@ impl Ty {
 
     /// Any of the dynamic shapes.
     pub fn is_dynamic(self) -> bool {
-        matches!(self, Ty::Dynamic | Ty::DynArray | Ty::DynBag | Ty::DynPrim)
+        matches!(self, Ty::DYNAMIC | Ty::DynArray | Ty::DynBag | Ty::DynPrim)
     }
 
     /// A scalar value (everything but errors and tables; Kusto's `type` is a scalar too).
@@ -152,34 +139,34 @@ impl Ty {
 
     /// `int` or `long` (and `unknown`, which Kusto treats as any type).
     pub fn is_integer(self) -> bool {
-        matches!(self, Ty::Int | Ty::Long | Ty::Unknown)
+        matches!(self, Ty::INT | Ty::LONG | Ty::UNKNOWN)
     }
 
     /// `int`, `long`, `real`, `decimal` (and `unknown`).
     pub fn is_numeric(self) -> bool {
         matches!(
             self,
-            Ty::Int | Ty::Long | Ty::Real | Ty::Decimal | Ty::Unknown
+            Ty::INT | Ty::LONG | Ty::REAL | Ty::DECIMAL | Ty::UNKNOWN
         )
     }
 
     /// Numbers, `datetime`, `timespan` (and `unknown`).
     pub fn is_summable(self) -> bool {
-        self.is_numeric() || matches!(self, Ty::DateTime | Ty::TimeSpan)
+        self.is_numeric() || matches!(self, Ty::DATETIME | Ty::TIMESPAN)
     }
 
     /// Summable types plus `bool` and `string`.
     pub fn is_orderable(self) -> bool {
-        self.is_summable() || matches!(self, Ty::Bool | Ty::String)
+        self.is_summable() || matches!(self, Ty::BOOL | Ty::STRING)
     }
 
     /// True if `self` is strictly wider than `other` (Kusto's promotion order).
     pub fn is_wider_than(self, other: Ty) -> bool {
         match self {
-            Ty::Long => other == Ty::Int,
-            Ty::Real => matches!(other, Ty::Int | Ty::Long),
-            Ty::Decimal => matches!(other, Ty::Int | Ty::Long | Ty::Real),
-            Ty::String => other == Ty::Dynamic,
+            Ty::LONG => other == Ty::INT,
+            Ty::REAL => matches!(other, Ty::INT | Ty::LONG),
+            Ty::DECIMAL => matches!(other, Ty::INT | Ty::LONG | Ty::REAL),
+            Ty::STRING => other == Ty::DYNAMIC,
             _ => false,
         }
     }
@@ -187,11 +174,11 @@ impl Ty {
     /// `self` can be promoted to `target` (int→long→real→decimal; array/bag→dynamic).
     pub fn promotable_to(self, target: Ty) -> bool {
         target.is_wider_than(self)
-            || matches!(self, Ty::DynArray | Ty::DynBag) && target == Ty::Dynamic
+            || matches!(self, Ty::DynArray | Ty::DynBag) && target == Ty::DYNAMIC
     }
 
     /// `int` becomes `long` (Kusto's arithmetic result promotion).
     pub fn promote_to_long(self) -> Ty {
-        if self == Ty::Int { Ty::Long } else { self }
+        if self == Ty::INT { Ty::LONG } else { self }
     }
 }

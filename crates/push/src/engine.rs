@@ -869,6 +869,7 @@ impl Producer {
         record: &[u8],
     ) -> Result<(), PushError> {
         self.dead_letter(src, ordinal, reason, message, record)?;
+        self.run.core.progress.record_refused();
         let counter = match reason {
             Reason::Unparseable => &self.run.counters.unparseable,
             Reason::TooLarge => &self.run.counters.too_large,

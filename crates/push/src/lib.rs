@@ -16,7 +16,7 @@
 //! dead-letter file, and progress is checkpointed in SQLite so an interrupted push resumes.
 //!
 //! Features: `client` (default) is the push client. Without it the crate is only the record
-//! model ([`Record`], [`Column`], [`StreamType`], `rfc3339`, `validate`, [`Cloud`]) and the
+//! model ([`Record`], [`Column`], [`StreamType`], `rfc3339`, `integer`, `validate`, [`Cloud`]) and the
 //! input `reader`, which is all that generated code, a code-generating build script and the
 //! fuzz targets need.
 #![deny(missing_docs)]
@@ -28,6 +28,7 @@ macro_rules! client {
 
 pub mod cloud;
 pub mod connector_file;
+pub mod integer;
 pub mod reader;
 pub mod record;
 pub mod rfc3339;

@@ -121,7 +121,7 @@ impl Client {
                     break;
                 }
                 let mut feed = |producer: &mut Producer, src: &SourceHandle, item: Item<'_>| {
-                    feed_item(producer, src, item, &columns, validation, &tx)
+                    feed_item(producer, src, item, &columns, validation, &tx, &*progress)
                 };
                 if let Err(e) = read_input(&mut producer, input, &*progress, &mut feed) {
                     errors.push(e);
@@ -261,6 +261,77 @@ impl Hasher for Fnv64 {
     }
 }
 
+/// A stream read on a thread of its own, so that a stop of the run ends the reading at once
+/// even while the stream blocks (stdin from a pipe nobody closes): [`Read::read`] waits for
+/// the next chunk in short slices and, once the run is stopped, fails instead of waiting on.
+/// The thread, left blocked in its read, ends with the stream or the process.
+struct StopAware {
+    chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+    run: Arc<Run>,
+}
+
+impl StopAware {
+    /// How long a read waits before looking at the run again.
+    const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+    fn new(mut inner: Box<dyn Read + Send>, run: Arc<Run>) -> StopAware {
+        // Two chunks in the channel: the reading thread stays at most that far ahead.
+        let (tx, chunks) = std::sync::mpsc::sync_channel(2);
+        std::thread::spawn(move || {
+            loop {
+                let mut buf = vec![0u8; 256 * 1024];
+                let read = loop {
+                    match inner.read(&mut buf) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        other => break other,
+                    }
+                };
+                let last = !matches!(read, Ok(n) if n > 0);
+                let sent = tx.send(read.map(|n| {
+                    buf.truncate(n);
+                    buf
+                }));
+                if last || sent.is_err() {
+                    return;
+                }
+            }
+        });
+        StopAware {
+            chunks,
+            chunk: Vec::new(),
+            at: 0,
+            run,
+        }
+    }
+}
+
+impl Read for StopAware {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::sync::mpsc::RecvTimeoutError;
+        while self.at == self.chunk.len() {
+            match self.chunks.recv_timeout(Self::POLL) {
+                Ok(Ok(chunk)) if chunk.is_empty() => return Ok(0),
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(RecvTimeoutError::Disconnected) => return Ok(0),
+                Err(RecvTimeoutError::Timeout) if self.run.is_stopped() => {
+                    return Err(std::io::Error::other("the push was stopped"));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// Counts bytes for the progress callback.
 struct Counting<'p, R> {
     inner: R,
@@ -304,7 +375,12 @@ fn read_input(
                 let size = file.metadata().ok().map(|m| m.len());
                 (key, label, size, Box::new(file))
             }
-            Input::Stream { id, label, reader } => (format!("stream:{id}"), label, None, reader),
+            Input::Stream { id, label, reader } => {
+                // A pipe may stay open and silent (a producer that never closes it): read on a
+                // thread of its own, so a stop (Ctrl-C) ends the reading at once.
+                let reader = Box::new(StopAware::new(reader, producer.run().clone()));
+                (format!("stream:{id}"), label, None, reader)
+            }
         };
     let src = producer.open_source(&key, &label)?;
     if src.complete() {
@@ -329,6 +405,8 @@ fn read_input(
             Ok(())
         }
         Err(ReadError::Stopped(e)) => Err(e),
+        // A stream whose reading the stop ended (see `StopAware`).
+        Err(ReadError::Io(_)) if producer.run().is_stopped() => Err(PushError::Stopped),
         Err(ReadError::Io(e)) => Err(io(&label)(e)),
         Err(e @ ReadError::Syntax { .. }) => Err(PushError::Input {
             source_label: label,
@@ -337,6 +415,9 @@ fn read_input(
     }
 }
 
+/// Feeds one input item to the producer and sends the batches it completes. A record
+/// admitted (not delivered by an earlier run) is counted as read before it can be sent or
+/// dead-lettered, so progress never shows more resolved than read.
 fn feed_item(
     producer: &mut Producer,
     src: &SourceHandle,
@@ -344,6 +425,7 @@ fn feed_item(
     columns: &[Column],
     validation: ValidationOptions,
     tx: &tokio::sync::mpsc::Sender<crate::engine::Work>,
+    progress: &dyn Progress,
 ) -> Result<(), PushError> {
     if producer.run().is_stopped() {
         return Err(PushError::Stopped);
@@ -351,6 +433,7 @@ fn feed_item(
     match item {
         Item::Line { ordinal, text } => {
             if producer.admit(src, ordinal) {
+                progress.records_read(1);
                 if is_valid_text(text, columns, validation) {
                     // Valid as written: sent as is, without a parse-serialize round trip.
                     producer.add_json(src, ordinal, text)?;
@@ -380,6 +463,7 @@ fn feed_item(
             error,
         } => {
             if producer.admit(src, ordinal) {
+                progress.records_read(1);
                 producer.add_invalid(src, ordinal, Reason::Unparseable, &error, &text)?;
             }
         }

@@ -177,7 +177,9 @@ fn read_ndjson<R: BufRead, E>(
     }
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
+/// `bytes` without leading and trailing ASCII whitespace: an NDJSON line as it is read (a
+/// line left empty is blank and skipped).
+pub fn trim(bytes: &[u8]) -> &[u8] {
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())

@@ -160,6 +160,11 @@ pub trait Progress: Send + Sync {
     fn source_started(&self, _label: &str, _bytes: Option<u64>) {}
     /// `n` more input bytes were consumed.
     fn bytes_read(&self, _n: u64) {}
+    /// `n` more records were read for this run (records an earlier run delivered, skipped on
+    /// resume, are not counted); reported before they can be resolved.
+    fn records_read(&self, _n: u64) {}
+    /// A record read was dead-lettered before sending (invalid, unparseable, too large).
+    fn record_refused(&self) {}
     /// A batch was resolved: records delivered and records dead-lettered.
     fn batch_resolved(&self, _delivered: u64, _dead_lettered: u64, _wire_bytes: u64) {}
     /// A request will be retried after `wait` (`status` is `None` for network errors).

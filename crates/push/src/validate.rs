@@ -1,6 +1,7 @@
 //! Checks a JSON record against a stream's columns before it is sent: it must be an object,
 //! carry every required column, have no unknown fields (unless allowed), and each value must
-//! fit its declared type (`int` range, RFC 3339 `datetime` by [`crate::rfc3339`]'s rule, …).
+//! fit its declared type (integers by [`crate::integer`]'s rule, RFC 3339 `datetime` by
+//! [`crate::rfc3339`]'s, …).
 
 use serde_json::Value;
 
@@ -186,7 +187,7 @@ mod fast {
         }
     }
 
-    /// Whether a value certainly fits `ty` (floats for integer columns go the slow way).
+    /// Whether a value certainly fits `ty` (integers by [`crate::integer`]'s rule).
     fn fits(value: &Scalar<'_>, ty: StreamType) -> bool {
         match (ty, value) {
             (StreamType::Dynamic, _) => true,
@@ -196,10 +197,12 @@ mod fast {
             (StreamType::Guid, Scalar::Str(s)) => super::is_guid(s),
             (StreamType::Boolean, Scalar::Bool) => true,
             (StreamType::Real, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float) => true,
-            (StreamType::Long, Scalar::Int(_)) => true,
-            (StreamType::Long, Scalar::UInt(u)) => i64::try_from(*u).is_ok(),
-            (StreamType::Int, Scalar::Int(i)) => i32::try_from(*i).is_ok(),
-            (StreamType::Int, Scalar::UInt(u)) => i32::try_from(*u).is_ok(),
+            (StreamType::Int | StreamType::Long, Scalar::Int(i)) => {
+                crate::integer::from_i64(super::integer_width(ty), *i).is_ok()
+            }
+            (StreamType::Int | StreamType::Long, Scalar::UInt(u)) => {
+                crate::integer::from_u64(super::integer_width(ty), *u).is_ok()
+            }
             (StreamType::DateTime, Scalar::Str(s)) => parse_datetime(s),
             _ => false,
         }
@@ -404,20 +407,11 @@ fn check_type(v: &Value, ty: StreamType) -> Result<(), String> {
             let Value::Number(n) = v else {
                 return expected("an integer");
             };
-            let value = n.as_i64().or_else(|| {
-                // 3.0 is an integer; 3.5 is not.
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                    .map(|f| f as i64)
-            });
-            match (value, ty) {
-                (None, _) if n.is_u64() => Err(format!("{n} is out of the 64-bit range")),
-                (None, _) => expected("an integer"),
-                (Some(i), StreamType::Int) if i32::try_from(i).is_err() => {
-                    Err(format!("{n} is out of the 32-bit int range"))
-                }
-                _ => Ok(()),
-            }
+            // The one integer rule, shared with the emulator: `3.0` is a float, stored NULL.
+            let width = integer_width(ty);
+            crate::integer::from_number(width, n)
+                .map(drop)
+                .map_err(|refusal| crate::integer::explain(width, &n.to_string(), refusal))
         }
         StreamType::DateTime => match v {
             Value::String(s) if parse_datetime(s) => Ok(()),
@@ -455,6 +449,14 @@ fn short(v: &Value) -> String {
         format!("{}…", &text[..end])
     } else {
         text
+    }
+}
+
+/// The [`crate::integer::Width`] of an `int` or `long` column (`long` for any other type).
+fn integer_width(ty: StreamType) -> crate::integer::Width {
+    match ty {
+        StreamType::Int => crate::integer::Width::Int,
+        _ => crate::integer::Width::Long,
     }
 }
 
@@ -502,7 +504,33 @@ mod tests {
                 "{ts}"
             );
         }
-        assert!(check(json!({"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0})).is_empty());
+    }
+
+    /// The integer rule the emulator stores by is the one validation checks: what validation
+    /// accepts is stored as that integer, what it refuses would be NULL (`3.0` included).
+    #[test]
+    fn integers_follow_the_shared_rule() {
+        for (number, width, stored) in crate::integer::EXAMPLES {
+            let column = match width {
+                crate::integer::Width::Int => "Count",
+                crate::integer::Width::Long => "Big",
+            };
+            let text = format!(r#"{{"TimeGenerated":"2025-11-06T10:30:00Z","{column}":{number}}}"#);
+            let record: Value = serde_json::from_str(&text).unwrap();
+            let problems = check(record);
+            assert_eq!(
+                problems.is_empty(),
+                stored.is_some(),
+                "{text}: {problems:?}"
+            );
+            assert_eq!(
+                is_valid_text(text.as_bytes(), COLS, ValidationOptions::default()),
+                stored.is_some(),
+                "{text}"
+            );
+        }
+        let p = check(json!({"TimeGenerated":"2025-11-06T10:30:00Z","Count":3.0})).join("\n");
+        assert!(p.contains("Count (int): 3.0 is not an integer"), "{p}");
     }
 
     #[test]
@@ -516,7 +544,7 @@ mod tests {
             text.contains("Count (int): 3000000000 is out of the 32-bit int range"),
             "{text}"
         );
-        assert!(text.contains("Big (long): expected an integer"), "{text}");
+        assert!(text.contains("Big (long): 1.5 is not an integer"), "{text}");
         assert!(text.contains("Score (real): expected a number"), "{text}");
         assert!(
             text.contains("Ok (boolean): expected true or false"),

@@ -22,7 +22,7 @@ use ccfgen_push::{
 use super::connection::{self, ConnectionArgs};
 use super::logging::{self, LogArgs, LogFormat};
 use super::{Context, Outcome};
-use progress::{Bar, ProgressMode};
+use progress::{ProgressMode, Shown};
 
 /// Arguments of `ccfgen push`.
 #[derive(Debug, clap::Args)]
@@ -88,7 +88,8 @@ pub struct Args {
     /// push of the same piped data; by default every run is new (piped data is never skipped).
     #[arg(long, value_name = "ID")]
     stdin_id: Option<String>,
-    /// When to draw the progress bar (on stderr).
+    /// When to show progress on stderr: `auto` draws a bar on a terminal; `always` draws it on
+    /// a terminal and prints a plain-text line every second elsewhere (a file, a pipe, CI).
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
     #[command(flatten)]
@@ -158,30 +159,29 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         None => sources(&args.inputs, args.stdin_id.as_deref())?,
     };
     let json_logs = args.log.log_format == LogFormat::Json;
-    let bar = args.progress.enabled(json_logs).then(|| {
+    let shown = args.progress.display(json_logs).map(|display| {
         let known_total = !sources.iter().any(|s| matches!(s, Source::Stdin { .. }));
-        Arc::new(Bar::new(known_total))
+        Shown::start(display, known_total)
     });
     logging::init(
         &args.log,
         ctx.color,
         &connection::secrets(&config),
-        bar.as_ref().map(|b| b.handle()),
+        shown.as_ref().and_then(Shown::bar),
     );
     if args.spec.is_none() {
         eprintln!(
             "note: no --spec given: records are only checked to be JSON objects, not against the stream's columns"
         );
     }
-    let progress: Arc<dyn Progress> = match &bar {
-        Some(bar) => bar.clone(),
+    let progress: Arc<dyn Progress> = match &shown {
+        Some(shown) => shown.progress(),
         None => Arc::new(NoProgress),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let handle = bar.as_ref().map(|b| b.handle());
     let result = runtime.block_on(push(
         &args,
         replay,
@@ -189,10 +189,10 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         &columns,
         sources,
         validation,
-        (progress, handle.as_ref()),
+        (progress, shown.as_ref()),
     ));
-    if let Some(bar) = handle {
-        bar.finish_and_clear();
+    if let Some(shown) = &shown {
+        shown.finish();
     }
     result
 }
@@ -270,7 +270,7 @@ async fn push(
     columns: &[Column],
     sources: Vec<Source>,
     validation: ValidationOptions,
-    (progress, bar): (Arc<dyn Progress>, Option<&indicatif::ProgressBar>),
+    (progress, shown): (Arc<dyn Progress>, Option<&Shown>),
 ) -> anyhow::Result<Outcome> {
     let stream = config.stream_name.clone().unwrap_or_default();
     let dcr = config.dcr_immutable_id.clone().unwrap_or_default();
@@ -322,8 +322,8 @@ async fn push(
         };
         summary.dead_letter_file = Some(file);
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear(); // before the summary
+    if let Some(shown) = shown {
+        shown.finish(); // before the summary
     }
     let target = report::Target {
         stream: &stream,

@@ -32,6 +32,42 @@ impl Builder<'_> {
         })
     }
 
+    /// The `properties` of a content item's metadata resource: `description` (where given),
+    /// `parentId`, `contentId`, `kind`, `version`, then the solution's `source`, `author` and
+    /// `support`.
+    fn metadata_properties(
+        &self,
+        description: Option<String>,
+        parent_id: String,
+        content_id: String,
+        kind: &str,
+        version: String,
+        level: Level,
+    ) -> Map<String, Value> {
+        let mut props = Map::new();
+        if let Some(description) = description {
+            props.insert("description".into(), json!(description));
+        }
+        props.insert("parentId".into(), json!(parent_id));
+        props.insert("contentId".into(), json!(content_id));
+        props.insert("kind".into(), json!(kind));
+        props.insert("version".into(), json!(version));
+        props.insert("source".into(), self.content_source(level));
+        props.insert("author".into(), self.author(level));
+        props.insert("support".into(), self.support(level));
+        props
+    }
+
+    /// A content item's metadata resource (`…/providers/metadata`) named `name`.
+    fn metadata_resource(&self, name: String, properties: Map<String, Value>) -> Value {
+        json!({
+            "type": "Microsoft.OperationalInsights/workspaces/providers/metadata",
+            "apiVersion": self.input.api.metadata,
+            "name": name,
+            "properties": properties,
+        })
+    }
+
     /// A content template around `resources` (`contentVersion` and `version` expressions).
     #[allow(clippy::too_many_arguments)]
     fn content_item_template(
@@ -195,21 +231,17 @@ impl Builder<'_> {
             "location": "[parameters('workspace-location')]",
             "properties": props,
         });
-        let metadata = json!({
-            "type": "Microsoft.OperationalInsights/workspaces/providers/metadata",
-            "apiVersion": self.input.api.metadata,
-            "name": format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('AnalyticsRule-', last(split(variables('{obj}').analyticRuleId{n},'/'))))]"),
-            "properties": {
-                "description": self.lit(&format!("{} Analytics Rule {n}", s.name), level),
-                "parentId": v("analyticRuleId"),
-                "contentId": v("_analyticRulecontentId"),
-                "kind": "AnalyticsRule",
-                "version": v("analyticRuleVersion"),
-                "source": self.content_source(level),
-                "author": self.author(level),
-                "support": self.support(level),
-            }
-        });
+        let metadata = self.metadata_resource(
+            format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('AnalyticsRule-', last(split(variables('{obj}').analyticRuleId{n},'/'))))]"),
+            self.metadata_properties(
+                Some(self.lit(&format!("{} Analytics Rule {n}", s.name), level)),
+                v("analyticRuleId"),
+                v("_analyticRulecontentId"),
+                "AnalyticsRule",
+                v("analyticRuleVersion"),
+                level,
+            ),
+        );
         acc.resources.push(self.content_item_template(
             v("analyticRuleTemplateSpecName"),
             format!(
@@ -236,13 +268,15 @@ impl Builder<'_> {
         );
         object.insert(
             format!("analyticRuleTemplateSpecName{n}"),
-            json!(format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat(parameters('workspace'),'-ar-',uniquestring('{id}')))]")),
+            json!(template_spec_name("ar", &format!("'{id}'"))),
         );
         object.insert(
             format!("_analyticRulecontentProductId{n}"),
-            json!(format!(
-                "[concat(take(variables('_solutionId'),50),'-','ar','-', uniqueString(concat(variables('_solutionId'),'-','AnalyticsRule','-','{id}','-', '{}')))]",
-                self.q(&version)
+            json!(content_product_id(
+                "ar",
+                "AnalyticsRule",
+                &format!("'{id}'"),
+                &format!("'{}'", self.q(&version)),
             )),
         );
         acc.variables.insert(obj, Value::Object(object));
@@ -287,7 +321,7 @@ impl Builder<'_> {
         object.insert(format!("_huntingQuerycontentId{n}"), json!(query.id));
         object.insert(
             format!("huntingQueryTemplateSpecName{n}"),
-            json!(format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat(parameters('workspace'),'-hq-',uniquestring('{id}')))]")),
+            json!(template_spec_name("hq", &format!("'{id}'"))),
         );
         acc.criteria.push(json!({
             "kind": "HuntingQuery",
@@ -325,24 +359,22 @@ impl Builder<'_> {
             "location": "[parameters('workspace-location')]",
             "properties": self.lit_value(Value::Object(props), level),
         });
-        let metadata = json!({
-            "type": "Microsoft.OperationalInsights/workspaces/providers/metadata",
-            "apiVersion": self.input.api.metadata,
-            "name": format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('HuntingQuery-', last(split(resourceId('Microsoft.OperationalInsights/savedSearches', variables('{obj}')._huntingQuerycontentId{n}),'/'))))]"),
-            "properties": {
-                "description": self.lit(&format!("{} Hunting Query {n}", s.name), level),
-                "parentId": format!("[resourceId('Microsoft.OperationalInsights/savedSearches', variables('{obj}')._huntingQuerycontentId{n})]"),
-                "contentId": v("_huntingQuerycontentId"),
-                "kind": "HuntingQuery",
-                "version": v("huntingQueryVersion"),
-                "source": self.content_source(level),
-                "author": self.author(level),
-                "support": self.support(level),
-            }
-        });
-        let product = format!(
-            "[concat(take(variables('_solutionId'),50),'-','hq','-', uniqueString(concat(variables('_solutionId'),'-','HuntingQuery','-',variables('{obj}')._huntingQuerycontentId{n},'-', '{}')))]",
-            self.q(&version)
+        let metadata = self.metadata_resource(
+            format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('HuntingQuery-', last(split(resourceId('Microsoft.OperationalInsights/savedSearches', variables('{obj}')._huntingQuerycontentId{n}),'/'))))]"),
+            self.metadata_properties(
+                Some(self.lit(&format!("{} Hunting Query {n}", s.name), level)),
+                format!("[resourceId('Microsoft.OperationalInsights/savedSearches', variables('{obj}')._huntingQuerycontentId{n})]"),
+                v("_huntingQuerycontentId"),
+                "HuntingQuery",
+                v("huntingQueryVersion"),
+                level,
+            ),
+        );
+        let product = content_product_id(
+            "hq",
+            "HuntingQuery",
+            &format!("variables('{obj}')._huntingQuerycontentId{n}"),
+            &format!("'{}'", self.q(&version)),
         );
         acc.resources.push(self.content_item_template(
             v("huntingQueryTemplateSpecName"),
@@ -380,7 +412,10 @@ impl Builder<'_> {
         );
         object.insert(
             format!("parserTemplateSpecName{n}"),
-            json!(format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat(parameters('workspace'),'-pr-',uniquestring('{}')))]", self.q(&content_id))),
+            json!(template_spec_name(
+                "pr",
+                &format!("'{}'", self.q(&content_id))
+            )),
         );
         object.insert(format!("parserVersion{n}"), json!(version));
         object.insert(format!("parserContentId{n}"), json!(content_id));
@@ -412,6 +447,26 @@ impl Builder<'_> {
             "[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('Parser-', last(split(variables('{obj}')._parserId{n},'/'))))]"
         );
         let inner_level = Level::ContentTemplate;
+        let metadata_properties = |level: Level| {
+            self.metadata_properties(
+                None,
+                parent_id.clone(),
+                v("parserContentId"),
+                "Parser",
+                v("parserVersion"),
+                level,
+            )
+        };
+        let mut inner_properties = metadata_properties(inner_level);
+        // Inside the template the packager writes the source's members in another order.
+        inner_properties.insert(
+            "source".into(),
+            json!({
+                "name": self.lit(&s.name, inner_level),
+                "kind": "Solution",
+                "sourceId": var("_solutionId"),
+            }),
+        );
         let inner = vec![
             json!({
                 "name": v("_parserName"),
@@ -425,24 +480,14 @@ impl Builder<'_> {
                 "apiVersion": self.input.api.metadata,
                 "name": metadata_name,
                 "dependsOn": [v("_parserId")],
-                "properties": {
-                    "parentId": parent_id,
-                    "contentId": v("parserContentId"),
-                    "kind": "Parser",
-                    "version": v("parserVersion"),
-                    "source": {
-                        "name": self.lit(&s.name, inner_level),
-                        "kind": "Solution",
-                        "sourceId": var("_solutionId"),
-                    },
-                    "author": self.author(inner_level),
-                    "support": self.support(inner_level),
-                }
+                "properties": inner_properties,
             }),
         ];
-        let product = format!(
-            "[concat(take(variables('_solutionId'),50),'-','pr','-', uniqueString(concat(variables('_solutionId'),'-','Parser','-',variables('{obj}').parserContentId{n},'-', '{}')))]",
-            self.q(&version)
+        let product = content_product_id(
+            "pr",
+            "Parser",
+            &format!("variables('{obj}').parserContentId{n}"),
+            &format!("'{}'", self.q(&version)),
         );
         acc.resources.push(self.content_item_template(
             v("parserTemplateSpecName"),
@@ -473,15 +518,7 @@ impl Builder<'_> {
             "location": "[parameters('workspace-location')]",
             "name": metadata_name,
             "dependsOn": [v("_parserId")],
-            "properties": {
-                "parentId": parent_id,
-                "contentId": v("parserContentId"),
-                "kind": "Parser",
-                "version": v("parserVersion"),
-                "source": self.content_source(level),
-                "author": self.author(level),
-                "support": self.support(level),
-            }
+            "properties": metadata_properties(level),
         }));
     }
 
@@ -522,7 +559,10 @@ impl Builder<'_> {
         );
         acc.variables.insert(
             format!("workbookTemplateSpecName{n}"),
-            json!(format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat(parameters('workspace'),'-wb-',uniquestring(variables('_workbookContentId{n}'))))]")),
+            json!(template_spec_name(
+                "wb",
+                &format!("variables('_workbookContentId{n}')")
+            )),
         );
         acc.variables.insert(
             format!("_workbookContentId{n}"),
@@ -541,7 +581,12 @@ impl Builder<'_> {
         }
         acc.variables.insert(
             format!("_workbookcontentProductId{n}"),
-            json!(format!("[concat(take(variables('_solutionId'),50),'-','wb','-', uniqueString(concat(variables('_solutionId'),'-','Workbook','-',variables('_workbookContentId{n}'),'-', variables('workbookVersion{n}'))))]")),
+            json!(content_product_id(
+                "wb",
+                "Workbook",
+                &format!("variables('_workbookContentId{n}')"),
+                &format!("variables('workbookVersion{n}')"),
+            )),
         );
         let workbook = json!({
             "type": "Microsoft.Insights/workbooks",
@@ -570,27 +615,14 @@ impl Builder<'_> {
             Compat::Official => format!("{}.description", ps_object_text(&wb.metadata)),
             Compat::Ccfgen => description.clone(),
         };
-        let mut props = Map::new();
-        props.insert(
-            "description".into(),
-            json!(self.lit(&meta_description, level)),
+        let mut props = self.metadata_properties(
+            Some(self.lit(&meta_description, level)),
+            format!("[variables('workbookId{n}')]"),
+            format!("[variables('_workbookContentId{n}')]"),
+            "Workbook",
+            format!("[variables('workbookVersion{n}')]"),
+            level,
         );
-        props.insert(
-            "parentId".into(),
-            json!(format!("[variables('workbookId{n}')]")),
-        );
-        props.insert(
-            "contentId".into(),
-            json!(format!("[variables('_workbookContentId{n}')]")),
-        );
-        props.insert("kind".into(), json!("Workbook"));
-        props.insert(
-            "version".into(),
-            json!(format!("[variables('workbookVersion{n}')]")),
-        );
-        props.insert("source".into(), self.content_source(level));
-        props.insert("author".into(), self.author(level));
-        props.insert("support".into(), self.support(level));
         for key in ["previewImages", "previewImagesDark"] {
             if let Some(v) = wb.metadata.get(key) {
                 props.insert(key.into(), self.lit_value(v.clone(), level));
@@ -602,12 +634,10 @@ impl Builder<'_> {
                 json!({"operator": "AND", "criteria": criteria}),
             );
         }
-        let metadata = json!({
-            "type": "Microsoft.OperationalInsights/workspaces/providers/metadata",
-            "apiVersion": self.input.api.metadata,
-            "name": format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('Workbook-', last(split(variables('workbookId{n}'),'/'))))]"),
-            "properties": props,
-        });
+        let metadata = self.metadata_resource(
+            format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat('Workbook-', last(split(variables('workbookId{n}'),'/'))))]"),
+            props,
+        );
         acc.resources.push(self.content_item_template(
             format!("[variables('workbookTemplateSpecName{n}')]"),
             format!(
@@ -624,6 +654,23 @@ impl Builder<'_> {
             format!("[variables('workbookVersion{n}')]"),
         ));
     }
+}
+
+/// The name of a content item's template spec: `-<abbr>-` and a `uniquestring` of `seed` (an
+/// ARM expression) after the workspace name.
+fn template_spec_name(abbr: &str, seed: &str) -> String {
+    format!(
+        "[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',concat(parameters('workspace'),'-{abbr}-',uniquestring({seed})))]"
+    )
+}
+
+/// A content item's `contentProductId`: the solution id (50 characters at most), `abbr`, and a
+/// `uniqueString` of the solution id, `kind`, the content id and the version (`id` and
+/// `version` are ARM expressions).
+fn content_product_id(abbr: &str, kind: &str, id: &str, version: &str) -> String {
+    format!(
+        "[concat(take(variables('_solutionId'),50),'-','{abbr}','-', uniqueString(concat(variables('_solutionId'),'-','{kind}','-',{id},'-', {version})))]"
+    )
 }
 
 /// A rule's description as packaged: trailing whitespace trimmed, the surrounding quotes of

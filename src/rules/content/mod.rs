@@ -287,15 +287,9 @@ pub fn text(node: &Node) -> Option<&str> {
     node.as_str()
 }
 
-/// Whether `s` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case).
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
+/// Whether `s` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits, any case): the
+/// one GUID shape check, shared with the push client's validation.
+pub use ccfgen_push::validate::is_guid;
 
 /// `content-id`: the `id` member is a GUID (a missing one is reported by the caller).
 pub fn check_id(o: &mut Out<'_>, what: &str) {

@@ -58,7 +58,7 @@ impl<'q> Checker<'q> {
                     DynShape::Array => Ty::DynArray,
                     DynShape::Bag => Ty::DynBag,
                     DynShape::Scalar => Ty::DynPrim,
-                    DynShape::Null => Ty::Dynamic,
+                    DynShape::Null => Ty::DYNAMIC,
                 },
                 literal: true,
                 constant: true,
@@ -81,7 +81,7 @@ impl<'q> Checker<'q> {
             }
             ExprKind::Star => Info {
                 star: true,
-                ..Info::scalar(Ty::Unknown)
+                ..Info::scalar(Ty::UNKNOWN)
             },
             ExprKind::Unary {
                 operand, op_span, ..
@@ -139,7 +139,7 @@ impl<'q> Checker<'q> {
                     self.check_scalar(&l, left.span.clone());
                     return Info {
                         constant: false,
-                        ..Info::scalar(Ty::Bool)
+                        ..Info::scalar(Ty::BOOL)
                     };
                 }
                 let mut args = vec![Arg {
@@ -190,7 +190,7 @@ impl<'q> Checker<'q> {
             ExprKind::ToScalar(inner) => {
                 let i = self.expr(inner);
                 match &i.table {
-                    Some(t) => Info::scalar(t.cols.first().map_or(Ty::Unknown, |c| c.ty)),
+                    Some(t) => Info::scalar(t.cols.first().map_or(Ty::UNKNOWN, |c| c.ty)),
                     None => Info::scalar(i.ty),
                 }
             }
@@ -285,7 +285,7 @@ impl<'q> Checker<'q> {
         }
         if !args
             .iter()
-            .any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown))
+            .any(|a| matches!(a.info.ty, Ty::Error | Ty::UNKNOWN))
         {
             let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
             let msg = if types.len() == 1 {
@@ -374,10 +374,10 @@ impl<'q> Checker<'q> {
         }
         if self.row.as_ref().is_some_and(|r| r.open) && !self.aggregate_scope {
             // an open table: the name is an inferred column of unknown type
-            let c = self.named_col(n.text, Ty::Unknown);
+            let c = self.named_col(n.text, Ty::UNKNOWN);
             self.inferred.push(c);
             return Info {
-                ty: Ty::Unknown,
+                ty: Ty::UNKNOWN,
                 referenced_column: Some(c),
                 result_column: Some(c),
                 ..Info::default()
@@ -409,13 +409,13 @@ impl<'q> Checker<'q> {
         if index.ty == Ty::Error || collection == Ty::Error {
             return Info::scalar(Ty::Error);
         }
-        let integer = index.ty.is_integer() || index.ty == Ty::Dynamic;
-        let string = index.ty == Ty::String || index.ty.is_dynamic();
+        let integer = index.ty.is_integer() || index.ty == Ty::DYNAMIC;
+        let string = index.ty == Ty::STRING || index.ty.is_dynamic();
         let (ok, expected) = match collection {
             Ty::DynArray => (integer, "one of the types: int or long"),
             Ty::DynBag => (string, "the type string"),
-            Ty::Dynamic => (integer || string, "one of the types: int, long or string"),
-            Ty::Unknown => return Info::scalar(Ty::Unknown),
+            Ty::DYNAMIC => (integer || string, "one of the types: int, long or string"),
+            Ty::UNKNOWN => return Info::scalar(Ty::UNKNOWN),
             _ => {
                 let start = self.src[bracket.clone()]
                     .find('[')
@@ -435,7 +435,7 @@ impl<'q> Checker<'q> {
                 index_expr.span.clone(),
             );
         }
-        Info::scalar(Ty::Dynamic)
+        Info::scalar(Ty::DYNAMIC)
     }
 
     fn path(&mut self, target: &'q Expr<'q>, member: &'q Expr<'q>) -> Info {
@@ -454,7 +454,7 @@ impl<'q> Checker<'q> {
             };
             let c = self
                 .find_in(&table, col.text)
-                .or_else(|| table.open.then(|| self.named_col(col.text, Ty::Unknown)));
+                .or_else(|| table.open.then(|| self.named_col(col.text, Ty::UNKNOWN)));
             return match c {
                 Some(c) => {
                     let info = Info {
@@ -503,8 +503,8 @@ impl<'q> Checker<'q> {
                 );
                 Info::scalar(Ty::Error)
             }
-            (ExprKind::Name(_), ty) if ty.is_dynamic() => Info::scalar(Ty::Dynamic),
-            (ExprKind::Name(_), Ty::Unknown) => Info::scalar(Ty::Unknown),
+            (ExprKind::Name(_), ty) if ty.is_dynamic() => Info::scalar(Ty::DYNAMIC),
+            (ExprKind::Name(_), Ty::UNKNOWN) => Info::scalar(Ty::UNKNOWN),
             (ExprKind::Name(_), Ty::Error) => Info::scalar(Ty::Error),
             (ExprKind::Name(n), _) => {
                 if n.kind != NameKind::Missing {
@@ -610,7 +610,7 @@ impl<'q> Checker<'q> {
         }
         self.set_call(e, CallTarget::Unresolved);
         if name.text.starts_with("__") {
-            return Info::scalar(Ty::Unknown);
+            return Info::scalar(Ty::UNKNOWN);
         }
         self.error(
             codes::UNKNOWN_FUNCTION,
@@ -650,7 +650,7 @@ impl<'q> Checker<'q> {
                 );
             } else if !args
                 .iter()
-                .any(|a| matches!(a.info.ty, Ty::Error | Ty::Unknown))
+                .any(|a| matches!(a.info.ty, Ty::Error | Ty::UNKNOWN))
             {
                 let types: Vec<&str> = args.iter().map(|a| a.info.ty.name()).collect();
                 self.error(
@@ -847,15 +847,15 @@ impl<'q> Checker<'q> {
 
 fn literal(l: &Literal) -> Info {
     let ty = match l {
-        Literal::Bool => Ty::Bool,
-        Literal::Int => Ty::Int,
-        Literal::Long(_) => Ty::Long,
-        Literal::Real => Ty::Real,
-        Literal::Decimal => Ty::Decimal,
-        Literal::DateTime => Ty::DateTime,
-        Literal::TimeSpan => Ty::TimeSpan,
-        Literal::Guid => Ty::Guid,
-        Literal::String(_) => Ty::String,
+        Literal::Bool => Ty::BOOL,
+        Literal::Int => Ty::INT,
+        Literal::Long(_) => Ty::LONG,
+        Literal::Real => Ty::REAL,
+        Literal::Decimal => Ty::DECIMAL,
+        Literal::DateTime => Ty::DATETIME,
+        Literal::TimeSpan => Ty::TIMESPAN,
+        Literal::Guid => Ty::GUID,
+        Literal::String(_) => Ty::STRING,
     };
     Info {
         ty,

@@ -116,7 +116,7 @@ impl<'q> Checker<'q> {
             }
             JoinCondition::Where(cond) => {
                 let info = self.expr(cond);
-                if !matches!(info.ty, Ty::Bool | Ty::Unknown | Ty::Error) {
+                if !matches!(info.ty, Ty::BOOL | Ty::UNKNOWN | Ty::Error) {
                     self.error(
                         codes::EXPRESSION_TYPE,
                         "The expression must have the type bool.",
@@ -191,7 +191,7 @@ impl<'q> Checker<'q> {
             } => {
                 self.join_condition(a, left, right, keys);
                 self.join_condition(b, left, right, keys);
-                self.record(e, &Info::scalar(Ty::Bool));
+                self.record(e, &Info::scalar(Ty::BOOL));
             }
             ExprKind::Binary {
                 op: BinOp::Eq,
@@ -201,7 +201,7 @@ impl<'q> Checker<'q> {
             } => {
                 let l = self.join_operand(a, "$left", left);
                 let r = self.join_operand(b, "$right", right);
-                self.record(e, &Info::scalar(Ty::Bool));
+                self.record(e, &Info::scalar(Ty::BOOL));
                 if let (Some(l), Some(r)) = (l, r)
                     && self.join_keys_comparable(l.ty, r.ty, a, b, e)
                 {
@@ -214,7 +214,7 @@ impl<'q> Checker<'q> {
                 match (l, r) {
                     (Some(l), Some(r)) => {
                         self.record(e, &Info::scalar(l.ty));
-                        if l.ty != r.ty && l.ty != Ty::Unknown && r.ty != Ty::Unknown {
+                        if l.ty != r.ty && l.ty != Ty::UNKNOWN && r.ty != Ty::UNKNOWN {
                             self.error(
                                 codes::JOIN_COMMON_COLUMN_TYPE,
                                 format!("The common column '{}' must have the same type on both sides of the join.", n.text),
@@ -265,7 +265,7 @@ impl<'q> Checker<'q> {
         if !table.open {
             return None;
         }
-        let c = self.named_col(name.to_string(), Ty::Unknown);
+        let c = self.named_col(name.to_string(), Ty::UNKNOWN);
         if left {
             self.inferred.push(c);
         } else {
@@ -347,7 +347,7 @@ impl<'q> Checker<'q> {
             );
             return false;
         }
-        if matches!(l, Ty::Unknown | Ty::Error) || matches!(r, Ty::Unknown | Ty::Error) {
+        if matches!(l, Ty::UNKNOWN | Ty::Error) || matches!(r, Ty::UNKNOWN | Ty::Error) {
             return true;
         }
         if l.promote_to_long() != r.promote_to_long() {
@@ -400,7 +400,7 @@ impl<'q> Checker<'q> {
         if let Some(name) =
             parameter(parameters, "withsource").or_else(|| parameter(parameters, "with_source"))
         {
-            let c = self.named_col(name.to_string(), Ty::String);
+            let c = self.named_col(name.to_string(), Ty::STRING);
             cols.insert(0, c);
         }
         let open = tables.iter().any(|t| t.open);
@@ -523,7 +523,7 @@ impl<'q> Checker<'q> {
                 info,
                 Style::Summarize,
                 ItemOptions {
-                    column_type: Some(Ty::Dynamic),
+                    column_type: Some(Ty::DYNAMIC),
                     ..ItemOptions::default()
                 },
             );
@@ -535,7 +535,7 @@ impl<'q> Checker<'q> {
             &on_info,
             Style::Default,
             ItemOptions {
-                column_type: Some(Ty::Dynamic),
+                column_type: Some(Ty::DYNAMIC),
                 ..ItemOptions::default()
             },
         );
@@ -556,7 +556,7 @@ impl<'q> Checker<'q> {
 
     /// Kusto's `CheckIsType(expr, type, Conversion.Promotable)`.
     fn check_promotable(&mut self, info: &Info, target: Ty, e: &Expr) {
-        if matches!(info.ty, Ty::Error | Ty::Unknown) || matches!(target, Ty::Error | Ty::Unknown) {
+        if matches!(info.ty, Ty::Error | Ty::UNKNOWN) || matches!(target, Ty::Error | Ty::UNKNOWN) {
             return;
         }
         if info.ty != target && !info.ty.promotable_to(target) {
@@ -571,16 +571,16 @@ impl<'q> Checker<'q> {
     /// Kusto's `CheckIsIntervalType`: a step of a numeric axis is that number, of a datetime
     /// axis a timespan.
     fn check_interval(&mut self, info: &Info, axis: Ty, e: &Expr) {
-        if matches!(info.ty, Ty::Error | Ty::Unknown) || matches!(axis, Ty::Error | Ty::Unknown) {
+        if matches!(info.ty, Ty::Error | Ty::UNKNOWN) || matches!(axis, Ty::Error | Ty::UNKNOWN) {
             return;
         }
         let ok = match axis {
-            Ty::DateTime | Ty::TimeSpan => info.ty == Ty::TimeSpan,
+            Ty::DATETIME | Ty::TIMESPAN => info.ty == Ty::TIMESPAN,
             a if a.is_numeric() => info.ty.is_numeric(),
             _ => true,
         };
         if !ok {
-            let want = if matches!(axis, Ty::DateTime | Ty::TimeSpan) {
+            let want = if matches!(axis, Ty::DATETIME | Ty::TIMESPAN) {
                 "timespan"
             } else {
                 axis.name()
@@ -671,9 +671,9 @@ impl<'q> Checker<'q> {
         }
         let from_to =
             super::overload::common_type(Some(f.ty), t.ty, super::overload::Conversion::Promotable)
-                .unwrap_or(Ty::Unknown);
-        let ty = if from_to == s.ty && s.ty == Ty::Int {
-            Ty::Int
+                .unwrap_or(Ty::UNKNOWN);
+        let ty = if from_to == s.ty && s.ty == Ty::INT {
+            Ty::INT
         } else {
             self.add_type(from_to, s.ty)
         };
@@ -793,7 +793,7 @@ impl<'q> Checker<'q> {
         }
         for s in steps {
             let info = self.expr(&s.condition);
-            if !matches!(info.ty, Ty::Bool | Ty::Unknown | Ty::Error) {
+            if !matches!(info.ty, Ty::BOOL | Ty::UNKNOWN | Ty::Error) {
                 self.error(
                     codes::EXPRESSION_TYPE,
                     "The expression must have the type bool.",
@@ -808,7 +808,7 @@ impl<'q> Checker<'q> {
         self.row = saved;
         cols.extend(declared);
         let match_id = parameter(parameters, "with_match_id").unwrap_or("match_id");
-        cols.push(self.named_col(match_id.to_string(), Ty::Long));
+        cols.push(self.named_col(match_id.to_string(), Ty::LONG));
         self.table_info(cols, input.open)
     }
 
@@ -856,7 +856,7 @@ impl<'q> Checker<'q> {
             partial: false,
         }));
         let info = self.expr(predicate);
-        if !matches!(info.ty, Ty::Bool | Ty::Unknown | Ty::Error | Ty::String) {
+        if !matches!(info.ty, Ty::BOOL | Ty::UNKNOWN | Ty::Error | Ty::STRING) {
             self.error(
                 codes::EXPRESSION_TYPE,
                 "The expression must have the type bool.",
@@ -866,14 +866,14 @@ impl<'q> Checker<'q> {
         self.row = saved;
         if !find {
             // `search` names its source column `$table` (withsource is not applied)
-            let mut cols = vec![self.named_col("$table".to_string(), Ty::String)];
+            let mut cols = vec![self.named_col("$table".to_string(), Ty::STRING)];
             cols.extend(unified);
             return self.table_info(cols, open);
         }
         let source_col = parameter(parameters, "withsource")
             .or_else(|| parameter(parameters, "with_source"))
             .unwrap_or("source_");
-        let mut cols = vec![self.named_col(source_col.to_string(), Ty::String)];
+        let mut cols = vec![self.named_col(source_col.to_string(), Ty::STRING)];
         // the column names the predicate uses, and the tables that have one of them
         let mut referenced: Vec<&str> = Vec::new();
         collect_names(predicate, &mut referenced);
@@ -905,7 +905,7 @@ impl<'q> Checker<'q> {
                 for item in items {
                     match &item.kind {
                         ExprKind::Call { name, .. } if name.text == "pack_all" => {
-                            cols.push(self.named_col("pack_".to_string(), Ty::Dynamic));
+                            cols.push(self.named_col("pack_".to_string(), Ty::DYNAMIC));
                         }
                         ExprKind::Name(n) => {
                             if let Some(c) =
@@ -934,7 +934,7 @@ impl<'q> Checker<'q> {
                     .flat_map(|t| t.cols.iter())
                     .any(|c| !cols.iter().any(|x| x.name == c.name));
                 if rest {
-                    cols.push(self.named_col("pack_".to_string(), Ty::Dynamic));
+                    cols.push(self.named_col("pack_".to_string(), Ty::DYNAMIC));
                 }
                 let merged = vec![Rc::new(Table {
                     cols,
@@ -1005,7 +1005,7 @@ impl<'q> Checker<'q> {
                     cols.push(self.named_col(name, bi.ty));
                 }
                 None => {
-                    cols.push(self.named_col("approximate_count_".to_string() + &of_name, Ty::Long))
+                    cols.push(self.named_col("approximate_count_".to_string() + &of_name, Ty::LONG))
                 }
             }
         }
@@ -1017,9 +1017,9 @@ impl<'q> Checker<'q> {
         let info = self.expr(by);
         self.check_scalar(&info, by.span.clone());
         let cols = vec![
-            self.named_col("Pattern", Ty::String),
-            self.named_col("Count", Ty::Long),
-            self.named_col("Representative", Ty::String),
+            self.named_col("Pattern", Ty::STRING),
+            self.named_col("Count", Ty::LONG),
+            self.named_col("Representative", Ty::STRING),
         ];
         self.table_info(cols, false)
     }

@@ -209,7 +209,7 @@ pub(crate) fn check<'q>(
     let n = query.node_count as usize;
     let input = env.source.unwrap_or(&[]);
     let mut types = ArenaVec::with_capacity_in(n, arena);
-    types.resize(n, Ty::Unknown);
+    types.resize(n, Ty::UNKNOWN);
     let mut calls = ArenaVec::with_capacity_in(n, arena);
     calls.resize(n, CallTarget::None);
     let mut c = Checker {
@@ -242,7 +242,7 @@ pub(crate) fn check<'q>(
     };
     let cols = input
         .iter()
-        .map(|col| c.named_col(col.name.as_str(), Ty::from_public(col.ty)))
+        .map(|col| c.named_col(col.name.as_str(), Ty::Scalar(col.ty)))
         .collect();
     c.source = Rc::new(Table {
         cols,
@@ -349,7 +349,7 @@ impl<'q> Checker<'q> {
     pub(crate) fn new_col(&mut self, name: Sym, ty: Ty) -> Col {
         // like Kusto's ColumnSymbol: a column never has the error type
         let ty = if matches!(ty, Ty::Error | Ty::Table) {
-            Ty::Unknown
+            Ty::UNKNOWN
         } else {
             ty
         };
@@ -371,7 +371,7 @@ impl<'q> Checker<'q> {
         self.types
             .get(e.id as usize)
             .copied()
-            .unwrap_or(Ty::Unknown)
+            .unwrap_or(Ty::UNKNOWN)
     }
 
     fn set_call(&mut self, e: &Expr, target: CallTarget) {
@@ -515,7 +515,7 @@ impl<'q> Checker<'q> {
         params: Vec<Symbol<'q>>,
     ) -> Info {
         if self.depth > 10 {
-            return Info::scalar(Ty::Unknown);
+            return Info::scalar(Ty::UNKNOWN);
         }
         self.depth += 1;
         let saved_src = std::mem::replace(&mut self.src, src);
@@ -614,7 +614,7 @@ impl<'q> Checker<'q> {
         };
         let cols = cols
             .iter()
-            .map(|col| self.named_col(col.name.as_str(), Ty::from_public(col.ty)))
+            .map(|col| self.named_col(col.name.as_str(), Ty::Scalar(col.ty)))
             .collect();
         let t = Rc::new(Table {
             cols,
@@ -634,7 +634,7 @@ impl<'q> Checker<'q> {
         let text: &'q str = f.decl_text.as_str();
         let parsed = crate::parser::parse_function_text(text, self.arena, self.types.len() as u32)
             .map(|(decl, nodes)| {
-                self.types.resize(nodes as usize, Ty::Unknown);
+                self.types.resize(nodes as usize, Ty::UNKNOWN);
                 self.calls.resize(nodes as usize, CallTarget::None);
                 Rc::new(UserFunction {
                     decl: self.arena.alloc(decl),

@@ -110,8 +110,8 @@ impl<'q> Checker<'q> {
             }
             OpKind::Where(cond) => {
                 let info = self.expr(cond);
-                if !matches!(info.ty, Ty::Unknown | Ty::Error)
-                    && !assignable(Ty::Bool, info.ty, Conversion::None)
+                if !matches!(info.ty, Ty::UNKNOWN | Ty::Error)
+                    && !assignable(Ty::BOOL, info.ty, Conversion::None)
                 {
                     self.error(
                         codes::EXPRESSION_TYPE,
@@ -246,7 +246,7 @@ impl<'q> Checker<'q> {
             OpKind::MvExpand { parameters, items } => self.mv_expand(parameters, items, input),
             OpKind::Count(name) => {
                 let n = name.as_ref().map_or("Count", |n| n.text);
-                let c = self.named_col(n, Ty::Long);
+                let c = self.named_col(n, Ty::LONG);
                 self.table_info(vec![c], false)
             }
             OpKind::Serialize(items) => {
@@ -275,10 +275,10 @@ impl<'q> Checker<'q> {
             }
             OpKind::GetSchema => {
                 let cols = [
-                    ("ColumnName", Ty::String),
-                    ("ColumnOrdinal", Ty::Long),
-                    ("DataType", Ty::String),
-                    ("ColumnType", Ty::String),
+                    ("ColumnName", Ty::STRING),
+                    ("ColumnOrdinal", Ty::LONG),
+                    ("DataType", Ty::STRING),
+                    ("ColumnType", Ty::STRING),
                 ]
                 .iter()
                 .map(|&(n, t)| self.named_col(n, t))
@@ -373,7 +373,7 @@ impl<'q> Checker<'q> {
             }
             ExprKind::Name(_) if input.open => {
                 // an open table: the old name is an inferred column, renamed at the end
-                let c = self.named_col(name.text, Ty::Unknown);
+                let c = self.named_col(name.text, Ty::UNKNOWN);
                 b.declare(c, name.span.clone(), false, self);
             }
             ExprKind::Name(old) => {
@@ -393,7 +393,7 @@ impl<'q> Checker<'q> {
     }
 
     pub(crate) fn check_integer(&mut self, info: &Info, e: &Expr) {
-        if !info.ty.is_integer() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
+        if !info.ty.is_integer() && !matches!(info.ty, Ty::Error | Ty::UNKNOWN) {
             self.error(
                 codes::INTEGER_EXPECTED,
                 "The expression value must be an integer.",
@@ -465,7 +465,7 @@ impl<'q> Checker<'q> {
                         );
                     }
                     if let Some(ParsePart::Column { ty, .. }) = prev
-                        && ty.as_ref().is_none_or(|t| t.ty == Ty::String)
+                        && ty.as_ref().is_none_or(|t| t.ty == Ty::STRING)
                     {
                         self.error(
                             codes::PARSE_PATTERN,
@@ -493,7 +493,7 @@ impl<'q> Checker<'q> {
                         );
                         continue;
                     }
-                    let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
+                    let t = ty.as_ref().map_or(Ty::STRING, |t| t.ty);
                     cols.push(self.named_col(name.text, t));
                 }
             }
@@ -516,7 +516,7 @@ impl<'q> Checker<'q> {
                 ExprKind::Named { value, .. } => value,
                 _ => &item.expr,
             };
-            if !info.ty.is_dynamic() && !matches!(info.ty, Ty::Error | Ty::Unknown) {
+            if !info.ty.is_dynamic() && !matches!(info.ty, Ty::Error | Ty::UNKNOWN) {
                 self.error(
                     codes::EXPRESSION_TYPE,
                     "The expression must have the type dynamic.",
@@ -525,7 +525,7 @@ impl<'q> Checker<'q> {
             }
             let new_ty = match (item.to_type, info.ty) {
                 (Some(t), _) => t,
-                (None, Ty::DynArray) => Ty::Dynamic,
+                (None, Ty::DynArray) => Ty::DYNAMIC,
                 (None, Ty::DynBag) => Ty::DynBag,
                 (None, t) => t,
             };
@@ -541,7 +541,7 @@ impl<'q> Checker<'q> {
             );
         }
         if let Some(&(_, name)) = parameters.iter().find(|(n, _)| *n == "with_itemindex") {
-            let c = self.named_col(name, Ty::Long);
+            let c = self.named_col(name, Ty::LONG);
             b.add(c, None, false, false, self);
         }
         self.table_info(b.columns(), input.open)

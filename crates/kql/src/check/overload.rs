@@ -73,16 +73,16 @@ pub(crate) fn assignable(target: Ty, source: Ty, conv: Conversion) -> bool {
     if target == source {
         return true;
     }
-    if source == Ty::Unknown && target.is_scalar() || target == Ty::Unknown && source.is_scalar() {
+    if source == Ty::UNKNOWN && target.is_scalar() || target == Ty::UNKNOWN && source.is_scalar() {
         return true;
     }
-    if target == Ty::Dynamic
+    if target == Ty::DYNAMIC
         && (source.is_dynamic() || source.is_scalar() && conv >= Conversion::Dynamic)
     {
         return true;
     }
     // a plain `dynamic` value may be promoted to `string` (Kusto: string is wider than dynamic)
-    if !target.is_primitive() || !(source.is_primitive() || source == Ty::Dynamic) {
+    if !target.is_primitive() || !(source.is_primitive() || source == Ty::DYNAMIC) {
         return false;
     }
     match conv {
@@ -98,11 +98,11 @@ pub(crate) fn common_type(a: Option<Ty>, b: Ty, allowed: Conversion) -> Result<T
     if a == b {
         return Ok(a);
     }
-    if a == Ty::Unknown || b == Ty::Unknown {
-        return Ok(Ty::Unknown);
+    if a == Ty::UNKNOWN || b == Ty::UNKNOWN {
+        return Ok(Ty::UNKNOWN);
     }
-    if a == Ty::Dynamic || b == Ty::Dynamic {
-        return Ok(Ty::Dynamic);
+    if a == Ty::DYNAMIC || b == Ty::DYNAMIC {
+        return Ok(Ty::DYNAMIC);
     }
     if allowed >= Conversion::Promotable {
         if a.promotable_to(b) {
@@ -113,10 +113,10 @@ pub(crate) fn common_type(a: Option<Ty>, b: Ty, allowed: Conversion) -> Result<T
         }
     }
     if a.is_dynamic() && b.is_dynamic() {
-        return Ok(Ty::Dynamic);
+        return Ok(Ty::DYNAMIC);
     }
     if a.is_scalar() && b.is_scalar() && allowed >= Conversion::Dynamic {
-        return Ok(Ty::Dynamic);
+        return Ok(Ty::DYNAMIC);
     }
     Err(())
 }
@@ -258,7 +258,7 @@ pub(crate) fn match_kind(
         };
     }
     let t = arg.ty();
-    if t == Ty::Unknown {
+    if t == Ty::UNKNOWN {
         return Match::Unknown;
     }
     if param.arg == ArgKind::StarOnly {
@@ -297,27 +297,27 @@ pub(crate) fn match_kind(
         ParamKind::TypeLiteral => yes(t == Ty::TypeOf, Match::Exact),
         ParamKind::Scalar => yes(t.is_scalar(), Match::Scalar),
         ParamKind::Integer => yes(t.is_integer(), Match::Integer),
-        ParamKind::RealOrDecimal => yes(matches!(t, Ty::Real | Ty::Decimal), Match::OneOfMany),
-        ParamKind::StringOrDynamic => yes(t == Ty::String || t.is_dynamic(), Match::OneOfMany),
+        ParamKind::RealOrDecimal => yes(matches!(t, Ty::REAL | Ty::DECIMAL), Match::OneOfMany),
+        ParamKind::StringOrDynamic => yes(t == Ty::STRING || t.is_dynamic(), Match::OneOfMany),
         ParamKind::StringOrArray => yes(
-            matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray),
+            matches!(t, Ty::STRING | Ty::DYNAMIC | Ty::DynArray),
             Match::OneOfMany,
         ),
         ParamKind::IntegerOrArray => yes(
-            t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray),
+            t.is_integer() || matches!(t, Ty::DYNAMIC | Ty::DynArray),
             Match::OneOfMany,
         ),
-        ParamKind::DynamicArray => yes(matches!(t, Ty::Dynamic | Ty::DynArray), Match::OneOfMany),
-        ParamKind::DynamicBag => yes(matches!(t, Ty::Dynamic | Ty::DynBag), Match::OneOfMany),
+        ParamKind::DynamicArray => yes(matches!(t, Ty::DYNAMIC | Ty::DynArray), Match::OneOfMany),
+        ParamKind::DynamicBag => yes(matches!(t, Ty::DYNAMIC | Ty::DynBag), Match::OneOfMany),
         ParamKind::Number => yes(t.is_numeric(), Match::Number),
-        ParamKind::NumberOrBool => yes(t.is_numeric() || t == Ty::Bool, Match::Number),
+        ParamKind::NumberOrBool => yes(t.is_numeric() || t == Ty::BOOL, Match::Number),
         ParamKind::Summable => yes(t.is_summable(), Match::Summable),
         ParamKind::Orderable => yes(t.is_orderable(), Match::Orderable),
         ParamKind::Tabular => yes(arg.info.table.is_some(), Match::Tabular),
-        ParamKind::NotBool => yes(!assignable(Ty::Bool, t, Conversion::None), Match::NotType),
+        ParamKind::NotBool => yes(!assignable(Ty::BOOL, t, Conversion::None), Match::NotType),
         ParamKind::NotRealOrBool => yes(
-            !assignable(Ty::Real, t, Conversion::None)
-                && !assignable(Ty::Bool, t, Conversion::None),
+            !assignable(Ty::REAL, t, Conversion::None)
+                && !assignable(Ty::BOOL, t, Conversion::None),
             Match::NotType,
         ),
         ParamKind::NotDynamic => yes(t.is_scalar() && !t.is_dynamic(), Match::NotType),
@@ -345,7 +345,7 @@ pub(crate) fn match_kind(
             } else if coercion && assignable(common, t, Conversion::Compatible) {
                 Match::Compatible
             } else if param.kind == ParamKind::CommonScalarOrDynamic
-                && assignable(Ty::Dynamic, t, Conversion::None)
+                && assignable(Ty::DYNAMIC, t, Conversion::None)
             {
                 Match::Exact
             } else {
@@ -536,8 +536,8 @@ pub(crate) fn result_type(fn_name: &str, sig: &Signature, args: &[Arg<'_>]) -> T
         Ret::Custom => custom_return(fn_name),
         Ret::Unary => {
             let t = types.first().copied().unwrap_or(Ty::Error);
-            if t == Ty::Int && !args[0].info.constant {
-                Ty::Long
+            if t == Ty::INT && !args[0].info.constant {
+                Ty::LONG
             } else {
                 t
             }
@@ -556,9 +556,9 @@ pub(crate) fn common_return_type(fn_name: &str, sigs: &[&Signature], args: &[Arg
         if !assignable(t, u, Conversion::None) {
             return if args
                 .iter()
-                .any(|a| matches!(a.ty(), Ty::Error | Ty::Unknown))
+                .any(|a| matches!(a.ty(), Ty::Error | Ty::UNKNOWN))
             {
-                Ty::Unknown
+                Ty::UNKNOWN
             } else {
                 Ty::Error
             };
@@ -665,7 +665,7 @@ impl Checker<'_> {
             return;
         }
         let t = arg.ty();
-        let silent = matches!(t, Ty::Error | Ty::Unknown);
+        let silent = matches!(t, Ty::Error | Ty::UNKNOWN);
         let span = arg.span.clone();
         let require = |this: &mut Self, ok: bool, code: &'static str, msg: &str| {
             if !ok && !silent {
@@ -707,7 +707,7 @@ impl Checker<'_> {
             ParamKind::RealOrDecimal => {
                 require(
                     self,
-                    matches!(t, Ty::Real | Ty::Decimal),
+                    matches!(t, Ty::REAL | Ty::DECIMAL),
                     codes::REAL_OR_DECIMAL_EXPECTED,
                     "The expression value must be a real or decimal.",
                 );
@@ -715,7 +715,7 @@ impl Checker<'_> {
             ParamKind::StringOrDynamic => {
                 require(
                     self,
-                    t == Ty::String || t.is_dynamic(),
+                    t == Ty::STRING || t.is_dynamic(),
                     codes::EXPRESSION_TYPE,
                     "The expression must have one of the types: string, dynamic.",
                 );
@@ -723,7 +723,7 @@ impl Checker<'_> {
             ParamKind::StringOrArray => {
                 require(
                     self,
-                    matches!(t, Ty::String | Ty::Dynamic | Ty::DynArray),
+                    matches!(t, Ty::STRING | Ty::DYNAMIC | Ty::DynArray),
                     "KS233",
                     "The expression value must be a string or a dynamic array of strings.",
                 );
@@ -731,7 +731,7 @@ impl Checker<'_> {
             ParamKind::IntegerOrArray => {
                 require(
                     self,
-                    t.is_integer() || matches!(t, Ty::Dynamic | Ty::DynArray),
+                    t.is_integer() || matches!(t, Ty::DYNAMIC | Ty::DynArray),
                     codes::INTEGER_OR_ARRAY_EXPECTED,
                     "The expression must be an integer or an array of integers.",
                 );
@@ -739,7 +739,7 @@ impl Checker<'_> {
             ParamKind::DynamicArray => {
                 require(
                     self,
-                    matches!(t, Ty::Dynamic | Ty::DynArray),
+                    matches!(t, Ty::DYNAMIC | Ty::DynArray),
                     codes::EXPRESSION_TYPE,
                     "The expression must be a dynamic array.",
                 );
@@ -747,7 +747,7 @@ impl Checker<'_> {
             ParamKind::DynamicBag => {
                 require(
                     self,
-                    matches!(t, Ty::Dynamic | Ty::DynBag),
+                    matches!(t, Ty::DYNAMIC | Ty::DynBag),
                     codes::EXPRESSION_TYPE,
                     "The expression must be a dynamic property bag.",
                 );
@@ -763,7 +763,7 @@ impl Checker<'_> {
             ParamKind::NumberOrBool => {
                 require(
                     self,
-                    t.is_numeric() || t == Ty::Bool,
+                    t.is_numeric() || t == Ty::BOOL,
                     codes::NUMERIC_EXPECTED,
                     "The expression must be a numeric or bool value.",
                 );
@@ -787,12 +787,12 @@ impl Checker<'_> {
             ParamKind::NotBool | ParamKind::NotRealOrBool | ParamKind::NotDynamic => {
                 if self.check_scalar(arg.info, arg.span.clone()) && !silent {
                     let banned: &[Ty] = match param.kind {
-                        ParamKind::NotBool => &[Ty::Bool],
-                        ParamKind::NotRealOrBool => &[Ty::Real, Ty::Bool],
-                        _ => &[Ty::Dynamic],
+                        ParamKind::NotBool => &[Ty::BOOL],
+                        ParamKind::NotRealOrBool => &[Ty::REAL, Ty::BOOL],
+                        _ => &[Ty::DYNAMIC],
                     };
                     for &b in banned {
-                        let hit = if b == Ty::Dynamic {
+                        let hit = if b == Ty::DYNAMIC {
                             t.is_dynamic()
                         } else {
                             t == b
@@ -824,7 +824,7 @@ impl Checker<'_> {
                     .get(usize::from(param.kind == ParamKind::Parameter1))
                     .copied()
                     .unwrap_or(Ty::Error);
-                if t != want && !silent && !matches!(want, Ty::Error | Ty::Unknown) {
+                if t != want && !silent && !matches!(want, Ty::Error | Ty::UNKNOWN) {
                     self.error(
                         codes::EXPRESSION_TYPE,
                         format!("The expression must have the type {}.", want.name()),
@@ -861,15 +861,15 @@ impl Checker<'_> {
                 if ok && let Some(common) = common_argument_type(params, types, false) {
                     let fine = if param.kind == ParamKind::CommonScalarOrDynamic {
                         assignable(common, t, Conversion::Promotable)
-                            || assignable(Ty::Dynamic, t, Conversion::Dynamic)
-                    } else if t == Ty::Unknown {
+                            || assignable(Ty::DYNAMIC, t, Conversion::Dynamic)
+                    } else if t == Ty::UNKNOWN {
                         true
-                    } else if common == Ty::Dynamic {
+                    } else if common == Ty::DYNAMIC {
                         t.is_dynamic()
                     } else {
                         assignable(common, t, Conversion::Promotable)
                     };
-                    if !fine && !silent && !matches!(common, Ty::Error | Ty::Unknown) {
+                    if !fine && !silent && !matches!(common, Ty::Error | Ty::UNKNOWN) {
                         self.error(
                             codes::EXPRESSION_TYPE,
                             format!("The expression must have the type {}.", common.name()),
@@ -940,48 +940,48 @@ mod tests {
 
     #[test]
     fn assignability_and_promotion() {
-        assert!(assignable(Ty::Long, Ty::Int, Conversion::Promotable));
-        assert!(!assignable(Ty::Int, Ty::Long, Conversion::Promotable));
-        assert!(assignable(Ty::Int, Ty::Long, Conversion::Compatible));
+        assert!(assignable(Ty::LONG, Ty::INT, Conversion::Promotable));
+        assert!(!assignable(Ty::INT, Ty::LONG, Conversion::Promotable));
+        assert!(assignable(Ty::INT, Ty::LONG, Conversion::Compatible));
         // a plain dynamic value may be promoted to string, a dynamic literal may not
-        assert!(assignable(Ty::String, Ty::Dynamic, Conversion::Promotable));
-        assert!(!assignable(Ty::String, Ty::DynPrim, Conversion::Promotable));
-        assert!(assignable(Ty::Dynamic, Ty::DynArray, Conversion::None));
-        assert!(assignable(Ty::Dynamic, Ty::Long, Conversion::Dynamic));
-        assert!(!assignable(Ty::Dynamic, Ty::Long, Conversion::Promotable));
-        assert!(assignable(Ty::Real, Ty::Unknown, Conversion::None));
+        assert!(assignable(Ty::STRING, Ty::DYNAMIC, Conversion::Promotable));
+        assert!(!assignable(Ty::STRING, Ty::DynPrim, Conversion::Promotable));
+        assert!(assignable(Ty::DYNAMIC, Ty::DynArray, Conversion::None));
+        assert!(assignable(Ty::DYNAMIC, Ty::LONG, Conversion::Dynamic));
+        assert!(!assignable(Ty::DYNAMIC, Ty::LONG, Conversion::Promotable));
+        assert!(assignable(Ty::REAL, Ty::UNKNOWN, Conversion::None));
     }
 
     #[test]
     fn common_types() {
         assert_eq!(
-            common_type(Some(Ty::Int), Ty::Real, Conversion::Promotable),
-            Ok(Ty::Real)
+            common_type(Some(Ty::INT), Ty::REAL, Conversion::Promotable),
+            Ok(Ty::REAL)
         );
         assert_eq!(
-            common_type(Some(Ty::Long), Ty::String, Conversion::Promotable),
+            common_type(Some(Ty::LONG), Ty::STRING, Conversion::Promotable),
             Err(())
         );
         assert_eq!(
-            common_type(Some(Ty::Long), Ty::String, Conversion::Dynamic),
-            Ok(Ty::Dynamic)
+            common_type(Some(Ty::LONG), Ty::STRING, Conversion::Dynamic),
+            Ok(Ty::DYNAMIC)
         );
         assert_eq!(
             common_type(Some(Ty::DynArray), Ty::DynBag, Conversion::Promotable),
-            Ok(Ty::Dynamic)
+            Ok(Ty::DYNAMIC)
         );
-        assert_eq!(common_type(None, Ty::Bool, Conversion::None), Ok(Ty::Bool));
+        assert_eq!(common_type(None, Ty::BOOL, Conversion::None), Ok(Ty::BOOL));
     }
 
     #[test]
     fn block_layout_pairs_predicates_and_values() {
         let case = &builtins().function("case", false).expect("case").signatures[0];
         let infos = [
-            info(Ty::Bool),
-            info(Ty::String),
-            info(Ty::Bool),
-            info(Ty::String),
-            info(Ty::String),
+            info(Ty::BOOL),
+            info(Ty::STRING),
+            info(Ty::BOOL),
+            info(Ty::STRING),
+            info(Ty::STRING),
         ];
         let args = args_of(&infos);
         let names: Vec<&str> = argument_parameters(case, &args)
@@ -994,11 +994,11 @@ mod tests {
     #[test]
     fn failed_resolution_keeps_the_best_candidate() {
         let sigs = binary_operator(BinOp::Add);
-        let infos = [info(Ty::String), info(Ty::Long)];
+        let infos = [info(Ty::STRING), info(Ty::LONG)];
         let args = args_of(&infos);
         assert!(best_signatures(sigs, &args, true, false).is_empty());
         let best = best_signatures(sigs, &args, false, false);
         assert_eq!(best.len(), 1);
-        assert_eq!(result_type("+", &sigs[best[0]], &args), Ty::Long);
+        assert_eq!(result_type("+", &sigs[best[0]], &args), Ty::LONG);
     }
 }

@@ -171,9 +171,9 @@ impl<'q> Checker<'q> {
                 fixed(
                     self,
                     &[
-                        ("Row", Ty::Long),
-                        ("Column", Ty::String),
-                        ("Value", Ty::String),
+                        ("Row", Ty::LONG),
+                        ("Column", Ty::STRING),
+                        ("Value", Ty::STRING),
                     ],
                 ),
                 false,
@@ -232,9 +232,9 @@ impl<'q> Checker<'q> {
                 let mut cols = fixed(
                     self,
                     &[
-                        ("SegmentId", Ty::Long),
-                        ("Count", Ty::Long),
-                        ("Percent", Ty::Real),
+                        ("SegmentId", Ty::LONG),
+                        ("Count", Ty::LONG),
+                        ("Percent", Ty::REAL),
                     ],
                 );
                 cols.extend(row);
@@ -247,12 +247,12 @@ impl<'q> Checker<'q> {
                 let mut cols = fixed(
                     self,
                     &[
-                        ("SegmentId", Ty::Long),
-                        ("CountA", Ty::Long),
-                        ("CountB", Ty::Long),
-                        ("PercentA", Ty::Real),
-                        ("PercentB", Ty::Real),
-                        ("PercentDiffAB", Ty::Real),
+                        ("SegmentId", Ty::LONG),
+                        ("CountA", Ty::LONG),
+                        ("CountB", Ty::LONG),
+                        ("PercentA", Ty::REAL),
+                        ("PercentB", Ty::REAL),
+                        ("PercentDiffAB", Ty::REAL),
                     ],
                 );
                 cols.extend(row);
@@ -264,7 +264,7 @@ impl<'q> Checker<'q> {
                 });
                 let mut cols = row;
                 for i in 0..args.len() {
-                    cols.push(self.named_col(format!("s{i}"), Ty::Long));
+                    cols.push(self.named_col(format!("s{i}"), Ty::LONG));
                 }
                 table(cols, input.open)
             }
@@ -276,16 +276,16 @@ impl<'q> Checker<'q> {
                     fixed(
                         self,
                         &[
-                            ("ColumnName", Ty::String),
-                            ("ColumnOrdinal", Ty::Int),
-                            ("DataType", Ty::String),
-                            ("ColumnType", Ty::String),
+                            ("ColumnName", Ty::STRING),
+                            ("ColumnOrdinal", Ty::INT),
+                            ("DataType", Ty::STRING),
+                            ("ColumnType", Ty::STRING),
                         ],
                     ),
                     false,
                 )
             }
-            "estimate_rows_count" => table(fixed(self, &[("EstimatedRowsCount", Ty::Long)]), false),
+            "estimate_rows_count" => table(fixed(self, &[("EstimatedRowsCount", Ty::LONG)]), false),
             "active_users_count" => {
                 let mut cols: Vec<Col> = Vec::new();
                 let timeline = referenced(self, 1);
@@ -296,7 +296,7 @@ impl<'q> Checker<'q> {
                 for i in 8..args.len() {
                     cols.extend(referenced(self, i));
                 }
-                cols.extend(fixed(self, &[("dcount", Ty::Long)]));
+                cols.extend(fixed(self, &[("dcount", Ty::LONG)]));
                 table(cols, false)
             }
             "activity_counts_metrics" => {
@@ -312,10 +312,10 @@ impl<'q> Checker<'q> {
                 cols.extend(fixed(
                     self,
                     &[
-                        ("count", Ty::Long),
-                        ("dcount", Ty::Long),
-                        ("new_dcount", Ty::Long),
-                        ("aggregated_dcount", Ty::Long),
+                        ("count", Ty::LONG),
+                        ("dcount", Ty::LONG),
+                        ("new_dcount", Ty::LONG),
+                        ("aggregated_dcount", Ty::LONG),
                     ],
                 ));
                 table(cols, false)
@@ -362,6 +362,6 @@ impl<'q> Checker<'q> {
             }
         }
         let _ = op;
-        Info::scalar(Ty::Unknown)
+        Info::scalar(Ty::UNKNOWN)
     }
 }

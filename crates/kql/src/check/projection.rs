@@ -247,7 +247,7 @@ impl<'q> Checker<'q> {
                 if style == Style::Print
                     && let Some(name) = column_name
                 {
-                    let c = self.new_col(name, Ty::Unknown);
+                    let c = self.new_col(name, Ty::UNKNOWN);
                     b.add(c, Some(name), false, false, self);
                 }
             }
@@ -256,7 +256,7 @@ impl<'q> Checker<'q> {
             }
             ExprKind::Named { name, value } => {
                 if let Some(tuple) = &info.tuple {
-                    let first = tuple.first().map_or(Ty::Unknown, |c| c.ty);
+                    let first = tuple.first().map_or(Ty::UNKNOWN, |c| c.ty);
                     let c = self.named_col(name.text, column_type.unwrap_or(first));
                     b.declare(c, name.span.clone(), true, self);
                     if style != Style::Print {
@@ -350,7 +350,7 @@ impl<'q> Checker<'q> {
                         "Scalar value expected.",
                         item.span.clone(),
                     );
-                    ty = Ty::Unknown;
+                    ty = Ty::UNKNOWN;
                 }
                 let ty = column_type.unwrap_or(ty);
                 if let (Style::Print, Some(name)) = (style, column_name) {
@@ -429,7 +429,7 @@ impl<'q> Checker<'q> {
                     ExprKind::Element { .. } => selector_name(member),
                     _ => self.expression_result_name(member, None),
                 };
-                if t.is_dynamic() || t == Ty::Unknown {
+                if t.is_dynamic() || t == Ty::UNKNOWN {
                     let left = self.expression_result_name(target, None);
                     match left {
                         Some(l) if !l.trim().is_empty() => {
@@ -524,8 +524,8 @@ impl<'q> Checker<'q> {
                 let value = exprs.first()?;
                 let value_name = self.expression_result_name(value, Some(""))?;
                 let ty = match args[0].info.ty {
-                    Ty::Int => Ty::Long,
-                    Ty::Decimal => Ty::Real,
+                    Ty::INT => Ty::LONG,
+                    Ty::DECIMAL => Ty::REAL,
                     t => t,
                 };
                 let skip = if def.name.ends_with('w') { 2 } else { 1 };
@@ -563,7 +563,9 @@ impl<'q> Checker<'q> {
     /// `series_decompose_anomalies` ...): Kusto's `MakePrefixedTuple`, named
     /// `<function>_<first argument's name>_<value>`.
     pub(crate) fn scalar_tuple(&mut self, name: &str, exprs: &'q [Expr<'q>]) -> Option<Vec<Col>> {
-        use Ty::{DynArray as A, Long as L, Real as R};
+        use Ty::DynArray as A;
+        const L: Ty = Ty::LONG;
+        const R: Ty = Ty::REAL;
         let values: &[(&str, Ty)] = match name {
             "series_stats" => &[
                 ("min", R),

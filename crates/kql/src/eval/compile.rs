@@ -90,7 +90,7 @@ impl<'q> Compiler<'q> {
         self.types
             .get(e.id as usize)
             .copied()
-            .unwrap_or(Ty::Unknown)
+            .unwrap_or(Ty::UNKNOWN)
     }
 
     /// Compiles the statements; the last one must be tabular.
@@ -309,7 +309,7 @@ impl<'q> Compiler<'q> {
                 OpKind::Where(cond) => {
                     let (node, ty) = self.expr(cond)?;
                     plan.stages
-                        .push(Stage::Where(self.conform(node, ty, Ty::Bool)));
+                        .push(Stage::Where(self.conform(node, ty, Ty::BOOL)));
                     Ok(schema)
                 }
                 OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
@@ -451,7 +451,7 @@ impl<'q> Compiler<'q> {
                 }
                 ParsePart::Star(_) => pieces.push(Piece::Star),
                 ParsePart::Column { name, ty, .. } => {
-                    let t = ty.as_ref().map_or(Ty::String, |t| t.ty);
+                    let t = ty.as_ref().map_or(Ty::STRING, |t| t.ty);
                     pieces.push(Piece::Column(t));
                     cols.push((name, t));
                 }
@@ -576,7 +576,7 @@ impl<'q> Compiler<'q> {
 
     fn joined_name(&self, target: &'q Expr<'q>, right: Option<String>) -> Option<String> {
         let t = self.ty(target);
-        if t.is_dynamic() || t == Ty::Unknown {
+        if t.is_dynamic() || t == Ty::UNKNOWN {
             match self.result_name(target) {
                 Some(l) if !l.trim().is_empty() => {
                     Some(format!("{l}_{}", right.unwrap_or_default()))
@@ -632,7 +632,7 @@ impl<'q> Compiler<'q> {
                     UnaryOp::Plus => node,
                     UnaryOp::Minus => {
                         let n = funcs::unary(node, |v, _| ops::negate(&v));
-                        self.conform(n, Ty::Unknown, ty)
+                        self.conform(n, Ty::UNKNOWN, ty)
                     }
                 }
             }
@@ -684,10 +684,10 @@ impl<'q> Compiler<'q> {
 
     /// Converts a node of static type `from` to `to` where Kusto would.
     fn conform(&self, node: Node, from: Ty, to: Ty) -> Node {
-        if from != Ty::Unknown && !conv::needs_conform(from, to) {
+        if from != Ty::UNKNOWN && !conv::needs_conform(from, to) {
             return node;
         }
-        if matches!(to, Ty::Unknown | Ty::Error) || to.is_dynamic() {
+        if matches!(to, Ty::UNKNOWN | Ty::Error) || to.is_dynamic() {
             return node;
         }
         funcs::unary(node, move |v, _| conv::conform(v, to))
@@ -830,8 +830,8 @@ impl<'q> Compiler<'q> {
         let (r, rt) = self.expr(right)?;
         Ok(match op {
             BinOp::And | BinOp::Or => {
-                let l = self.conform(l, lt, Ty::Bool);
-                let r = self.conform(r, rt, Ty::Bool);
+                let l = self.conform(l, lt, Ty::BOOL);
+                let r = self.conform(r, rt, Ty::BOOL);
                 if op == BinOp::And {
                     Node::And(Box::new([l, r]))
                 } else {
@@ -851,7 +851,7 @@ impl<'q> Compiler<'q> {
                     r
                 };
                 let n = funcs::binary(l, r, move |a, b, _| ops::arith(op, &a, &b));
-                self.conform(n, Ty::Unknown, ty)
+                self.conform(n, Ty::UNKNOWN, ty)
             }
             BinOp::Eq | BinOp::Ne => {
                 let (l, r) = self.unify(l, lt, r, rt);
@@ -1000,7 +1000,7 @@ impl<'q> Compiler<'q> {
         let (lo, lot) = self.expr(low)?;
         let (hi, hit) = self.expr(high)?;
         let (x, lo) = self.unify(x, xt, lo, lot);
-        let hi = if xt == Ty::DateTime && hit == Ty::TimeSpan {
+        let hi = if xt == Ty::DATETIME && hit == Ty::TIMESPAN {
             hi
         } else {
             self.conform(hi, hit, if xt.is_dynamic() { lot } else { xt })
@@ -1172,7 +1172,7 @@ fn is_tabular_syntax(e: &Expr) -> bool {
 /// A number type for a dynamic operand of arithmetic with `t`.
 fn widest_number(t: Ty) -> Ty {
     match t {
-        Ty::Int => Ty::Long,
+        Ty::INT => Ty::LONG,
         other => other,
     }
 }

@@ -154,30 +154,30 @@ pub fn conform(v: Value, ty: Ty) -> Value {
         return v;
     }
     match (ty, &v) {
-        (Ty::Bool, Value::Bool(_))
-        | (Ty::Int, Value::Int(_))
-        | (Ty::Long, Value::Long(_))
-        | (Ty::Real | Ty::Decimal, Value::Real(_))
-        | (Ty::String, Value::String(_))
-        | (Ty::DateTime, Value::DateTime(_))
-        | (Ty::TimeSpan, Value::TimeSpan(_))
-        | (Ty::Guid, Value::Guid(_)) => v,
-        (Ty::Bool, _) => to_bool(&v),
-        (Ty::Int, _) => to_int(&v),
-        (Ty::Long, _) => to_long(&v),
-        (Ty::Real | Ty::Decimal, _) => to_real(&v),
-        (Ty::String, _) => to_string(&v),
-        (Ty::DateTime, Value::String(_)) => to_datetime(&v),
-        (Ty::TimeSpan, Value::String(_)) => to_timespan(&v),
-        (Ty::Guid, Value::String(_)) => to_guid(&v),
-        (Ty::DateTime | Ty::TimeSpan | Ty::Guid, _) => Value::Null,
+        (Ty::BOOL, Value::Bool(_))
+        | (Ty::INT, Value::Int(_))
+        | (Ty::LONG, Value::Long(_))
+        | (Ty::REAL | Ty::DECIMAL, Value::Real(_))
+        | (Ty::STRING, Value::String(_))
+        | (Ty::DATETIME, Value::DateTime(_))
+        | (Ty::TIMESPAN, Value::TimeSpan(_))
+        | (Ty::GUID, Value::Guid(_)) => v,
+        (Ty::BOOL, _) => to_bool(&v),
+        (Ty::INT, _) => to_int(&v),
+        (Ty::LONG, _) => to_long(&v),
+        (Ty::REAL | Ty::DECIMAL, _) => to_real(&v),
+        (Ty::STRING, _) => to_string(&v),
+        (Ty::DATETIME, Value::String(_)) => to_datetime(&v),
+        (Ty::TIMESPAN, Value::String(_)) => to_timespan(&v),
+        (Ty::GUID, Value::String(_)) => to_guid(&v),
+        (Ty::DATETIME | Ty::TIMESPAN | Ty::GUID, _) => Value::Null,
         _ => v,
     }
 }
 
 /// True when `conform(_, ty)` may change a value of static type `from`.
 pub fn needs_conform(from: Ty, to: Ty) -> bool {
-    let base = |t: Ty| if t.is_dynamic() { Ty::Dynamic } else { t };
+    let base = |t: Ty| if t.is_dynamic() { Ty::DYNAMIC } else { t };
     let (from, to) = (base(from), base(to));
-    from != to && !matches!(to, Ty::Dynamic | Ty::Unknown | Ty::Error)
+    from != to && !matches!(to, Ty::DYNAMIC | Ty::UNKNOWN | Ty::Error)
 }

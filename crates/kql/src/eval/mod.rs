@@ -142,7 +142,7 @@ impl Program {
         }
         let schema = input
             .iter()
-            .map(|c| (c.name.clone(), Ty::from_public(c.ty)))
+            .map(|c| (c.name.clone(), Ty::Scalar(c.ty)))
             .collect();
         let mut compiler = compile::Compiler::new(query, checked.types, checked.calls, schema);
         let located = |f: compile::Failure| {

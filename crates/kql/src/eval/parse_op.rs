@@ -65,10 +65,10 @@ pub(crate) fn pattern(
             Piece::Star if kind == ParseKind::Regex => re.push_str(".*"),
             Piece::Star => re.push_str(".*?"),
             Piece::Column(ty) => {
-                let typed = match ty {
-                    Ty::Int | Ty::Long => Some("-?[0-9]+"),
-                    Ty::Real | Ty::Decimal => Some(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"),
-                    Ty::Bool => Some("(?i:true|false)"),
+                let typed = match *ty {
+                    Ty::INT | Ty::LONG => Some("-?[0-9]+"),
+                    Ty::REAL | Ty::DECIMAL => Some(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"),
+                    Ty::BOOL => Some("(?i:true|false)"),
                     _ => None,
                 };
                 let any = if kind == ParseKind::Regex {
@@ -107,7 +107,7 @@ impl ParsePlan {
             for (_, ty, group) in &self.columns {
                 let raw = caps.get(*group).map_or("", |m| m.as_str());
                 let v = conv::conform(Value::string(raw), *ty);
-                if v.is_null() && *ty != Ty::String && !self.relaxed {
+                if v.is_null() && *ty != Ty::STRING && !self.relaxed {
                     ok = false;
                     break;
                 }
@@ -133,7 +133,7 @@ impl ParsePlan {
 
 /// The null of a type (the empty string for `string`).
 pub(crate) fn null_of(ty: Ty) -> Value {
-    if ty == Ty::String {
+    if ty == Ty::STRING {
         Value::string("")
     } else {
         Value::Null

@@ -664,7 +664,7 @@ impl<'a> Parser<'a, '_> {
     fn parse_typeof(&mut self) -> Expr<'a> {
         let start = self.bump().span.start;
         self.bump();
-        let ty = self.parse_type_name().map_or(Ty::Unknown, |t| t.ty);
+        let ty = self.parse_type_name().map_or(Ty::UNKNOWN, |t| t.ty);
         while !matches!(
             self.kind(),
             TokenKind::RParen | TokenKind::Eof | TokenKind::Bar | TokenKind::Semicolon

@@ -447,8 +447,8 @@ impl<'a> Parser<'a, '_> {
             return None;
         }
         self.bump();
-        let ty = Ty::from_kusto_name(text).unwrap_or(Ty::Unknown);
-        if ty == Ty::Unknown {
+        let ty = Ty::from_kusto_name(text).unwrap_or(Ty::UNKNOWN);
+        if ty == Ty::UNKNOWN {
             self.diags.error(
                 codes::MISSING,
                 format!("Unknown type: '{text}'"),
@@ -469,7 +469,7 @@ impl<'a> Parser<'a, '_> {
                 self.error_here(codes::MISSING, "Missing type");
                 let at = self.last_end;
                 TypeName {
-                    ty: Ty::Unknown,
+                    ty: Ty::UNKNOWN,
                     text: "",
                     span: at..at,
                 }

@@ -22,7 +22,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
             let args = if s.args.is_empty() {
                 Vec::new()
             } else {
-                vec![s.take_as(0, Ty::TimeSpan)]
+                vec![s.take_as(0, Ty::TIMESPAN)]
             };
             Ok(clock(
                 args,
@@ -35,7 +35,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "ago" => |s| {
             arity(s, 1, 1)?;
-            let a = s.take_as(0, Ty::TimeSpan);
+            let a = s.take_as(0, Ty::TIMESPAN);
             Ok(clock(
                 vec![a],
                 Arc::new(|a: &[Value], ctx: &Ctx| match a[0] {
@@ -56,7 +56,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "week_of_year" | "weekofyear" => |s| part1(s, |_, t| time::iso_week(t)),
         "dayofweek" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::DateTime, |v| match v {
+            Ok(map1(s, Ty::DATETIME, |v| match v {
                 Value::DateTime(t) => Value::TimeSpan(time::weekday(t) * TICKS_PER_DAY),
                 _ => Value::Null,
             }))
@@ -91,10 +91,10 @@ fn dt(t: Option<i64>) -> Value {
 fn part1(site: &mut Site, f: fn(&Civil, i64) -> i64) -> Result<Node, String> {
     arity(site, 1, 1)?;
     let ret = site.ret;
-    Ok(map1(site, Ty::DateTime, move |v| match v {
+    Ok(map1(site, Ty::DATETIME, move |v| match v {
         Value::DateTime(t) => {
             let n = f(&to_civil(t), t);
-            if ret == Ty::Int {
+            if ret == Ty::INT {
                 Value::Int(n as i32)
             } else {
                 Value::Long(n)
@@ -163,7 +163,7 @@ fn period_start(t: i64, p: Period, offset: i64) -> Option<i64> {
 
 fn period(site: &mut Site, p: Period, end: bool) -> Result<Node, String> {
     arity(site, 1, 2)?;
-    Ok(map_n(site, &[Ty::DateTime, Ty::Long], move |a| {
+    Ok(map_n(site, &[Ty::DATETIME, Ty::LONG], move |a| {
         let Value::DateTime(t) = a[0] else {
             return Value::Null;
         };
@@ -250,7 +250,7 @@ fn datetime_add(site: &mut Site) -> Result<Node, String> {
     let fixed = unit_arg(site)?;
     Ok(map_n(
         site,
-        &[Ty::String, Ty::Long, Ty::DateTime],
+        &[Ty::STRING, Ty::LONG, Ty::DATETIME],
         move |a| {
             let (Some(u), Some(n), Value::DateTime(t)) =
                 (unit_of(fixed, &a[0]), conv::long_of(&a[1]), &a[2])
@@ -279,7 +279,7 @@ fn datetime_diff(site: &mut Site) -> Result<Node, String> {
     let fixed = unit_arg(site)?;
     Ok(map_n(
         site,
-        &[Ty::String, Ty::DateTime, Ty::DateTime],
+        &[Ty::STRING, Ty::DATETIME, Ty::DATETIME],
         move |a| {
             let (Some(u), Value::DateTime(x), Value::DateTime(y)) =
                 (unit_of(fixed, &a[0]), &a[1], &a[2])
@@ -312,7 +312,7 @@ fn datetime_diff(site: &mut Site) -> Result<Node, String> {
 fn datetime_part(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 2)?;
     let fixed = unit_arg(site)?;
-    Ok(map_n(site, &[Ty::String, Ty::DateTime], move |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::DATETIME], move |a| {
         let (Some(u), Value::DateTime(t)) = (unit_of(fixed, &a[0]), &a[1]) else {
             return Value::Null;
         };
@@ -340,7 +340,7 @@ fn make_datetime(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 6)?;
     Ok(map_n(
         site,
-        &[Ty::Long, Ty::Long, Ty::Long, Ty::Long, Ty::Long, Ty::Real],
+        &[Ty::LONG, Ty::LONG, Ty::LONG, Ty::LONG, Ty::LONG, Ty::REAL],
         |a| {
             if a.iter().any(Value::is_null) {
                 return Value::Null;
@@ -370,7 +370,7 @@ fn make_timespan(site: &mut Site) -> Result<Node, String> {
     let n = site.args.len();
     Ok(map_n(
         site,
-        &[Ty::Long, Ty::Long, Ty::Long, Ty::Real],
+        &[Ty::LONG, Ty::LONG, Ty::LONG, Ty::REAL],
         move |a| {
             if a.iter().any(Value::is_null) {
                 return Value::Null;
@@ -396,7 +396,7 @@ fn make_timespan(site: &mut Site) -> Result<Node, String> {
 
 fn unix(site: &mut Site, ticks_per_unit: f64) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::Unknown, move |v| {
+    Ok(map1(site, Ty::UNKNOWN, move |v| {
         let ticks = match v {
             Value::Int(i) => i64::from(i)
                 .checked_mul(ticks_per_unit as i64)
@@ -416,8 +416,8 @@ fn unix(site: &mut Site, ticks_per_unit: f64) -> Result<Node, String> {
 fn format(site: &mut Site, datetime: bool) -> Result<Node, String> {
     arity(site, 2, 2)?;
     let fixed = site.const_str(1).map(|f| tokenize(&f));
-    let ty = if datetime { Ty::DateTime } else { Ty::TimeSpan };
-    Ok(map_n(site, &[ty, Ty::String], move |a| {
+    let ty = if datetime { Ty::DATETIME } else { Ty::TIMESPAN };
+    Ok(map_n(site, &[ty, Ty::STRING], move |a| {
         let owned;
         let tokens = match &fixed {
             Some(t) => t,

@@ -39,11 +39,11 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "range" => |s| {
             arity(s, 2, 3)?;
-            Ok(map_n(s, &[Ty::Unknown], range_array))
+            Ok(map_n(s, &[Ty::UNKNOWN], range_array))
         },
         "bag_zip" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let Value::Array(keys) = &a[0] else {
                     return Value::Null;
                 };
@@ -66,7 +66,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "jaccard_index" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let (Value::Array(x), Value::Array(y)) = (&a[0], &a[1]) else {
                     return Value::Null;
                 };
@@ -88,7 +88,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "parse_csv" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 Value::Array(Arc::new(
                     parse_csv(&text(&v)).into_iter().map(Value::from).collect(),
                 ))
@@ -96,11 +96,11 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "parse_url" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| parse_url(&text(&v))))
+            Ok(map1(s, Ty::STRING, |v| parse_url(&text(&v))))
         },
         "parse_urlquery" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 let mut bag = Bag::new();
                 bag.insert(Arc::from("Query Parameters"), query_bag(&text(&v)));
                 Value::Bag(Arc::new(bag))
@@ -108,14 +108,14 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "array_length" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| match v {
+            Ok(map1(s, Ty::DYNAMIC, |v| match v {
                 Value::Array(items) => Value::Long(items.len() as i64),
                 _ => Value::Null,
             }))
         },
         "array_concat" => |s| {
             arity(s, 1, 64)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let mut out = Vec::new();
                 for v in a {
                     match v {
@@ -128,7 +128,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "zip" => |s| {
             arity(s, 2, 16)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let mut arrays = Vec::new();
                 for v in a {
                     match v {
@@ -152,7 +152,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "array_index_of" => |s| {
             arity(s, 2, 5)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::Unknown, Ty::Long], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::UNKNOWN, Ty::LONG], |a| {
                 let Value::Array(items) = &a[0] else {
                     return Value::Null;
                 };
@@ -192,7 +192,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "array_slice" => |s| {
             arity(s, 3, 3)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::Long], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::LONG], |a| {
                 let Value::Array(items) = &a[0] else {
                     return Value::Null;
                 };
@@ -211,7 +211,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "array_reverse" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| match v {
+            Ok(map1(s, Ty::DYNAMIC, |v| match v {
                 Value::Array(items) => {
                     Value::Array(Arc::new(items.iter().rev().cloned().collect()))
                 }
@@ -222,7 +222,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "array_sort_desc" => |s| sort(s, false),
         "array_sum" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| match v {
+            Ok(map1(s, Ty::DYNAMIC, |v| match v {
                 Value::Array(items) => {
                     let mut sum = 0.0;
                     for item in items.iter() {
@@ -240,7 +240,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "array_iff" | "array_iif" => |s| {
             arity(s, 3, 3)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let Value::Array(cond) = &a[0] else {
                     return Value::Null;
                 };
@@ -274,7 +274,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "array_rotate_right" => |s| shift(s, true, false),
         "array_split" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let Value::Array(items) = &a[0] else {
                     return Value::Null;
                 };
@@ -302,7 +302,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bag_keys" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| match v {
+            Ok(map1(s, Ty::DYNAMIC, |v| match v {
                 Value::Bag(bag) => Value::Array(Arc::new(
                     bag.iter().map(|(k, _)| Value::String(k.clone())).collect(),
                 )),
@@ -311,7 +311,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bag_has_key" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::String], |a| match &a[0] {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::STRING], |a| match &a[0] {
                 Value::Bag(bag) => match json_path(&text(&a[1])) {
                     Some(path) => Value::Bool(path_get(bag, &path).is_some()),
                     None => Value::Null,
@@ -321,7 +321,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bag_merge" => |s| {
             arity(s, 2, 64)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let mut out = Bag::new();
                 for v in a {
                     let Value::Bag(bag) = v else {
@@ -338,7 +338,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bag_remove_keys" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let (Value::Bag(bag), Value::Array(keys)) = (&a[0], &a[1]) else {
                     return Value::Null;
                 };
@@ -353,7 +353,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bag_set_key" => |s| {
             arity(s, 3, 3)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::String, Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::STRING, Ty::DYNAMIC], |a| {
                 let Value::Bag(bag) = &a[0] else {
                     return Value::Null;
                 };
@@ -367,7 +367,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "set_has_element" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::Unknown], |a| match &a[0] {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::UNKNOWN], |a| match &a[0] {
                 Value::Array(items) => {
                     Value::Bool(items.iter().any(|v| !v.is_null() && ops::equal(v, &a[1])))
                 }
@@ -379,11 +379,11 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "set_difference" => |s| set(s, SetOp::Difference),
         "dynamic_to_json" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| Value::from(sorted_json(&v))))
+            Ok(map1(s, Ty::DYNAMIC, |v| Value::from(sorted_json(&v))))
         },
         "parse_xml" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 super::xml::parse(&text(&v)).unwrap_or_default()
             }))
         },
@@ -490,7 +490,7 @@ fn sort_key_cmp(a: &Value, b: &Value) -> Ordering {
 
 fn sort(site: &mut Site, asc: bool) -> Result<Node, String> {
     arity(site, 1, 64)?;
-    Ok(map_n(site, &[Ty::Dynamic], move |a| {
+    Ok(map_n(site, &[Ty::DYNAMIC], move |a| {
         let mut nulls_last = true;
         let mut arrays = Vec::new();
         for v in a {
@@ -549,7 +549,7 @@ fn shift(site: &mut Site, rotate: bool, left: bool) -> Result<Node, String> {
     arity(site, 2, 3)?;
     Ok(map_n(
         site,
-        &[Ty::Dynamic, Ty::Long, Ty::Unknown],
+        &[Ty::DYNAMIC, Ty::LONG, Ty::UNKNOWN],
         move |a| {
             let Value::Array(items) = &a[0] else {
                 return Value::Null;
@@ -587,7 +587,7 @@ enum SetOp {
 
 fn set(site: &mut Site, op: SetOp) -> Result<Node, String> {
     arity(site, 2, 64)?;
-    Ok(map_n(site, &[Ty::Dynamic], move |a| {
+    Ok(map_n(site, &[Ty::DYNAMIC], move |a| {
         let mut arrays = Vec::new();
         for v in a {
             match v {

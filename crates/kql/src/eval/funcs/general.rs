@@ -82,7 +82,7 @@ fn empty_test(site: &mut Site, negate: bool) -> Result<Node, String> {
 fn iff(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 3)?;
     let ret = site.ret;
-    let c = site.take_as(0, Ty::Bool);
+    let c = site.take_as(0, Ty::BOOL);
     let a = site.take_as(1, ret);
     let b = site.take_as(2, ret);
     if let Some(cv) = c.constant() {
@@ -103,7 +103,7 @@ fn case(site: &mut Site) -> Result<Node, String> {
     let ret = site.ret;
     let mut arms = Vec::new();
     for i in (0..n - 1).step_by(2) {
-        arms.push((site.take_as(i, Ty::Bool), site.take_as(i + 1, ret)));
+        arms.push((site.take_as(i, Ty::BOOL), site.take_as(i + 1, ret)));
     }
     let otherwise = site.take_as(n - 1, ret);
     Ok(Node::Case(arms.into_boxed_slice(), Box::new(otherwise)))
@@ -118,7 +118,7 @@ fn coalesce(site: &mut Site) -> Result<Node, String> {
 
 fn not(site: &mut Site) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::Bool, |v| match v {
+    Ok(map1(site, Ty::BOOL, |v| match v {
         Value::Bool(b) => Value::Bool(!b),
         _ => Value::Null,
     }))
@@ -145,7 +145,7 @@ fn extreme(site: &mut Site, max: bool) -> Result<Node, String> {
 
 fn bits(site: &mut Site, f: fn(i64, i64) -> Option<i64>) -> Result<Node, String> {
     arity(site, 2, 2)?;
-    Ok(map_n(site, &[Ty::Long], move |args| {
+    Ok(map_n(site, &[Ty::LONG], move |args| {
         match (conv::long_of(&args[0]), conv::long_of(&args[1])) {
             (Some(a), Some(b)) if !args[0].is_null() && !args[1].is_null() => {
                 f(a, b).map_or(Value::Null, Value::Long)
@@ -168,7 +168,7 @@ fn shift(a: i64, b: i64, left: bool) -> Option<i64> {
 
 fn binary_not(site: &mut Site) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::Long, |v| match v {
+    Ok(map1(site, Ty::LONG, |v| match v {
         Value::Long(l) => Value::Long(!l),
         _ => Value::Null,
     }))
@@ -176,7 +176,7 @@ fn binary_not(site: &mut Site) -> Result<Node, String> {
 
 fn geo_location(site: &mut Site) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::String, |_| Value::Bag(Arc::new(Bag::new()))))
+    Ok(map1(site, Ty::STRING, |_| Value::Bag(Arc::new(Bag::new()))))
 }
 
 /// `parse_cef_dictionary(message)`: `{"Extension": {key: value, ...}}`. The documentation
@@ -184,7 +184,7 @@ fn geo_location(site: &mut Site) -> Result<Node, String> {
 /// result is shown as a screenshot), so that is all the evaluator returns.
 fn parse_cef_dictionary(site: &mut Site) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::String, |v| match v {
+    Ok(map1(site, Ty::STRING, |v| match v {
         Value::String(s) => {
             let mut bag = Bag::new();
             bag.insert(Arc::from("Extension"), cef_extension(&s));

@@ -14,14 +14,14 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
     Some(match name {
         "parse_ipv4" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| match parse(&text(&v)) {
+            Ok(map1(s, Ty::STRING, |v| match parse(&text(&v)) {
                 Some((ip, bits)) => Value::Long(i64::from(ip & mask(bits))),
                 None => Value::Null,
             }))
         },
         "parse_ipv4_mask" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::String, Ty::Long], |a| {
+            Ok(map_n(s, &[Ty::STRING, Ty::LONG], |a| {
                 match (parse(&text(&a[0])), prefix_arg(&a[1])) {
                     (Some((ip, bits)), Some(p)) => Value::Long(i64::from(ip & mask(bits.min(p)))),
                     _ => Value::Null,
@@ -30,7 +30,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "ipv4_is_private" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| match parse(&text(&v)) {
+            Ok(map1(s, Ty::STRING, |v| match parse(&text(&v)) {
                 Some((ip, _)) => Value::Bool(
                     ip >> 24 == 10 || ip >> 20 == (172 << 4 | 1) || ip >> 16 == (192 << 8 | 168),
                 ),
@@ -41,7 +41,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "ipv4_is_match" => |s| compare(s, true),
         "ipv4_is_in_range" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::String], |a| {
+            Ok(map_n(s, &[Ty::STRING], |a| {
                 match (parse(&text(&a[0])), parse(&text(&a[1]))) {
                     (Some((ip, _)), Some((net, bits))) => {
                         Value::Bool(ip & mask(bits) == net & mask(bits))
@@ -52,7 +52,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "ipv4_is_in_any_range" => |s| {
             arity(s, 2, 64)?;
-            Ok(map_n(s, &[Ty::String, Ty::Unknown], |a| {
+            Ok(map_n(s, &[Ty::STRING, Ty::UNKNOWN], |a| {
                 let Some((ip, _)) = parse(&text(&a[0])) else {
                     return Value::Null;
                 };
@@ -75,7 +75,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "ipv4_netmask_suffix" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| match parse(&text(&v)) {
+            Ok(map1(s, Ty::STRING, |v| match parse(&text(&v)) {
                 Some((_, bits)) => Value::Int(bits as i32),
                 None => Value::Null,
             }))
@@ -84,7 +84,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "format_ipv4_mask" => |s| format(s, true),
         "ipv4_range_to_cidr_list" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::String], |a| {
+            Ok(map_n(s, &[Ty::STRING], |a| {
                 match (parse(&text(&a[0])), parse(&text(&a[1]))) {
                     (Some((lo, _)), Some((hi, _))) if lo <= hi => Value::Array(Arc::new(
                         cidrs(lo, hi).into_iter().map(Value::from).collect(),
@@ -155,7 +155,7 @@ fn dotted(ip: u32) -> String {
 
 fn compare(site: &mut Site, is_match: bool) -> Result<Node, String> {
     arity(site, 2, 3)?;
-    Ok(map_n(site, &[Ty::String, Ty::String, Ty::Long], move |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::STRING, Ty::LONG], move |a| {
         let (Some((x, bx)), Some((y, by))) = (parse(&text(&a[0])), parse(&text(&a[1]))) else {
             return Value::Null;
         };
@@ -181,7 +181,7 @@ fn compare(site: &mut Site, is_match: bool) -> Result<Node, String> {
 
 fn format(site: &mut Site, with_mask: bool) -> Result<Node, String> {
     arity(site, 1, 2)?;
-    Ok(map_n(site, &[Ty::Unknown, Ty::Long], move |a| {
+    Ok(map_n(site, &[Ty::UNKNOWN, Ty::LONG], move |a| {
         let parsed = match &a[0] {
             Value::String(s) => parse(s),
             v @ (Value::Int(_) | Value::Long(_)) => conv::long_of(v)
@@ -257,7 +257,7 @@ fn search(site: &mut Site, prefix: bool, any: bool) -> Result<Node, String> {
     } else {
         arity(site, 2, 2)?;
     }
-    Ok(map_n(site, &[Ty::String, Ty::Unknown], move |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::UNKNOWN], move |a| {
         let mut wanted = Vec::new();
         for v in &a[1..] {
             match v {

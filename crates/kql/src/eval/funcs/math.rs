@@ -22,21 +22,21 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "bin" | "floor" => |s| {
             arity(s, 2, 2)?;
             let ret = s.ret;
-            Ok(map_n(s, &[Ty::Unknown], move |a| {
+            Ok(map_n(s, &[Ty::UNKNOWN], move |a| {
                 bin(&a[0], &a[1], &Value::Null, ret)
             }))
         },
         "bin_at" => |s| {
             arity(s, 3, 3)?;
             let ret = s.ret;
-            Ok(map_n(s, &[Ty::Unknown], move |a| {
+            Ok(map_n(s, &[Ty::UNKNOWN], move |a| {
                 bin(&a[0], &a[1], &a[2], ret)
             }))
         },
         "ceiling" => |s| {
             arity(s, 1, 1)?;
             let ret = s.ret;
-            Ok(map1(s, Ty::Unknown, move |v| match v {
+            Ok(map1(s, Ty::UNKNOWN, move |v| match v {
                 Value::Real(r) => conv::conform(Value::Real(r.ceil()), ret),
                 other => conv::conform(other, ret),
             }))
@@ -44,7 +44,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "round" => |s| {
             arity(s, 1, 2)?;
             let ret = s.ret;
-            Ok(map_n(s, &[Ty::Unknown, Ty::Long], move |a| {
+            Ok(map_n(s, &[Ty::UNKNOWN, Ty::LONG], move |a| {
                 let precision = match a.get(1) {
                     Some(Value::Null) => return Value::Null,
                     Some(p) => conv::long_of(p).unwrap_or(0),
@@ -63,7 +63,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "sign" => |s| {
             arity(s, 1, 1)?;
             let ret = s.ret;
-            Ok(map1(s, Ty::Unknown, move |v| match v {
+            Ok(map1(s, Ty::UNKNOWN, move |v| match v {
                 Value::Int(i) => conv::conform(Value::Long(i64::from(i.signum())), ret),
                 Value::Long(l) => conv::conform(Value::Long(l.signum()), ret),
                 Value::Real(r) if r.is_nan() => Value::Real(r),
@@ -111,7 +111,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
 
 fn real1(site: &mut Site, f: fn(f64) -> f64) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::Real, move |v| match v {
+    Ok(map1(site, Ty::REAL, move |v| match v {
         Value::Real(x) => Value::Real(f(x)),
         _ => Value::Null,
     }))
@@ -119,7 +119,7 @@ fn real1(site: &mut Site, f: fn(f64) -> f64) -> Result<Node, String> {
 
 fn real2(site: &mut Site, f: fn(f64, f64) -> f64) -> Result<Node, String> {
     arity(site, 2, 2)?;
-    Ok(map_n(site, &[Ty::Real], move |a| match (&a[0], &a[1]) {
+    Ok(map_n(site, &[Ty::REAL], move |a| match (&a[0], &a[1]) {
         (Value::Real(x), Value::Real(y)) => Value::Real(f(*x, *y)),
         _ => Value::Null,
     }))
@@ -127,7 +127,7 @@ fn real2(site: &mut Site, f: fn(f64, f64) -> f64) -> Result<Node, String> {
 
 fn test(site: &mut Site, f: fn(f64) -> bool) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::Real, move |v| match v {
+    Ok(map1(site, Ty::REAL, move |v| match v {
         Value::Real(x) => Value::Bool(f(x)),
         _ => Value::Null,
     }))
@@ -173,7 +173,7 @@ fn bin(v: &Value, size: &Value, at: &Value, ret: Ty) -> Value {
             };
             ticks_bin(*t, *s, origin).map_or(Null, TimeSpan)
         }
-        (Int(_) | Long(_), Int(_) | Long(_)) if ret != Ty::Real => {
+        (Int(_) | Long(_), Int(_) | Long(_)) if ret != Ty::REAL => {
             let (Some(x), Some(s)) = (conv::long_of(v), conv::long_of(size)) else {
                 return Null;
             };
@@ -210,15 +210,15 @@ mod tests {
     #[test]
     fn bins() {
         assert_eq!(
-            bin(&Value::Real(4.5), &Value::Long(1), &Value::Null, Ty::Real),
+            bin(&Value::Real(4.5), &Value::Long(1), &Value::Null, Ty::REAL),
             Value::Real(4.0)
         );
         assert_eq!(
-            bin(&Value::Long(-3), &Value::Long(2), &Value::Null, Ty::Long),
+            bin(&Value::Long(-3), &Value::Long(2), &Value::Null, Ty::LONG),
             Value::Long(-4)
         );
         assert_eq!(
-            bin(&Value::Long(3), &Value::Long(0), &Value::Null, Ty::Long),
+            bin(&Value::Long(3), &Value::Long(0), &Value::Null, Ty::LONG),
             Value::Null
         );
     }

@@ -149,10 +149,10 @@ pub(crate) fn clock(args: Vec<Node>, f: FnN) -> Node {
 
 /// Wraps a node with a conversion from its static type `from` to `to` where needed.
 pub(crate) fn conform_node(node: Node, from: Ty, to: Ty) -> Node {
-    if matches!(to, Ty::Unknown | Ty::Error | Ty::TypeOf) || to.is_dynamic() {
+    if matches!(to, Ty::UNKNOWN | Ty::Error | Ty::TypeOf) || to.is_dynamic() {
         return node;
     }
-    if from != Ty::Unknown && !conv::needs_conform(from, to) {
+    if from != Ty::UNKNOWN && !conv::needs_conform(from, to) {
         return node;
     }
     unary(node, move |v, _| conv::conform(v, to))
@@ -197,7 +197,7 @@ pub(crate) fn element(v: &Value, index: &Value) -> Value {
 pub(crate) fn type_name(ty: Ty) -> &'static str {
     match ty {
         t if t.is_dynamic() => "null",
-        Ty::Decimal => "decimal",
+        Ty::DECIMAL => "decimal",
         t => t.name(),
     }
 }
@@ -226,7 +226,7 @@ pub(crate) fn map_n(
                 .get(i)
                 .or(types.last())
                 .copied()
-                .unwrap_or(Ty::Unknown);
+                .unwrap_or(Ty::UNKNOWN);
             site.take_as(i, ty)
         })
         .collect();

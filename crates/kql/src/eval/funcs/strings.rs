@@ -20,13 +20,13 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "strcat_delim" => strcat_delim,
         "strlen" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 Value::Long(text(&v).chars().count() as i64)
             }))
         },
         "string_size" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| Value::Long(text(&v).len() as i64)))
+            Ok(map1(s, Ty::STRING, |v| Value::Long(text(&v).len() as i64)))
         },
         "tolower" => |s| str1(s, |t| t.to_lowercase()),
         "toupper" => |s| str1(s, |t| t.to_uppercase()),
@@ -37,7 +37,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "strrep" => strrep,
         "strcmp" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::String], |a| {
+            Ok(map_n(s, &[Ty::STRING], |a| {
                 Value::Int(match text(&a[0]).cmp(&text(&a[1])) {
                     std::cmp::Ordering::Less => -1,
                     std::cmp::Ordering::Equal => 0,
@@ -47,7 +47,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "replace_strings" => |s| {
             arity(s, 3, 3)?;
-            Ok(map_n(s, &[Ty::String, Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::STRING, Ty::DYNAMIC], |a| {
                 let (Value::Array(lookups), Value::Array(rewrites)) = (&a[1], &a[2]) else {
                     return Value::Null;
                 };
@@ -97,7 +97,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
             arity(s, 1, 1)?;
             Ok(map1(
                 s,
-                Ty::String,
+                Ty::STRING,
                 |v| match base64::engine::general_purpose::STANDARD.decode(text(&v).as_bytes()) {
                     Ok(bytes) => Value::Array(Arc::new(
                         bytes
@@ -111,7 +111,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "base64_encode_fromarray" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Dynamic, |v| {
+            Ok(map1(s, Ty::DYNAMIC, |v| {
                 let Value::Array(items) = v else {
                     return Value::string("");
                 };
@@ -127,7 +127,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "bitset_count_ones" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::Long, |v| match v {
+            Ok(map1(s, Ty::LONG, |v| match v {
                 Value::Long(l) => Value::Long(i64::from(l.count_ones())),
                 _ => Value::Null,
             }))
@@ -144,13 +144,13 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "trim_end" => |s| trim(s, false, true),
         "base64_encode_tostring" | "base64_encodestring" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 Value::from(base64::engine::general_purpose::STANDARD.encode(text(&v).as_bytes()))
             }))
         },
         "base64_decode_tostring" | "base64_decodestring" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 base64::engine::general_purpose::STANDARD
                     .decode(text(&v).as_bytes())
                     .ok()
@@ -169,21 +169,21 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "url_encode" | "url_encode_component" => |s| {
             let component = s.name == "url_encode_component";
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, move |v| {
+            Ok(map1(s, Ty::STRING, move |v| {
                 Value::from(url_encode(&text(&v), component))
             }))
         },
         "url_decode" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| match url_decode(&text(&v)) {
+            Ok(map1(s, Ty::STRING, |v| match url_decode(&text(&v)) {
                 Some(d) => Value::from(d),
                 None => Value::string(""),
             }))
         },
         "tohex" => |s| {
             arity(s, 1, 2)?;
-            let bits32 = s.args[0].ty == Ty::Int;
-            Ok(map_n(s, &[Ty::Long, Ty::Long], move |a| {
+            let bits32 = s.args[0].ty == Ty::INT;
+            Ok(map_n(s, &[Ty::LONG, Ty::LONG], move |a| {
                 let Some(n) = conv::long_of(&a[0]).filter(|_| !a[0].is_null()) else {
                     return Value::string("");
                 };
@@ -198,7 +198,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "strcat_array" => |s| {
             arity(s, 2, 2)?;
-            Ok(map_n(s, &[Ty::Dynamic, Ty::String], |a| match &a[0] {
+            Ok(map_n(s, &[Ty::DYNAMIC, Ty::STRING], |a| match &a[0] {
                 Value::Array(items) => Value::from(
                     items
                         .iter()
@@ -212,15 +212,15 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         "translate" => translate,
         "isascii" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| Value::Bool(text(&v).is_ascii())))
+            Ok(map1(s, Ty::STRING, |v| Value::Bool(text(&v).is_ascii())))
         },
         "isutf8" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |_| Value::Bool(true)))
+            Ok(map1(s, Ty::STRING, |_| Value::Bool(true)))
         },
         "unicode_codepoints_from_string" => |s| {
             arity(s, 1, 1)?;
-            Ok(map1(s, Ty::String, |v| {
+            Ok(map1(s, Ty::STRING, |v| {
                 Value::Array(Arc::new(
                     text(&v).chars().map(|c| Value::Int(c as i32)).collect(),
                 ))
@@ -228,7 +228,7 @@ pub(super) fn builder(name: &str) -> Option<Builder> {
         },
         "unicode_codepoints_to_string" => |s| {
             arity(s, 1, 64)?;
-            Ok(map_n(s, &[Ty::Dynamic], |a| {
+            Ok(map_n(s, &[Ty::DYNAMIC], |a| {
                 let mut out = String::new();
                 for v in a {
                     let items: Vec<&Value> = match v {
@@ -258,7 +258,7 @@ const MAX_STRING: usize = 1 << 20;
 
 fn str1(site: &mut Site, f: fn(&str) -> String) -> Result<Node, String> {
     arity(site, 1, 1)?;
-    Ok(map1(site, Ty::String, move |v| Value::from(f(&text(&v)))))
+    Ok(map1(site, Ty::STRING, move |v| Value::from(f(&text(&v)))))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -312,7 +312,7 @@ fn char_offset(s: &str, n: usize) -> usize {
 
 fn substring(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 3)?;
-    Ok(map_n(site, &[Ty::String, Ty::Long, Ty::Long], |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::LONG, Ty::LONG], |a| {
         let s = text(&a[0]);
         let len = s.chars().count() as i64;
         let Some(mut start) = conv::long_of(&a[1]).filter(|_| !a[1].is_null()) else {
@@ -339,7 +339,7 @@ fn indexof(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 5)?;
     Ok(map_n(
         site,
-        &[Ty::String, Ty::String, Ty::Long, Ty::Long, Ty::Long],
+        &[Ty::STRING, Ty::STRING, Ty::LONG, Ty::LONG, Ty::LONG],
         |a| {
             let s = text(&a[0]);
             let needle = text(&a[1]);
@@ -392,7 +392,7 @@ fn indexof(site: &mut Site) -> Result<Node, String> {
 
 fn split(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 3)?;
-    Ok(map_n(site, &[Ty::String, Ty::String, Ty::Long], |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::STRING, Ty::LONG], |a| {
         let s = text(&a[0]);
         let d = text(&a[1]);
         let parts: Vec<Value> = if d.is_empty() {
@@ -417,7 +417,7 @@ fn split(site: &mut Site) -> Result<Node, String> {
 
 fn strrep(site: &mut Site) -> Result<Node, String> {
     arity(site, 2, 3)?;
-    Ok(map_n(site, &[Ty::String, Ty::Long, Ty::String], |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::LONG, Ty::STRING], |a| {
         let s = text(&a[0]);
         let n = conv::long_of(&a[1]).unwrap_or(0).clamp(0, 1024) as usize;
         let delim = a.get(2).map(|d| text(d).into_owned()).unwrap_or_default();
@@ -431,7 +431,7 @@ fn strrep(site: &mut Site) -> Result<Node, String> {
 
 fn replace_string(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 3)?;
-    Ok(map_n(site, &[Ty::String], |a| {
+    Ok(map_n(site, &[Ty::STRING], |a| {
         let (s, from, to) = (text(&a[0]), text(&a[1]), text(&a[2]));
         if from.is_empty() {
             return Value::string(&s);
@@ -467,7 +467,7 @@ fn replace_regex(site: &mut Site, order: [usize; 3]) -> Result<Node, String> {
     arity(site, 3, 3)?;
     let [src, re_i, rw_i] = order;
     let pattern = pattern_arg(site, re_i)?;
-    Ok(map_n(site, &[Ty::String], move |a| {
+    Ok(map_n(site, &[Ty::STRING], move |a| {
         let Some(re) = regex_of(&pattern, &a[re_i]) else {
             return Value::Null;
         };
@@ -485,12 +485,12 @@ fn extract(site: &mut Site) -> Result<Node, String> {
         .args
         .get(3)
         .and_then(|a| a.type_of)
-        .unwrap_or(Ty::String);
+        .unwrap_or(Ty::STRING);
     site.args.truncate(3);
     let pattern = pattern_arg(site, 0)?;
-    Ok(map_n(site, &[Ty::String, Ty::Long, Ty::String], move |a| {
+    Ok(map_n(site, &[Ty::STRING, Ty::LONG, Ty::STRING], move |a| {
         let miss = || {
-            if target == Ty::String {
+            if target == Ty::STRING {
                 Value::string("")
             } else {
                 Value::Null
@@ -515,9 +515,9 @@ fn extract_all(site: &mut Site) -> Result<Node, String> {
     let pattern = pattern_arg(site, 0)?;
     let with_groups = site.args.len() == 3;
     let types: &[Ty] = if with_groups {
-        &[Ty::String, Ty::Dynamic, Ty::String]
+        &[Ty::STRING, Ty::DYNAMIC, Ty::STRING]
     } else {
-        &[Ty::String, Ty::String]
+        &[Ty::STRING, Ty::STRING]
     };
     Ok(map_n(site, types, move |a| {
         let Some(re) = regex_of(&pattern, &a[0]) else {
@@ -579,7 +579,7 @@ fn countof(site: &mut Site) -> Result<Node, String> {
     };
     site.args.truncate(2);
     match kind.as_str() {
-        "normal" => Ok(map_n(site, &[Ty::String], |a| {
+        "normal" => Ok(map_n(site, &[Ty::STRING], |a| {
             let (s, needle) = (text(&a[0]), text(&a[1]));
             if needle.is_empty() {
                 return Value::Long(0);
@@ -595,7 +595,7 @@ fn countof(site: &mut Site) -> Result<Node, String> {
         })),
         "regex" => {
             let pattern = pattern_arg(site, 1)?;
-            Ok(map_n(site, &[Ty::String], move |a| {
+            Ok(map_n(site, &[Ty::STRING], move |a| {
                 match regex_of(&pattern, &a[1]) {
                     Some(re) => Value::Long(re.find_iter(&text(&a[0])).count() as i64),
                     None => Value::Null,
@@ -631,7 +631,7 @@ fn trim(site: &mut Site, start: bool, end: bool) -> Result<Node, String> {
         Some(p) => Some(trim_regexes(&p, start, end).map_err(|e| format!("{}(): {e}", site.name))?),
         None => None,
     };
-    Ok(map_n(site, &[Ty::String], move |a| {
+    Ok(map_n(site, &[Ty::STRING], move |a| {
         let owned;
         let res = match &fixed {
             Some(r) => r,
@@ -661,7 +661,7 @@ fn trim(site: &mut Site, start: bool, end: bool) -> Result<Node, String> {
 
 fn translate(site: &mut Site) -> Result<Node, String> {
     arity(site, 3, 3)?;
-    Ok(map_n(site, &[Ty::String], |a| {
+    Ok(map_n(site, &[Ty::STRING], |a| {
         let from: Vec<char> = text(&a[0]).chars().collect();
         let to: Vec<char> = text(&a[1]).chars().collect();
         let out: String = text(&a[2])
@@ -681,7 +681,7 @@ fn indexof_regex(site: &mut Site) -> Result<Node, String> {
     let pattern = pattern_arg(site, 1)?;
     Ok(map_n(
         site,
-        &[Ty::String, Ty::String, Ty::Long, Ty::Long, Ty::Long],
+        &[Ty::STRING, Ty::STRING, Ty::LONG, Ty::LONG, Ty::LONG],
         move |a| {
             let Some(re) = regex_of(&pattern, &a[1]) else {
                 return Value::Null;

@@ -1,4 +1,7 @@
-//! The starter spec `ccfgen init` writes: a complete, valid, commented `ccfgen.toml`.
+//! The starter spec `ccfgen init` writes: a complete, valid, commented `ccfgen.toml`; and
+//! [`scaffold`], the starter content files `ccfgen init` and `ccfgen new` write beside it.
+
+pub mod scaffold;
 
 use serde_json::json;
 
