@@ -173,7 +173,7 @@ fn made<'a>(solution: &'a Solution, written: &dyn Fn(&str) -> bool) -> Vec<Made<
                 shared: None,
             });
         }
-        for t in &c.tables {
+        for t in c.tables.iter().filter(|t| !t.is_builtin()) {
             made.push(Made {
                 path: format!("{dir}/{}", t.file),
                 value: t.file.clone(),

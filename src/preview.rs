@@ -110,8 +110,12 @@ pub fn targets(path: &Path) -> Result<Vec<Target>, PreviewError> {
     if let Some(spec_file) = crate::spec::spec_file(path) {
         let (solution, _, _) = crate::load::solution(&spec_file).map_err(PreviewError::Spec)?;
         return Ok(solution
-            .tables()
-            .map(|(_, t)| target_of_spec_table(&spec_file, t))
+            .connectors
+            .iter()
+            .flat_map(|c| {
+                c.flow_tables()
+                    .map(|t| target_of_spec_table(&spec_file, c, t))
+            })
             .collect());
     }
     let docs = files::read_tree(path, 1).map_err(|source| PreviewError::Io {
@@ -205,22 +209,26 @@ pub fn choose(targets: Vec<Target>, name: Option<&str>) -> Result<Vec<Target>, P
     Ok(chosen)
 }
 
-fn target_of_spec_table(spec_file: &Path, t: &solution::Table) -> Target {
+/// A data flow of a spec: its stream as declared (by this table or the table that declares
+/// a shared stream) and its destination (a custom table, or a built-in one with the
+/// catalogue's columns; `None` when the catalogue lacks it).
+fn target_of_spec_table(spec_file: &Path, c: &solution::Connector, t: &solution::Table) -> Target {
+    let owner = c.stream_owner(&t.stream).unwrap_or(t);
     Target {
         origin: spec_file.to_path_buf(),
         stream: t.stream.clone(),
         table: t.name.clone(),
         transform: t.transform.kql.clone(),
-        stream_columns: t
+        stream_columns: owner
             .stream_columns()
             .map(|(c, ty)| Column::new(c.name.clone(), ty.scalar()))
             .collect(),
-        table_columns: Some(
+        table_columns: (!t.is_builtin() || t.builtin_schema_known()).then(|| {
             t.table_columns()
                 .map(|(c, ty)| Column::new(c.name.clone(), ty.scalar()))
-                .collect(),
-        ),
-        samples: Samples::Spec(Box::new(t.clone())),
+                .collect()
+        }),
+        samples: Samples::Spec(Box::new(owner.clone())),
     }
 }
 

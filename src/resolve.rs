@@ -251,37 +251,63 @@ fn resolve_connector(
         .clone()
         .unwrap_or_else(|| format!("{} (Push)", s.name));
     let mut tables = Vec::new();
+    let resources = c.tables.iter().filter(|t| !t.builtin).count();
     for (t, table) in c.tables.iter().enumerate() {
         tables.push(resolve_table(
             loaded,
             &format!("{path}.tables[{t}]"),
             table,
-            c.tables.len(),
+            resources,
             diags,
         ));
+    }
+    // Derived transforms read the declared stream: a table's own stream columns, or those of
+    // the table that declares a stream it shares.
+    for i in 0..tables.len() {
+        if !tables[i].transform.derived || !tables[i].data_flow {
+            continue;
+        }
+        let stream = &tables[i].stream;
+        let owner = tables
+            .iter()
+            .filter(|t| t.data_flow && &t.stream == stream)
+            .find(|t| t.stream_columns().next().is_some())
+            .unwrap_or(&tables[i]);
+        let declared: Vec<(String, ColumnType)> = owner
+            .stream_columns()
+            .map(|(c, ty)| (c.name.clone(), ty))
+            .collect();
+        tables[i].transform.kql = transform::derive(&tables[i], &declared);
     }
     let ui =
         c.ui.iter()
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect();
+    // The default queries show the tables data flows write, each once.
+    let mut names: Vec<&str> = Vec::new();
+    for t in tables.iter().filter(|t| t.data_flow) {
+        if !names.contains(&t.name.as_str()) {
+            names.push(&t.name);
+        }
+    }
     let sample_queries = if c.sample_queries.is_empty() {
-        tables
+        names
             .iter()
             .map(|t| SampleQuery {
-                description: format!("All {} records", t.name),
-                query: format!("{}\n| sort by TimeGenerated desc", t.name),
+                description: format!("All {t} records"),
+                query: format!("{t}\n| sort by TimeGenerated desc"),
             })
             .collect()
     } else {
         c.sample_queries.clone()
     };
     let graph_queries = if c.graph_queries.is_empty() {
-        tables
+        names
             .iter()
             .map(|t| GraphQuery {
                 metric_name: "Total data received".to_string(),
-                legend: t.name.clone(),
-                base_query: t.name.clone(),
+                legend: t.to_string(),
+                base_query: t.to_string(),
             })
             .collect()
     } else {
@@ -291,7 +317,11 @@ fn resolve_connector(
         .data_connector_name
         .clone()
         .unwrap_or_else(|| format!("{id}ConnectorPolling"));
-    let first_stream = tables.first().map(|t| t.stream.clone()).unwrap_or_default();
+    let first_stream = tables
+        .iter()
+        .find(|t| t.data_flow)
+        .map(|t| t.stream.clone())
+        .unwrap_or_default();
     let instances = if c.instances.is_empty() {
         vec![Instance {
             path: path.clone(),
@@ -368,43 +398,46 @@ fn resolve_table_order(
     c: &ConnectorSpec,
     diags: &mut Diagnostics,
 ) -> Vec<usize> {
-    let all: Vec<usize> = (0..c.tables.len()).collect();
+    // Built-in tables have no resource: the order is of the custom tables.
+    let all: Vec<usize> = (0..c.tables.len())
+        .filter(|&i| !c.tables[i].builtin)
+        .collect();
     if c.table_order.is_empty() {
         return all;
     }
     let mut order = Vec::new();
     for (i, name) in c.table_order.iter().enumerate() {
-        match c.tables.iter().position(|t| &t.name == name) {
+        match all.iter().copied().find(|&t| &c.tables[t].name == name) {
             Some(t) if !order.contains(&t) => order.push(t),
             found => {
                 let why = if found.is_some() {
                     format!("table `{name}` is named twice in `table_order`")
                 } else {
-                    format!("`table_order` names `{name}`, which is not a table of the connector")
+                    format!(
+                        "`table_order` names `{name}`, which is not a custom table of the connector"
+                    )
                 };
                 diags.push(
                     Diagnostic::error("table-order", why)
-                        .with_hint("name every table of the connector once")
+                        .with_hint("name every custom table of the connector once")
                         .at(loaded.at(&format!("{path}.table_order[{i}]"))),
                 );
                 return all;
             }
         }
     }
-    if order.len() != c.tables.len() {
-        let missing: Vec<&str> = c
-            .tables
+    if order.len() != all.len() {
+        let missing: Vec<&str> = all
             .iter()
-            .enumerate()
-            .filter(|(i, _)| !order.contains(i))
-            .map(|(_, t)| t.name.as_str())
+            .filter(|i| !order.contains(i))
+            .map(|&i| c.tables[i].name.as_str())
             .collect();
         diags.push(
             Diagnostic::error(
                 "table-order",
                 format!("`table_order` leaves out {}", missing.join(", ")),
             )
-            .with_hint("name every table of the connector once")
+            .with_hint("name every custom table of the connector once")
             .at(loaded.at(&format!("{path}.table_order"))),
         );
         return all;
@@ -470,12 +503,78 @@ fn resolve_table(
             .clone()
             .unwrap_or_else(|| crate::rust_names::struct_name(base)),
         columns,
+        builtin: None,
+        data_flow: t.data_flow,
     };
-    table.transform.kql = match &t.transform {
-        Some(kql) => kql.clone(),
-        None => transform::derive(&table),
-    };
+    if t.builtin {
+        table.builtin = Some(builtin_columns(
+            loaded,
+            path,
+            &t.name,
+            &table.columns,
+            diags,
+        ));
+    }
+    if let Some(kql) = &t.transform {
+        table.transform.kql = kql.clone();
+    }
     table
+}
+
+/// A built-in table's columns from the catalogue, as resolved columns of the table (path: the
+/// table's); a spec column of the same name that is in the stream lends its stream type. An
+/// empty list when the catalogue has no schema of the table (a warning says so).
+fn builtin_columns(
+    loaded: &LoadedSpec,
+    path: &str,
+    name: &str,
+    spec_columns: &[Column],
+    diags: &mut Diagnostics,
+) -> Vec<Column> {
+    let catalog = ccfgen_kql::catalog::builtin();
+    // A name written as an output stream or a custom table is `builtin-table` (validate).
+    if name.starts_with("Microsoft-") || name.ends_with("_CL") {
+        return Vec::new();
+    }
+    let Some(columns) = catalog.table(name) else {
+        let near = crate::spec::shape::closest(name, catalog.table_names());
+        let hint = match near {
+            Some(n) => format!(
+                "did you mean `{n}`? Names are case-sensitive; without a schema the transform is checked for KQL errors only"
+            ),
+            None => format!(
+                "catalogue {} has no schema of it: the transform is checked for KQL errors only; make sure it outputs only columns the table has",
+                catalog.version
+            ),
+        };
+        diags.push(
+            Diagnostic::warning(
+                "builtin-table-unknown",
+                format!("built-in table `{name}` is not in the catalogue of built-in tables"),
+            )
+            .with_hint(hint)
+            .at(loaded.at(&format!("{path}.name"))),
+        );
+        return Vec::new();
+    };
+    columns
+        .iter()
+        .filter_map(|c| {
+            let ty = ColumnType::parse_table(c.ty.kusto_name())?;
+            let stream_type = spec_columns
+                .iter()
+                .find(|s| s.name == c.name && s.table_type.is_some())
+                .and_then(|s| s.stream_type);
+            Some(Column {
+                path: path.to_string(),
+                name: c.name.clone(),
+                table_type: Some(ty),
+                stream_type,
+                rust_name: crate::rust_names::field_name(&c.name),
+                ..Column::default()
+            })
+        })
+        .collect()
 }
 
 /// The resolved column for `c` with the given types (both `None` when its type is unusable:

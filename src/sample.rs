@@ -95,6 +95,8 @@ pub fn records_for_stream(
                 ..Column::default()
             })
             .collect(),
+        builtin: None,
+        data_flow: true,
     };
     let mut generator = Generator::new(&table, options);
     (0..options.count).map(|_| generator.record()).collect()

@@ -70,38 +70,45 @@ impl Solution {
             .flat_map(|c| c.tables.iter().map(move |t| (c, t)))
     }
 
-    /// The table records for a stream go to: the one whose stream (or table name) is
-    /// `wanted`; without `wanted`, the only table.
+    /// The table that declares the stream records are pushed to (its stream columns are the
+    /// records' shape): the stream named `wanted` (or the stream of the table named `wanted`);
+    /// without `wanted`, the only stream.
     pub fn table_for_stream(&self, wanted: Option<&str>) -> Result<&Table, StreamChoiceError> {
-        let tables: Vec<&Table> = self.tables().map(|(_, t)| t).collect();
+        let tables = self.record_tables();
         let streams = || tables.iter().map(|t| t.stream.clone()).collect();
         match wanted {
-            Some(wanted) => tables
-                .iter()
-                .copied()
-                .find(|t| t.stream == wanted || t.name == wanted)
-                .ok_or_else(|| StreamChoiceError::Unknown {
-                    wanted: wanted.to_string(),
-                    streams: streams(),
-                }),
+            Some(wanted) => {
+                let stream = self
+                    .tables()
+                    .map(|(_, t)| t)
+                    .filter(|t| t.data_flow)
+                    .find(|t| t.stream == wanted || t.name == wanted)
+                    .map(|t| t.stream.as_str());
+                tables
+                    .iter()
+                    .copied()
+                    .find(|t| Some(t.stream.as_str()) == stream)
+                    .ok_or_else(|| StreamChoiceError::Unknown {
+                        wanted: wanted.to_string(),
+                        streams: streams(),
+                    })
+            }
             None if tables.len() == 1 => Ok(tables[0]),
             None => Err(StreamChoiceError::Ambiguous { streams: streams() }),
         }
     }
 
-    /// The tables that get a generated Rust record struct, in spec order: every table with
-    /// stream columns of its own, and a table reading an earlier table's stream only when no
-    /// earlier table of its connector declares that stream.
+    /// The tables that get a generated Rust record struct: one per input stream of each
+    /// connector (in data-flow order), the table that declares the stream's columns
+    /// ([`Connector::stream_owner`]).
     pub fn record_tables(&self) -> Vec<&Table> {
-        self.tables()
-            .filter(|(c, t)| {
-                t.stream_columns().next().is_some()
-                    || c.tables
-                        .iter()
-                        .take_while(|x| x.name != t.name)
-                        .all(|x| x.stream != t.stream)
+        self.connectors
+            .iter()
+            .flat_map(|c| {
+                c.streams()
+                    .into_iter()
+                    .filter_map(move |s| c.stream_owner(s))
             })
-            .map(|(_, t)| t)
             .collect()
     }
 }
@@ -238,15 +245,70 @@ pub struct Instance {
 }
 
 impl Connector {
-    /// The tables in the order of their resources (`table_order`).
+    /// The tables in the order of their resources (`table_order`), built-in tables left out
+    /// (they have no resource).
     pub fn tables_in_resource_order(&self) -> impl Iterator<Item = &Table> {
-        self.table_order.iter().filter_map(|&i| self.tables.get(i))
+        self.table_order
+            .iter()
+            .filter_map(|&i| self.tables.get(i))
+            .filter(|t| !t.is_builtin())
+    }
+
+    /// The tables a data flow writes, in the order of the DCR's data flows.
+    pub fn flow_tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.iter().filter(|t| t.data_flow)
+    }
+
+    /// The table that declares `stream`'s columns: the first flow table reading it that has
+    /// stream columns (a later table may read the same stream with columns all `in = "table"`),
+    /// else the first reading it.
+    pub fn stream_owner(&self, stream: &str) -> Option<&Table> {
+        let mut reading = self.flow_tables().filter(|t| t.stream == stream);
+        let first = reading.next()?;
+        if first.stream_columns().next().is_some() {
+            return Some(first);
+        }
+        Some(
+            reading
+                .find(|t| t.stream_columns().next().is_some())
+                .unwrap_or(first),
+        )
+    }
+
+    /// The declared columns of `stream` with their stream types (see [`Connector::stream_owner`]).
+    pub fn stream_declaration(&self, stream: &str) -> Vec<(&Column, ColumnType)> {
+        self.stream_owner(stream)
+            .map(|t| t.stream_columns().collect())
+            .unwrap_or_default()
+    }
+
+    /// The distinct names of the tables data flows write, in spec order (a built-in table
+    /// several flows write, once).
+    pub fn table_names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in self.flow_tables() {
+            if !out.contains(&t.name.as_str()) {
+                out.push(&t.name);
+            }
+        }
+        out
+    }
+
+    /// The distinct input streams in data-flow order.
+    pub fn streams(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in self.flow_tables() {
+            if !out.contains(&t.stream.as_str()) {
+                out.push(&t.stream);
+            }
+        }
+        out
     }
 
     /// The stream the Push data connector instance names (the first table's stream; empty
     /// for a connector without tables, which validation rejects).
     pub fn primary_stream(&self) -> &str {
-        self.tables.first().map_or("", |t| t.stream.as_str())
+        self.flow_tables().next().map_or("", |t| t.stream.as_str())
     }
 }
 
@@ -272,14 +334,44 @@ pub struct Table {
     pub rust_name: String,
     /// Columns in spec order.
     pub columns: Vec<Column>,
+    /// For a built-in destination (`builtin = true`): the built-in table's columns from the
+    /// catalogue (each with its table type, and the stream type of the spec column of the same
+    /// name that passes through); empty when the catalogue has no schema of the table.
+    pub builtin: Option<Vec<Column>>,
+    /// Whether a data flow writes the table (`data_flow = false`: a table kept without one).
+    pub data_flow: bool,
 }
 
 impl Table {
-    /// Columns of the table schema, in order.
+    /// Columns of the table schema, in order: the spec's, or a built-in table's from the
+    /// catalogue.
     pub fn table_columns(&self) -> impl Iterator<Item = (&Column, ColumnType)> {
-        self.columns
+        self.builtin
+            .as_deref()
+            .unwrap_or(&self.columns)
             .iter()
             .filter_map(|c| c.table_type.map(|t| (c, t)))
+    }
+
+    /// Whether the table is a built-in table of the workspace (no table resource).
+    pub fn is_builtin(&self) -> bool {
+        self.builtin.is_some()
+    }
+
+    /// The DCR `outputStream` of its data flow: `Custom-<name>`, or `Microsoft-<name>` for a
+    /// built-in table.
+    pub fn output_stream(&self) -> String {
+        if self.is_builtin() {
+            format!("Microsoft-{}", self.name)
+        } else {
+            format!("Custom-{}", self.name)
+        }
+    }
+
+    /// Whether the catalogue knows the schema of this built-in table (false for a custom
+    /// table): only then is the transform output compared with it.
+    pub fn builtin_schema_known(&self) -> bool {
+        self.builtin.as_ref().is_some_and(|c| !c.is_empty())
     }
 
     /// Columns of the stream declaration, in order.

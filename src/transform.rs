@@ -9,13 +9,16 @@
 use crate::solution::Table;
 use ccfgen_base::ColumnType;
 
-/// The transform for `table` derived from its columns.
-pub fn derive(table: &Table) -> String {
+/// The transform for `table` derived from its columns, reading a stream with the declared
+/// `stream` columns (the table's own stream columns, or those of the earlier table that
+/// declares a shared stream).
+pub fn derive(table: &Table, stream: &[(String, ColumnType)]) -> String {
     let mut extend = Vec::new();
-    let stream_has = |name: &str| table.stream_columns().any(|(c, _)| c.name == name);
+    let stream_type = |name: &str| stream.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+    let in_table = |name: &str| table.table_columns().any(|(c, _)| c.name == name);
     for (column, table_type) in table.table_columns() {
-        match column.stream_type {
-            None if column.name == "TimeGenerated" && !stream_has("TimeGenerated") => {
+        match stream_type(&column.name) {
+            None if column.name == "TimeGenerated" => {
                 extend.push("TimeGenerated = now()".to_string());
             }
             Some(stream_type)
@@ -27,10 +30,10 @@ pub fn derive(table: &Table) -> String {
             _ => {}
         }
     }
-    let away: Vec<String> = table
-        .stream_columns()
-        .filter(|(c, _)| c.table_type.is_none())
-        .map(|(c, _)| quote_identifier(&c.name))
+    let away: Vec<String> = stream
+        .iter()
+        .filter(|(name, _)| !in_table(name))
+        .map(|(name, _)| quote_identifier(name))
         .collect();
     let mut kql = String::from("source");
     if !extend.is_empty() {

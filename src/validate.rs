@@ -61,7 +61,8 @@ pub fn validate(solution: &Solution, spec: &LoadedSpec) -> Diagnostics {
             );
         }
         v.connector(connector);
-        for table in &connector.tables {
+        // Several data flows may write one built-in table; a custom table is defined once.
+        for table in connector.tables.iter().filter(|t| !t.is_builtin()) {
             if let Some(first) = table_owner.insert(table.name.to_ascii_lowercase(), table) {
                 v.add(
                     format!("{}.name", table.path),
@@ -327,6 +328,7 @@ impl Validator<'_> {
             .connectors
             .iter()
             .flat_map(|c| &c.tables)
+            .filter(|t| !t.is_builtin())
             .map(|t| {
                 let cols = t
                     .table_columns()
@@ -462,12 +464,16 @@ impl Validator<'_> {
         }
         self.add(
             format!("{p}.tables"),
-            rules::limits::dcr_streams(c.tables.len(), c.tables.len()),
+            rules::limits::dcr_streams(c.streams().len(), c.flow_tables().count()),
         );
         self.ui_overrides(c);
         self.verbatim_members(c);
+        // A stream is declared by one table; later tables may read it with no stream columns.
         let mut streams: BTreeMap<&str, &Table> = BTreeMap::new();
-        for t in &c.tables {
+        for t in c.flow_tables() {
+            if t.stream_columns().next().is_none() {
+                continue;
+            }
             if streams.insert(t.stream.as_str(), t).is_some() {
                 self.add(
                     format!("{}.stream", t.path),
@@ -479,11 +485,27 @@ impl Validator<'_> {
                                 t.stream, c.id
                             ),
                         )
-                        .with_hint("give each table its own stream"),
+                        .with_hint("give each table its own stream, or declare the stream's columns once: a later table reading it has no stream columns (all `in = \"table\"`)"),
                     ],
                 );
             }
-            self.table(t);
+        }
+        for s in c.streams() {
+            if c.stream_declaration(s).is_empty()
+                && let Some(owner) = c.stream_owner(s)
+                && !owner.columns.is_empty()
+            {
+                self.add(
+                    format!("{}.columns", owner.path),
+                    vec![
+                        Diagnostic::error("no-columns", format!("stream `{s}` declares no columns: no table reading it has a column in the stream"))
+                            .with_hint("give the first table that reads it its stream columns (`in = \"both\"` or `\"stream\"`)"),
+                    ],
+                );
+            }
+        }
+        for t in &c.tables {
+            self.table(c, t);
         }
     }
 
@@ -549,7 +571,7 @@ impl Validator<'_> {
                 );
             }
             names.push(&inst.name);
-            if !c.tables.is_empty() && !c.tables.iter().any(|t| t.stream == inst.stream) {
+            if !c.tables.is_empty() && !c.flow_tables().any(|t| t.stream == inst.stream) {
                 self.add(
                     format!("{}.stream", inst.path),
                     vec![
@@ -627,14 +649,20 @@ impl Validator<'_> {
         }
     }
 
-    fn table(&mut self, t: &Table) {
+    fn table(&mut self, c: &Connector, t: &Table) {
         let p = &t.path;
-        self.add(format!("{p}.name"), rules::naming::table_name(&t.name));
-        self.add(format!("{p}.stream"), rules::naming::stream_name(&t.stream));
-        self.add(
-            format!("{p}.columns"),
-            rules::limits::table_columns(t.table_columns().count()),
-        );
+        if t.is_builtin() {
+            self.builtin(t);
+        } else {
+            self.add(format!("{p}.name"), rules::naming::table_name(&t.name));
+            self.add(
+                format!("{p}.columns"),
+                rules::limits::table_columns(t.table_columns().count()),
+            );
+        }
+        if t.data_flow {
+            self.add(format!("{p}.stream"), rules::naming::stream_name(&t.stream));
+        }
         self.add(
             format!("{p}.transform"),
             rules::limits::transform_length(&t.transform.kql),
@@ -668,6 +696,14 @@ impl Validator<'_> {
                     ],
                 );
             }
+        }
+        // A table reading a stream another table declares, or a built-in table (its columns
+        // come from the catalogue), may list no columns.
+        let shares_stream =
+            t.data_flow && c.stream_owner(&t.stream).is_some_and(|o| o.path != t.path);
+        if t.columns.is_empty() && (shares_stream || t.is_builtin()) {
+            self.transform(c, t);
+            return;
         }
         if t.columns.is_empty() {
             self.add(
@@ -726,6 +762,8 @@ impl Validator<'_> {
                 && c.stream_type.is_none()
                 && c.name != "TimeGenerated"
                 && t.transform.derived
+                && t.data_flow
+                && !t.is_builtin()
             {
                 self.add(
                     format!("{}.in", c.path),
@@ -736,8 +774,11 @@ impl Validator<'_> {
                 );
             }
         }
-        self.transform(t);
+        self.transform(c, t);
         self.duplicates(t);
+        if t.is_builtin() {
+            return;
+        }
         match t.table_columns().find(|(c, _)| c.name == "TimeGenerated") {
             None => {
                 let near = t.columns.iter().find(|c| c.name.eq_ignore_ascii_case("TimeGenerated"));
@@ -759,27 +800,118 @@ impl Validator<'_> {
         }
     }
 
+    /// A built-in destination: its name is the table's (no `Microsoft-`, no `_CL`), it has no
+    /// table resource (so no resource keys), and a column declared in the table must be a
+    /// column of the built-in table with its type.
+    fn builtin(&mut self, t: &Table) {
+        let p = &t.path;
+        let name_problem = if let Some(bare) = t.name.strip_prefix("Microsoft-") {
+            Some((
+                format!(
+                    "`{}` is an output stream; the built-in table is `{bare}`",
+                    t.name
+                ),
+                format!(
+                    "write `name = \"{bare}\"`: ccfgen writes `outputStream: Microsoft-{bare}`"
+                ),
+            ))
+        } else if t.name.ends_with("_CL") {
+            Some((
+                format!(
+                    "`{}` is a custom table name, but the table is marked `builtin`",
+                    t.name
+                ),
+                "remove `builtin = true`: custom tables get a table resource".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((what, hint)) = name_problem {
+            self.add(
+                format!("{p}.name"),
+                vec![Diagnostic::error("builtin-table", what).with_hint(hint)],
+            );
+        }
+        for key in [
+            "plan",
+            "file",
+            "retention_in_days",
+            "total_retention_in_days",
+            "schema_extra",
+            "description",
+        ] {
+            let at = format!("{p}.{key}");
+            if self.spec.spans.contains(&at) {
+                self.add(
+                    at,
+                    vec![
+                        Diagnostic::error("builtin-table", format!("`{key}` is set on built-in table `{}`, which has no table resource", t.name))
+                            .with_hint("remove it: a built-in table's settings belong to the workspace"),
+                    ],
+                );
+            }
+        }
+        if !t.builtin_schema_known() {
+            return;
+        }
+        for c in &t.columns {
+            let Some(ty) = c.table_type else { continue };
+            match t.table_columns().find(|(b, _)| b.name == c.name) {
+                None => self.add(
+                    format!("{}.name", c.path),
+                    vec![
+                        Diagnostic::error("builtin-column", format!("built-in table `{}` has no column `{}`", t.name, c.name))
+                            .with_hint(match crate::spec::shape::closest(&c.name, t.table_columns().map(|(b, _)| b.name.as_str())) {
+                            Some(near) => format!("did you mean `{near}`? Set `in = \"stream\"` if the transform consumes the column"),
+                            None => "set `in = \"stream\"` if the transform consumes the column instead of passing it on".to_string(),
+                        }),
+                    ],
+                ),
+                Some((_, want)) if want != ty => self.add(
+                    format!("{}.type", c.path),
+                    vec![
+                        Diagnostic::error("builtin-column", format!("column `{}` of built-in table `{}` is `{want}`, not `{ty}`", c.name, t.name))
+                            .with_hint(format!("set `type = \"{want}\"` (and `stream_type` if the sender sends another type)")),
+                    ],
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
     /// Every transform `build` writes, hand-written or derived, is analysed against the
     /// stream and the table: KQL errors, the transformation subset, and every output column
     /// the table lacks or types differently is an error at the `transform` key (at the exact
     /// place when it can be found inside the string). A finding in a derived transform is
     /// reported at the table, with the derived text quoted.
-    fn transform(&mut self, t: &Table) {
-        let stream: Vec<(String, String)> = t
-            .stream_columns()
+    fn transform(&mut self, c: &Connector, t: &Table) {
+        if !t.data_flow {
+            return;
+        }
+        let stream: Vec<(String, String)> = c
+            .stream_declaration(&t.stream)
+            .into_iter()
             .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
             .collect();
         let table: Vec<(String, String)> = t
             .table_columns()
             .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
             .collect();
+        // A built-in table the catalogue lacks is checked for KQL errors only.
+        let compared = !t.is_builtin() || t.builtin_schema_known();
         let found = rules::transform::check(rules::transform::Transform {
             kql: &t.transform.kql,
             input: &rules::transform::input_columns(&stream),
-            table: Some((&t.name, &table)),
+            table: compared.then_some((t.name.as_str(), table.as_slice())),
         });
         let path = format!("{}.transform", t.path);
+        // Into a built-in table, output columns it lacks are one warning (they are dropped).
+        let mut lacking: Vec<String> = Vec::new();
         for (d, span) in found.in_transform {
+            if t.is_builtin() && d.rule == "transform-column-missing" {
+                lacking.extend(d.message.split('`').nth(1).map(str::to_string));
+                continue;
+            }
             let d = if t.transform.derived {
                 let mut d = d;
                 d.message = format!("derived transform `{}`: {}", t.transform.kql, d.message);
@@ -793,6 +925,32 @@ impl Validator<'_> {
                 .and_then(|s| self.inside_string(&path, s))
                 .unwrap_or_else(|| self.spec.at(&path));
             self.out.push(d.at(loc));
+        }
+        if let Some(first) = lacking.first() {
+            let shown: Vec<String> = lacking.iter().take(5).map(|c| format!("`{c}`")).collect();
+            let more = if lacking.len() > shown.len() {
+                format!(" and {} more", lacking.len() - shown.len())
+            } else {
+                String::new()
+            };
+            let d = Diagnostic::warning(
+                "builtin-column-missing",
+                format!(
+                    "the transform outputs {} column(s) that built-in table `{}` does not have: {}{more}",
+                    lacking.len(),
+                    t.name,
+                    shown.join(", ")
+                ),
+            )
+            .with_hint(format!(
+                "built-in tables have a fixed schema: `| project` the columns of `{}` (or `| project-away {first}, …`) so that nothing is silently dropped",
+                t.name
+            ));
+            self.out.push(d.at(self.spec.at(&path)));
+        }
+        // A built-in table's columns are optional: the transform need not produce them.
+        if t.is_builtin() {
+            return;
         }
         for (index, d) in found.in_table {
             // `column-never-produced` already says it, with the hint for derived transforms.

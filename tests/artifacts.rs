@@ -169,7 +169,26 @@ fn json_artifacts_parse_and_agree() {
                         .is_some()
                 );
             }
+            let flows = dcr["properties"]["dataFlows"].as_array().unwrap();
+            // Every data flow reads a declared stream.
+            for f in flows {
+                let stream = f["streams"][0].as_str().unwrap();
+                assert!(
+                    dcr["properties"]["streamDeclarations"]
+                        .get(stream)
+                        .is_some()
+                );
+            }
             for t in &c.tables {
+                let writes = |f: &&serde_json::Value| {
+                    f["outputStream"] == t.output_stream() && f["streams"][0] == t.stream.as_str()
+                };
+                if t.is_builtin() {
+                    // A built-in table has no resource: only data flows into `Microsoft-<table>`.
+                    assert!(artifacts.get(&format!("{dir}/{}", t.file)).is_none());
+                    assert!(flows.iter().any(|f| writes(&f)), "{}: a data flow", t.name);
+                    continue;
+                }
                 let file: serde_json::Value = serde_json::from_slice(
                     artifacts
                         .get(&format!("{dir}/{}", ccfgen::render::table_file_name(c, t)))
@@ -183,13 +202,14 @@ fn json_artifacts_parse_and_agree() {
                         .expect("the shared file holds the table"),
                     one => one,
                 };
-                let flow = dcr["properties"]["dataFlows"]
-                    .as_array()
-                    .unwrap()
+                // A table with `data_flow = false` is written, and no flow writes it.
+                let written = flows
                     .iter()
-                    .find(|f| f["outputStream"] == format!("Custom-{}", t.name))
-                    .expect("a data flow writes the table");
-                assert_eq!(flow["streams"][0], t.stream.as_str());
+                    .any(|f| f["outputStream"] == format!("Custom-{}", t.name));
+                assert_eq!(written, t.data_flow, "{}", t.name);
+                if t.data_flow {
+                    assert!(flows.iter().any(|f| writes(&f)), "{}", t.name);
+                }
                 assert_eq!(table["properties"]["schema"]["name"], table["name"]);
                 let cols = table["properties"]["schema"]["columns"].as_array().unwrap();
                 assert!(

@@ -93,7 +93,7 @@ fn build_official(spec: &Path, out: &Path) {
 /// builds the same connector artifacts and the same package.
 #[test]
 fn built_examples_import_back_without_differences() {
-    for name in ["cvebuster", "contoso", "fabrikam", "woodgrove"] {
+    for name in ["cvebuster", "contoso", "fabrikam", "woodgrove", "litware"] {
         let tmp = tempfile::tempdir().unwrap();
         let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")

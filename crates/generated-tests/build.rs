@@ -34,7 +34,8 @@ fn main() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         writeln!(index, "/// Records of `examples/{name}`.\npub mod {name} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/{file}\"));\n}}").unwrap();
         let (solution, _, _) = ccfgen::load::solution(dir).expect("example loads");
-        for (_, table) in solution.tables() {
+        // One record type per stream: the table that declares it.
+        for table in solution.record_tables() {
             writeln!(
                 registry,
                 "        entry::<{name}::{ty}>({name:?}, {dir:?}, {table:?}),",

@@ -48,22 +48,24 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
         Ok(ok) => ok,
         Err(e) => return ctx.spec_error(e),
     };
-    let tables: Vec<_> = solution.tables().map(|(_, t)| t).collect();
+    // Records are generated for a stream: the table that declares it (a table reading an
+    // earlier table's stream, or a built-in destination, samples that stream).
+    let tables = solution.record_tables();
     let table = match &args.table {
-        Some(name) => match tables.iter().find(|t| &t.name == name || &t.stream == name) {
-            Some(t) => *t,
-            None => bail!(
+        Some(name) => match solution.table_for_stream(Some(name)) {
+            Ok(t) => t,
+            Err(_) => bail!(
                 "no table or stream `{name}` in the spec; it has: {}",
-                tables
-                    .iter()
-                    .map(|t| t.name.as_str())
+                solution
+                    .tables()
+                    .map(|(_, t)| t.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         },
         None if tables.len() == 1 => tables[0],
         None => bail!(
-            "the spec has {} tables; choose one with --table ({})",
+            "the spec has {} streams; choose one with --table (a table or stream: {})",
             tables.len(),
             tables
                 .iter()

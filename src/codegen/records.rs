@@ -17,13 +17,21 @@ pub struct ModuleOptions {
 
 /// The whole module text, formatted, starting with the `@generated` header.
 pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
-    // A table that reads an earlier table's stream has no stream columns of its own: the
-    // stream's record struct is the earlier table's. The names are valid and distinct: the
+    // One struct per stream, from the table that declares it (a table reading an earlier
+    // table's stream has no stream columns of its own). The names are valid and distinct: the
     // spec was validated ([`crate::rust_names::check`]).
     let structs: Vec<TokenStream> = solution
         .record_tables()
         .into_iter()
-        .map(record_struct)
+        .map(|t| {
+            let mut into: Vec<&str> = Vec::new();
+            for (_, x) in solution.tables() {
+                if x.data_flow && x.stream == t.stream && !into.contains(&x.name.as_str()) {
+                    into.push(&x.name);
+                }
+            }
+            record_struct(t, &into)
+        })
         .collect();
     let file = quote! { #(#structs)* };
     let syntax: syn::File = syn::parse2(file).expect("generated code parses");
@@ -38,12 +46,20 @@ pub fn records_module(solution: &Solution, options: &ModuleOptions) -> String {
     )
 }
 
-fn record_struct(table: &Table) -> TokenStream {
+fn record_struct(table: &Table, into: &[&str]) -> TokenStream {
     let name = format_ident!("{}", table.rust_name);
-    let doc = format!(
-        " A record of the `{}` stream, ingested into the `{}` table.",
-        table.stream, table.name
-    );
+    let tables: Vec<String> = into.iter().map(|t| format!("`{t}`")).collect();
+    let doc = match tables.as_slice() {
+        [one] => format!(
+            " A record of the `{}` stream, ingested into the {one} table.",
+            table.stream
+        ),
+        _ => format!(
+            " A record of the `{}` stream, ingested into the tables {}.",
+            table.stream,
+            tables.join(", ")
+        ),
+    };
     let stream = &table.stream;
     let fields: Vec<TokenStream> = table.stream_columns().map(|(c, ty)| field(c, ty)).collect();
     // The same column list the push runtime uses for the spec (`Table::push_columns`: a guid

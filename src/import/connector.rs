@@ -725,8 +725,57 @@ fn dcr_tables(
             .get("outputStream")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        let kql = || {
+            f.get("transformKql")
+                .and_then(Value::as_str)
+                .unwrap_or("source")
+                .to_string()
+        };
+        if let Some(builtin) = output.strip_prefix("Microsoft-") {
+            // A flow into a built-in table: the first reader of a stream declares it, every
+            // column `in = "stream"` (the table's schema is the catalogue's).
+            let stream_cols = if used_streams.iter().any(|s| s == stream) {
+                Vec::new()
+            } else {
+                match streams
+                    .get(*stream)
+                    .and_then(|s| s.get("columns"))
+                    .and_then(Value::as_array)
+                {
+                    Some(cols) => cols.clone(),
+                    None => {
+                        notes.add(
+                            NoteKind::Unsupported,
+                            file,
+                            &format!("{fpath}.streams"),
+                            format!("stream `{stream}` is not declared"),
+                        );
+                        continue;
+                    }
+                }
+            };
+            used_streams.push(stream.to_string());
+            let declared = format!(
+                "{}.properties.streamDeclarations.{stream}.columns",
+                dcr.path
+            );
+            specs.push(builtin_spec(
+                builtin,
+                stream,
+                &stream_cols,
+                (file, &declared),
+                kql(),
+                notes,
+            ));
+            continue;
+        }
         let Some(table_name) = output.strip_prefix("Custom-") else {
-            notes.add(NoteKind::Unsupported, file, &format!("{fpath}.outputStream"), format!("`{output}` is a built-in table; ccfgen writes custom (`Custom-*_CL`) tables only"));
+            notes.add(
+                NoteKind::Unsupported,
+                file,
+                &format!("{fpath}.outputStream"),
+                format!("`{output}` is neither `Custom-<table>` nor `Microsoft-<table>`"),
+            );
             continue;
         };
         let found = tables
@@ -765,11 +814,7 @@ fn dcr_tables(
         used_streams.push(stream.to_string());
         claimed[ti] = true;
         positions.push(ti);
-        let kql = f
-            .get("transformKql")
-            .and_then(Value::as_str)
-            .unwrap_or("source")
-            .to_string();
+        let kql = kql();
         let declared = format!(
             "{}.properties.streamDeclarations.{stream}.columns",
             dcr.path
@@ -802,14 +847,26 @@ fn dcr_tables(
             );
         }
     }
-    for (t, claimed) in tables.iter().zip(claimed) {
+    // A table no data flow writes is kept as a table without one (`data_flow = false`).
+    for (ti, claimed) in claimed.iter().enumerate() {
         if !claimed {
-            notes.add(
-                NoteKind::Unsupported,
-                &t.file,
-                &t.path,
-                "a table no data flow of the connector's DCR writes",
+            let mut t = table_spec(
+                &tables[ti],
+                "",
+                &[],
+                (file, ""),
+                String::new(),
+                sources,
+                notes,
             );
+            t.stream = None;
+            t.transform = None;
+            t.data_flow = false;
+            for c in &mut t.columns {
+                c.in_ = ColumnIn::Both;
+            }
+            positions.push(ti);
+            specs.push(t);
         }
     }
     if let (Some(s), Some(first)) = (instance_stream, specs.first())
@@ -856,9 +913,10 @@ fn dcr_tables(
             .any(|&pb| pb < pa && tables[pb].file == tables[pa].file)
     });
     if inverted {
+        // `positions` holds the custom tables (built-in ones have no resource), in `specs` order.
         let mut order: Vec<(usize, String)> = positions
             .iter()
-            .zip(&specs)
+            .zip(specs.iter().filter(|t| !t.builtin))
             .map(|(&p, t)| (p, t.name.clone()))
             .collect();
         order.sort();
@@ -968,6 +1026,34 @@ fn table_spec(
         rust_name: None,
         file: sources.then(|| res.file_name()),
         columns,
+        builtin: false,
+        data_flow: true,
+    }
+}
+
+/// A data flow into built-in table `name` (its `outputStream` without `Microsoft-`) as a
+/// `builtin` table entry: the stream's columns (when this flow is the first to read it) are
+/// declared `in = "stream"`.
+fn builtin_spec(
+    name: &str,
+    stream: &str,
+    stream_cols: &[Value],
+    declared: (&str, &str),
+    transform: String,
+    notes: &mut Notes,
+) -> TableSpec {
+    let columns = merge_columns(stream_cols, &[], ("", ""), declared, notes);
+    TableSpec {
+        name: name.to_string(),
+        stream: Some(stream.to_string()),
+        settings: TableSettings::default(),
+        transform: Some(transform),
+        schema_extra: indexmap::IndexMap::new(),
+        rust_name: None,
+        file: None,
+        columns,
+        builtin: true,
+        data_flow: true,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `DCR.json`: the data collection rule — one stream declaration and one data flow per table.
+//! `DCR.json`: the data collection rule — one declaration per input stream and one data flow
+//! per table written (custom or built-in).
 
 use serde_json::{Map, Value, json};
 
@@ -49,29 +50,27 @@ pub fn dcr_envelope(
 
 /// The DCR `properties` with the given `dataCollectionEndpointId` and destination
 /// `workspaceResourceId` values. A stream read by several tables is declared once, with the
-/// columns of the first table that reads it. With `dcr_no_endpoint` (a `Direct` DCR) there is
+/// columns of the table that declares it; a built-in table's flow writes `Microsoft-<table>`;
+/// a table with `data_flow = false` gets no flow. With `dcr_no_endpoint` (a `Direct` DCR) there is
 /// no `dataCollectionEndpointId`.
 pub fn dcr_properties(connector: &Connector, dce_id: Value, workspace_id: Value) -> Value {
     let mut streams = Map::new();
-    for table in &connector.tables {
-        if streams.contains_key(&table.stream) {
-            continue;
-        }
-        let columns: Vec<Value> = table
-            .stream_columns()
+    for stream in connector.streams() {
+        let columns: Vec<Value> = connector
+            .stream_declaration(stream)
+            .into_iter()
             .map(|(c, ty)| json!({"name": c.name, "type": ty.as_str()}))
             .collect();
-        streams.insert(table.stream.clone(), json!({ "columns": columns }));
+        streams.insert(stream.to_string(), json!({ "columns": columns }));
     }
     let flows: Vec<Value> = connector
-        .tables
-        .iter()
+        .flow_tables()
         .map(|t| {
             json!({
                 "streams": [t.stream],
                 "destinations": [connector.settings.dcr_destination],
                 "transformKql": t.transform.kql,
-                "outputStream": format!("Custom-{}", t.name),
+                "outputStream": t.output_stream(),
             })
         })
         .collect();

@@ -90,12 +90,12 @@ pub fn ui_config(connector: &Connector) -> Result<Value, TemplateError> {
 fn data_types(connector: &Connector) -> Value {
     Value::Array(
         connector
-            .tables
-            .iter()
+            .table_names()
+            .into_iter()
             .map(|t| {
                 json!({
-                    "name": t.name,
-                    "lastDataReceivedQuery": format!("{}\n| summarize Time = max(TimeGenerated)\n| where isnotempty(Time)", t.name),
+                    "name": t,
+                    "lastDataReceivedQuery": format!("{t}\n| summarize Time = max(TimeGenerated)\n| where isnotempty(Time)"),
                 })
             })
             .collect(),
@@ -104,12 +104,12 @@ fn data_types(connector: &Connector) -> Value {
 
 fn connectivity(connector: &Connector) -> Value {
     let queries: Vec<Value> = connector
-        .tables
-        .iter()
+        .table_names()
+        .into_iter()
         .map(|t| {
             json!(format!(
-                "{}\n| summarize LastLogReceived = max(TimeGenerated)\n| project IsConnected = LastLogReceived > ago({})",
-                t.name, connector.settings.connectivity_window
+                "{t}\n| summarize LastLogReceived = max(TimeGenerated)\n| project IsConnected = LastLogReceived > ago({})",
+                connector.settings.connectivity_window
             ))
         })
         .collect();
@@ -167,14 +167,13 @@ fn instruction_steps(connector: &Connector) -> Result<Value, TemplateError> {
             Some("Deploy push connector to get the Data Collection Rule Immutable ID"),
         ),
     ];
-    for t in &connector.tables {
-        let label = if multiple {
-            format!("{} Stream Name", t.name)
-        } else {
-            "Stream Name".to_string()
+    for stream in connector.streams() {
+        let label = match connector.flow_tables().find(|t| t.stream == stream) {
+            Some(t) if multiple => format!("{} Stream Name", t.name),
+            _ => "Stream Name".to_string(),
         };
         labels.push(
-            json!({"type": "CopyableLabel", "parameters": {"label": label, "value": t.stream}}),
+            json!({"type": "CopyableLabel", "parameters": {"label": label, "value": stream}}),
         );
     }
     let configure = templates::render(

@@ -1,5 +1,5 @@
 //! The DCR stream declarations of a solution and their data flows — what `ccfgen emulate`
-//! serves: from a resolved spec (one DCR per connector, one stream per table) or from files
+//! serves: from a resolved spec (one DCR per connector, its streams and data flows) or from files
 //! (every `Microsoft.Insights/dataCollectionRules` resource with `streamDeclarations` in the
 //! JSON files under `Data Connectors/`, or under the folder when it has none, or in one file;
 //! the destination tables' columns from the `workspaces/tables` resources of the same files).
@@ -89,8 +89,9 @@ pub enum StreamsError {
     NoDcr(std::path::PathBuf),
 }
 
-/// One DCR per connector of a resolved spec; each table's stream with its columns,
-/// `transformKql` and output table.
+/// One DCR per connector of a resolved spec; each input stream with its declared columns and
+/// its data flows (`transformKql` and output table: custom, or built-in with the catalogue's
+/// columns).
 pub fn from_solution(solution: &Solution) -> Streams {
     let dcrs = solution
         .connectors
@@ -98,24 +99,31 @@ pub fn from_solution(solution: &Solution) -> Streams {
         .map(|connector| Dcr {
             name: connector.dcr_name.clone(),
             streams: connector
-                .tables
-                .iter()
-                .map(|table| Stream {
-                    name: table.stream.clone(),
-                    columns: table
-                        .stream_columns()
+                .streams()
+                .into_iter()
+                .map(|stream| Stream {
+                    name: stream.to_string(),
+                    columns: connector
+                        .stream_declaration(stream)
+                        .into_iter()
                         .map(|(c, ty)| (c.name.clone(), ty))
                         .collect(),
-                    flows: vec![Flow {
-                        transform_kql: table.transform.kql.clone(),
-                        output_stream: format!("Custom-{}", table.name),
-                        table_columns: Some(
-                            table
-                                .table_columns()
-                                .map(|(c, ty)| (c.name.clone(), ty))
-                                .collect(),
-                        ),
-                    }],
+                    flows: connector
+                        .flow_tables()
+                        .filter(|t| t.stream == stream)
+                        .map(|table| Flow {
+                            transform_kql: table.transform.kql.clone(),
+                            output_stream: table.output_stream(),
+                            // A built-in table the catalogue lacks has no known schema.
+                            table_columns: (!table.is_builtin() || table.builtin_schema_known())
+                                .then(|| {
+                                    table
+                                        .table_columns()
+                                        .map(|(c, ty)| (c.name.clone(), ty))
+                                        .collect()
+                                }),
+                        })
+                        .collect(),
                 })
                 .collect(),
             auxiliary: connector

@@ -8,7 +8,7 @@ pub mod date;
 pub mod model;
 pub mod schema;
 mod settings;
-mod shape;
+pub(crate) mod shape;
 
 use std::path::{Path, PathBuf};
 

@@ -259,7 +259,8 @@ pub struct ConnectorSpec {
     pub instances: Vec<InstanceSpec>,
     /// Order of the table resources (table names), when it is not the order of `tables` (which
     /// is the order of the DCR's data flows): the table files, the tables sharing one file and
-    /// the package's table resources follow it. Every table is named once.
+    /// the package's table resources follow it. Every custom table is named once (built-in
+    /// tables have no resource).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub table_order: Vec<String>,
     /// Sample queries shown on the connector page. Default: one "all records" query per table.
@@ -441,6 +442,10 @@ fn default_true() -> bool {
     true
 }
 
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// One custom permission requirement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -451,11 +456,12 @@ pub struct CustomPermission {
     pub description: String,
 }
 
-/// One custom table and the input stream that feeds it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+/// One table and the input stream that feeds it (one data flow of the DCR).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct TableSpec {
-    /// Table name; must end with `_CL`.
+    /// Table name; a custom table's ends with `_CL` (a `builtin` table's is the built-in
+    /// table's name, e.g. `Syslog`).
     pub name: String,
     /// Input stream name (must start with `Custom-`). Default: `Custom-<name without _CL>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -481,13 +487,27 @@ pub struct TableSpec {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub schema_extra: IndexMap<String, toml::Value>,
+    /// The table is a built-in table of the workspace (`Syslog`, `CommonSecurityLog`,
+    /// `SecurityEvent`, `ASimNetworkSessionLogs`, …) that this data flow writes through
+    /// `outputStream: Microsoft-<name>`: no table resource is written, and its schema comes from
+    /// the built-in table catalogue (`crates/kql/catalog`). `columns` then declare the input
+    /// stream (`in = "stream"`: consumed by the transform; `both`: also a column of the
+    /// built-in table, with its type). Several entries may name the same built-in table (one
+    /// data flow each, e.g. `where`-filtered flows of one stream).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub builtin: bool,
+    /// Whether a data flow of the DCR writes the table. Default: true. `false` keeps a table
+    /// no flow writes (e.g. one a legacy connector still uses): its resource is written and
+    /// packaged, but it gets no stream, no data flow and no record struct.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub data_flow: bool,
     /// Name of the generated Rust record struct (UpperCamelCase). Default: the table name
     /// without `_CL`, singular, in PascalCase (e.g. `cveBusterVulnerabilities_CL` →
     /// `CveBusterVulnerability`); set it when two tables would get the same struct name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_name: Option<String>,
     /// The columns, in order. Table columns and stream columns are derived from this list.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<ColumnSpec>,
 }
 

@@ -128,7 +128,7 @@ mod tests {
         // The default plan is not written back; the rest is, in the file's order.
         assert_eq!(
             toml::to_string(&t).unwrap(),
-            "name = \"A_CL\"\nretention_in_days = 30\nfile = \"a.json\"\ncolumns = []\n"
+            "name = \"A_CL\"\nretention_in_days = 30\nfile = \"a.json\"\n"
         );
         assert!(t.settings.reset("retention_in_days"));
         assert_eq!(t.settings.retention_in_days, None);

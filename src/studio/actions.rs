@@ -251,9 +251,10 @@ fn samples_for(
         format: crate::sample::Format::Ndjson,
     };
     if let Some(solution) = &view.solution {
+        // The table that declares the stream (a shared stream's later readers declare none).
         let table = solution
-            .tables()
-            .map(|(_, t)| t)
+            .record_tables()
+            .into_iter()
             .find(|t| t.stream == stream)
             .ok_or_else(|| format!("{stream} is not a stream of {}", solution.name))?;
         let mut generator = crate::sample::Generator::new(table, &options);

@@ -300,7 +300,7 @@ async fn check(
     if let Some(n) = declared.filter(|&n| n > max) {
         return Err(too_large(n).into());
     }
-    let wire = match body.read_to_limit(max).await {
+    let wire = match body.read_to_limit(max, declared).await {
         Ok(wire) => wire,
         Err(BodyError::TooLarge) => {
             body.drain().await;

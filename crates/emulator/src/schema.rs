@@ -210,6 +210,11 @@ impl Coerced {
         (0..self.records).map(|i| &self.cells[i * self.width..(i + 1) * self.width])
     }
 
+    /// The cells of row `i`, one per declared column.
+    pub(crate) fn cells(&self, i: usize) -> &[Cell] {
+        &self.cells[i * self.width..(i + 1) * self.width]
+    }
+
     /// The SQLite value of `cell`, borrowing its text.
     pub(crate) fn value(&self, cell: &Cell) -> ValueRef<'_> {
         match *cell {
@@ -402,6 +407,26 @@ impl RowSink<'_> {
                 })
             }
             _ => Err("string"),
+        }
+    }
+
+    /// Reserves the cells of as many records as the body holds if they are the size of the
+    /// first one (measured to the end of its last value taken from the body), at most one cell
+    /// per body byte: one allocation instead of growing the cells record by record.
+    fn reserve_like_first(&mut self) {
+        let end = self
+            .cells
+            .iter()
+            .filter_map(|cell| match cell {
+                Cell::Body { end, .. } => Some(*end),
+                _ => None,
+            })
+            .max();
+        if let Some(end) = end.filter(|&end| end > 0) {
+            let records = self.body.len() / end + 1;
+            // (at most a cell per body byte: an estimate, not a promise)
+            let cells = records.saturating_mul(self.schema.columns.len());
+            self.cells.reserve(cells.min(self.body.len()));
         }
     }
 
@@ -658,6 +683,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             sink.store(column, &key, converted);
         }
         sink.records += 1;
+        if sink.records == 1 {
+            sink.reserve_like_first();
+        }
         Ok(())
     }
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::types::{ToSqlOutput, Value as SqlValue};
-use rusqlite::{Connection, OptionalExtension as _, params};
+use rusqlite::{Connection, OptionalExtension as _, Statement, params};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -118,21 +118,138 @@ pub(crate) struct RowMeta {
     pub(crate) received_at: String,
 }
 
+/// A stream's storage.
 struct Table {
     schema: Schema,
-    /// `_ccfgen_rows_<stream>`, quoted.
-    rows_table: String,
-    insert_sql: String,
+    /// `_ccfgen_rows_<stream>`.
+    rows: RowTable,
     select_sql: String,
 }
 
 /// A destination table's storage.
 struct OutTable {
     schema: TableSchema,
-    /// `_ccfgen_table_<table>`, quoted.
-    rows_table: String,
-    insert_sql: String,
+    /// `_ccfgen_table_<table>`.
+    rows: RowTable,
     select_sql: String,
+}
+
+/// Most values bound by one multi-row `INSERT` (rows × values per row).
+const VALUES_PER_INSERT: usize = 1024;
+/// Most rows inserted by one multi-row `INSERT`.
+const ROWS_PER_INSERT: usize = 64;
+
+/// A table of stored rows — a stream's (`_ccfgen_rows_<stream>`) or a destination table's
+/// (`_ccfgen_table_<table>`): its data columns, then the metadata columns every row is given
+/// (`_ccfgen_stream` for table rows, `_ccfgen_batch`), then `_ccfgen_seq`, the rowid. Stream
+/// rows and table rows are inserted by the same [`RowTable::insert`].
+struct RowTable {
+    /// The table's name, quoted.
+    name: String,
+    /// Values bound per row: the data columns and the metadata columns.
+    width: usize,
+    /// `INSERT` of one row.
+    insert_one: String,
+    /// `INSERT` of `chunk` rows: SQLite runs one statement per `chunk` rows rather than one
+    /// per row.
+    insert_chunk: String,
+    chunk: usize,
+}
+
+impl RowTable {
+    /// Creates the table `name` when missing, with `columns` (name, SQLite type) and then
+    /// `metadata` (name, SQLite type; `NOT NULL`) bound with each row, and `_ccfgen_seq`; an
+    /// existing table must have exactly these columns (`declared`: what the mismatch message
+    /// says declares them, as in "the stream declares").
+    fn create(
+        conn: &Connection,
+        name: String,
+        columns: &[(String, String)],
+        metadata: &[(&str, &str)],
+        declared: &str,
+    ) -> Result<RowTable, TableError> {
+        let mut expected: Vec<(String, String)> = columns.to_vec();
+        expected.extend(
+            metadata
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
+        );
+        let definitions: Vec<String> = expected
+            .iter()
+            .enumerate()
+            .map(|(i, (column, ty))| {
+                let constraint = if i < columns.len() { "" } else { " NOT NULL" };
+                format!("{} {ty}{constraint}", quote(column))
+            })
+            .chain(std::iter::once(
+                "\"_ccfgen_seq\" INTEGER PRIMARY KEY".to_owned(),
+            ))
+            .collect();
+        expected.push(("_ccfgen_seq".into(), "INTEGER".into()));
+        conn.execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {name} ({})",
+                definitions.join(", ")
+            ),
+            [],
+        )?;
+        let actual = table_columns(conn, &name)?;
+        if actual != expected {
+            return Err(TableError::Mismatch(format!(
+                "table {name} has columns {actual:?}, {declared} {expected:?}"
+            )));
+        }
+        let insert_columns: Vec<String> = expected[..expected.len() - 1]
+            .iter()
+            .map(|(column, _)| quote(column))
+            .collect();
+        let width = insert_columns.len();
+        let chunk = (VALUES_PER_INSERT / width.max(1)).clamp(1, ROWS_PER_INSERT);
+        let row = format!("({})", vec!["?"; width].join(","));
+        let insert = |rows: usize| {
+            format!(
+                "INSERT INTO {name} ({}) VALUES {}",
+                insert_columns.join(", "),
+                vec![row.as_str(); rows].join(",")
+            )
+        };
+        Ok(RowTable {
+            insert_one: insert(1),
+            insert_chunk: insert(chunk),
+            chunk,
+            width,
+            name,
+        })
+    }
+
+    /// Inserts `rows` rows in order; `bind(statement, first, row)` binds the `width` values of
+    /// row number `row` to the parameters `first..first + width` (1-based).
+    fn insert(
+        &self,
+        tx: &Connection,
+        rows: usize,
+        mut bind: impl FnMut(&mut Statement<'_>, usize, usize) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        let mut row = 0;
+        if rows >= self.chunk {
+            let mut insert = tx.prepare_cached(&self.insert_chunk)?;
+            while rows - row >= self.chunk {
+                for k in 0..self.chunk {
+                    bind(&mut insert, 1 + k * self.width, row + k)?;
+                }
+                insert.raw_execute()?;
+                row += self.chunk;
+            }
+        }
+        if row < rows {
+            let mut insert = tx.prepare_cached(&self.insert_one)?;
+            for row in row..rows {
+                bind(&mut insert, 1, row)?;
+                insert.raw_execute()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The open state file.
@@ -191,6 +308,8 @@ impl Store {
             out_tables.push(prepare_out_table(&conn, schema).map_err(table_error)?);
         }
         record_flows(&conn, &transforms.flows).map_err(state_error)?;
+        // Room for every row table's two INSERTs besides the other statements.
+        conn.set_prepared_statement_cache_capacity(16 + 2 * (tables.len() + out_tables.len()));
         Ok(Store {
             conn: Mutex::new(conn),
             tables,
@@ -253,30 +372,29 @@ impl Store {
                 meta.received_at
             ])?;
             let batch = tx.last_insert_rowid();
-            let mut insert = tx.prepare_cached(&table.insert_sql)?;
             let width = table.schema.columns.len();
-            for row in rows.rows() {
-                for (i, cell) in row.iter().enumerate() {
-                    insert.raw_bind_parameter(i + 1, ToSqlOutput::Borrowed(rows.value(cell)))?;
+            table.rows.insert(&tx, rows.len(), |insert, first, row| {
+                for (i, cell) in rows.cells(row).iter().enumerate() {
+                    insert
+                        .raw_bind_parameter(first + i, ToSqlOutput::Borrowed(rows.value(cell)))?;
                 }
-                insert.raw_bind_parameter(width + 1, batch)?;
-                insert.raw_execute()?;
-            }
+                insert.raw_bind_parameter(first + width, batch)
+            })?;
+            // Text of datetimes and other formatted values, bound (SQLite copies it) and reused.
+            let mut text = String::new();
             for (index, source, rows) in &table_rows.batches {
                 let table = self.out_tables.get(*index).ok_or_else(|| {
                     rusqlite::Error::InvalidParameterName(format!("table {index}"))
                 })?;
-                let mut insert = tx.prepare_cached(&table.insert_sql)?;
                 let columns = &table.schema.columns;
-                for row in rows {
-                    for (i, (value, column)) in row.iter().zip(columns).enumerate() {
-                        let value = transform::to_sql(value, column.ty);
-                        insert.raw_bind_parameter(i + 1, value)?;
+                table.rows.insert(&tx, rows.len(), |insert, first, row| {
+                    for (i, (value, column)) in rows[row].iter().zip(columns).enumerate() {
+                        let value = transform::to_sql(value, column.ty, &mut text);
+                        insert.raw_bind_parameter(first + i, ToSqlOutput::Borrowed(value))?;
                     }
-                    insert.raw_bind_parameter(columns.len() + 1, &**source)?;
-                    insert.raw_bind_parameter(columns.len() + 2, batch)?;
-                    insert.raw_execute()?;
-                }
+                    insert.raw_bind_parameter(first + columns.len(), &**source)?;
+                    insert.raw_bind_parameter(first + columns.len() + 1, batch)
+                })?;
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,
@@ -379,7 +497,7 @@ impl Store {
         let Some(table) = self.out_table(table) else {
             return Ok(0);
         };
-        let sql = format!("SELECT COUNT(*) FROM {}", table.rows_table);
+        let sql = format!("SELECT COUNT(*) FROM {}", table.rows.name);
         self.conn().query_row(&sql, [], |row| row.get(0))
     }
 
@@ -388,7 +506,7 @@ impl Store {
         let Some(table) = self.tables.get(stream) else {
             return Ok(0);
         };
-        let sql = format!("SELECT COUNT(*) FROM {}", table.rows_table);
+        let sql = format!("SELECT COUNT(*) FROM {}", table.rows.name);
         self.conn().query_row(&sql, [], |row| row.get(0))
     }
 
@@ -453,10 +571,10 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for table in self.tables.values() {
-            tx.execute(&format!("DELETE FROM {}", table.rows_table), [])?;
+            tx.execute(&format!("DELETE FROM {}", table.rows.name), [])?;
         }
         for table in &self.out_tables {
-            tx.execute(&format!("DELETE FROM {}", table.rows_table), [])?;
+            tx.execute(&format!("DELETE FROM {}", table.rows.name), [])?;
         }
         tx.execute("DELETE FROM _ccfgen_batches", [])?;
         tx.execute("DELETE FROM _ccfgen_requests", [])?;
@@ -515,20 +633,6 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
         .iter()
         .map(|(name, ty)| (name.clone(), sql_affinity(*ty).to_owned()))
         .collect();
-    let mut expected = declared.clone();
-    expected.push(("_ccfgen_batch".into(), "INTEGER".into()));
-    expected.push(("_ccfgen_seq".into(), "INTEGER".into()));
-    let definitions: Vec<String> = expected
-        .iter()
-        .map(|(name, ty)| {
-            let constraint = match name.as_str() {
-                "_ccfgen_seq" => " PRIMARY KEY",
-                "_ccfgen_batch" => " NOT NULL",
-                _ => "",
-            };
-            format!("{} {ty}{constraint}", quote(name))
-        })
-        .collect();
     let view = quote(&schema.name);
     let rows_table = quote(&format!("{RESERVED_PREFIX}rows_{}", schema.name));
     let declared_names: Vec<String> = declared.iter().map(|(name, _)| quote(name)).collect();
@@ -539,21 +643,16 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
             |row| row.get(0),
         )
         .optional()?;
-    conn.execute(
-        &format!(
-            "CREATE TABLE IF NOT EXISTS {rows_table} ({})",
-            definitions.join(", ")
-        ),
-        [],
+    let rows = RowTable::create(
+        conn,
+        rows_table,
+        &declared,
+        &[("_ccfgen_batch", "INTEGER")],
+        "the stream declares",
     )?;
-    let actual = table_columns(conn, &rows_table)?;
-    if actual != expected {
-        return Err(TableError::Mismatch(format!(
-            "table {rows_table} has columns {actual:?}, the stream declares {expected:?}"
-        )));
-    }
+    let rows_table = &rows.name;
     if existing.as_deref() == Some("table") {
-        convert_earlier_layout(conn, &view, &rows_table, &declared, &declared_names)?;
+        convert_earlier_layout(conn, &view, rows_table, &declared, &declared_names)?;
     }
     let meta_select = "b.dcr_id AS _ccfgen_dcr_id, b.request_id AS _ccfgen_request_id, \
          b.client_request_id AS _ccfgen_client_request_id, b.attempt AS _ccfgen_attempt, \
@@ -587,13 +686,6 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
             stream.output_table
         ],
     )?;
-    let mut insert_columns = declared_names.clone();
-    insert_columns.push("_ccfgen_batch".into());
-    let insert_sql = format!(
-        "INSERT INTO {rows_table} ({}) VALUES ({})",
-        insert_columns.join(", "),
-        vec!["?"; insert_columns.len()].join(", ")
-    );
     let mut names = declared_names;
     names.extend(META_COLUMNS.iter().map(|(name, _)| (*name).to_owned()));
     let select_sql = format!(
@@ -602,8 +694,7 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
     );
     Ok(Table {
         schema: schema.clone(),
-        rows_table,
-        insert_sql,
+        rows,
         select_sql,
     })
 }
@@ -611,42 +702,21 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
 /// Creates a destination table's row table if missing, checks an existing one and
 /// (re)creates its view.
 fn prepare_out_table(conn: &Connection, schema: &TableSchema) -> Result<OutTable, TableError> {
-    let mut expected: Vec<(String, String)> = schema
+    let columns: Vec<(String, String)> = schema
         .columns
         .iter()
         .map(|c| (c.name.clone(), transform::sql_affinity(c.ty).to_owned()))
         .collect();
-    let declared_names: Vec<String> = expected.iter().map(|(name, _)| quote(name)).collect();
-    expected.push(("_ccfgen_stream".into(), "TEXT".into()));
-    expected.push(("_ccfgen_batch".into(), "INTEGER".into()));
-    expected.push(("_ccfgen_seq".into(), "INTEGER".into()));
-    let definitions: Vec<String> = expected
-        .iter()
-        .map(|(name, ty)| {
-            let constraint = match name.as_str() {
-                "_ccfgen_seq" => " PRIMARY KEY",
-                "_ccfgen_batch" | "_ccfgen_stream" => " NOT NULL",
-                _ => "",
-            };
-            format!("{} {ty}{constraint}", quote(name))
-        })
-        .collect();
+    let declared_names: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
     let view = quote(&schema.name);
-    let rows_table = quote(&format!("{RESERVED_PREFIX}table_{}", schema.name));
-    conn.execute(
-        &format!(
-            "CREATE TABLE IF NOT EXISTS {rows_table} ({})",
-            definitions.join(", ")
-        ),
-        [],
+    let rows = RowTable::create(
+        conn,
+        quote(&format!("{RESERVED_PREFIX}table_{}", schema.name)),
+        &columns,
+        &[("_ccfgen_stream", "TEXT"), ("_ccfgen_batch", "INTEGER")],
+        &format!("the table {} has", schema.name),
     )?;
-    let actual = table_columns(conn, &rows_table)?;
-    if actual != expected {
-        return Err(TableError::Mismatch(format!(
-            "table {rows_table} has columns {actual:?}, the table {} has {expected:?}",
-            schema.name
-        )));
-    }
+    let rows_table = &rows.name;
     let mut select_list: String = declared_names.iter().map(|n| format!("t.{n}, ")).collect();
     select_list.push_str(
         "t._ccfgen_stream AS _ccfgen_stream, b.dcr_id AS _ccfgen_dcr_id, \
@@ -659,14 +729,6 @@ fn prepare_out_table(conn: &Connection, schema: &TableSchema) -> Result<OutTable
          CREATE VIEW {view} AS SELECT {select_list} FROM {rows_table} t
          JOIN _ccfgen_batches b ON b.seq = t._ccfgen_batch"
     ))?;
-    let mut insert_columns = declared_names.clone();
-    insert_columns.push("_ccfgen_stream".into());
-    insert_columns.push("_ccfgen_batch".into());
-    let insert_sql = format!(
-        "INSERT INTO {rows_table} ({}) VALUES ({})",
-        insert_columns.join(", "),
-        vec!["?"; insert_columns.len()].join(", ")
-    );
     let mut names = declared_names;
     names.push("_ccfgen_stream".into());
     names.extend(META_COLUMNS.iter().map(|(name, _)| (*name).to_owned()));
@@ -676,8 +738,7 @@ fn prepare_out_table(conn: &Connection, schema: &TableSchema) -> Result<OutTable
     );
     Ok(OutTable {
         schema: schema.clone(),
-        rows_table,
-        insert_sql,
+        rows,
         select_sql,
     })
 }
@@ -798,6 +859,118 @@ mod tests {
             scalar(&conn, "SELECT transform_kql FROM _ccfgen_streams").as_deref(),
             Some("source")
         );
+    }
+
+    #[test]
+    fn stream_rows_and_table_rows_of_a_batch_are_stored_in_order_across_insert_chunks() {
+        use crate::config::{Config, DataFlow, DcrConfig};
+        use crate::introspect::RequestKind;
+        use crate::schema::coerce;
+
+        let decl = StreamDecl::new(
+            "Custom-T",
+            vec![
+                StreamColumn::new("N", "long"),
+                StreamColumn::new("S", "string"),
+                StreamColumn::new("At", "datetime"),
+            ],
+        )
+        .with_flow(DataFlow::new(
+            "source | where N % 3 != 0 | extend Twice = N * 2",
+            "Custom-T_CL",
+            None,
+        ));
+        let stream = StreamRecord {
+            schema: Schema::new(&decl).expect("schema"),
+            transform_kql: None,
+            output_table: None,
+        };
+        let config = Config {
+            dcrs: vec![DcrConfig {
+                immutable_id: "dcr-00000000000000000000000000000000".into(),
+                streams: vec![decl],
+                publishers: Vec::new(),
+                auxiliary: false,
+            }],
+            ..Config::default()
+        };
+        let transforms =
+            Transforms::compile(&config, std::slice::from_ref(&stream.schema)).expect("compiles");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(
+            &dir.path().join("s.sqlite"),
+            std::slice::from_ref(&stream),
+            &transforms,
+        )
+        .expect("opens");
+        let chunk = store.tables["Custom-T"].rows.chunk;
+        assert!(chunk > 1, "{chunk}");
+        // two full chunks and a remainder of single-row inserts
+        let records = 2 * chunk + 5;
+        let body: Vec<String> = (0..records)
+            .map(|n| {
+                format!(
+                    r#"{{"N": {n}, "S": "s{n}", "At": "2026-01-01T00:00:{:02}Z"}}"#,
+                    n % 60
+                )
+            })
+            .collect();
+        let body = format!("[{}]", body.join(","));
+        let batch = coerce(&stream.schema, body.into_bytes(), false, 1000).expect("typed");
+        let received =
+            ccfgen_kql::eval::time::parse_datetime("2026-01-01T00:01:00Z").expect("time");
+        let tables = transforms.run(&stream.schema, &batch, received);
+        let meta = RowMeta {
+            dcr_id: "dcr-1".into(),
+            request_id: "r1".into(),
+            client_request_id: None,
+            attempt: 1,
+            received_at: "2026-01-01T00:01:00Z".into(),
+        };
+        let log = RequestLog {
+            seq: 0,
+            received_at: meta.received_at.clone(),
+            kind: RequestKind::Ingest,
+            request_id: "r1".into(),
+            client_request_id: None,
+            attempt: 1,
+            client_id: None,
+            dcr_id: Some("dcr-1".into()),
+            stream: Some("Custom-T".into()),
+            content_encoding: None,
+            wire_bytes: 0,
+            inflated_bytes: 0,
+            records: records as u64,
+            status: Some(204),
+            error_code: None,
+            fault: None,
+        };
+        store
+            .commit_batch("Custom-T", &batch, &tables, &meta, &[], &log)
+            .expect("commits");
+        let rows = store.rows("Custom-T").expect("reads");
+        assert_eq!(rows.len(), records);
+        for (n, row) in rows.iter().enumerate() {
+            assert_eq!(row["N"], n as u64, "{row}");
+            assert_eq!(row["S"], format!("s{n}"));
+            assert_eq!(row["At"], format!("2026-01-01T00:00:{:02}Z", n % 60));
+            assert_eq!(row["_ccfgen_seq"], n as u64 + 1);
+        }
+        let kept: Vec<usize> = (0..records).filter(|n| n % 3 != 0).collect();
+        let table = store.table_rows("T_CL").expect("reads");
+        assert_eq!(
+            store.table_count("T_CL").expect("counts"),
+            kept.len() as u64
+        );
+        assert_eq!(table.len(), kept.len());
+        for (n, row) in kept.iter().zip(&table) {
+            assert_eq!(row["N"], *n as u64, "{row}");
+            assert_eq!(row["Twice"], 2 * *n as u64);
+            assert_eq!(row["S"], format!("s{n}"));
+            assert_eq!(row["At"], format!("2026-01-01T00:00:{:02}Z", n % 60));
+            assert_eq!(row["_ccfgen_stream"], "Custom-T");
+            assert_eq!(row["_ccfgen_request_id"], "r1");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use ccfgen_base::ColumnType;
 use ccfgen_kql::eval::{Ctx, Flow, Program, Value, parse_json, time};
 use ccfgen_kql::{Column, ScalarType};
 use ccfgen_push::StreamType;
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ValueRef;
 
 use crate::config::{Config, StreamColumn};
 use crate::schema::{Cell, Coerced, Schema};
@@ -235,12 +235,21 @@ impl Transforms {
             .collect();
         let mut changes = Vec::new();
         let last = flows.len() - 1;
-        for cells in batch.rows() {
-            let mut input: Vec<Value> = cells
+        // Room for the columns a transformation adds (`extend`) without growing the row.
+        let capacity = stream.columns.len()
+            + flows
                 .iter()
-                .zip(&stream.columns)
-                .map(|(cell, (_, ty))| stream_value(batch, cell, *ty))
-                .collect();
+                .map(|f| self.tables[f.table].columns.len())
+                .max()
+                .unwrap_or(0);
+        for cells in batch.rows() {
+            let mut input: Vec<Value> = Vec::with_capacity(capacity);
+            input.extend(
+                cells
+                    .iter()
+                    .zip(&stream.columns)
+                    .map(|(cell, (_, ty))| stream_value(batch, cell, *ty)),
+            );
             for (i, (flow, rows)) in flows.iter().zip(per_flow.iter_mut()).enumerate() {
                 changes.clear();
                 // the last flow takes the row; the others a copy
@@ -297,27 +306,26 @@ pub(crate) fn sql_affinity(ty: ScalarType) -> &'static str {
 
 /// The SQLite value of a stored table value in a column of type `ty`: datetimes in RFC 3339
 /// (fraction trimmed, as the Log Analytics APIs return them), dynamic values as JSON text,
-/// timespans and guids in Kusto's text form; strings borrowed.
-pub(crate) fn to_sql(value: &Value, ty: ScalarType) -> ToSqlOutput<'_> {
-    use rusqlite::types::Value as Sql;
-    let owned = match value {
-        Value::Null => return ToSqlOutput::Borrowed(ValueRef::Null),
+/// timespans and guids in Kusto's text form, each written to `text` (cleared first) and
+/// borrowed from it; strings borrowed from the value.
+pub(crate) fn to_sql<'a>(value: &'a Value, ty: ScalarType, text: &'a mut String) -> ValueRef<'a> {
+    match value {
+        Value::Null => return ValueRef::Null,
         _ if matches!(ty, ScalarType::Dynamic | ScalarType::Unknown) => {
-            Sql::Text(value.to_json_text())
+            *text = value.to_json_text();
         }
-        Value::String(s) => return ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-        Value::Bool(b) => Sql::Integer((*b).into()),
-        Value::Int(i) => Sql::Integer((*i).into()),
-        Value::Long(l) => Sql::Integer(*l),
-        Value::Real(r) => Sql::Real(*r),
+        Value::String(s) => return ValueRef::Text(s.as_bytes()),
+        Value::Bool(b) => return ValueRef::Integer((*b).into()),
+        Value::Int(i) => return ValueRef::Integer((*i).into()),
+        Value::Long(l) => return ValueRef::Integer(*l),
+        Value::Real(r) => return ValueRef::Real(*r),
         Value::DateTime(t) => {
-            let mut s = String::with_capacity(28);
-            time::write_datetime_short(*t, &mut s);
-            Sql::Text(s)
+            text.clear();
+            time::write_datetime_short(*t, text);
         }
-        other => Sql::Text(other.to_kusto_string()),
-    };
-    ToSqlOutput::Owned(owned)
+        other => *text = other.to_kusto_string(),
+    }
+    ValueRef::Text(text.as_bytes())
 }
 
 /// The JSON of a stored table value in a column of type `ty` (the inverse of [`to_sql`]).
@@ -449,12 +457,10 @@ mod tests {
             ),
             (Value::Long(7), ScalarType::Long, serde_json::json!(7)),
         ];
+        let mut text = "left from the value before".to_owned();
         for (value, ty, json) in cases {
-            let sql = match to_sql(&value, ty) {
-                ToSqlOutput::Borrowed(v) => rusqlite::types::Value::try_from(v).expect("UTF-8"),
-                ToSqlOutput::Owned(v) => v,
-                other => panic!("unexpected {other:?}"),
-            };
+            let sql =
+                rusqlite::types::Value::try_from(to_sql(&value, ty, &mut text)).expect("UTF-8");
             assert_eq!(stored_to_json(ty, sql), json, "{value:?}");
         }
     }
