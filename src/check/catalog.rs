@@ -384,6 +384,18 @@ pub const RULES: &[Rule] = &[
         "ccfgen build packages every content file as createSolutionV3.ps1 does (docs/package.md); the finding is at the file's line and column, or at the `[content]` key.",
     ),
     rule(
+        "watchlist-required",
+        E,
+        "A watchlist resource (`Watchlists/**/*.json`) lacks `properties`, `displayName`, `provider`, `itemsSearchKey` or `rawContent`, or its `contentType` is not `text/csv`.",
+        "Sentinel needs them to create the watchlist; the repository's template (Watchlists/Templates/WatchlistTemplate.json) has them all.",
+    ),
+    rule(
+        "watchlist-search-key",
+        E,
+        "A watchlist's `itemsSearchKey` is not a column of the CSV header of its `rawContent` (after `numberOfLinesToSkip` lines).",
+        "The watchlist deploys, but lookups on its search key (`_GetWatchlist('alias')` joins on `SearchKey`) find nothing.",
+    ),
+    rule(
         "content-yaml",
         E,
         "A content file (analytic rule, hunting query, parser) is not valid YAML, or is not a mapping.",

@@ -14,6 +14,7 @@ pub mod attack;
 pub mod entities;
 pub mod other;
 pub mod queries;
+pub mod watchlist;
 
 use std::ops::Range;
 
@@ -31,6 +32,8 @@ pub enum ContentKind {
     Parser,
     /// `Workbooks/*.json`.
     Workbook,
+    /// `Watchlists/**/*.json` holding `…/providers/Watchlists` resources.
+    Watchlist,
 }
 
 impl ContentKind {
@@ -49,6 +52,7 @@ impl ContentKind {
             ContentKind::Workbook => {
                 json && *file != "workbooksmetadata.json" && *file != "metadata.json"
             }
+            ContentKind::Watchlist => json,
             _ => yaml,
         };
         ok.then_some(kind)
@@ -61,6 +65,7 @@ impl ContentKind {
             "hunting queries" => Some(ContentKind::HuntingQuery),
             "parsers" => Some(ContentKind::Parser),
             "workbooks" => Some(ContentKind::Workbook),
+            "watchlists" => Some(ContentKind::Watchlist),
             _ => None,
         }
     }
@@ -72,6 +77,7 @@ impl ContentKind {
             ContentKind::HuntingQuery => "hunting query",
             ContentKind::Parser => "parser",
             ContentKind::Workbook => "workbook",
+            ContentKind::Watchlist => "watchlist",
         }
     }
 }
@@ -140,11 +146,12 @@ pub fn check_solution(files: &[ContentFile], solution: &Solution) -> Vec<Vec<Fin
         let doc = match &f.doc {
             Ok(doc) => doc,
             Err(e) => {
-                let (rule, what) = if f.kind == ContentKind::Workbook {
-                    ("workbook-json", "JSON")
-                } else {
-                    ("content-yaml", "YAML")
-                };
+                let (rule, what) =
+                    if matches!(f.kind, ContentKind::Workbook | ContentKind::Watchlist) {
+                        ("workbook-json", "JSON")
+                    } else {
+                        ("content-yaml", "YAML")
+                    };
                 out[i].push(Finding {
                     diagnostic: Diagnostic::error(rule, format!("not valid {what}: {}", e.message))
                         .with_hint(format!(
@@ -168,7 +175,9 @@ pub fn check_solution(files: &[ContentFile], solution: &Solution) -> Vec<Vec<Fin
                 .with_hint("remove one of them"),
             );
         }
-        if f.kind != ContentKind::Workbook && !doc.root.is_mapping() {
+        if !matches!(f.kind, ContentKind::Workbook | ContentKind::Watchlist)
+            && !doc.root.is_mapping()
+        {
             o.push(
                 &doc.root,
                 Diagnostic::error(
@@ -189,6 +198,7 @@ pub fn check_solution(files: &[ContentFile], solution: &Solution) -> Vec<Vec<Fin
             ContentKind::HuntingQuery => analytic::check_hunting(&mut o, solution),
             ContentKind::Parser => other::check_parser(&mut o),
             ContentKind::Workbook => other::check_workbook(&mut o, &f.text),
+            ContentKind::Watchlist => watchlist::check_watchlist(&mut o),
         }
         out[i] = o.findings;
     }
@@ -202,7 +212,7 @@ pub fn check_solution(files: &[ContentFile], solution: &Solution) -> Vec<Vec<Fin
 fn ids_unique(files: &[ContentFile], out: &mut [Vec<Finding>]) {
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (i, f) in files.iter().enumerate() {
-        if f.kind == ContentKind::Workbook {
+        if matches!(f.kind, ContentKind::Workbook | ContentKind::Watchlist) {
             continue;
         }
         let Ok(doc) = &f.doc else { continue };

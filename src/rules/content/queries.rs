@@ -72,6 +72,7 @@ pub fn check(files: &[ContentFile], solution: &Solution, out: &mut [Vec<Finding>
                     targets.push((q, q.as_str().unwrap_or("").to_string(), 0));
                 }
             }
+            ContentKind::Watchlist => {}
         }
         for (node, text, prefix) in targets {
             if text.trim().is_empty() {
