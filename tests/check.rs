@@ -544,8 +544,16 @@ fn package_staleness_after_the_packagers_rewrites() {
         &template(&src("Good_table.json")),
     );
     let fresh = check::check_tree(tmp.path(), Options::default()).unwrap();
+    // The hand-made template is no complete ARM template (no names, no API versions), which
+    // `package-schema` reports; tests/published_schemas.rs tests those findings.
+    let staleness = |report: &Report| -> Vec<String> {
+        lines(report, tmp.path())
+            .into_iter()
+            .filter(|l| !l.contains("[package-schema"))
+            .collect()
+    };
     assert_eq!(
-        lines(&fresh, tmp.path()),
+        staleness(&fresh),
         Vec::<String>::new(),
         "an up-to-date package is clean"
     );
@@ -775,9 +783,9 @@ fn corpus_findings_match_the_manifest() {
         "cveBusterCCFPush/",
     ] {
         assert!(
-            !text
-                .iter()
-                .any(|l| l.contains("[package-") && l.contains(agreeing)),
+            !text.iter().any(|l| l.contains("[package-")
+                && !l.contains("[package-schema-unchecked]")
+                && l.contains(agreeing)),
             "{agreeing}: {text:#?}"
         );
     }

@@ -337,3 +337,109 @@ fn a_broken_ui_definition_fails_at_the_broken_value() {
         ]
     );
 }
+
+/// The line and column (1-based, characters) of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+    (line as u64, column as u64)
+}
+
+#[test]
+fn check_reports_schema_violations_at_their_line_and_column() {
+    let (template, ui) = cvebuster();
+    let tmp = tempfile::tempdir().unwrap();
+    let package = tmp.path().join("CveBuster/Package");
+    std::fs::create_dir_all(&package).unwrap();
+    // The DCR's first data flow writes to the number 42; the UI definition loses `handler`.
+    let dcr = find(&template, "Microsoft.Insights/dataCollectionRules");
+    let at = dcr
+        .keys(&["properties", "dataFlows"])
+        .index(0)
+        .key("outputStream");
+    let mut t = template.clone();
+    *t.pointer_mut(&pointer(&at)).unwrap() = json!(42);
+    let text = serde_json::to_string_pretty(&t).unwrap();
+    std::fs::write(package.join("mainTemplate.json"), &text).unwrap();
+    let mut u = ui.clone();
+    u.as_object_mut().unwrap().remove("handler");
+    std::fs::write(
+        package.join("createUiDefinition.json"),
+        serde_json::to_string_pretty(&u).unwrap(),
+    )
+    .unwrap();
+
+    let out = support::run(
+        support::ccfgen()
+            .args(["check", "--format", "json"])
+            .arg(tmp.path()),
+    );
+    support::assert_code(&out, 1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let of =
+        |rule: &str| -> Vec<&Value> { findings.iter().filter(|f| f["rule"] == rule).collect() };
+    let errors = of("package-schema");
+    assert_eq!(errors.len(), 2, "{findings:#?}");
+    let value_at = text.find("\"outputStream\": 42").unwrap() + "\"outputStream\": ".len();
+    let (line, column) = line_col(&text, value_at);
+    let bad = errors
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("mainTemplate.json"))
+        .expect("the template's finding");
+    assert_eq!(
+        (bad["line"].as_u64(), bad["column"].as_u64()),
+        (Some(line), Some(column))
+    );
+    assert_eq!(bad["jsonPath"], at.to_string());
+    assert_eq!(bad["severity"], "error");
+    assert!(
+        bad["message"].as_str().unwrap().contains("is not of type"),
+        "{bad}"
+    );
+    let ui_finding = errors
+        .iter()
+        .find(|f| {
+            f["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("createUiDefinition.json")
+        })
+        .expect("the UI definition's finding");
+    assert_eq!(
+        (ui_finding["line"].as_u64(), ui_finding["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        ui_finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"handler\""),
+        "{ui_finding}"
+    );
+    // What no published schema covers is said, once per type: the connector definition
+    // (inside the connector's content template and at the top level), the analytic rule,
+    // the hunting query.
+    let unchecked: BTreeSet<&str> = of("package-schema-unchecked")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        unchecked.iter().any(|m| m.contains("2 resources of Microsoft.OperationalInsights/workspaces/providers/dataConnectorDefinitions@2022-09-01-preview")),
+        "{unchecked:#?}"
+    );
+    assert!(
+        unchecked
+            .iter()
+            .any(|m| m.contains("Microsoft.SecurityInsights/AlertRuleTemplates@")),
+        "{unchecked:#?}"
+    );
+    assert!(
+        unchecked
+            .iter()
+            .any(|m| m.contains("Microsoft.OperationalInsights/savedSearches@")),
+        "{unchecked:#?}"
+    );
+    assert_eq!(unchecked.len(), 3, "{unchecked:#?}");
+}

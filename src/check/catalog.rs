@@ -600,6 +600,18 @@ pub const RULES: &[Rule] = &[
         "The package embeds a resource with no source file.",
         "The sources are incomplete or renamed; staleness cannot be checked for it.",
     ),
+    rule(
+        "package-schema",
+        E,
+        "A package's mainTemplate.json or createUiDefinition.json violates Microsoft's published schema (ARM template, resource provider of the type and API version, CreateUIDefinition) where the allow-list does not explain it.",
+        "The published schemas are what ARM tooling and the portal validate against; docs/schemas.md lists where they lag the service (the allow-list).",
+    ),
+    rule(
+        "package-schema-unchecked",
+        N,
+        "A packaged resource's type and API version have no published (or no vendored) schema; only its common members are validated.",
+        "Not checked is not a pass: e.g. dataConnectorDefinitions at 2022-09-01-preview has no published schema.",
+    ),
 ];
 
 /// The catalogue entry of a rule id.

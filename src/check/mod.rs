@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 mod package;
 mod runtime;
+mod schemas;
 pub mod spec;
 mod table;
 
@@ -365,6 +366,15 @@ fn check_with(
         sink
     });
     for s in package_sinks {
+        sink.extend(s);
+    }
+    let schema_docs = schemas::documents(&cx);
+    let schema_sinks = files::parallel_map(&schema_docs, options.threads, |&(doc, ui)| {
+        let mut sink = Sink::default();
+        schemas::check(&cx, doc, ui, &mut sink);
+        sink
+    });
+    for s in schema_sinks {
         sink.extend(s);
     }
 

@@ -44,6 +44,11 @@ pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckErr
         })
         .collect();
     let mut report = super::check_docs(&out, &docs, options);
+    // The resource types ccfgen writes without a published schema are its own choice, not the
+    // spec's (tests/published_schemas.rs keeps them to the unpublished ones): nothing to act on.
+    report
+        .findings
+        .retain(|f| f.diagnostic.rule != "package-schema-unchecked");
     report.root = spec_file.to_path_buf();
     let (content, sources) = content_findings_of(&dir, &solution, &docs);
     report.stats.content = solution.content.items().len();
