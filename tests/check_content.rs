@@ -442,15 +442,9 @@ fn each_content_rule_is_reported_where_the_defect_is() {
 /// the JSON string; Gambit's rule, which queries its parser function, is clean.
 #[test]
 fn content_corpus_defects() {
-    let dir = support::repo("../shared/corpus-content");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
-            "CCFGEN_REQUIRE_CORPUS=1 but {} does not exist",
-            dir.display()
-        );
+    let Some(dir) = support::corpus::content_corpus() else {
         return;
-    }
+    };
     let (code, report) = check_json(&dir);
     assert_eq!(code, Some(1));
     let all = findings(&report);

@@ -7,9 +7,13 @@
 mod harness;
 #[path = "../fuzz/harness/push.rs"]
 mod push_harness;
+#[path = "support/corpus.rs"]
+mod support_corpus;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use support_corpus::{content_corpus, corpus};
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -82,20 +86,6 @@ fn folder_seeds_import_a_connector() {
     }
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = repo("../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
-        "CCFGEN_REQUIRE_CORPUS=1 but {} does not exist",
-        dir.display()
-    );
-    eprintln!("skipped: no corpus at {}", dir.display());
-    None
-}
-
 /// Every file of the corpus in sorted order.
 fn corpus_files(dir: &Path) -> Vec<PathBuf> {
     ccfgen::scan::walk::walk(
@@ -163,15 +153,7 @@ fn corpus_inputs() {
 /// through the YAML span parser: JSON is YAML too, and each must parse.
 #[test]
 fn content_corpus_yaml() {
-    let dir = repo("../shared/corpus-content");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CCFGEN_REQUIRE_CORPUS").as_deref() != Ok("1"),
-            "CCFGEN_REQUIRE_CORPUS=1 but {} does not exist",
-            dir.display()
-        );
-        return;
-    }
+    let Some(dir) = content_corpus() else { return };
     let mut yaml = 0;
     for f in corpus_files(&dir) {
         let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");

@@ -3,7 +3,7 @@
 //! [`crate::rules::content`] against the solution's connectors and tables, as the
 //! Azure-Sentinel PR pipeline validates them; findings are located in the YAML or JSON file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Finding;
 use super::links::Graph;
@@ -13,20 +13,13 @@ use crate::rules::content::{self, ContentFile, ContentKind, Solution};
 use crate::scan::walk::Entry;
 use crate::source::SourceFile;
 
-/// The content files under `root` (sorted), each with its kind.
-pub fn content_files(root: &Path) -> std::io::Result<Vec<(Entry, ContentKind)>> {
-    let walk = crate::scan::walk::walk(
-        root,
-        crate::scan::Filter {
-            extension: None,
-            skip_tool_dirs: true,
-        },
-    )?;
-    Ok(walk
-        .files
-        .into_iter()
+/// The content files among the files of a walk of the whole tree
+/// ([`crate::scan::Filter::ALL`]), in its order, each with its kind.
+pub fn content_files(files: &[Entry]) -> Vec<(&Entry, ContentKind)> {
+    files
+        .iter()
         .filter_map(|e| ContentKind::of_path(&e.rel).map(|k| (e, k)))
-        .collect())
+        .collect()
 }
 
 /// The solution folder of a content file: the folder above its content folder.

@@ -195,10 +195,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
                 &fp,
                 kql,
                 input,
-                (
-                    table,
-                    builtin_table.as_ref().map(|(n, c)| (*n, c.as_slice())),
-                ),
+                (table, builtin_table.as_ref().map(|(n, c)| (*n, &c[..]))),
                 &mut tables,
                 sink,
                 produced,
@@ -224,7 +221,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
         }
     }
     // Built-in tables the catalogue has no schema of are only checked for KQL errors.
-    builtin.retain(|(_, n)| builtin_columns(n).is_none());
+    builtin.retain(|(_, n)| ccfgen_kql::catalog::builtin().table(n).is_none());
     if let Some((fi, _)) = builtin.first() {
         let mut names: Vec<&str> = Vec::new();
         for (_, n) in &builtin {
@@ -319,14 +316,27 @@ type BuiltinTable<'a> = (&'a str, &'a [(String, String)]);
 
 /// The columns of a built-in table (`Syslog` of `Microsoft-Syslog`) from the one catalogue of
 /// built-in tables (`crates/kql/catalog`), with Kusto type names; `None` when it has none.
-fn builtin_columns(name: &str) -> Option<Vec<(String, String)>> {
-    let columns = ccfgen_kql::catalog::builtin().table(name)?;
-    Some(
-        columns
-            .iter()
-            .map(|c| (c.name.clone(), c.ty.kusto_name().to_string()))
-            .collect(),
-    )
+/// Converted once per table and run (a built-in table has hundreds of columns, and many flows
+/// write the same few tables).
+fn builtin_columns(name: &str) -> Option<Arc<[(String, String)]>> {
+    type Cache = Mutex<HashMap<String, Option<Arc<[(String, String)]>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().expect("catalogue cache lock").get(name) {
+        return found.clone();
+    }
+    let columns: Option<Arc<[(String, String)]>> =
+        ccfgen_kql::catalog::builtin().table(name).map(|columns| {
+            columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.kusto_name().to_string()))
+                .collect()
+        });
+    cache
+        .lock()
+        .expect("catalogue cache lock")
+        .insert(name.to_string(), columns.clone());
+    columns
 }
 
 /// Checks a flow's transform against its destination: a table of the solution (by index), or

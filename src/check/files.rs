@@ -137,6 +137,13 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     at
 }
 
+/// Whether a path names a JSON file (`*.json`, any case), as [`crate::scan::Filter::JSON`]
+/// selects them.
+pub fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
 /// Every `*.json` file under `root` (or `root` itself when it is a file), sorted by path, and
 /// the entries the walk skipped ([`crate::scan::walk`]: hidden folders, `node_modules` and
 /// `target` are not entered; links out of the root or into a loop are not followed).

@@ -226,12 +226,15 @@ pub fn check_file(file: &Path, options: Options) -> Result<Report, CheckError> {
 /// time: each worker reads a solution's files, checks them and lets them go before taking
 /// the next, which keeps memory small however large the repository is.
 pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
-    let walk = files::json_files(root).map_err(|source| CheckError::Io {
-        path: root.to_path_buf(),
-        source,
+    // One walk finds both the JSON files and the content files (YAML rules, workbooks).
+    let walk = crate::scan::walk::walk(root, crate::scan::Filter::ALL).map_err(|source| {
+        CheckError::Io {
+            path: root.to_path_buf(),
+            source,
+        }
     })?;
     let mut scopes: std::collections::BTreeMap<&str, Vec<Item<'_>>> = Default::default();
-    for e in &walk.files {
+    for e in walk.files.iter().filter(|e| files::is_json(&e.path)) {
         let scope = crate::scan::scope_key(&e.rel);
         scopes.entry(scope).or_default().push(Item::File(e));
     }
@@ -239,16 +242,12 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
         let scope = crate::scan::scope_key(&s.rel);
         scopes.entry(scope).or_default().push(Item::Skipped(s));
     }
-    let content_files = content::content_files(root).map_err(|source| CheckError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    for (e, kind) in &content_files {
+    for (e, kind) in content::content_files(&walk.files) {
         let scope = content::scope_key(&e.rel);
         scopes
             .entry(scope)
             .or_default()
-            .push(Item::Content(e, *kind));
+            .push(Item::Content(e, kind));
     }
     // Largest solutions first, so that no big one is left for the end.
     let mut groups: Vec<Vec<Item<'_>>> = scopes.into_values().collect();

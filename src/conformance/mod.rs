@@ -345,6 +345,30 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations, used: &mut [bool]) -
                     // Content the sources hold as files is built from them; the rest of the
                     // package's verbatim content (and all of it when the corpus lacks the
                     // files) comes from the package import.
+                    // Kinds the package import rebuilt as files but the folder lacks come
+                    // from the package import too.
+                    let own = &mut imported.content;
+                    let theirs = &pkg.content;
+                    if own.analytic_rules.is_empty() {
+                        own.analytic_rules = theirs.analytic_rules.clone();
+                    }
+                    if own.hunting_queries.is_empty() {
+                        own.hunting_queries = theirs.hunting_queries.clone();
+                    }
+                    if own.parsers.is_empty() {
+                        own.parsers = theirs.parsers.clone();
+                    }
+                    if own.workbooks.is_empty() && !theirs.workbooks.is_empty() {
+                        own.workbooks = theirs.workbooks.clone();
+                        own.workbooks_metadata_file = theirs.workbooks_metadata_file.clone();
+                        own.workbooks_metadata_text = theirs.workbooks_metadata_text.clone();
+                    }
+                    for section in theirs.order.iter() {
+                        if !own.order.contains(section) {
+                            own.order.push(*section);
+                        }
+                    }
+                    imported.spec.content = crate::import::content_spec(&imported.content);
                     imported.extra = pkg
                         .extra
                         .as_ref()

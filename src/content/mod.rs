@@ -17,6 +17,6 @@ pub const RULE: &str = "content-file";
 
 pub use load::{ContentProblem, WORKBOOKS_METADATA, discover, from_texts, load};
 pub use model::{
-    AnalyticRule, Content, ContentError, HuntingQuery, Parser, ParserParam, Section, Workbook,
-    file_key, kind_name, leaf_base, metadata_matches, ps_object_text, ps_text,
+    AnalyticRule, Content, ContentError, HuntingQuery, Parser, ParserParam, RULE_VERBATIM_MEMBERS,
+    Section, Workbook, file_key, kind_name, leaf_base, metadata_matches, ps_object_text, ps_text,
 };

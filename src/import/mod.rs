@@ -13,10 +13,12 @@ pub mod content;
 pub mod markdown;
 pub mod minimize;
 pub mod package;
+pub mod package_content;
 pub mod release_notes;
 pub mod solution_dir;
 pub mod toml_writer;
 pub mod verify;
+pub mod yaml_writer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,9 @@ pub enum NoteKind {
     /// An entry of the folder that could not be read (or a link out of it): what it holds
     /// may be missing from the import.
     NotRead,
+    /// Package content ccfgen does not model (or not in this form), carried verbatim in
+    /// `extra-content.json`: the rebuilt package holds it unchanged, so it explains nothing.
+    Verbatim,
 }
 
 impl fmt::Display for NoteKind {
@@ -47,6 +52,7 @@ impl fmt::Display for NoteKind {
             NoteKind::Normalized => "normalized",
             NoteKind::Ignored => "ignored",
             NoteKind::NotRead => "not read",
+            NoteKind::Verbatim => "carried verbatim",
         })
     }
 }
@@ -280,16 +286,28 @@ pub fn import_folder(folder: &crate::scan::SolutionFolder) -> Result<Imported, I
 
 /// Maps what was read onto the spec, minimises it and checks the paths it makes.
 fn finish(
-    raw: RawSolution,
+    mut raw: RawSolution,
     package: Option<package::PackageJson>,
     mut notes: Notes,
 ) -> Result<Imported, ImportError> {
+    if let Some((template, ui)) = &package {
+        let candidate = package_content::reconstruct(template, ui.as_ref(), &mut notes)?;
+        lift_content(&mut raw, candidate, package.as_ref(), &mut notes);
+    }
+    let mut imported = assemble(raw, package, notes);
+    minimize::minimize(&mut imported);
+    check_paths(&imported)?;
+    Ok(imported)
+}
+
+/// The import of what was read, before minimisation.
+fn assemble(raw: RawSolution, package: Option<package::PackageJson>, mut notes: Notes) -> Imported {
     let (spec, logo_svg) = connector::solution_spec(&raw, &mut notes);
     let extra = (!raw.extra.is_empty()).then(|| raw.extra.clone());
     let content = raw.content.clone();
     let mut spec = spec;
     spec.content = content_spec(&content);
-    let mut imported = Imported {
+    Imported {
         spec,
         extra,
         logo_svg,
@@ -297,15 +315,159 @@ fn finish(
         raw,
         package,
         content,
+    }
+}
+
+/// One difference of a trial build: file, JSON path, the value read, the value built.
+type TrialDifference = (String, String, Option<Value>, Option<Value>);
+
+/// The differences of the official package built from `raw` (with `content` taking the place
+/// of its kinds in the verbatim content) from the package read: file, path and both values.
+fn trial(
+    raw: &RawSolution,
+    content: &crate::content::Content,
+    package: Option<&package::PackageJson>,
+    notes: &Notes,
+) -> Option<Vec<TrialDifference>> {
+    let mut raw = raw.clone();
+    raw.extra = content::without_content(&raw.extra, content);
+    raw.content = content.clone();
+    let imported = assemble(raw, package.cloned(), notes.clone());
+    let diffs = verify::package(&imported, crate::solution::Compat::Official).ok()?;
+    Some(
+        diffs
+            .into_iter()
+            .map(|d| (d.file, d.path, d.original, d.ours))
+            .collect(),
+    )
+}
+
+/// Moves the content rebuilt from a package out of the verbatim content, kind by kind: a kind
+/// is taken as files only when the package built from them has no difference that the
+/// verbatim package has not; the others stay verbatim with a note naming the first difference.
+/// Every resource left verbatim is then noted by its JSON path.
+fn lift_content(
+    raw: &mut RawSolution,
+    candidate: crate::content::Content,
+    package: Option<&package::PackageJson>,
+    notes: &mut Notes,
+) {
+    use crate::content::{Content, Section};
+    let only = |sections: &[Section]| -> Content {
+        let mut c = candidate.clone();
+        if !sections.contains(&Section::AnalyticRules) {
+            c.analytic_rules.clear();
+        }
+        if !sections.contains(&Section::HuntingQueries) {
+            c.hunting_queries.clear();
+        }
+        if !sections.contains(&Section::Workbooks) {
+            c.workbooks.clear();
+        }
+        if !sections.contains(&Section::Parsers) {
+            c.parsers.clear();
+        }
+        c
     };
-    minimize::minimize(&mut imported);
-    check_paths(&imported)?;
-    Ok(imported)
+    let kinds: Vec<Section> = Section::ALL
+        .into_iter()
+        .filter(|s| *s != Section::DataConnectors && !candidate.files(*s).is_empty())
+        .collect();
+    let mut accepted: Vec<Section> = Vec::new();
+    let read_notes = notes.clone();
+    if !kinds.is_empty()
+        && let Some(base) = trial(raw, &Content::default(), package, &read_notes)
+    {
+        // The deployed template decides; a createUiDefinition.json edited by hand shows as a
+        // difference of the verification, not as a reason to keep content verbatim.
+        let new_difference = |sections: &[Section]| {
+            let diffs = trial(raw, &only(sections), package, &read_notes);
+            match diffs {
+                None => Some(None),
+                Some(d) => d
+                    .into_iter()
+                    .find(|x| x.0 == package::MT && !base.contains(x))
+                    .map(Some),
+            }
+        };
+        // The largest set of kinds (all of them, as a rule) that adds no difference: kinds
+        // interact through their place in the template, so sets are tried, not kinds alone.
+        let n = kinds.len();
+        let mut subsets: Vec<Vec<Section>> = (1..(1u32 << n))
+            .map(|bits| {
+                (0..n)
+                    .filter(|i| bits & (1 << i) != 0)
+                    .map(|i| kinds[i])
+                    .collect()
+            })
+            .collect();
+        subsets.sort_by_key(|s: &Vec<Section>| std::cmp::Reverse(s.len()));
+        if let Some(best) = subsets.into_iter().find(|s| new_difference(s).is_none()) {
+            accepted = best;
+        }
+        for kind in kinds.iter().filter(|k| !accepted.contains(k)) {
+            let mut with = accepted.clone();
+            with.push(*kind);
+            let message = match new_difference(&with).flatten() {
+                Some((_, path, original, ours)) => (
+                    path.clone(),
+                    format!(
+                        "the {} rebuilt as files would package differently at {path} (read {}, built {}): they stay verbatim in {EXTRA_CONTENT_FILE}",
+                        kind.key(),
+                        original.map_or("nothing".into(), |v| v.to_string()),
+                        ours.map_or("nothing".into(), |v| v.to_string()),
+                    ),
+                ),
+                None => (
+                    "$.resources".to_string(),
+                    format!(
+                        "the {} rebuilt as files do not build: they stay verbatim in {EXTRA_CONTENT_FILE}",
+                        kind.key()
+                    ),
+                ),
+            };
+            notes.add(NoteKind::Verbatim, package::MT, &message.0, message.1);
+        }
+    }
+    let content = only(&accepted);
+    raw.extra = content::without_content(&raw.extra, &content);
+    raw.content = content;
+    // What stays verbatim, by JSON path.
+    if let Some((template, _)) = package {
+        let kept: Vec<&Value> = raw
+            .extra
+            .before
+            .resources
+            .iter()
+            .chain(&raw.extra.after.resources)
+            .collect();
+        for (i, r) in crate::json_get::arr(template, "resources")
+            .iter()
+            .enumerate()
+        {
+            let path = format!("$.resources[{i}]");
+            if !kept.contains(&r) || notes.0.iter().any(|n| n.path == path) {
+                continue;
+            }
+            let what = r
+                .pointer("/properties/contentKind")
+                .or_else(|| r.pointer("/properties/kind"))
+                .and_then(Value::as_str)
+                .or_else(|| r.get("type").and_then(Value::as_str))
+                .unwrap_or("resource");
+            notes.add(
+                NoteKind::Verbatim,
+                package::MT,
+                &path,
+                format!("{what}: not modelled by ccfgen, carried verbatim in {EXTRA_CONTENT_FILE}"),
+            );
+        }
+    }
 }
 
 /// The `[content]` table of imported content: the data file's list order when it differs
 /// from the default, and the install wizard texts (the files are found in their folders).
-fn content_spec(content: &crate::content::Content) -> crate::spec::model::ContentSpec {
+pub(crate) fn content_spec(content: &crate::content::Content) -> crate::spec::model::ContentSpec {
     use crate::content::Section;
     let present = |s: &Section| *s == Section::DataConnectors || !content.files(*s).is_empty();
     let given: Vec<Section> = content.order.iter().copied().filter(present).collect();

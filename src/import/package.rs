@@ -12,7 +12,8 @@ use crate::extra_content::{ContentBlock, ExtraContent};
 use crate::package::main_template::DCE_FORMULA;
 use crate::scan::{Kind, PackageKind};
 
-const MT: &str = "mainTemplate.json";
+/// The packaged template's file name (the file notes name).
+pub const MT: &str = "mainTemplate.json";
 
 /// A package as read: mainTemplate.json and, when present, createUiDefinition.json.
 pub type PackageJson = (Value, Option<Value>);

@@ -140,7 +140,11 @@ pub fn under(path: &str, prefix: &str) -> bool {
 fn explain(notes: &[Note], file: &str, path: &str) -> Option<String> {
     notes
         .iter()
-        .filter(|n| n.kind != NoteKind::Ignored && n.file == file && under(path, &n.path))
+        .filter(|n| {
+            !matches!(n.kind, NoteKind::Ignored | NoteKind::Verbatim)
+                && n.file == file
+                && under(path, &n.path)
+        })
         .max_by_key(|n| n.path.len())
         .map(|n| format!("{}: {}", n.kind, n.message))
 }

@@ -20,6 +20,15 @@ const STEP_ORDER: [&str; 7] = [
     "playbooks",
 ];
 
+/// The text of the install wizard step when the data file gives none (`workbooks_blade_description`).
+pub const WORKBOOKS_BLADE_DEFAULT: &str = "This solution installs workbook(s) to help you gain insights into the telemetry collected in Microsoft Sentinel. After installing the solution, start using the workbook in Manage solution view.";
+
+/// The text of the install wizard step when the data file gives none (`analytic_rules_blade_description`).
+pub const ANALYTICS_BLADE_DEFAULT: &str = "This solution installs the following analytic rule templates. After installing the solution, create and enable analytic rules in Manage solution view.";
+
+/// The text of the install wizard step when the data file gives none (`hunting_queries_blade_description`).
+pub const HUNTING_BLADE_DEFAULT: &str = "This solution installs the following hunting queries. After installing the solution, run these hunting queries to hunt for threats in Manage solution view. ";
+
 fn text_block(name: String, text: &str) -> Value {
     json!({ "name": name, "type": "Microsoft.Common.TextBlock", "options": { "text": text } })
 }
@@ -44,9 +53,10 @@ fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
         let mut elements = vec![
             text_block(
                 "workbooks-text".into(),
-                content.workbooks_blade_description.as_deref().unwrap_or(
-                    "This solution installs workbook(s) to help you gain insights into the telemetry collected in Microsoft Sentinel. After installing the solution, start using the workbook in Manage solution view.",
-                ),
+                content
+                    .workbooks_blade_description
+                    .as_deref()
+                    .unwrap_or(WORKBOOKS_BLADE_DEFAULT),
             ),
             link_block(
                 "workbooks-link",
@@ -77,9 +87,10 @@ fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
         let mut elements = vec![
             text_block(
                 "analytics-text".into(),
-                content.analytic_rules_blade_description.as_deref().unwrap_or(
-                    "This solution installs the following analytic rule templates. After installing the solution, create and enable analytic rules in Manage solution view.",
-                ),
+                content
+                    .analytic_rules_blade_description
+                    .as_deref()
+                    .unwrap_or(ANALYTICS_BLADE_DEFAULT),
             ),
             link_block(
                 "analytics-link",
@@ -110,9 +121,10 @@ fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
         let mut elements = vec![
             text_block(
                 "huntingqueries-text".into(),
-                content.hunting_queries_blade_description.as_deref().unwrap_or(
-                    "This solution installs the following hunting queries. After installing the solution, run these hunting queries to hunt for threats in Manage solution view. ",
-                ),
+                content
+                    .hunting_queries_blade_description
+                    .as_deref()
+                    .unwrap_or(HUNTING_BLADE_DEFAULT),
             ),
             link_block(
                 "huntingqueries-link",

@@ -187,8 +187,15 @@ fn compare(
         out.in_transform.push((d, None));
     }
     let produces_time = output.iter().any(|c| c.name == "TimeGenerated");
+    // each name's first index in the table (a built-in table has hundreds of columns)
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    if !cmp.table_columns_not_in_output.is_empty() {
+        for (i, (n, _)) in table.iter().enumerate().rev() {
+            first.insert(n, i);
+        }
+    }
     for name in &cmp.table_columns_not_in_output {
-        let Some(index) = table.iter().position(|(n, _)| n == name) else {
+        let Some(&index) = first.get(name.as_str()) else {
             continue;
         };
         if name == "TimeGenerated" {

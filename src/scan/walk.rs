@@ -93,6 +93,12 @@ impl Filter {
         extension: Some("json"),
         skip_tool_dirs: true,
     };
+
+    /// Every file outside hidden folders, `node_modules` and `target`.
+    pub const ALL: Filter = Filter {
+        extension: None,
+        skip_tool_dirs: true,
+    };
 }
 
 fn is_tool_dir(name: &std::ffi::OsStr) -> bool {

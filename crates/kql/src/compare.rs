@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::Column;
+use crate::fxhash::FxHashMap;
 use crate::types::ScalarType;
 
 /// How an output column disagrees with the table.
@@ -83,10 +84,16 @@ pub struct TableComparison {
 }
 
 /// Compares output columns with a table's `(name, Tables API type)` columns.
+///
+/// Names are looked up in hash maps (a built-in destination has hundreds of columns, and a
+/// stream routed to it may carry as many that it lacks); the lower-case index is built only
+/// when some output column has no exact match.
 pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> TableComparison {
     let mut result = TableComparison::default();
     // Later duplicates of a name replace earlier ones (like the oracle's Map), order kept.
     let mut cols: Vec<(&str, &str, Option<ScalarType>)> = Vec::with_capacity(table.len());
+    let mut exact: FxHashMap<&str, usize> = FxHashMap::default();
+    exact.reserve(table.len());
     for (name, ty) in table {
         let kusto = ScalarType::from_table_api_name(ty);
         if kusto.is_none() {
@@ -96,15 +103,20 @@ pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> Tabl
                 message: format!("unknown Tables API type '{ty}'"),
             });
         }
-        match cols.iter_mut().find(|c| c.0 == name) {
-            Some(existing) => *existing = (name, ty, kusto),
-            None => cols.push((name, ty, kusto)),
+        match exact.get(name.as_str()) {
+            Some(&i) => cols[i] = (name, ty, kusto),
+            None => {
+                exact.insert(name, cols.len());
+                cols.push((name, ty, kusto));
+            }
         }
     }
+    // the oracle's lower-case index keeps the last table column of each lower-case name
+    let mut lower: Option<FxHashMap<String, usize>> = None;
     let mut produced = vec![false; cols.len()];
     for o in output {
-        match cols.iter().position(|c| c.0 == o.name) {
-            Some(i) => {
+        match exact.get(o.name.as_str()) {
+            Some(&i) => {
                 produced[i] = true;
                 let (_, table_type, kusto) = cols[i];
                 let Some(kusto) = kusto else { continue };
@@ -119,10 +131,16 @@ pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> Tabl
                 }
             }
             None => {
-                let lower = o.name.to_lowercase();
-                // the oracle's lower-case index keeps the last table column of each lower-case name
-                match cols.iter().rposition(|c| c.0.to_lowercase() == lower) {
-                    Some(i) => {
+                let lower = lower.get_or_insert_with(|| {
+                    let mut m = FxHashMap::default();
+                    m.reserve(cols.len());
+                    for (i, c) in cols.iter().enumerate() {
+                        m.insert(c.0.to_lowercase(), i);
+                    }
+                    m
+                });
+                match lower.get(&o.name.to_lowercase()) {
+                    Some(&i) => {
                         produced[i] = true;
                         result.mismatch.push(Mismatch::CaseDiffers {
                             name: o.name.clone(),
@@ -207,5 +225,45 @@ mod tests {
             vec!["Severity".to_string(), "Odd".to_string()]
         );
         assert_eq!(r.table_problems.len(), 1);
+    }
+
+    #[test]
+    fn duplicates_and_case_follow_the_oracle() {
+        // a duplicate table column keeps its place and takes the later type; of two columns
+        // differing only in case, a case-insensitive match names the later one
+        let out = [
+            col("Dup", ScalarType::Long),
+            col("code", ScalarType::Int),
+            col("NoSuch", ScalarType::String),
+        ];
+        let t = table(&[
+            ("Dup", "int"),
+            ("Code", "int"),
+            ("CODE", "int"),
+            ("Dup", "long"),
+            ("Last", "string"),
+        ]);
+        let r = compare_with_table(&out, &t);
+        assert_eq!(
+            r.mismatch,
+            vec![
+                Mismatch::CaseDiffers {
+                    name: "code".into(),
+                    output_type: ScalarType::Int,
+                    table_name: "CODE".into()
+                },
+                Mismatch::MissingInTable {
+                    name: "NoSuch".into(),
+                    output_type: ScalarType::String
+                },
+            ]
+        );
+        assert_eq!(
+            r.table_columns_not_in_output,
+            vec!["Code".to_string(), "Last".to_string()]
+        );
+        // every column found exactly: no mismatch, nothing left over
+        let exact = compare_with_table(&[col("Dup", ScalarType::Long)], &table(&[("Dup", "long")]));
+        assert!(exact.mismatch.is_empty() && exact.table_columns_not_in_output.is_empty());
     }
 }
