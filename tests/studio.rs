@@ -909,6 +909,56 @@ fn use_the_local_emulator_fills_the_form_and_the_page_shows_the_data() {
     b.screenshot(&screenshot_dir().join("preview-connected.png"));
 }
 
+/// The preview's status counts the rows the table stores, not the records the stream
+/// received: with a transformation that keeps none of the samples, ten records arrive and the
+/// connector stays "Not connected", as the portal's connectivity query on the table would say.
+#[test]
+fn the_preview_status_counts_table_rows_not_stream_records() {
+    let Some(b) = Browser::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(repo("examples/contoso/ccfgen.toml")).unwrap();
+    let table = "stream = \"Custom-ContosoSecurityAlerts\"\n";
+    assert!(spec.contains(table));
+    let spec = spec.replacen(
+        table,
+        &format!("{table}transform = \"source | where EventSeverity == 'none of the samples' | extend TimeGenerated = now()\"\n"),
+        1,
+    );
+    let source = tmp.path().join("contoso");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::write(source.join("ccfgen.toml"), spec).unwrap();
+    let saved = tmp.path().join("connector_config.json");
+    let studio = StudioProcess::start_in(&source, &saved, tmp.path());
+    open(&b, &studio);
+    open_push_tab(&b);
+    b.click(&b.find("#use-emulator"));
+    b.wait_for(
+        "the emulator",
+        "return document.getElementById('config-status').textContent.includes('emulator at');",
+        WAIT,
+    );
+    click_and_wait(&b, "#send-samples", "#push-summary", "the push summary");
+    assert_eq!(summary_row(&b, "delivered"), "10");
+    b.click(&b.find("#tab-preview"));
+    b.wait_for(
+        "the status from the emulator",
+        "return (document.querySelector('.cp-status')?.title || '').includes('10 records received');",
+        WAIT,
+    );
+    let (status, title) = (
+        b.execute(
+            "return document.querySelector('.cp-status').textContent",
+            vec![],
+        ),
+        b.execute("return document.querySelector('.cp-status').title", vec![]),
+    );
+    assert_eq!(status, "Not connected", "{title}");
+    assert!(
+        title.as_str().unwrap().contains(": 0 rows stored"),
+        "{title}"
+    );
+}
+
 fn open_transform_tab(b: &Browser) {
     b.click(&b.find("#tab-transform"));
     b.wait_for(

@@ -115,7 +115,9 @@ impl StudioEmulator {
     }
 
     /// The preview's status and data for the data types of a page, from the rows the
-    /// studio's emulator stored (`None` when it runs none).
+    /// studio's emulator stored in those tables (`None` when it runs none): the rows the data
+    /// flows' transformations made, as the portal's connectivity query counts them — not the
+    /// records the streams received (a `where` drops some, a flow may feed another table).
     pub fn live(&self, data_types: &[String], days: &[(String, u64)]) -> Option<Live> {
         let (emulator, model) = self.running.as_ref()?;
         let now = time::OffsetDateTime::now_utc();
@@ -123,38 +125,45 @@ impl StudioEmulator {
             days: days.to_vec(),
             ..Live::default()
         };
-        let mut total = 0u64;
+        let tables = emulator.tables();
+        let (mut total, mut received) = (0u64, 0u64);
         let mut newest: Option<time::OffsetDateTime> = None;
         for name in data_types {
-            let streams = model.streams_into(name);
+            let bare = name.strip_prefix("Custom-").unwrap_or(name);
+            received += model
+                .streams_into(name)
+                .iter()
+                .map(|stream| emulator.row_count(stream))
+                .sum::<u64>();
+            let Some(table) = tables.iter().find(|t| t.eq_ignore_ascii_case(bare)) else {
+                continue;
+            };
+            if emulator.table_row_count(table) > 50_000 {
+                continue;
+            }
             let mut last: Option<time::OffsetDateTime> = None;
-            for stream in streams {
-                if emulator.row_count(&stream) > 50_000 {
+            for row in emulator.table_rows(table) {
+                let Some(at) = row
+                    .get("_ccfgen_received_at")
+                    .and_then(|v| v.as_str())
+                    .and_then(|t| {
+                        time::OffsetDateTime::parse(
+                            t,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .ok()
+                    })
+                else {
                     continue;
-                }
-                for row in emulator.rows(&stream) {
-                    let Some(at) = row
-                        .get("_ccfgen_received_at")
-                        .and_then(|v| v.as_str())
-                        .and_then(|t| {
-                            time::OffsetDateTime::parse(
-                                t,
-                                &time::format_description::well_known::Rfc3339,
-                            )
-                            .ok()
-                        })
-                    else {
-                        continue;
-                    };
-                    total += 1;
-                    last = last.max(Some(at));
-                    let back = (now.date() - at.date()).whole_days();
-                    if let Ok(back) = usize::try_from(back)
-                        && back < live.days.len()
-                    {
-                        let i = live.days.len() - 1 - back;
-                        live.days[i].1 += 1;
-                    }
+                };
+                total += 1;
+                last = last.max(Some(at));
+                let back = (now.date() - at.date()).whole_days();
+                if let Ok(back) = usize::try_from(back)
+                    && back < live.days.len()
+                {
+                    let i = live.days.len() - 1 - back;
+                    live.days[i].1 += 1;
                 }
             }
             if let Some(at) = last {
@@ -165,7 +174,7 @@ impl StudioEmulator {
         live.last_received = newest.map(format_time);
         live.connected = newest.is_some_and(|t| now - t < time::Duration::days(7));
         live.status_source = format!(
-            "From the studio's emulator at {}: {total} records received for these data types (the portal runs the connectivity query on the workspace)",
+            "From the studio's emulator at {}: {total} rows stored in these tables by the data flows' transformations ({received} records received by their streams; the portal runs the connectivity query on the workspace)",
             emulator.base_url()
         );
         Some(live)
