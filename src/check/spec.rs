@@ -32,17 +32,7 @@ pub fn check_spec(spec_file: &Path, options: Options) -> Result<Report, CheckErr
             source: std::io::Error::other(e.to_string()),
         })?;
     let out = dir.join("out").join(&solution.name);
-    let docs: Vec<Doc> = artifacts
-        .iter()
-        .filter(|(rel, _)| rel.ends_with(".json"))
-        .map(|(rel, bytes)| {
-            Doc::from_text(
-                out.join(rel),
-                rel,
-                String::from_utf8_lossy(bytes).into_owned(),
-            )
-        })
-        .collect();
+    let docs = rendered_docs(&out, &artifacts);
     let mut report = super::check_docs(&out, &docs, options);
     // The resource types ccfgen writes without a published schema are its own choice, not the
     // spec's (tests/published_schemas.rs keeps them to the unpublished ones): nothing to act on.
@@ -78,7 +68,14 @@ pub fn content_findings(
         return (Vec::new(), Vec::new());
     }
     let out = dir.join("out").join(&solution.name);
-    let docs: Vec<Doc> = artifacts
+    let docs = rendered_docs(&out, artifacts);
+    content_findings_of(dir, solution, &docs)
+}
+
+/// The JSON files among a spec's rendered artifacts, as the documents `check` reads (placed
+/// under `out`, where `build` would write them).
+fn rendered_docs(out: &Path, artifacts: &crate::output::Artifacts) -> Vec<Doc> {
+    artifacts
         .iter()
         .filter(|(rel, _)| rel.ends_with(".json"))
         .map(|(rel, bytes)| {
@@ -88,8 +85,7 @@ pub fn content_findings(
                 String::from_utf8_lossy(bytes).into_owned(),
             )
         })
-        .collect();
-    content_findings_of(dir, solution, &docs)
+        .collect()
 }
 
 fn content_findings_of(

@@ -734,25 +734,10 @@ fn dcr_tables(
         if let Some(builtin) = output.strip_prefix("Microsoft-") {
             // A flow into a built-in table: the first reader of a stream declares it, every
             // column `in = "stream"` (the table's schema is the catalogue's).
-            let stream_cols = if used_streams.iter().any(|s| s == stream) {
-                Vec::new()
-            } else {
-                match streams
-                    .get(*stream)
-                    .and_then(|s| s.get("columns"))
-                    .and_then(Value::as_array)
-                {
-                    Some(cols) => cols.clone(),
-                    None => {
-                        notes.add(
-                            NoteKind::Unsupported,
-                            file,
-                            &format!("{fpath}.streams"),
-                            format!("stream `{stream}` is not declared"),
-                        );
-                        continue;
-                    }
-                }
+            let Some(stream_cols) =
+                stream_columns(&streams, stream, &used_streams, (file, &fpath), notes)
+            else {
+                continue;
             };
             used_streams.push(stream.to_string());
             let declared = format!(
@@ -790,26 +775,10 @@ fn dcr_tables(
             );
             continue;
         };
-        let shared = used_streams.iter().any(|s| s == stream);
-        let stream_cols = if shared {
-            Vec::new()
-        } else {
-            match streams
-                .get(*stream)
-                .and_then(|s| s.get("columns"))
-                .and_then(Value::as_array)
-            {
-                Some(cols) => cols.clone(),
-                None => {
-                    notes.add(
-                        NoteKind::Unsupported,
-                        file,
-                        &format!("{fpath}.streams"),
-                        format!("stream `{stream}` is not declared"),
-                    );
-                    continue;
-                }
-            }
+        let Some(stream_cols) =
+            stream_columns(&streams, stream, &used_streams, (file, &fpath), notes)
+        else {
+            continue;
         };
         used_streams.push(stream.to_string());
         claimed[ti] = true;
@@ -926,6 +895,34 @@ fn dcr_tables(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The declared columns of `stream` for the first data flow that reads it (none for a later
+/// reader: the first one declares the stream), or `None` with a note when the DCR does not
+/// declare it.
+fn stream_columns(
+    streams: &Map<String, Value>,
+    stream: &str,
+    used_streams: &[String],
+    (file, fpath): (&str, &str),
+    notes: &mut Notes,
+) -> Option<Vec<Value>> {
+    if used_streams.iter().any(|s| s == stream) {
+        return Some(Vec::new());
+    }
+    let cols = streams
+        .get(stream)
+        .and_then(|s| s.get("columns"))
+        .and_then(Value::as_array);
+    if cols.is_none() {
+        notes.add(
+            NoteKind::Unsupported,
+            file,
+            &format!("{fpath}.streams"),
+            format!("stream `{stream}` is not declared"),
+        );
+    }
+    cols.cloned()
+}
+
 fn table_spec(
     res: &Res,
     stream: &str,
