@@ -710,8 +710,14 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
         }
         Style::Literal | Style::Folded => {
             // The span may start at the indicator (`|-  # comment`): content starts on the
-            // next line.
-            if matches!(rb.first(), Some(b'|' | b'>')) {
+            // next line. It may also start at a content line that begins with `|` or `>`
+            // (after leading empty lines, the span starts at the first written content).
+            let first_line = &raw[..raw.find('\n').unwrap_or(raw.len())];
+            if is_block_header(first_line)
+                && !value
+                    .trim_start_matches('\n')
+                    .starts_with(first_line.trim_end())
+            {
                 r = raw.find('\n').map_or(raw.len(), |i| i + 1);
             }
         }
@@ -779,6 +785,17 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
         }
     }
     base + raw_end.min(raw.len()).max(r.min(raw.len()))
+}
+
+/// Whether `line` is a block scalar header: `|` or `>`, chomping and indentation indicators,
+/// then nothing but white space and a comment.
+fn is_block_header(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix(['|', '>']) else {
+        return false;
+    };
+    let rest = rest.trim_start_matches(['-', '+', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    let rest = rest.trim_start_matches([' ', '\t', '\r']);
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// The length of the escape at the start of `s` (a backslash) and the character it stands
@@ -964,6 +981,25 @@ kind: Scheduled\n";
         );
         // The end of the value is the end of the scalar's text.
         assert_eq!(doc.scalar_offset(query, value.len()), query.span.end);
+    }
+
+    #[test]
+    fn a_block_scalar_whose_content_starts_with_a_pipe_after_an_empty_line() {
+        // Found by the yaml_spans fuzz target: the span starts at the first content line,
+        // `| where …`, which is not the block header.
+        let doc = parse("query: |\n  \n  | where A == 1\n  | extend B = 2\n");
+        let value = &doc.root.get("query").unwrap().scalar().unwrap().value;
+        assert_eq!(value, "\n| where A == 1\n| extend B = 2\n");
+        let at = value.find("where").unwrap();
+        assert!(written_at(&doc, "query", at).starts_with("where A == 1"));
+        let at = value.find("extend").unwrap();
+        assert!(written_at(&doc, "query", at).starts_with("extend B"));
+        // A header with indicators and a comment is still the header.
+        let doc = parse("query: |-2 # c\n  | where A\n");
+        let value = &doc.root.get("query").unwrap().scalar().unwrap().value;
+        assert!(written_at(&doc, "query", value.find("where").unwrap()).starts_with("where A"));
+        assert!(!is_block_header("| where A"));
+        assert!(is_block_header(">+ # folded"));
     }
 
     #[test]
