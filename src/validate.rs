@@ -815,6 +815,19 @@ impl Validator<'_> {
                     "write `name = \"{bare}\"`: ccfgen writes `outputStream: Microsoft-{bare}`"
                 ),
             ))
+        } else if let Some(bad) = t
+            .name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .or(t.name.is_empty().then_some(' '))
+        {
+            Some((
+                format!(
+                    "built-in table name `{}` contains `{bad}` (or is empty): built-in table names are letters, digits and `_`",
+                    t.name
+                ),
+                "write the table's name as Azure Monitor's table reference spells it, e.g. `Syslog`".to_string(),
+            ))
         } else if t.name.ends_with("_CL") {
             Some((
                 format!(

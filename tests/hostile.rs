@@ -855,3 +855,34 @@ fn too_long_a_path_is_a_finding() {
     assert!(err.contains("not read: Data Connectors/deep/"), "{err}");
     assert!(err.contains("imported 1 connector(s)"), "{err}");
 }
+
+#[test]
+fn a_built_in_table_name_is_a_plain_table_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    for f in support::walk(&repo("examples/litware")) {
+        let rel = f.strip_prefix(repo("examples/litware")).unwrap();
+        fs::create_dir_all(work.join(rel).parent().unwrap()).unwrap();
+        fs::copy(&f, work.join(rel)).unwrap();
+    }
+    let spec = work.join("ccfgen.toml");
+    let text = fs::read_to_string(&spec).unwrap();
+    fs::write(
+        &spec,
+        text.replacen("name = \"Syslog\"", "name = \"../../Syslog\"", 1),
+    )
+    .unwrap();
+    let out = ccfgen()
+        .arg("build")
+        .arg(&spec)
+        .arg("--out")
+        .arg(work.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("error[builtin-table]"), "{err}");
+    assert!(err.contains("ccfgen.toml:52:"), "{err}");
+    assert!(!work.join("out").exists());
+}
