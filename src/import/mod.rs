@@ -393,6 +393,9 @@ fn lift_content(
         if !sections.contains(&Section::Parsers) {
             c.parsers.clear();
         }
+        if !sections.contains(&Section::Watchlists) {
+            c.watchlists.clear();
+        }
         c
     };
     let kinds: Vec<Section> = Section::ALL
@@ -505,6 +508,7 @@ pub(crate) fn content_spec(content: &crate::content::Content) -> crate::spec::mo
         analytic_rules_blade_description: content.analytic_rules_blade_description.clone(),
         hunting_queries_blade_description: content.hunting_queries_blade_description.clone(),
         workbooks_blade_description: content.workbooks_blade_description.clone(),
+        watchlist_description: content.watchlist_description.clone(),
         workbooks_metadata: content
             .workbooks_metadata_file
             .clone()
