@@ -310,7 +310,7 @@ fn check_first(o: &mut Out<'_>, root: &Node) {
         return;
     };
     let items = resources.items();
-    let first_is_watchlist = items.first().is_some_and(|r| is_watchlist(r));
+    let first_is_watchlist = items.first().is_some_and(is_watchlist);
     if items.len() > 1 || !first_is_watchlist {
         let at = items
             .get(1)
