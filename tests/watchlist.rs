@@ -29,7 +29,8 @@ const GOOD: &str = r#"{
         "contentType": "text/csv",
         "numberOfLinesToSkip": 0,
         "itemsSearchKey": "HostName",
-        "rawContent": "HostName,Owner\r\nsrv01,IT\r\nsrv02,Finance\r\n"
+        "rawContent": "HostName,Owner\r\nsrv01,IT\r\nsrv02,Finance\r\n",
+        "watchlistAlias": "HighValueHosts"
       },
       "apiVersion": "2022-08-01"
     }
@@ -460,4 +461,145 @@ fn a_watchlist_without_an_alias_is_not_built() {
         "{text}"
     );
     assert!(!out.join("Package").exists());
+}
+
+/// The line and column (1-based, in characters) of the first `needle` in `text`.
+fn position(text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+    let line = text[..at].matches('\n').count() + 1;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    format!("{line}:{}", text[start..at].chars().count() + 1)
+}
+
+#[test]
+fn watchlist_rules_read_the_csv_the_alias_and_the_solution() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("Solution");
+    let folder = root.join("Watchlists");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("HighValueHosts.json"), GOOD).unwrap();
+
+    // A quoted header is one column: `"Host,Name"` is not `Host`.
+    let quoted = GOOD.replace(
+        "HostName,Owner\\r\\nsrv01,IT\\r\\nsrv02,Finance",
+        "\\\"HostName\\\",Owner\\r\\nsrv01,IT\\r\\n\\\"srv02,old\\\",Finance",
+    );
+    std::fs::write(folder.join("HighValueHosts.json"), &quoted).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 0, "{text}");
+    let split = quoted.replace("\\\"HostName\\\"", "\\\"Host,Name\\\"");
+    std::fs::write(folder.join("HighValueHosts.json"), &split).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "itemsSearchKey `HostName` is not a column of the CSV header (Host,Name, Owner)"
+        ),
+        "{text}"
+    );
+
+    // A quote never closed: an error at the quote, inside rawContent.
+    let open = GOOD.replace("srv02,Finance", "\\\"srv02,Finance");
+    std::fs::write(folder.join("HighValueHosts.json"), &open).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("error[watchlist-csv]: rawContent is not CSV: this quote is never closed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "HighValueHosts.json:{}",
+            position(&open, "\\\"srv02")
+        )),
+        "{text}"
+    );
+
+    // An item line with a field too many: a warning at that line.
+    let extra = GOOD.replace("srv02,Finance", "srv02,Finance,extra");
+    std::fs::write(folder.join("HighValueHosts.json"), &extra).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning[watchlist-csv]: this CSV line has 3 field(s), the header 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "HighValueHosts.json:{}",
+            position(&extra, "srv02,Finance,extra")
+        )),
+        "{text}"
+    );
+
+    // An alias that is not a plain name (it would name a file on import).
+    let bad = GOOD.replace(
+        "\"watchlistAlias\": \"HighValueHosts\"",
+        "\"watchlistAlias\": \"../../escape\"",
+    );
+    std::fs::write(folder.join("HighValueHosts.json"), &bad).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "error[watchlist-alias]: watchlistAlias `../../escape` is not a legal watchlist name"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "HighValueHosts.json:{}",
+            position(&bad, "\"../../escape\"")
+        )),
+        "{text}"
+    );
+
+    // Two watchlists with one display name and alias (case ignored): both at the second.
+    std::fs::write(folder.join("HighValueHosts.json"), GOOD).unwrap();
+    let twin = GOOD.replace(
+        "\"displayName\": \"HighValueHosts\"",
+        "\"displayName\": \"highvaluehosts\"",
+    );
+    std::fs::write(folder.join("Twin.json"), &twin).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("error[watchlist-duplicate]: displayName `highvaluehosts` is also the displayName of the watchlist in `Watchlists/HighValueHosts.json`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "error[watchlist-duplicate]: watchlistAlias `HighValueHosts` is also the watchlistAlias"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Twin.json:{}",
+            position(&twin, "\"highvaluehosts\"")
+        )),
+        "{text}"
+    );
+    std::fs::remove_file(folder.join("Twin.json")).unwrap();
+
+    // A second resource in the file: the packager would drop it.
+    let two = GOOD.replace(
+        "      \"apiVersion\": \"2022-08-01\"\n    }\n  ]",
+        "      \"apiVersion\": \"2022-08-01\"\n    },\n    { \"type\": \"Microsoft.Insights/workbooks\", \"name\": \"x\" }\n  ]",
+    );
+    assert_ne!(two, GOOD);
+    std::fs::write(folder.join("HighValueHosts.json"), &two).unwrap();
+    let (code, text) = check(&root);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("error[watchlist-resources]: the file holds 2 resources; the packager packages the first only"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "HighValueHosts.json:{}",
+            position(&two, "{ \"type\": \"Microsoft.Insights")
+        )),
+        "{text}"
+    );
 }
