@@ -87,6 +87,7 @@ pub fn from_folder(
     content.workbooks_blade_description = text("WorkbookBladeDescription");
     content.analytic_rules_blade_description = text("AnalyticalRuleBladeDescription");
     content.hunting_queries_blade_description = text("HuntingQueryBladeDescription");
+    content.watchlist_description = text("WatchlistDescription");
     content
 }
 

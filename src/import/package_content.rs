@@ -100,7 +100,7 @@ pub fn reconstruct(
         }
         let path = format!("$.resources[{i}]");
         let result = match section {
-            Section::DataConnectors => continue,
+            Section::DataConnectors | Section::Watchlists => continue,
             Section::AnalyticRules => analytic_rule(r, &vars),
             Section::HuntingQueries => {
                 hunting_index += 1;
@@ -205,6 +205,7 @@ pub fn reconstruct(
             Some(Section::AnalyticRules) => content.analytic_rules.clear(),
             Some(Section::HuntingQueries) => content.hunting_queries.clear(),
             Some(Section::Parsers) => content.parsers.clear(),
+            Some(Section::Watchlists) => content.watchlists.clear(),
             _ => content.workbooks.clear(),
         }
     }
@@ -282,6 +283,7 @@ fn noun(section: Section) -> &'static str {
         Section::Parsers => "parser",
         Section::Workbooks => "workbook",
         Section::DataConnectors => "data connector",
+        Section::Watchlists => "watchlist",
     }
 }
 

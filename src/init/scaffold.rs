@@ -357,6 +357,7 @@ fn list_key(section: Section) -> &'static str {
         Section::AnalyticRules => "analytic_rules",
         Section::HuntingQueries => "hunting_queries",
         Section::Workbooks => "workbooks",
+        Section::Watchlists => "watchlists",
         Section::Parsers | Section::DataConnectors => "parsers",
     }
 }

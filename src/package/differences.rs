@@ -59,7 +59,7 @@ pub const DELIBERATE: &[Deliberate] = &[
     },
     Deliberate {
         id: "expression-quotes",
-        what: "a `'` in a content id or name placed inside an ARM expression is doubled",
+        what: "a `'` in a content id or name (a watchlist's display name too) placed inside an ARM expression is doubled",
     },
 ];
 
