@@ -599,7 +599,7 @@ mod tests {
         // stored as they are: every column of the first flow but TimeGenerated, D (dynamic:
         // its JSON text is written again) and Upper
         assert_eq!(
-            &*t.by_stream["Custom-T"][0].flow.copied_columns(),
+            t.by_stream["Custom-T"][0].flow.copied_columns(),
             &[
                 None,
                 Some(0),

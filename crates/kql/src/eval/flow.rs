@@ -268,8 +268,11 @@ mod tests {
         ]
     }
 
-    /// `(query, copied, needed)` for the stream and table above.
-    const CASES: &[(&str, [Option<usize>; 7], [bool; 5])] = &[
+    /// A transformation, the copied columns of the table above, the needed stream columns.
+    type Case = (&'static str, [Option<usize>; 7], [bool; 5]);
+
+    /// The cases, for the stream and table above.
+    const CASES: &[Case] = &[
         // every column moves as it is; N is an int in the stream and a long in the table
         (
             "source | extend TimeGenerated = now()",
