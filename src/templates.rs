@@ -66,6 +66,11 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
         "scaffold/workbook-metadata.json.hbs",
         include_str!("../templates/scaffold/workbook-metadata.json.hbs"),
     ),
+    (
+        "scaffold/watchlist",
+        "scaffold/watchlist.json.hbs",
+        include_str!("../templates/scaffold/watchlist.json.hbs"),
+    ),
 ];
 
 /// A template failed to render (a bug in ccfgen or in a template).

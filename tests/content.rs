@@ -1,4 +1,5 @@
-//! Solution content authored as files (analytic rules, hunting queries, workbooks, parsers)
+//! Solution content authored as files (analytic rules, hunting queries, workbooks, parsers,
+//! watchlists)
 //! through the real binary: the example's content is packaged as the official packager does,
 //! a broken content file is a located `content-file` error, and a corpus solution's sources
 //! build the package the official packager built from them.
@@ -26,7 +27,7 @@ fn build(spec: &Path, out: &Path, official: bool) -> std::process::Output {
 }
 
 #[test]
-fn the_example_packages_its_rule_hunting_query_and_workbook() {
+fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     assert_code(&build(&repo("examples/cvebuster"), &out, false), 0);
@@ -36,6 +37,7 @@ fn the_example_packages_its_rule_hunting_query_and_workbook() {
         "Hunting Queries/cveBusterHostsWithMostOpenFindings.yaml",
         "Workbooks/cveBusterVulnerabilities.json",
         "Workbooks/WorkbooksMetadata.json",
+        "Watchlists/cveBusterCriticalAssets.json",
     ] {
         assert_eq!(
             std::fs::read(out.join(file)).unwrap(),
@@ -54,6 +56,7 @@ fn the_example_packages_its_rule_hunting_query_and_workbook() {
     assert!(pos("Data Connectors") < pos("Workbooks"));
     assert!(pos("Workbooks") < pos("Analytic Rules"));
     assert!(pos("Analytic Rules") < pos("Hunting Queries"));
+    assert!(pos("Hunting Queries") < pos("Watchlists"));
     assert_eq!(
         data["Analytic Rules"][0],
         "Analytic Rules/cveBusterExploitableCriticalVulnerability.yaml"
@@ -109,7 +112,13 @@ fn the_example_packages_its_rule_hunting_query_and_workbook() {
         .collect();
     assert_eq!(
         criteria,
-        ["DataConnector", "Workbook", "AnalyticsRule", "HuntingQuery"]
+        [
+            "DataConnector",
+            "Workbook",
+            "AnalyticsRule",
+            "HuntingQuery",
+            "Watchlist"
+        ]
     );
 
     let ui = json(&out.join("Package/createUiDefinition.json"));
@@ -121,14 +130,20 @@ fn the_example_packages_its_rule_hunting_query_and_workbook() {
         .collect();
     assert_eq!(
         steps,
-        ["dataconnectors", "workbooks", "analytics", "huntingqueries"]
+        [
+            "dataconnectors",
+            "workbooks",
+            "analytics",
+            "huntingqueries",
+            "watchlists"
+        ]
     );
     let description = ui["parameters"]["config"]["basics"]["description"]
         .as_str()
         .unwrap();
     assert!(
         description.contains(
-            "**Data Connectors:** 1, **Workbooks:** 1, **Analytic Rules:** 1, **Hunting Queries:** 1"
+            "**Data Connectors:** 1, **Workbooks:** 1, **Analytic Rules:** 1, **Hunting Queries:** 1, **Watchlists:** 1"
         ),
         "{description}"
     );
