@@ -193,6 +193,11 @@ mod tests {
             "key": "\"Contoso\"",
             "file": "\"Contoso.json\"",
             "provider": "\"Contoso\"",
+            "resource_name": "\"[concat(parameters('workspaceName'), '/Microsoft.SecurityInsights/Contoso')]\"",
+            "display_name": "\"Contoso hosts\"",
+            "source": "\"Contoso.csv\"",
+            "items": "\"Host,Note\\r\\nsrv01,x\\r\\n\"",
+            "alias": "\"Contoso\"",
         });
         for (name, file, _) in TEMPLATES {
             let text = render(name, &data).unwrap_or_else(|e| panic!("{file}: {e}"));

@@ -1,5 +1,4 @@
-//! Solution content authored as files (analytic rules, hunting queries, workbooks, parsers,
-//! watchlists)
+//! Solution content authored as files (analytic rules, hunting queries, workbooks, parsers)
 //! through the real binary: the example's content is packaged as the official packager does,
 //! a broken content file is a located `content-file` error, and a corpus solution's sources
 //! build the package the official packager built from them.
@@ -27,7 +26,7 @@ fn build(spec: &Path, out: &Path, official: bool) -> std::process::Output {
 }
 
 #[test]
-fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
+fn the_example_packages_its_rule_hunting_query_and_workbook() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     assert_code(&build(&repo("examples/cvebuster"), &out, false), 0);
@@ -37,7 +36,6 @@ fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
         "Hunting Queries/cveBusterHostsWithMostOpenFindings.yaml",
         "Workbooks/cveBusterVulnerabilities.json",
         "Workbooks/WorkbooksMetadata.json",
-        "Watchlists/cveBusterCriticalAssets.json",
     ] {
         assert_eq!(
             std::fs::read(out.join(file)).unwrap(),
@@ -56,7 +54,6 @@ fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
     assert!(pos("Data Connectors") < pos("Workbooks"));
     assert!(pos("Workbooks") < pos("Analytic Rules"));
     assert!(pos("Analytic Rules") < pos("Hunting Queries"));
-    assert!(pos("Hunting Queries") < pos("Watchlists"));
     assert_eq!(
         data["Analytic Rules"][0],
         "Analytic Rules/cveBusterExploitableCriticalVulnerability.yaml"
@@ -112,13 +109,7 @@ fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
         .collect();
     assert_eq!(
         criteria,
-        [
-            "DataConnector",
-            "Workbook",
-            "AnalyticsRule",
-            "HuntingQuery",
-            "Watchlist"
-        ]
+        ["DataConnector", "Workbook", "AnalyticsRule", "HuntingQuery"]
     );
 
     let ui = json(&out.join("Package/createUiDefinition.json"));
@@ -130,20 +121,14 @@ fn the_example_packages_its_rule_hunting_query_workbook_and_watchlist() {
         .collect();
     assert_eq!(
         steps,
-        [
-            "dataconnectors",
-            "workbooks",
-            "analytics",
-            "huntingqueries",
-            "watchlists"
-        ]
+        ["dataconnectors", "workbooks", "analytics", "huntingqueries"]
     );
     let description = ui["parameters"]["config"]["basics"]["description"]
         .as_str()
         .unwrap();
     assert!(
         description.contains(
-            "**Data Connectors:** 1, **Workbooks:** 1, **Analytic Rules:** 1, **Hunting Queries:** 1, **Watchlists:** 1"
+            "**Data Connectors:** 1, **Workbooks:** 1, **Analytic Rules:** 1, **Hunting Queries:** 1"
         ),
         "{description}"
     );

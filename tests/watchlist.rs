@@ -179,7 +179,9 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn cvebuster_with(tmp: &std::path::Path, rel: &str, watchlist: &str) -> std::path::PathBuf {
     let dir = tmp.join("cvebuster");
     copy_dir(&support::repo("examples/cvebuster"), &dir);
-    std::fs::remove_dir_all(dir.join("Watchlists")).unwrap();
+    if dir.join("Watchlists").exists() {
+        std::fs::remove_dir_all(dir.join("Watchlists")).unwrap();
+    }
     let file = dir.join(rel);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(file, watchlist).unwrap();
@@ -718,5 +720,53 @@ fn a_watchlist_alias_that_would_name_a_path_outside_is_refused_on_import() {
         );
         assert!(!out_dir.exists(), "{hostile}: nothing written");
         assert!(!case.path().join("escaped.json").exists());
+    }
+}
+
+/// What a watchlist adds to the cveBuster package, in both flavours: the parameter, the two
+/// variables, the resource, the dependency and the install wizard's step.
+#[test]
+fn the_cvebuster_package_grown_with_a_watchlist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    for compat in ["official", "ccfgen"] {
+        let out = tmp.path().join(compat);
+        let (code, text) = build(&spec, &out, compat);
+        assert_eq!(code, 0, "{text}");
+        let mt = json(&out.join("Package/mainTemplate.json"));
+        let ui = json(&out.join("Package/createUiDefinition.json"));
+        let resources = mt["resources"].as_array().unwrap();
+        let part = serde_json::json!({
+            "parameters.watchlist1-id": mt["parameters"]["watchlist1-id"],
+            "variables": mt["variables"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| k.contains("cveBuster Critical Assets"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<serde_json::Map<_, _>>(),
+            "resource": resources
+                .iter()
+                .find(|r| r["type"] == "Microsoft.OperationalInsights/workspaces/providers/Watchlists"),
+            "criteria[Watchlist]": resources.last().unwrap()["properties"]["dependencies"]["criteria"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["kind"] == "Watchlist")
+                .collect::<Vec<_>>(),
+            "steps[watchlists]": ui["parameters"]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == "watchlists"),
+        });
+        insta::assert_snapshot!(
+            format!("cvebuster_watchlist_{compat}"),
+            serde_json::to_string_pretty(&part).unwrap()
+        );
     }
 }
