@@ -770,3 +770,48 @@ fn the_cvebuster_package_grown_with_a_watchlist() {
         );
     }
 }
+
+/// The folder pattern (`Watchlists/*/*.json`) never leads out of the spec's folder: a
+/// symbolic link to a folder outside is not followed, and a `..` pattern is refused.
+#[cfg(unix)]
+#[test]
+fn watchlist_patterns_stay_inside_the_spec_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    let outside = tmp.path().join("outside/evil");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("evil.json"),
+        CVE_WATCHLIST.replace("cveBusterCriticalAssets", "evil"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, spec.join("Watchlists/linked")).unwrap();
+    let out = tmp.path().join("out");
+    let (code, text) = build(&spec, &out, "ccfgen");
+    assert_eq!(code, 0, "{text}");
+    let data = json(&out.join("Data/Solution_cveBuster.json"));
+    assert_eq!(
+        data["Watchlists"],
+        serde_json::json!(["Watchlists/cveBusterCriticalAssets.json"])
+    );
+    assert!(!out.join("Watchlists/linked").exists());
+
+    let toml = spec.join("ccfgen.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[content]\nwatchlists = [\"../outside/*/*.json\"]\n");
+    std::fs::write(&toml, &text).unwrap();
+    let at = position(&text, "[\"../outside");
+    let refused = tmp.path().join("refused");
+    let (code, text) = build(&spec, &refused, "ccfgen");
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("error[content-file]: `../outside` goes up with `..`"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("ccfgen.toml:{at}")), "{text}");
+    assert!(!refused.exists());
+}
