@@ -175,10 +175,13 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
-/// A copy of the cveBuster example with `watchlist` written at `rel`.
+/// A copy of the cveBuster example with `watchlist` (and no other) written at `rel`.
 fn cvebuster_with(tmp: &std::path::Path, rel: &str, watchlist: &str) -> std::path::PathBuf {
     let dir = tmp.join("cvebuster");
     copy_dir(&support::repo("examples/cvebuster"), &dir);
+    if dir.join("Watchlists").exists() {
+        std::fs::remove_dir_all(dir.join("Watchlists")).unwrap();
+    }
     let file = dir.join(rel);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(file, watchlist).unwrap();
@@ -379,6 +382,12 @@ fn ccfgen_mode_escapes_what_the_packager_pastes_into_expressions() {
         wl(ours)["properties"]["description"],
         "[[beta] hosts to triage]"
     );
+    // The template's blanks (arm-ttk "Template Should Not Contain Blanks") are left out.
+    assert_eq!(wl(official)["kind"], "");
+    assert_eq!(wl(official)["properties"]["labels"], serde_json::json!([]));
+    assert!(wl(ours).get("kind").is_none());
+    assert!(wl(ours)["properties"].get("labels").is_none());
+    assert_eq!(wl(ours)["properties"]["isDeleted"], false);
 }
 
 #[test]
@@ -602,4 +611,207 @@ fn watchlist_rules_read_the_csv_the_alias_and_the_solution() {
         )),
         "{text}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A package's watchlists come back as files.
+
+fn import(input: &std::path::Path, spec: &std::path::Path) -> std::process::Output {
+    run(ccfgen().arg("import").arg("--out").arg(spec).arg(input))
+}
+
+#[test]
+fn a_packaged_watchlist_imports_back_as_its_file_and_rebuilds_the_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    let toml = spec.join("ccfgen.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[content]\nwatchlist_description = \"Tune these.\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let out = tmp.path().join("out");
+    let (code, text) = build(&spec, &out, "official");
+    assert_eq!(code, 0, "{text}");
+
+    let imported = tmp.path().join("imported/ccfgen.toml");
+    let result = import(&out.join("Package"), &imported);
+    let stderr = support::text(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("0 note(s); rebuilt output: 0 difference(s)"),
+        "{stderr}"
+    );
+    let dir = imported.parent().unwrap();
+    // Nothing stays verbatim: the watchlist is a file again, equal to the one built from.
+    assert!(!dir.join("extra-content.json").exists());
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("Watchlists/cveBusterCriticalAssets.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        file,
+        serde_json::from_str::<serde_json::Value>(CVE_WATCHLIST).unwrap()
+    );
+    let spec_text = std::fs::read_to_string(&imported).unwrap();
+    assert!(
+        spec_text.contains("watchlist_description = \"Tune these.\""),
+        "{spec_text}"
+    );
+
+    // The imported spec builds the same package, byte for byte.
+    let again = tmp.path().join("again");
+    let (code, text) = build(dir, &again, "official");
+    assert_eq!(code, 0, "{text}");
+    for f in [
+        "Package/mainTemplate.json",
+        "Package/createUiDefinition.json",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn a_watchlist_alias_that_would_name_a_path_outside_is_refused_on_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    let out = tmp.path().join("out");
+    let (code, text) = build(&spec, &out, "official");
+    assert_eq!(code, 0, "{text}");
+    let original = json(&out.join("Package/mainTemplate.json"));
+    let index = original["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["type"] == "Microsoft.OperationalInsights/workspaces/providers/Watchlists")
+        .unwrap();
+    for hostile in [
+        "../../escaped",
+        "a/b",
+        "..\\up",
+        "C:evil",
+        "CON",
+        "tab\there",
+    ] {
+        let case = tempfile::tempdir().unwrap();
+        let mut template = original.clone();
+        template["resources"][index]["properties"]["watchlistAlias"] =
+            serde_json::Value::String(hostile.to_string());
+        let path = case.path().join("mainTemplate.json");
+        std::fs::write(&path, serde_json::to_string(&template).unwrap()).unwrap();
+        let out_dir = case.path().join("out");
+        let result = import(&path, &out_dir.join("ccfgen.toml"));
+        let stderr = support::text(&result.stderr);
+        assert_eq!(result.status.code(), Some(1), "{hostile}: {stderr}");
+        assert!(stderr.contains("refused"), "{hostile}: {stderr}");
+        assert!(
+            stderr.contains(&format!("$.resources[{index}].properties.watchlistAlias")),
+            "{hostile}: {stderr}"
+        );
+        assert!(!out_dir.exists(), "{hostile}: nothing written");
+        assert!(!case.path().join("escaped.json").exists());
+    }
+}
+
+/// What a watchlist adds to the cveBuster package, in both flavours: the parameter, the two
+/// variables, the resource, the dependency and the install wizard's step.
+#[test]
+fn the_cvebuster_package_grown_with_a_watchlist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    for compat in ["official", "ccfgen"] {
+        let out = tmp.path().join(compat);
+        let (code, text) = build(&spec, &out, compat);
+        assert_eq!(code, 0, "{text}");
+        let mt = json(&out.join("Package/mainTemplate.json"));
+        let ui = json(&out.join("Package/createUiDefinition.json"));
+        let resources = mt["resources"].as_array().unwrap();
+        let part = serde_json::json!({
+            "parameters.watchlist1-id": mt["parameters"]["watchlist1-id"],
+            "variables": mt["variables"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| k.contains("cveBuster Critical Assets"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<serde_json::Map<_, _>>(),
+            "resource": resources
+                .iter()
+                .find(|r| r["type"] == "Microsoft.OperationalInsights/workspaces/providers/Watchlists"),
+            "criteria[Watchlist]": resources.last().unwrap()["properties"]["dependencies"]["criteria"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["kind"] == "Watchlist")
+                .collect::<Vec<_>>(),
+            "steps[watchlists]": ui["parameters"]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == "watchlists"),
+        });
+        insta::assert_snapshot!(
+            format!("cvebuster_watchlist_{compat}"),
+            serde_json::to_string_pretty(&part).unwrap()
+        );
+    }
+}
+
+/// The folder pattern (`Watchlists/*/*.json`) never leads out of the spec's folder: a
+/// symbolic link to a folder outside is not followed, and a `..` pattern is refused.
+#[cfg(unix)]
+#[test]
+fn watchlist_patterns_stay_inside_the_spec_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = cvebuster_with(
+        tmp.path(),
+        "Watchlists/cveBusterCriticalAssets.json",
+        CVE_WATCHLIST,
+    );
+    let outside = tmp.path().join("outside/evil");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("evil.json"),
+        CVE_WATCHLIST.replace("cveBusterCriticalAssets", "evil"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, spec.join("Watchlists/linked")).unwrap();
+    let out = tmp.path().join("out");
+    let (code, text) = build(&spec, &out, "ccfgen");
+    assert_eq!(code, 0, "{text}");
+    let data = json(&out.join("Data/Solution_cveBuster.json"));
+    assert_eq!(
+        data["Watchlists"],
+        serde_json::json!(["Watchlists/cveBusterCriticalAssets.json"])
+    );
+    assert!(!out.join("Watchlists/linked").exists());
+
+    let toml = spec.join("ccfgen.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[content]\nwatchlists = [\"../outside/*/*.json\"]\n");
+    std::fs::write(&toml, &text).unwrap();
+    let at = position(&text, "[\"../outside");
+    let refused = tmp.path().join("refused");
+    let (code, text) = build(&spec, &refused, "ccfgen");
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("error[content-file]: `../outside` goes up with `..`"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("ccfgen.toml:{at}")), "{text}");
+    assert!(!refused.exists());
 }

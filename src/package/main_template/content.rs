@@ -699,7 +699,38 @@ impl Builder<'_> {
         if let Some(props) = resource.get_mut("properties") {
             *props = self.lit_value(props.clone(), level);
         }
-        acc.resources.push(Value::Object(resource));
+        let mut resource = Value::Object(resource);
+        if self.compat() == Compat::Ccfgen {
+            // The repo's watchlist template has `"kind": ""` and `"labels": []`: blanks that
+            // arm-ttk rejects ("Template Should Not Contain Blanks").
+            drop_blanks(&mut resource);
+        }
+        acc.resources.push(resource);
+    }
+}
+
+/// Removes, at every depth, the object members whose value is blank for arm-ttk: `null`,
+/// `""`, `[]` or `{}` (after their own blanks are removed).
+fn drop_blanks(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for v in map.values_mut() {
+                drop_blanks(v);
+            }
+            map.retain(|_, v| !is_blank(v));
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_blanks),
+        _ => {}
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
     }
 }
 
