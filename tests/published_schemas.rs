@@ -24,6 +24,9 @@ fn example_packages() -> Vec<(String, Option<Value>, Option<Value>)> {
         .collect();
     specs.sort();
     assert!(specs.len() >= 4, "examples: {specs:?}");
+    // No example ships a watchlist: cveBuster grown with `ccfgen new watchlist` stands in.
+    let grown = tempfile::tempdir().unwrap();
+    specs.push(with_scaffolded_watchlist(grown.path()));
     for spec in specs {
         let (solution, _, _) = ccfgen::load::solution(&spec).expect("example loads");
         for compat in [Compat::Ccfgen, Compat::Official] {
@@ -41,6 +44,34 @@ fn example_packages() -> Vec<(String, Option<Value>, Option<Value>)> {
         }
     }
     out
+}
+
+/// A copy of the cveBuster example (without its client) to which `ccfgen new watchlist` added
+/// a watchlist; returns its spec.
+fn with_scaffolded_watchlist(tmp: &std::path::Path) -> PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                if entry.file_name() != "client" {
+                    copy(&entry.path(), &to.join(entry.file_name()));
+                }
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = tmp.join("cvebuster");
+    copy(&support::repo("examples/cvebuster"), &dir);
+    let spec = dir.join("ccfgen.toml");
+    let out = support::run(
+        support::ccfgen()
+            .args(["new", "watchlist", "--name", "CriticalHosts", "--spec"])
+            .arg(&dir),
+    );
+    assert!(out.status.success(), "{out:?}");
+    spec
 }
 
 /// Every official package file in the corpora: (label, mainTemplate, createUiDefinition),

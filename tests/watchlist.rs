@@ -740,6 +740,20 @@ fn the_cvebuster_package_grown_with_a_watchlist() {
         let mt = json(&out.join("Package/mainTemplate.json"));
         let ui = json(&out.join("Package/createUiDefinition.json"));
         let resources = mt["resources"].as_array().unwrap();
+        // The watchlist resource is validated against its published schema (vendored:
+        // Microsoft.SecurityInsights/watchlists), not passed unchecked.
+        let report = ccfgen::published_schemas::schemas()
+            .expect("the vendored schemas compile")
+            .validate_template(&mt);
+        assert!(
+            report
+                .unchecked
+                .iter()
+                .all(|c| !c.resource.to_ascii_lowercase().contains("watchlists")),
+            "{compat}: {:?}",
+            report.unchecked
+        );
+        assert_eq!(report.unexplained().count(), 0, "{compat}: {report:?}");
         let part = serde_json::json!({
             "parameters.watchlist1-id": mt["parameters"]["watchlist1-id"],
             "variables": mt["variables"]

@@ -104,6 +104,10 @@ impl Report {
 /// A compiled resource schema.
 struct ResourceSchema {
     validator: Validator,
+    /// The type as the schema spells it (its `type` enum). ARM compares resource types
+    /// without regard to case (`…/providers/Watchlists` is `Microsoft.SecurityInsights/watchlists`),
+    /// so a resource is validated with this spelling of its type.
+    canonical: String,
 }
 
 /// The compiled schemas and the allow-list.
@@ -228,7 +232,10 @@ impl Schemas {
                             let validator = build(&pointer, &schema)?;
                             resources.insert(
                                 (ty.to_ascii_lowercase(), api.to_string()),
-                                ResourceSchema { validator },
+                                ResourceSchema {
+                                    validator,
+                                    canonical: ty.clone(),
+                                },
                             );
                         }
                     }
@@ -368,14 +375,15 @@ impl Schemas {
             Some((schema, as_type)) => {
                 report.resources_validated += 1;
                 let normalized;
-                let value = match as_type {
-                    Some(ext) => {
-                        let mut copy = r.clone();
-                        copy["type"] = Value::String(ext);
-                        normalized = copy;
-                        &normalized
-                    }
-                    None => r,
+                // The extension type ARM reads a providers-form resource as, or the type as
+                // written, spelt as the schema spells it (types are case-insensitive).
+                let value = if as_type.is_some() || ty != schema.canonical {
+                    let mut copy = r.clone();
+                    copy["type"] = Value::String(schema.canonical.clone());
+                    normalized = copy;
+                    &normalized
+                } else {
+                    r
                 };
                 let mut found = Vec::new();
                 for e in schema.validator.iter_errors(value) {

@@ -31,6 +31,7 @@ pub const FILES: &[(&str, &str)] = &[
     vendored!("schemas/2022-10-01/Microsoft.OperationalInsights.json"),
     vendored!("schemas/2025-07-01/Microsoft.OperationalInsights.json"),
     vendored!("schemas/2021-03-01-preview/Microsoft.SecurityInsights.json"),
+    vendored!("schemas/2021-04-01/Microsoft.SecurityInsights.json"),
     vendored!("schemas/2022-01-01-preview/Microsoft.SecurityInsights.json"),
     vendored!("schemas/2023-02-01-preview/Microsoft.SecurityInsights.json"),
     vendored!("schemas/2023-04-01-preview/Microsoft.SecurityInsights.json"),

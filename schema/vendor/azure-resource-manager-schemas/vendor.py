@@ -40,6 +40,8 @@ FILES = [
      {"resourceDefinitions": ["workspaces_savedSearches", "workspaces_tables"]}),
     (SECURITY_INSIGHTS, "schemas/2021-03-01-preview/Microsoft.SecurityInsights.json",
      {"extension_resourceDefinitions": ["dataConnectors", "metadata"]}),
+    (SECURITY_INSIGHTS, "schemas/2021-04-01/Microsoft.SecurityInsights.json",
+     {"extension_resourceDefinitions": ["watchlists"]}),
     (SECURITY_INSIGHTS, "schemas/2022-01-01-preview/Microsoft.SecurityInsights.json",
      {"extension_resourceDefinitions": ["dataConnectors", "metadata"]}),
     (SECURITY_INSIGHTS, "schemas/2023-02-01-preview/Microsoft.SecurityInsights.json",
