@@ -8,6 +8,7 @@
 //! | a logo (`logo`) | [`MAX_LOGO_BYTES`] (1 MiB) | it is inlined into every package template |
 //! | any JSON file read whole (`check`, `import`, `infer`, `emulate`, `extra_content`) | [`MAX_JSON_BYTES`] (32 MiB) | eight times the 4 MB an ARM template may have; the largest file of the corpora is 92 KB |
 //! | another text file read whole (`import`: `ReleaseNotes.md`) | [`MAX_TEXT_BYTES`] (4 MiB) | a few KiB in practice |
+//! | a package zip (`import`: `Package/<version>.zip`) | [`MAX_ZIP_BYTES`] (64 MiB); each member read decompresses to at most [`MAX_JSON_BYTES`] | its two JSON files at their limit, stored |
 //!
 //! `push` streams its input and has no such limit.
 
@@ -20,6 +21,9 @@ pub const MAX_SPEC_BYTES: u64 = 4 << 20;
 pub const MAX_LOGO_BYTES: u64 = 1 << 20;
 /// Largest JSON file read whole.
 pub const MAX_JSON_BYTES: u64 = 32 << 20;
+/// Largest package zip read (its members are read in memory, each at most [`MAX_JSON_BYTES`]
+/// decompressed).
+pub const MAX_ZIP_BYTES: u64 = 64 << 20;
 /// Largest other text file read whole (an imported `ReleaseNotes.md`).
 pub const MAX_TEXT_BYTES: u64 = 4 << 20;
 

@@ -66,6 +66,11 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
         "scaffold/workbook-metadata.json.hbs",
         include_str!("../templates/scaffold/workbook-metadata.json.hbs"),
     ),
+    (
+        "scaffold/watchlist",
+        "scaffold/watchlist.json.hbs",
+        include_str!("../templates/scaffold/watchlist.json.hbs"),
+    ),
 ];
 
 /// A template failed to render (a bug in ccfgen or in a template).
@@ -188,6 +193,11 @@ mod tests {
             "key": "\"Contoso\"",
             "file": "\"Contoso.json\"",
             "provider": "\"Contoso\"",
+            "resource_name": "\"[concat(parameters('workspaceName'), '/Microsoft.SecurityInsights/Contoso')]\"",
+            "display_name": "\"Contoso hosts\"",
+            "source": "\"Contoso.csv\"",
+            "items": "\"Host,Note\\r\\nsrv01,x\\r\\n\"",
+            "alias": "\"Contoso\"",
         });
         for (name, file, _) in TEMPLATES {
             let text = render(name, &data).unwrap_or_else(|e| panic!("{file}: {e}"));

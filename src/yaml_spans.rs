@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 
 /// The largest text parsed (the limit `ccfgen check` has for JSON files).
@@ -382,21 +382,29 @@ impl Document {
     /// Line and column (1-based, characters) of a byte offset (clamped to the text), counted
     /// as for [`Pos`].
     pub fn pos(&self, offset: usize) -> Pos {
+        self.pos_with(offset, |start, offset| {
+            self.text
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
+        })
+    }
+
+    /// Line and column of a byte offset (clamped to the text): the line is found among the
+    /// line starts, the column is `chars(line content start, offset) + 1`, where the line's
+    /// content starts after the byte order marks that begin it (the parser skips them without
+    /// counting, any number of them, on any line). `chars` counts the characters between two
+    /// byte offsets; every position of the module is made here, so a node's position and
+    /// [`Document::pos`] of its span's start agree by construction.
+    fn pos_with(&self, offset: usize, chars: impl FnOnce(usize, usize) -> usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let mut start = self.line_starts[line - 1];
-        // Byte order marks starting a line are no column (the parser skips them without
-        // counting, any number of them, on any line).
         while offset >= start + 3 && self.text[start..].starts_with('\u{feff}') {
             start += 3;
         }
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
         Pos {
             line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(chars(start, offset) + 1).unwrap_or(u32::MAX),
         }
     }
 
@@ -490,6 +498,11 @@ struct Builder<'d> {
     doc: &'d Document,
     /// Byte offset of each character, when the text is not ASCII (markers count characters).
     char_bytes: Option<Vec<usize>>,
+    /// How far the scanner's character index has run ahead of the text: it counts the
+    /// bytes, not the characters, of a directive's name and parameters (`%FOO é`), so after
+    /// non-ASCII directives every marker's index is too large by the same amount (see
+    /// [`Builder::resync`]).
+    drift: usize,
     stack: Vec<Open>,
     anchors: HashMap<usize, Node>,
     /// Nodes made so far, copies for anchors and aliases included.
@@ -507,6 +520,7 @@ impl<'d> Builder<'d> {
         Builder {
             doc,
             char_bytes,
+            drift: 0,
             stack: Vec::new(),
             anchors: HashMap::new(),
             budget: 0,
@@ -520,25 +534,54 @@ impl<'d> Builder<'d> {
         }
     }
 
+    /// The byte offset of a marker (its character index, less the drift).
+    fn byte_of(&self, marker: &Marker) -> usize {
+        self.byte(marker.index().saturating_sub(self.drift))
+    }
+
+    /// Measures the drift at an explicit document start (`---`), which ends the directives:
+    /// the marker's line is right and its column is right (counted after the byte order marks
+    /// that start the line), so the character it stands for is known without its index.
+    fn resync(&mut self, marker: &Marker) {
+        let text = &self.doc.text;
+        let Some(&line_start) = marker
+            .line()
+            .checked_sub(1)
+            .and_then(|l| self.doc.line_starts.get(l))
+        else {
+            return;
+        };
+        let mut start = line_start;
+        while text[start..].starts_with('\u{feff}') {
+            start += 3;
+        }
+        let written = self.char_index(start) + marker.col();
+        self.drift = marker.index().saturating_sub(written);
+    }
+
     fn err(&self, message: impl Into<String>, offset: usize) -> YamlError {
         self.doc.error(message.into(), offset)
     }
 
-    fn start_of(&self, span: &Span) -> (usize, Pos) {
-        let offset = self.byte(span.start.index());
-        let line = span.start.line();
-        if line > self.doc.line_starts.len() {
-            // At the end of a text without a final line break the scanner moves to a line
-            // that is not there (an empty node at the very end): the text's own position.
-            return (offset, self.doc.pos(offset));
+    /// The character index of a byte offset (a character boundary, or the end of the text).
+    fn char_index(&self, offset: usize) -> usize {
+        match &self.char_bytes {
+            Some(v) => v.partition_point(|&b| b < offset),
+            None => offset,
         }
-        (
-            offset,
-            Pos {
-                line: u32::try_from(line).unwrap_or(u32::MAX),
-                column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
-            },
-        )
+    }
+
+    /// The byte offset and position of a span's start. The position is derived from the
+    /// offset, as [`Document::pos`] derives it (in O(log n) rather than by counting the line's
+    /// characters), never taken from the marker's line and column: those are not always the
+    /// text's (the scanner moves an empty node at the end of a text without a final line
+    /// break to a line that is not there; it counts bytes as columns in a directive).
+    fn start_of(&self, span: &Span) -> (usize, Pos) {
+        let offset = self.byte_of(&span.start);
+        let pos = self.doc.pos_with(offset, |start, offset| {
+            self.char_index(offset) - self.char_index(start)
+        });
+        (offset, pos)
     }
 
     fn spend(&mut self, n: usize, offset: usize) -> Result<(), YamlError> {
@@ -560,10 +603,15 @@ impl<'d> Builder<'d> {
             let (event, span) = match event {
                 Ok(e) => e,
                 Err(e) => {
-                    let offset = self.byte(e.marker().index());
+                    // The error may come before the document start (in the directives).
+                    self.resync(e.marker());
+                    let offset = self.byte_of(e.marker());
                     return Err(self.err(e.info().to_string(), offset));
                 }
             };
+            if matches!(event, Event::DocumentStart(true)) {
+                self.resync(&span.start);
+            }
             let (offset, pos) = self.start_of(&span);
             match event {
                 Event::StreamEnd => break,
@@ -575,7 +623,7 @@ impl<'d> Builder<'d> {
                 }
                 Event::Scalar(value, style, anchor, tag) => {
                     self.spend(1, offset)?;
-                    let end = self.byte(span.end.index()).max(offset);
+                    let end = self.byte_of(&span.end).max(offset);
                     let node = Node {
                         span: offset..end,
                         pos,
@@ -595,7 +643,7 @@ impl<'d> Builder<'d> {
                     let n = target.size;
                     let mut node = target.clone();
                     self.spend(n, offset)?;
-                    node.span = offset..self.byte(span.end.index()).max(offset);
+                    node.span = offset..self.byte_of(&span.end).max(offset);
                     node.pos = pos;
                     self.complete(node, 0, &mut root)?;
                 }
@@ -623,7 +671,7 @@ impl<'d> Builder<'d> {
                     let Some(open) = self.stack.pop() else {
                         return Err(self.err("an unbalanced collection end", offset));
                     };
-                    let end = self.byte(span.end.index()).max(open.start);
+                    let end = self.byte_of(&span.end).max(open.start);
                     let kind = match open.mapping {
                         Some(pending) => {
                             if pending.is_some() {
@@ -1000,6 +1048,47 @@ kind: Scheduled\n";
         assert!(written_at(&doc, "query", value.find("where").unwrap()).starts_with("where A"));
         assert!(!is_block_header("| where A"));
         assert!(is_block_header(">+ # folded"));
+    }
+
+    #[test]
+    fn a_non_ascii_directive_does_not_move_what_follows() {
+        // Fuzz finding #4 of yaml_spans: the scanner counts the bytes of a directive's name
+        // and parameters as characters, so every index after `%FOO é` was one too large (per
+        // extra byte) and spans pointed past their text.
+        let texts = [
+            "%FOO \u{e9}\n---\nb: 2\n",
+            "%\u{e9}\u{fc} x \u{1f600}\n%BAR\n---\nb: 2\n",
+            "\u{feff}%YAML 1.2\n%\u{fffd}x y\n---\nb: 2\n",
+            // The fuzz input (its invalid UTF-8 as the harness reads it).
+            "%\u{fffd}a: a:[ !\n---\nb: 2[1\u{fffd}\n 2:\"\nb:",
+        ];
+        for text in texts {
+            let doc = parse(text);
+            let e = &doc.root.entries()[0];
+            let line = text.lines().position(|l| l.contains("b:")).unwrap() + 1;
+            assert_eq!(
+                e.key.pos,
+                Pos {
+                    line: line as u32,
+                    column: 1
+                },
+                "{text:?}"
+            );
+            assert_eq!(&text[e.key.span.clone()], "b", "{text:?}");
+            assert!(text[e.value.span.clone()].starts_with('2'), "{text:?}");
+            let mut stack = vec![&doc.root];
+            while let Some(n) = stack.pop() {
+                assert_eq!(doc.pos(n.span.start), n.pos, "{text:?} {:?}", n.span);
+                stack.extend(n.items());
+                stack.extend(n.entries().iter().flat_map(|e| [&e.key, &e.value]));
+            }
+        }
+        // Errors after and among the directives are located in the text.
+        let e = Document::parse("%\u{e9}\u{e9}\n---\na: [\n").unwrap_err();
+        assert_eq!((e.offset, e.pos), (15, Pos { line: 4, column: 1 }), "{e}");
+        let e = Document::parse("%YAML 1.2\n%\u{fffd}x y\n\u{feff}---\n").unwrap_err();
+        assert!(e.message.contains("byte order mark"), "{e}");
+        assert_eq!(e.pos, Pos { line: 3, column: 1 }, "{e}");
     }
 
     #[test]

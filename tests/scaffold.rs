@@ -1,6 +1,6 @@
 //! Content scaffolds through the real binary: `ccfgen init` writes a starter analytic rule,
-//! hunting query and workbook for its table, `ccfgen new rule|hunting|workbook|parser` adds
-//! one later; every scaffold builds and checks clean (on a fresh solution and on a copy of the
+//! hunting query and workbook for its table, `ccfgen new rule|hunting|workbook|parser|watchlist`
+//! adds one later; every scaffold builds and checks clean (on a fresh solution and on a copy of the
 //! cveBuster example), ids are fresh GUIDs fixed in the files (rebuilds are byte-stable),
 //! nothing is overwritten without `--force`, names follow the path rules, and a written
 //! `[content]` list gets the new file.
@@ -106,6 +106,7 @@ fn init_then_new_of_each_kind_builds_and_checks_clean() {
         ("hunting", "Hunting Queries/Second.yaml"),
         ("workbook", "Workbooks/Second.json"),
         ("parser", "Parsers/Second.yaml"),
+        ("watchlist", "Watchlists/Second.json"),
     ] {
         let added = new(
             &dir,
@@ -115,7 +116,7 @@ fn init_then_new_of_each_kind_builds_and_checks_clean() {
         assert!(dir.join(file).is_file(), "{file}: {}", stderr(&added));
     }
     let text = builds_and_checks_clean(&dir, &tmp.path().join("out"));
-    assert!(text.contains("and 7 content files"), "{text}");
+    assert!(text.contains("and 8 content files"), "{text}");
 
     // Fresh GUIDs, fixed in the files: a second build changes nothing.
     let ids: Vec<String> = [
@@ -173,6 +174,27 @@ fn init_then_new_of_each_kind_builds_and_checks_clean() {
             "{kind}: {kinds:?}"
         );
     }
+    // The watchlist: keyed by a real string column of the table, its alias the name.
+    assert_eq!(
+        main["parameters"]["watchlist1-id"]["defaultValue"],
+        "Second"
+    );
+    let watchlist = main["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.OperationalInsights/workspaces/providers/Watchlists")
+        .unwrap();
+    let key = watchlist["properties"]["itemsSearchKey"].as_str().unwrap();
+    assert!(
+        watchlist["properties"]["rawContent"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{key},Note\r\n")),
+        "{watchlist}"
+    );
+    let spec_text = std::fs::read_to_string(dir.join("ccfgen.toml")).unwrap();
+    assert!(spec_text.contains(&format!("name = \"{key}\"")), "{key}");
 }
 
 #[test]
@@ -180,7 +202,7 @@ fn new_on_the_cvebuster_example_builds_and_checks_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cvebuster");
     copy_dir(&repo("examples/cvebuster"), &dir);
-    for kind in ["rule", "hunting", "workbook", "parser"] {
+    for kind in ["rule", "hunting", "workbook", "parser", "watchlist"] {
         // The spec's only table is the default.
         assert_code(&new(&dir, &[kind]), 0);
     }
@@ -189,6 +211,7 @@ fn new_on_the_cvebuster_example_builds_and_checks_clean() {
         "Hunting Queries/cveBusterVulnerabilitiesHunting.yaml",
         "Workbooks/cveBusterVulnerabilitiesWorkbook.json",
         "Parsers/cveBusterVulnerabilitiesParser.yaml",
+        "Watchlists/cveBusterVulnerabilitiesWatchlist.json",
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
@@ -207,7 +230,7 @@ fn new_on_the_cvebuster_example_builds_and_checks_clean() {
     );
     assert_eq!(entries[1]["dataConnectorsDependencies"][0], "cveBusterPush");
     let text = builds_and_checks_clean(&dir, &tmp.path().join("out"));
-    assert!(text.contains("and 7 content files"), "{text}");
+    assert!(text.contains("and 8 content files"), "{text}");
 }
 
 #[test]
@@ -242,6 +265,14 @@ fn new_refuses_to_overwrite_bad_names_and_unknown_tables() {
         (vec!["rule", "--name", "x.yaml"], "no dot"),
         (vec!["parser", "--name", "my parser"], "KQL function name"),
         (
+            vec!["watchlist", "--name", "my hosts"],
+            "a watchlist's name is its alias",
+        ),
+        (
+            vec!["watchlist", "--name", "../../escape"],
+            "--name `../../escape`",
+        ),
+        (
             vec!["rule", "--table", "Nope_CL"],
             "no table `Nope_CL`; its tables: cveBusterVulnerabilities_CL",
         ),
@@ -251,6 +282,8 @@ fn new_refuses_to_overwrite_bad_names_and_unknown_tables() {
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
     assert!(!tmp.path().join("escape.yaml").exists());
+    assert!(!tmp.path().join("escape.json").exists());
+    assert!(!dir.join("Watchlists/my hosts.json").exists());
     assert!(!dir.join("Analytic Rules/x.yaml.yaml").exists());
     assert!(!dir.join("Parsers").exists());
 }

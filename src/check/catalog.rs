@@ -386,14 +386,38 @@ pub const RULES: &[Rule] = &[
     rule(
         "watchlist-required",
         E,
-        "A watchlist resource (`Watchlists/**/*.json`) lacks `properties`, `displayName`, `provider`, `itemsSearchKey` or `rawContent`, or its `contentType` is not `text/csv`.",
-        "Sentinel needs them to create the watchlist; the repository's template (Watchlists/Templates/WatchlistTemplate.json) has them all.",
+        "A watchlist resource (`Watchlists/**/*.json`) lacks `properties`, `displayName`, `watchlistAlias`, `provider`, `itemsSearchKey` or `rawContent`, or its `contentType` is not `text/csv`.",
+        "Sentinel needs them to create the watchlist, and the packager (GenerateWatchList) names the variables after `displayName` and the `watchlistN-id` parameter's default after `watchlistAlias`.",
     ),
     rule(
         "watchlist-search-key",
         E,
         "A watchlist's `itemsSearchKey` is not a column of the CSV header of its `rawContent` (after `numberOfLinesToSkip` lines).",
         "The watchlist deploys, but lookups on its search key (`_GetWatchlist('alias')` joins on `SearchKey`) find nothing.",
+    ),
+    rule(
+        "watchlist-csv",
+        E,
+        "A watchlist's `rawContent` is not CSV (a quote never closed: error), or an item line has another number of fields than the header (warning); located inside `rawContent`.",
+        "Sentinel reads `rawContent` as RFC 4180 CSV; a broken quote swallows the rest of the items and a line with extra fields shifts its values.",
+    ),
+    rule(
+        "watchlist-alias",
+        E,
+        "A watchlist's `watchlistAlias` is not a plain name (letters, digits, `_`, `-`, starting with a letter or digit, at most 64).",
+        "The alias is the last segment of the watchlist's resource name, the `_GetWatchlist('<alias>')` argument and the file name `ccfgen import` writes.",
+    ),
+    rule(
+        "watchlist-duplicate",
+        E,
+        "Two watchlists of a solution share a `displayName` or a `watchlistAlias` (case ignored).",
+        "The packager names two ARM variables after the display name (a duplicate breaks the template) and the alias names the watchlist in the workspace (one would overwrite the other).",
+    ),
+    rule(
+        "watchlist-resources",
+        E,
+        "A watchlist file holds more than one resource, or its first resource is not the watchlist.",
+        "The packager (GenerateWatchList) packages `resources[0]` only: the rest is dropped silently.",
     ),
     rule(
         "content-yaml",

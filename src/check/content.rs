@@ -102,6 +102,7 @@ pub fn kind_of_section(section: crate::content::Section) -> Option<ContentKind> 
         Section::Workbooks => Some(ContentKind::Workbook),
         Section::AnalyticRules => Some(ContentKind::AnalyticRule),
         Section::HuntingQueries => Some(ContentKind::HuntingQuery),
+        Section::Watchlists => Some(ContentKind::Watchlist),
     }
 }
 

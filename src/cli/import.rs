@@ -1,6 +1,6 @@
-//! `ccfgen import`: an existing solution folder, Package folder or mainTemplate.json → an
-//! equivalent ccfgen.toml; reports what could not be carried over and verifies the result by
-//! building it again.
+//! `ccfgen import`: an existing solution folder, Package folder, mainTemplate.json or package
+//! zip → an equivalent ccfgen.toml; reports what could not be carried over and verifies the
+//! result by building it again.
 
 use std::path::PathBuf;
 
@@ -12,7 +12,8 @@ use super::{Context, Outcome};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A solution folder (with Data/, SolutionMetadata.json, Data Connectors/), a Package
-    /// folder, or a mainTemplate.json.
+    /// folder, a mainTemplate.json, or a package zip (Package/<version>.zip, read in memory;
+    /// a folder holding only version zips is read from the highest version).
     input: PathBuf,
     /// Where to write the spec (extra-content.json and logo.svg go beside it when needed).
     #[arg(long, short, default_value = "ccfgen.toml")]
@@ -37,10 +38,17 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<Outcome> {
             );
             return Ok(Outcome::Findings);
         }
+        Err(e @ ccfgen::import::ImportError::Zip { .. }) => {
+            // The message names the zip and the member already.
+            return Err(anyhow::anyhow!("{e}; nothing read, nothing written"));
+        }
         Err(e) => {
             return Err(e).with_context(|| format!("importing {}", args.input.display()));
         }
     };
+    if let Some(why) = &imported.read_from {
+        eprintln!("ccfgen: {why}");
+    }
     if !args.force
         && let Some(existing) = imported
             .files(&args.out)

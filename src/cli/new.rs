@@ -1,5 +1,5 @@
-//! `ccfgen new rule|hunting|workbook|parser`: adds a starter content file for a table of a
-//! spec (see `ccfgen::init::scaffold`).
+//! `ccfgen new rule|hunting|workbook|parser|watchlist`: adds a starter content file for a
+//! table of a spec (see `ccfgen::init::scaffold`).
 
 use std::path::PathBuf;
 
@@ -12,14 +12,15 @@ use ccfgen::init::scaffold::{self, Kind, Request};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// What to add: an analytic rule, a hunting query, a workbook (with its
-    /// WorkbooksMetadata.json entry) or a parser (a KQL function).
+    /// WorkbooksMetadata.json entry), a parser (a KQL function) or a watchlist.
     #[arg(value_enum)]
     kind: KindArg,
     /// The table it queries (its name or stream). Default: the spec's only table.
     #[arg(long)]
     table: Option<String>,
     /// The file name without extension (for a parser, also its function name). Default: the
-    /// table's name without `_CL`, then `Rule`, `Hunting`, `Workbook` or `Parser`.
+    /// table's name without `_CL`, then `Rule`, `Hunting`, `Workbook`, `Parser` or `Watchlist`
+    /// (for a watchlist, also its alias).
     #[arg(long)]
     name: Option<String>,
     /// The spec: a ccfgen.toml, or a directory holding one.
@@ -41,6 +42,8 @@ pub enum KindArg {
     Workbook,
     /// A parser (KQL function): `Parsers/<name>.yaml`.
     Parser,
+    /// A watchlist keyed by a column of the table: `Watchlists/<name>.json`.
+    Watchlist,
 }
 
 impl From<KindArg> for Kind {
@@ -50,6 +53,7 @@ impl From<KindArg> for Kind {
             KindArg::Hunting => Kind::Hunting,
             KindArg::Workbook => Kind::Workbook,
             KindArg::Parser => Kind::Parser,
+            KindArg::Watchlist => Kind::Watchlist,
         }
     }
 }

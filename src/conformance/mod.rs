@@ -358,6 +358,9 @@ fn run_one(dir: &Path, name: &str, expected: &Expectations, used: &mut [bool]) -
                     if own.parsers.is_empty() {
                         own.parsers = theirs.parsers.clone();
                     }
+                    if own.watchlists.is_empty() {
+                        own.watchlists = theirs.watchlists.clone();
+                    }
                     if own.workbooks.is_empty() && !theirs.workbooks.is_empty() {
                         own.workbooks = theirs.workbooks.clone();
                         own.workbooks_metadata_file = theirs.workbooks_metadata_file.clone();

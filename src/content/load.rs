@@ -3,8 +3,10 @@
 //! Each `[content]` list names files or `*` patterns relative to the spec's folder (`*` matches
 //! within one file name; matches are sorted by name). A list that is not written defaults to
 //! the section's folder: `Analytic Rules/*.yaml`, `Hunting Queries/*.yaml`,
-//! `Workbooks/*.json` (without `WorkbooksMetadata.json`), `Parsers/*.yaml` — when the folder
-//! exists. Every path obeys the path rules ([`crate::safe_path`]): relative, no `..`, no
+//! `Workbooks/*.json` (without `WorkbooksMetadata.json`), `Parsers/*.yaml`, `Watchlists/*.json`
+//! and `Watchlists/*/*.json` — when the folder exists. `*` may also stand for the last folder of
+//! a pattern (`Watchlists/*/*.json`: one folder per watchlist). Every path obeys the path rules
+//! ([`crate::safe_path`]): relative, no `..`, no
 //! symbolic link out of the folder.
 
 use std::path::Path;
@@ -12,7 +14,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::model::{
-    AnalyticRule, Content, ContentError, HuntingQuery, Parser, Section, Workbook, metadata_matches,
+    AnalyticRule, Content, ContentError, HuntingQuery, Parser, Section, Watchlist, Workbook,
+    metadata_matches,
 };
 use crate::spec::model::ContentSpec;
 use crate::yaml_spans::{Document, Node, NodeKind};
@@ -60,6 +63,7 @@ fn spec_key(section: Section) -> &'static str {
         Section::HuntingQueries => "hunting_queries",
         Section::Workbooks => "workbooks",
         Section::Parsers => "parsers",
+        Section::Watchlists => "watchlists",
         Section::DataConnectors => "order",
     }
 }
@@ -70,6 +74,7 @@ fn written(spec: &ContentSpec, section: Section) -> Option<&Vec<String>> {
         Section::HuntingQueries => spec.hunting_queries.as_ref(),
         Section::Workbooks => spec.workbooks.as_ref(),
         Section::Parsers => spec.parsers.as_ref(),
+        Section::Watchlists => spec.watchlists.as_ref(),
         Section::DataConnectors => None,
     }
 }
@@ -91,6 +96,10 @@ pub fn discover(
         let mut files: Vec<String> = Vec::new();
         let patterns: Vec<(String, bool)> = match written(spec, section) {
             Some(list) => list.iter().map(|p| (p.clone(), true)).collect(),
+            None if section == Section::Watchlists => vec![
+                ("Watchlists/*.json".to_string(), false),
+                ("Watchlists/*/*.json".to_string(), false),
+            ],
             None => vec![(
                 format!("{}/*.{}", section.key(), section.extension()),
                 false,
@@ -124,7 +133,41 @@ fn expand(dir: &Path, pattern: &str, section: Section) -> Result<Vec<String>, St
         None => ("", pattern),
     };
     if folder.contains('*') {
-        return Err(format!("`{pattern}`: `*` may only stand in the file name"));
+        let (parent, last) = match folder.rfind('/') {
+            Some(i) => (&folder[..i], &folder[i + 1..]),
+            None => ("", folder),
+        };
+        if parent.contains('*') {
+            return Err(format!(
+                "`{pattern}`: `*` may only stand in the file name and the last folder"
+            ));
+        }
+        let parent_path = if parent.is_empty() {
+            dir.to_path_buf()
+        } else {
+            crate::safe_path::resolve_inside(dir, parent)
+                .map_err(|e| format!("{e} ({})", e.hint()))?
+        };
+        let Ok(entries) = std::fs::read_dir(&parent_path) else {
+            return Ok(Vec::new());
+        };
+        let mut folders: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| glob_match(last, n))
+            .collect();
+        folders.sort();
+        let mut out = Vec::new();
+        for f in folders {
+            let sub = if parent.is_empty() {
+                format!("{f}/{name}")
+            } else {
+                format!("{parent}/{f}/{name}")
+            };
+            out.extend(expand(dir, &sub, section)?);
+        }
+        return Ok(out);
     }
     if !name.contains('*') {
         let path = crate::safe_path::resolve_inside(dir, pattern)
@@ -245,6 +288,7 @@ pub fn load(dir: &Path, spec: &ContentSpec) -> (Content, Vec<ContentProblem>) {
     content.analytic_rules_blade_description = spec.analytic_rules_blade_description.clone();
     content.hunting_queries_blade_description = spec.hunting_queries_blade_description.clone();
     content.workbooks_blade_description = spec.workbooks_blade_description.clone();
+    content.watchlist_description = spec.watchlist_description.clone();
     (content, problems)
 }
 
@@ -338,6 +382,31 @@ pub fn from_texts(
                             .into_iter()
                             .map(|e| ContentProblem::file(&e.file, None, e.message)),
                     ),
+                }
+            }
+            Section::Watchlists => {
+                if let Err(e) = serde_json::from_str::<Value>(&text) {
+                    problems.push(json_error(&file, &text, &e));
+                    continue;
+                }
+                // JSON is YAML: the tree with spans places each problem at its member.
+                let doc = match Document::parse(&text) {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        problems.push(ContentProblem::file(
+                            &file,
+                            Some((e.offset, e.pos.line, e.pos.column)),
+                            format!("not a JSON document: {}", e.message),
+                        ));
+                        continue;
+                    }
+                };
+                let json = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+                match Watchlist::from_json(&file, &text, &json) {
+                    Ok(w) => content.watchlists.push(w),
+                    Err(errors) => {
+                        problems.extend(errors.into_iter().map(|e| yaml_problem(&doc, e)))
+                    }
                 }
             }
             Section::DataConnectors => {}

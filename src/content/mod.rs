@@ -1,7 +1,8 @@
 //! Solution content authored as files, in the Azure-Sentinel solution layout and formats:
 //! `Analytic Rules/*.yaml` (Scheduled and NRT rules), `Hunting Queries/*.yaml`,
 //! `Workbooks/*.json` with their metadata in `Workbooks/WorkbooksMetadata.json` (the repo's
-//! `WorkbooksMetadata.json` format) and `Parsers/*.yaml` (KQL functions), beside `ccfgen.toml`.
+//! `WorkbooksMetadata.json` format), `Parsers/*.yaml` (KQL functions) and `Watchlists/*.json`
+//! (the repo's watchlist ARM templates, CSV items in `rawContent`), beside `ccfgen.toml`.
 //!
 //! The model keeps what the official packager (`createSolutionV3.ps1`, `commonFunctions.ps1`)
 //! reads from each file, typed, plus the members it copies verbatim (entity mappings, custom
@@ -18,5 +19,6 @@ pub const RULE: &str = "content-file";
 pub use load::{ContentProblem, WORKBOOKS_METADATA, discover, from_texts, load};
 pub use model::{
     AnalyticRule, Content, ContentError, HuntingQuery, Parser, ParserParam, RULE_VERBATIM_MEMBERS,
-    Section, Workbook, file_key, kind_name, leaf_base, metadata_matches, ps_object_text, ps_text,
+    Section, Watchlist, Workbook, file_key, kind_name, leaf_base, metadata_matches, ps_object_text,
+    ps_text,
 };

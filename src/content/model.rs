@@ -18,17 +18,20 @@ pub enum Section {
     AnalyticRules,
     /// `Hunting Queries`.
     HuntingQueries,
+    /// `Watchlists`: the repo's watchlist ARM templates (`Watchlists/<Name>.json`).
+    Watchlists,
 }
 
 impl Section {
     /// Every section, in ccfgen's default order (the order of the install wizard's steps and of
     /// the description's counts).
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::DataConnectors,
         Section::Parsers,
         Section::Workbooks,
         Section::AnalyticRules,
         Section::HuntingQueries,
+        Section::Watchlists,
     ];
 
     /// The data file key (also the folder name of the files).
@@ -39,6 +42,7 @@ impl Section {
             Section::Workbooks => "Workbooks",
             Section::AnalyticRules => "Analytic Rules",
             Section::HuntingQueries => "Hunting Queries",
+            Section::Watchlists => "Watchlists",
         }
     }
 
@@ -56,7 +60,7 @@ impl Section {
     /// The extension of the section's files.
     pub fn extension(self) -> &'static str {
         match self {
-            Section::Workbooks | Section::DataConnectors => "json",
+            Section::Workbooks | Section::DataConnectors | Section::Watchlists => "json",
             _ => "yaml",
         }
     }
@@ -95,6 +99,8 @@ pub struct Content {
     pub workbooks: Vec<Workbook>,
     /// Parsers, in data-file order.
     pub parsers: Vec<Parser>,
+    /// Watchlists, in data-file order.
+    pub watchlists: Vec<Watchlist>,
     /// The data file's key order (every section once, `Data Connectors` included).
     pub order: Vec<Section>,
     /// The workbooks metadata file, relative to the spec's folder, when there are workbooks.
@@ -107,6 +113,9 @@ pub struct Content {
     pub hunting_queries_blade_description: Option<String>,
     /// `WorkbookBladeDescription`.
     pub workbooks_blade_description: Option<String>,
+    /// `WatchlistDescription` (its text form): the text of every watchlist's section in the
+    /// install wizard, instead of the watchlist's own `description`.
+    pub watchlist_description: Option<String>,
 }
 
 impl Content {
@@ -116,6 +125,7 @@ impl Content {
             && self.hunting_queries.is_empty()
             && self.workbooks.is_empty()
             && self.parsers.is_empty()
+            && self.watchlists.is_empty()
     }
 
     /// The order of sections (the default order when none was given).
@@ -149,6 +159,7 @@ impl Content {
                 .iter()
                 .map(|q| q.file.as_str())
                 .collect(),
+            Section::Watchlists => self.watchlists.iter().map(|w| w.file.as_str()).collect(),
         }
     }
 
@@ -178,6 +189,11 @@ impl Content {
                     self.hunting_queries
                         .iter()
                         .map(|q| (s, q.file.as_str(), q.text.as_str())),
+                ),
+                Section::Watchlists => out.extend(
+                    self.watchlists
+                        .iter()
+                        .map(|w| (s, w.file.as_str(), w.text.as_str())),
                 ),
             }
         }
@@ -794,6 +810,89 @@ impl Workbook {
             text: text.to_string(),
             data: doc.clone(),
             metadata,
+        })
+    }
+}
+
+/// A watchlist (`Watchlists/<Name>.json`): an ARM template in the repo's format whose first
+/// resource is the `…/providers/Watchlists` resource the packager copies into the package
+/// (`GenerateWatchList` reads `resources[0]` only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watchlist {
+    /// The file, relative to the spec's folder.
+    pub file: String,
+    /// The file's text.
+    pub text: String,
+    /// The watchlist resource (`resources[0]`), members in their written order.
+    pub resource: Map<String, Value>,
+    /// `properties.displayName`: the packager's variable name and content id.
+    pub display_name: String,
+    /// `properties.watchlistAlias`: the default of the `watchlistN-id` parameter, which names
+    /// the watchlist in the workspace (`_GetWatchlist('<alias>')`).
+    pub alias: String,
+    /// `properties.description`.
+    pub description: Option<String>,
+}
+
+impl Watchlist {
+    /// The watchlist of a document: `resources[0]` must be an object with
+    /// `properties.displayName` and `properties.watchlistAlias` (text).
+    pub fn from_json(file: &str, text: &str, doc: &Value) -> Result<Watchlist, Vec<ContentError>> {
+        let err = |path: &str, message: String| ContentError {
+            file: file.to_string(),
+            path: path.to_string(),
+            message,
+        };
+        let Some(resource) = doc
+            .get("resources")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first())
+            .and_then(Value::as_object)
+        else {
+            return Err(vec![err(
+                "",
+                "a watchlist file is an ARM template whose `resources` list starts with the watchlist resource (the repo's Watchlists format)".into(),
+            )]);
+        };
+        let Some(props) = resource.get("properties").and_then(Value::as_object) else {
+            return Err(vec![err(
+                "/resources/0",
+                "the watchlist resource has no `properties` object".into(),
+            )]);
+        };
+        let mut errors = Vec::new();
+        let mut member = |key: &str| match props.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(v) if !v.is_null() && !v.is_string() => {
+                errors.push(err(
+                    &format!("/resources/0/properties/{key}"),
+                    format!("`{key}` must be text, not {}", kind_name(v)),
+                ));
+                String::new()
+            }
+            _ => {
+                errors.push(err(
+                    &format!("/resources/0/properties/{key}"),
+                    format!("the watchlist has no `{key}` (non-empty text)"),
+                ));
+                String::new()
+            }
+        };
+        let display_name = member("displayName");
+        let alias = member("watchlistAlias");
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Watchlist {
+            file: file.to_string(),
+            text: text.to_string(),
+            resource: resource.clone(),
+            display_name,
+            alias,
+            description: props
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         })
     }
 }

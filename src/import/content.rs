@@ -1,5 +1,5 @@
-//! Solution content on import: the analytic rules, hunting queries, workbooks and parsers a
-//! solution folder's data file lists are read as the native files they are (the same model
+//! Solution content on import: the analytic rules, hunting queries, workbooks, parsers and
+//! watchlists a solution folder's data file lists are read as the native files they are (the same model
 //! `build` reads, [`crate::content`]) and written beside the spec; `ccfgen import` of a
 //! package rebuilds those files from the packaged resources ([`super::package`]).
 
@@ -87,6 +87,7 @@ pub fn from_folder(
     content.workbooks_blade_description = text("WorkbookBladeDescription");
     content.analytic_rules_blade_description = text("AnalyticalRuleBladeDescription");
     content.hunting_queries_blade_description = text("HuntingQueryBladeDescription");
+    content.watchlist_description = text("WatchlistDescription");
     content
 }
 
@@ -289,6 +290,7 @@ pub fn without_content(
         ),
         (!content.workbooks.is_empty(), "Workbook", "workbooks"),
         (!content.parsers.is_empty(), "Parser", "parsers"),
+        (!content.watchlists.is_empty(), "Watchlist", "watchlists"),
     ]
     .into_iter()
     .filter(|(has, _, _)| *has)
@@ -304,7 +306,11 @@ pub fn without_content(
         let parser_search = has("Parser")
             && r["type"] == "Microsoft.OperationalInsights/workspaces/savedSearches"
             && r.pointer("/properties/category").is_some();
-        !(has(kind) || parser_search)
+        let watchlist = has("Watchlist")
+            && r["type"]
+                .as_str()
+                .is_some_and(|t| t.to_ascii_lowercase().ends_with("/providers/watchlists"));
+        !(has(kind) || parser_search || watchlist)
     };
     let keep_variable = |name: &str| {
         let owned = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
@@ -315,14 +321,26 @@ pub fn without_content(
             || (has("Workbook")
                 && (owned(&["workbook", "_workbook"])
                     || name == "workspaceResourceId"
-                    || name == "TemplateEmptyObject")))
+                    || name == "TemplateEmptyObject"))
+            || content
+                .watchlists
+                .iter()
+                .any(|w| name == w.display_name || name == format!("_{}", w.display_name)))
+    };
+    let watchlist_parameter = |name: &str| {
+        has("Watchlist")
+            && name
+                .strip_prefix("watchlist")
+                .and_then(|n| n.strip_suffix("-id"))
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
     };
     let block = |b: &crate::extra_content::ContentBlock| crate::extra_content::ContentBlock {
         parameters: b
             .parameters
             .iter()
             .filter(|(k, _)| {
-                !(has("Workbook") && k.starts_with("workbook") && k.ends_with("-name"))
+                !(has("Workbook") && k.starts_with("workbook") && k.ends_with("-name")
+                    || watchlist_parameter(k))
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),

@@ -1,5 +1,6 @@
 //! `ccfgen import`: an existing solution (its `Data/Solution_*.json`, `SolutionMetadata.json`
-//! and `Data Connectors/**.json`) or a packaged `mainTemplate.json` becomes an equivalent
+//! and `Data Connectors/**.json`), a packaged `mainTemplate.json` or a package zip
+//! (`Package/<version>.zip`, read in memory: [`zip_package`]) becomes an equivalent
 //! `ccfgen.toml`.
 //!
 //! Both inputs are read into the same raw form ([`RawSolution`]), mapped onto the spec model
@@ -19,6 +20,7 @@ pub mod solution_dir;
 pub mod toml_writer;
 pub mod verify;
 pub mod yaml_writer;
+pub mod zip_package;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -196,6 +198,9 @@ pub struct Imported {
     /// The content files written beside the spec (analytic rules, hunting queries, workbooks
     /// with their metadata file, parsers).
     pub content: crate::content::Content,
+    /// When the input was a folder without `mainTemplate.json` and the package was read from
+    /// one of its version zips: which zip, and why that one (the CLI prints it).
+    pub read_from: Option<String>,
 }
 
 /// Why nothing could be imported.
@@ -224,6 +229,15 @@ pub enum ImportError {
         message: String,
         /// How to fix it.
         hint: String,
+    },
+    /// A package zip that cannot be read safely or is not a package (hostile, damaged or
+    /// oversized): nothing is read from it, nothing is written.
+    #[error("{}: {problem}", zip.display())]
+    Zip {
+        /// The zip.
+        zip: PathBuf,
+        /// What is wrong, and with which member.
+        problem: zip_package::ZipProblem,
     },
 }
 
@@ -258,13 +272,24 @@ pub const EXTRA_CONTENT_FILE: &str = "extra-content.json";
 /// File name of the SVG logo written beside the spec.
 pub const LOGO_FILE: &str = "logo.svg";
 
-/// Imports a solution folder, a `Package` folder or a `mainTemplate.json`.
+/// Imports a solution folder, a `Package` folder, a `mainTemplate.json` or a package zip. A
+/// folder without `mainTemplate.json` that holds version zips (`<version>.zip`, what `build`
+/// and the packager write in `Package/`) is imported from its highest version zip
+/// ([`Imported::read_from`] says which).
 pub fn import(path: &Path) -> Result<Imported, ImportError> {
     let main_template = path.join(crate::scan::MAIN_TEMPLATE);
-    if path.is_file() || main_template.is_file() {
+    if path.is_file() && package::is_zip(path) {
+        let (raw, pkg, notes) = package::read_zip(path)?;
+        finish(raw, Some(pkg), notes)
+    } else if path.is_file() || main_template.is_file() {
         let file = if path.is_file() { path } else { &main_template };
         let (raw, pkg, notes) = package::read(file)?;
         finish(raw, Some(pkg), notes)
+    } else if let Some((zip, why)) = package::highest_version_zip(path) {
+        let (raw, pkg, notes) = package::read_zip(&zip)?;
+        let mut imported = finish(raw, Some(pkg), notes)?;
+        imported.read_from = Some(why);
+        Ok(imported)
     } else {
         let (raw, notes) = solution_dir::read(path)?;
         finish(raw, None, notes)
@@ -315,6 +340,7 @@ fn assemble(raw: RawSolution, package: Option<package::PackageJson>, mut notes: 
         raw,
         package,
         content,
+        read_from: None,
     }
 }
 
@@ -366,6 +392,9 @@ fn lift_content(
         }
         if !sections.contains(&Section::Parsers) {
             c.parsers.clear();
+        }
+        if !sections.contains(&Section::Watchlists) {
+            c.watchlists.clear();
         }
         c
     };
@@ -479,6 +508,7 @@ pub(crate) fn content_spec(content: &crate::content::Content) -> crate::spec::mo
         analytic_rules_blade_description: content.analytic_rules_blade_description.clone(),
         hunting_queries_blade_description: content.hunting_queries_blade_description.clone(),
         workbooks_blade_description: content.workbooks_blade_description.clone(),
+        watchlist_description: content.watchlist_description.clone(),
         workbooks_metadata: content
             .workbooks_metadata_file
             .clone()

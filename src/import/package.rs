@@ -34,6 +34,118 @@ pub fn read(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportErro
     Ok((raw, (template, ui), notes))
 }
 
+/// Whether `path` names a zip: its extension is `.zip` (any case) or it starts with a zip
+/// signature.
+pub fn is_zip(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
+}
+
+/// Reads a package zip in memory ([`super::zip_package`]): its `mainTemplate.json` and
+/// `createUiDefinition.json` as [`read`] reads them from a folder; other members are noted
+/// as not read. A hostile, damaged or oversized zip is refused ([`ImportError::Zip`]).
+pub fn read_zip(path: &Path) -> Result<(RawSolution, PackageJson, Notes), ImportError> {
+    let mut bytes = Vec::new();
+    crate::input::read_into(
+        path,
+        crate::input::MAX_ZIP_BYTES,
+        "a package zip",
+        &mut bytes,
+    )
+    .map_err(|source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let refused = |problem| ImportError::Zip {
+        zip: path.to_path_buf(),
+        problem,
+    };
+    let package = super::zip_package::read(&bytes).map_err(refused)?;
+    let json = |name: &str, text: &str| {
+        serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            refused(super::zip_package::ZipProblem {
+                member: Some(name.to_string()),
+                message: format!("is not JSON: {e}"),
+            })
+        })
+    };
+    let template = json(super::zip_package::MAIN_TEMPLATE, &package.main_template)?;
+    let ui = match &package.ui_definition {
+        Some(text) => Some(json(super::zip_package::UI_DEFINITION, text)?),
+        None => None,
+    };
+    let mut notes = Notes::default();
+    for member in &package.ignored {
+        notes.add(
+            NoteKind::Ignored,
+            member,
+            "$",
+            format!(
+                "a member of {} that is not part of a package ({}, {}): not read",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                super::zip_package::MAIN_TEMPLATE,
+                super::zip_package::UI_DEFINITION
+            ),
+        );
+    }
+    let mut raw = solution(&template, ui.as_ref(), &mut notes)?;
+    raw.release_notes = solution_release_notes(path, &mut notes);
+    Ok((raw, (template, ui), notes))
+}
+
+/// The highest version zip (`<version>.zip`, a plain file) in `dir`, with a sentence saying
+/// which it is and among which; `None` when `dir` holds none.
+pub fn highest_version_zip(dir: &Path) -> Option<(std::path::PathBuf, String)> {
+    let version = |name: &str| -> Option<Vec<u64>> {
+        let stem = name.get(..name.len().checked_sub(4)?)?;
+        if !name[stem.len()..].eq_ignore_ascii_case(".zip") {
+            return None;
+        }
+        let mut parts: Vec<u64> = stem
+            .split('.')
+            .map(|p| {
+                (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect::<Option<_>>()?;
+        while parts.len() > 1 && parts.last() == Some(&0) {
+            parts.pop();
+        }
+        Some(parts)
+    };
+    let mut zips: Vec<(Vec<u64>, String)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            Some((version(&name)?, name))
+        })
+        .collect();
+    zips.sort();
+    let (_, chosen) = zips.last()?;
+    let why = format!(
+        "{} holds no {MT}: read the package from {chosen}, the highest version of its {} version zip(s) ({})",
+        dir.display(),
+        zips.len(),
+        zips.iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some((dir.join(chosen), why))
+}
+
 /// A package holds no release notes; the solution folder around `Package/` does. Read them
 /// from there when the package sits in that layout (and the file is inside the folder).
 fn solution_release_notes(

@@ -1,13 +1,15 @@
 //! The content of a package as native files: each analytic rule, hunting query, parser and
-//! workbook content template of a packaged `mainTemplate.json` is turned back into the file
-//! the official packager made it from (`Analytic Rules/*.yaml`, `Hunting Queries/*.yaml`,
-//! `Parsers/*.yaml`, `Workbooks/*.json` with its entry of `Workbooks/WorkbooksMetadata.json`),
+//! workbook content template of a packaged `mainTemplate.json`, and each watchlist resource, is
+//! turned back into the file the official packager made it from (`Analytic Rules/*.yaml`,
+//! `Hunting Queries/*.yaml`, `Parsers/*.yaml`, `Workbooks/*.json` with its entry of
+//! `Workbooks/WorkbooksMetadata.json`, `Watchlists/<alias>.json`),
 //! by inverting the rules of `crate::package::main_template` (docs/package.md, "What import
 //! reconstructs"). The files are then read by the same loader `build` uses
 //! ([`crate::content::from_texts`]).
 //!
 //! The file name comes from the content template's `description`
-//! (`<file>_AnalyticalRules Analytics Rule with template version …`); a name the path rules
+//! (`<file>_AnalyticalRules Analytics Rule with template version …`) or a watchlist's
+//! `watchlistAlias`; a name the path rules
 //! ([`crate::safe_path`]) refuse stops the import, naming the JSON path. A template that is not
 //! in the packager's form leaves its whole kind verbatim in `extra-content.json`, with a note.
 
@@ -92,6 +94,7 @@ pub fn reconstruct(
             .and_then(Value::as_str)
             .filter(|_| is_template)
             .and_then(section_of)
+            .or_else(|| is_watchlist(r).then_some(Section::Watchlists))
         else {
             continue;
         };
@@ -101,6 +104,7 @@ pub fn reconstruct(
         let path = format!("$.resources[{i}]");
         let result = match section {
             Section::DataConnectors => continue,
+            Section::Watchlists => watchlist(r),
             Section::AnalyticRules => analytic_rule(r, &vars),
             Section::HuntingQueries => {
                 hunting_index += 1;
@@ -136,10 +140,16 @@ pub fn reconstruct(
             }
         };
         let name = format!("{base}.{}", section.extension());
+        // The member the file name comes from.
+        let named_by = if section == Section::Watchlists {
+            "properties.watchlistAlias"
+        } else {
+            "properties.description"
+        };
         if let Err(e) = crate::safe_path::check_name(&name) {
             return Err(ImportError::unsafe_path(
                 MT,
-                &format!("{path}.properties.description"),
+                &format!("{path}.{named_by}"),
                 e,
             ));
         }
@@ -150,7 +160,7 @@ pub fn reconstruct(
         {
             return Err(ImportError::UnsafeInput {
                 file: MT.into(),
-                path: format!("{path}.properties.description"),
+                path: format!("{path}.{named_by}"),
                 message: format!(
                     "names the file `{file}`, as {} does",
                     other.path
@@ -205,6 +215,7 @@ pub fn reconstruct(
             Some(Section::AnalyticRules) => content.analytic_rules.clear(),
             Some(Section::HuntingQueries) => content.hunting_queries.clear(),
             Some(Section::Parsers) => content.parsers.clear(),
+            Some(Section::Watchlists) => content.watchlists.clear(),
             _ => content.workbooks.clear(),
         }
     }
@@ -226,8 +237,69 @@ pub fn reconstruct(
             text("huntingqueries").filter(|t| t != ud::HUNTING_BLADE_DEFAULT);
         content.workbooks_blade_description =
             text("workbooks").filter(|t| t != ud::WORKBOOKS_BLADE_DEFAULT);
+        content.watchlist_description = watchlist_description(ui, &content.watchlists);
     }
     Ok(content)
+}
+
+/// `WatchlistDescription` from the install wizard: the text every `watchlist<n>-text` shows,
+/// when it is one text and not each watchlist's own description.
+fn watchlist_description(ui: &Value, watchlists: &[crate::content::Watchlist]) -> Option<String> {
+    let steps = ui.pointer("/parameters/steps")?.as_array()?;
+    let step = steps.iter().find(|s| s["name"] == "watchlists")?;
+    let elements = step.get("elements")?.as_array()?;
+    let mut texts = Vec::new();
+    for n in 1..=watchlists.len() {
+        let section = elements
+            .iter()
+            .find(|e| e["name"] == format!("watchlist{n}").as_str())?;
+        let text = section.pointer("/elements/0/options/text")?.as_str()?;
+        texts.push(text);
+    }
+    let first = *texts.first()?;
+    let shared = texts.iter().all(|t| *t == first);
+    let own = watchlists
+        .iter()
+        .zip(&texts)
+        .all(|(w, t)| w.description.as_deref() == Some(*t));
+    (shared && !own).then(|| first.to_string())
+}
+
+/// Whether a resource is a watchlist (`…/providers/Watchlists`).
+fn is_watchlist(r: &Value) -> bool {
+    r.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.to_ascii_lowercase().ends_with("/providers/watchlists"))
+}
+
+/// A packaged watchlist back in the repo's watchlist format: an ARM template whose only
+/// resource is the packaged one, named after its alias (the packager replaces the name with
+/// the `watchlistN-id` parameter, so the file's own name is not in the package). The file is
+/// named `<watchlistAlias>.json`.
+fn watchlist(r: &Value) -> Result<(String, String), String> {
+    let mut resource = r.as_object().cloned().ok_or("not an object")?;
+    let alias = r
+        .pointer("/properties/watchlistAlias")
+        .and_then(Value::as_str)
+        .filter(|a| !a.trim().is_empty())
+        .ok_or("no `properties.watchlistAlias`")?
+        .to_string();
+    let name = json!(format!(
+        "[concat(parameters('workspaceName'), '/Microsoft.SecurityInsights/{alias}')]"
+    ));
+    match resource.get_mut("name") {
+        Some(v) => *v = name,
+        None => return Err("no `name`".into()),
+    }
+    let doc = json!({
+        "$schema": crate::package::main_template::TEMPLATE_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": { "workspaceName": { "type": "string" } },
+        "resources": [Value::Object(resource)],
+    });
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok((alias, text))
 }
 
 /// The install wizard's text of hunting query `n` (`huntingquery<n>-text`), if any.
@@ -282,6 +354,7 @@ fn noun(section: Section) -> &'static str {
         Section::Parsers => "parser",
         Section::Workbooks => "workbook",
         Section::DataConnectors => "data connector",
+        Section::Watchlists => "watchlist",
     }
 }
 

@@ -79,14 +79,13 @@ pub fn from_folder(folder: &SolutionFolder) -> Result<(RawSolution, Notes), Impo
         .unwrap_or_default();
     let connectors = link(&resources, &listed, &data_file, &mut notes);
     let content = super::content::from_folder(folder, &data_file, &data, &mut notes);
-    for key in ["Watchlists", "Playbooks"] {
-        if data
-            .get(key)
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty())
-        {
-            notes.add(NoteKind::Unsupported, &data_file, &format!("$.{key}"), "watchlists and playbooks are not imported from a solution folder (import the package to carry them verbatim)");
-        }
+    // Watchlists are read as files with the other content (`from_folder`).
+    if data
+        .get("Playbooks")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        notes.add(NoteKind::Unsupported, &data_file, "$.Playbooks", "playbooks are not imported from a solution folder (import the package to carry them verbatim)");
     }
     let m = |k: &str| metadata.get(k).and_then(Value::as_str).map(str::to_string);
     let raw = RawSolution {

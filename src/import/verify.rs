@@ -50,6 +50,7 @@ pub fn resolve_spec(
         hunting_queries: Some(Vec::new()),
         workbooks: Some(Vec::new()),
         parsers: Some(Vec::new()),
+        watchlists: Some(Vec::new()),
         ..spec.content
     };
     let text = toml::to_string(&spec).map_err(|e| e.to_string())?;
@@ -73,6 +74,7 @@ pub fn resolve_spec(
     content.analytic_rules_blade_description = resolved.analytic_rules_blade_description;
     content.hunting_queries_blade_description = resolved.hunting_queries_blade_description;
     content.workbooks_blade_description = resolved.workbooks_blade_description;
+    content.watchlist_description = resolved.watchlist_description;
     solution.content = content;
     Ok(solution)
 }

@@ -32,11 +32,20 @@ pub enum Kind {
     Workbook,
     /// A parser, a KQL function (`Parsers/<name>.yaml`).
     Parser,
+    /// A watchlist (`Watchlists/<name>.json`, the repo's format), keyed by a column of the
+    /// table; its alias is the name.
+    Watchlist,
 }
 
 impl Kind {
-    /// Every kind, in the order `ccfgen init` writes them.
-    pub const ALL: [Kind; 4] = [Kind::Rule, Kind::Hunting, Kind::Workbook, Kind::Parser];
+    /// Every kind (`ccfgen init` writes the first three).
+    pub const ALL: [Kind; 5] = [
+        Kind::Rule,
+        Kind::Hunting,
+        Kind::Workbook,
+        Kind::Parser,
+        Kind::Watchlist,
+    ];
 
     /// The `[content]` section of its files.
     pub fn section(self) -> Section {
@@ -45,6 +54,7 @@ impl Kind {
             Kind::Hunting => Section::HuntingQueries,
             Kind::Workbook => Section::Workbooks,
             Kind::Parser => Section::Parsers,
+            Kind::Watchlist => Section::Watchlists,
         }
     }
 
@@ -55,6 +65,7 @@ impl Kind {
             Kind::Hunting => "hunting query",
             Kind::Workbook => "workbook",
             Kind::Parser => "parser",
+            Kind::Watchlist => "watchlist",
         }
     }
 
@@ -66,6 +77,7 @@ impl Kind {
             Kind::Hunting => "Hunting",
             Kind::Workbook => "Workbook",
             Kind::Parser => "Parser",
+            Kind::Watchlist => "Watchlist",
         };
         format!("{stem}{suffix}")
     }
@@ -244,6 +256,27 @@ pub fn add(
                 ), 2),
             }),
         )?,
+        Kind::Watchlist => {
+            let key = group.column.clone().unwrap_or_else(|| "Key".to_string());
+            templates::render(
+                "scaffold/watchlist",
+                &json!({
+                    "resource_name": json_text(&format!(
+                        "[concat(parameters('workspaceName'), '/Microsoft.SecurityInsights/{name}')]"
+                    )),
+                    "display_name": json_text(&title),
+                    "source": json_text(&format!("{name}.csv")),
+                    "description": json_text(&format!(
+                        "Starter watchlist written by `ccfgen new watchlist`: items keyed by {key} to join with {table}, e.g. `_GetWatchlist('{name}') | join kind=inner {table} on $left.SearchKey == $right.{key}`. Replace the items in rawContent (CSV, header first) and this description.",
+                        table = quote_table(&table.name),
+                    )),
+                    "provider": json_text(&solution.author_name),
+                    "key": json_text(&key),
+                    "items": json_text(&format!("{key},Note\r\nexample,Replace with your items\r\n")),
+                    "alias": json_text(&name),
+                }),
+            )?
+        }
         Kind::Workbook => {
             let meta_rel = loaded
                 .spec
@@ -357,6 +390,7 @@ fn list_key(section: Section) -> &'static str {
         Section::AnalyticRules => "analytic_rules",
         Section::HuntingQueries => "hunting_queries",
         Section::Workbooks => "workbooks",
+        Section::Watchlists => "watchlists",
         Section::Parsers | Section::DataConnectors => "parsers",
     }
 }
@@ -392,6 +426,11 @@ fn check_name(kind: Kind, name: &str) -> Result<(), ScaffoldError> {
     if name.contains('.') {
         return Err(bad(
             "a name has no dot (the extension is added for you)".into()
+        ));
+    }
+    if kind == Kind::Watchlist && !crate::rules::content::watchlist::alias_is_legal(name) {
+        return Err(bad(
+            "a watchlist's name is its alias: letters, digits, `_` and `-`, starting with a letter or digit, at most 64".into(),
         ));
     }
     if kind == Kind::Parser {
@@ -431,6 +470,8 @@ struct Group {
     by: String,
     /// What a group is, for descriptions.
     what: String,
+    /// The column itself, when it is one.
+    column: Option<String>,
 }
 
 fn group_by(columns: &[(String, ColumnType)]) -> Group {
@@ -451,10 +492,12 @@ fn group_by(columns: &[(String, ColumnType)]) -> Group {
         Some((c, _)) => Group {
             by: crate::transform::quote_identifier(c),
             what: format!("`{c}` value"),
+            column: Some(c.clone()),
         },
         None => Group {
             by: "bin(TimeGenerated, 1h)".into(),
             what: "hour".into(),
+            column: None,
         },
     }
 }

@@ -59,7 +59,7 @@ pub const DELIBERATE: &[Deliberate] = &[
     },
     Deliberate {
         id: "expression-quotes",
-        what: "a `'` in a content id or name placed inside an ARM expression is doubled",
+        what: "a `'` in a content id or name (a watchlist's display name too) placed inside an ARM expression is doubled",
     },
 ];
 
@@ -95,6 +95,13 @@ pub fn classify(
             && ours.is_none()
             && (official.is_some_and(Value::is_null)
                 || text(official).as_deref() == Some("[variables('blanks')]")))
+        || (ours.is_none()
+            && official.is_some_and(|v| {
+                v.is_null()
+                    || v.as_str().is_some_and(str::is_empty)
+                    || v.as_array().is_some_and(Vec::is_empty)
+                    || v.as_object().is_some_and(serde_json::Map::is_empty)
+            }))
     {
         return Some(find("no-blanks"));
     }

@@ -147,6 +147,11 @@ pub fn main_template(input: &TemplateInput<'_>) -> Result<Value, TemplateError> 
                     b.hunting_query(q, i + 1, &mut acc);
                 }
             }
+            Section::Watchlists => {
+                for (i, w) in s.content.watchlists.iter().enumerate() {
+                    b.watchlist(w, i + 1, &mut acc);
+                }
+            }
         }
     }
 
@@ -772,6 +777,7 @@ pub fn counts(solution: &Solution) -> Vec<(&'static str, usize)> {
                 "Workbook" => c.workbooks.len(),
                 "AnalyticsRule" => c.analytic_rules.len(),
                 "HuntingQuery" => c.hunting_queries.len(),
+                "Watchlist" => c.watchlists.len(),
                 _ => 0,
             };
             (*label, own + extra.count(kind))

@@ -29,6 +29,9 @@ pub const ANALYTICS_BLADE_DEFAULT: &str = "This solution installs the following 
 /// The text of the install wizard step when the data file gives none (`hunting_queries_blade_description`).
 pub const HUNTING_BLADE_DEFAULT: &str = "This solution installs the following hunting queries. After installing the solution, run these hunting queries to hunt for threats in Manage solution view. ";
 
+/// The text of the watchlists step (fixed in `GenerateWatchList`).
+pub const WATCHLISTS_BLADE_TEXT: &str = "Microsoft Sentinel watchlists enable the collection of data from external data sources for correlation with the events in your Microsoft Sentinel environment. Once created, you can use watchlists in your search, detection rules, threat hunting, and response playbooks. Watchlists are stored in your Microsoft Sentinel workspace as name-value pairs and are cached for optimal query performance and low latency. Once deployment is successful, the installed watchlists will be available in the Watchlists blade under 'My Watchlists'.";
+
 fn text_block(name: String, text: &str) -> Value {
     json!({ "name": name, "type": "Microsoft.Common.TextBlock", "options": { "text": text } })
 }
@@ -45,8 +48,8 @@ fn section(name: String, label: &str, elements: Vec<Value>) -> Value {
     json!({ "name": name, "type": "Microsoft.Common.Section", "label": label, "elements": elements })
 }
 
-/// The steps of the content authored as files: `workbooks`, `analytics`, `huntingqueries`
-/// (parsers have none), with one section per item.
+/// The steps of the content authored as files: `workbooks`, `analytics`, `huntingqueries`,
+/// `watchlists` (parsers have none), with one section per item.
 fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
     let mut steps = Vec::new();
     if !content.workbooks.is_empty() {
@@ -170,6 +173,42 @@ fn content_steps(content: &Content, compat: Compat) -> Vec<Value> {
             "name": "huntingqueries",
             "label": "Hunting Queries",
             "bladeTitle": "Hunting Queries",
+            "elements": elements,
+        }));
+    }
+    if !content.watchlists.is_empty() {
+        let mut elements = vec![json!({
+            "name": "watchlists-text",
+            "type": "Microsoft.Common.TextBlock",
+            "options": {
+                "text": WATCHLISTS_BLADE_TEXT,
+                "link": { "label": "Learn more", "uri": "https://aka.ms/sentinelwatchlists" }
+            }
+        })];
+        for (i, w) in content.watchlists.iter().enumerate() {
+            let n = i + 1;
+            // `WatchlistDescription` (its text form) or the watchlist's own description.
+            let text = content
+                .watchlist_description
+                .as_deref()
+                .or(w.description.as_deref())
+                .map_or(Value::Null, |t| json!(t));
+            elements.push(json!({
+                "name": format!("watchlist{n}"),
+                "type": "Microsoft.Common.Section",
+                "label": w.display_name,
+                "elements": [{
+                    "name": format!("watchlist{n}-text"),
+                    "type": "Microsoft.Common.TextBlock",
+                    "options": { "text": text }
+                }]
+            }));
+        }
+        steps.push(json!({
+            "name": "watchlists",
+            "label": "Watchlists",
+            "subLabel": { "preValidation": "Configure the watchlists", "postValidation": "Done" },
+            "bladeTitle": "Watchlists",
             "elements": elements,
         }));
     }

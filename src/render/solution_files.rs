@@ -38,6 +38,7 @@ pub fn data_file(solution: &Solution) -> Value {
             "HuntingQueryBladeDescription",
             &content.hunting_queries_blade_description,
         ),
+        ("WatchlistDescription", &content.watchlist_description),
     ] {
         if let Some(text) = text {
             m.insert(key.into(), json!(text));

@@ -32,7 +32,8 @@ pub struct Spec {
 /// Solution content beside the spec, in the Azure-Sentinel solution layout. Each list names
 /// files or `*` patterns (in the file name only) relative to this file; a list not written
 /// defaults to its folder: `Analytic Rules/*.yaml`, `Hunting Queries/*.yaml`,
-/// `Workbooks/*.json`, `Parsers/*.yaml`. `[]` packages none.
+/// `Workbooks/*.json`, `Parsers/*.yaml`, `Watchlists/*.json` and `Watchlists/*/*.json`.
+/// `[]` packages none.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ContentSpec {
@@ -52,9 +53,14 @@ pub struct ContentSpec {
     /// Parsers (KQL function YAML: `FunctionName`, `FunctionQuery`, `Function.Title`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parsers: Option<Vec<String>>,
+    /// Watchlists (the repo's watchlist ARM template JSON: a `…/providers/Watchlists`
+    /// resource with `displayName`, `watchlistAlias`, `itemsSearchKey` and the CSV items in
+    /// `rawContent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watchlists: Option<Vec<String>>,
     /// The order of the data file's content lists, which is the order the package holds the
     /// content in: `Data Connectors`, `Parsers`, `Workbooks`, `Analytic Rules`,
-    /// `Hunting Queries` (the default order); lists not named follow.
+    /// `Hunting Queries`, `Watchlists` (the default order); lists not named follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Vec<String>>,
     /// The text of the install wizard's analytics step (`AnalyticalRuleBladeDescription`).
@@ -66,6 +72,10 @@ pub struct ContentSpec {
     /// The text of the workbooks step (`WorkbookBladeDescription`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workbooks_blade_description: Option<String>,
+    /// The text of every watchlist's section in the watchlists step (`WatchlistDescription`);
+    /// without it, each watchlist's own `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watchlist_description: Option<String>,
 }
 
 impl ContentSpec {

@@ -488,7 +488,7 @@ impl RowSink<'_> {
 /// gives (`YYYY-MM-DDTHH:MM:SS`, then `.` and 1–9 digits not ending in `0` when there is a
 /// fraction, then `Z`), for a date and time that exist. Such text is stored unchanged; anything
 /// else goes through parsing and formatting.
-fn is_stored_utc_form(text: &str) -> bool {
+pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     let b = text.as_bytes();
     if b.len() < 20 || b[b.len() - 1] != b'Z' {
         return false;

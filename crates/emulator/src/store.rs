@@ -382,19 +382,21 @@ impl Store {
             })?;
             // Text of datetimes and other formatted values, bound (SQLite copies it) and reused.
             let mut text = String::new();
-            for (index, source, rows) in &table_rows.batches {
-                let table = self.out_tables.get(*index).ok_or_else(|| {
+            for flow in &table_rows.batches {
+                let index = flow.table;
+                let table = self.out_tables.get(index).ok_or_else(|| {
                     rusqlite::Error::InvalidParameterName(format!("table {index}"))
                 })?;
                 let columns = &table.schema.columns;
-                table.rows.insert(&tx, rows.len(), |insert, first, row| {
-                    for (i, (value, column)) in rows[row].iter().zip(columns).enumerate() {
-                        let value = transform::to_sql(value, column.ty, &mut text);
-                        insert.raw_bind_parameter(first + i, ToSqlOutput::Borrowed(value))?;
-                    }
-                    insert.raw_bind_parameter(first + columns.len(), &**source)?;
-                    insert.raw_bind_parameter(first + columns.len() + 1, batch)
-                })?;
+                table
+                    .rows
+                    .insert(&tx, flow.rows.len(), |insert, first, row| {
+                        flow.for_each_value(row, rows, columns, &mut text, |i, value| {
+                            insert.raw_bind_parameter(first + i, ToSqlOutput::Borrowed(value))
+                        })?;
+                        insert.raw_bind_parameter(first + columns.len(), &*flow.stream)?;
+                        insert.raw_bind_parameter(first + columns.len() + 1, batch)
+                    })?;
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,

@@ -17,13 +17,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use ccfgen_base::ColumnType;
+use ccfgen_kql::eval::store::MAX_VALUE_BYTES;
 use ccfgen_kql::eval::{Ctx, Flow, Program, Value, parse_json, time};
 use ccfgen_kql::{Column, ScalarType};
 use ccfgen_push::StreamType;
 use rusqlite::types::ValueRef;
 
 use crate::config::{Config, StreamColumn};
-use crate::schema::{Cell, Coerced, Schema};
+use crate::schema::{Cell, Coerced, Schema, is_stored_utc_form};
 
 /// A data flow whose transformation the evaluator cannot run: the emulator starts, stores
 /// the stream's rows, and stores nothing in the table for this flow.
@@ -85,11 +86,10 @@ pub(crate) struct Transforms {
     pub(crate) flows: Vec<FlowInfo>,
 }
 
-/// The rows a batch gives the tables: `(table index, stream, rows)`, one entry per data flow
-/// that stored something.
+/// The rows a batch gives the tables, one entry per data flow that stored something.
 #[derive(Debug, Default)]
 pub(crate) struct TableRows {
-    pub(crate) batches: Vec<(usize, Arc<str>, Vec<Vec<Value>>)>,
+    pub(crate) batches: Vec<FlowRows>,
     /// Records a transformation dropped (counted per data flow).
     pub(crate) filtered: u64,
 }
@@ -97,7 +97,55 @@ pub(crate) struct TableRows {
 impl TableRows {
     /// Rows stored in all tables.
     pub(crate) fn len(&self) -> usize {
-        self.batches.iter().map(|(_, _, rows)| rows.len()).sum()
+        self.batches.iter().map(|flow| flow.rows.len()).sum()
+    }
+}
+
+/// The rows one data flow gives its table.
+#[derive(Debug)]
+pub(crate) struct FlowRows {
+    /// Index in [`Transforms::tables`].
+    pub(crate) table: usize,
+    /// The input stream.
+    pub(crate) stream: Arc<str>,
+    /// Per table column: the stream column whose stored cell the table stores as it is, in the
+    /// rows whose `copied` is set ([`Flow::copied_columns`]).
+    copied: Arc<[Option<usize>]>,
+    pub(crate) rows: Vec<TableRow>,
+}
+
+/// One table row.
+#[derive(Debug)]
+pub(crate) struct TableRow {
+    /// The record (stream row) of the batch it comes from.
+    record: usize,
+    /// Whether the copied columns take the stream row's stored cells (their values here are
+    /// null): every such cell is stored as it is.
+    copied: bool,
+    /// The values, in table column order.
+    values: Vec<Value>,
+}
+
+impl FlowRows {
+    /// Gives `bind` the SQLite value of each column of row `row` in order (`columns`: the
+    /// table's); formatted text is written to `text` and borrowed from it.
+    pub(crate) fn for_each_value<E>(
+        &self,
+        row: usize,
+        batch: &Coerced,
+        columns: &[Column],
+        text: &mut String,
+        mut bind: impl FnMut(usize, ValueRef<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let row = &self.rows[row];
+        let cells = batch.cells(row.record);
+        for (i, (value, column)) in row.values.iter().zip(columns).enumerate() {
+            match self.copied.get(i).copied().flatten() {
+                Some(j) if row.copied => bind(i, batch.value(&cells[j]))?,
+                _ => bind(i, to_sql(value, column.ty, text))?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -223,33 +271,68 @@ impl Transforms {
 
     /// Runs the data flows of `stream` on a typed batch received at `received` (ticks).
     pub(crate) fn run(&self, stream: &Schema, batch: &Coerced, received: i64) -> TableRows {
+        self.run_rows(stream, batch, received, true)
+    }
+
+    /// [`Transforms::run`]; with `copy`, the table columns that store a stream value as it
+    /// is take the stream row's stored cell ([`Flow::copied_columns`]) and the stream values
+    /// no transformation needs are not converted for the evaluator.
+    fn run_rows(&self, stream: &Schema, batch: &Coerced, received: i64, copy: bool) -> TableRows {
         let mut out = TableRows::default();
         let Some(flows) = self.by_stream.get(&stream.name).filter(|f| !f.is_empty()) else {
             return out;
         };
         let ctx = Ctx { now: received };
         let name: Arc<str> = Arc::from(stream.name.as_str());
-        let mut per_flow: Vec<Vec<Vec<Value>>> = flows
+        let width = stream.columns.len();
+        // per stream column: read by some flow; stored as it is by some flow
+        let mut needed = vec![!copy; width];
+        let mut copied = vec![false; width];
+        for flow in flows {
+            for (n, &needs) in needed.iter_mut().zip(flow.flow.needed_columns()) {
+                *n |= needs;
+            }
+            for &j in flow.flow.copied_columns().iter().flatten() {
+                copied[j] = true;
+            }
+        }
+        let mut per_flow: Vec<FlowRows> = flows
             .iter()
-            .map(|_| Vec::with_capacity(batch.len()))
+            .map(|flow| FlowRows {
+                table: flow.table,
+                stream: Arc::clone(&name),
+                copied: Arc::from(flow.flow.copied_columns()),
+                rows: Vec::with_capacity(batch.len()),
+            })
             .collect();
         let mut changes = Vec::new();
         let last = flows.len() - 1;
         // Room for the columns a transformation adds (`extend`) without growing the row.
-        let capacity = stream.columns.len()
+        let capacity = width
             + flows
                 .iter()
                 .map(|f| self.tables[f.table].columns.len())
                 .max()
                 .unwrap_or(0);
-        for cells in batch.rows() {
-            let mut input: Vec<Value> = Vec::with_capacity(capacity);
-            input.extend(
-                cells
+        for (record, cells) in batch.rows().enumerate() {
+            // a cell that would not be stored as it is (a long text, a datetime in another
+            // form) sends the whole row through the evaluator
+            let as_is = copy
+                && cells
                     .iter()
                     .zip(&stream.columns)
-                    .map(|(cell, (_, ty))| stream_value(batch, cell, *ty)),
-            );
+                    .zip(&copied)
+                    .all(|((cell, (_, ty)), &c)| !c || stored_as_is(batch.value(cell), *ty));
+            let mut input: Vec<Value> = Vec::with_capacity(capacity);
+            input.extend(cells.iter().zip(&stream.columns).zip(&needed).map(
+                |((cell, (_, ty)), &needed)| {
+                    if needed || !as_is {
+                        stream_value(batch, cell, *ty)
+                    } else {
+                        Value::Null
+                    }
+                },
+            ));
             for (i, (flow, rows)) in flows.iter().zip(per_flow.iter_mut()).enumerate() {
                 changes.clear();
                 // the last flow takes the row; the others a copy
@@ -259,17 +342,44 @@ impl Transforms {
                     input.clone()
                 };
                 match flow.flow.run_row(row, &ctx, &mut changes) {
-                    Some(row) => rows.push(row),
+                    Some(values) => rows.rows.push(TableRow {
+                        record,
+                        copied: as_is,
+                        values,
+                    }),
                     None => out.filtered += 1,
                 }
             }
         }
-        for (flow, rows) in flows.iter().zip(per_flow) {
-            if !rows.is_empty() {
-                out.batches.push((flow.table, Arc::clone(&name), rows));
-            }
-        }
+        out.batches = per_flow
+            .into_iter()
+            .filter(|flow| !flow.rows.is_empty())
+            .collect();
         out
+    }
+}
+
+/// Whether a table column of the stream column's type stores this stored stream cell as it
+/// is: what the evaluator reads from it ([`stream_value`]) and [`to_sql`] writes back is the
+/// same SQLite value — integers in `int`, `long` and `bool` (0 or 1) columns, reals in `real`
+/// columns, text up to the table's 64 KB in `string` and `guid` columns, datetimes in the
+/// stored form with at most 7 fraction digits (a datetime's ticks) from year 1 on.
+fn stored_as_is(value: ValueRef<'_>, ty: StreamType) -> bool {
+    match (value, ty) {
+        (ValueRef::Null, _) => true,
+        (ValueRef::Integer(i), StreamType::Boolean) => i == 0 || i == 1,
+        (ValueRef::Integer(i), StreamType::Int) => i32::try_from(i).is_ok(),
+        (ValueRef::Integer(_), StreamType::Long) => true,
+        (ValueRef::Real(_), StreamType::Real) => true,
+        (ValueRef::Text(text), StreamType::String | StreamType::Guid) => {
+            text.len() <= MAX_VALUE_BYTES && std::str::from_utf8(text).is_ok()
+        }
+        (ValueRef::Text(text), StreamType::DateTime) => {
+            text.len() <= 28
+                && !text.starts_with(b"0000")
+                && std::str::from_utf8(text).is_ok_and(is_stored_utc_form)
+        }
+        _ => false,
     }
 }
 
@@ -350,6 +460,7 @@ mod tests {
     use super::*;
     use crate::config::{DataFlow, DcrConfig, StreamDecl};
     use crate::schema::coerce;
+    use rusqlite::types::Value as SqlValue;
 
     fn config(stream: StreamDecl) -> (Config, Vec<Schema>) {
         let schema = Schema::new(&stream).expect("schema");
@@ -405,20 +516,159 @@ mod tests {
         let rows = t.run(&schemas[0], &batch, received);
         assert_eq!(rows.filtered, 1);
         assert_eq!(rows.len(), 3);
-        let (table, _, first) = &rows.batches[0];
-        assert_eq!(*table, 0);
+        assert_eq!(rows.batches[0].table, 0);
+        let first = sql_rows(&t, &rows, 0, &batch);
         assert_eq!(
             first[0],
             vec![
-                Value::DateTime(time::parse_datetime("2026-01-01T00:00:00Z").unwrap()),
-                Value::Long(4),
-                Value::string("me"),
-                Value::Null,
+                SqlValue::Text("2026-01-01T00:00:00Z".into()),
+                SqlValue::Integer(4),
+                SqlValue::Text("me".into()),
+                SqlValue::Null,
             ]
         );
-        let (_, _, raw) = &rows.batches[1];
+        // `source` stores the stream's values as they are
+        assert_eq!(&*rows.batches[1].copied, &[Some(0), Some(1), None]);
+        let raw = sql_rows(&t, &rows, 1, &batch);
         assert_eq!(raw.len(), 2);
-        assert_eq!(raw[1][0], Value::string("x"));
+        assert_eq!(raw[1][0], SqlValue::Text("x".into()));
+        assert_eq!(raw[1][1], SqlValue::Integer(1));
+    }
+
+    /// The SQLite values of the rows of data flow `flow`.
+    fn sql_rows(
+        t: &Transforms,
+        rows: &TableRows,
+        flow: usize,
+        batch: &Coerced,
+    ) -> Vec<Vec<SqlValue>> {
+        let flow = &rows.batches[flow];
+        let columns = &t.tables[flow.table].columns;
+        let mut text = String::new();
+        (0..flow.rows.len())
+            .map(|row| {
+                let mut values = Vec::new();
+                flow.for_each_value(row, batch, columns, &mut text, |_, value| {
+                    values.push(SqlValue::try_from(value).expect("UTF-8"));
+                    Ok::<_, ()>(())
+                })
+                .expect("values");
+                values
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stored_stream_cells_are_what_the_evaluator_would_store() {
+        let columns = [
+            ("S", "string"),
+            ("I", "int"),
+            ("L", "long"),
+            ("R", "real"),
+            ("B", "boolean"),
+            ("At", "datetime"),
+            ("D", "dynamic"),
+        ];
+        let stream = columns
+            .iter()
+            .map(|(name, ty)| StreamColumn::new(*name, *ty))
+            .collect();
+        let table: Vec<StreamColumn> =
+            std::iter::once(StreamColumn::new("TimeGenerated", "datetime"))
+                .chain(
+                    columns
+                        .iter()
+                        .map(|(name, ty)| StreamColumn::new(*name, *ty)),
+                )
+                .chain(std::iter::once(StreamColumn::new("Upper", "string")))
+                .collect();
+        let stream = StreamDecl::new("Custom-T", stream)
+            .with_flow(DataFlow::new(
+                "source | extend TimeGenerated = now(), Upper = toupper(S)",
+                "Custom-T_CL",
+                Some(table.clone()),
+            ))
+            .with_flow(DataFlow::new(
+                "source | where I != 3 | project-rename L2 = L | extend L = L2 | extend TimeGenerated = At",
+                "Custom-U_CL",
+                Some(table),
+            ));
+        let (config, schemas) = config(stream);
+        let t = Transforms::compile(&config, &schemas).expect("compiles");
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        // stored as they are: every column of the first flow but TimeGenerated, D (dynamic:
+        // its JSON text is written again) and Upper
+        assert_eq!(
+            t.by_stream["Custom-T"][0].flow.copied_columns(),
+            &[
+                None,
+                Some(0),
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(5),
+                None,
+                None
+            ]
+        );
+        let long = "é".repeat(40_000);
+        let datetimes = [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.5Z",
+            "2026-01-01T00:00:00.1234567Z",
+            "2026-01-01T00:00:00.12345678Z",
+            "2026-01-01T00:00:00.123456789Z",
+            "2026-02-29T00:00:00Z",
+            "2024-02-29T23:59:59.9999999Z",
+            "0000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+            "2026-01-01T10:00:00+02:00",
+            "2026-01-01",
+        ];
+        let records: Vec<String> = datetimes
+            .iter()
+            .enumerate()
+            .map(|(n, at)| {
+                let text = match n % 4 {
+                    0 => format!("\"s{n}\""),
+                    1 => format!("\"{long}\""),
+                    2 => "\"tab\\there \\u00e9\"".to_owned(),
+                    _ => "null".to_owned(),
+                };
+                format!(
+                    r#"{{"S": {text}, "I": {n}, "L": {}, "R": {}, "B": {}, "At": "{at}",
+                        "D": {{"n": [{n}, 1.50]}}}}"#,
+                    i64::MAX - n as i64,
+                    n as f64 / 3.0,
+                    n % 2 == 0
+                )
+            })
+            .collect();
+        let body = format!("[{}]", records.join(","));
+        // a small field limit truncates a datetime: no longer in the stored form
+        for max_field in [100_000, 12] {
+            let batch =
+                coerce(&schemas[0], body.clone().into_bytes(), false, max_field).expect("typed");
+            let received = time::parse_datetime("2026-01-01T00:00:00Z").expect("time");
+            let copied = t.run_rows(&schemas[0], &batch, received, true);
+            let evaluated = t.run_rows(&schemas[0], &batch, received, false);
+            assert_eq!(copied.len(), evaluated.len());
+            assert_eq!(copied.filtered, 1);
+            let stored_as_is: usize = copied.batches[0].rows.iter().filter(|r| r.copied).count();
+            assert!(
+                stored_as_is > 0 && stored_as_is < datetimes.len(),
+                "{stored_as_is}"
+            );
+            for flow in 0..2 {
+                assert_eq!(
+                    sql_rows(&t, &copied, flow, &batch),
+                    sql_rows(&t, &evaluated, flow, &batch),
+                    "flow {flow}, max_field {max_field}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ Inputs:
   asim_schemas.txt beside this script: the ASIM normalized schemas, transcribed from the
                Azure-Sentinel parsers named on each line (path and commit)
   sentinel_tables.txt beside this script: built-in tables the reference snapshot lacks,
-               transcribed from Azure-Sentinel's KQL validation table schemas (path and commit)
+               transcribed from Azure-Sentinel's KQL validation table schemas or, for tables
+               without one, from its Solutions Analyzer's dump of the table reference
+               (la_table_schemas.csv); path and commit on each line
 Tables: every table the reference files under the Security category or the Security /
 SecurityInsights solutions, plus EXTRA_TABLES; columns in the reference's order, with its types.
 """
@@ -15,7 +17,7 @@ import json, os, re, sys, glob
 
 DOCS_COMMIT = 'bea53845fef94ad4f1887d306e6618a34efefc01'
 DOCS_REPO = 'MicrosoftDocs/azure-reference-other'
-VERSION = '2026.12.0'
+VERSION = '2026.12.1'
 EXTRA_TABLES = ['SecurityAlert', 'Heartbeat', 'Event', 'IdentityInfo', 'SecurityNestedRecommendation',
     'AzureDiagnostics', 'W3CIISLog', 'Usage', 'LAQueryLogs', 'Operation', 'StorageBlobLogs',
     'AzureMetrics', 'ContainerLog', 'Perf', 'ThreatIntelIndicators', 'ThreatIntelObjects',

@@ -1,12 +1,14 @@
-//! The content sections of `mainTemplate.json`: analytic rules, hunting queries, workbooks and
-//! parsers, as `commonFunctions.ps1` emits them in V3 (`contentSchemaVersion` 3.0.0):
-//! `GenerateAlertRule`, `GetHuntingDataMetadata`, `GetWorkbookDataMetadata`,
-//! `generateParserContent`/`addTemplateSpecParserResource`. docs/package.md lists the rules.
+//! The content sections of `mainTemplate.json`: analytic rules, hunting queries, workbooks,
+//! parsers and watchlists, as `commonFunctions.ps1` emits them in V3 (`contentSchemaVersion`
+//! 3.0.0): `GenerateAlertRule`, `GetHuntingDataMetadata`, `GetWorkbookDataMetadata`,
+//! `generateParserContent`/`addTemplateSpecParserResource`, `GenerateWatchList`. docs/package.md lists the rules.
 
 use serde_json::{Map, Value, json};
 
 use super::{Acc, Builder, DEPENDS_ON_PACKAGE, TEMPLATE_SCHEMA, var};
-use crate::content::{AnalyticRule, HuntingQuery, Parser, Workbook, leaf_base, ps_object_text};
+use crate::content::{
+    AnalyticRule, HuntingQuery, Parser, Watchlist, Workbook, leaf_base, ps_object_text,
+};
 use crate::package::escape::Level;
 use crate::solution::Compat;
 
@@ -653,6 +655,82 @@ impl Builder<'_> {
             format!("[variables('_workbookcontentProductId{n}')]"),
             format!("[variables('workbookVersion{n}')]"),
         ));
+    }
+
+    /// Watchlist `n` (1-based), as `GenerateWatchList` emits it: variables `<displayName>`
+    /// and `_<displayName>`, the `watchlistN-id` parameter (default: the alias), the file's
+    /// watchlist resource itself at the top level of the template (its `name` replaced by the
+    /// parameter), and a `Watchlist` dependency at the solution's version. No content template
+    /// and no metadata resource.
+    pub(super) fn watchlist(&self, w: &Watchlist, n: usize, acc: &mut Acc) {
+        let s = self.input.solution;
+        let level = Level::Install;
+        let name = &w.display_name;
+        acc.variables
+            .insert(name.clone(), json!(self.lit(name, level)));
+        acc.variables.insert(
+            format!("_{name}"),
+            json!(format!("[variables('{}')]", self.q(name))),
+        );
+        acc.criteria.push(json!({
+            "kind": "Watchlist",
+            "contentId": format!("[variables('_{}')]", self.q(name)),
+            "version": s.version,
+        }));
+        acc.parameters.insert(
+            format!("watchlist{n}-id"),
+            json!({
+                "type": "string",
+                "defaultValue": self.lit(&w.alias, level),
+                "minLength": 1,
+                "metadata": { "description": "Unique id for the watchlist" }
+            }),
+        );
+        let mut resource = w.resource.clone();
+        let id = json!(format!(
+            "[concat(parameters('workspace'),'/Microsoft.SecurityInsights/',parameters('watchlist{n}-id'))]"
+        ));
+        match resource.get_mut("name") {
+            Some(v) => *v = id,
+            None => {
+                resource.insert("name".into(), id);
+            }
+        }
+        if let Some(props) = resource.get_mut("properties") {
+            *props = self.lit_value(props.clone(), level);
+        }
+        let mut resource = Value::Object(resource);
+        if self.compat() == Compat::Ccfgen {
+            // The repo's watchlist template has `"kind": ""` and `"labels": []`: blanks that
+            // arm-ttk rejects ("Template Should Not Contain Blanks").
+            drop_blanks(&mut resource);
+        }
+        acc.resources.push(resource);
+    }
+}
+
+/// Removes, at every depth, the object members whose value is blank for arm-ttk: `null`,
+/// `""`, `[]` or `{}` (after their own blanks are removed).
+fn drop_blanks(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for v in map.values_mut() {
+                drop_blanks(v);
+            }
+            map.retain(|_, v| !is_blank(v));
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_blanks),
+        _ => {}
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
     }
 }
 

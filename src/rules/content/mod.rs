@@ -204,6 +204,7 @@ pub fn check_solution(files: &[ContentFile], solution: &Solution) -> Vec<Vec<Fin
     }
     ids_unique(files, &mut out);
     other::template_ids_unique(files, &mut out);
+    watchlist::unique(files, &mut out);
     queries::check(files, solution, &mut out);
     out
 }

@@ -204,6 +204,11 @@ impl Program {
         &self.warnings
     }
 
+    /// Where the output values come from, when the rows come straight from the input.
+    pub(crate) fn lineage(&self) -> Option<plan::Lineage> {
+        self.plan.lineage(self.input.len())
+    }
+
     /// True when the result depends on the input rows (false for a query that only `print`s
     /// or reads a `datatable`).
     pub fn reads_input(&self) -> bool {

@@ -150,6 +150,29 @@ impl Node {
         }
     }
 
+    /// Calls `f` with every row column the expression reads.
+    pub(crate) fn for_each_column(&self, f: &mut dyn FnMut(usize)) {
+        match self {
+            Node::Const(_) => {}
+            Node::Col(i) => f(*i),
+            Node::Unary(_, a) => a.for_each_column(f),
+            Node::Binary(_, ab) | Node::And(ab) | Node::Or(ab) => {
+                ab.iter().for_each(|n| n.for_each_column(f));
+            }
+            Node::Call(_, args) | Node::Coalesce(args) => {
+                args.iter().for_each(|n| n.for_each_column(f));
+            }
+            Node::Iff(abc) => abc.iter().for_each(|n| n.for_each_column(f)),
+            Node::Case(arms, otherwise) => {
+                for (cond, value) in arms.iter() {
+                    cond.for_each_column(f);
+                    value.for_each_column(f);
+                }
+                otherwise.for_each_column(f);
+            }
+        }
+    }
+
     /// The value when the node is a constant.
     pub(crate) fn constant(&self) -> Option<&Value> {
         match self {
@@ -271,6 +294,76 @@ impl TablePlan {
         self.stages.iter().map(stage).max().unwrap_or(0).max(source)
     }
 
+    /// Where the values of a plan run row by row on `inputs` input columns come from: per
+    /// output column, the input column whose value it is, unchanged (moved by `project`,
+    /// `project-rename`, `extend X = Y` … but not computed); and per input column, whether an
+    /// expression (`extend`, `where`, `project`, `parse`) reads it. `None` when the rows do not
+    /// come straight from the input (a `let` table, `datatable`, `print`).
+    pub(crate) fn lineage(&self, inputs: usize) -> Option<Lineage> {
+        if !matches!(self.source, Source::Input) {
+            return None;
+        }
+        let mut slots: Vec<Option<usize>> = (0..inputs).map(Some).collect();
+        let mut read = vec![false; inputs];
+        // an expression reads the input columns its row columns hold
+        let mark = |node: &Node, slots: &[Option<usize>], read: &mut [bool]| {
+            node.for_each_column(&mut |i| {
+                if let Some(Some(input)) = slots.get(i) {
+                    read[*input] = true;
+                }
+            });
+        };
+        // a value computed from the row, or a row column moved as it is
+        let value_of = |node: &Node, slots: &[Option<usize>], read: &mut [bool]| match node {
+            Node::Col(i) => slots.get(*i).copied().flatten(),
+            _ => {
+                mark(node, slots, read);
+                None
+            }
+        };
+        let set = |slots: &mut Vec<Option<usize>>, slot: usize, value: Option<usize>| {
+            if slot >= slots.len() {
+                slots.resize(slot + 1, None);
+            }
+            slots[slot] = value;
+        };
+        for stage in &self.stages {
+            match stage {
+                Stage::Extend(items) => {
+                    for (slot, node) in items {
+                        let value = value_of(node, &slots, &mut read);
+                        set(&mut slots, *slot, value);
+                    }
+                }
+                Stage::Where(cond) => mark(cond, &slots, &mut read),
+                Stage::Project(items) => {
+                    slots = items
+                        .iter()
+                        .map(|n| value_of(n, &slots, &mut read))
+                        .collect();
+                }
+                Stage::Select(positions) => {
+                    // each position is taken once: a repeated one is null
+                    let mut old = slots;
+                    slots = positions
+                        .iter()
+                        .map(|&i| old.get_mut(i).and_then(Option::take))
+                        .collect();
+                }
+                Stage::Parse(plan) => {
+                    mark(&plan.source, &slots, &mut read);
+                    for (slot, _, _) in &plan.columns {
+                        set(&mut slots, *slot, None);
+                    }
+                }
+            }
+        }
+        Some(Lineage {
+            output: slots,
+            read,
+        })
+    }
+
     /// True when the plan reads the transformation's input (directly or through a `let`).
     pub(crate) fn reads_input(&self) -> bool {
         match &self.source {
@@ -279,6 +372,15 @@ impl TablePlan {
             Source::Rows(_) | Source::Print(_) => false,
         }
     }
+}
+
+/// Where a plan's output values come from (see [`TablePlan::lineage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Lineage {
+    /// Per output column: the input column whose value it holds unchanged.
+    pub output: Vec<Option<usize>>,
+    /// Per input column: whether an expression reads it.
+    pub read: Vec<bool>,
 }
 
 /// A compiled `parse`.

@@ -114,6 +114,17 @@ impl TableWriter {
         &self.table
     }
 
+    /// Per table column: the output column it takes its value from.
+    pub(crate) fn sources(&self) -> &[Option<usize>] {
+        &self.source
+    }
+
+    /// The table's `TimeGenerated` column (of type `datetime`), whose value the window rule
+    /// may replace.
+    pub(crate) fn time_generated(&self) -> Option<usize> {
+        self.time_generated
+    }
+
     /// Output columns the table does not have (dropped from every row).
     pub fn dropped_columns(&self) -> &[String] {
         &self.dropped
