@@ -124,6 +124,10 @@ pub struct Node {
     pub span: Range<usize>,
     /// Line and column of `span.start`.
     pub pos: Pos,
+    /// For an alias (`*x`), whose `span` is the alias itself: the span of the anchored node
+    /// it copies, where its text is written (scalar offsets map there). `None` for a node
+    /// written in place.
+    pub alias_of: Option<Range<usize>>,
     /// The tag as written (`!!str`, `!Custom`), if any.
     pub tag: Option<String>,
     /// What it holds.
@@ -352,6 +356,7 @@ impl Document {
             root: Node {
                 span: 0..0,
                 pos: Pos { line: 1, column: 1 },
+                alias_of: None,
                 tag: None,
                 kind: NodeKind::Scalar(Scalar {
                     value: String::new(),
@@ -410,14 +415,16 @@ impl Document {
 
     /// The byte offset in the text of byte `decoded` of `node`'s decoded scalar value: where
     /// a character of the value is written, escapes, quotes, folding and block indentation
-    /// accounted for. An offset past the end of the value maps to the end of the scalar's
-    /// text; a node that is not a scalar maps to its start.
+    /// accounted for (for an alias, in the anchored scalar it copies: [`Node::alias_of`]). An
+    /// offset past the end of the value maps to the end of the scalar's text; a node that is
+    /// not a scalar maps to its start.
     pub fn scalar_offset(&self, node: &Node, decoded: usize) -> usize {
         let Some(scalar) = node.scalar() else {
             return node.span.start;
         };
-        let raw = self.text.get(node.span.clone()).unwrap_or("");
-        node.span.start + align(raw, scalar, decoded)
+        let written = node.alias_of.as_ref().unwrap_or(&node.span);
+        let raw = self.text.get(written.clone()).unwrap_or("");
+        written.start + align(raw, scalar, decoded)
     }
 
     /// Line and column of byte `decoded` of `node`'s decoded scalar value
@@ -627,6 +634,7 @@ impl<'d> Builder<'d> {
                     let node = Node {
                         span: offset..end,
                         pos,
+                        alias_of: None,
                         tag: tag.as_deref().map(tag_text),
                         kind: NodeKind::Scalar(Scalar {
                             value: value.into_owned(),
@@ -643,6 +651,7 @@ impl<'d> Builder<'d> {
                     let n = target.size;
                     let mut node = target.clone();
                     self.spend(n, offset)?;
+                    node.alias_of = Some(node.alias_of.take().unwrap_or(node.span));
                     node.span = offset..self.byte_of(&span.end).max(offset);
                     node.pos = pos;
                     self.complete(node, 0, &mut root)?;
@@ -684,6 +693,7 @@ impl<'d> Builder<'d> {
                     let node = Node {
                         span: open.start..end,
                         pos: open.pos,
+                        alias_of: None,
                         tag: open.tag,
                         kind,
                         size: open.size,
@@ -1155,6 +1165,37 @@ kind: Scheduled\n";
         assert_eq!(dups[0].0.pos.line, 1);
         assert_eq!(dups[0].1.pos.line, 3);
         assert_eq!(doc.root.get("b").unwrap().pos, Pos { line: 2, column: 4 });
+    }
+
+    #[test]
+    fn an_aliased_scalar_maps_into_its_anchor() {
+        // Found by the yaml_spans fuzz target (`&x c: *x`): the offsets of an aliased scalar's
+        // value pointed into the alias `*x`, where none of it is written.
+        let doc = parse("a: &x \"X_\\u0043L\"\nb: *x\n");
+        let b = doc.root.get("b").unwrap();
+        assert_eq!(b.as_str(), Some("X_CL"));
+        assert_eq!(&doc.text()[b.span.clone()], "*x");
+        assert_eq!(b.pos, Pos { line: 2, column: 4 });
+        assert_eq!(
+            &doc.text()[b.alias_of.clone().unwrap()],
+            "&x \"X_\\u0043L\""
+        );
+        assert!(written_at(&doc, "b", 0).starts_with("X_\\u0043L"));
+        assert!(written_at(&doc, "b", 2).starts_with("\\u0043L"));
+        assert!(written_at(&doc, "b", 3).starts_with("L\""));
+        assert_eq!(doc.root.get("a").unwrap().alias_of, None);
+        let doc = parse("&x c: *x");
+        let e = &doc.root.entries()[0];
+        assert_eq!(e.value.as_str(), Some("c"));
+        assert_eq!(&doc.text()[doc.scalar_offset(&e.value, 0)..], "c: *x");
+        // The items of an aliased collection are written where the anchored ones are.
+        let doc = parse("a: &l [p, q]\nb: *l\n");
+        let b = doc.root.get("b").unwrap();
+        assert_eq!(&doc.text()[b.alias_of.clone().unwrap()], "&l [p, q]");
+        assert_eq!(
+            &doc.text()[doc.scalar_offset(&b.items()[1], 0)..],
+            "q]\nb: *l\n"
+        );
     }
 
     #[test]

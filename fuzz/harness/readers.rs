@@ -130,8 +130,8 @@ pub fn json_spans(data: &[u8]) {
 /// The YAML tree of solution content files (`ccfgen::yaml_spans`): any text parses or fails
 /// without a panic; in a parsed tree every span lies in the text and its line:column is the
 /// place of its start, every scalar's decoded offsets map monotonically to character
-/// boundaries, and a visible character of a value is written at its mapped place (or, in
-/// double quotes, an escape is); a text that is valid JSON and valid YAML gives the same value.
+/// boundaries inside the node's text (an alias's: the anchored node's), and a visible character
+/// of a value is written at its mapped place (or, in double quotes, an escape is); a text that is valid JSON and valid YAML gives the same value.
 pub fn yaml_spans(data: &[u8]) {
     use ccfgen::yaml_spans::{Document, Node, Style};
     let text = String::from_utf8_lossy(data);
@@ -144,11 +144,20 @@ pub fn yaml_spans(data: &[u8]) {
         assert!(node.span.start <= node.span.end && node.span.end <= text.len());
         assert!(text.is_char_boundary(node.span.start) && text.is_char_boundary(node.span.end));
         assert_eq!(doc.pos(node.span.start), node.pos, "{:?}", node.span);
+        // An alias is written `*name`; its value where the anchored node is.
+        let written = match &node.alias_of {
+            Some(anchored) => {
+                assert!(text[node.span.clone()].starts_with('*'), "{:?}", node.span);
+                assert!(anchored.start <= anchored.end && anchored.end <= text.len());
+                anchored.clone()
+            }
+            None => node.span.clone(),
+        };
         if let Some(s) = node.scalar() {
-            let mut last = node.span.start;
+            let mut last = written.start;
             for (i, c) in s.value.char_indices().take(512) {
                 let at = doc.scalar_offset(node, i);
-                assert!(at >= last && at <= node.span.end, "{i} in {:?}", s.value);
+                assert!(at >= last && at <= written.end, "{i} in {:?}", s.value);
                 assert!(text.is_char_boundary(at));
                 last = at;
                 if !c.is_whitespace() && checked < 20_000 {
@@ -165,7 +174,7 @@ pub fn yaml_spans(data: &[u8]) {
                 }
             }
             let end = doc.scalar_offset(node, s.value.len());
-            assert!(end >= last && end <= node.span.end);
+            assert!(end >= last && end <= written.end);
         }
         stack.extend(node.items());
         for e in node.entries() {
