@@ -916,15 +916,12 @@ impl Validator<'_> {
             kql: &t.transform.kql,
             input: &rules::transform::input_columns(&stream),
             table: compared.then_some((t.name.as_str(), table.as_slice())),
+            builtin: t.is_builtin(),
         });
         let path = format!("{}.transform", t.path);
         // Into a built-in table, output columns it lacks are one warning (they are dropped).
-        let mut lacking: Vec<String> = Vec::new();
+        let lacking = &found.lacking;
         for (d, span) in found.in_transform {
-            if t.is_builtin() && d.rule == "transform-column-missing" {
-                lacking.extend(d.message.split('`').nth(1).map(str::to_string));
-                continue;
-            }
             let d = if t.transform.derived {
                 let mut d = d;
                 d.message = format!("derived transform `{}`: {}", t.transform.kql, d.message);

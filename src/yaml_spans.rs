@@ -748,13 +748,16 @@ impl<'d> Builder<'d> {
 /// white space maps to the written place where it was added.
 fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
     let value = scalar.value.as_str();
-    // The span may start at the node's properties (`!!str 12`, `&anchor "x"`).
+    // The span may start at the node's properties (`!!str 12`, `&anchor "x"`), which end at
+    // YAML white space or a line break (not at other Unicode white space: `&a\u{b}b` is one
+    // anchor).
+    const YAML_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
     let mut skip = 0usize;
     while matches!(raw.as_bytes().get(skip), Some(b'!' | b'&')) {
         let rest = &raw[skip..];
-        skip += rest.find(char::is_whitespace).unwrap_or(rest.len());
+        skip += rest.find(YAML_SPACE).unwrap_or(rest.len());
         let rest = &raw[skip..];
-        skip += rest.len() - rest.trim_start().len();
+        skip += rest.len() - rest.trim_start_matches(YAML_SPACE).len();
     }
     let base = skip;
     let raw = &raw[base..];
@@ -1196,6 +1199,18 @@ kind: Scheduled\n";
             &doc.text()[doc.scalar_offset(&b.items()[1], 0)..],
             "q]\nb: *l\n"
         );
+    }
+
+    #[test]
+    fn an_anchor_name_holding_other_white_space_is_skipped_whole() {
+        // Found by the yaml_spans fuzz target: a vertical tab inside an anchor name was taken
+        // for the end of the node's properties, so offsets pointed into the anchor.
+        let doc = parse("k: &a\u{b}\u{e9}x: (x\n");
+        let k = doc.root.get("k").unwrap();
+        assert_eq!(k.as_str(), Some("(x"));
+        assert!(written_at(&doc, "k", 0).starts_with("(x"));
+        let doc = parse("k: &a\u{b}b\n  v w\n");
+        assert!(written_at(&doc, "k", 0).starts_with("v w"));
     }
 
     #[test]

@@ -357,25 +357,22 @@ fn transform(
     let table_cols = table
         .map(|t| (cx.m.resources[t].name(), tables.columns(cx, t)))
         .or(builtin);
+    // Into a built-in table, output columns it lacks are summed up in one warning (a stream
+    // routed to several built-in tables by `where` filters carries every table's columns).
+    let into_builtin = table.is_none() && builtin.is_some();
     let f = cx.memo.check(Transform {
         kql: kql.unwrap_or("source"),
         input,
         table: table_cols,
+        builtin: into_builtin,
     });
     let at = if kql.is_some() {
         fp.key("transformKql")
     } else {
         fp.clone()
     };
-    // Into a built-in table, output columns it lacks are summed up in one warning (a stream
-    // routed to several built-in tables by `where` filters carries every table's columns).
-    let into_builtin = table.is_none() && builtin.is_some();
-    let mut lacking: Vec<&str> = Vec::new();
+    let lacking = &f.lacking;
     for (d, span) in &f.in_transform {
-        if into_builtin && d.rule == "transform-column-missing" {
-            lacking.extend(d.message.split('`').nth(1));
-            continue;
-        }
         sink.inside(
             r.doc,
             &at,
@@ -447,6 +444,8 @@ type Bucket = Vec<(Box<[u8]>, Arc<Checked>)>;
 struct Checked {
     in_transform: Vec<(Diagnostic, Option<std::ops::Range<usize>>)>,
     in_table: Vec<(usize, Diagnostic)>,
+    /// Output columns a built-in table lacks.
+    lacking: Vec<String>,
     /// The transform produces a table (its output was compared when a table is known).
     has_output: bool,
 }
@@ -456,6 +455,7 @@ impl From<TransformFindings> for Checked {
         Checked {
             in_transform: f.in_transform,
             in_table: f.in_table,
+            lacking: f.lacking,
             has_output: f.output.is_some(),
         }
     }
@@ -476,6 +476,7 @@ fn memo_key(t: &Transform<'_>, key: &mut Vec<u8>) {
         text(key, &c.name);
         text(key, c.ty.kusto_name());
     }
+    key.push(u8::from(t.builtin));
     if let Some((name, columns)) = t.table {
         text(key, name);
         key.extend_from_slice(&(columns.len() as u64).to_le_bytes());

@@ -30,6 +30,10 @@ pub struct Doc {
     text: Option<String>,
     /// The parsed value (pruned to what the checks use), or why there is none.
     pub json: Result<Value, DocError>,
+    /// The file validated against the published schemas while its whole value was at hand
+    /// (a package's `mainTemplate.json` or a `createUiDefinition.json` read by
+    /// [`read_doc_validated`]); `None` when it was not (the check then parses its text again).
+    schema: Option<super::schemas::Outcome>,
 }
 
 /// Why a file has no JSON value.
@@ -65,6 +69,7 @@ impl Doc {
             bytes: text.len(),
             text: Some(text),
             json,
+            schema: None,
         }
     }
 
@@ -76,6 +81,7 @@ impl Doc {
             bytes: 0,
             text: Some(String::new()),
             json: Err(DocError::Skipped(s.reason.clone())),
+            schema: None,
         }
     }
 
@@ -103,6 +109,11 @@ impl Doc {
     /// The file name (last path component).
     pub fn file_name(&self) -> &str {
         self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+
+    /// Its validation against the published schemas, when it was validated as it was read.
+    pub(crate) fn schema(&self) -> Option<&super::schemas::Outcome> {
+        self.schema.as_ref()
     }
 }
 
@@ -168,7 +179,19 @@ thread_local! {
 
 /// Reads and parses one file (`rel` is its path relative to the root).
 pub fn read_doc(path: &Path, rel: &str) -> Doc {
-    BUFFER.with_borrow_mut(|buffer| {
+    read(path, rel, false)
+}
+
+/// [`read_doc`], and a package's `mainTemplate.json` or a `createUiDefinition.json` is also
+/// validated against the published schemas while its whole value is at hand (the checks
+/// keep a pruned template), so that `ccfgen check` neither reads nor parses it twice.
+pub fn read_doc_validated(path: &Path, rel: &str) -> Doc {
+    read(path, rel, true)
+}
+
+fn read(path: &Path, rel: &str, validate: bool) -> Doc {
+    let mut schema = None;
+    let doc = BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         let read =
             crate::input::read_into(path, crate::input::MAX_JSON_BYTES, "a JSON file", buffer);
@@ -181,7 +204,13 @@ pub fn read_doc(path: &Path, rel: &str) -> Doc {
                 Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),
                 Ok(text) => {
                     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-                    (n, parse(text).map(|v| retain(rel, v)))
+                    let json = parse(text).map(|mut v| {
+                        if validate {
+                            schema = super::schemas::validate(rel, &mut v);
+                        }
+                        retain(rel, v)
+                    });
+                    (n, json)
                 }
             },
         };
@@ -191,8 +220,10 @@ pub fn read_doc(path: &Path, rel: &str) -> Doc {
             bytes,
             text: None,
             json,
+            schema: None,
         }
-    })
+    });
+    Doc { schema, ..doc }
 }
 
 /// Applies `f` to every item on up to `threads` threads; results keep the input order.

@@ -257,7 +257,7 @@ pub fn check_tree(root: &Path, options: Options) -> Result<Report, CheckError> {
         let docs: Vec<files::Doc> = group
             .iter()
             .filter_map(|item| match item {
-                Item::File(e) => Some(files::read_doc(&e.path, &e.rel)),
+                Item::File(e) => Some(files::read_doc_validated(&e.path, &e.rel)),
                 Item::Skipped(s) => Some(files::Doc::skipped(s)),
                 Item::Content(..) => None,
             })

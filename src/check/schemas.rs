@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::Ctx;
 use super::findings::Sink;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::published_schemas::{Report, schemas};
+use crate::published_schemas::{Report, SchemaError, schemas};
 
 /// The documents of the tree to validate: (doc index, is a createUiDefinition).
 pub(super) fn documents(cx: &Ctx<'_>) -> Vec<(usize, bool)> {
@@ -28,31 +28,56 @@ pub(super) fn documents(cx: &Ctx<'_>) -> Vec<(usize, bool)> {
 
 const UI_DEFINITION: &str = "createUiDefinition.json";
 
-/// Validates one document.
+/// A document's validation: the report, or why the schemas could not be used.
+pub(crate) type Outcome = Result<Report, &'static SchemaError>;
+
+/// Validates a parsed file if it is one of the documents [`documents`] picks — a package's
+/// `mainTemplate.json` (an ARM template) or a `createUiDefinition.json` — while the reader
+/// holds its whole value (`rel` is its path from the root); `None` for any other file.
+pub(crate) fn validate(rel: &str, value: &mut Value) -> Option<Outcome> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.eq_ignore_ascii_case(UI_DEFINITION) {
+        Some(schemas().map(|s| s.validate_ui_definition(value)))
+    } else if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE)
+        && crate::scan::kind::is_template(value)
+    {
+        Some(schemas().map(|s| s.validate_template_in_place(value)))
+    } else {
+        None
+    }
+}
+
+/// Reports the validation of one document: done as it was read, or done here on its text
+/// parsed again.
 pub(super) fn check(cx: &Ctx<'_>, doc: usize, ui: bool, sink: &mut Sink) {
-    let schemas = match schemas() {
-        Ok(s) => s,
-        Err(e) => {
-            // A defect of ccfgen (the vendored files are tested); said once per file.
-            sink.at(
-                doc,
-                &crate::json_spans::JsonPath::root(),
-                Diagnostic::new(Severity::Note, "package-schema-unchecked", e.to_string())
-                    .with_hint("report this: the schemas compiled into ccfgen do not load"),
-            );
-            return;
+    let computed;
+    let outcome = match cx.m.docs[doc].schema() {
+        Some(outcome) => outcome,
+        None => {
+            let text = cx.m.docs[doc].text();
+            let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
+                return;
+            };
+            computed = schemas().map(|s| {
+                if ui {
+                    s.validate_ui_definition(&value)
+                } else {
+                    s.validate_template_in_place(&mut value)
+                }
+            });
+            &computed
         }
     };
-    let text = cx.m.docs[doc].text();
-    let Ok(value) = serde_json::from_str::<Value>(&text) else {
-        return;
-    };
-    let report = if ui {
-        schemas.validate_ui_definition(&value)
-    } else {
-        schemas.validate_template(&value)
-    };
-    report_findings(doc, &report, sink);
+    match outcome {
+        Ok(report) => report_findings(doc, report, sink),
+        // A defect of ccfgen (the vendored files are tested); said once per file.
+        Err(e) => sink.at(
+            doc,
+            &crate::json_spans::JsonPath::root(),
+            Diagnostic::new(Severity::Note, "package-schema-unchecked", e.to_string())
+                .with_hint("report this: the schemas compiled into ccfgen do not load"),
+        ),
+    }
 }
 
 fn report_findings(doc: usize, report: &Report, sink: &mut Sink) {

@@ -266,6 +266,15 @@ impl Schemas {
 
     /// Validates a `mainTemplate.json`.
     pub fn validate_template(&self, template: &Value) -> Report {
+        self.validate_template_in_place(&mut template.clone())
+    }
+
+    /// Validates a `mainTemplate.json` that the caller owns: the same report as
+    /// [`Schemas::validate_template`], without copying the template. While it runs, the
+    /// value is changed and changed back (each template's `resources` is set aside while its
+    /// own members are validated; a providers-form resource is validated under the type ARM
+    /// reads it as), so it is as it was when this returns.
+    pub fn validate_template_in_place(&self, template: &mut Value) -> Report {
         let mut report = Report::default();
         self.template_at(template, &JsonPath::root(), None, &mut report);
         report
@@ -275,9 +284,7 @@ impl Schemas {
     pub fn validate_ui_definition(&self, ui: &Value) -> Report {
         let mut report = Report::default();
         let mut found = Vec::new();
-        for e in self.ui_definition.iter_errors(ui) {
-            flatten(&e, &mut found);
-        }
+        errors(&self.ui_definition, ui, &mut found);
         for f in found {
             self.push(
                 &mut report,
@@ -294,37 +301,23 @@ impl Schemas {
     /// version and place), to which violations of the embedded template are attributed.
     fn template_at(
         &self,
-        template: &Value,
+        template: &mut Value,
         at: &JsonPath,
         owner: Option<(&str, &str, &JsonPath)>,
         report: &mut Report,
     ) {
-        let resources = template.get("resources").and_then(Value::as_array);
-        let mut found = Vec::new();
         // The `resources` array fails the template schema's `oneOf` as soon as one item is no
         // resource-group resource it lists, without saying why; the items are validated one
         // by one below, with precise locations. The template's own members are validated
         // with `resources` empty (an array, as the schema wants), which is the same verdict
-        // for them and spares validating every resource twice.
-        let shell;
-        let top = match (resources, template.as_object()) {
-            (Some(_), Some(members)) => {
-                shell = Value::Object(
-                    members
-                        .iter()
-                        .map(|(k, v)| match k.as_str() {
-                            "resources" => (k.clone(), Value::Array(Vec::new())),
-                            _ => (k.clone(), v.clone()),
-                        })
-                        .collect(),
-                );
-                &shell
-            }
-            _ => template,
+        // for them and spares validating every resource twice. The items are set aside (not
+        // copied) meanwhile, and put back at the end.
+        let mut resources = match template.get_mut("resources") {
+            Some(Value::Array(items)) => Some(std::mem::take(items)),
+            _ => None,
         };
-        for e in self.template.iter_errors(top) {
-            flatten(&e, &mut found);
-        }
+        let mut found = Vec::new();
+        errors(&self.template, template, &mut found);
         for f in found {
             match owner {
                 Some((ty, api, owner_at)) => {
@@ -339,24 +332,34 @@ impl Schemas {
             }
         }
         let variables = template.get("variables");
-        for (i, r) in resources.into_iter().flatten().enumerate() {
+        for (i, r) in resources.iter_mut().flatten().enumerate() {
             self.resource(r, variables, &at.key("resources").index(i), report);
+        }
+        if let (Some(items), Some(Value::Array(slot))) = (resources, template.get_mut("resources"))
+        {
+            *slot = items;
         }
     }
 
-    fn resource(&self, r: &Value, variables: Option<&Value>, at: &JsonPath, report: &mut Report) {
+    fn resource(
+        &self,
+        r: &mut Value,
+        variables: Option<&Value>,
+        at: &JsonPath,
+        report: &mut Report,
+    ) {
         let ty = r.get("type").and_then(Value::as_str);
         let api = r.get("apiVersion").and_then(Value::as_str);
         let (Some(ty), Some(api)) = (ty, api) else {
             let mut found = Vec::new();
-            for e in self.base.iter_errors(r) {
-                flatten(&e, &mut found);
-            }
+            errors(&self.base, r, &mut found);
             for f in found {
                 self.push(report, Document::MainTemplate, at, None, f);
             }
             return;
         };
+        let (ty, api) = (ty.to_string(), api.to_string());
+        let (ty, api) = (ty.as_str(), api.as_str());
         let label = format!("{ty}@{api}");
         let lower = ty.to_ascii_lowercase();
         let extension = extension_type(ty, r.get("name").and_then(Value::as_str), variables);
@@ -374,20 +377,17 @@ impl Schemas {
         match schema {
             Some((schema, as_type)) => {
                 report.resources_validated += 1;
-                let normalized;
-                // The extension type ARM reads a providers-form resource as, or the type as
-                // written, spelt as the schema spells it (types are case-insensitive).
-                let value = if as_type.is_some() || ty != schema.canonical {
-                    let mut copy = r.clone();
-                    copy["type"] = Value::String(schema.canonical.clone());
-                    normalized = copy;
-                    &normalized
-                } else {
-                    r
-                };
                 let mut found = Vec::new();
-                for e in schema.validator.iter_errors(value) {
-                    flatten(&e, &mut found);
+                // Validated as the extension resource ARM reads a providers-form resource
+                // as, or as the type written, spelt as the schema spells it (ARM compares
+                // types without regard to case); the written `type` is put back after.
+                if as_type.is_some() || ty != schema.canonical {
+                    let written =
+                        std::mem::replace(&mut r["type"], Value::String(schema.canonical.clone()));
+                    errors(&schema.validator, r, &mut found);
+                    r["type"] = written;
+                } else {
+                    errors(&schema.validator, r, &mut found);
                 }
                 for f in found {
                     self.push(report, Document::MainTemplate, at, Some((ty, api)), f);
@@ -395,9 +395,7 @@ impl Schemas {
             }
             None => {
                 let mut found = Vec::new();
-                for e in self.base.iter_errors(r) {
-                    flatten(&e, &mut found);
-                }
+                errors(&self.base, r, &mut found);
                 for f in found {
                     self.push(report, Document::MainTemplate, at, Some((ty, api)), f);
                 }
@@ -411,16 +409,17 @@ impl Schemas {
             }
         }
         let embedded = if lower.ends_with("/contenttemplates") {
-            r.pointer("/properties/mainTemplate")
-                .map(|t| (t, ["properties", "mainTemplate"]))
+            Some(["properties", "mainTemplate"])
         } else if lower == "microsoft.resources/deployments" {
-            r.pointer("/properties/template")
-                .map(|t| (t, ["properties", "template"]))
+            Some(["properties", "template"])
         } else {
             None
         };
-        if let Some((t, keys)) = embedded
-            && t.is_object()
+        if let Some(keys) = embedded
+            && let Some(t) = r
+                .get_mut(keys[0])
+                .and_then(|p| p.get_mut(keys[1]))
+                .filter(|t| t.is_object())
         {
             self.template_at(t, &at.keys(&keys), Some((ty, api, at)), report);
         }
@@ -451,6 +450,18 @@ impl Schemas {
             resource: resource.map(|(t, a)| format!("{t}@{a}")),
             allowed,
         });
+    }
+}
+
+/// The errors of `value` against `validator`, flattened ([`flatten`]). A valid value (most
+/// are) is recognised by `is_valid`, which builds no error values: `iter_errors` builds one
+/// for every failing alternative of every `oneOf`, even where another alternative matches.
+fn errors(validator: &Validator, value: &Value, out: &mut Vec<Found>) {
+    if validator.is_valid(value) {
+        return;
+    }
+    for e in validator.iter_errors(value) {
+        flatten(&e, out);
     }
 }
 

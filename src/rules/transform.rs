@@ -24,6 +24,11 @@ pub struct Transform<'a> {
     /// The destination table, when it is known: its name and columns with Tables API types
     /// as written. `None` for a built-in table whose schema ccfgen does not know.
     pub table: Option<(&'a str, &'a [(String, String)])>,
+    /// The table is a built-in one: its columns are optional, so those the transform leaves
+    /// out are no finding, and the output columns it lacks are listed in
+    /// [`TransformFindings::lacking`] (the service drops them; the caller reports them as
+    /// one finding) instead of one `transform-column-missing` each.
+    pub builtin: bool,
 }
 
 /// What [`check`] found.
@@ -31,8 +36,11 @@ pub struct Transform<'a> {
 pub struct TransformFindings {
     /// Findings about the transform, with the byte range in the KQL text when known.
     pub in_transform: Vec<(Diagnostic, Option<Range<usize>>)>,
-    /// Findings about table columns: the column's index in the table and the finding.
+    /// Findings about table columns: the column's index in the table and the finding (none
+    /// for a built-in table).
     pub in_table: Vec<(usize, Diagnostic)>,
+    /// Into a built-in table: the output columns the table does not have, in output order.
+    pub lacking: Vec<String>,
     /// The inferred output columns, when the result is a table.
     pub output: Option<Vec<Column>>,
 }
@@ -140,7 +148,7 @@ pub fn check(t: Transform<'_>) -> TransformFindings {
         ));
         return out;
     };
-    compare(&mut out, &output, table_name, table);
+    compare(&mut out, &output, table_name, table, t.builtin);
     out.output = Some(output);
     out
 }
@@ -150,15 +158,31 @@ fn compare(
     output: &[Column],
     table_name: &str,
     table: &[(String, String)],
+    builtin: bool,
 ) {
     let cmp = ccfgen_kql::compare_with_table(output, table);
     for m in &cmp.mismatch {
-        let d = match m {
-            Mismatch::MissingInTable { name, output_type } => missing(name, *output_type, table_name),
-            Mismatch::CaseDiffers { name, output_type, table_name: t } if output.iter().any(|c| &c.name == t) => {
-                // The table's spelling is produced too: this one is simply an extra column.
-                missing(name, *output_type, table_name)
+        let extra = match m {
+            Mismatch::MissingInTable { name, output_type } => Some((name, output_type)),
+            // The table's spelling is produced too: this one is simply an extra column.
+            Mismatch::CaseDiffers {
+                name,
+                output_type,
+                table_name: t,
+            } if output.iter().any(|c| &c.name == t) => Some((name, output_type)),
+            _ => None,
+        };
+        if let Some((name, output_type)) = extra {
+            if builtin {
+                out.lacking.push(name.clone());
+            } else {
+                out.in_transform
+                    .push((missing(name, *output_type, table_name), None));
             }
+            continue;
+        }
+        let d = match m {
+            Mismatch::MissingInTable { .. } => continue, // an extra column, above
             Mismatch::CaseDiffers {
                 name, table_name: t, ..
             } => Diagnostic::error(
@@ -189,7 +213,7 @@ fn compare(
     let produces_time = output.iter().any(|c| c.name == "TimeGenerated");
     // each name's first index in the table (a built-in table has hundreds of columns)
     let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    if !cmp.table_columns_not_in_output.is_empty() {
+    if !builtin && !cmp.table_columns_not_in_output.is_empty() {
         for (i, (n, _)) in table.iter().enumerate().rev() {
             first.insert(n, i);
         }
@@ -327,6 +351,7 @@ mod tests {
             kql: "source | extend TimeGenerated = todatetime(ts) | project-away ts",
             input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
+            builtin: false,
         });
         assert_eq!(
             rules(&f),
@@ -355,6 +380,7 @@ mod tests {
             kql: "source",
             input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
+            builtin: false,
         });
         assert_eq!(
             rules(&f),
@@ -364,6 +390,7 @@ mod tests {
             kql: "source | summarize count() by a",
             input: &input_columns(&stream),
             table: None,
+            builtin: false,
         });
         assert!(
             rules(&f).contains(&"transform-unsupported"),
@@ -374,6 +401,7 @@ mod tests {
             kql: "source | extend b = todynamic(a)",
             input: &input_columns(&stream),
             table: None,
+            builtin: false,
         });
         assert_eq!(rules(&f), ["transform-unlisted"]);
         let (d, span) = &f.in_transform[0];
@@ -396,6 +424,7 @@ mod tests {
             kql: &kql,
             input: &input_columns(&stream),
             table: None,
+            builtin: false,
         });
         assert!(
             f.in_transform.is_empty(),
@@ -407,6 +436,7 @@ mod tests {
             kql: &eleven,
             input: &input_columns(&stream),
             table: None,
+            builtin: false,
         });
         assert_eq!(rules(&f), ["transform-unsupported"]);
     }
@@ -419,8 +449,49 @@ mod tests {
             kql: "source | extend x = toint(nope)",
             input: &input_columns(&stream),
             table: Some(("T_CL", &table)),
+            builtin: false,
         });
         assert_eq!(rules(&f), ["transform-kql"]);
         assert_eq!(f.in_transform[0].0.severity, Severity::Error);
+    }
+
+    #[test]
+    fn builtin_table_columns_are_optional_and_extras_listed() {
+        let stream = cols(&[("a", "string"), ("b", "string"), ("n", "int")]);
+        let table = cols(&[
+            ("TimeGenerated", "datetime"),
+            ("N", "long"),
+            ("n", "string"),
+            ("Unused", "string"),
+        ]);
+        let kql = "source | extend TimeGenerated = now()";
+        let builtin = check(Transform {
+            kql,
+            input: &input_columns(&stream),
+            table: Some(("Syslog", &table)),
+            builtin: true,
+        });
+        assert_eq!(builtin.lacking, ["a", "b"]);
+        assert!(builtin.in_table.is_empty(), "{:?}", builtin.in_table);
+        assert_eq!(rules(&builtin), ["transform-column-type"]);
+        // the same transform into a custom table: one finding per extra column, and the
+        // table column never produced
+        let custom = check(Transform {
+            kql,
+            input: &input_columns(&stream),
+            table: Some(("T_CL", &table)),
+            builtin: false,
+        });
+        assert!(custom.lacking.is_empty());
+        assert_eq!(
+            rules(&custom),
+            [
+                "transform-column-missing",
+                "transform-column-missing",
+                "transform-column-type",
+                "table-column-not-produced",
+                "table-column-not-produced"
+            ]
+        );
     }
 }
