@@ -752,8 +752,14 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
     // YAML white space or a line break (not at other Unicode white space: `&a\u{b}b` is one
     // anchor).
     const YAML_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
+    // A block scalar's span may start at its first content line, which may itself begin
+    // with `!` or `&` (content, not properties).
+    let starts_at_content = matches!(scalar.style, Style::Literal | Style::Folded) && {
+        let first = raw[..raw.find(['\r', '\n']).unwrap_or(raw.len())].trim_end();
+        !first.is_empty() && value.trim_start_matches('\n').starts_with(first)
+    };
     let mut skip = 0usize;
-    while matches!(raw.as_bytes().get(skip), Some(b'!' | b'&')) {
+    while !starts_at_content && matches!(raw.as_bytes().get(skip), Some(b'!' | b'&')) {
         let rest = &raw[skip..];
         skip += rest.find(YAML_SPACE).unwrap_or(rest.len());
         let rest = &raw[skip..];
@@ -773,13 +779,19 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
             // The span may start at the indicator (`|-  # comment`): content starts on the
             // next line. It may also start at a content line that begins with `|` or `>`
             // (after leading empty lines, the span starts at the first written content).
-            let first_line = &raw[..raw.find('\n').unwrap_or(raw.len())];
+            // A line ends at `\n`, `\r\n` or a lone `\r`, as for the parser.
+            let eol = raw.find(['\r', '\n']).unwrap_or(raw.len());
+            let first_line = &raw[..eol];
             if is_block_header(first_line)
                 && !value
                     .trim_start_matches('\n')
                     .starts_with(first_line.trim_end())
             {
-                r = raw.find('\n').map_or(raw.len(), |i| i + 1);
+                r = if raw[eol..].starts_with("\r\n") {
+                    eol + 2
+                } else {
+                    (eol + 1).min(raw.len())
+                };
             }
         }
         Style::Plain => {}
@@ -1210,6 +1222,21 @@ kind: Scheduled\n";
         assert_eq!(k.as_str(), Some("(x"));
         assert!(written_at(&doc, "k", 0).starts_with("(x"));
         let doc = parse("k: &a\u{b}b\n  v w\n");
+        assert!(written_at(&doc, "k", 0).starts_with("v w"));
+    }
+
+    #[test]
+    fn a_block_scalar_header_ended_by_a_lone_carriage_return() {
+        // Found by the yaml_spans fuzz target: a lone `\r` ends a line for the parser, but
+        // the block scalar's header line was looked for up to `\n` only, so the content's
+        // offsets pointed past the text; and a block scalar's span that starts at its
+        // content (`&`) was read as starting at an anchor.
+        let doc = parse("|\r&");
+        assert_eq!(doc.root.as_str(), Some("&\n"));
+        assert_eq!(doc.scalar_offset(&doc.root, 0), 2);
+        let doc = parse("k: |\r  v w\r");
+        assert!(written_at(&doc, "k", 0).starts_with("v w"));
+        let doc = parse("k: |\r\n  v w\r\n");
         assert!(written_at(&doc, "k", 0).starts_with("v w"));
     }
 

@@ -33,7 +33,7 @@ pub struct Doc {
     /// The file validated against the published schemas while its whole value was at hand
     /// (a package's `mainTemplate.json` or a `createUiDefinition.json` read by
     /// [`read_doc_validated`]); `None` when it was not (the check then parses its text again).
-    schema: Option<super::schemas::Outcome>,
+    schema: Option<super::schema_read::Outcome>,
 }
 
 /// Why a file has no JSON value.
@@ -112,7 +112,7 @@ impl Doc {
     }
 
     /// Its validation against the published schemas, when it was validated as it was read.
-    pub(crate) fn schema(&self) -> Option<&super::schemas::Outcome> {
+    pub(crate) fn schema(&self) -> Option<&super::schema_read::Outcome> {
         self.schema.as_ref()
     }
 }
@@ -206,7 +206,7 @@ fn read(path: &Path, rel: &str, validate: bool) -> Doc {
                     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
                     let json = parse(text).map(|mut v| {
                         if validate {
-                            schema = super::schemas::validate(rel, &mut v);
+                            schema = super::schema_read::validate(rel, &mut v);
                         }
                         retain(rel, v)
                     });

@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 mod package;
 mod runtime;
+mod schema_read;
 mod schemas;
 pub mod spec;
 mod table;

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::findings::Sink;
+use super::schema_read::UI_DEFINITION;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::published_schemas::{Report, SchemaError, schemas};
+use crate::published_schemas::{Report, schemas};
 
 /// The documents of the tree to validate: (doc index, is a createUiDefinition).
 pub(super) fn documents(cx: &Ctx<'_>) -> Vec<(usize, bool)> {
@@ -24,27 +25,6 @@ pub(super) fn documents(cx: &Ctx<'_>) -> Vec<(usize, bool)> {
     }
     out.sort_unstable();
     out
-}
-
-const UI_DEFINITION: &str = "createUiDefinition.json";
-
-/// A document's validation: the report, or why the schemas could not be used.
-pub(crate) type Outcome = Result<Report, &'static SchemaError>;
-
-/// Validates a parsed file if it is one of the documents [`documents`] picks — a package's
-/// `mainTemplate.json` (an ARM template) or a `createUiDefinition.json` — while the reader
-/// holds its whole value (`rel` is its path from the root); `None` for any other file.
-pub(crate) fn validate(rel: &str, value: &mut Value) -> Option<Outcome> {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    if name.eq_ignore_ascii_case(UI_DEFINITION) {
-        Some(schemas().map(|s| s.validate_ui_definition(value)))
-    } else if name.eq_ignore_ascii_case(crate::scan::MAIN_TEMPLATE)
-        && crate::scan::kind::is_template(value)
-    {
-        Some(schemas().map(|s| s.validate_template_in_place(value)))
-    } else {
-        None
-    }
 }
 
 /// Reports the validation of one document: done as it was read, or done here on its text
