@@ -764,6 +764,14 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
         skip += rest.find(YAML_SPACE).unwrap_or(rest.len());
         let rest = &raw[skip..];
         skip += rest.len() - rest.trim_start_matches(YAML_SPACE).len();
+        // A comment may follow the properties (`&a # note` then the value on the next
+        // line); it ends at `\n`, `\r\n` or a lone `\r`.
+        while raw[skip..].starts_with('#') {
+            let rest = &raw[skip..];
+            skip += rest.find(['\r', '\n']).unwrap_or(rest.len());
+            let rest = &raw[skip..];
+            skip += rest.len() - rest.trim_start_matches(YAML_SPACE).len();
+        }
     }
     let base = skip;
     let raw = &raw[base..];
@@ -1237,6 +1245,17 @@ kind: Scheduled\n";
         let doc = parse("k: |\r  v w\r");
         assert!(written_at(&doc, "k", 0).starts_with("v w"));
         let doc = parse("k: |\r\n  v w\r\n");
+        assert!(written_at(&doc, "k", 0).starts_with("v w"));
+    }
+
+    #[test]
+    fn a_comment_after_a_node_s_properties_is_skipped() {
+        // Found by the yaml_spans fuzz target: `&a # c` followed by the value on the next
+        // line (after a lone `\r`) mapped the value's offsets into the comment.
+        let doc = parse("k: &a # c\r  v w\r");
+        assert_eq!(doc.root.get("k").unwrap().as_str(), Some("v w"));
+        assert!(written_at(&doc, "k", 0).starts_with("v w"));
+        let doc = parse("k: !!str # c\n  v w\n");
         assert!(written_at(&doc, "k", 0).starts_with("v w"));
     }
 
