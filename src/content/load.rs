@@ -323,16 +323,8 @@ pub fn from_texts(
     for (section, file, text) in files {
         match section {
             Section::AnalyticRules | Section::HuntingQueries | Section::Parsers => {
-                let doc = match Document::parse(&text) {
-                    Ok(doc) => doc,
-                    Err(e) => {
-                        problems.push(ContentProblem::file(
-                            &file,
-                            Some((e.offset, e.pos.line, e.pos.column)),
-                            format!("not a YAML document: {}", e.message),
-                        ));
-                        continue;
-                    }
+                let Some(doc) = spanned(&file, &text, "YAML", &mut problems) else {
+                    continue;
                 };
                 let json = doc.root.to_json();
                 let result = match section {
@@ -385,23 +377,17 @@ pub fn from_texts(
                 }
             }
             Section::Watchlists => {
-                if let Err(e) = serde_json::from_str::<Value>(&text) {
-                    problems.push(json_error(&file, &text, &e));
-                    continue;
-                }
-                // JSON is YAML: the tree with spans places each problem at its member.
-                let doc = match Document::parse(&text) {
-                    Ok(doc) => doc,
+                let json = match serde_json::from_str::<Value>(&text) {
+                    Ok(json) => json,
                     Err(e) => {
-                        problems.push(ContentProblem::file(
-                            &file,
-                            Some((e.offset, e.pos.line, e.pos.column)),
-                            format!("not a JSON document: {}", e.message),
-                        ));
+                        problems.push(json_error(&file, &text, &e));
                         continue;
                     }
                 };
-                let json = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+                // JSON is YAML: the tree with spans places each problem at its member.
+                let Some(doc) = spanned(&file, &text, "JSON", &mut problems) else {
+                    continue;
+                };
                 match Watchlist::from_json(&file, &text, &json) {
                     Ok(w) => content.watchlists.push(w),
                     Err(errors) => {
@@ -413,6 +399,27 @@ pub fn from_texts(
         }
     }
     (content, problems)
+}
+
+/// The tree with spans of a content file's text, or its syntax error (`what`: "YAML" or
+/// "JSON", as the file is named) added to `problems`.
+fn spanned(
+    file: &str,
+    text: &str,
+    what: &str,
+    problems: &mut Vec<ContentProblem>,
+) -> Option<Document> {
+    match Document::parse(text) {
+        Ok(doc) => Some(doc),
+        Err(e) => {
+            problems.push(ContentProblem::file(
+                file,
+                Some((e.offset, e.pos.line, e.pos.column)),
+                format!("not a {what} document: {}", e.message),
+            ));
+            None
+        }
+    }
 }
 
 /// Reads a content file (at most [`crate::input::MAX_JSON_BYTES`]).
