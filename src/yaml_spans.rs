@@ -134,6 +134,9 @@ pub struct Node {
     pub kind: NodeKind,
     /// Nodes in this subtree (itself included).
     size: usize,
+    /// Whether the node's written text (its span, or for an alias the anchored node's)
+    /// starts with its properties: an anchor or a tag written before it (`&a |`, `!!str x`).
+    props: bool,
 }
 
 impl Node {
@@ -363,6 +366,7 @@ impl Document {
                     style: Style::Plain,
                 }),
                 size: 1,
+                props: false,
             },
             text: text.to_string(),
             line_starts,
@@ -424,7 +428,7 @@ impl Document {
         };
         let written = node.alias_of.as_ref().unwrap_or(&node.span);
         let raw = self.text.get(written.clone()).unwrap_or("");
-        written.start + align(raw, scalar, decoded)
+        written.start + align(raw, scalar, node.props, decoded)
     }
 
     /// Line and column of byte `decoded` of `node`'s decoded scalar value
@@ -492,6 +496,7 @@ fn tag_text(tag: &saphyr_parser::Tag) -> String {
 struct Open {
     start: usize,
     pos: Pos,
+    props: bool,
     tag: Option<String>,
     anchor: usize,
     /// Mapping: `Some` (with a pending key); sequence: `None`.
@@ -635,6 +640,8 @@ impl<'d> Builder<'d> {
                         span: offset..end,
                         pos,
                         alias_of: None,
+                        // The parser starts a node's span at its properties, when it has any.
+                        props: anchor != 0 || tag.is_some(),
                         tag: tag.as_deref().map(tag_text),
                         kind: NodeKind::Scalar(Scalar {
                             value: value.into_owned(),
@@ -668,6 +675,7 @@ impl<'d> Builder<'d> {
                     self.stack.push(Open {
                         start: offset,
                         pos,
+                        props: anchor != 0 || tag.is_some(),
                         tag: tag.as_deref().map(tag_text),
                         anchor,
                         mapping: mapping.then_some(None),
@@ -697,6 +705,7 @@ impl<'d> Builder<'d> {
                         tag: open.tag,
                         kind,
                         size: open.size,
+                        props: open.props,
                     };
                     self.complete(node, open.anchor, &mut root)?;
                 }
@@ -739,29 +748,31 @@ impl<'d> Builder<'d> {
     }
 }
 
-/// The byte offset in `raw` (a scalar's written text) of byte `decoded` of its value.
+/// The byte offset in `raw` (a scalar's written text) of byte `decoded` of its value; `props`:
+/// whether `raw` starts with the node's properties ([`Node::props`]).
 ///
 /// Characters that are not white space are written as they are, or as an escape (double
 /// quotes), or doubled (`''` in single quotes); white space may be removed (indentation,
 /// folded line breaks, trailing spaces) or added (a folded line break becomes a space). The
 /// value is walked along the written text, so every visible character maps exactly; added
 /// white space maps to the written place where it was added.
-fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
+///
+/// Where the text starts is decided from what the parser says, never guessed from the text:
+/// the parser starts a node's span at its properties when it has any (`&a`, `!!str`, in
+/// either order, each followed by white space, line breaks or comments); the scanner starts
+/// a block scalar's token at its first content line (at the block's indentation: whatever is
+/// written there, `| where`, `&x` or `>`, is content) when it has one, and at its header
+/// otherwise. A block scalar's span therefore starts with its header exactly when the node
+/// has properties or its value has no content line (nothing but line breaks: a content line
+/// adds at least one character that is not one).
+fn align(raw: &str, scalar: &Scalar, props: bool, decoded: usize) -> usize {
     let value = scalar.value.as_str();
-    // The span may start at the node's properties (`!!str 12`, `&anchor "x"`), which end at
-    // YAML white space or a line break (not at other Unicode white space: `&a\u{b}b` is one
-    // anchor).
+    // Properties are separated from each other and from the content by YAML white space
+    // and line breaks (not other Unicode white space) and comments.
     const YAML_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
-    // A block scalar's span may start at its first content line, which may itself begin
-    // with `!` or `&` (content, not properties).
-    let starts_at_content = matches!(scalar.style, Style::Literal | Style::Folded) && {
-        let first = raw[..raw.find(['\r', '\n']).unwrap_or(raw.len())].trim_end();
-        !first.is_empty() && value.trim_start_matches('\n').starts_with(first)
-    };
     let mut skip = 0usize;
-    while !starts_at_content && matches!(raw.as_bytes().get(skip), Some(b'!' | b'&')) {
-        let rest = &raw[skip..];
-        skip += rest.find(YAML_SPACE).unwrap_or(rest.len());
+    while props && matches!(raw.as_bytes().get(skip), Some(b'!' | b'&')) {
+        skip += property_len(&raw[skip..]);
         let rest = &raw[skip..];
         skip += rest.len() - rest.trim_start_matches(YAML_SPACE).len();
         // A comment may follow the properties (`&a # note` then the value on the next
@@ -784,17 +795,11 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
             }
         }
         Style::Literal | Style::Folded => {
-            // The span may start at the indicator (`|-  # comment`): content starts on the
-            // next line. It may also start at a content line that begins with `|` or `>`
-            // (after leading empty lines, the span starts at the first written content).
-            // A line ends at `\n`, `\r\n` or a lone `\r`, as for the parser.
-            let eol = raw.find(['\r', '\n']).unwrap_or(raw.len());
-            let first_line = &raw[..eol];
-            if is_block_header(first_line)
-                && !value
-                    .trim_start_matches('\n')
-                    .starts_with(first_line.trim_end())
-            {
+            // The header (`|-2  # comment`) is one line: content starts on the next. A line
+            // ends at `\n`, `\r\n` or a lone `\r`, as for the parser.
+            let header = props || value.bytes().all(|b| b == b'\n');
+            if header && matches!(rb.first(), Some(b'|' | b'>')) {
+                let eol = raw.find(['\r', '\n']).unwrap_or(raw.len());
                 r = if raw[eol..].starts_with("\r\n") {
                     eol + 2
                 } else {
@@ -868,15 +873,23 @@ fn align(raw: &str, scalar: &Scalar, decoded: usize) -> usize {
     base + raw_end.min(raw.len()).max(r.min(raw.len()))
 }
 
-/// Whether `line` is a block scalar header: `|` or `>`, chomping and indentation indicators,
-/// then nothing but white space and a comment.
-fn is_block_header(line: &str) -> bool {
-    let Some(rest) = line.strip_prefix(['|', '>']) else {
-        return false;
+/// The length of the node property at the start of `s` (`&` or `!`), as the scanner reads
+/// it: an anchor's name ends at white space, a line break, a NUL, a byte order mark or a flow
+/// indicator (`,[]{}`), not at other Unicode white space (`&a\u{b}b` is one anchor); a
+/// verbatim tag (`!<…>`) after its `>`; another tag where an anchor would end (the scanner
+/// refuses a tag followed by anything else).
+fn property_len(s: &str) -> usize {
+    if s.starts_with("!<") {
+        return s.find('>').map_or(s.len(), |i| i + 1);
+    }
+    let ends = |c: char| {
+        matches!(
+            c,
+            ' ' | '\t' | '\r' | '\n' | '\0' | '\u{feff}' | ',' | '[' | ']' | '{' | '}'
+        )
     };
-    let rest = rest.trim_start_matches(['-', '+', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    let rest = rest.trim_start_matches([' ', '\t', '\r']);
-    rest.is_empty() || rest.starts_with('#')
+    let rest = s.get(1..).unwrap_or("");
+    1 + rest.find(ends).unwrap_or(rest.len())
 }
 
 /// The length of the escape at the start of `s` (a backslash) and the character it stands
@@ -1079,8 +1092,6 @@ kind: Scheduled\n";
         let doc = parse("query: |-2 # c\n  | where A\n");
         let value = &doc.root.get("query").unwrap().scalar().unwrap().value;
         assert!(written_at(&doc, "query", value.find("where").unwrap()).starts_with("where A"));
-        assert!(!is_block_header("| where A"));
-        assert!(is_block_header(">+ # folded"));
     }
 
     #[test]
@@ -1257,6 +1268,70 @@ kind: Scheduled\n";
         assert!(written_at(&doc, "k", 0).starts_with("v w"));
         let doc = parse("k: !!str # c\n  v w\n");
         assert!(written_at(&doc, "k", 0).starts_with("v w"));
+    }
+
+    /// Every visible character of every scalar value of `text` is written at its mapped
+    /// place (or, in double quotes, an escape is), as the fuzz target checks.
+    fn assert_visible_characters_map_to_themselves(text: &str) {
+        let doc = parse(text);
+        let mut stack = vec![&doc.root];
+        while let Some(n) = stack.pop() {
+            if let Some(s) = n.scalar() {
+                for (i, c) in s.value.char_indices().filter(|(_, c)| !c.is_whitespace()) {
+                    let at = &text[doc.scalar_offset(n, i)..];
+                    assert!(
+                        at.starts_with(c) || (s.style == Style::DoubleQuoted && at.starts_with('\\')),
+                        "{c:?} (byte {i} of {:?}) written as {at:?} in {text:?}",
+                        s.value
+                    );
+                }
+            }
+            stack.extend(n.items());
+            stack.extend(n.entries().iter().flat_map(|e| [&e.key, &e.value]));
+        }
+    }
+
+    #[test]
+    fn a_block_scalar_s_first_content_line_that_looks_like_its_header() {
+        // Found by the yaml_spans fuzz target (`&f |\n|.`): with properties, the span starts
+        // at them and goes on through the header; the header `|` was taken for the start of
+        // the content because the value `|.` starts with it, so `.` mapped to the second `|`.
+        // Whether the span starts with a header comes from the parser (properties, or no
+        // content line), not from comparing the text with the value.
+        let doc = parse("&f |\n|.");
+        assert_eq!(doc.root.as_str(), Some("|."));
+        assert_eq!(doc.scalar_offset(&doc.root, 0), 5);
+        assert_eq!(doc.scalar_offset(&doc.root, 1), 6);
+        let doc = parse("k: &a |\n  |\n");
+        assert_eq!(doc.root.get("k").unwrap().as_str(), Some("|\n"));
+        assert_eq!(
+            doc.scalar_pos(doc.root.get("k").unwrap(), 0),
+            Pos { line: 2, column: 3 }
+        );
+        for text in [
+            "&f |\n|.",
+            "&f |\n|",
+            "k: &a |\n  |\n",
+            "k: &a |\n  |x y\n",
+            "k: &a |-\n  |- x\n",
+            "k: !!str |2+\n  |2+ # not a comment\n\n",
+            "k: &a >\n  > a\n  b\n",
+            "k: &a >-\n  >\n\n  >\n",
+            "k: &a !!str |\n  &a !!str |\n",
+            "k: &a # c\n  |\n  |.\n",
+            "k: &a\r  |\r  |.\r",
+            // Without properties the span starts at the content, whatever it looks like.
+            "k: |\n  |\n",
+            "k: |\n  |-\n  x\n",
+            "k: >\n  >\n  >\n",
+            "k: |1\n   |\n",
+            "- |\n  &x |\n- >\n  !t >\n",
+            // Without content the span starts at the header.
+            "k: |+\n\n\n",
+            "k: &a |+\n\n",
+        ] {
+            assert_visible_characters_map_to_themselves(text);
+        }
     }
 
     #[test]
