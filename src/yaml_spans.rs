@@ -1299,7 +1299,7 @@ kind: Scheduled\n";
         // Whether the span starts with a header comes from the parser (properties, or no
         // content line), not from comparing the text with the value.
         let doc = parse("&f |\n|.");
-        assert_eq!(doc.root.as_str(), Some("|."));
+        assert_eq!(doc.root.as_str(), Some("|.\n"));
         assert_eq!(doc.scalar_offset(&doc.root, 0), 5);
         assert_eq!(doc.scalar_offset(&doc.root, 1), 6);
         let doc = parse("k: &a |\n  |\n");
