@@ -1280,7 +1280,8 @@ kind: Scheduled\n";
                 for (i, c) in s.value.char_indices().filter(|(_, c)| !c.is_whitespace()) {
                     let at = &text[doc.scalar_offset(n, i)..];
                     assert!(
-                        at.starts_with(c) || (s.style == Style::DoubleQuoted && at.starts_with('\\')),
+                        at.starts_with(c)
+                            || (s.style == Style::DoubleQuoted && at.starts_with('\\')),
                         "{c:?} (byte {i} of {:?}) written as {at:?} in {text:?}",
                         s.value
                     );
