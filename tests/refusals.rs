@@ -1,11 +1,11 @@
 //! Clear refusals and the crashes they replace (issue 9 §3 and §5), each with the real binary
 //! (assert_cmd) on real files in temp dirs: a check with nothing to check, spec errors reported
-//! together with "did you mean", oversized inputs, `check --explain` on a non-DCR, a single
-//! DCR checked with its tables, `infer`'s exit status, the schema's spellings, a duplicate
-//! column reported once, ReleaseNotes.md cells, completions and man pages, the deploy line of
-//! `build`, `rust_name` validation, Rust name collisions and KQL quoting of derived transforms.
-//! The property test at the end: any column name or `rust_name` is refused with a finding or
-//! yields valid, distinct Rust identifiers.
+//! together with "did you mean", an import of a path that does not exist, oversized inputs,
+//! `check --explain` on a non-DCR, a single DCR checked with its tables, `infer`'s exit status,
+//! the schema's spellings, a duplicate column reported once, ReleaseNotes.md cells, completions
+//! and man pages, the deploy line of `build`, `rust_name` validation, Rust name collisions and
+//! KQL quoting of derived transforms. The property test at the end: any column name or
+//! `rust_name` is refused with a finding or yields valid, distinct Rust identifiers.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -125,6 +125,25 @@ fn check_with_nothing_to_check_exits_2() {
     std::fs::write(&readme, "# x\n").unwrap();
     let out = run(ccfgen().arg("check").arg(&readme));
     assert_refused(&out, 2, "neither a JSON file nor a ccfgen.toml");
+}
+
+#[test]
+fn import_of_a_path_that_does_not_exist_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for missing in ["nonexistent.zip", "mainTemplate.json", "Solutions/Mistyped"] {
+        let out = run(ccfgen()
+            .arg("import")
+            .arg(dir.path().join(missing))
+            .arg("--out")
+            .arg(dir.path().join("out")));
+        assert_refused(&out, 2, "does not exist");
+        assert!(
+            !stderr(&out).contains("neither a solution folder"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.path().join("out").exists(), "nothing written");
 }
 
 // --- spec errors together --------------------------------------------------------------

@@ -14,6 +14,12 @@ use crate::scan::{DATA_CONNECTORS, JsonFile, Kind, SolutionFolder};
 
 /// Reads a solution folder.
 pub fn read(dir: &Path) -> Result<(RawSolution, Notes), ImportError> {
+    if !dir.exists() {
+        return Err(ImportError::Invalid(format!(
+            "{} does not exist: give a solution folder, a Package folder, a mainTemplate.json or a package zip",
+            dir.display()
+        )));
+    }
     if !dir.is_dir() {
         return Err(ImportError::Invalid(format!(
             "{} is neither a solution folder nor a mainTemplate.json",
