@@ -205,6 +205,11 @@ impl Coerced {
         self.records
     }
 
+    /// Bytes of the received (inflated) body.
+    pub(crate) fn body_len(&self) -> usize {
+        self.body.len()
+    }
+
     /// The rows in order, one cell per declared column.
     pub(crate) fn rows(&self) -> impl Iterator<Item = &[Cell]> {
         (0..self.records).map(|i| &self.cells[i * self.width..(i + 1) * self.width])

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension as _, Statement, params};
 use serde_json::{Map, Value};
 
@@ -139,31 +139,65 @@ const VALUES_PER_INSERT: usize = 1024;
 /// Most rows inserted by one multi-row `INSERT`.
 const ROWS_PER_INSERT: usize = 64;
 
-/// A table of stored rows — a stream's (`_ccfgen_rows_<stream>`) or a destination table's
-/// (`_ccfgen_table_<table>`): its data columns, then the metadata columns every row is given
-/// (`_ccfgen_stream` for table rows, `_ccfgen_batch`), then `_ccfgen_seq`, the rowid. Stream
-/// rows and table rows are inserted by the same [`RowTable::insert`].
+/// The rows of a stream (`_ccfgen_rows_<stream>`, `_ccfgen_packed_rows_<stream>`) or of a
+/// destination table (`_ccfgen_table_<table>`, `_ccfgen_packed_table_<table>`), stored two
+/// ways behind one view:
+///
+/// - **packed** (every batch written by this version, unless it holds a value JSON cannot
+///   give back as it is or one its column's type would convert): one row per batch (per batch and data flow for a table) holding the
+///   batch's rows as one JSON array of arrays (`_ccfgen_rows`), their number
+///   (`_ccfgen_count`), the metadata columns and `_ccfgen_seq`, the sequence number of the
+///   batch's first row. SQLite stores one record per batch instead of one per row.
+/// - **typed**: one row per row, the data columns typed, then the metadata columns
+///   (`_ccfgen_stream` for table rows, `_ccfgen_batch`), then `_ccfgen_seq`, the rowid. Rows of
+///   files written before the packed layout are here; so is a batch holding text with a NUL
+///   character (which SQLite's JSON functions would cut).
+///
+/// The view lists the typed rows, then the packed ones expanded by `json_each` (each cell
+/// read back by `json_extract` and `CAST` to its column's type: the same SQLite value, see
+/// [`write_json`] and [`fits`]); the view's columns have the typed table's declared types. Sequence numbers continue across
+/// both: a batch's rows take the numbers after the highest stored one.
 struct RowTable {
-    /// The table's name, quoted.
+    /// The typed table's name, quoted.
     name: String,
-    /// Values bound per row: the data columns and the metadata columns.
+    /// The packed table's name, quoted.
+    packed: String,
+    /// The SQLite type of each data column (`INTEGER`, `REAL`, `TEXT`).
+    types: Vec<String>,
+    /// Data columns per row.
+    data: usize,
+    /// Values bound per typed row: the data columns, the metadata columns and `_ccfgen_seq`.
     width: usize,
-    /// `INSERT` of one row.
+    /// `INSERT` of one typed row.
     insert_one: String,
-    /// `INSERT` of `chunk` rows: SQLite runs one statement per `chunk` rows rather than one
-    /// per row.
+    /// `INSERT` of `chunk` typed rows: SQLite runs one statement per `chunk` rows rather than
+    /// one per row.
     insert_chunk: String,
     chunk: usize,
+    /// `INSERT` of one packed batch: `_ccfgen_seq`, `_ccfgen_count`, the metadata columns,
+    /// `_ccfgen_rows`.
+    insert_packed: String,
+    /// The sequence number the next row takes.
+    next_seq: String,
+    /// The number of stored rows.
+    count: String,
+}
+
+/// A `json_extract` path naming element `i` of an array.
+fn element(i: usize) -> String {
+    format!("'$[{i}]'")
 }
 
 impl RowTable {
-    /// Creates the table `name` when missing, with `columns` (name, SQLite type) and then
-    /// `metadata` (name, SQLite type; `NOT NULL`) bound with each row, and `_ccfgen_seq`; an
-    /// existing table must have exactly these columns (`declared`: what the mismatch message
-    /// says declares them, as in "the stream declares").
+    /// Creates the typed table `name` and the packed table `packed` when missing, with
+    /// `columns` (name, SQLite type) and then `metadata` (name, SQLite type; `NOT NULL`) stored
+    /// with each row (each packed batch), and `_ccfgen_seq`; an existing typed table must have
+    /// exactly these columns (`declared`: what the mismatch message says declares them, as in
+    /// "the stream declares").
     fn create(
         conn: &Connection,
         name: String,
+        packed: String,
         columns: &[(String, String)],
         metadata: &[(&str, &str)],
         declared: &str,
@@ -199,10 +233,19 @@ impl RowTable {
                 "table {name} has columns {actual:?}, {declared} {expected:?}"
             )));
         }
-        let insert_columns: Vec<String> = expected[..expected.len() - 1]
+        let meta_definitions: String = metadata
             .iter()
-            .map(|(column, _)| quote(column))
+            .map(|(n, t)| format!("{} {t} NOT NULL, ", quote(n)))
             .collect();
+        conn.execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS {packed} (\"_ccfgen_seq\" INTEGER PRIMARY KEY, \
+                 \"_ccfgen_count\" INTEGER NOT NULL, {meta_definitions}\"_ccfgen_rows\" TEXT NOT NULL)"
+            ),
+            [],
+        )?;
+        let insert_columns: Vec<String> =
+            expected.iter().map(|(column, _)| quote(column)).collect();
         let width = insert_columns.len();
         let chunk = (VALUES_PER_INSERT / width.max(1)).clamp(1, ROWS_PER_INSERT);
         let row = format!("({})", vec!["?"; width].join(","));
@@ -213,17 +256,146 @@ impl RowTable {
                 vec![row.as_str(); rows].join(",")
             )
         };
+        let meta_names: String = metadata
+            .iter()
+            .map(|(n, _)| format!("{}, ", quote(n)))
+            .collect();
         Ok(RowTable {
             insert_one: insert(1),
             insert_chunk: insert(chunk),
             chunk,
             width,
+            data: columns.len(),
+            types: columns.iter().map(|(_, ty)| ty.clone()).collect(),
+            insert_packed: format!(
+                "INSERT INTO {packed} (\"_ccfgen_seq\", \"_ccfgen_count\", {meta_names}\"_ccfgen_rows\") \
+                 VALUES ({})",
+                vec!["?"; metadata.len() + 3].join(",")
+            ),
+            next_seq: format!(
+                "SELECT MAX((SELECT COALESCE(MAX(\"_ccfgen_seq\"), 0) + 1 FROM {name}), \
+                 COALESCE((SELECT \"_ccfgen_seq\" + \"_ccfgen_count\" FROM {packed} \
+                 ORDER BY \"_ccfgen_seq\" DESC LIMIT 1), 1))"
+            ),
+            count: format!(
+                "SELECT (SELECT COUNT(*) FROM {name}) + \
+                 (SELECT COALESCE(SUM(\"_ccfgen_count\"), 0) FROM {packed})"
+            ),
             name,
+            packed,
         })
     }
 
-    /// Inserts `rows` rows in order; `bind(statement, first, row)` binds the `width` values of
-    /// row number `row` to the parameters `first..first + width` (1-based).
+    /// `CREATE VIEW view` listing every row: `data` (the data columns, quoted), `row_meta`
+    /// (metadata columns of the row table shown as they are), the batch's metadata from
+    /// `_ccfgen_batches`, `_ccfgen_seq`.
+    fn create_view(
+        &self,
+        conn: &Connection,
+        view: &str,
+        data: &[String],
+        row_meta: &[&str],
+    ) -> rusqlite::Result<()> {
+        let batch_meta = "b.dcr_id AS _ccfgen_dcr_id, b.request_id AS _ccfgen_request_id, \
+             b.client_request_id AS _ccfgen_client_request_id, b.attempt AS _ccfgen_attempt, \
+             b.received_at AS _ccfgen_received_at";
+        let typed: String = data
+            .iter()
+            .map(|n| format!("t.{n}, "))
+            .chain(row_meta.iter().map(|n| format!("t.{n} AS {n}, ")))
+            .collect();
+        let packed: String = self
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| format!("CAST(json_extract(j.value, {}) AS {ty}), ", element(i)))
+            .chain(row_meta.iter().map(|n| format!("p.{n}, ")))
+            .collect();
+        let (rows, packed_rows) = (&self.name, &self.packed);
+        conn.execute_batch(&format!(
+            "DROP VIEW IF EXISTS {view};
+             CREATE VIEW {view} AS
+             SELECT {typed}{batch_meta}, t._ccfgen_seq AS _ccfgen_seq FROM {rows} t
+               JOIN _ccfgen_batches b ON b.seq = t._ccfgen_batch
+             UNION ALL
+             SELECT {packed}{batch_meta}, p._ccfgen_seq + j.key FROM {packed_rows} p
+               JOIN _ccfgen_batches b ON b.seq = p._ccfgen_batch, json_each(p._ccfgen_rows) j"
+        ))
+    }
+
+    /// Stores `rows` rows after every stored one, in order, with the metadata values `meta`
+    /// (one per metadata column). `each(row, sink)` gives `sink(i, value)` the value of each
+    /// data column `i` of row number `row`, in order. Packed when every value can be (`json`:
+    /// a buffer to write the batch's JSON to), typed otherwise.
+    fn store<E>(
+        &self,
+        tx: &Connection,
+        rows: usize,
+        meta: &[ValueRef<'_>],
+        json: &mut Vec<u8>,
+        mut each: E,
+    ) -> rusqlite::Result<()>
+    where
+        E: FnMut(
+            usize,
+            &mut dyn FnMut(usize, ValueRef<'_>) -> rusqlite::Result<()>,
+        ) -> rusqlite::Result<()>,
+    {
+        if rows == 0 {
+            return Ok(());
+        }
+        let first: i64 = tx
+            .prepare_cached(&self.next_seq)?
+            .query_row([], |row| row.get(0))?;
+        json.clear();
+        json.push(b'[');
+        let mut packable = true;
+        for row in 0..rows {
+            if row > 0 {
+                json.push(b',');
+            }
+            json.push(b'[');
+            each(row, &mut |i, value| {
+                if i > 0 {
+                    json.push(b',');
+                }
+                packable &= fits(&self.types[i], value) && write_json(json, value);
+                Ok(())
+            })?;
+            json.push(b']');
+            if !packable {
+                break;
+            }
+        }
+        json.push(b']');
+        if packable {
+            let mut insert = tx.prepare_cached(&self.insert_packed)?;
+            insert.raw_bind_parameter(1, first)?;
+            insert.raw_bind_parameter(2, rows as i64)?;
+            for (k, value) in meta.iter().enumerate() {
+                insert.raw_bind_parameter(3 + k, ToSqlOutput::Borrowed(*value))?;
+            }
+            insert.raw_bind_parameter(
+                3 + meta.len(),
+                ToSqlOutput::Borrowed(ValueRef::Text(json.as_slice())),
+            )?;
+            insert.raw_execute()?;
+            return Ok(());
+        }
+        let data = self.data;
+        self.insert(tx, rows, |insert, p, row| {
+            each(row, &mut |i, value| {
+                insert.raw_bind_parameter(p + i, ToSqlOutput::Borrowed(value))
+            })?;
+            for (k, value) in meta.iter().enumerate() {
+                insert.raw_bind_parameter(p + data + k, ToSqlOutput::Borrowed(*value))?;
+            }
+            insert.raw_bind_parameter(p + self.width - 1, first + row as i64)
+        })
+    }
+
+    /// Inserts `rows` typed rows in order; `bind(statement, first, row)` binds the `width`
+    /// values of row number `row` to the parameters `first..first + width` (1-based).
     fn insert(
         &self,
         tx: &Connection,
@@ -250,6 +422,90 @@ impl RowTable {
         }
         Ok(())
     }
+
+    /// The number of stored rows.
+    fn count(&self, conn: &Connection) -> rusqlite::Result<u64> {
+        conn.prepare_cached(&self.count)?
+            .query_row([], |row| row.get(0))
+    }
+
+    /// Deletes every stored row.
+    fn clear(&self, tx: &Connection) -> rusqlite::Result<()> {
+        tx.execute(&format!("DELETE FROM {}", self.name), [])?;
+        tx.execute(&format!("DELETE FROM {}", self.packed), [])?;
+        Ok(())
+    }
+}
+
+/// Whether `value` is of the storage class a column of SQLite type `ty` keeps it in (so the
+/// column's affinity would not convert it, and the view's `CAST` to `ty` leaves it as it is).
+fn fits(ty: &str, value: ValueRef<'_>) -> bool {
+    matches!(
+        (ty, value),
+        (_, ValueRef::Null)
+            | ("INTEGER", ValueRef::Integer(_))
+            | ("REAL", ValueRef::Real(_))
+            | ("TEXT", ValueRef::Text(_))
+    )
+}
+
+/// Appends `value` to `json` as the JSON value from which `json_extract` gives back the same
+/// SQLite value: integers as integers, reals with a fraction or an exponent (so they stay
+/// reals; ±0 as `0.0`, which is what SQLite reads back for a stored -0.0 too; infinities as
+/// ±9e999, as SQLite writes them; NaN, which SQLite stores as NULL, as `null`), text as a
+/// string. Returns false (leaving `json` to be discarded) for what the JSON functions would
+/// not give back as it is: text with a NUL character or that is not UTF-8, and blobs.
+fn write_json(json: &mut Vec<u8>, value: ValueRef<'_>) -> bool {
+    match value {
+        ValueRef::Null => json.extend_from_slice(b"null"),
+        ValueRef::Integer(i) => json.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+        ValueRef::Real(f) if f.is_nan() => json.extend_from_slice(b"null"),
+        ValueRef::Real(f) if f == 0.0 => json.extend_from_slice(b"0.0"),
+        ValueRef::Real(f) if f.is_infinite() => {
+            json.extend_from_slice(if f > 0.0 { b"9e999" } else { b"-9e999" })
+        }
+        ValueRef::Real(f) => json.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes()),
+        ValueRef::Text(text) => return write_json_string(json, text),
+        ValueRef::Blob(_) => return false,
+    }
+    true
+}
+
+/// Appends `text` as a JSON string; false when it holds a NUL or is not UTF-8.
+fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    json.push(b'"');
+    let mut start = 0;
+    let mut bits = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            bits |= b;
+            continue;
+        }
+        if b == 0 {
+            return false;
+        }
+        json.extend_from_slice(&text[start..i]);
+        match b {
+            b'"' => json.extend_from_slice(b"\\\""),
+            b'\\' => json.extend_from_slice(b"\\\\"),
+            b'\n' => json.extend_from_slice(b"\\n"),
+            b'\t' => json.extend_from_slice(b"\\t"),
+            b'\r' => json.extend_from_slice(b"\\r"),
+            _ => json.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]),
+        }
+        start = i + 1;
+    }
+    json.extend_from_slice(&text[start..]);
+    json.push(b'"');
+    bits < 0x80 || std::str::from_utf8(text).is_ok()
 }
 
 /// The open state file.
@@ -308,8 +564,8 @@ impl Store {
             out_tables.push(prepare_out_table(&conn, schema).map_err(table_error)?);
         }
         record_flows(&conn, &transforms.flows).map_err(state_error)?;
-        // Room for every row table's two INSERTs besides the other statements.
-        conn.set_prepared_statement_cache_capacity(16 + 2 * (tables.len() + out_tables.len()));
+        // Room for every row table's three INSERTs and two queries besides the other statements.
+        conn.set_prepared_statement_cache_capacity(16 + 5 * (tables.len() + out_tables.len()));
         Ok(Store {
             conn: Mutex::new(conn),
             tables,
@@ -372,15 +628,21 @@ impl Store {
                 meta.received_at
             ])?;
             let batch = tx.last_insert_rowid();
-            let width = table.schema.columns.len();
-            table.rows.insert(&tx, rows.len(), |insert, first, row| {
-                for (i, cell) in rows.cells(row).iter().enumerate() {
-                    insert
-                        .raw_bind_parameter(first + i, ToSqlOutput::Borrowed(rows.value(cell)))?;
-                }
-                insert.raw_bind_parameter(first + width, batch)
-            })?;
-            // Text of datetimes and other formatted values, bound (SQLite copies it) and reused.
+            // The JSON of a batch's rows, reused.
+            let mut json = Vec::with_capacity(rows.body_len() + rows.len() * 8);
+            table.rows.store(
+                &tx,
+                rows.len(),
+                &[ValueRef::Integer(batch)],
+                &mut json,
+                |row, sink| {
+                    for (i, cell) in rows.cells(row).iter().enumerate() {
+                        sink(i, rows.value(cell))?;
+                    }
+                    Ok(())
+                },
+            )?;
+            // Text of datetimes and other formatted values, written and reused.
             let mut text = String::new();
             for flow in &table_rows.batches {
                 let index = flow.table;
@@ -388,15 +650,16 @@ impl Store {
                     rusqlite::Error::InvalidParameterName(format!("table {index}"))
                 })?;
                 let columns = &table.schema.columns;
-                table
-                    .rows
-                    .insert(&tx, flow.rows.len(), |insert, first, row| {
-                        flow.for_each_value(row, rows, columns, &mut text, |i, value| {
-                            insert.raw_bind_parameter(first + i, ToSqlOutput::Borrowed(value))
-                        })?;
-                        insert.raw_bind_parameter(first + columns.len(), &*flow.stream)?;
-                        insert.raw_bind_parameter(first + columns.len() + 1, batch)
-                    })?;
+                table.rows.store(
+                    &tx,
+                    flow.rows.len(),
+                    &[
+                        ValueRef::Text(flow.stream.as_bytes()),
+                        ValueRef::Integer(batch),
+                    ],
+                    &mut json,
+                    |row, sink| flow.for_each_value(row, rows, columns, &mut text, sink),
+                )?;
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,
@@ -499,8 +762,7 @@ impl Store {
         let Some(table) = self.out_table(table) else {
             return Ok(0);
         };
-        let sql = format!("SELECT COUNT(*) FROM {}", table.rows.name);
-        self.conn().query_row(&sql, [], |row| row.get(0))
+        table.rows.count(&self.conn())
     }
 
     /// Number of stored rows of `stream` (0 for unknown streams).
@@ -508,8 +770,7 @@ impl Store {
         let Some(table) = self.tables.get(stream) else {
             return Ok(0);
         };
-        let sql = format!("SELECT COUNT(*) FROM {}", table.rows.name);
-        self.conn().query_row(&sql, [], |row| row.get(0))
+        table.rows.count(&self.conn())
     }
 
     /// The request log in arrival order.
@@ -573,10 +834,10 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for table in self.tables.values() {
-            tx.execute(&format!("DELETE FROM {}", table.rows.name), [])?;
+            table.rows.clear(&tx)?;
         }
         for table in &self.out_tables {
-            tx.execute(&format!("DELETE FROM {}", table.rows.name), [])?;
+            table.rows.clear(&tx)?;
         }
         tx.execute("DELETE FROM _ccfgen_batches", [])?;
         tx.execute("DELETE FROM _ccfgen_requests", [])?;
@@ -648,28 +909,15 @@ fn prepare_table(conn: &Connection, stream: &StreamRecord) -> Result<Table, Tabl
     let rows = RowTable::create(
         conn,
         rows_table,
+        quote(&format!("{RESERVED_PREFIX}packed_rows_{}", schema.name)),
         &declared,
         &[("_ccfgen_batch", "INTEGER")],
         "the stream declares",
     )?;
-    let rows_table = &rows.name;
     if existing.as_deref() == Some("table") {
-        convert_earlier_layout(conn, &view, rows_table, &declared, &declared_names)?;
+        convert_earlier_layout(conn, &view, &rows.name, &declared, &declared_names)?;
     }
-    let meta_select = "b.dcr_id AS _ccfgen_dcr_id, b.request_id AS _ccfgen_request_id, \
-         b.client_request_id AS _ccfgen_client_request_id, b.attempt AS _ccfgen_attempt, \
-         b.received_at AS _ccfgen_received_at, t._ccfgen_seq AS _ccfgen_seq";
-    let row_columns: Vec<String> = declared_names.iter().map(|n| format!("t.{n}")).collect();
-    let mut select_list = row_columns.join(", ");
-    if !select_list.is_empty() {
-        select_list.push_str(", ");
-    }
-    select_list.push_str(meta_select);
-    conn.execute_batch(&format!(
-        "DROP VIEW IF EXISTS {view};
-         CREATE VIEW {view} AS SELECT {select_list} FROM {rows_table} t
-         JOIN _ccfgen_batches b ON b.seq = t._ccfgen_batch"
-    ))?;
+    rows.create_view(conn, &view, &declared_names, &[])?;
     let columns_json = Value::Array(
         schema
             .columns
@@ -714,23 +962,12 @@ fn prepare_out_table(conn: &Connection, schema: &TableSchema) -> Result<OutTable
     let rows = RowTable::create(
         conn,
         quote(&format!("{RESERVED_PREFIX}table_{}", schema.name)),
+        quote(&format!("{RESERVED_PREFIX}packed_table_{}", schema.name)),
         &columns,
         &[("_ccfgen_stream", "TEXT"), ("_ccfgen_batch", "INTEGER")],
         &format!("the table {} has", schema.name),
     )?;
-    let rows_table = &rows.name;
-    let mut select_list: String = declared_names.iter().map(|n| format!("t.{n}, ")).collect();
-    select_list.push_str(
-        "t._ccfgen_stream AS _ccfgen_stream, b.dcr_id AS _ccfgen_dcr_id, \
-         b.request_id AS _ccfgen_request_id, b.client_request_id AS _ccfgen_client_request_id, \
-         b.attempt AS _ccfgen_attempt, b.received_at AS _ccfgen_received_at, \
-         t._ccfgen_seq AS _ccfgen_seq",
-    );
-    conn.execute_batch(&format!(
-        "DROP VIEW IF EXISTS {view};
-         CREATE VIEW {view} AS SELECT {select_list} FROM {rows_table} t
-         JOIN _ccfgen_batches b ON b.seq = t._ccfgen_batch"
-    ))?;
+    rows.create_view(conn, &view, &declared_names, &["_ccfgen_stream"])?;
     let mut names = declared_names;
     names.push("_ccfgen_stream".into());
     names.extend(META_COLUMNS.iter().map(|(name, _)| (*name).to_owned()));
@@ -905,10 +1142,7 @@ mod tests {
             &transforms,
         )
         .expect("opens");
-        let chunk = store.tables["Custom-T"].rows.chunk;
-        assert!(chunk > 1, "{chunk}");
-        // two full chunks and a remainder of single-row inserts
-        let records = 2 * chunk + 5;
+        let records = 133;
         let body: Vec<String> = (0..records)
             .map(|n| {
                 format!(
@@ -973,6 +1207,193 @@ mod tests {
             assert_eq!(row["_ccfgen_stream"], "Custom-T");
             assert_eq!(row["_ccfgen_request_id"], "r1");
         }
+    }
+
+    /// Every value `write_json` accepts comes back from `json_extract` as the same SQLite
+    /// value (type and bytes) as a value bound and stored in a typed column.
+    #[test]
+    fn packed_values_read_back_as_the_typed_columns_store_them() {
+        let conn = Connection::open_in_memory().expect("opens");
+        conn.execute_batch("CREATE TABLE r (i INTEGER, f REAL, t TEXT)")
+            .expect("creates");
+        let mut values: Vec<SqlValue> = vec![
+            SqlValue::Null,
+            SqlValue::Integer(0),
+            SqlValue::Integer(i64::MIN),
+            SqlValue::Integer(i64::MAX),
+            SqlValue::Integer(-1),
+            SqlValue::Real(0.0),
+            SqlValue::Real(-0.0),
+            SqlValue::Real(5.0),
+            SqlValue::Real(-2.5e-300),
+            SqlValue::Real(f64::MAX),
+            SqlValue::Real(f64::MIN_POSITIVE),
+            SqlValue::Real(5e-324),
+            SqlValue::Real(f64::INFINITY),
+            SqlValue::Real(f64::NEG_INFINITY),
+            SqlValue::Real(f64::NAN),
+            SqlValue::Real(0.1),
+            SqlValue::Real(1e22),
+            SqlValue::Real(123456789012345680.0),
+            SqlValue::Text(String::new()),
+            SqlValue::Text("plain".into()),
+            SqlValue::Text("quote \" backslash \\ slash / \u{1} \n\r\t\u{1f} \u{7f}".into()),
+            SqlValue::Text("ünïcødé ✓ 𝄞 \u{2028}".into()),
+            SqlValue::Text(r#"{"a": [1, 2.5, "x"], "b": null}"#.into()),
+            SqlValue::Text("9e999".into()),
+            SqlValue::Text("2026-01-01T00:00:00.1234567Z".into()),
+        ];
+        // pseudo-random bit patterns: every kind of double
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(SqlValue::Real(f64::from_bits(x)));
+            values.push(SqlValue::Real((x >> 11) as f64 / (1u64 << 40) as f64));
+            values.push(SqlValue::Integer(x as i64));
+        }
+        // each value as the view reads a cell: a row's array, json_each, json_extract, CAST to
+        // the column's type
+        let mut packed: Vec<SqlValue> = Vec::with_capacity(values.len());
+        for value in &values {
+            let mut json = b"[[".to_vec();
+            assert!(write_json(&mut json, ValueRef::from(value)), "{value:?}");
+            json.extend_from_slice(b"]]");
+            let affinity = match value {
+                SqlValue::Integer(_) => "INTEGER",
+                SqlValue::Real(_) => "REAL",
+                _ => "TEXT",
+            };
+            let json = String::from_utf8(json).expect("UTF-8");
+            let read: SqlValue = conn
+                .prepare_cached(&format!(
+                    "SELECT CAST(json_extract(j.value, '$[0]') AS {affinity}) FROM json_each(?) j"
+                ))
+                .expect("prepares")
+                .query_row([&json], |row| row.get(0))
+                .unwrap_or_else(|e| panic!("{value:?}: {json}: {e}"));
+            packed.push(read);
+        }
+        let mut insert = conn
+            .prepare("INSERT INTO r VALUES (?, ?, ?)")
+            .expect("prepares");
+        for value in &values {
+            let (i, f, t) = match value {
+                SqlValue::Integer(_) => (value, &SqlValue::Null, &SqlValue::Null),
+                SqlValue::Real(_) => (&SqlValue::Null, value, &SqlValue::Null),
+                _ => (&SqlValue::Null, &SqlValue::Null, value),
+            };
+            insert.execute(params![i, f, t]).expect("inserts");
+        }
+        let typed: Vec<SqlValue> = conn
+            .prepare("SELECT coalesce(i, f, t) FROM r ORDER BY rowid")
+            .expect("prepares")
+            .query_map([], |row| row.get(0))
+            .expect("queries")
+            .collect::<Result<_, _>>()
+            .expect("reads");
+        assert_eq!(typed.len(), packed.len());
+        for ((typed, packed), value) in typed.iter().zip(&packed).zip(&values) {
+            let same = match (typed, packed) {
+                (SqlValue::Real(a), SqlValue::Real(b)) => a.to_bits() == b.to_bits(),
+                (a, b) => a == b,
+            };
+            assert!(same, "{value:?}: typed {typed:?}, packed {packed:?}");
+        }
+        // What JSON would not give back is refused (the batch is stored typed).
+        assert!(!write_json(&mut Vec::new(), ValueRef::Text(b"a\0b")));
+        assert!(!write_json(&mut Vec::new(), ValueRef::Text(b"\xff")));
+        assert!(!write_json(&mut Vec::new(), ValueRef::Blob(b"x")));
+    }
+
+    /// A batch holding text with a NUL is stored typed, between packed batches; sequence
+    /// numbers, counts and reads go across both.
+    #[test]
+    fn typed_and_packed_batches_read_back_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.sqlite");
+        let stream = record(vec![StreamColumn::new("S", "string")]);
+        let store = Store::open(&path, std::slice::from_ref(&stream), &Transforms::default())
+            .expect("opens");
+        let log = |request: &str| RequestLog {
+            seq: 0,
+            received_at: "2026-01-01T00:01:00Z".into(),
+            kind: RequestKind::Ingest,
+            request_id: request.into(),
+            client_request_id: None,
+            attempt: 1,
+            client_id: None,
+            dcr_id: Some("dcr-1".into()),
+            stream: Some("Custom-T".into()),
+            content_encoding: None,
+            wire_bytes: 0,
+            inflated_bytes: 0,
+            records: 2,
+            status: Some(204),
+            error_code: None,
+            fault: None,
+        };
+        let bodies = [
+            r#"[{"S": "a"}, {"S": "b\"c"}]"#,
+            r#"[{"S": "nul\u0000here"}, {"S": null}]"#,
+            r#"[{"S": "d"}]"#,
+        ];
+        for (n, body) in bodies.iter().enumerate() {
+            let request = format!("r{n}");
+            let batch =
+                crate::schema::coerce(&stream.schema, body.as_bytes().to_vec(), false, 1000)
+                    .expect("typed");
+            let meta = RowMeta {
+                dcr_id: "dcr-1".into(),
+                request_id: request.clone(),
+                client_request_id: None,
+                attempt: 1,
+                received_at: "2026-01-01T00:01:00Z".into(),
+            };
+            store
+                .commit_batch(
+                    "Custom-T",
+                    &batch,
+                    &TableRows::default(),
+                    &meta,
+                    &[],
+                    &log(&request),
+                )
+                .expect("commits");
+        }
+        let conn = Connection::open(&path).expect("reopen");
+        let typed: i64 = conn
+            .query_row("SELECT COUNT(*) FROM \"_ccfgen_rows_Custom-T\"", [], |r| {
+                r.get(0)
+            })
+            .expect("counts");
+        assert_eq!(typed, 2, "the batch with a NUL is stored typed");
+        assert_eq!(store.count("Custom-T").expect("counts"), 5);
+        let rows = store.rows("Custom-T").expect("reads");
+        let got: Vec<(Value, Value, Value)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r["S"].clone(),
+                    r["_ccfgen_seq"].clone(),
+                    r["_ccfgen_request_id"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), 1.into(), "r0".into()),
+                ("b\"c".into(), 2.into(), "r0".into()),
+                ("nul\u{0}here".into(), 3.into(), "r1".into()),
+                (Value::Null, 4.into(), "r1".into()),
+                ("d".into(), 5.into(), "r2".into()),
+            ]
+        );
+        store.reset().expect("resets");
+        assert_eq!(store.count("Custom-T").expect("counts"), 0);
+        assert!(store.rows("Custom-T").expect("reads").is_empty());
     }
 
     #[test]
