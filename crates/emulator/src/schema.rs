@@ -205,9 +205,9 @@ impl Coerced {
         self.records
     }
 
-    /// Bytes of the received (inflated) body.
-    pub(crate) fn body_len(&self) -> usize {
-        self.body.len()
+    /// Whether the batch has no records.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.records == 0
     }
 
     /// The rows in order, one cell per declared column.

@@ -2,14 +2,20 @@
 //! the data flows' transformations made of them), the request log and the silent-behaviour
 //! diagnostics.
 //!
-//! Rows are stored in `_ccfgen_rows_<stream>` (the declared columns, typed, plus the batch they
-//! came in and a sequence number); each accepted batch's ingestion metadata is stored once, in
-//! `_ccfgen_batches`. The view named after the stream joins the two, so `SELECT * FROM
-//! "Custom-…"` shows every row with its `_ccfgen_*` metadata columns. (Files written before
-//! had a table of that name with the metadata on every row; they are converted when opened.)
-//! Likewise each destination table's rows are in `_ccfgen_table_<table>` (the table's columns,
-//! typed, plus the stream they came from, the batch and a sequence number) behind a view named
-//! after the table. `_ccfgen_flows` lists the data flows of the running configuration.
+//! Each accepted batch's ingestion metadata is stored once, in `_ccfgen_batches`. Its stream
+//! rows are stored **packed**: one row of `_ccfgen_packed_rows_<stream>` holding them all as
+//! one JSON array of row arrays, with their number and the sequence number of the first (one
+//! SQLite record per batch instead of one per row). A view named after the stream expands them
+//! (`json_each`, each cell `CAST` back to its column's type) and joins the batch's metadata, so
+//! `SELECT * FROM "Custom-…"` shows every row, typed, with its `_ccfgen_*` metadata columns.
+//! Rows of files written before (and a batch holding a value packing would not give back as it
+//! is, such as text with a NUL) are in `_ccfgen_rows_<stream>`, one typed row per row; the view
+//! lists both in sequence order. (Files older still had a table named after the stream with
+//! the metadata on every row; they are converted when opened.) Likewise each destination
+//! table's rows, per batch and data flow, are in `_ccfgen_packed_table_<table>` (typed:
+//! `_ccfgen_table_<table>`) with the stream they came from, behind a view named after the
+//! table; a table cell that is its stream row's stored cell is written as that cell's JSON.
+//! `_ccfgen_flows` lists the data flows of the running configuration.
 //! Files are created with 64 KiB pages: fewer page writes per stored byte.
 //!
 //! Durability: WAL journal with `synchronous=NORMAL`. Every accepted batch (its stream rows and
@@ -30,7 +36,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
 use crate::schema::{Coerced, Finding, Schema, sql_affinity, stored_to_json};
-use crate::transform::{self, FlowInfo, TableRows, TableSchema, Transforms};
+use crate::transform::{self, FlowInfo, Formatted, TableRows, TableSchema, Transforms};
 
 /// Metadata columns the stream's view appends to the declared columns, in order.
 const META_COLUMNS: [(&str, &str); 6] = [
@@ -323,70 +329,47 @@ impl RowTable {
         ))
     }
 
-    /// Stores `rows` rows after every stored one, in order, with the metadata values `meta`
-    /// (one per metadata column). `each(row, sink)` gives `sink(i, value)` the value of each
-    /// data column `i` of row number `row`, in order. Packed when every value can be (`json`:
-    /// a buffer to write the batch's JSON to), typed otherwise.
-    fn store<E>(
+    /// The sequence number the next stored row takes.
+    fn next_seq(&self, tx: &Connection) -> rusqlite::Result<i64> {
+        tx.prepare_cached(&self.next_seq)?
+            .query_row([], |row| row.get(0))
+    }
+
+    /// Stores the `rows` rows written to `json` (by a [`Packer`]) as one packed batch whose
+    /// first row is number `first`, with the metadata values `meta` (one per metadata column).
+    fn store_packed(
         &self,
         tx: &Connection,
+        first: i64,
         rows: usize,
         meta: &[ValueRef<'_>],
-        json: &mut Vec<u8>,
-        mut each: E,
-    ) -> rusqlite::Result<()>
-    where
-        E: FnMut(
-            usize,
-            &mut dyn FnMut(usize, ValueRef<'_>) -> rusqlite::Result<()>,
-        ) -> rusqlite::Result<()>,
-    {
-        if rows == 0 {
-            return Ok(());
+        json: &[u8],
+    ) -> rusqlite::Result<()> {
+        let mut insert = tx.prepare_cached(&self.insert_packed)?;
+        insert.raw_bind_parameter(1, first)?;
+        insert.raw_bind_parameter(2, rows as i64)?;
+        for (k, value) in meta.iter().enumerate() {
+            insert.raw_bind_parameter(3 + k, ToSqlOutput::Borrowed(*value))?;
         }
-        let first: i64 = tx
-            .prepare_cached(&self.next_seq)?
-            .query_row([], |row| row.get(0))?;
-        json.clear();
-        json.push(b'[');
-        let mut packable = true;
-        for row in 0..rows {
-            if row > 0 {
-                json.push(b',');
-            }
-            json.push(b'[');
-            each(row, &mut |i, value| {
-                if i > 0 {
-                    json.push(b',');
-                }
-                packable &= fits(&self.types[i], value) && write_json(json, value);
-                Ok(())
-            })?;
-            json.push(b']');
-            if !packable {
-                break;
-            }
-        }
-        json.push(b']');
-        if packable {
-            let mut insert = tx.prepare_cached(&self.insert_packed)?;
-            insert.raw_bind_parameter(1, first)?;
-            insert.raw_bind_parameter(2, rows as i64)?;
-            for (k, value) in meta.iter().enumerate() {
-                insert.raw_bind_parameter(3 + k, ToSqlOutput::Borrowed(*value))?;
-            }
-            insert.raw_bind_parameter(
-                3 + meta.len(),
-                ToSqlOutput::Borrowed(ValueRef::Text(json.as_slice())),
-            )?;
-            insert.raw_execute()?;
-            return Ok(());
-        }
+        insert.raw_bind_parameter(3 + meta.len(), ToSqlOutput::Borrowed(ValueRef::Text(json)))?;
+        insert.raw_execute()?;
+        Ok(())
+    }
+
+    /// Stores `rows` typed rows numbered from `first`, with the metadata values `meta`.
+    /// `bind(statement, first, row)` binds the data columns of row number `row` to the
+    /// parameters from `first` (1-based).
+    fn store_typed(
+        &self,
+        tx: &Connection,
+        first: i64,
+        rows: usize,
+        meta: &[ValueRef<'_>],
+        mut bind: impl FnMut(&mut Statement<'_>, usize, usize) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
         let data = self.data;
         self.insert(tx, rows, |insert, p, row| {
-            each(row, &mut |i, value| {
-                insert.raw_bind_parameter(p + i, ToSqlOutput::Borrowed(value))
-            })?;
+            bind(insert, p, row)?;
             for (k, value) in meta.iter().enumerate() {
                 insert.raw_bind_parameter(p + data + k, ToSqlOutput::Borrowed(*value))?;
             }
@@ -437,6 +420,63 @@ impl RowTable {
     }
 }
 
+/// Writes a batch's rows as the JSON of a packed batch (`[[cell, …], …]`): each value with
+/// [`write_json`] after checking it [`fits`] its column, or, for a table cell that is a stream
+/// row's stored cell, that cell's JSON from the stream's packed batch. `packable` turns false
+/// (and the JSON is to be discarded) when a value cannot be packed.
+#[derive(Default)]
+struct Packer {
+    json: Vec<u8>,
+    /// Where each cell's JSON is in `json` (start, end), row after row, when kept.
+    cells: Vec<(usize, usize)>,
+    packable: bool,
+}
+
+impl Packer {
+    fn begin(&mut self) {
+        self.json.clear();
+        self.cells.clear();
+        self.json.push(b'[');
+        self.packable = true;
+    }
+
+    fn row(&mut self, row: usize) {
+        if row > 0 {
+            self.json.push(b',');
+        }
+        self.json.push(b'[');
+    }
+
+    /// Writes cell `i` of the current row; `keep`: record where it is.
+    fn cell(&mut self, i: usize, ty: &str, value: ValueRef<'_>, keep: bool) {
+        if i > 0 {
+            self.json.push(b',');
+        }
+        let start = self.json.len();
+        self.packable &= fits(ty, value) && write_json(&mut self.json, value);
+        if keep {
+            self.cells.push((start, self.json.len()));
+        }
+    }
+
+    /// Writes cell `i` of the current row as the JSON `json` of the same value (of a type
+    /// that fits its column).
+    fn copy(&mut self, i: usize, json: &[u8]) {
+        if i > 0 {
+            self.json.push(b',');
+        }
+        self.json.extend_from_slice(json);
+    }
+
+    fn end_row(&mut self) {
+        self.json.push(b']');
+    }
+
+    fn end(&mut self) {
+        self.json.push(b']');
+    }
+}
+
 /// Whether `value` is of the storage class a column of SQLite type `ty` keeps it in (so the
 /// column's affinity would not convert it, and the view's `CAST` to `ty` leaves it as it is).
 fn fits(ty: &str, value: ValueRef<'_>) -> bool {
@@ -471,21 +511,43 @@ fn write_json(json: &mut Vec<u8>, value: ValueRef<'_>) -> bool {
     true
 }
 
-/// Appends `text` as a JSON string; false when it holds a NUL or is not UTF-8.
+/// Appends `text` as a JSON string; false when it holds a NUL or is not UTF-8. Runs of
+/// bytes needing no escape (checked 8 at a time) are copied as they are.
 fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // whether any byte of `word` is below 0x20, a quote or a backslash
+    let special = |word: u64| {
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+            | zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+            != 0
+    };
     json.push(b'"');
+    let mut bits = 0u64;
     let mut start = 0;
-    let mut bits = 0;
-    for (i, &b) in text.iter().enumerate() {
+    let mut i = 0;
+    while i < text.len() {
+        if let Some(chunk) = text.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            if !special(word) {
+                bits |= word;
+                i += 8;
+                continue;
+            }
+        }
+        let b = text[i];
+        i += 1;
         if b >= 0x20 && b != b'"' && b != b'\\' {
-            bits |= b;
+            bits |= u64::from(b);
             continue;
         }
         if b == 0 {
             return false;
         }
-        json.extend_from_slice(&text[start..i]);
+        json.extend_from_slice(&text[start..i - 1]);
         match b {
             b'"' => json.extend_from_slice(b"\\\""),
             b'\\' => json.extend_from_slice(b"\\\\"),
@@ -501,16 +563,17 @@ fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
                 HEX[usize::from(b & 15)],
             ]),
         }
-        start = i + 1;
+        start = i;
     }
     json.extend_from_slice(&text[start..]);
     json.push(b'"');
-    bits < 0x80 || std::str::from_utf8(text).is_ok()
+    bits & HIGH == 0 || std::str::from_utf8(text).is_ok()
 }
 
 /// The open state file.
 pub(crate) struct Store {
     conn: Mutex<Connection>,
+    packers: Mutex<(Packer, Packer)>,
     tables: HashMap<String, Table>,
     /// The destination tables, in the order of the data flows' table indexes.
     out_tables: Vec<OutTable>,
@@ -568,9 +631,18 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(16 + 5 * (tables.len() + out_tables.len()));
         Ok(Store {
             conn: Mutex::new(conn),
+            packers: Mutex::default(),
             tables,
             out_tables,
         })
+    }
+
+    /// The buffers a batch's stream rows and table rows are packed in, kept across batches
+    /// (taken while holding the connection).
+    fn packers(&self) -> MutexGuard<'_, (Packer, Packer)> {
+        self.packers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -628,38 +700,104 @@ impl Store {
                 meta.received_at
             ])?;
             let batch = tx.last_insert_rowid();
-            // The JSON of a batch's rows, reused.
-            let mut json = Vec::with_capacity(rows.body_len() + rows.len() * 8);
-            table.rows.store(
-                &tx,
-                rows.len(),
-                &[ValueRef::Integer(batch)],
-                &mut json,
-                |row, sink| {
+            let mut packers = self.packers();
+            let (stream_json, table_json) = &mut *packers;
+            let width = table.schema.columns.len();
+            let types = &table.rows.types;
+            if !rows.is_empty() {
+                // the stream's rows, each cell's place kept for the table rows that copy it
+                stream_json.begin();
+                for row in 0..rows.len() {
+                    stream_json.row(row);
                     for (i, cell) in rows.cells(row).iter().enumerate() {
-                        sink(i, rows.value(cell))?;
+                        stream_json.cell(i, &types[i], rows.value(cell), true);
                     }
-                    Ok(())
-                },
-            )?;
+                    stream_json.end_row();
+                    if !stream_json.packable {
+                        break;
+                    }
+                }
+                stream_json.end();
+                let first = table.rows.next_seq(&tx)?;
+                let meta = [ValueRef::Integer(batch)];
+                if stream_json.packable {
+                    table
+                        .rows
+                        .store_packed(&tx, first, rows.len(), &meta, &stream_json.json)?;
+                } else {
+                    table
+                        .rows
+                        .store_typed(&tx, first, rows.len(), &meta, |insert, p, row| {
+                            for (i, cell) in rows.cells(row).iter().enumerate() {
+                                insert.raw_bind_parameter(
+                                    p + i,
+                                    ToSqlOutput::Borrowed(rows.value(cell)),
+                                )?;
+                            }
+                            Ok(())
+                        })?;
+                }
+            }
             // Text of datetimes and other formatted values, written and reused.
-            let mut text = String::new();
+            let mut text = Formatted::default();
             for flow in &table_rows.batches {
                 let index = flow.table;
-                let table = self.out_tables.get(index).ok_or_else(|| {
+                let out = self.out_tables.get(index).ok_or_else(|| {
                     rusqlite::Error::InvalidParameterName(format!("table {index}"))
                 })?;
-                let columns = &table.schema.columns;
-                table.rows.store(
-                    &tx,
-                    flow.rows.len(),
-                    &[
-                        ValueRef::Text(flow.stream.as_bytes()),
-                        ValueRef::Integer(batch),
-                    ],
-                    &mut json,
-                    |row, sink| flow.for_each_value(row, rows, columns, &mut text, sink),
-                )?;
+                if flow.rows.is_empty() {
+                    continue;
+                }
+                let columns = &out.schema.columns;
+                let types = &out.rows.types;
+                let copy = stream_json.packable;
+                table_json.begin();
+                for row in 0..flow.rows.len() {
+                    table_json.row(row);
+                    let cells = flow.record(row) * width;
+                    let Ok(()) = flow.for_each_value(
+                        row,
+                        rows,
+                        columns,
+                        &mut text,
+                        |i, value, copied| -> Result<(), std::convert::Infallible> {
+                            match copied {
+                                Some(j) if copy && fits(&types[i], value) => {
+                                    let (start, end) = stream_json.cells[cells + j];
+                                    table_json.copy(i, &stream_json.json[start..end]);
+                                }
+                                _ => table_json.cell(i, &types[i], value, false),
+                            }
+                            Ok(())
+                        },
+                    );
+                    table_json.end_row();
+                    if !table_json.packable {
+                        break;
+                    }
+                }
+                table_json.end();
+                let first = out.rows.next_seq(&tx)?;
+                let meta = [
+                    ValueRef::Text(flow.stream.as_bytes()),
+                    ValueRef::Integer(batch),
+                ];
+                if table_json.packable {
+                    out.rows
+                        .store_packed(&tx, first, flow.rows.len(), &meta, &table_json.json)?;
+                } else {
+                    out.rows.store_typed(
+                        &tx,
+                        first,
+                        flow.rows.len(),
+                        &meta,
+                        |insert, p, row| {
+                            flow.for_each_value(row, rows, columns, &mut text, |i, value, _| {
+                                insert.raw_bind_parameter(p + i, ToSqlOutput::Borrowed(value))
+                            })
+                        },
+                    )?;
+                }
             }
             let mut diagnostic = tx.prepare_cached(
                 "INSERT INTO _ccfgen_diagnostics (request_id, client_request_id, dcr_id, stream,

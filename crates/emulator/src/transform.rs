@@ -126,23 +126,51 @@ pub(crate) struct TableRow {
     values: Vec<Value>,
 }
 
+/// Text formatted for binding or writing, reused across rows: the last datetime's text is kept
+/// while the next row's is the same instant (`now()`, a batch's `TimeGenerated`).
+#[derive(Debug, Default)]
+pub(crate) struct Formatted {
+    /// Other formatted values (dynamic, timespan, guid…), rewritten for each.
+    text: String,
+    /// The datetime text of `ticks`.
+    datetime: String,
+    ticks: Option<i64>,
+}
+
 impl FlowRows {
-    /// Gives `bind` the SQLite value of each column of row `row` in order (`columns`: the
-    /// table's); formatted text is written to `text` and borrowed from it.
+    /// The record (stream row of the batch) table row `row` comes from.
+    pub(crate) fn record(&self, row: usize) -> usize {
+        self.rows[row].record
+    }
+
+    /// Gives `bind(i, value, copied)` the SQLite value of each column `i` of row `row` in order
+    /// (`columns`: the table's), with `copied` the stream column whose stored cell it is when
+    /// the value is that cell as it is; formatted text is written to `text` and borrowed from
+    /// it.
     pub(crate) fn for_each_value<E>(
         &self,
         row: usize,
         batch: &Coerced,
         columns: &[Column],
-        text: &mut String,
-        mut bind: impl FnMut(usize, ValueRef<'_>) -> Result<(), E>,
+        text: &mut Formatted,
+        mut bind: impl FnMut(usize, ValueRef<'_>, Option<usize>) -> Result<(), E>,
     ) -> Result<(), E> {
         let row = &self.rows[row];
         let cells = batch.cells(row.record);
         for (i, (value, column)) in row.values.iter().zip(columns).enumerate() {
-            match self.copied.get(i).copied().flatten() {
-                Some(j) if row.copied => bind(i, batch.value(&cells[j]))?,
-                _ => bind(i, to_sql(value, column.ty, text))?,
+            match (self.copied.get(i).copied().flatten(), value) {
+                (Some(j), _) if row.copied => bind(i, batch.value(&cells[j]), Some(j))?,
+                (_, Value::DateTime(t))
+                    if !matches!(column.ty, ScalarType::Dynamic | ScalarType::Unknown) =>
+                {
+                    if text.ticks != Some(*t) {
+                        text.datetime.clear();
+                        time::write_datetime_short(*t, &mut text.datetime);
+                        text.ticks = Some(*t);
+                    }
+                    bind(i, ValueRef::Text(text.datetime.as_bytes()), None)?;
+                }
+                _ => bind(i, to_sql(value, column.ty, &mut text.text), None)?,
             }
         }
         Ok(())
@@ -371,8 +399,9 @@ fn stored_as_is(value: ValueRef<'_>, ty: StreamType) -> bool {
         (ValueRef::Integer(i), StreamType::Int) => i32::try_from(i).is_ok(),
         (ValueRef::Integer(_), StreamType::Long) => true,
         (ValueRef::Real(_), StreamType::Real) => true,
+        // A batch's text is UTF-8 (it was parsed from JSON or written by the emulator).
         (ValueRef::Text(text), StreamType::String | StreamType::Guid) => {
-            text.len() <= MAX_VALUE_BYTES && std::str::from_utf8(text).is_ok()
+            text.len() <= MAX_VALUE_BYTES
         }
         (ValueRef::Text(text), StreamType::DateTime) => {
             text.len() <= 28
@@ -544,11 +573,11 @@ mod tests {
     ) -> Vec<Vec<SqlValue>> {
         let flow = &rows.batches[flow];
         let columns = &t.tables[flow.table].columns;
-        let mut text = String::new();
+        let mut text = Formatted::default();
         (0..flow.rows.len())
             .map(|row| {
                 let mut values = Vec::new();
-                flow.for_each_value(row, batch, columns, &mut text, |_, value| {
+                flow.for_each_value(row, batch, columns, &mut text, |_, value, _| {
                     values.push(SqlValue::try_from(value).expect("UTF-8"));
                     Ok::<_, ()>(())
                 })
