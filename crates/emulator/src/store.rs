@@ -500,7 +500,8 @@ fn write_json(json: &mut Vec<u8>, value: ValueRef<'_>) -> bool {
         ValueRef::Null => json.extend_from_slice(b"null"),
         ValueRef::Integer(i) => json.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
         ValueRef::Real(f) if f.is_nan() => json.extend_from_slice(b"null"),
-        ValueRef::Real(f) if f == 0.0 => json.extend_from_slice(b"0.0"),
+        // matches -0.0 too (a float pattern compares with ==)
+        ValueRef::Real(0.0) => json.extend_from_slice(b"0.0"),
         ValueRef::Real(f) if f.is_infinite() => {
             json.extend_from_slice(if f > 0.0 { b"9e999" } else { b"-9e999" })
         }
