@@ -34,6 +34,24 @@ for example in examples/*/; do
     cp "$f" "$seeds/json_spans/$e-$(basename "$f")"
   done
 done
+# cveBuster with every kind of solution content: its analytic rule, hunting query and workbook,
+# and a starter parser and watchlist (`ccfgen new`; their ids are random): the import of content
+# and watchlists, from the folder and from the package.
+cp -r examples/cvebuster "$tmp/content"
+rm -rf "$tmp/content/client"
+ccfgen new parser --spec "$tmp/content" >/dev/null
+ccfgen new watchlist --spec "$tmp/content" >/dev/null
+out="$tmp/content-out"
+ccfgen build "$tmp/content" --out "$out" 2>/dev/null
+{ cat "$out/Package/mainTemplate.json"; printf '\n@@ui\n'; cat "$out/Package/createUiDefinition.json"; } \
+  > "$seeds/import_package/cvebuster-content-ccfgen"
+(
+  cd "$out"
+  for f in Data/*.json SolutionMetadata.json ReleaseNotes.md "Data Connectors"/*/*.json \
+    "Analytic Rules"/* "Hunting Queries"/* Workbooks/* Parsers/* Watchlists/*; do
+    printf '@@ %s\n' "$f"; cat "$f"; printf '\n'
+  done
+) > "$seeds/import_folder/cvebuster-content"
 # Hand-made JSON edge cases for the span parser.
 printf '%s' '{"a":[1,{"b":"x\"y\\u00e9\ud83d\ude00"}],"":null,"c d":{"e":-1.5e3,"f":[[],{}]}}' > "$seeds/json_spans/escapes.json"
 printf '%s' '[{"type":"Microsoft.Insights/dataCollectionRules","properties":{"dataFlows":[{"transformKql":"source"}]}}]' > "$seeds/json_spans/array.json"
