@@ -441,14 +441,16 @@ impl<'q> Checker<'q> {
     /// Kusto's `UnifyColumnsWithSameNameAndType`.
     fn unify_by_name_and_type(&mut self, tables: &[Rc<Table>]) -> Vec<Col> {
         let all: Vec<Col> = tables.iter().flat_map(|t| t.cols.iter().copied()).collect();
-        // per name: its types in order of first appearance
-        let mut types: HashMap<super::names::Sym, Vec<Ty>> = HashMap::new();
+        // per name: its types in order of first appearance, its first column and how many
+        // columns have it
+        let mut types: HashMap<super::names::Sym, (Vec<Ty>, Col, usize)> = HashMap::new();
         let mut order = Vec::new();
         for c in &all {
-            let list = types.entry(c.name).or_insert_with(|| {
+            let (list, _, count) = types.entry(c.name).or_insert_with(|| {
                 order.push(c.name);
-                Vec::new()
+                (Vec::new(), *c, 0)
             });
+            *count += 1;
             if !list.contains(&c.ty) {
                 list.push(c.ty);
             }
@@ -456,7 +458,7 @@ impl<'q> Checker<'q> {
         let mut names = UniqueNames::default();
         let mut out = Vec::new();
         for name in order {
-            let tys = &types[&name];
+            let (tys, first, count) = &types[&name];
             let text = self.names.text(name).to_string();
             if tys.len() > 1 {
                 for &ty in tys.clone().iter() {
@@ -465,12 +467,12 @@ impl<'q> Checker<'q> {
                     out.push(self.named_col(unique, ty));
                 }
             } else {
-                let firsts: Vec<Col> = all.iter().filter(|c| c.name == name).copied().collect();
+                let (first, count, ty) = (*first, *count, tys[0]);
                 let unique = names.get_or_add(&text);
-                if firsts.len() == 1 && unique == text {
-                    out.push(firsts[0]);
+                if count == 1 && unique == text {
+                    out.push(first);
                 } else {
-                    out.push(self.named_col(unique, tys[0]));
+                    out.push(self.named_col(unique, ty));
                 }
             }
         }
