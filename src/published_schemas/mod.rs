@@ -108,6 +108,12 @@ struct ResourceSchema {
     /// without regard to case (`…/providers/Watchlists` is `Microsoft.SecurityInsights/watchlists`),
     /// so a resource is validated with this spelling of its type.
     canonical: String,
+    /// The member of `properties` holding an embedded template (`mainTemplate` of a content
+    /// template) when the schema accepts any object there ([`opaque_member`]): the embedded
+    /// template is validated on its own, so it is set aside (replaced by `{}`, which the
+    /// schema treats alike) while the resource is validated, and no error the resource has
+    /// elsewhere copies it.
+    opaque: Option<&'static str>,
 }
 
 /// The compiled schemas and the allow-list.
@@ -195,10 +201,18 @@ impl Schemas {
             }
             docs.insert(doc, v);
         }
+        // One registry of every document, indexed once and shared by every validator (each
+        // validator built with its own retriever indexed all the documents again).
+        let registry = jsonschema::Registry::new()
+            .draft(Draft::Draft4)
+            .retriever(Vendored { docs: docs.clone() })
+            .extend(docs.iter().map(|(uri, doc)| (uri.as_str(), doc)))
+            .and_then(|b| b.prepare())
+            .map_err(|e| SchemaError::Compile("the vendored schemas".to_string(), e.to_string()))?;
         let build = |label: &str, schema: &Value| {
             jsonschema::options()
                 .with_draft(Draft::Draft4)
-                .with_retriever(Vendored { docs: docs.clone() })
+                .with_registry(&registry)
                 .build(schema)
                 .map_err(|e| SchemaError::Compile(label.to_string(), e.to_string()))
         };
@@ -226,6 +240,10 @@ impl Schemas {
                     let pointer = format!("{url}#/{section}/{name}");
                     let schema = json!({ "allOf": [ { "$ref": base_ref }, { "$ref": pointer } ] });
                     let types = strings(&def["properties"]["type"], "enum");
+                    let opaque = EMBEDDED_TEMPLATES
+                        .iter()
+                        .map(|(_, member)| *member)
+                        .find(|member| opaque_member(doc, def, member));
                     let versions = strings(&def["properties"]["apiVersion"], "enum");
                     for ty in &types {
                         for api in &versions {
@@ -235,6 +253,7 @@ impl Schemas {
                                 ResourceSchema {
                                     validator,
                                     canonical: ty.clone(),
+                                    opaque,
                                 },
                             );
                         }
@@ -378,6 +397,11 @@ impl Schemas {
             Some((schema, as_type)) => {
                 report.resources_validated += 1;
                 let mut found = Vec::new();
+                let set_aside = schema.opaque.and_then(|member| {
+                    let slot = r.get_mut("properties")?.get_mut(member)?;
+                    slot.is_object()
+                        .then(|| std::mem::replace(slot, Value::Object(Default::default())))
+                });
                 // Validated as the extension resource ARM reads a providers-form resource
                 // as, or as the type written, spelt as the schema spells it (ARM compares
                 // types without regard to case); the written `type` is put back after.
@@ -388,6 +412,9 @@ impl Schemas {
                     r["type"] = written;
                 } else {
                     errors(&schema.validator, r, &mut found);
+                }
+                if let (Some(member), Some(template)) = (schema.opaque, set_aside) {
+                    r["properties"][member] = template;
                 }
                 for f in found {
                     self.push(report, Document::MainTemplate, at, Some((ty, api)), f);
@@ -408,13 +435,10 @@ impl Schemas {
                 });
             }
         }
-        let embedded = if lower.ends_with("/contenttemplates") {
-            Some(["properties", "mainTemplate"])
-        } else if lower == "microsoft.resources/deployments" {
-            Some(["properties", "template"])
-        } else {
-            None
-        };
+        let embedded = EMBEDDED_TEMPLATES
+            .iter()
+            .find(|(suffix, _)| lower.ends_with(suffix))
+            .map(|(_, member)| ["properties", member]);
         if let Some(keys) = embedded
             && let Some(t) = r
                 .get_mut(keys[0])
@@ -451,6 +475,66 @@ impl Schemas {
             allowed,
         });
     }
+}
+
+/// Resource types (lower-case suffix) that embed a template, and the member of their
+/// `properties` holding it: a content template's `mainTemplate`, a deployment's `template`.
+const EMBEDDED_TEMPLATES: [(&str, &str); 2] = [
+    ("/contenttemplates", "mainTemplate"),
+    ("microsoft.resources/deployments", "template"),
+];
+
+/// Whether a resource definition (`def`, in the provider file `doc`) accepts any object as
+/// `properties.<member>`: its `properties` is `oneOf` [a definition of this file, an ARM
+/// expression] and that definition's `member` is `oneOf` [`{"type": "object"}`, an ARM
+/// expression] (descriptions aside), and nothing else in that definition constrains it. Then
+/// an object there has no error whatever it holds,
+/// and `{}` gets the same verdict and the same errors elsewhere.
+fn opaque_member(doc: &Value, def: &Value, member: &str) -> bool {
+    let expression = format!("{}#/definitions/expression", vendored::DEFINITIONS);
+    let is_expression = |v: &Value| v == &json!({ "$ref": expression });
+    // `{"oneOf": [first, expression]}` (and a description): the first alternative
+    let first_or_expression = |v: &Value| -> Option<Value> {
+        let o = v.as_object()?;
+        if o.keys().any(|k| k != "oneOf" && k != "description") {
+            return None;
+        }
+        match o.get("oneOf")?.as_array()?.as_slice() {
+            [first, second] if is_expression(second) => Some(first.clone()),
+            _ => None,
+        }
+    };
+    let Some(first) = first_or_expression(&def["properties"]["properties"]) else {
+        return false;
+    };
+    let Some(name) = first
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+    else {
+        return false;
+    };
+    if first.as_object().is_none_or(|o| o.len() != 1) {
+        return false;
+    }
+    let Some(target) = doc.get("definitions").and_then(|d| d.get(name)) else {
+        return false;
+    };
+    // nothing else in the definition that could constrain the member
+    let plain = |k: &String| {
+        matches!(
+            k.as_str(),
+            "description" | "type" | "properties" | "required"
+        )
+    };
+    if target.as_object().is_none_or(|o| !o.keys().all(plain)) {
+        return false;
+    }
+    target
+        .get("properties")
+        .and_then(|p| p.get(member))
+        .and_then(first_or_expression)
+        .is_some_and(|first| first == json!({ "type": "object" }))
 }
 
 /// The errors of `value` against `validator`, flattened ([`flatten`]). A valid value (most
