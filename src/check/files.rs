@@ -3,8 +3,8 @@
 //! as a [`Doc`] with the reason, so it becomes a finding instead of stopping the run.
 //!
 //! Only what the checks need is kept in memory: the parsed value, pruned of everything that
-//! is not a connector resource ([`retain`]). The text of a file is read again
-//! only when a finding has to be located in it.
+//! is not a connector resource ([`retain`]). The text of a file read by [`read_doc`] is read
+//! again only when a finding has to be located in it; [`read_doc_validated`] keeps it.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -26,7 +26,8 @@ pub struct Doc {
     pub rel: String,
     /// Size of the file in bytes.
     pub bytes: usize,
-    /// The text, for documents rendered in memory; files on disk are read again on demand.
+    /// The text, for documents rendered in memory and files read by [`read_doc_validated`];
+    /// other files on disk are read again on demand.
     text: Option<String>,
     /// The parsed value (pruned to what the checks use), or why there is none.
     pub json: Result<Value, DocError>,
@@ -184,12 +185,16 @@ pub fn read_doc(path: &Path, rel: &str) -> Doc {
 
 /// [`read_doc`], and a package's `mainTemplate.json` or a `createUiDefinition.json` is also
 /// validated against the published schemas while its whole value is at hand (the checks
-/// keep a pruned template), so that `ccfgen check` neither reads nor parses it twice.
+/// keep a pruned template), so that `ccfgen check` neither reads nor parses it twice. The
+/// text is kept too, so that findings are located without reading the file again: `ccfgen
+/// check` reads a tree one solution at a time and lets each solution's documents go before
+/// the next.
 pub fn read_doc_validated(path: &Path, rel: &str) -> Doc {
     read(path, rel, true)
 }
 
 fn read(path: &Path, rel: &str, validate: bool) -> Doc {
+    let mut kept = None;
     let mut schema = None;
     let doc = BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
@@ -204,6 +209,9 @@ fn read(path: &Path, rel: &str, validate: bool) -> Doc {
                 Err(e) => (n, Err(DocError::Unreadable(format!("not UTF-8 text: {e}")))),
                 Ok(text) => {
                     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                    if validate {
+                        kept = Some(text.to_string());
+                    }
                     let json = parse(text).map(|mut v| {
                         if validate {
                             schema = super::schema_read::validate(rel, &mut v);
@@ -223,7 +231,11 @@ fn read(path: &Path, rel: &str, validate: bool) -> Doc {
             schema: None,
         }
     });
-    Doc { schema, ..doc }
+    Doc {
+        schema,
+        text: kept,
+        ..doc
+    }
 }
 
 /// Applies `f` to every item on up to `threads` threads; results keep the input order.
