@@ -320,14 +320,15 @@ impl<'a> Scanner<'a> {
             return Err(Bad);
         }
         self.pos += 1;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            match b {
-                b'\\' => self.pos += 2,
-                b'"' => {
-                    self.pos += 1;
+        // the next quote or backslash, found a word at a time
+        while let Some(rest) = self.bytes.get(self.pos..) {
+            match memchr::memchr2(b'"', b'\\', rest) {
+                Some(i) if rest[i] == b'"' => {
+                    self.pos += i + 1;
                     return Ok(());
                 }
-                _ => self.pos += 1,
+                Some(i) => self.pos += i + 2,
+                None => break,
             }
         }
         Err(Bad)
