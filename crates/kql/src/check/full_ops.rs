@@ -4,7 +4,7 @@
 //! `evaluate` plugins, `invoke`, `top-nested`, `partition`, `scan`, `search`/`find`,
 //! `externaldata`, `parse-kv`, `sample-distinct`, `top-hitters`, `reduce`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::overload::{Arg, best_signatures_of, result_type};
@@ -16,13 +16,14 @@ use crate::ast::{
 };
 use crate::diag::codes;
 use crate::functions::binary_operator;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::types::Ty;
 
 /// Kusto's `UniqueNameTable`: names taken, and the last numeric suffix tried for each.
 #[derive(Default)]
 struct UniqueNames {
-    taken: HashSet<String>,
-    last: HashMap<String, u32>,
+    taken: FxHashSet<String>,
+    last: FxHashMap<String, u32>,
 }
 
 impl UniqueNames {
@@ -443,7 +444,7 @@ impl<'q> Checker<'q> {
         let all: Vec<Col> = tables.iter().flat_map(|t| t.cols.iter().copied()).collect();
         // per name: its types in order of first appearance, its first column and how many
         // columns have it
-        let mut types: HashMap<super::names::Sym, (Vec<Ty>, Col, usize)> = HashMap::new();
+        let mut types: FxHashMap<super::names::Sym, (Vec<Ty>, Col, usize)> = FxHashMap::default();
         let mut order = Vec::new();
         for c in &all {
             let (list, _, count) = types.entry(c.name).or_insert_with(|| {
@@ -459,7 +460,7 @@ impl<'q> Checker<'q> {
         let mut out = Vec::new();
         for name in order {
             let (tys, first, count) = &types[&name];
-            let text = self.names.text(name).to_string();
+            let text = self.names.text(name);
             if tys.len() > 1 {
                 for &ty in tys.clone().iter() {
                     let suggested = format!("{text}_{}", ty.name());
@@ -468,7 +469,7 @@ impl<'q> Checker<'q> {
                 }
             } else {
                 let (first, count, ty) = (*first, *count, tys[0]);
-                let unique = names.get_or_add(&text);
+                let unique = names.get_or_add(text);
                 if count == 1 && unique == text {
                     out.push(first);
                 } else {
