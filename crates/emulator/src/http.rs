@@ -71,15 +71,18 @@ impl RequestBody {
         Ok(None)
     }
 
-    /// Reads the rest of the body, failing as soon as more than `limit` bytes arrived;
-    /// `expected` (the declared `Content-Length`, up to the limit) sizes the buffer up front.
+    /// Reads the rest of the body into `out` (emptied), failing as soon as more than `limit`
+    /// bytes arrived; `expected` (the declared `Content-Length`, up to the limit) sizes the
+    /// buffer up front.
     pub(crate) async fn read_to_limit(
         &mut self,
         limit: u64,
         expected: Option<u64>,
+        mut out: Vec<u8>,
     ) -> Result<Vec<u8>, BodyError> {
         let capacity = expected.unwrap_or(0).min(limit);
-        let mut out = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        out.clear();
+        out.reserve(usize::try_from(capacity).unwrap_or(0));
         while let Some(chunk) = self.next_chunk().await? {
             if self.received > limit {
                 return Err(BodyError::TooLarge);
@@ -117,7 +120,7 @@ impl RequestBody {
 
     /// Reads a small body (forms, control requests) up to `limit` bytes.
     pub(crate) async fn read_small(&mut self, limit: u64) -> Option<Vec<u8>> {
-        self.read_to_limit(limit, None).await.ok()
+        self.read_to_limit(limit, None, Vec::new()).await.ok()
     }
 }
 

@@ -300,7 +300,10 @@ async fn check(
     if let Some(n) = declared.filter(|&n| n > max) {
         return Err(too_large(n).into());
     }
-    let wire = match body.read_to_limit(max, declared).await {
+    let wire = match body
+        .read_to_limit(max, declared, crate::pool::BYTES.take(0))
+        .await
+    {
         Ok(wire) => wire,
         Err(BodyError::TooLarge) => {
             body.drain().await;
@@ -475,19 +478,19 @@ fn decode(
             let hint = wire
                 .last_chunk::<4>()
                 .map_or(0, |isize| u32::from_le_bytes(*isize) as usize);
-            let mut inflated = Vec::with_capacity(
-                hint.min(usize::try_from(max_inflated).unwrap_or(usize::MAX)) + 1,
-            );
-            MultiGzDecoder::new(wire.as_slice())
+            let mut inflated = crate::pool::BYTES
+                .take(hint.min(usize::try_from(max_inflated).unwrap_or(usize::MAX)) + 1);
+            let read = MultiGzDecoder::new(wire.as_slice())
                 .take(max_inflated + 1)
-                .read_to_end(&mut inflated)
-                .map_err(|e| {
-                    ApiError::new(
-                        400,
-                        "InvalidContentEncoding",
-                        format!("The request body is not valid gzip: {e}."),
-                    )
-                })?;
+                .read_to_end(&mut inflated);
+            crate::pool::BYTES.give(wire);
+            read.map_err(|e| {
+                ApiError::new(
+                    400,
+                    "InvalidContentEncoding",
+                    format!("The request body is not valid gzip: {e}."),
+                )
+            })?;
             if inflated.len() as u64 > max_inflated {
                 return Err(ApiError::new(
                     behaviour.payload_too_large_status,

@@ -79,6 +79,7 @@ mod identity;
 pub mod ids;
 mod ingest;
 mod introspect;
+mod pool;
 mod rate;
 mod schema;
 mod server;

@@ -23,6 +23,7 @@ use ccfgen_push::StreamType;
 use ccfgen_push::integer;
 
 use crate::introspect::DiagnosticKind;
+use crate::pool::{self, Pool};
 
 /// The SQLite column type storing values of `ty`.
 pub(crate) fn sql_affinity(ty: StreamType) -> &'static str {
@@ -181,6 +182,18 @@ pub(crate) struct Coerced {
     pub(crate) findings: Vec<Finding>,
 }
 
+impl Drop for Coerced {
+    /// Gives the batch's buffers back for the next request's.
+    fn drop(&mut self) {
+        pool::BYTES.give(std::mem::take(&mut self.body));
+        pool::BYTES.give(std::mem::take(&mut self.owned).into_bytes());
+        CELLS.give(std::mem::take(&mut self.cells));
+    }
+}
+
+/// Typed cells of batches, reused across requests.
+static CELLS: Pool<Cell> = Pool::new();
+
 /// One stored value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Cell {
@@ -289,8 +302,12 @@ pub(crate) fn coerce(
     max_field: usize,
 ) -> Result<Coerced, serde_json::Error> {
     let mut out = Coerced {
+        body: Vec::new(),
+        owned: String::from_utf8(pool::BYTES.take(0)).unwrap_or_default(),
+        cells: CELLS.take(0),
         width: schema.columns.len(),
-        ..Coerced::default()
+        records: 0,
+        findings: Vec::new(),
     };
     let mut findings = Findings::default();
     {
