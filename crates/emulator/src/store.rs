@@ -1208,6 +1208,28 @@ mod tests {
     use super::*;
     use crate::config::{StreamColumn, StreamDecl};
 
+    /// The request log entry of an accepted ingestion request `request` of `records` records.
+    fn ingest_log(request: &str, records: u64) -> RequestLog {
+        RequestLog {
+            seq: 0,
+            received_at: "2026-01-01T00:01:00Z".into(),
+            kind: RequestKind::Ingest,
+            request_id: request.into(),
+            client_request_id: None,
+            attempt: 1,
+            client_id: None,
+            dcr_id: Some("dcr-1".into()),
+            stream: Some("Custom-T".into()),
+            content_encoding: None,
+            wire_bytes: 0,
+            inflated_bytes: 0,
+            records,
+            status: Some(204),
+            error_code: None,
+            fault: None,
+        }
+    }
+
     fn record(columns: Vec<StreamColumn>) -> StreamRecord {
         let decl = StreamDecl::new("Custom-T", columns);
         StreamRecord {
@@ -1302,24 +1324,7 @@ mod tests {
             attempt: 1,
             received_at: "2026-01-01T00:01:00Z".into(),
         };
-        let log = RequestLog {
-            seq: 0,
-            received_at: meta.received_at.clone(),
-            kind: RequestKind::Ingest,
-            request_id: "r1".into(),
-            client_request_id: None,
-            attempt: 1,
-            client_id: None,
-            dcr_id: Some("dcr-1".into()),
-            stream: Some("Custom-T".into()),
-            content_encoding: None,
-            wire_bytes: 0,
-            inflated_bytes: 0,
-            records: records as u64,
-            status: Some(204),
-            error_code: None,
-            fault: None,
-        };
+        let log = ingest_log("r1", records as u64);
         store
             .commit_batch("Custom-T", &batch, &tables, &meta, &[], &log)
             .expect("commits");
@@ -1455,24 +1460,7 @@ mod tests {
         let stream = record(vec![StreamColumn::new("S", "string")]);
         let store = Store::open(&path, std::slice::from_ref(&stream), &Transforms::default())
             .expect("opens");
-        let log = |request: &str| RequestLog {
-            seq: 0,
-            received_at: "2026-01-01T00:01:00Z".into(),
-            kind: RequestKind::Ingest,
-            request_id: request.into(),
-            client_request_id: None,
-            attempt: 1,
-            client_id: None,
-            dcr_id: Some("dcr-1".into()),
-            stream: Some("Custom-T".into()),
-            content_encoding: None,
-            wire_bytes: 0,
-            inflated_bytes: 0,
-            records: 2,
-            status: Some(204),
-            error_code: None,
-            fault: None,
-        };
+        let log = |request: &str| ingest_log(request, 2);
         let bodies = [
             r#"[{"S": "a"}, {"S": "b\"c"}]"#,
             r#"[{"S": "nul\u0000here"}, {"S": null}]"#,
