@@ -1264,7 +1264,6 @@ mod tests {
     #[test]
     fn stream_rows_and_table_rows_of_a_batch_are_stored_in_order_across_insert_chunks() {
         use crate::config::{Config, DataFlow, DcrConfig};
-        use crate::introspect::RequestKind;
         use crate::schema::coerce;
 
         let decl = StreamDecl::new(
