@@ -1261,8 +1261,18 @@ mod tests {
         );
     }
 
+    /// Packed (every value fits JSON) and typed (text with a NUL: one typed row per row,
+    /// inserted by multi-row `INSERT`s of `chunk` rows and a remainder of single rows).
     #[test]
     fn stream_rows_and_table_rows_of_a_batch_are_stored_in_order_across_insert_chunks() {
+        for (suffix, json_suffix) in [("", ""), ("\u{0}", "\\u0000")] {
+            rows_of_a_batch_are_stored_in_order(suffix, json_suffix);
+        }
+    }
+
+    /// Stores one batch whose text values end with `suffix` (written `json_suffix` in JSON)
+    /// through a data flow and reads the stream's and the table's rows back.
+    fn rows_of_a_batch_are_stored_in_order(suffix: &str, json_suffix: &str) {
         use crate::config::{Config, DataFlow, DcrConfig};
         use crate::schema::coerce;
 
@@ -1302,11 +1312,14 @@ mod tests {
             &transforms,
         )
         .expect("opens");
-        let records = 133;
+        let chunk = store.tables["Custom-T"].rows.chunk;
+        assert!(chunk > 1, "{chunk}");
+        // two full chunks and a remainder of single-row inserts when stored typed
+        let records = 2 * chunk + 5;
         let body: Vec<String> = (0..records)
             .map(|n| {
                 format!(
-                    r#"{{"N": {n}, "S": "s{n}", "At": "2026-01-01T00:00:{:02}Z"}}"#,
+                    r#"{{"N": {n}, "S": "s{n}{json_suffix}", "At": "2026-01-01T00:00:{:02}Z"}}"#,
                     n % 60
                 )
             })
@@ -1331,7 +1344,7 @@ mod tests {
         assert_eq!(rows.len(), records);
         for (n, row) in rows.iter().enumerate() {
             assert_eq!(row["N"], n as u64, "{row}");
-            assert_eq!(row["S"], format!("s{n}"));
+            assert_eq!(row["S"], format!("s{n}{suffix}"));
             assert_eq!(row["At"], format!("2026-01-01T00:00:{:02}Z", n % 60));
             assert_eq!(row["_ccfgen_seq"], n as u64 + 1);
         }
@@ -1345,11 +1358,24 @@ mod tests {
         for (n, row) in kept.iter().zip(&table) {
             assert_eq!(row["N"], *n as u64, "{row}");
             assert_eq!(row["Twice"], 2 * *n as u64);
-            assert_eq!(row["S"], format!("s{n}"));
+            assert_eq!(row["S"], format!("s{n}{suffix}"));
             assert_eq!(row["At"], format!("2026-01-01T00:00:{:02}Z", n % 60));
             assert_eq!(row["_ccfgen_stream"], "Custom-T");
             assert_eq!(row["_ccfgen_request_id"], "r1");
         }
+        // the way the rows were stored: typed rows only for the batch with a NUL
+        let typed: [i64; 2] = ["_ccfgen_rows_Custom-T", "_ccfgen_table_T_CL"].map(|t| {
+            store
+                .conn()
+                .query_row(&format!("SELECT COUNT(*) FROM \"{t}\""), [], |r| r.get(0))
+                .expect("counts")
+        });
+        let expected = if suffix.is_empty() {
+            [0, 0]
+        } else {
+            [records as i64, kept.len() as i64]
+        };
+        assert_eq!(typed, expected, "typed rows (stream, table)");
     }
 
     /// Every value `write_json` accepts comes back from `json_extract` as the same SQLite
