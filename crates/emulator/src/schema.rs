@@ -244,6 +244,19 @@ impl Coerced {
         }
     }
 
+    /// The text of `cell`, of a column of type `ty`, when it is the content of a JSON string
+    /// of the body exactly as received: text taken from the body (a string without escapes,
+    /// maybe truncated at a character boundary) in a column other than `dynamic` (whose body
+    /// text is the value's JSON). Such text is valid UTF-8 holding no control character, no
+    /// quote and no backslash (the parser accepts none of them unescaped in a string), so it
+    /// is its own JSON string content.
+    pub(crate) fn json_string(&self, cell: &Cell, ty: StreamType) -> Option<&[u8]> {
+        match *cell {
+            Cell::Body { start, end } if ty != StreamType::Dynamic => Some(&self.body[start..end]),
+            _ => None,
+        }
+    }
+
     /// Row `i` as owned values.
     #[cfg(test)]
     pub(crate) fn row(&self, i: usize) -> Vec<SqlValue> {

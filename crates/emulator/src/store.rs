@@ -37,6 +37,7 @@ use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
 use crate::schema::{Coerced, Finding, Schema, sql_affinity, stored_to_json};
 use crate::transform::{self, FlowInfo, Formatted, TableRows, TableSchema, Transforms};
+use ccfgen_kql::Column;
 
 /// Metadata columns the stream's view appends to the declared columns, in order.
 const META_COLUMNS: [(&str, &str); 6] = [
@@ -459,6 +460,40 @@ impl Packer {
         }
     }
 
+    /// Writes cell `i` of the current row, text that is its own JSON string content
+    /// ([`Coerced::json_string`]), without escaping it; `keep`: record where it is.
+    fn string(&mut self, i: usize, text: &[u8], keep: bool) {
+        if i > 0 {
+            self.json.push(b',');
+        }
+        let start = self.json.len();
+        self.json.push(b'"');
+        self.json.extend_from_slice(text);
+        self.json.push(b'"');
+        if keep {
+            self.cells.push((start, self.json.len()));
+        }
+    }
+
+    /// Writes the cells of a table row that takes its flow's template ([`Template`]): the
+    /// template's values, and the copied cells of stream row `base / width` from `stream`
+    /// (the packed stream rows, with their cells' places).
+    fn templated(&mut self, template: &Template, stream: &Packer, base: usize) {
+        for (k, segment) in template.segments.iter().enumerate() {
+            if k > 0 {
+                self.json.push(b',');
+            }
+            let range = match *segment {
+                Segment::Json(start, end) => {
+                    self.json.extend_from_slice(&template.json[start..end]);
+                    continue;
+                }
+                Segment::Cells(from, to) => stream.cells[base + from].0..stream.cells[base + to].1,
+            };
+            self.json.extend_from_slice(&stream.json[range]);
+        }
+    }
+
     /// Writes cell `i` of the current row as the JSON `json` of the same value (of a type
     /// that fits its column).
     fn copy(&mut self, i: usize, json: &[u8]) {
@@ -474,6 +509,65 @@ impl Packer {
 
     fn end(&mut self) {
         self.json.push(b']');
+    }
+}
+
+/// A data flow's template row ([`transform::FlowRows::template`]) as packed JSON pieces: the
+/// JSON of its values, and runs of copied stream cells.
+#[derive(Default)]
+struct Template {
+    /// The JSON of the template's values, one after the other.
+    json: Vec<u8>,
+    /// The table row's cells in order, one or more per segment.
+    segments: Vec<Segment>,
+}
+
+/// Part of a table row written from a [`Template`].
+enum Segment {
+    /// One value's JSON at `json[start..end]` of the template.
+    Json(usize, usize),
+    /// The stream row's cells `from..=to` (consecutive in the table row too), copied with
+    /// their separators as one slice of the packed stream row.
+    Cells(usize, usize),
+}
+
+impl Template {
+    /// Prepares the template of `flow` for table columns `columns` (of SQLite types
+    /// `types`) from a stream whose columns have SQLite types `stream_types`; false when a
+    /// templated row could not be written this way (a value packing cannot keep as it is, a
+    /// copied cell of another storage class than its table column's): those rows are then
+    /// written cell by cell.
+    fn prepare(
+        &mut self,
+        flow: &transform::FlowRows,
+        columns: &[Column],
+        types: &[String],
+        stream_types: &[String],
+        text: &mut Formatted,
+    ) -> bool {
+        self.json.clear();
+        self.segments.clear();
+        let Some(values) = flow.template() else {
+            return false;
+        };
+        for (i, (value, column)) in values.iter().zip(columns).enumerate() {
+            match flow.copied().get(i).copied().flatten() {
+                Some(j) if stream_types.get(j) == types.get(i) => match self.segments.last_mut() {
+                    Some(Segment::Cells(_, to)) if *to + 1 == j => *to = j,
+                    _ => self.segments.push(Segment::Cells(j, j)),
+                },
+                Some(_) => return false,
+                None => {
+                    let start = self.json.len();
+                    let value = text.sql(value, column.ty);
+                    if !(fits(&types[i], value) && write_json(&mut self.json, value)) {
+                        return false;
+                    }
+                    self.segments.push(Segment::Json(start, self.json.len()));
+                }
+            }
+        }
+        values.len() == columns.len()
     }
 }
 
@@ -711,7 +805,10 @@ impl Store {
                 for row in 0..rows.len() {
                     stream_json.row(row);
                     for (i, cell) in rows.cells(row).iter().enumerate() {
-                        stream_json.cell(i, &types[i], rows.value(cell), true);
+                        match rows.json_string(cell, table.schema.columns[i].1) {
+                            Some(text) => stream_json.string(i, text, true),
+                            None => stream_json.cell(i, &types[i], rows.value(cell), true),
+                        }
                     }
                     stream_json.end_row();
                     if !stream_json.packable {
@@ -741,6 +838,8 @@ impl Store {
             }
             // Text of datetimes and other formatted values, written and reused.
             let mut text = Formatted::default();
+            let mut template = Template::default();
+            let stream_types = types;
             for flow in &table_rows.batches {
                 let index = flow.table;
                 let out = self.out_tables.get(index).ok_or_else(|| {
@@ -752,10 +851,17 @@ impl Store {
                 let columns = &out.schema.columns;
                 let types = &out.rows.types;
                 let copy = stream_json.packable;
+                let templated =
+                    copy && template.prepare(flow, columns, types, stream_types, &mut text);
                 table_json.begin();
                 for row in 0..flow.rows.len() {
                     table_json.row(row);
                     let cells = flow.record(row) * width;
+                    if templated && flow.is_templated(row) {
+                        table_json.templated(&template, stream_json, cells);
+                        table_json.end_row();
+                        continue;
+                    }
                     let Ok(()) = flow.for_each_value(
                         row,
                         rows,
@@ -1376,6 +1482,161 @@ mod tests {
             [records as i64, kept.len() as i64]
         };
         assert_eq!(typed, expected, "typed rows (stream, table)");
+    }
+
+    /// Table rows written from their flow's template (the stream row's cells copied in runs,
+    /// the template's values) read back as the rows the evaluator gives, packed or typed, and
+    /// a stream text taken from the body as it is reads back as the typed column stores it.
+    #[test]
+    fn templated_table_rows_read_back_as_evaluated_ones() {
+        use crate::config::{Config, DataFlow, DcrConfig};
+        use crate::schema::coerce;
+
+        let columns = |names: &[(&str, &str)]| -> Vec<StreamColumn> {
+            names
+                .iter()
+                .map(|(name, ty)| StreamColumn::new(*name, *ty))
+                .collect()
+        };
+        let stream = [
+            ("S", "string"),
+            ("N", "long"),
+            ("R", "real"),
+            ("B", "boolean"),
+            ("At", "datetime"),
+        ];
+        let decl = StreamDecl::new("Custom-T", columns(&stream))
+            .with_flow(DataFlow::new(
+                "source | extend TimeGenerated = now()",
+                "Custom-A_CL",
+                Some(columns(&[
+                    ("TimeGenerated", "datetime"),
+                    ("S", "string"),
+                    ("N", "long"),
+                    ("R", "real"),
+                    ("B", "boolean"),
+                    ("At", "datetime"),
+                ])),
+            ))
+            .with_flow(DataFlow::new(
+                "source | extend TimeGenerated = now(), Tag = strcat('a\"', '\\\\')",
+                "Custom-B_CL",
+                Some(columns(&[
+                    ("N", "long"),
+                    ("Tag", "string"),
+                    ("TimeGenerated", "datetime"),
+                    ("S", "string"),
+                    ("At", "datetime"),
+                    ("R", "real"),
+                    ("B", "boolean"),
+                ])),
+            ));
+        let schema = Schema::new(&decl).expect("schema");
+        let config = Config {
+            dcrs: vec![DcrConfig {
+                immutable_id: "dcr-00000000000000000000000000000000".into(),
+                streams: vec![decl],
+                publishers: Vec::new(),
+                auxiliary: false,
+            }],
+            ..Config::default()
+        };
+        let transforms =
+            Transforms::compile(&config, std::slice::from_ref(&schema)).expect("compiles");
+        assert!(transforms.errors.is_empty(), "{:?}", transforms.errors);
+        let received =
+            ccfgen_kql::eval::time::parse_datetime("2026-01-01T00:01:00Z").expect("time");
+        // the second batch holds a NUL: stored typed
+        for nul in ["", "\\u0000"] {
+            let body: Vec<String> = (0..50)
+                .map(|n| {
+                    let at = match n % 4 {
+                        0 => "2026-01-01T00:00:00.123456789Z",
+                        1 => "2026-01-01T02:00:00+02:00",
+                        _ => "2026-01-01T00:00:01.25Z",
+                    };
+                    let s = match n % 5 {
+                        0 => "null".to_owned(),
+                        1 => format!("\"tab\\t é \\\"{n}{nul}\""),
+                        _ => format!("\"plain {n} é 💥\""),
+                    };
+                    format!(
+                        r#"{{"S": {s}, "N": {n}, "R": {}, "B": {}, "At": "{at}"}}"#,
+                        f64::from(n) / 3.0,
+                        n % 2 == 0
+                    )
+                })
+                .collect();
+            let body = format!("[{}]", body.join(","));
+            let batch = coerce(&schema, body.into_bytes(), false, 1000).expect("typed");
+            let mut read = Vec::new();
+            for evaluated in [false, true] {
+                let tables = if evaluated {
+                    transforms.run_evaluated(&schema, &batch, received)
+                } else {
+                    transforms.run(&schema, &batch, received)
+                };
+                let templated: usize = tables
+                    .batches
+                    .iter()
+                    .map(|f| (0..f.rows.len()).filter(|&r| f.is_templated(r)).count())
+                    .sum();
+                assert_eq!(templated > 0, !evaluated, "{templated}");
+                let dir = tempfile::tempdir().expect("tempdir");
+                let stream = StreamRecord {
+                    schema: schema.clone(),
+                    transform_kql: None,
+                    output_table: None,
+                };
+                let store = Store::open(
+                    &dir.path().join("s.sqlite"),
+                    std::slice::from_ref(&stream),
+                    &transforms,
+                )
+                .expect("opens");
+                let meta = RowMeta {
+                    dcr_id: "dcr-1".into(),
+                    request_id: "r1".into(),
+                    client_request_id: None,
+                    attempt: 1,
+                    received_at: "2026-01-01T00:01:00Z".into(),
+                };
+                store
+                    .commit_batch(
+                        "Custom-T",
+                        &batch,
+                        &tables,
+                        &meta,
+                        &[],
+                        &ingest_log("r1", 50),
+                    )
+                    .expect("commits");
+                let packed: i64 = store
+                    .conn()
+                    .query_row(
+                        "SELECT COUNT(*) FROM \"_ccfgen_packed_table_B_CL\"",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .expect("counts");
+                assert_eq!(packed, i64::from(nul.is_empty()));
+                read.push((
+                    store.rows("Custom-T").expect("reads"),
+                    store.table_rows("A_CL").expect("reads"),
+                    store.table_rows("B_CL").expect("reads"),
+                ));
+            }
+            assert_eq!(read[0].1.len(), 50);
+            assert_eq!(read[0].2[1]["Tag"], "a\"\\");
+            // each stream cell reads back as it was typed
+            for (n, row) in read[0].0.iter().enumerate() {
+                let typed = batch.row(n);
+                for (i, (name, ty)) in schema.columns.iter().enumerate() {
+                    assert_eq!(row[name], stored_to_json(*ty, typed[i].clone()), "{row}");
+                }
+            }
+            assert_eq!(read[0], read[1], "nul {nul:?}");
+        }
     }
 
     /// Every value `write_json` accepts comes back from `json_extract` as the same SQLite

@@ -66,6 +66,10 @@ struct CompiledFlow {
     /// Index in [`Transforms::tables`].
     table: usize,
     flow: Flow,
+    /// Whether the stored row depends on no input value other than through the copied
+    /// columns ([`Flow::needed_columns`] all false): every row whose copied cells are stored
+    /// as they are then gives the same row (but for those cells), computed once per batch.
+    constant: bool,
 }
 
 /// One data flow as configured, for the control API and the state file.
@@ -111,6 +115,10 @@ pub(crate) struct FlowRows {
     /// Per table column: the stream column whose stored cell the table stores as it is, in the
     /// rows whose `copied` is set ([`Flow::copied_columns`]).
     copied: Arc<[Option<usize>]>,
+    /// The values of the rows that have none of their own (a flow whose row depends on no
+    /// input value but its copied cells: [`CompiledFlow::constant`]), in table column order,
+    /// null in the copied columns.
+    template: Option<Vec<Value>>,
     pub(crate) rows: Vec<TableRow>,
 }
 
@@ -122,8 +130,8 @@ pub(crate) struct TableRow {
     /// Whether the copied columns take the stream row's stored cells (their values here are
     /// null): every such cell is stored as it is.
     copied: bool,
-    /// The values, in table column order.
-    values: Vec<Value>,
+    /// The values, in table column order; `None`: the flow's template (and `copied` is set).
+    values: Option<Vec<Value>>,
 }
 
 /// Text formatted for binding or writing, reused across rows: the last datetime's text is kept
@@ -143,6 +151,24 @@ impl FlowRows {
         self.rows[row].record
     }
 
+    /// The values the rows without their own share ([`FlowRows::template`]), when there are
+    /// such rows.
+    pub(crate) fn template(&self) -> Option<&[Value]> {
+        self.template.as_deref()
+    }
+
+    /// Whether table row `row` takes the flow's template: its copied columns are its stream
+    /// row's stored cells, every other value is the template's.
+    pub(crate) fn is_templated(&self, row: usize) -> bool {
+        self.rows[row].values.is_none()
+    }
+
+    /// Per table column: the stream column whose stored cell the table stores as it is, in
+    /// the rows whose copied cells are stored as they are (every templated row).
+    pub(crate) fn copied(&self) -> &[Option<usize>] {
+        &self.copied
+    }
+
     /// Gives `bind(i, value, copied)` the SQLite value of each column `i` of row `row` in order
     /// (`columns`: the table's), with `copied` the stream column whose stored cell it is when
     /// the value is that cell as it is; formatted text is written to `text` and borrowed from
@@ -157,23 +183,36 @@ impl FlowRows {
     ) -> Result<(), E> {
         let row = &self.rows[row];
         let cells = batch.cells(row.record);
-        for (i, (value, column)) in row.values.iter().zip(columns).enumerate() {
-            match (self.copied.get(i).copied().flatten(), value) {
-                (Some(j), _) if row.copied => bind(i, batch.value(&cells[j]), Some(j))?,
-                (_, Value::DateTime(t))
-                    if !matches!(column.ty, ScalarType::Dynamic | ScalarType::Unknown) =>
-                {
-                    if text.ticks != Some(*t) {
-                        text.datetime.clear();
-                        time::write_datetime_short(*t, &mut text.datetime);
-                        text.ticks = Some(*t);
-                    }
-                    bind(i, ValueRef::Text(text.datetime.as_bytes()), None)?;
-                }
-                _ => bind(i, to_sql(value, column.ty, &mut text.text), None)?,
+        let values = row
+            .values
+            .as_deref()
+            .or(self.template.as_deref())
+            .unwrap_or_default();
+        for (i, (value, column)) in values.iter().zip(columns).enumerate() {
+            match self.copied.get(i).copied().flatten() {
+                Some(j) if row.copied => bind(i, batch.value(&cells[j]), Some(j))?,
+                _ => bind(i, text.sql(value, column.ty), None)?,
             }
         }
         Ok(())
+    }
+}
+
+impl Formatted {
+    /// The SQLite value of a table value in a column of type `ty` ([`to_sql`]), the text of a
+    /// datetime kept for the next value of the same instant.
+    pub(crate) fn sql<'a>(&'a mut self, value: &'a Value, ty: ScalarType) -> ValueRef<'a> {
+        match value {
+            Value::DateTime(t) if !matches!(ty, ScalarType::Dynamic | ScalarType::Unknown) => {
+                if self.ticks != Some(*t) {
+                    self.datetime.clear();
+                    time::write_datetime_short(*t, &mut self.datetime);
+                    self.ticks = Some(*t);
+                }
+                ValueRef::Text(self.datetime.as_bytes())
+            }
+            _ => to_sql(value, ty, &mut self.text),
+        }
     }
 }
 
@@ -269,8 +308,14 @@ impl Transforms {
                 };
                 let result = table.and_then(|table| {
                     let columns = &out.tables[table].columns;
-                    Flow::new(&flow.transform_kql, &input, columns)
-                        .map(|flow| CompiledFlow { table, flow })
+                    Flow::new(&flow.transform_kql, &input, columns).map(|flow| {
+                        let constant = !flow.needed_columns().iter().any(|&n| n);
+                        CompiledFlow {
+                            table,
+                            flow,
+                            constant,
+                        }
+                    })
                 });
                 match result {
                     Ok(c) => compiled.push(c),
@@ -302,6 +347,18 @@ impl Transforms {
         self.run_rows(stream, batch, received, true)
     }
 
+    /// Runs the data flows of `stream` as [`Transforms::run`] does, but every row through the
+    /// evaluator (no stored cell copied, no template): what the copies and templates must give.
+    #[cfg(test)]
+    pub(crate) fn run_evaluated(
+        &self,
+        stream: &Schema,
+        batch: &Coerced,
+        received: i64,
+    ) -> TableRows {
+        self.run_rows(stream, batch, received, false)
+    }
+
     /// [`Transforms::run`]; with `copy`, the table columns that store a stream value as it
     /// is take the stream row's stored cell ([`Flow::copied_columns`]) and the stream values
     /// no transformation needs are not converted for the evaluator.
@@ -324,16 +381,33 @@ impl Transforms {
                 copied[j] = true;
             }
         }
+        let mut changes = Vec::new();
+        // A flow whose rows depend on no input value but their copied cells gives every row
+        // stored as it is the same values: those of an all-null row (what such a row is given
+        // below), computed once. `Some(None)`: it drops every such row.
+        let templates: Vec<Option<Option<Vec<Value>>>> = flows
+            .iter()
+            .map(|flow| {
+                (copy && flow.constant).then(|| {
+                    changes.clear();
+                    flow.flow
+                        .run_row(vec![Value::Null; width], &ctx, &mut changes)
+                })
+            })
+            .collect();
         let mut per_flow: Vec<FlowRows> = flows
             .iter()
-            .map(|flow| FlowRows {
+            .zip(&templates)
+            .map(|(flow, template)| FlowRows {
                 table: flow.table,
                 stream: Arc::clone(&name),
                 copied: Arc::from(flow.flow.copied_columns()),
+                template: template.clone().flatten(),
                 rows: Vec::with_capacity(batch.len()),
             })
             .collect();
-        let mut changes = Vec::new();
+        // Whether a row stored as it is needs the evaluator at all.
+        let all_templated = templates.iter().all(Option::is_some);
         let last = flows.len() - 1;
         // Room for the columns a transformation adds (`extend`) without growing the row.
         let capacity = width
@@ -351,17 +425,36 @@ impl Transforms {
                     .zip(&stream.columns)
                     .zip(&copied)
                     .all(|((cell, (_, ty)), &c)| !c || stored_as_is(batch.value(cell), *ty));
-            let mut input: Vec<Value> = Vec::with_capacity(capacity);
-            input.extend(cells.iter().zip(&stream.columns).zip(&needed).map(
-                |((cell, (_, ty)), &needed)| {
-                    if needed || !as_is {
-                        stream_value(batch, cell, *ty)
-                    } else {
-                        Value::Null
+            let mut input: Vec<Value> = Vec::new();
+            if !(as_is && all_templated) {
+                input.reserve_exact(capacity);
+                input.extend(cells.iter().zip(&stream.columns).zip(&needed).map(
+                    |((cell, (_, ty)), &needed)| {
+                        if needed || !as_is {
+                            stream_value(batch, cell, *ty)
+                        } else {
+                            Value::Null
+                        }
+                    },
+                ));
+            }
+            for (i, ((flow, rows), template)) in flows
+                .iter()
+                .zip(per_flow.iter_mut())
+                .zip(&templates)
+                .enumerate()
+            {
+                if let (true, Some(template)) = (as_is, template) {
+                    match template {
+                        Some(_) => rows.rows.push(TableRow {
+                            record,
+                            copied: true,
+                            values: None,
+                        }),
+                        None => out.filtered += 1,
                     }
-                },
-            ));
-            for (i, (flow, rows)) in flows.iter().zip(per_flow.iter_mut()).enumerate() {
+                    continue;
+                }
                 changes.clear();
                 // the last flow takes the row; the others a copy
                 let row = if i == last {
@@ -373,7 +466,7 @@ impl Transforms {
                     Some(values) => rows.rows.push(TableRow {
                         record,
                         copied: as_is,
-                        values,
+                        values: Some(values),
                     }),
                     None => out.filtered += 1,
                 }
@@ -697,6 +790,83 @@ mod tests {
                     "flow {flow}, max_field {max_field}"
                 );
             }
+        }
+    }
+
+    /// Flows whose rows depend on no stream value but the cells they copy take one template
+    /// per batch; what they store is what the evaluator stores for every row.
+    #[test]
+    fn templated_rows_are_what_the_evaluator_would_store() {
+        let stream: Vec<StreamColumn> = [("S", "string"), ("N", "long"), ("At", "datetime")]
+            .iter()
+            .map(|(name, ty)| StreamColumn::new(*name, *ty))
+            .collect();
+        let table = |extra: &[(&str, &str)]| -> Vec<StreamColumn> {
+            extra
+                .iter()
+                .chain(&[("N", "long"), ("S", "string"), ("At", "datetime")])
+                .map(|(name, ty)| StreamColumn::new(*name, *ty))
+                .collect()
+        };
+        let flows = [
+            "source | extend TimeGenerated = now()",
+            "source | where now() > datetime(2000-01-01) | extend TimeGenerated = now(), Tag = strcat('c', 'q')",
+            "source | where 1 == 2",
+            "source | extend Tag = toupper(S)",
+        ];
+        let mut decl = StreamDecl::new("Custom-T", stream);
+        for (n, kql) in flows.iter().enumerate() {
+            decl = decl.with_flow(DataFlow::new(
+                *kql,
+                format!("Custom-T{n}_CL"),
+                Some(table(&[("TimeGenerated", "datetime"), ("Tag", "string")])),
+            ));
+        }
+        let (config, schemas) = config(decl);
+        let t = Transforms::compile(&config, &schemas).expect("compiles");
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        let constant: Vec<bool> = t.by_stream["Custom-T"].iter().map(|f| f.constant).collect();
+        assert_eq!(constant, [true, true, true, false]);
+        let long = "é".repeat(40_000);
+        let records: Vec<String> = (0..40)
+            .map(|n| {
+                let at = match n % 5 {
+                    0 => "2026-01-01T00:00:00.123456789Z",
+                    1 => "2026-01-01T10:00:00+02:00",
+                    _ => "2026-01-01T00:00:00.5Z",
+                };
+                let s = match n % 7 {
+                    0 => format!("\"{long}\""),
+                    1 => "null".to_owned(),
+                    _ => format!("\"s{n} \\\" \\u00e9\""),
+                };
+                format!(r#"{{"S": {s}, "N": {n}, "At": "{at}"}}"#)
+            })
+            .collect();
+        let body = format!("[{}]", records.join(","));
+        let batch = coerce(&schemas[0], body.into_bytes(), false, 100_000).expect("typed");
+        let received = time::parse_datetime("2026-01-01T00:00:00Z").expect("time");
+        let copied = t.run(&schemas[0], &batch, received);
+        let evaluated = t.run_evaluated(&schemas[0], &batch, received);
+        assert_eq!(copied.filtered, 40);
+        assert_eq!(evaluated.filtered, 40);
+        assert_eq!(copied.batches.len(), 3);
+        for (flow, rows) in copied.batches.iter().enumerate() {
+            let templated = (0..rows.rows.len())
+                .filter(|&r| rows.is_templated(r))
+                .count();
+            // rows with a long text or a datetime of 9 fraction digits are not stored as
+            // they are: evaluated
+            if flow < 2 {
+                assert!(templated > 0 && templated < rows.rows.len(), "{templated}");
+            } else {
+                assert_eq!(templated, 0);
+            }
+            assert_eq!(
+                sql_rows(&t, &copied, flow, &batch),
+                sql_rows(&t, &evaluated, flow, &batch),
+                "flow {flow}"
+            );
         }
     }
 
