@@ -191,11 +191,19 @@ pub fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// Splits a top-level JSON array into the text of its elements with a byte scanner (strings,
-/// escapes and nesting tracked, whitespace outside strings dropped), so an element costs what
-/// an NDJSON line costs. The consumer parses each element: a malformed element is
-/// dead-lettered like a bad NDJSON line, and reading goes on. A broken array (not closed, an
-/// empty element, text after the closing bracket) stops with [`ReadError::Syntax`].
+/// Splits a top-level JSON array into the text of its elements (strings, escapes and nesting
+/// tracked, whitespace outside strings dropped), so an element costs about what an NDJSON line
+/// costs. The consumer parses each element: a malformed element is dead-lettered like a bad
+/// NDJSON line, and reading goes on. A broken array (not closed, an empty element, text after
+/// the closing bracket) stops with [`ReadError::Syntax`].
+///
+/// The input is scanned [`BLOCK`] bytes at a time: in a block without a backslash the strings
+/// are found at once from the bit mask of its quotes (see [`classify`]), and only the bytes
+/// outside strings that can end an element or change its nesting (brackets, commas,
+/// whitespace) are visited. A block with a backslash (or after an escape), the last bytes of a
+/// buffer and everything after the closing bracket take the byte-by-byte path; both paths
+/// split and compact alike. An element that lies within one buffer and has no whitespace to
+/// drop is handed over from the buffer, without a copy.
 fn read_array<R: BufRead, E>(
     mut input: R,
     f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
@@ -208,87 +216,159 @@ fn read_array<R: BufRead, E>(
         line: 1,
         line_start: 0,
         offset: 1,
+        run: 0,
+        depth: 0,
+        in_string: false,
+        escaped: false,
+        after_comma: false,
+        closed: false,
     };
-    let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
-    let (mut after_comma, mut closed) = (false, false);
     loop {
         let buf = input.fill_buf()?;
         if buf.is_empty() {
             break;
         }
         let n = buf.len();
+        scan.run = 0;
         let mut i = 0;
-        // `buf[run..i]` is element text not yet copied: it is copied in one go when whitespace
-        // outside a string, the element's end or the buffer's end interrupts it.
-        let mut run = 0;
         while i < n {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                    i += 1;
+            if !scan.closed
+                && !scan.escaped
+                && let Some(block) = buf.get(i..i + BLOCK)
+            {
+                let masks = classify(block.try_into().expect("a block"));
+                if masks.backslash == 0 {
+                    i = scan.block(buf, i, &masks, f)?;
                     continue;
                 }
-                match quote_or_backslash(&buf[i..]) {
-                    None => i = n,
-                    Some(k) => {
-                        if buf[i + k] == b'"' {
-                            in_string = false;
-                        } else {
-                            escaped = true;
-                        }
-                        i += k + 1;
-                    }
-                }
-                continue;
             }
-            let b = buf[i];
-            if b.is_ascii_whitespace() {
-                scan.push(&buf[run..i]);
-                i += 1;
-                run = i;
-                continue;
-            }
-            if closed {
-                return Err(scan.syntax(buf, i, "trailing characters after the array"));
-            }
-            match b {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' if depth > 0 => depth -= 1,
-                b',' if depth == 0 => {
-                    scan.push(&buf[run..i]);
-                    if scan.element.is_empty() && !scan.too_long {
-                        return Err(scan.syntax(buf, i, "expected a value before `,`"));
-                    }
-                    scan.emit(f)?;
-                    after_comma = true;
-                    run = i + 1;
-                }
-                b']' if depth == 0 => {
-                    scan.push(&buf[run..i]);
-                    if scan.element.is_empty() && !scan.too_long {
-                        if after_comma {
-                            return Err(scan.syntax(buf, i, "trailing comma before `]`"));
-                        }
-                    } else {
-                        scan.emit(f)?;
-                    }
-                    closed = true;
-                    run = i + 1;
-                }
-                _ => {}
-            }
-            i += 1;
+            let end = (i + BLOCK).min(n);
+            scan.bytes(buf, i, end, f)?;
+            i = end;
         }
-        scan.push(&buf[run..n]);
+        scan.push(&buf[scan.run..n]);
         scan.consumed(buf);
         input.consume(n);
     }
-    if closed {
+    if scan.closed {
         Ok(())
     } else {
         Err(scan.syntax(&[], 0, "the array is not closed (input ended)"))
     }
+}
+
+/// Bytes classified at a time by [`read_array`]: one bit per byte in a `u64`.
+const BLOCK: usize = 64;
+
+/// Bit masks of a block: bit `i` stands for byte `i`.
+#[derive(Debug, PartialEq, Eq)]
+struct Masks {
+    /// `"`
+    quote: u64,
+    /// `\`
+    backslash: u64,
+    /// `,`
+    comma: u64,
+    /// Bytes that may matter outside strings: every byte below `-` (whitespace, and the
+    /// quote and comma, which are masked out), and `[`, `]`, `{`, `}` with the four bytes
+    /// that share their bit pattern (`Y`, `_`, `y`, DEL: never significant, visited for
+    /// nothing).
+    candidate: u64,
+}
+
+/// The masks of `block`, with SSE2 (part of every x86-64 CPU) 16 bytes at a time.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn classify(block: &[u8; BLOCK]) -> Masks {
+    // SAFETY: SSE2 is in the x86-64 baseline: every CPU this code runs on has it (the
+    // compiler enables it for every x86_64 target), which is all `classify_sse2` requires.
+    unsafe { classify_sse2(block) }
+}
+
+/// [`classify`]'s body, compiled with SSE2 (safe code: the intrinsics are called in a
+/// function that enables their target feature, and no pointer is dereferenced).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn classify_sse2(block: &[u8; BLOCK]) -> Masks {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set_epi64x, _mm_set1_epi8,
+    };
+    let splat = |b: u8| _mm_set1_epi8(b as i8);
+    let word = |at: usize| i64::from_le_bytes(block[at..at + 8].try_into().expect("8 bytes"));
+    // The four masks of the 16 bytes at `16 * k`, shifted to their place in the block.
+    let part = |k: usize| {
+        let v = _mm_set_epi64x(word(16 * k + 8), word(16 * k));
+        let quote = _mm_cmpeq_epi8(v, splat(b'"'));
+        let backslash = _mm_cmpeq_epi8(v, splat(b'\\'));
+        let comma = _mm_cmpeq_epi8(v, splat(b','));
+        // v <= 0x2C (unsigned): min(v, 0x2C) == v
+        let low = _mm_cmpeq_epi8(_mm_min_epu8(v, splat(b'-' - 1)), v);
+        let bracket = _mm_cmpeq_epi8(_mm_and_si128(v, splat(0xD9)), splat(0x59));
+        let mask = |m| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+        [
+            mask(quote),
+            mask(backslash),
+            mask(comma),
+            mask(_mm_or_si128(low, bracket)),
+        ]
+    };
+    let [a, b, c, d] = [part(0), part(1), part(2), part(3)];
+    Masks {
+        quote: a[0] | b[0] | c[0] | d[0],
+        backslash: a[1] | b[1] | c[1] | d[1],
+        comma: a[2] | b[2] | c[2] | d[2],
+        candidate: a[3] | b[3] | c[3] | d[3],
+    }
+}
+
+/// The masks of `block`, eight bytes at a time in a `u64` (SWAR).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn classify_swar(block: &[u8; BLOCK]) -> Masks {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is zero (exact: no carry crosses a byte).
+    let zero = |x: u64| !(((x & LOWS) + LOWS) | x) & HIGHS;
+    // The high bit of each byte below `n` (n <= 0x80).
+    let below = |x: u64, n: u8| !(((x & LOWS) + ONES * u64::from(0x80 - n)) | x) & HIGHS;
+    // One bit per byte: the high bits gathered into the top byte.
+    let pack = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8;
+    let mut masks = Masks {
+        quote: 0,
+        backslash: 0,
+        comma: 0,
+        candidate: 0,
+    };
+    for (k, chunk) in block.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let quote = zero(x ^ (ONES * u64::from(b'"')));
+        let backslash = zero(x ^ (ONES * u64::from(b'\\')));
+        let comma = zero(x ^ (ONES * u64::from(b',')));
+        let candidate = below(x, b'-') | zero((x & (ONES * 0xD9)) ^ (ONES * 0x59));
+        let shift = 8 * k;
+        masks.quote |= u64::from(pack(quote)) << shift;
+        masks.backslash |= u64::from(pack(backslash)) << shift;
+        masks.comma |= u64::from(pack(comma)) << shift;
+        masks.candidate |= u64::from(pack(candidate)) << shift;
+    }
+    masks
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+use classify_swar as classify;
+
+/// Bit `i` of the result is the XOR of bits `0..=i` of `x`: with `x` the quotes of a block,
+/// the bytes from an opening quote (included) to its closing quote (excluded).
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
 }
 
 /// Index of the first quote or backslash in `bytes`. Strings in records are short (a few dozen bytes),
@@ -314,9 +394,11 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
         .map(|k| i + k)
 }
 
-/// The element being collected by [`read_array`], and where the scanner is (lines are
-/// counted per buffer, not per byte; a position is worked out only for an error).
+/// The state of [`read_array`]: the element being collected, the scanner's state, and where
+/// it is (lines are counted per buffer, not per byte; a position is worked out only for an
+/// error).
 struct ArrayScan {
+    /// The element's text copied so far (when it spans buffers or whitespace was dropped).
     element: Vec<u8>,
     too_long: bool,
     ordinal: u64,
@@ -326,9 +408,146 @@ struct ArrayScan {
     line_start: usize,
     /// Absolute offset of the start of the current buffer.
     offset: usize,
+    /// `buf[run..]` (up to the scanner) is element text not yet copied into `element`.
+    run: usize,
+    depth: u32,
+    in_string: bool,
+    /// Inside a string, after a backslash.
+    escaped: bool,
+    after_comma: bool,
+    closed: bool,
 }
 
 impl ArrayScan {
+    /// Scans the block `buf[base..base + BLOCK]`, which has no backslash and does not start
+    /// after one; returns where to go on: after the block, or after the closing bracket.
+    fn block<E>(
+        &mut self,
+        buf: &[u8],
+        base: usize,
+        masks: &Masks,
+        f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
+    ) -> Result<usize, ReadError<E>> {
+        let inside = prefix_xor(masks.quote) ^ if self.in_string { !0 } else { 0 };
+        self.in_string = inside >> 63 == 1;
+        let outside = !inside & !masks.quote;
+        let commas = masks.comma & outside;
+        let others = masks.candidate & !masks.comma & outside;
+        // Bits of the bytes not visited yet. Commas matter only between elements (depth 0):
+        // the many inside a record are not visited.
+        let mut ahead = !0u64;
+        loop {
+            let live = ahead
+                & if self.depth == 0 {
+                    others | commas
+                } else {
+                    others
+                };
+            if live == 0 {
+                return Ok(base + BLOCK);
+            }
+            let k = live.trailing_zeros();
+            ahead = (!1u64) << k;
+            let i = base + k as usize;
+            match buf[i] {
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' if self.depth > 0 => self.depth -= 1,
+                _ => {
+                    if self.outside(buf, i, f)? {
+                        // The bracket is outside strings; what follows it is checked byte
+                        // by byte.
+                        self.in_string = false;
+                        return Ok(i + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scans `buf[from..to]` byte by byte (strings skipped to their next quote or backslash).
+    fn bytes<E>(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
+    ) -> Result<(), ReadError<E>> {
+        let mut i = from;
+        while i < to {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    i += 1;
+                    continue;
+                }
+                match quote_or_backslash(&buf[i..to]) {
+                    None => i = to,
+                    Some(k) => {
+                        if buf[i + k] == b'"' {
+                            self.in_string = false;
+                        } else {
+                            self.escaped = true;
+                        }
+                        i += k + 1;
+                    }
+                }
+                continue;
+            }
+            let b = buf[i];
+            if self.closed && !b.is_ascii_whitespace() {
+                return Err(self.syntax(buf, i, "trailing characters after the array"));
+            }
+            if b == b'"' {
+                self.in_string = true;
+            } else {
+                self.outside(buf, i, f)?;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Handles `buf[i]`, a byte outside strings and not a quote; true if it closed the array.
+    fn outside<E>(
+        &mut self,
+        buf: &[u8],
+        i: usize,
+        f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
+    ) -> Result<bool, ReadError<E>> {
+        match buf[i] {
+            b if b.is_ascii_whitespace() => {
+                if i > self.run {
+                    self.push(&buf[self.run..i]);
+                }
+                self.run = i + 1;
+            }
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' if self.depth > 0 => self.depth -= 1,
+            b',' if self.depth == 0 => {
+                if self.run == i && self.element.is_empty() && !self.too_long {
+                    return Err(self.syntax(buf, i, "expected a value before `,`"));
+                }
+                self.emit(buf, i, f)?;
+                self.after_comma = true;
+                self.run = i + 1;
+            }
+            b']' if self.depth == 0 => {
+                if self.run == i && self.element.is_empty() && !self.too_long {
+                    if self.after_comma {
+                        return Err(self.syntax(buf, i, "trailing comma before `]`"));
+                    }
+                } else {
+                    self.emit(buf, i, f)?;
+                }
+                self.closed = true;
+                self.run = i + 1;
+                return Ok(true);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+
     fn push(&mut self, bytes: &[u8]) {
         if self.element.len() + bytes.len() <= MAX_LINE_BYTES {
             self.element.extend_from_slice(bytes);
@@ -337,23 +556,36 @@ impl ArrayScan {
         }
     }
 
+    /// Hands over the element that ends at `buf[end]`: straight from the buffer when nothing
+    /// of it was copied yet.
     fn emit<E>(
         &mut self,
+        buf: &[u8],
+        end: usize,
         f: &mut impl FnMut(Item<'_>) -> Result<(), E>,
     ) -> Result<(), ReadError<E>> {
         let ordinal = self.ordinal;
-        let result = if self.too_long {
-            self.element.truncate(64 * 1024);
-            f(Item::Unparseable {
-                ordinal,
-                text: std::mem::take(&mut self.element),
-                error: format!("array element longer than {MAX_LINE_BYTES} bytes"),
-            })
-        } else {
+        let rest = &buf[self.run..end];
+        let result = if self.element.is_empty() && !self.too_long && rest.len() <= MAX_LINE_BYTES {
             f(Item::Line {
                 ordinal,
-                text: &self.element,
+                text: rest,
             })
+        } else {
+            self.push(rest);
+            if self.too_long {
+                self.element.truncate(64 * 1024);
+                f(Item::Unparseable {
+                    ordinal,
+                    text: std::mem::take(&mut self.element),
+                    error: format!("array element longer than {MAX_LINE_BYTES} bytes"),
+                })
+            } else {
+                f(Item::Line {
+                    ordinal,
+                    text: &self.element,
+                })
+            }
         };
         self.element.clear();
         self.too_long = false;
@@ -611,5 +843,326 @@ mod tests {
         });
         assert_eq!(r.unwrap(), Format::JsonArray);
         assert_eq!(count, n);
+    }
+
+    /// An element, as read: ordinal, whether it is a `Line`, text.
+    type Element = (u64, bool, Vec<u8>);
+    /// A syntax error: ordinal, line, column, message.
+    type Syntax = (u64, usize, usize, String);
+
+    /// `input` (an array: `[` first) read with a buffer of `capacity` bytes.
+    fn split(input: &[u8], capacity: usize) -> (Vec<Element>, Result<(), Syntax>) {
+        let mut items = Vec::new();
+        let r = for_each_record::<_, ()>(BufReader::with_capacity(capacity, input), |item| {
+            items.push(match item {
+                Item::Line { ordinal, text } => (ordinal, true, text.to_vec()),
+                Item::Unparseable { ordinal, text, .. } => (ordinal, false, text),
+            });
+            Ok(())
+        });
+        let r = match r {
+            Ok(format) => {
+                assert_eq!(format, Format::JsonArray);
+                Ok(())
+            }
+            Err(ReadError::Syntax {
+                ordinal,
+                line,
+                column,
+                message,
+            }) => Err((ordinal, line, column, message)),
+            Err(e) => panic!("{e}"),
+        };
+        (items, r)
+    }
+
+    /// The array splitting rules, spelt out one byte at a time: what the scanner must do
+    /// whatever the buffer size and whichever path (block or byte) it takes.
+    fn reference(input: &[u8]) -> (Vec<Element>, Result<(), Syntax>) {
+        assert_eq!(input[0], b'[');
+        let mut items = Vec::new();
+        let mut element = Vec::new();
+        let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
+        let (mut after_comma, mut closed) = (false, false);
+        let (mut line, mut line_start) = (1, 0);
+        let error = |items: &Vec<Element>, line, column, message: &str| {
+            Err((items.len() as u64, line, column, message.to_owned()))
+        };
+        for (i, &b) in input.iter().enumerate().skip(1) {
+            let column = i - line_start + 1;
+            if b == b'\n' {
+                line += 1;
+                line_start = i + 1;
+            }
+            if in_string {
+                element.push(b);
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            if closed {
+                return (
+                    items.clone(),
+                    error(&items, line, column, "trailing characters after the array"),
+                );
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth > 0 => depth -= 1,
+                b',' if depth == 0 => {
+                    if element.is_empty() {
+                        let e = error(&items, line, column, "expected a value before `,`");
+                        return (items, e);
+                    }
+                    items.push((items.len() as u64, true, std::mem::take(&mut element)));
+                    after_comma = true;
+                    continue;
+                }
+                b']' if depth == 0 => {
+                    if !element.is_empty() {
+                        items.push((items.len() as u64, true, std::mem::take(&mut element)));
+                    } else if after_comma {
+                        let e = error(&items, line, column, "trailing comma before `]`");
+                        return (items, e);
+                    }
+                    closed = true;
+                    continue;
+                }
+                _ => {}
+            }
+            element.push(b);
+        }
+        if closed {
+            (items, Ok(()))
+        } else {
+            let column = input.len() - line_start + 1;
+            let e = error(
+                &items,
+                line,
+                column,
+                "the array is not closed (input ended)",
+            );
+            (items, e)
+        }
+    }
+
+    /// xorshift64*: deterministic test data without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a [u8]]) -> &'a [u8] {
+            from[self.below(from.len())]
+        }
+    }
+
+    /// A random JSON value with random whitespace, strings with escapes (quotes, backslashes,
+    /// brackets and commas escaped or not), non-ASCII text and nesting.
+    fn value(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
+        const WS: &[&[u8]] = &[b"", b"", b"", b" ", b"\n", b"\r\n  ", b"\t", b"\x0c"];
+        const PIECES: &[&[u8]] = &[
+            b"a",
+            b"long run of plain text ",
+            b"\\\"",
+            b"\\\\",
+            b"\\n",
+            b"[",
+            b"]",
+            b"{",
+            b"}",
+            b",",
+            b" ",
+            "\u{e9}\u{20ac}".as_bytes(),
+            b"\\u00e9",
+            b"Y_y\x7f",
+            b":",
+        ];
+        let ws = |rng: &mut Rng, out: &mut Vec<u8>| out.extend_from_slice(rng.pick(WS));
+        ws(rng, out);
+        match if depth > 3 {
+            3 + rng.below(3)
+        } else {
+            rng.below(6)
+        } {
+            0 | 1 => {
+                let (open, close) = if rng.below(2) == 0 {
+                    (b'{', b'}')
+                } else {
+                    (b'[', b']')
+                };
+                out.push(open);
+                for k in 0..rng.below(6) {
+                    if k > 0 {
+                        ws(rng, out);
+                        out.push(b',');
+                    }
+                    if open == b'{' {
+                        ws(rng, out);
+                        out.extend_from_slice(b"\"k\"");
+                        ws(rng, out);
+                        out.push(b':');
+                    }
+                    value(rng, out, depth + 1);
+                }
+                ws(rng, out);
+                out.push(close);
+            }
+            2 | 3 => {
+                out.push(b'"');
+                for _ in 0..rng.below(12) {
+                    out.extend_from_slice(rng.pick(PIECES));
+                }
+                out.push(b'"');
+            }
+            _ => out.extend_from_slice(rng.pick(&[b"12.5e3", b"-7", b"true", b"null"])),
+        }
+        ws(rng, out);
+    }
+
+    #[test]
+    fn the_scanner_agrees_with_the_reference_on_random_arrays() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut elements = 0;
+        for case in 0..3000 {
+            let mut input = b"[".to_vec();
+            for k in 0..rng.below(12) {
+                if k > 0 {
+                    input.push(b',');
+                }
+                value(&mut rng, &mut input, 0);
+            }
+            input.push(b']');
+            // Most cases are corrupted: a byte changed, inserted or removed, or the input cut.
+            for _ in 0..rng.below(3) {
+                if input.len() < 2 {
+                    break;
+                }
+                let at = 1 + rng.below(input.len() - 1);
+                let byte = rng.pick(&[b"\"", b"\\", b",", b"]", b"[", b"{", b"}", b" ", b"x"])[0];
+                match rng.below(4) {
+                    0 => input[at] = byte,
+                    1 => input.insert(at, byte),
+                    2 => drop(input.remove(at)),
+                    _ => input.truncate(at.max(1)),
+                }
+            }
+            if rng.below(4) == 0 {
+                input.extend_from_slice(rng.pick(&[b" \n", b" x", b",", b"]"]));
+            }
+            let expected = reference(&input);
+            elements += expected.0.len();
+            for capacity in [1, 3, 63, 64, 65, 100, 128, 1000, 1 << 16] {
+                assert_eq!(
+                    split(&input, capacity),
+                    expected,
+                    "case {case}, buffer of {capacity} bytes: {}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
+        assert!(
+            elements > 10_000,
+            "the cases hand over elements: {elements}"
+        );
+    }
+
+    #[test]
+    fn blocks_split_like_bytes_at_every_alignment() {
+        // Records longer than a block, with escaped quotes and brackets, whitespace to drop
+        // and nesting, shifted by 0..64 bytes so that every byte meets every block boundary.
+        let record = "{\"Msg\" : \"a \\\"quoted\\\" [x], {y} \\\\\",\n  \"Ok\":true,\t\"N\":[1, {\"d\":[]}],\
+                      \"Long\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}";
+        let compact = "{\"Msg\":\"a \\\"quoted\\\" [x], {y} \\\\\",\"Ok\":true,\"N\":[1,{\"d\":[]}],\
+                       \"Long\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}";
+        for shift in 0..64 {
+            let mut input = b"[".to_vec();
+            input.extend(std::iter::repeat_n(b' ', shift));
+            for k in 0..5 {
+                if k > 0 {
+                    input.extend_from_slice(b" ,\n");
+                }
+                input.extend_from_slice(record.as_bytes());
+            }
+            input.extend_from_slice(b"\n]\n");
+            let (items, r) = split(&input, 1 << 16);
+            assert_eq!(r, Ok(()));
+            assert_eq!(items.len(), 5);
+            for (ordinal, (o, line, text)) in items.iter().enumerate() {
+                assert_eq!((*o, *line), (ordinal as u64, true));
+                assert_eq!(std::str::from_utf8(text).unwrap(), compact, "shift {shift}");
+            }
+            assert_eq!(split(&input, 1 << 16), reference(&input));
+        }
+    }
+
+    #[test]
+    fn truncated_and_trailing_input_is_reported_after_long_elements() {
+        let long = format!("{{\"a\":\"{}\"}}", "x".repeat(200));
+        let cases = [
+            (format!("[{long},{long}"), "not closed"),
+            (format!("[{long},{long}]  x"), "trailing characters"),
+            (format!("[{long},{long},]"), "trailing comma"),
+            (format!("[{long},  ,{long}]"), "expected a value"),
+            (format!("[{long},\"abc \\\" ]"), "not closed"),
+        ];
+        for (input, message) in cases {
+            for capacity in [7, 64, 1 << 16] {
+                let (items, r) = split(input.as_bytes(), capacity);
+                let (ordinal, _, _, m) = r.unwrap_err();
+                assert!(m.contains(message), "{m}");
+                assert_eq!(ordinal as usize, items.len());
+                assert_eq!(
+                    split(input.as_bytes(), capacity),
+                    reference(input.as_bytes())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn classifiers_mark_the_right_bytes() {
+        let mut rng = Rng(7);
+        for _ in 0..2000 {
+            let mut block = [0u8; BLOCK];
+            for b in &mut block {
+                *b = if rng.below(2) == 0 {
+                    rng.pick(&[b"\"", b"\\", b",", b"[", b"]", b"{", b"}", b" ", b"-", b"a"])[0]
+                } else {
+                    rng.below(256) as u8
+                };
+            }
+            let bit = |pred: &dyn Fn(u8) -> bool| {
+                (0..BLOCK).fold(0u64, |m, i| m | (u64::from(pred(block[i])) << i))
+            };
+            let expected = Masks {
+                quote: bit(&|b| b == b'"'),
+                backslash: bit(&|b| b == b'\\'),
+                comma: bit(&|b| b == b','),
+                candidate: bit(&|b| b < b'-' || b & 0xD9 == 0x59),
+            };
+            assert_eq!(classify(&block), expected);
+            assert_eq!(classify_swar(&block), expected);
+        }
+        for b in [
+            b'[', b']', b'{', b'}', b' ', b'\t', b'\n', b'\r', 0x0C, b',',
+        ] {
+            assert!(b < b'-' || b & 0xD9 == 0x59, "{b:#x} is a candidate");
+        }
+        assert_eq!(prefix_xor(0b1000_0100), 0b0111_1100);
     }
 }
