@@ -112,10 +112,12 @@ pub fn is_valid_text(text: &[u8], columns: &[Column], options: ValidationOptions
 }
 
 /// Whether `text` holds a `\uD800`–`\uDFFF` escape (possibly escaped itself: then the full
-/// check decides, which is only slower).
+/// check decides, which is only slower). Backslashes are looked for with `memchr` (most
+/// records have none): a `memmem` search would build its searcher on every call.
 fn has_surrogate_escape(text: &[u8]) -> bool {
-    memchr::memmem::find_iter(text, b"\\u").any(|at| {
-        matches!(text.get(at + 2), Some(b'd' | b'D'))
+    memchr::memchr_iter(b'\\', text).any(|at| {
+        text.get(at + 1) == Some(&b'u')
+            && matches!(text.get(at + 2), Some(b'd' | b'D'))
             && matches!(
                 text.get(at + 3),
                 Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
@@ -658,5 +660,23 @@ mod tests {
         assert!(is_valid_text(cases[14].as_bytes(), COLS, allow));
         assert!(is_valid_text(br#"{"any":[1,{"x":2}]}"#, &[], allow));
         assert!(!is_valid_text(b"[1]", &[], allow));
+    }
+
+    #[test]
+    fn surrogate_escapes_are_found_anywhere() {
+        for (text, found) in [
+            (r#""\ud800""#, true),
+            (r#""\uDBFF\uDC00""#, true),
+            (r#""a\\\udc00""#, true), // `\\` then `\udc00`
+            // An escaped backslash then `ud800`: not an escape, but counted (the full check
+            // then decides).
+            (r#""a\\ud800""#, true),
+            (r#""\u00e9 \n \\ \ud7ff \ue000""#, false),
+            (r#""\u"#, false),
+            (r#""\ud"#, false),
+            (r#""no escape at all""#, false),
+        ] {
+            assert_eq!(has_surrogate_escape(text.as_bytes()), found, "{text}");
+        }
     }
 }
