@@ -7,7 +7,6 @@ use std::io::Read as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flate2::read::MultiGzDecoder;
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
@@ -478,13 +477,10 @@ fn decode(
             let hint = wire
                 .last_chunk::<4>()
                 .map_or(0, |isize| u32::from_le_bytes(*isize) as usize);
-            let mut inflated = crate::pool::BYTES
-                .take(hint.min(usize::try_from(max_inflated).unwrap_or(usize::MAX)) + 1);
-            let read = MultiGzDecoder::new(wire.as_slice())
-                .take(max_inflated + 1)
-                .read_to_end(&mut inflated);
+            let limit = usize::try_from(max_inflated.saturating_add(1)).unwrap_or(usize::MAX);
+            let inflated = inflate(&wire, hint.saturating_add(1).min(limit), limit);
             crate::pool::BYTES.give(wire);
-            read.map_err(|e| {
+            let inflated = inflated.map_err(|e| {
                 ApiError::new(
                     400,
                     "InvalidContentEncoding",
@@ -507,6 +503,45 @@ fn decode(
             "UnsupportedContentEncoding",
             format!("Content-Encoding '{other}' is not supported; send gzip or no encoding."),
         )),
+    }
+}
+
+/// Inflates the gzip members of `wire` into a pooled buffer ([`crate::pool::INFLATED`]):
+/// at most `limit` bytes (more are not read), room for `hint` bytes made first (the size
+/// the trailer announces and one more, so that the end is seen without growing). The bytes are read
+/// straight into the buffer's initialised part (left from its last use), so only the part
+/// beyond it is zeroed, once.
+fn inflate(wire: &[u8], hint: usize, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut out = crate::pool::INFLATED.take_filled();
+    if out.len() < hint {
+        out.resize(hint, 0);
+    }
+    // `wire` is read in place (a slice is a `BufRead`): no copy through a read buffer
+    let mut decoder = flate2::bufread::MultiGzDecoder::new(wire);
+    let mut filled = 0;
+    let result = loop {
+        if filled == limit {
+            break Ok(());
+        }
+        if filled == out.len() {
+            let grown = out.len().saturating_mul(2).max(64 * 1024).min(limit);
+            out.resize(grown, 0);
+        }
+        let end = out.len().min(limit);
+        match decoder.read(&mut out[filled..end]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    out.truncate(filled);
+    match result {
+        Ok(()) => Ok(out),
+        Err(e) => {
+            crate::pool::INFLATED.give_filled(out);
+            Err(e)
+        }
     }
 }
 

@@ -51,8 +51,38 @@ impl<T> Pool<T> {
     }
 }
 
-/// Request bodies (as received, inflated) and unescaped text.
+impl Pool<u8> {
+    /// A kept buffer as it was given back (its length and bytes left from its last use, to be
+    /// overwritten: bytes within the length need no zeroing before being read into), or an
+    /// empty one.
+    pub(crate) fn take_filled(&self) -> Vec<u8> {
+        self.free
+            .lock()
+            .ok()
+            .and_then(|mut free| free.pop())
+            .unwrap_or_default()
+    }
+
+    /// Gives `v` back as it is, for [`Pool::take_filled`]; kept unless the pool is full or `v`
+    /// is too large or empty.
+    pub(crate) fn give_filled(&self, v: Vec<u8>) {
+        if v.capacity() == 0 || v.capacity() > MAX_KEPT_BYTES {
+            return;
+        }
+        if let Ok(mut free) = self.free.lock()
+            && free.len() < KEPT
+        {
+            free.push(v);
+        }
+    }
+}
+
+/// Request bodies as received (about the 1 MB limit) and unescaped text.
 pub(crate) static BYTES: Pool<u8> = Pool::new();
+
+/// Inflated request bodies (several MB each), given back with their length
+/// ([`Pool::give_filled`]).
+pub(crate) static INFLATED: Pool<u8> = Pool::new();
 
 #[cfg(test)]
 mod tests {
@@ -70,6 +100,17 @@ mod tests {
         assert!(again.is_empty());
         assert_eq!(again.as_ptr(), ptr);
         assert!(again.capacity() >= 1000);
+    }
+
+    #[test]
+    fn a_filled_buffer_is_taken_again_as_it_was() {
+        let pool: Pool<u8> = Pool::new();
+        assert!(pool.take_filled().is_empty());
+        pool.give_filled(b"abc".to_vec());
+        assert_eq!(pool.take_filled(), b"abc");
+        pool.give_filled(Vec::new());
+        pool.give_filled(Vec::with_capacity(MAX_KEPT_BYTES + 1));
+        assert!(pool.free.lock().expect("lock").is_empty());
     }
 
     #[test]

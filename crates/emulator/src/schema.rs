@@ -185,7 +185,7 @@ pub(crate) struct Coerced {
 impl Drop for Coerced {
     /// Gives the batch's buffers back for the next request's.
     fn drop(&mut self) {
-        pool::BYTES.give(std::mem::take(&mut self.body));
+        pool::INFLATED.give_filled(std::mem::take(&mut self.body));
         pool::BYTES.give(std::mem::take(&mut self.owned).into_bytes());
         CELLS.give(std::mem::take(&mut self.cells));
     }
@@ -314,6 +314,17 @@ pub(crate) fn coerce(
     single: bool,
     max_field: usize,
 ) -> Result<Coerced, serde_json::Error> {
+    coerce_with(schema, body, single, max_field, true)
+}
+
+/// [`coerce`]; with `fast`, an array of flat records is first read by [`scan_records`].
+fn coerce_with(
+    schema: &Schema,
+    body: Vec<u8>,
+    single: bool,
+    max_field: usize,
+    fast: bool,
+) -> Result<Coerced, serde_json::Error> {
     let mut out = Coerced {
         body: Vec::new(),
         owned: String::from_utf8(pool::BYTES.take(0)).unwrap_or_default(),
@@ -336,7 +347,15 @@ pub(crate) fn coerce(
         // Valid UTF-8 (checked once, fast) is parsed as text, without a UTF-8 check per string;
         // otherwise as bytes, for the parser's own error and position.
         match std::str::from_utf8(&body) {
-            Ok(text) => parse(serde_json::Deserializer::from_str(text), &mut sink, single)?,
+            Ok(text) if !single && fast && scan_records(text, &mut sink) => {}
+            Ok(text) => {
+                // what the scan did is undone: the parser starts over
+                sink.cells.clear();
+                sink.owned.clear();
+                *sink.findings = Findings::default();
+                sink.records = 0;
+                parse(serde_json::Deserializer::from_str(text), &mut sink, single)?
+            }
             Err(_) => parse(
                 serde_json::Deserializer::from_slice(&body),
                 &mut sink,
@@ -348,6 +367,253 @@ pub(crate) fn coerce(
     out.body = body;
     out.findings = findings.list;
     Ok(out)
+}
+
+/// Reads `text`, an array of records, into `sink` as the parser ([`RecordsVisitor`]) would, for
+/// the common shape only: records whose values are strings without escapes, numbers, `true`,
+/// `false` and `null`. Each value goes through the same conversions ([`ValueSeed`], and the raw
+/// text for `dynamic` columns), the same column lookup and the same findings, in the same
+/// order. Returns false, having stopped, on anything else (an escape, a nested value, an
+/// integer of more than 18 digits, a malformed or truncated body): the caller then undoes what
+/// was stored and runs the parser, whose result and errors stand.
+fn scan_records(text: &str, sink: &mut RowSink<'_>) -> bool {
+    let mut scan = Scan { text, at: 0 };
+    scan.records(sink).is_some()
+}
+
+/// A position in a body being read by [`scan_records`].
+struct Scan<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    /// The next byte, after JSON whitespace.
+    fn next(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.at) {
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(b);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Consumes `b` as the next byte (after whitespace).
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.next()? == b).then(|| self.at += 1)
+    }
+
+    fn records(&mut self, sink: &mut RowSink<'_>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.next()? == b']' {
+            self.at += 1;
+        } else {
+            loop {
+                self.record(sink)?;
+                match self.next()? {
+                    b',' => self.at += 1,
+                    b']' => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        // nothing but whitespace after the array
+        self.next().is_none().then_some(())
+    }
+
+    /// One record, as [`RecordSeed`] stores it.
+    fn record(&mut self, sink: &mut RowSink<'_>) -> Option<()> {
+        self.eat(b'{')?;
+        let width = sink.schema.columns.len();
+        sink.cells.resize(sink.cells.len() + width, Cell::Null);
+        let mut hint = 0;
+        if self.next()? == b'}' {
+            self.at += 1;
+        } else {
+            loop {
+                if self.next()? != b'"' {
+                    return None;
+                }
+                let key = self.string()?;
+                self.eat(b':')?;
+                self.next()?;
+                match sink.column(key, &mut hint) {
+                    None => {
+                        self.scalar()?;
+                    }
+                    Some(column) => {
+                        let converted = self.value(sink, sink.schema.columns[column].1)?;
+                        sink.store(column, key, converted);
+                    }
+                }
+                match self.next()? {
+                    b',' => self.at += 1,
+                    b'}' => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        sink.records += 1;
+        if sink.records == 1 {
+            sink.reserve_like_first();
+        }
+        Some(())
+    }
+
+    /// The value at the current position converted for a column of type `ty`.
+    fn value(
+        &mut self,
+        sink: &mut RowSink<'_>,
+        ty: StreamType,
+    ) -> Option<Result<Cell, &'static str>> {
+        type E = serde::de::value::Error;
+        let start = self.at;
+        let scalar = self.scalar()?;
+        if ty == StreamType::Dynamic {
+            // the value's JSON text as received
+            return Some(Ok(sink.borrowed(&self.text[start..self.at])));
+        }
+        let seed = ValueSeed { sink, ty };
+        let converted = match scalar {
+            Scalar::Null => Visitor::visit_unit::<E>(seed),
+            Scalar::Bool(v) => seed.visit_bool::<E>(v),
+            Scalar::String(v) => seed.visit_borrowed_str::<E>(v),
+            Scalar::U64(v) => seed.visit_u64::<E>(v),
+            Scalar::I64(v) => seed.visit_i64::<E>(v),
+            Scalar::F64(v) => seed.visit_f64::<E>(v),
+        };
+        converted.ok()
+    }
+
+    /// Reads a scalar value (the parser's kind and value of it), or `None` for anything else.
+    fn scalar(&mut self) -> Option<Scalar<'a>> {
+        let bytes = self.text.as_bytes();
+        let literal = |scan: &mut Self, word: &[u8], value: Scalar<'a>| {
+            bytes[scan.at..].starts_with(word).then(|| {
+                scan.at += word.len();
+                value
+            })
+        };
+        match *bytes.get(self.at)? {
+            b'"' => self.string().map(Scalar::String),
+            b'n' => literal(self, b"null", Scalar::Null),
+            b't' => literal(self, b"true", Scalar::Bool(true)),
+            b'f' => literal(self, b"false", Scalar::Bool(false)),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// A string without escapes at the current `"`: its content.
+    fn string(&mut self) -> Option<&'a str> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // the high bit of each byte of `word` below 0x20, a quote or a backslash: exact for
+        // the first such byte (a borrow only carries into the bytes after it)
+        let special = |word: u64| {
+            let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+            (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+                | zero(word ^ (ONES * u64::from(b'"')))
+                | zero(word ^ (ONES * u64::from(b'\\')))
+        };
+        let bytes = self.text.as_bytes();
+        let start = self.at + 1;
+        let mut i = start;
+        loop {
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let found = special(u64::from_le_bytes(chunk.try_into().ok()?));
+                if found == 0 {
+                    i += 8;
+                    continue;
+                }
+                // to the first one (little-endian: the lowest byte is the first)
+                i += (found.trailing_zeros() / 8) as usize;
+            }
+            match *bytes.get(i)? {
+                b'"' => break,
+                b'\\' => return None,
+                b if b < 0x20 => return None,
+                _ => i += 1,
+            }
+        }
+        self.at = i + 1;
+        self.text.get(start..i)
+    }
+
+    /// A number as the parser reads it: an integer of at most 18 digits as `u64` (`i64` when
+    /// negative; `-0` is the float -0.0, as the parser has it), a number with a fraction or an
+    /// exponent as the parser's `f64` of its text.
+    fn number(&mut self) -> Option<Scalar<'a>> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut i = start;
+        let negative = bytes[i] == b'-';
+        if negative {
+            i += 1;
+        }
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - from
+        };
+        let first = *bytes.get(i)?;
+        let integer = digits(&mut i);
+        if integer == 0 || (first == b'0' && integer > 1) {
+            return None;
+        }
+        let mut float = false;
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return None;
+            }
+            float = true;
+        }
+        if matches!(bytes.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(bytes.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                return None;
+            }
+            float = true;
+        }
+        self.at = i;
+        let text = &self.text[start..i];
+        if float {
+            return serde_json::from_str::<f64>(text).ok().map(Scalar::F64);
+        }
+        if integer > 18 {
+            return None;
+        }
+        let magnitude: u64 = text.trim_start_matches('-').parse().ok()?;
+        Some(match (negative, magnitude) {
+            (false, v) => Scalar::U64(v),
+            (true, 0) => Scalar::F64(-0.0),
+            (true, v) => Scalar::I64(-i64::try_from(v).ok()?),
+        })
+    }
+}
+
+/// A scalar JSON value as the parser visits it.
+enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    String(&'a str),
+    U64(u64),
+    I64(i64),
+    F64(f64),
 }
 
 /// Runs the parser over the whole body.
@@ -525,28 +791,24 @@ impl RowSink<'_> {
 /// else goes through parsing and formatting.
 pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+    // `YYYY-MM-DDTHH:MM:SS` `Z`, or with `.` and 1 to 9 digits before the `Z`
+    if !matches!(b.len(), 20 | 22..=30) || b[b.len() - 1] != b'Z' {
         return false;
     }
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-    if separators.iter().any(|&(i, c)| b[i] != c) {
+    let mut n = [0u32; 6];
+    for (k, at) in [0usize, 5, 8, 11, 14, 17].into_iter().enumerate() {
+        let digits = if k == 0 { 4 } else { 2 };
+        for &d in &b[at..at + digits] {
+            if !d.is_ascii_digit() {
+                return false;
+            }
+            n[k] = n[k] * 10 + u32::from(d - b'0');
+        }
+    }
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return false;
     }
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    ) else {
-        return false;
-    };
+    let [year, month, day, hour, minute, second] = n;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -561,9 +823,7 @@ pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     match &b[19..b.len() - 1] {
         [] => true,
         [b'.', fraction @ ..] => {
-            (1..=9).contains(&fraction.len())
-                && fraction.iter().all(u8::is_ascii_digit)
-                && fraction.last() != Some(&b'0')
+            fraction.iter().all(u8::is_ascii_digit) && fraction.last() != Some(&b'0')
         }
         _ => false,
     }
@@ -758,6 +1018,146 @@ mod tests {
             ],
         ))
         .expect("valid schema")
+    }
+
+    /// The scan gives what the parser gives (cells, text, findings) or leaves the body to it,
+    /// for well-formed bodies of every value kind and for each prefix of one (malformed).
+    #[test]
+    fn the_scan_reads_records_as_the_parser_does() {
+        let values = [
+            r#""2026-01-01T00:00:00Z""#,
+            r#""2026-01-01T02:00:00+02:00""#,
+            r#""2026-01-01T00:00:00.1234567890Z""#,
+            r#""plain é 💥 text""#,
+            r#""""#,
+            r#""esc\"aped""#,
+            r#""\u00e9""#,
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "2147483648",
+            "-2147483649",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "-9223372036854775808",
+            "18446744073709551616",
+            "1.5",
+            "-0.0",
+            "1e5",
+            "1E+2",
+            "2.5e-3",
+            "1e400",
+            "0.1",
+            "true",
+            "false",
+            "null",
+            "[1, 2]",
+            r#"{"a": 1}"#,
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "-",
+            "tru",
+            "nul",
+        ];
+        let names = ["TimeGenerated", "Msg", "N", "Big", "R", "Ok", "D", "Extra"];
+        let mut bodies: Vec<String> = Vec::new();
+        for (k, value) in values.iter().enumerate() {
+            // each value in each column, between ordinary ones, in two layouts
+            let record: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let v = if i == k % names.len() {
+                        *value
+                    } else {
+                        values[(k + i) % 8]
+                    };
+                    format!("\"{name}\": {v}")
+                })
+                .collect();
+            bodies.push(format!("[{{{}}}]", record.join(",")));
+            bodies.push(format!(
+                " \n[ {{ {} }} ,\t{{\"N\": {value}, \"N\": 3}}, {{}} ]\r\n",
+                record.join(" , ")
+            ));
+            bodies.push(format!(
+                "[{{\"D\": {value}}}, {{\"Msg\": {value}, \"Nope\": {value}}}]"
+            ));
+        }
+        let full = bodies[0].clone() + "";
+        let full = format!(
+            "[{}, {}]",
+            &full[1..full.len() - 1],
+            &full[1..full.len() - 1]
+        );
+        for end in 0..full.len() {
+            if full.is_char_boundary(end) {
+                bodies.push(full[..end].to_owned());
+            }
+        }
+        bodies.extend(
+            [
+                "[]",
+                " [ ] ",
+                "[] x",
+                "[{}]",
+                "[{},]",
+                "[,]",
+                "{}",
+                "[{\"N\":1}",
+                "[{\"N\" 1}]",
+            ]
+            .map(str::to_owned),
+        );
+        let schema = schema();
+        let mut scanned = 0;
+        for body in &bodies {
+            for max_field in [100, 8] {
+                let fast = coerce_with(&schema, body.clone().into_bytes(), false, max_field, true);
+                let slow = coerce_with(&schema, body.clone().into_bytes(), false, max_field, false);
+                match (fast, slow) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.records, b.records, "{body}");
+                        assert_eq!(a.cells, b.cells, "{body}");
+                        assert_eq!(a.owned, b.owned, "{body}");
+                        assert_eq!(a.findings, b.findings, "{body}");
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{body}"),
+                    (a, b) => panic!(
+                        "{body}: {:?} / {:?}",
+                        a.map(|c| c.records),
+                        b.map(|c| c.records)
+                    ),
+                }
+            }
+            scanned += usize::from(scan_records_of(&schema, body));
+        }
+        // the common shape is scanned, not left to the parser (the prefixes are malformed)
+        assert!(scanned >= values.len() / 2, "{scanned} of {}", bodies.len());
+        assert!(scan_records_of(
+            &schema,
+            r#"[{"TimeGenerated": "2026-01-01T00:00:00Z", "Msg": "x", "N": -1, "R": 1.5,
+                "Ok": true, "D": 3, "Extra": null}]"#
+        ));
+    }
+
+    /// Whether [`scan_records`] reads `body` itself.
+    fn scan_records_of(schema: &Schema, body: &str) -> bool {
+        let (mut owned, mut cells, mut findings) = (String::new(), Vec::new(), Findings::default());
+        let mut sink = RowSink {
+            schema,
+            body: body.as_bytes(),
+            max_field: 100,
+            owned: &mut owned,
+            cells: &mut cells,
+            findings: &mut findings,
+            records: 0,
+        };
+        scan_records(body, &mut sink)
     }
 
     fn coerce_text(text: &str, max_field: usize) -> Coerced {
