@@ -3,7 +3,10 @@
 //! behaviours (unknown columns dropped, mismatches nulled, long values truncated).
 //!
 //! Records are parsed without building a JSON tree: each property keeps its raw JSON
-//! text and is converted straight to the declared column type.
+//! text and is converted straight to the declared column type. An array of flat records (the
+//! common shape: strings without escapes, numbers, literals) is read by a small scanner; any
+//! other body, malformed ones included, by serde_json, whose errors are the ones reported.
+//! Both give each value the same conversion.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

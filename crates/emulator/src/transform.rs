@@ -8,6 +8,11 @@
 //! outside its window replaced by the received time). The transformation receives the stream
 //! row as the emulator stores it (the stream's own conversion already applied).
 //!
+//! A flow whose stored row depends on no stream value other than the cells it stores as they
+//! are (`source | extend TimeGenerated = now()`) is run once per batch, on an all-null row:
+//! each row whose cells are stored as they are takes that template (the evaluator is
+//! stateless and `now()` is the batch's, so it is the row the evaluator would give).
+//!
 //! A transformation the evaluator cannot run is not run approximately: it is reported at
 //! start ([`TransformError`]) and its data flow stores nothing (the stream's rows are still
 //! stored).
