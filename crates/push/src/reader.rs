@@ -452,6 +452,19 @@ impl ArrayScan {
             match buf[i] {
                 b'{' | b'[' => self.depth += 1,
                 b'}' | b']' if self.depth > 0 => self.depth -= 1,
+                b' ' | b'\n' | b'\r' | b'\t' | b'\x0C' => {
+                    // Dropped, with the whitespace that follows it in the block (an indented
+                    // array has runs of it).
+                    if i > self.run {
+                        self.push(&buf[self.run..i]);
+                    }
+                    let mut j = i + 1;
+                    while j < base + BLOCK && buf[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    self.run = j;
+                    ahead = (!0u64).checked_shl((j - base) as u32).unwrap_or(0);
+                }
                 _ => {
                     if self.outside(buf, i, f)? {
                         // The bracket is outside strings; what follows it is checked byte
