@@ -4,9 +4,12 @@
 //! `evaluate` plugins, `invoke`, `top-nested`, `partition`, `scan`, `search`/`find`,
 //! `externaldata`, `parse-kv`, `sample-distinct`, `top-hitters`, `reduce`.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::rc::Rc;
 
+use bumpalo::Bump;
+
+use super::names::{BitSet, Names, Sym, SymMap};
 use super::overload::{Arg, best_signatures_of, result_type};
 use super::projection::{ItemOptions, Style};
 use super::{Checker, Col, Info, Table};
@@ -44,6 +47,45 @@ impl UniqueNames {
     }
 }
 
+/// Kusto's `UniqueNameTable` over interned names: the names taken (by symbol), and the last
+/// numeric suffix tried for each name asked for. Names are only interned when they are handed
+/// out (a suffixed candidate that is taken already has a symbol).
+struct UniqueSyms<'a> {
+    taken: BitSet<'a>,
+    last: FxHashMap<Sym, u32>,
+}
+
+impl<'a> UniqueSyms<'a> {
+    fn new(names: &Names<'_>, arena: &'a Bump) -> UniqueSyms<'a> {
+        UniqueSyms {
+            taken: BitSet::with_len(names.len(), arena),
+            last: FxHashMap::default(),
+        }
+    }
+
+    /// The name if free (now taken), else `name` + the first free suffix 1, 2 ...
+    fn get_or_add<'q>(&mut self, names: &mut Names<'q>, name: Sym) -> Sym {
+        if self.taken.insert(name.index()) {
+            return name;
+        }
+        let mut suffix = self.last.get(&name).copied().unwrap_or(0) + 1;
+        loop {
+            let candidate = format!("{}{suffix}", names.text(name));
+            let sym = match names.get(&candidate) {
+                Some(sym) if self.taken.contains(sym.index()) => {
+                    suffix += 1;
+                    continue;
+                }
+                Some(sym) => sym,
+                None => names.intern(Cow::Owned(candidate)),
+            };
+            self.taken.insert(sym.index());
+            self.last.insert(name, suffix);
+            return sym;
+        }
+    }
+}
+
 /// `join` kinds that keep only one side.
 fn keeps_left_only(kind: &str) -> bool {
     matches!(kind, "anti" | "leftanti" | "leftsemi" | "leftantisemi")
@@ -67,23 +109,22 @@ impl<'q> Checker<'q> {
     /// Kusto's `MakeColumnNamesUnique`: later columns with a name already used get a suffix
     /// (`[c, c, c1]` → `[c, c2, c1]`).
     pub(crate) fn unique_column_names(&mut self, cols: Vec<Col>) -> Vec<Col> {
-        let mut first: HashMap<super::names::Sym, usize> = HashMap::new();
-        for (i, c) in cols.iter().enumerate() {
-            first.entry(c.name).or_insert(i);
+        let mut first = SymMap::with_len(self.names.len(), self.arena);
+        for (i, c) in cols.iter().enumerate().rev() {
+            first.insert(c.name, i as u32);
         }
-        let mut names = UniqueNames::default();
+        let mut names = UniqueSyms::new(&self.names, self.arena);
         for c in &cols {
-            names.taken.insert(self.names.text(c.name).to_string());
+            names.taken.insert(c.name.index());
         }
         cols.into_iter()
             .enumerate()
             .map(|(i, c)| {
-                if first.get(&c.name) == Some(&i) {
+                if first.get(c.name) == Some(i as u32) {
                     c
                 } else {
-                    let text = self.names.text(c.name).to_string();
-                    let unique = names.get_or_add(&text);
-                    self.named_col(unique, c.ty)
+                    let unique = names.get_or_add(&mut self.names, c.name);
+                    self.new_col(unique, c.ty)
                 }
             })
             .collect()
@@ -441,39 +482,64 @@ impl<'q> Checker<'q> {
 
     /// Kusto's `UnifyColumnsWithSameNameAndType`.
     fn unify_by_name_and_type(&mut self, tables: &[Rc<Table>]) -> Vec<Col> {
-        let all: Vec<Col> = tables.iter().flat_map(|t| t.cols.iter().copied()).collect();
-        // per name: its types in order of first appearance, its first column and how many
-        // columns have it
-        let mut types: FxHashMap<super::names::Sym, (Vec<Ty>, Col, usize)> = FxHashMap::default();
-        let mut order = Vec::new();
-        for c in &all {
-            let (list, _, count) = types.entry(c.name).or_insert_with(|| {
-                order.push(c.name);
-                (Vec::new(), *c, 0)
-            });
-            *count += 1;
-            if !list.contains(&c.ty) {
-                list.push(c.ty);
+        /// A name's columns: the first, how many, and its types in order of first appearance
+        /// (the first one's, then those of `more`, an index into `lists`, when it has several).
+        struct Name {
+            first: Col,
+            count: u32,
+            more: Option<u32>,
+        }
+        let mut index = SymMap::with_len(self.names.len(), self.arena);
+        let mut order: Vec<Name> = Vec::new();
+        let mut lists: Vec<Vec<Ty>> = Vec::new();
+        for c in tables.iter().flat_map(|t| t.cols.iter()) {
+            let Some(i) = index.get(c.name) else {
+                index.insert(c.name, order.len() as u32);
+                order.push(Name {
+                    first: *c,
+                    count: 1,
+                    more: None,
+                });
+                continue;
+            };
+            let n = &mut order[i as usize];
+            n.count += 1;
+            if c.ty == n.first.ty {
+                continue;
+            }
+            match n.more {
+                None => {
+                    n.more = Some(lists.len() as u32);
+                    lists.push(vec![c.ty]);
+                }
+                Some(l) => {
+                    let list = &mut lists[l as usize];
+                    if !list.contains(&c.ty) {
+                        list.push(c.ty);
+                    }
+                }
             }
         }
-        let mut names = UniqueNames::default();
-        let mut out = Vec::new();
-        for name in order {
-            let (tys, first, count) = &types[&name];
-            let text = self.names.text(name);
-            if tys.len() > 1 {
-                for &ty in tys.clone().iter() {
-                    let suggested = format!("{text}_{}", ty.name());
-                    let unique = names.get_or_add(&suggested);
-                    out.push(self.named_col(unique, ty));
+        let mut names = UniqueSyms::new(&self.names, self.arena);
+        let mut out = Vec::with_capacity(order.len());
+        for n in &order {
+            match n.more {
+                Some(l) => {
+                    let text = self.names.text(n.first.name);
+                    let tys = std::iter::once(n.first.ty).chain(lists[l as usize].iter().copied());
+                    for ty in tys {
+                        let suggested = self.sym(format!("{text}_{}", ty.name()));
+                        let unique = names.get_or_add(&mut self.names, suggested);
+                        out.push(self.new_col(unique, ty));
+                    }
                 }
-            } else {
-                let (first, count, ty) = (*first, *count, tys[0]);
-                let unique = names.get_or_add(text);
-                if count == 1 && unique == text {
-                    out.push(first);
-                } else {
-                    out.push(self.named_col(unique, ty));
+                None => {
+                    let unique = names.get_or_add(&mut self.names, n.first.name);
+                    if n.count == 1 && unique == n.first.name {
+                        out.push(n.first);
+                    } else {
+                        out.push(self.new_col(unique, n.first.ty));
+                    }
                 }
             }
         }
