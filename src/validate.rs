@@ -906,16 +906,17 @@ impl Validator<'_> {
             .into_iter()
             .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
             .collect();
-        let table: Vec<(String, String)> = t
-            .table_columns()
-            .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
-            .collect();
+        let table = ccfgen_kql::DestinationTable::new(
+            t.table_columns()
+                .map(|(c, ty)| (c.name.clone(), ty.as_str().to_string()))
+                .collect(),
+        );
         // A built-in table the catalogue lacks is checked for KQL errors only.
         let compared = !t.is_builtin() || t.builtin_schema_known();
         let found = rules::transform::check(rules::transform::Transform {
             kql: &t.transform.kql,
             input: &rules::transform::input_columns(&stream),
-            table: compared.then_some((t.name.as_str(), table.as_slice())),
+            table: compared.then_some((t.name.as_str(), &table)),
             builtin: t.is_builtin(),
         });
         let path = format!("{}.transform", t.path);
@@ -967,7 +968,10 @@ impl Validator<'_> {
             if t.transform.derived && d.rule == "table-column-not-produced" {
                 continue;
             }
-            let column = t.columns.iter().find(|c| c.name == table[index].0);
+            let column = t
+                .columns
+                .iter()
+                .find(|c| c.name == table.columns()[index].0);
             let at = column.map_or_else(
                 || format!("{}.columns", t.path),
                 |c| format!("{}.name", c.path),

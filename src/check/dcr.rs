@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use ccfgen_base::ColumnType;
+use ccfgen_kql::DestinationTable;
 use serde_json::Value;
 
 use super::Ctx;
@@ -186,7 +187,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
         {
             // A built-in destination is compared with its schema from the catalogue.
             let builtin_table = match info.map(|f| &f.output) {
-                Some(Output::BuiltIn(name)) => builtin_columns(name).map(|c| (name.as_str(), c)),
+                Some(Output::BuiltIn(name)) => builtin_table(name).map(|c| (name.as_str(), c)),
                 _ => None,
             };
             transform(
@@ -195,7 +196,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
                 &fp,
                 kql,
                 input,
-                (table, builtin_table.as_ref().map(|(n, c)| (*n, &c[..]))),
+                (table, builtin_table.as_ref().map(|(n, c)| (*n, &**c))),
                 &mut tables,
                 sink,
                 produced,
@@ -203,7 +204,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink, produced: &mut Prod
             if cx.sample > 0
                 && let Some(t) = table
             {
-                let columns = tables.columns(cx, t).to_vec();
+                let columns = tables.columns(cx, t).columns().to_vec();
                 let at = match kql {
                     Some(_) => fp.key("transformKql"),
                     None => fp.clone(),
@@ -312,25 +313,27 @@ fn output(
 }
 
 /// A built-in table's name and catalogue columns (name, Kusto type).
-type BuiltinTable<'a> = (&'a str, &'a [(String, String)]);
+type BuiltinTable<'a> = (&'a str, &'a DestinationTable);
 
 /// The columns of a built-in table (`Syslog` of `Microsoft-Syslog`) from the one catalogue of
 /// built-in tables (`crates/kql/catalog`), with Kusto type names; `None` when it has none.
-/// Converted once per table and run (a built-in table has hundreds of columns, and many flows
-/// write the same few tables).
-fn builtin_columns(name: &str) -> Option<Arc<[(String, String)]>> {
-    type Cache = Mutex<HashMap<String, Option<Arc<[(String, String)]>>>>;
+/// Converted and prepared for comparisons once per table and run (a built-in table has
+/// hundreds of columns, and many flows write the same few tables).
+fn builtin_table(name: &str) -> Option<Arc<DestinationTable>> {
+    type Cache = Mutex<HashMap<String, Option<Arc<DestinationTable>>>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().expect("catalogue cache lock").get(name) {
         return found.clone();
     }
-    let columns: Option<Arc<[(String, String)]>> =
+    let columns: Option<Arc<DestinationTable>> =
         ccfgen_kql::catalog::builtin().table(name).map(|columns| {
-            columns
-                .iter()
-                .map(|c| (c.name.clone(), c.ty.kusto_name().to_string()))
-                .collect()
+            Arc::new(DestinationTable::new(
+                columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty.kusto_name().to_string()))
+                    .collect(),
+            ))
         });
     cache
         .lock()
@@ -416,15 +419,16 @@ fn transform(
     }
 }
 
-/// The columns of the tables a DCR writes, read once however many flows write them.
+/// The columns of the tables a DCR writes, read (and prepared for comparisons) once however
+/// many flows write them.
 #[derive(Debug, Default)]
-struct TableColumns(BTreeMap<usize, Vec<(String, String)>>);
+struct TableColumns(BTreeMap<usize, DestinationTable>);
 
 impl TableColumns {
-    fn columns(&mut self, cx: &Ctx<'_>, t: usize) -> &[(String, String)] {
+    fn columns(&mut self, cx: &Ctx<'_>, t: usize) -> &DestinationTable {
         self.0
             .entry(t)
-            .or_insert_with(|| table::columns(cx.m.resources[t].value))
+            .or_insert_with(|| DestinationTable::new(table::columns(cx.m.resources[t].value)))
     }
 }
 
@@ -477,12 +481,17 @@ fn memo_key(t: &Transform<'_>, key: &mut Vec<u8>) {
         text(key, c.ty.kusto_name());
     }
     key.push(u8::from(t.builtin));
-    if let Some((name, columns)) = t.table {
+    if let Some((name, table)) = t.table {
         text(key, name);
-        key.extend_from_slice(&(columns.len() as u64).to_le_bytes());
-        for (name, ty) in columns {
-            text(key, name);
-            text(key, ty);
+        // a flow into a built-in table is compared with the catalogue's columns of that name:
+        // the name is the table
+        if !t.builtin {
+            let columns = table.columns();
+            key.extend_from_slice(&(columns.len() as u64).to_le_bytes());
+            for (name, ty) in columns {
+                text(key, name);
+                text(key, ty);
+            }
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use ccfgen_kql::{Column, Mismatch, Options, ScalarType, StreamType};
+use ccfgen_kql::{Column, ColumnMismatch, DestinationTable, Options, ScalarType, StreamType};
 
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -22,8 +22,9 @@ pub struct Transform<'a> {
     /// The input stream's columns ([`input_columns`] of the stream declaration).
     pub input: &'a [Column],
     /// The destination table, when it is known: its name and columns with Tables API types
-    /// as written. `None` for a built-in table whose schema ccfgen does not know.
-    pub table: Option<(&'a str, &'a [(String, String)])>,
+    /// as written (prepared once for all the flows that write it). `None` for a built-in
+    /// table whose schema ccfgen does not know.
+    pub table: Option<(&'a str, &'a DestinationTable)>,
     /// The table is a built-in one: its columns are optional, so those the transform leaves
     /// out are no finding, and the output columns it lacks are listed in
     /// [`TransformFindings::lacking`] (the service drops them; the caller reports them as
@@ -157,71 +158,62 @@ fn compare(
     out: &mut TransformFindings,
     output: &[Column],
     table_name: &str,
-    table: &[(String, String)],
+    table: &DestinationTable,
     builtin: bool,
 ) {
-    let cmp = ccfgen_kql::compare_with_table(output, table);
-    for m in &cmp.mismatch {
+    let cmp = table.compare_indexed(output);
+    let columns = table.columns();
+    for &(o, m) in &cmp.mismatch {
+        let (name, output_type) = (&output[o].name, output[o].ty);
         let extra = match m {
-            Mismatch::MissingInTable { name, output_type } => Some((name, output_type)),
+            ColumnMismatch::MissingInTable => true,
             // The table's spelling is produced too: this one is simply an extra column.
-            Mismatch::CaseDiffers {
-                name,
-                output_type,
-                table_name: t,
-            } if output.iter().any(|c| &c.name == t) => Some((name, output_type)),
-            _ => None,
+            ColumnMismatch::CaseDiffers { table_column } => {
+                let t = &columns[table_column].0;
+                output.iter().any(|c| &c.name == t)
+            }
+            ColumnMismatch::TypeDiffers { .. } => false,
         };
-        if let Some((name, output_type)) = extra {
+        if extra {
             if builtin {
                 out.lacking.push(name.clone());
             } else {
                 out.in_transform
-                    .push((missing(name, *output_type, table_name), None));
+                    .push((missing(name, output_type, table_name), None));
             }
             continue;
         }
         let d = match m {
-            Mismatch::MissingInTable { .. } => continue, // an extra column, above
-            Mismatch::CaseDiffers {
-                name, table_name: t, ..
-            } => Diagnostic::error(
-                "transform-column-case",
-                format!("the transform outputs `{name}` but table `{table_name}` has `{t}`: column names are case-sensitive"),
-            )
-            .with_hint(format!("rename it in the transform (`| project-rename {t} = {}`) or in the table", crate::transform::quote_identifier(name))),
-            Mismatch::TypeDiffers {
-                output_type: ScalarType::Unknown,
-                ..
-            } => continue,
-            Mismatch::TypeDiffers {
-                name,
-                output_type,
-                table_type,
+            ColumnMismatch::MissingInTable => continue, // an extra column, above
+            ColumnMismatch::CaseDiffers { table_column } => {
+                let t = &columns[table_column].0;
+                Diagnostic::error(
+                    "transform-column-case",
+                    format!("the transform outputs `{name}` but table `{table_name}` has `{t}`: column names are case-sensitive"),
+                )
+                .with_hint(format!("rename it in the transform (`| project-rename {t} = {}`) or in the table", crate::transform::quote_identifier(name)))
+            }
+            ColumnMismatch::TypeDiffers { .. } if output_type == ScalarType::Unknown => continue,
+            ColumnMismatch::TypeDiffers {
+                table_column,
                 table_type_as_kusto,
             } => Diagnostic::error(
                 "transform-column-type",
                 format!(
-                    "column `{name}` is {} in the transform output but `{table_type}` in table `{table_name}`",
-                    output_type.kusto_name()
+                    "column `{name}` is {} in the transform output but `{}` in table `{table_name}`",
+                    output_type.kusto_name(),
+                    columns[table_column].1
                 ),
             )
-            .with_hint(conversion_hint(name, *table_type_as_kusto)),
+            .with_hint(conversion_hint(name, table_type_as_kusto)),
         };
         out.in_transform.push((d, None));
     }
     let produces_time = output.iter().any(|c| c.name == "TimeGenerated");
-    // each name's first index in the table (a built-in table has hundreds of columns)
-    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    if !builtin && !cmp.table_columns_not_in_output.is_empty() {
-        for (i, (n, _)) in table.iter().enumerate().rev() {
-            first.insert(n, i);
-        }
-    }
-    for name in &cmp.table_columns_not_in_output {
-        let Some(&index) = first.get(name.as_str()) else {
-            continue;
-        };
+    // a built-in table's columns are optional: those not produced are no finding
+    let not_in_output = if builtin { &[][..] } else { &cmp.not_in_output };
+    for &index in not_in_output {
+        let name = &columns[index].0;
         if name == "TimeGenerated" {
             continue;
         }
@@ -239,7 +231,7 @@ fn compare(
             )),
         ));
     }
-    let table_has_time = table.iter().any(|(n, _)| n == "TimeGenerated");
+    let table_has_time = table.has_column("TimeGenerated");
     if table_has_time && !produces_time {
         out.in_transform.push((
             Diagnostic::error(
@@ -325,6 +317,10 @@ fn dcr_hint(kind: &str, name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn dest(c: &[(&str, &str)]) -> DestinationTable {
+        DestinationTable::new(cols(c))
+    }
+
     fn cols(c: &[(&str, &str)]) -> Vec<(String, String)> {
         c.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -342,7 +338,7 @@ mod tests {
     #[test]
     fn output_is_compared_with_the_table() {
         let stream = cols(&[("ts", "string"), ("Code", "string"), ("extra", "dynamic")]);
-        let table = cols(&[
+        let table = dest(&[
             ("TimeGenerated", "datetime"),
             ("Code", "int"),
             ("Never", "string"),
@@ -375,7 +371,7 @@ mod tests {
     #[test]
     fn time_generated_case_and_subset() {
         let stream = cols(&[("a", "string")]);
-        let table = cols(&[("TimeGenerated", "datetime"), ("A", "string")]);
+        let table = dest(&[("TimeGenerated", "datetime"), ("A", "string")]);
         let f = check(Transform {
             kql: "source",
             input: &input_columns(&stream),
@@ -444,7 +440,7 @@ mod tests {
     #[test]
     fn errors_stop_the_comparison() {
         let stream = cols(&[("a", "string")]);
-        let table = cols(&[("TimeGenerated", "datetime")]);
+        let table = dest(&[("TimeGenerated", "datetime")]);
         let f = check(Transform {
             kql: "source | extend x = toint(nope)",
             input: &input_columns(&stream),
@@ -458,7 +454,7 @@ mod tests {
     #[test]
     fn builtin_table_columns_are_optional_and_extras_listed() {
         let stream = cols(&[("a", "string"), ("b", "string"), ("n", "int")]);
-        let table = cols(&[
+        let table = dest(&[
             ("TimeGenerated", "datetime"),
             ("N", "long"),
             ("n", "string"),

@@ -2,6 +2,8 @@
 //! oracle's rules: names are case-sensitive, a `guid` table column accepts `string` output, and
 //! table columns that are never produced are listed separately.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 use crate::Column;
@@ -87,82 +89,245 @@ pub struct TableComparison {
 ///
 /// Names are looked up in hash maps (a built-in destination has hundreds of columns, and a
 /// stream routed to it may carry as many that it lacks); the lower-case index is built only
-/// when some output column has no exact match.
+/// when some output column has no exact match. To compare many outputs with one table, prepare
+/// it once: [`DestinationTable::compare`].
 pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> TableComparison {
-    let mut result = TableComparison::default();
-    // Later duplicates of a name replace earlier ones (like the oracle's Map), order kept.
-    let mut cols: Vec<(&str, &str, Option<ScalarType>)> = Vec::with_capacity(table.len());
-    let mut exact: FxHashMap<&str, usize> = FxHashMap::default();
-    exact.reserve(table.len());
-    for (name, ty) in table {
-        let kusto = ScalarType::from_table_api_name(ty);
-        if kusto.is_none() {
-            result.table_problems.push(TableProblem {
-                column: name.clone(),
-                ty: ty.clone(),
-                message: format!("unknown Tables API type '{ty}'"),
-            });
-        }
-        match exact.get(name.as_str()) {
-            Some(&i) => cols[i] = (name, ty, kusto),
-            None => {
-                exact.insert(name, cols.len());
-                cols.push((name, ty, kusto));
-            }
+    DestinationTable::new(table.to_vec()).compare(output)
+}
+
+/// A destination table's `(name, Tables API type)` columns, prepared for comparisons with
+/// many outputs: its name index is built on the first comparison and kept, and the
+/// lower-case one on the first output column without an exact match. Shareable between
+/// threads.
+#[derive(Debug, Default)]
+pub struct DestinationTable {
+    columns: Vec<(String, String)>,
+    index: OnceLock<Index>,
+    lower: OnceLock<FxHashMap<String, u32>>,
+}
+
+/// The distinct names of a table (later duplicates of a name replace earlier ones, like the
+/// oracle's Map, in the place of the first).
+#[derive(Debug)]
+struct Index {
+    /// Per distinct name, in order of first appearance: the column that counts (the last of
+    /// that name), the first column of that name, and its Kusto type (`None`: unknown).
+    cols: Vec<(u32, u32, Option<ScalarType>)>,
+    /// Name → position in `cols`.
+    exact: FxHashMap<String, u32>,
+    /// Columns with an unknown type, in table order.
+    problems: Vec<TableProblem>,
+}
+
+/// How an output column disagrees with the table, by index ([`Mismatch`] without names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnMismatch {
+    /// No table column of that name (not even with different case).
+    MissingInTable,
+    /// A table column has the same name in a different letter case.
+    CaseDiffers {
+        /// The table column's index in [`DestinationTable::columns`].
+        table_column: usize,
+    },
+    /// Same name, different Kusto type.
+    TypeDiffers {
+        /// The table column's index in [`DestinationTable::columns`] (of a name written
+        /// several times, the last one, whose type counts).
+        table_column: usize,
+        /// The table column type as a Kusto type.
+        table_type_as_kusto: ScalarType,
+    },
+}
+
+/// The result of [`DestinationTable::compare_indexed`]: [`TableComparison`] with columns named
+/// by their indexes (nothing copied).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexedComparison {
+    /// Output columns that do not match the table, in output order: the output column's
+    /// index and how it disagrees.
+    pub mismatch: Vec<(usize, ColumnMismatch)>,
+    /// Table columns the output does not produce, in table order: per distinct name, the
+    /// index of its first column in [`DestinationTable::columns`].
+    pub not_in_output: Vec<usize>,
+}
+
+impl DestinationTable {
+    /// A table with these `(name, Tables API type)` columns.
+    pub fn new(columns: Vec<(String, String)>) -> DestinationTable {
+        DestinationTable {
+            columns,
+            ..DestinationTable::default()
         }
     }
-    // the oracle's lower-case index keeps the last table column of each lower-case name
-    let mut lower: Option<FxHashMap<String, usize>> = None;
-    let mut produced = vec![false; cols.len()];
-    for o in output {
-        match exact.get(o.name.as_str()) {
-            Some(&i) => {
-                produced[i] = true;
-                let (_, table_type, kusto) = cols[i];
-                let Some(kusto) = kusto else { continue };
-                let same = o.ty == kusto || kusto == ScalarType::Guid && o.ty == ScalarType::String;
-                if !same {
-                    result.mismatch.push(Mismatch::TypeDiffers {
-                        name: o.name.clone(),
-                        output_type: o.ty,
-                        table_type: table_type.to_string(),
-                        table_type_as_kusto: kusto,
+
+    /// The columns as given.
+    pub fn columns(&self) -> &[(String, String)] {
+        &self.columns
+    }
+
+    /// Whether a column has exactly this name.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.index().exact.contains_key(name)
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index {
+                cols: Vec::with_capacity(self.columns.len()),
+                exact: FxHashMap::default(),
+                problems: Vec::new(),
+            };
+            index.exact.reserve(self.columns.len());
+            for (i, (name, ty)) in self.columns.iter().enumerate() {
+                let kusto = ScalarType::from_table_api_name(ty);
+                if kusto.is_none() {
+                    index.problems.push(TableProblem {
+                        column: name.clone(),
+                        ty: ty.clone(),
+                        message: format!("unknown Tables API type '{ty}'"),
                     });
                 }
-            }
-            None => {
-                let lower = lower.get_or_insert_with(|| {
-                    let mut m = FxHashMap::default();
-                    m.reserve(cols.len());
-                    for (i, c) in cols.iter().enumerate() {
-                        m.insert(c.0.to_lowercase(), i);
+                match index.exact.get(name.as_str()) {
+                    Some(&c) => {
+                        let first = index.cols[c as usize].1;
+                        index.cols[c as usize] = (i as u32, first, kusto);
                     }
-                    m
-                });
-                match lower.get(&o.name.to_lowercase()) {
-                    Some(&i) => {
-                        produced[i] = true;
-                        result.mismatch.push(Mismatch::CaseDiffers {
-                            name: o.name.clone(),
-                            output_type: o.ty,
-                            table_name: cols[i].0.to_string(),
-                        });
+                    None => {
+                        index.exact.insert(name.clone(), index.cols.len() as u32);
+                        index.cols.push((i as u32, i as u32, kusto));
                     }
-                    None => result.mismatch.push(Mismatch::MissingInTable {
-                        name: o.name.clone(),
-                        output_type: o.ty,
-                    }),
                 }
             }
+            index
+        })
+    }
+
+    /// The oracle's lower-case index: the last distinct name of each lower-case name.
+    fn lower(&self, index: &Index) -> &FxHashMap<String, u32> {
+        self.lower.get_or_init(|| {
+            let mut m = FxHashMap::default();
+            m.reserve(index.cols.len());
+            for (c, &(i, _, _)) in index.cols.iter().enumerate() {
+                m.insert(self.columns[i as usize].0.to_lowercase(), c as u32);
+            }
+            m
+        })
+    }
+
+    /// Compares output columns with the table ([`compare_with_table`]).
+    pub fn compare(&self, output: &[Column]) -> TableComparison {
+        let (mismatch, produced) = self.matches(output);
+        let index = self.index();
+        let mismatch = mismatch
+            .into_iter()
+            .map(|(o, m)| {
+                let (name, output_type) = (output[o].name.clone(), output[o].ty);
+                match m {
+                    ColumnMismatch::MissingInTable => {
+                        Mismatch::MissingInTable { name, output_type }
+                    }
+                    ColumnMismatch::CaseDiffers { table_column } => Mismatch::CaseDiffers {
+                        name,
+                        output_type,
+                        table_name: self.columns[table_column].0.clone(),
+                    },
+                    ColumnMismatch::TypeDiffers {
+                        table_column,
+                        table_type_as_kusto,
+                    } => Mismatch::TypeDiffers {
+                        name,
+                        output_type,
+                        table_type: self.columns[table_column].1.clone(),
+                        table_type_as_kusto,
+                    },
+                }
+            })
+            .collect();
+        TableComparison {
+            mismatch,
+            table_columns_not_in_output: index
+                .cols
+                .iter()
+                .zip(&produced)
+                .filter(|(_, p)| !**p)
+                .map(|(&(i, _, _), _)| self.columns[i as usize].0.clone())
+                .collect(),
+            table_problems: index.problems.clone(),
         }
     }
-    result.table_columns_not_in_output = cols
-        .iter()
-        .zip(&produced)
-        .filter(|(_, p)| !**p)
-        .map(|(c, _)| c.0.to_string())
-        .collect();
-    result
+
+    /// Compares output columns with the table, naming the table columns not produced by
+    /// their index (no table problems: see [`DestinationTable::compare`]).
+    pub fn compare_indexed(&self, output: &[Column]) -> IndexedComparison {
+        let (mismatch, produced) = self.matches(output);
+        IndexedComparison {
+            mismatch,
+            not_in_output: self
+                .index()
+                .cols
+                .iter()
+                .zip(&produced)
+                .filter(|(_, p)| !**p)
+                .map(|(&(_, first, _), _)| first as usize)
+                .collect(),
+        }
+    }
+
+    /// The mismatches, and per distinct table name whether the output produces it.
+    fn matches(&self, output: &[Column]) -> (Vec<(usize, ColumnMismatch)>, Vec<bool>) {
+        let index = self.index();
+        let mut mismatch = Vec::new();
+        let mut produced = vec![false; index.cols.len()];
+        for (n, o) in output.iter().enumerate() {
+            match index.exact.get(o.name.as_str()) {
+                Some(&c) => {
+                    produced[c as usize] = true;
+                    let (i, _, kusto) = index.cols[c as usize];
+                    let Some(kusto) = kusto else { continue };
+                    let same =
+                        o.ty == kusto || kusto == ScalarType::Guid && o.ty == ScalarType::String;
+                    if !same {
+                        mismatch.push((
+                            n,
+                            ColumnMismatch::TypeDiffers {
+                                table_column: i as usize,
+                                table_type_as_kusto: kusto,
+                            },
+                        ));
+                    }
+                }
+                None => match lower_get(self.lower(index), &o.name) {
+                    Some(c) => {
+                        produced[c as usize] = true;
+                        let i = index.cols[c as usize].0;
+                        mismatch.push((
+                            n,
+                            ColumnMismatch::CaseDiffers {
+                                table_column: i as usize,
+                            },
+                        ));
+                    }
+                    None => mismatch.push((n, ColumnMismatch::MissingInTable)),
+                },
+            }
+        }
+        (mismatch, produced)
+    }
+}
+
+/// The entry of `name`'s lower-case form (`str::to_lowercase`; a short ASCII name is lowered
+/// on the stack).
+fn lower_get(lower: &FxHashMap<String, u32>, name: &str) -> Option<u32> {
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..name.len()) {
+        Some(short) if name.is_ascii() => {
+            short.copy_from_slice(name.as_bytes());
+            short.make_ascii_lowercase();
+            // ASCII stays ASCII: always a str
+            lower.get(std::str::from_utf8(short).ok()?).copied()
+        }
+        _ => lower.get(&name.to_lowercase()).copied(),
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +426,43 @@ mod tests {
         assert_eq!(
             r.table_columns_not_in_output,
             vec!["Code".to_string(), "Last".to_string()]
+        );
+        // the same with indexes: the first column of each name not produced
+        let prepared = DestinationTable::new(t.clone());
+        let indexed = prepared.compare_indexed(&out);
+        assert_eq!(
+            indexed.mismatch,
+            vec![
+                (1, ColumnMismatch::CaseDiffers { table_column: 2 }),
+                (2, ColumnMismatch::MissingInTable)
+            ]
+        );
+        assert_eq!(indexed.not_in_output, vec![1, 4]);
+        assert_eq!(prepared.compare(&out), r);
+        assert!(prepared.has_column("Dup") && !prepared.has_column("dup"));
+        // lower case beyond ASCII, and names longer than the stack buffer
+        let long = "A".repeat(70);
+        let r = compare_with_table(
+            &[
+                col("ÉTAT", ScalarType::String),
+                col(&long, ScalarType::String),
+            ],
+            &table(&[("état", "string"), (&long.to_lowercase(), "string")]),
+        );
+        assert_eq!(
+            r.mismatch,
+            vec![
+                Mismatch::CaseDiffers {
+                    name: "ÉTAT".into(),
+                    output_type: ScalarType::String,
+                    table_name: "état".into()
+                },
+                Mismatch::CaseDiffers {
+                    name: long.clone(),
+                    output_type: ScalarType::String,
+                    table_name: long.to_lowercase()
+                },
+            ]
         );
         // every column found exactly: no mismatch, nothing left over
         let exact = compare_with_table(&[col("Dup", ScalarType::Long)], &table(&[("Dup", "long")]));

@@ -38,7 +38,10 @@ mod stored_function;
 pub mod token;
 mod types;
 
-pub use compare::{Mismatch, TableComparison, TableProblem, compare_with_table};
+pub use compare::{
+    ColumnMismatch, DestinationTable, IndexedComparison, Mismatch, TableComparison, TableProblem,
+    compare_with_table,
+};
 pub use database::Database;
 pub use dcr::{DcrFinding, DcrReport, MAX_PARSE_COLUMNS, MAX_TRANSFORM_CHARS};
 pub use diag::{Diagnostic, Severity, codes};
