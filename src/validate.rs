@@ -921,7 +921,7 @@ impl Validator<'_> {
         });
         let path = format!("{}.transform", t.path);
         // Into a built-in table, output columns it lacks are one warning (they are dropped).
-        let lacking = &found.lacking;
+        let (lacking, lacking_count) = (&found.lacking, found.lacking_count);
         for (d, span) in found.in_transform {
             let d = if t.transform.derived {
                 let mut d = d;
@@ -938,9 +938,9 @@ impl Validator<'_> {
             self.out.push(d.at(loc));
         }
         if let Some(first) = lacking.first() {
-            let shown: Vec<String> = lacking.iter().take(5).map(|c| format!("`{c}`")).collect();
-            let more = if lacking.len() > shown.len() {
-                format!(" and {} more", lacking.len() - shown.len())
+            let shown: Vec<String> = lacking.iter().map(|c| format!("`{c}`")).collect();
+            let more = if lacking_count > shown.len() {
+                format!(" and {} more", lacking_count - shown.len())
             } else {
                 String::new()
             };
@@ -948,7 +948,7 @@ impl Validator<'_> {
                 "builtin-column-missing",
                 format!(
                     "the transform outputs {} column(s) that built-in table `{}` does not have: {}{more}",
-                    lacking.len(),
+                    lacking_count,
                     t.name,
                     shown.join(", ")
                 ),

@@ -374,7 +374,7 @@ fn transform(
     } else {
         fp.clone()
     };
-    let lacking = &f.lacking;
+    let (lacking, lacking_count) = (&f.lacking, f.lacking_count);
     for (d, span) in &f.in_transform {
         sink.inside(
             r.doc,
@@ -384,9 +384,9 @@ fn transform(
         );
     }
     if let (Some((name, _)), Some(first)) = (builtin, lacking.first()) {
-        let shown: Vec<String> = lacking.iter().take(5).map(|c| format!("`{c}`")).collect();
-        let more = if lacking.len() > shown.len() {
-            format!(" and {} more", lacking.len() - shown.len())
+        let shown: Vec<String> = lacking.iter().map(|c| format!("`{c}`")).collect();
+        let more = if lacking_count > shown.len() {
+            format!(" and {} more", lacking_count - shown.len())
         } else {
             String::new()
         };
@@ -398,7 +398,7 @@ fn transform(
                 "builtin-column-missing",
                 format!(
                     "the transform outputs {} column(s) that built-in table `{name}` does not have: {}{more}",
-                    lacking.len(),
+                    lacking_count,
                     shown.join(", ")
                 ),
             )
@@ -448,8 +448,10 @@ type Bucket = Vec<(Box<[u8]>, Arc<Checked>)>;
 struct Checked {
     in_transform: Vec<(Diagnostic, Option<std::ops::Range<usize>>)>,
     in_table: Vec<(usize, Diagnostic)>,
-    /// Output columns a built-in table lacks.
+    /// The first output columns a built-in table lacks.
     lacking: Vec<String>,
+    /// How many output columns a built-in table lacks.
+    lacking_count: usize,
     /// The transform produces a table (its output was compared when a table is known).
     has_output: bool,
 }
@@ -460,6 +462,7 @@ impl From<TransformFindings> for Checked {
             in_transform: f.in_transform,
             in_table: f.in_table,
             lacking: f.lacking,
+            lacking_count: f.lacking_count,
             has_output: f.output.is_some(),
         }
     }

@@ -40,11 +40,18 @@ pub struct TransformFindings {
     /// Findings about table columns: the column's index in the table and the finding (none
     /// for a built-in table).
     pub in_table: Vec<(usize, Diagnostic)>,
-    /// Into a built-in table: the output columns the table does not have, in output order.
+    /// Into a built-in table: the first output columns the table does not have (at most
+    /// [`LACKING_SHOWN`]), in output order; [`TransformFindings::lacking_count`] counts them all.
     pub lacking: Vec<String>,
+    /// Into a built-in table: how many output columns the table does not have.
+    pub lacking_count: usize,
     /// The inferred output columns, when the result is a table.
     pub output: Option<Vec<Column>>,
 }
+
+/// How many of the output columns a built-in table lacks are named in findings
+/// ([`TransformFindings::lacking`]).
+pub const LACKING_SHOWN: usize = 5;
 
 /// The analyser's input columns for a stream declaration ([`input_column`] of each).
 pub fn input_columns(stream: &[(String, String)]) -> Vec<Column> {
@@ -176,7 +183,10 @@ fn compare(
         };
         if extra {
             if builtin {
-                out.lacking.push(name.clone());
+                if out.lacking.len() < LACKING_SHOWN {
+                    out.lacking.push(name.clone());
+                }
+                out.lacking_count += 1;
             } else {
                 out.in_transform
                     .push((missing(name, output_type, table_name), None));
@@ -468,6 +478,7 @@ mod tests {
             builtin: true,
         });
         assert_eq!(builtin.lacking, ["a", "b"]);
+        assert_eq!(builtin.lacking_count, 2);
         assert!(builtin.in_table.is_empty(), "{:?}", builtin.in_table);
         assert_eq!(rules(&builtin), ["transform-column-type"]);
         // the same transform into a custom table: one finding per extra column, and the

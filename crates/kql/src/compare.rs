@@ -103,7 +103,7 @@ pub fn compare_with_table(output: &[Column], table: &[(String, String)]) -> Tabl
 pub struct DestinationTable {
     columns: Vec<(String, String)>,
     index: OnceLock<Index>,
-    lower: OnceLock<FxHashMap<String, u32>>,
+    lower: OnceLock<FxHashMap<Box<[u8]>, u32>>,
 }
 
 /// The distinct names of a table (later duplicates of a name replace earlier ones, like the
@@ -203,12 +203,13 @@ impl DestinationTable {
     }
 
     /// The oracle's lower-case index: the last distinct name of each lower-case name.
-    fn lower(&self, index: &Index) -> &FxHashMap<String, u32> {
+    fn lower(&self, index: &Index) -> &FxHashMap<Box<[u8]>, u32> {
         self.lower.get_or_init(|| {
             let mut m = FxHashMap::default();
             m.reserve(index.cols.len());
             for (c, &(i, _, _)) in index.cols.iter().enumerate() {
-                m.insert(self.columns[i as usize].0.to_lowercase(), c as u32);
+                let lower = self.columns[i as usize].0.to_lowercase();
+                m.insert(lower.into_bytes().into_boxed_slice(), c as u32);
             }
             m
         })
@@ -317,16 +318,15 @@ impl DestinationTable {
 
 /// The entry of `name`'s lower-case form (`str::to_lowercase`; a short ASCII name is lowered
 /// on the stack).
-fn lower_get(lower: &FxHashMap<String, u32>, name: &str) -> Option<u32> {
+fn lower_get(lower: &FxHashMap<Box<[u8]>, u32>, name: &str) -> Option<u32> {
     let mut buf = [0u8; 64];
     match buf.get_mut(..name.len()) {
         Some(short) if name.is_ascii() => {
             short.copy_from_slice(name.as_bytes());
             short.make_ascii_lowercase();
-            // ASCII stays ASCII: always a str
-            lower.get(std::str::from_utf8(short).ok()?).copied()
+            lower.get(&*short).copied()
         }
-        _ => lower.get(&name.to_lowercase()).copied(),
+        _ => lower.get(name.to_lowercase().as_bytes()).copied(),
     }
 }
 
