@@ -798,19 +798,26 @@ pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     if !matches!(b.len(), 20 | 22..=30) || b[b.len() - 1] != b'Z' {
         return false;
     }
-    let mut n = [0u32; 6];
-    for (k, at) in [0usize, 5, 8, 11, 14, 17].into_iter().enumerate() {
-        let digits = if k == 0 { 4 } else { 2 };
-        for &d in &b[at..at + digits] {
-            if !d.is_ascii_digit() {
-                return false;
-            }
-            n[k] = n[k] * 10 + u32::from(d - b'0');
-        }
-    }
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    let Some(h) = b.first_chunk::<19>() else {
+        return false;
+    };
+    if h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
         return false;
     }
+    let digit = |i: usize| h[i].wrapping_sub(b'0');
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if DIGITS.iter().any(|&i| digit(i) > 9) {
+        return false;
+    }
+    let two = |i: usize| u32::from(digit(i)) * 10 + u32::from(digit(i + 1));
+    let n = [
+        two(0) * 100 + two(2),
+        two(5),
+        two(8),
+        two(11),
+        two(14),
+        two(17),
+    ];
     let [year, month, day, hour, minute, second] = n;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {

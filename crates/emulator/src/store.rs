@@ -431,6 +431,42 @@ struct Packer {
     /// Where each cell's JSON is in `json` (start, end), row after row, when kept.
     cells: Vec<(usize, usize)>,
     packable: bool,
+    /// The JSON of reals written lately ([`Packer::real`]).
+    reals: Reals,
+}
+
+/// Slots of [`Reals`].
+const REAL_SLOTS: usize = 256;
+
+/// The JSON of recently written reals, by their bits (one per slot, the last one wins): a
+/// column of reals usually repeats a few values (scores, ratios), each formatted once.
+#[derive(Default)]
+struct Reals(Vec<(u64, u8, [u8; 24])>);
+
+impl Reals {
+    /// The slot of the real of these bits.
+    fn slot(bits: u64) -> usize {
+        (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % REAL_SLOTS
+    }
+
+    /// Appends the JSON of the finite, non-zero `f` (what [`write_json`] writes for it) to
+    /// `json`.
+    fn write(&mut self, json: &mut Vec<u8>, f: f64) {
+        if self.0.is_empty() {
+            // no finite real has these bits
+            self.0 = vec![(f64::NAN.to_bits(), 0, [0; 24]); REAL_SLOTS];
+        }
+        let bits = f.to_bits();
+        let (key, len, text) = &mut self.0[Reals::slot(bits)];
+        if *key != bits {
+            let mut formatted = ryu::Buffer::new();
+            let s = formatted.format_finite(f).as_bytes();
+            text[..s.len()].copy_from_slice(s);
+            *len = s.len() as u8;
+            *key = bits;
+        }
+        json.extend_from_slice(&text[..usize::from(*len)]);
+    }
 }
 
 impl Packer {
@@ -454,7 +490,14 @@ impl Packer {
             self.json.push(b',');
         }
         let start = self.json.len();
-        self.packable &= fits(ty, value) && write_json(&mut self.json, value);
+        self.packable &= fits(ty, value)
+            && match value {
+                ValueRef::Real(f) if f.is_finite() && f != 0.0 => {
+                    self.reals.write(&mut self.json, f);
+                    true
+                }
+                _ => write_json(&mut self.json, value),
+            };
         if keep {
             self.cells.push((start, self.json.len()));
         }
@@ -1637,6 +1680,38 @@ mod tests {
             }
             assert_eq!(read[0], read[1], "nul {nul:?}");
         }
+    }
+
+    /// Reals written through the cache of recent ones are what `write_json` writes, slots
+    /// shared by several values included.
+    #[test]
+    fn reals_of_the_cache_are_written_as_write_json_writes_them() {
+        let mut reals = Reals::default();
+        let mut values: Vec<f64> = (1..=100).map(|n| f64::from(n) / 10.0).collect();
+        values.extend([
+            1e300,
+            -2.5e-300,
+            5e-324,
+            f64::MAX,
+            -f64::MIN_POSITIVE,
+            1.0 / 3.0,
+        ]);
+        for round in 0..3 {
+            for (k, &f) in values.iter().enumerate() {
+                let f = if round == 1 { -f } else { f };
+                let (mut cached, mut direct) = (Vec::new(), Vec::new());
+                reals.write(&mut cached, f);
+                assert!(write_json(&mut direct, ValueRef::Real(f)));
+                assert_eq!(cached, direct, "{f} ({k})");
+            }
+        }
+        // some of these values share a slot (each write replaced the other's text)
+        let slots: std::collections::HashSet<usize> = values
+            .iter()
+            .flat_map(|f| [f.to_bits(), (-f).to_bits()])
+            .map(Reals::slot)
+            .collect();
+        assert!(slots.len() < 2 * values.len(), "{}", slots.len());
     }
 
     /// Every value `write_json` accepts comes back from `json_extract` as the same SQLite
