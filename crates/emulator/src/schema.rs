@@ -806,8 +806,10 @@ pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     }
     let digit = |i: usize| h[i].wrapping_sub(b'0');
     const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if DIGITS.iter().any(|&i| digit(i) > 9) {
-        return false;
+    for i in DIGITS {
+        if digit(i) > 9 {
+            return false;
+        }
     }
     let two = |i: usize| u32::from(digit(i)) * 10 + u32::from(digit(i + 1));
     let n = [
