@@ -75,7 +75,7 @@ fn declared_columns<'v>(
     )?
     .as_array()?;
     Some(cols.iter().map(|c| {
-        let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+        let s = |k: &str| table::member(c, k).and_then(Value::as_str).unwrap_or("");
         (s("name"), s("type"))
     }))
 }
@@ -581,7 +581,9 @@ fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
         let mut names = Vec::with_capacity(cols.len());
         for (ci, c) in cols.iter().enumerate() {
             let cp = || p.key("columns").index(ci);
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let cname = table::member(c, "name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             names.push(cname);
             if cname.is_empty() {
                 sink.at(
@@ -591,7 +593,9 @@ fn stream_declarations(r: &Resource<'_>, sink: &mut Sink) {
                         .with_hint("name it after the JSON property the sender posts"),
                 );
             }
-            let ty = c.get("type").and_then(Value::as_str).unwrap_or("");
+            let ty = table::member(c, "type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if ColumnType::parse_stream(ty).is_none() {
                 let hint = if ty.eq_ignore_ascii_case("guid") {
                     "DCR streams have no guid type: declare it `string` and convert with `toguid()` in the transform".to_string()

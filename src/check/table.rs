@@ -12,6 +12,17 @@ use crate::json_spans::JsonPath;
 use crate::rules;
 use ccfgen_base::ColumnType;
 
+/// A member of a column object (`name`, `type`): found by comparing the few keys such an
+/// object has instead of hashing the key; a large object is looked up as usual. Keys of a
+/// parsed object are unique, so this is `Value::get`.
+pub(super) fn member<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let map = v.as_object()?;
+    if map.len() > 8 {
+        return map.get(key);
+    }
+    map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+}
+
 /// The `(name, type as written)` columns of a table resource, in order.
 pub fn columns(table: &Value) -> Vec<(String, String)> {
     get(table, &["properties", "schema", "columns"])
@@ -19,7 +30,12 @@ pub fn columns(table: &Value) -> Vec<(String, String)> {
         .map(|cols| {
             cols.iter()
                 .map(|c| {
-                    let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    let s = |k: &str| {
+                        member(c, k)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
                     (s("name"), s("type"))
                 })
                 .collect()
@@ -77,7 +93,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
     sink.all_at(doc, &cols_path, rules::limits::table_columns(cols.len()));
     let mut names = Vec::with_capacity(cols.len());
     for (ci, c) in cols.iter().enumerate() {
-        let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+        let cname = member(c, "name").and_then(Value::as_str).unwrap_or("");
         names.push(cname);
         for d in rules::naming::column_name(cname) {
             sink.at(doc, &cols_path.index(ci).key("name"), d);
@@ -88,7 +104,7 @@ pub(super) fn check(cx: &Ctx<'_>, i: usize, sink: &mut Sink) {
             &cols_path,
             ci,
             cname,
-            c.get("type").and_then(Value::as_str),
+            member(c, "type").and_then(Value::as_str),
         );
     }
     for (first, dup) in rules::naming::duplicates(names.iter().copied()) {
