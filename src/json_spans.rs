@@ -469,6 +469,32 @@ mod tests {
     }
 
     #[test]
+    fn skipped_containers_honour_strings_and_nesting() {
+        // Brackets and escaped quotes inside strings of a skipped value are not structure.
+        let text = r#"{"skip": {"a": "}]\"[{", "b": [[{}], {"c": "]"}]}, "x": [1, {"y": "z"}]}"#;
+        let p = JsonPath::root().key("x").index(1).key("y");
+        assert_eq!(at(text, &p).0, "\"z\"");
+        // Unbalanced or unterminated input: no panic; what was found before is kept.
+        for bad in [
+            r#"{"skip": {"a": [}, "x": 1}"#,
+            r#"{"skip": {"a": "]}"#,
+            r#"{"skip": [[[["#,
+            r#"{"skip": }}}]]], "x": 1}"#,
+        ] {
+            let found = locate(bad, &[&JsonPath::root().key("x")]);
+            assert_eq!(found.len(), 1, "{bad}");
+        }
+        let found = locate(
+            r#"{"x": 1, "skip": {"a": [}"#,
+            &[&JsonPath::root().key("x")],
+        );
+        assert_eq!(
+            &r#"{"x": 1, "skip": {"a": [}"#[found[0].clone().unwrap().value],
+            "1"
+        );
+    }
+
+    #[test]
     fn decoded_offsets_map_to_raw_offsets() {
         let lit = r#""a\"b\u00e9c\ud83d\ude00d""#;
         // decoded: a " b é(2) c 😀(4) d

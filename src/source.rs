@@ -18,8 +18,10 @@ pub struct SourceFile {
 impl SourceFile {
     /// Keeps `text` read from `path`.
     pub fn new(path: impl Into<PathBuf>, text: String) -> SourceFile {
+        // memchr's vectorised search: `ccfgen check` indexes every file it reports on, and
+        // `match_indices('\n')` was ~3 % of its instructions on a large tree.
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
         SourceFile {
             path: path.into(),
