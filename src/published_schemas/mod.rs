@@ -304,6 +304,7 @@ impl Schemas {
         let mut report = Report::default();
         let mut found = Vec::new();
         errors(&self.ui_definition, ui, &mut found);
+        report.violations.reserve(found.len());
         for f in found {
             self.push(
                 &mut report,
@@ -337,6 +338,7 @@ impl Schemas {
         };
         let mut found = Vec::new();
         errors(&self.template, template, &mut found);
+        report.violations.reserve(found.len());
         for f in found {
             match owner {
                 Some((ty, api, owner_at)) => {
@@ -372,6 +374,7 @@ impl Schemas {
         let (Some(ty), Some(api)) = (ty, api) else {
             let mut found = Vec::new();
             errors(&self.base, r, &mut found);
+            report.violations.reserve(found.len());
             for f in found {
                 self.push(report, Document::MainTemplate, at, None, f);
             }
@@ -416,6 +419,7 @@ impl Schemas {
                 if let (Some(member), Some(template)) = (schema.opaque, set_aside) {
                     r["properties"][member] = template;
                 }
+                report.violations.reserve(found.len());
                 for f in found {
                     self.push(report, Document::MainTemplate, at, Some((ty, api)), f);
                 }
@@ -423,6 +427,7 @@ impl Schemas {
             None => {
                 let mut found = Vec::new();
                 errors(&self.base, r, &mut found);
+                report.violations.reserve(found.len());
                 for f in found {
                     self.push(report, Document::MainTemplate, at, Some((ty, api)), f);
                 }
