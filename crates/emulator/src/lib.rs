@@ -85,6 +85,7 @@ mod schema;
 mod server;
 mod state;
 mod store;
+mod swar;
 mod tls;
 mod token;
 mod token_store;

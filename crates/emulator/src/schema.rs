@@ -22,6 +22,7 @@ use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::StreamDecl;
+use crate::swar;
 use ccfgen_push::StreamType;
 use ccfgen_push::integer;
 
@@ -517,22 +518,12 @@ impl<'a> Scan<'a> {
 
     /// A string without escapes at the current `"`: its content.
     fn string(&mut self) -> Option<&'a str> {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        // the high bit of each byte of `word` below 0x20, a quote or a backslash: exact for
-        // the first such byte (a borrow only carries into the bytes after it)
-        let special = |word: u64| {
-            let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-            (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
-                | zero(word ^ (ONES * u64::from(b'"')))
-                | zero(word ^ (ONES * u64::from(b'\\')))
-        };
         let bytes = self.text.as_bytes();
         let start = self.at + 1;
         let mut i = start;
         loop {
             if let Some(chunk) = bytes.get(i..i + 8) {
-                let found = special(u64::from_le_bytes(chunk.try_into().ok()?));
+                let found = swar::json_special(u64::from_le_bytes(chunk.try_into().ok()?));
                 if found == 0 {
                     i += 8;
                     continue;

@@ -36,6 +36,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::introspect::{DiagnosticKind, RequestKind, RequestLog, SilentDiagnostic};
 use crate::schema::{Coerced, Finding, Schema, sql_affinity, stored_to_json};
+use crate::swar;
 use crate::transform::{self, FlowInfo, Formatted, TableRows, TableSchema, Transforms};
 use ccfgen_kql::Column;
 
@@ -653,16 +654,6 @@ fn write_json(json: &mut Vec<u8>, value: ValueRef<'_>) -> bool {
 /// bytes needing no escape (checked 8 at a time) are copied as they are.
 fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // whether any byte of `word` is below 0x20, a quote or a backslash
-    let special = |word: u64| {
-        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-        (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
-            | zero(word ^ (ONES * u64::from(b'"')))
-            | zero(word ^ (ONES * u64::from(b'\\')))
-            != 0
-    };
     json.push(b'"');
     let mut bits = 0u64;
     let mut start = 0;
@@ -670,7 +661,7 @@ fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
     while i < text.len() {
         if let Some(chunk) = text.get(i..i + 8) {
             let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if !special(word) {
+            if swar::json_special(word) == 0 {
                 bits |= word;
                 i += 8;
                 continue;
@@ -705,7 +696,7 @@ fn write_json_string(json: &mut Vec<u8>, text: &[u8]) -> bool {
     }
     json.extend_from_slice(&text[start..]);
     json.push(b'"');
-    bits & HIGH == 0 || std::str::from_utf8(text).is_ok()
+    bits & swar::HIGH == 0 || std::str::from_utf8(text).is_ok()
 }
 
 /// The open state file.
@@ -1357,6 +1348,17 @@ mod tests {
     use super::*;
     use crate::config::{StreamColumn, StreamDecl};
 
+    /// The row metadata of accepted ingestion request `request` (DCR `dcr-1`, first attempt).
+    fn row_meta(request: &str) -> RowMeta {
+        RowMeta {
+            dcr_id: "dcr-1".into(),
+            request_id: request.into(),
+            client_request_id: None,
+            attempt: 1,
+            received_at: "2026-01-01T00:01:00Z".into(),
+        }
+    }
+
     /// The request log entry of an accepted ingestion request `request` of `records` records.
     fn ingest_log(request: &str, records: u64) -> RequestLog {
         RequestLog {
@@ -1422,7 +1424,7 @@ mod tests {
     /// Stores one batch whose text values end with `suffix` (written `json_suffix` in JSON)
     /// through a data flow and reads the stream's and the table's rows back.
     fn rows_of_a_batch_are_stored_in_order(suffix: &str, json_suffix: &str) {
-        use crate::config::{Config, DataFlow, DcrConfig};
+        use crate::config::DataFlow;
         use crate::schema::coerce;
 
         let decl = StreamDecl::new(
@@ -1438,19 +1440,11 @@ mod tests {
             "Custom-T_CL",
             None,
         ));
+        let (config, schemas) = crate::transform::tests::config(decl);
         let stream = StreamRecord {
-            schema: Schema::new(&decl).expect("schema"),
+            schema: schemas[0].clone(),
             transform_kql: None,
             output_table: None,
-        };
-        let config = Config {
-            dcrs: vec![DcrConfig {
-                immutable_id: "dcr-00000000000000000000000000000000".into(),
-                streams: vec![decl],
-                publishers: Vec::new(),
-                auxiliary: false,
-            }],
-            ..Config::default()
         };
         let transforms =
             Transforms::compile(&config, std::slice::from_ref(&stream.schema)).expect("compiles");
@@ -1478,13 +1472,7 @@ mod tests {
         let received =
             ccfgen_kql::eval::time::parse_datetime("2026-01-01T00:01:00Z").expect("time");
         let tables = transforms.run(&stream.schema, &batch, received);
-        let meta = RowMeta {
-            dcr_id: "dcr-1".into(),
-            request_id: "r1".into(),
-            client_request_id: None,
-            attempt: 1,
-            received_at: "2026-01-01T00:01:00Z".into(),
-        };
+        let meta = row_meta("r1");
         let log = ingest_log("r1", records as u64);
         store
             .commit_batch("Custom-T", &batch, &tables, &meta, &[], &log)
@@ -1532,7 +1520,7 @@ mod tests {
     /// a stream text taken from the body as it is reads back as the typed column stores it.
     #[test]
     fn templated_table_rows_read_back_as_evaluated_ones() {
-        use crate::config::{Config, DataFlow, DcrConfig};
+        use crate::config::DataFlow;
         use crate::schema::coerce;
 
         let columns = |names: &[(&str, &str)]| -> Vec<StreamColumn> {
@@ -1574,18 +1562,9 @@ mod tests {
                     ("B", "boolean"),
                 ])),
             ));
-        let schema = Schema::new(&decl).expect("schema");
-        let config = Config {
-            dcrs: vec![DcrConfig {
-                immutable_id: "dcr-00000000000000000000000000000000".into(),
-                streams: vec![decl],
-                publishers: Vec::new(),
-                auxiliary: false,
-            }],
-            ..Config::default()
-        };
-        let transforms =
-            Transforms::compile(&config, std::slice::from_ref(&schema)).expect("compiles");
+        let (config, schemas) = crate::transform::tests::config(decl);
+        let schema = &schemas[0];
+        let transforms = Transforms::compile(&config, &schemas).expect("compiles");
         assert!(transforms.errors.is_empty(), "{:?}", transforms.errors);
         let received =
             ccfgen_kql::eval::time::parse_datetime("2026-01-01T00:01:00Z").expect("time");
@@ -1611,13 +1590,13 @@ mod tests {
                 })
                 .collect();
             let body = format!("[{}]", body.join(","));
-            let batch = coerce(&schema, body.into_bytes(), false, 1000).expect("typed");
+            let batch = coerce(schema, body.into_bytes(), false, 1000).expect("typed");
             let mut read = Vec::new();
             for evaluated in [false, true] {
                 let tables = if evaluated {
-                    transforms.run_evaluated(&schema, &batch, received)
+                    transforms.run_evaluated(schema, &batch, received)
                 } else {
-                    transforms.run(&schema, &batch, received)
+                    transforms.run(schema, &batch, received)
                 };
                 let templated: usize = tables
                     .batches
@@ -1637,13 +1616,7 @@ mod tests {
                     &transforms,
                 )
                 .expect("opens");
-                let meta = RowMeta {
-                    dcr_id: "dcr-1".into(),
-                    request_id: "r1".into(),
-                    client_request_id: None,
-                    attempt: 1,
-                    received_at: "2026-01-01T00:01:00Z".into(),
-                };
+                let meta = row_meta("r1");
                 store
                     .commit_batch(
                         "Custom-T",
@@ -1832,13 +1805,7 @@ mod tests {
             let batch =
                 crate::schema::coerce(&stream.schema, body.as_bytes().to_vec(), false, 1000)
                     .expect("typed");
-            let meta = RowMeta {
-                dcr_id: "dcr-1".into(),
-                request_id: request.clone(),
-                client_request_id: None,
-                attempt: 1,
-                received_at: "2026-01-01T00:01:00Z".into(),
-            };
+            let meta = row_meta(&request);
             store
                 .commit_batch(
                     "Custom-T",

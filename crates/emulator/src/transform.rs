@@ -583,13 +583,14 @@ pub(crate) fn stored_to_json(ty: ScalarType, value: rusqlite::types::Value) -> s
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{DataFlow, DcrConfig, StreamDecl};
     use crate::schema::coerce;
     use rusqlite::types::Value as SqlValue;
 
-    fn config(stream: StreamDecl) -> (Config, Vec<Schema>) {
+    /// A configuration of one DCR holding `stream`, and the stream's schema.
+    pub(crate) fn config(stream: StreamDecl) -> (Config, Vec<Schema>) {
         let schema = Schema::new(&stream).expect("schema");
         let config = Config {
             dcrs: vec![DcrConfig {
