@@ -249,6 +249,49 @@ fn invalid_records_are_dead_lettered_with_reasons_and_exit_1() {
 }
 
 #[test]
+fn a_broken_array_after_deliveries_warns_that_an_edited_file_is_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = EmulateProcess::start(&repo("examples/cvebuster"), dir.path(), &[]);
+    let records: Vec<String> = (0..500).map(|i| cvebuster_record(i).to_string()).collect();
+    // the closing `]` is missing: the input breaks after the last record
+    let input = dir.path().join("in.json");
+    std::fs::write(&input, format!("[{}", records.join(",\n"))).unwrap();
+    let out = run(push_cmd(&input, &emu.config, &dir.path().join("state"))
+        .arg("--spec")
+        .arg(repo("examples/cvebuster"))
+        .args(["--batch-records", "50", "--concurrency", "1"]));
+    assert_code(&out, 2);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("the array is not closed"), "{stderr}");
+    let delivered = emu.control("streams/Custom-cveBusterVulnerabilities/count")["count"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        delivered > 0,
+        "some batches went before the break: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "warning: this run delivered {delivered} records before the input broke"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("once edited, a file is a new source"),
+        "{stderr}"
+    );
+
+    // a push stopped for another reason says nothing of the kind
+    let out = run(&mut push_cmd(
+        dir.path().join("missing.json"),
+        &emu.config,
+        &dir.path().join("state2"),
+    ));
+    assert_code(&out, 2);
+    assert!(!text(&out.stderr).contains("warning: this run delivered"));
+}
+
+#[test]
 fn stdin_and_directories_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let emu = EmulateProcess::start(&repo("examples/cvebuster"), dir.path(), &[]);

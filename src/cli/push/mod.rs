@@ -373,12 +373,29 @@ async fn push(
             Ok(Outcome::Interrupted)
         }
         Err(incomplete) => Err(anyhow::anyhow!(
-            "{}\n{} records read but not sent, and any input not read yet: fix the cause, then run the same command again (state in {}) to send them",
+            "{}\n{} records read but not sent, and any input not read yet: fix the cause, then run the same command again (state in {}) to send them{}",
             incomplete.error,
             incomplete.summary.pending(),
-            args.state_dir.display()
+            args.state_dir.display(),
+            edited_input_warning(&incomplete)
         )),
     }
+}
+
+/// What editing a broken input file does to the records already delivered from it: the
+/// checkpoint store knows a file by its content (path, size, first and last MiB), so an edited
+/// file is a new source whose records are all sent again. Said when the input stopped the push
+/// after deliveries, so that "fix the cause" is not followed blindly into duplicates.
+fn edited_input_warning(incomplete: &ccfgen_push::Incomplete) -> String {
+    let delivered = incomplete.summary.delivered;
+    if !matches!(incomplete.error, ccfgen_push::PushError::Input { .. }) || delivered == 0 {
+        return String::new();
+    }
+    format!(
+        "\nwarning: this run delivered {delivered} records before the input broke. The state knows a file by its \
+         content (path, size, first and last MiB): once edited, a file is a new source and all its records are sent \
+         again, so those already delivered arrive twice (up to {delivered} duplicates in the table)"
+    )
 }
 
 /// Waits for Ctrl-C or SIGTERM: the first stops the push gracefully (requests in flight are
