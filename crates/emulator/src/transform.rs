@@ -389,30 +389,27 @@ impl Transforms {
         let mut changes = Vec::new();
         // A flow whose rows depend on no input value but their copied cells gives every row
         // stored as it is the same values: those of an all-null row (what such a row is given
-        // below), computed once. `Some(None)`: it drops every such row.
-        let templates: Vec<Option<Option<Vec<Value>>>> = flows
-            .iter()
-            .map(|flow| {
-                (copy && flow.constant).then(|| {
-                    changes.clear();
-                    flow.flow
-                        .run_row(vec![Value::Null; width], &ctx, &mut changes)
-                })
-            })
-            .collect();
-        let mut per_flow: Vec<FlowRows> = flows
-            .iter()
-            .zip(&templates)
-            .map(|(flow, template)| FlowRows {
+        // below), computed once into its template. Per flow, what a row stored as it is gets:
+        // `None` the evaluator, `Some(true)` the template, `Some(false)` dropped.
+        let mut templated: Vec<Option<bool>> = Vec::with_capacity(flows.len());
+        let mut per_flow: Vec<FlowRows> = Vec::with_capacity(flows.len());
+        for flow in flows {
+            let template = (copy && flow.constant).then(|| {
+                changes.clear();
+                flow.flow
+                    .run_row(vec![Value::Null; width], &ctx, &mut changes)
+            });
+            templated.push(template.as_ref().map(Option::is_some));
+            per_flow.push(FlowRows {
                 table: flow.table,
                 stream: Arc::clone(&name),
                 copied: Arc::from(flow.flow.copied_columns()),
-                template: template.clone().flatten(),
+                template: template.flatten(),
                 rows: Vec::with_capacity(batch.len()),
-            })
-            .collect();
+            });
+        }
         // Whether a row stored as it is needs the evaluator at all.
-        let all_templated = templates.iter().all(Option::is_some);
+        let all_templated = templated.iter().all(Option::is_some);
         let last = flows.len() - 1;
         // Room for the columns a transformation adds (`extend`) without growing the row.
         let capacity = width
@@ -443,20 +440,21 @@ impl Transforms {
                     },
                 ));
             }
-            for (i, ((flow, rows), template)) in flows
+            for (i, ((flow, rows), &kept)) in flows
                 .iter()
                 .zip(per_flow.iter_mut())
-                .zip(&templates)
+                .zip(&templated)
                 .enumerate()
             {
-                if let (true, Some(template)) = (as_is, template) {
-                    match template {
-                        Some(_) => rows.rows.push(TableRow {
+                if let (true, Some(kept)) = (as_is, kept) {
+                    if kept {
+                        rows.rows.push(TableRow {
                             record,
                             copied: true,
                             values: None,
-                        }),
-                        None => out.filtered += 1,
+                        });
+                    } else {
+                        out.filtered += 1;
                     }
                     continue;
                 }
