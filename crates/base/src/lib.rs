@@ -2,6 +2,7 @@
 //! and the emulator all need and none of them owns.
 //!
 //! - [`types`]: the one table of column type names (Tables API, DCR streams, Kusto).
+//! - [`datetime`]: the fixed `YYYY-MM-DDThh:mm:ss` head of a datetime, checked without a parser.
 //! - [`private_file`]: files that hold secrets, written atomically and readable by their
 //!   owner only.
 //!
@@ -9,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+pub mod datetime;
 pub mod private_file;
 pub mod types;
 

@@ -789,39 +789,9 @@ pub(crate) fn is_stored_utc_form(text: &str) -> bool {
     if !matches!(b.len(), 20 | 22..=30) || b[b.len() - 1] != b'Z' {
         return false;
     }
-    let Some(h) = b.first_chunk::<19>() else {
-        return false;
-    };
-    if h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
-        return false;
-    }
-    let digit = |i: usize| h[i].wrapping_sub(b'0');
-    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    for i in DIGITS {
-        if digit(i) > 9 {
-            return false;
-        }
-    }
-    let two = |i: usize| u32::from(digit(i)) * 10 + u32::from(digit(i + 1));
-    let n = [
-        two(0) * 100 + two(2),
-        two(5),
-        two(8),
-        two(11),
-        two(14),
-        two(17),
-    ];
-    let [year, month, day, hour, minute, second] = n;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
+    match b.first_chunk::<19>() {
+        Some(head) if ccfgen_base::datetime::is_plain_head(head) => {}
         _ => return false,
-    };
-    if day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
-        return false;
     }
     match &b[19..b.len() - 1] {
         [] => true,

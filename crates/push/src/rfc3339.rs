@@ -35,34 +35,9 @@ pub fn is_valid(text: &str) -> bool {
 /// without the parser: the form nearly every record uses, all of it valid by the rule.
 /// `false` means "ask the parser" (`t`, `z`, a space, a leap second, …).
 fn plainly_valid(text: &[u8]) -> bool {
-    let Some(head) = text.first_chunk::<19>() else {
-        return false;
-    };
-    let digit = |at: usize| u32::from(head[at].wrapping_sub(b'0'));
-    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if DIGITS.iter().any(|&at| digit(at) > 9)
-        || head[4] != b'-'
-        || head[7] != b'-'
-        || head[10] != b'T'
-        || head[13] != b':'
-        || head[16] != b':'
-    {
-        return false;
-    }
-    let two = |at: usize| digit(at) * 10 + digit(at + 1);
-    let (century, yy, month, day) = (two(0), two(2), two(5), two(8));
-    let (hour, minute, second) = (two(11), two(14), two(17));
-    let year = century * 100 + yy;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
+    match text.first_chunk::<19>() {
+        Some(head) if ccfgen_base::datetime::is_plain_head(head) => {}
         _ => return false,
-    };
-    if day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
-        return false;
     }
     let mut rest = &text[19..];
     if let [b'.', fraction @ ..] = rest {
